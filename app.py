@@ -1,0 +1,238 @@
+"""Composition root: the only place that picks adapters and wires modules together.
+
+`create_app(settings)` returns the Litestar app; `cli` is the `nija` command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import importlib
+import logging
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import click
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from modules.kernel.adapters.memory_bus import InProcessPubSub
+from modules.kernel.adapters.pg_state import PostgresStateStore
+from modules.kernel.auth import TokenCodec, load_or_create_secret, provide_admin, provide_principal
+from modules.kernel.db import Database, redact_url
+from modules.kernel.errors import EXCEPTION_HANDLERS
+from modules.kernel.http import KERNEL_ROUTES, request_context_middleware
+from modules.kernel.keyring import Keyring, LocalTransitKeyring
+from modules.kernel.logs import configure_logging
+from modules.kernel.module import NijaModule, Runtime
+from modules.kernel.ports import PubSub, StateFactory
+from modules.kernel.settings import Settings, load_settings
+
+log = logging.getLogger("nija.app")
+os.environ.setdefault("PICCOLO_CONF", "migrations.piccolo_conf")
+
+
+def _module_class(name: str) -> type[NijaModule]:
+    plugin: type[NijaModule] = importlib.import_module(f"modules.{name}").plugin
+    return plugin
+
+
+def _pubsub_for(settings: Settings) -> PubSub:
+    if settings.pubsub == "dapr":
+        from modules.kernel.adapters.dapr_pubsub import DaprPubSub
+
+        return DaprPubSub(settings)
+    return InProcessPubSub(
+        max_attempts=settings.bus_max_attempts,
+        retry_base_seconds=settings.bus_retry_base_seconds,
+        retry_max_seconds=settings.bus_retry_max_seconds,
+    )
+
+
+def _state_for(settings: Settings, db: Database) -> StateFactory:
+    if settings.state == "dapr":
+        from modules.kernel.adapters.dapr_state import DaprStateStore
+
+        return lambda module: DaprStateStore(settings, module)
+    return lambda module: PostgresStateStore(db, module)
+
+
+class Platform:
+    """The running runtime plus its modules; `start`/`stop` bracket the process lifetime."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        pubsub: PubSub | None = None,
+        state_factory: StateFactory | None = None,
+        keyring: Keyring | None = None,
+    ) -> None:
+        self.settings = settings
+        db = Database(
+            settings.database_url,
+            settings.data_path,
+            pool_min=settings.db_pool_min,
+            pool_max=settings.db_pool_max,
+        )
+        secret = settings.jwt_secret or load_or_create_secret(settings.data_path)
+        self.runtime = Runtime(
+            settings=settings,
+            db=db,
+            pubsub=pubsub or _pubsub_for(settings),
+            state_factory=state_factory or _state_for(settings, db),
+            keyring=keyring
+            or LocalTransitKeyring(os.path.join(settings.data_path, "transit-keys.json")),
+            tokens=TokenCodec(
+                secret, issuer=settings.jwt_issuer, ttl_seconds=settings.access_token_ttl_seconds
+            ),
+        )
+        self.modules: dict[str, NijaModule] = {
+            name: _module_class(name)(self.runtime) for name in settings.modules
+        }
+
+    async def start(self, *, serve: bool = True) -> None:
+        runtime = self.runtime
+        await runtime.db.start()
+        if self.settings.migrate_on_start:
+            await self.migrate()
+        if not serve:
+            return
+        for module in self.modules.values():
+            module.attach()
+        await runtime.pubsub.start()
+        for module in self.modules.values():
+            await module.start_relay()
+            await module.start()
+
+    async def migrate(self) -> None:
+        await self.runtime.db.migrate(["kernel", *self.modules])
+
+    async def stop(self) -> None:
+        for module in reversed(list(self.modules.values())):
+            await module.stop()
+        for relay in self.runtime.relays.values():
+            await relay.stop()
+        await self.runtime.pubsub.stop()
+        await self.runtime.db.stop()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    pubsub: PubSub | None = None,
+    state_factory: StateFactory | None = None,
+    keyring: Keyring | None = None,
+) -> Litestar:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    platform = Platform(settings, pubsub=pubsub, state_factory=state_factory, keyring=keyring)
+    route_handlers: list[Any] = list(KERNEL_ROUTES)
+    if settings.pubsub == "dapr":
+        from modules.kernel.adapters.dapr_pubsub import dapr_routes
+
+        route_handlers.extend(dapr_routes())
+    app = Litestar(
+        route_handlers=route_handlers,
+        plugins=list(platform.modules.values()),
+        lifespan=[platform.lifespan],
+        middleware=[request_context_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        dependencies={"principal": provide_principal, "admin": provide_admin},
+        openapi_config=OpenAPIConfig(
+            title="NIJA API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+        logging_config=None,
+    )
+    app.state.platform = platform
+    app.state.runtime = platform.runtime
+    app.state.tokens = platform.runtime.tokens
+    app.state.metrics = platform.runtime.metrics
+    return app
+
+
+# ---- the `nija` command ------------------------------------------------------------------
+
+
+@click.group(help="NIJA trading platform.")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="Run the platform (embedded defaults unless NIJA_* variables say otherwise).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    import uvicorn
+
+    settings = load_settings()
+    app = create_app(settings)
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"NIJA is starting on {base}\n"
+        f"  API docs   {base}/schema\n"
+        f"  health     {base}/health  ready {base}/ready  metrics {base}/metrics\n"
+        f"  WebSocket  ws://{host}:{port}/v1/ws\n"
+        f"  database   {'embedded under ' + settings.data_path if settings.database_url is None else redact_url(settings.database_url)}"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
+
+
+async def _with_platform(action: Any, modules: Sequence[str] | None = None) -> Any:
+    settings = load_settings()
+    platform = Platform(settings)
+    await platform.start(serve=False)
+    try:
+        return await action(platform)
+    finally:
+        await platform.stop()
+
+
+@cli.command(help="Apply every module's database migrations.")
+def migrate() -> None:
+    async def action(platform: Platform) -> None:
+        await platform.migrate()
+
+    asyncio.run(_with_platform(action))
+    click.echo("migrations applied")
+
+
+@cli.group(help="Manage users.")
+def users() -> None:
+    pass
+
+
+@users.command("create-admin", help="Create an admin account (or promote an existing one).")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="Prompted for when omitted.")
+def create_admin(email: str, password: str | None) -> None:
+    secret = password or getpass.getpass("Password: ")
+
+    async def action(platform: Platform) -> str:
+        identity = platform.modules.get("identity")
+        if identity is None:
+            raise click.ClickException("the identity module is not enabled")
+        user_id: str = await identity.create_admin(email, secret)  # type: ignore[attr-defined]
+        return user_id
+
+    user_id = asyncio.run(_with_platform(action))
+    click.echo(f"admin {email} ready (id {user_id})")
+
+
+if __name__ == "__main__":
+    cli()

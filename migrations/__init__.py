@@ -1,0 +1,1 @@
+"""Piccolo migrations, one folder per module (`migrations/<module>/`)."""

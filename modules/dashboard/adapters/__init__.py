@@ -1,0 +1,1 @@
+"""Module-private adapters."""

@@ -1,0 +1,12 @@
+"""The identity module as a Litestar plugin. Use cases: service.py; published events: contracts.py."""
+
+from __future__ import annotations
+
+from modules.kernel.module import NijaModule
+
+
+class IdentityModule(NijaModule):
+    name = "identity"
+
+
+plugin = IdentityModule

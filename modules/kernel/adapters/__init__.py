@@ -1,0 +1,1 @@
+"""Kernel adapters for the pub/sub and state ports (embedded and Dapr)."""

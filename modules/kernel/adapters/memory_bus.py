@@ -1,0 +1,154 @@
+"""In-process pub/sub with the delivery semantics of the Dapr sidecar.
+
+Every message is JSON round-tripped (so nothing in-process can leak object identity across a
+module seam), delivered at least once to each subscriber, retried with exponential backoff on
+RETRY or an exception, and moved to the dead-letter topic after `max_attempts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+from modules.kernel.events import (
+    DEAD_LETTER_TOPIC,
+    CloudEvent,
+    decode_envelope,
+    encode_envelope,
+)
+from modules.kernel.ports import Delivery, EnvelopeHandler
+
+log = logging.getLogger("nija.bus")
+
+
+class _Subscription:
+    def __init__(self, topic: str, name: str, handler: EnvelopeHandler) -> None:
+        self.topic = topic
+        self.name = name
+        self.handler = handler
+        self.queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+        self.in_flight = 0
+
+
+class InProcessPubSub:
+    def __init__(
+        self,
+        *,
+        max_attempts: int = 5,
+        retry_base_seconds: float = 0.05,
+        retry_max_seconds: float = 2.0,
+    ) -> None:
+        self._subs: dict[str, list[_Subscription]] = defaultdict(list)
+        self._max_attempts = max_attempts
+        self._retry_base = retry_base_seconds
+        self._retry_max = retry_max_seconds
+        self._running = False
+        self._retry_tasks: set[asyncio.Task[None]] = set()
+
+    def subscribe(self, topic: str, subscriber: str, handler: EnvelopeHandler) -> None:
+        if any(s.name == subscriber for s in self._subs[topic]):
+            raise ValueError(f"{subscriber!r} already subscribes to {topic!r}")
+        sub = _Subscription(topic, subscriber, handler)
+        self._subs[topic].append(sub)
+        if self._running:
+            sub.task = asyncio.create_task(self._consume(sub), name=f"bus:{topic}:{subscriber}")
+
+    def topics(self) -> list[str]:
+        return sorted(self._subs)
+
+    async def start(self) -> None:
+        self._running = True
+        for subs in self._subs.values():
+            for sub in subs:
+                if sub.task is None:
+                    sub.task = asyncio.create_task(self._consume(sub))
+
+    async def stop(self) -> None:
+        self._running = False
+        tasks = [s.task for subs in self._subs.values() for s in subs if s.task]
+        tasks += list(self._retry_tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subs in self._subs.values():
+            for sub in subs:
+                sub.task = None
+
+    async def ping(self) -> bool:
+        return self._running
+
+    async def publish(self, envelope: CloudEvent) -> None:
+        payload = encode_envelope(envelope)
+        for sub in self._subs.get(envelope.type, ()):
+            sub.queue.put_nowait((payload, 1))
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every queue is empty and nothing is in flight or waiting to retry."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            busy = self._retry_tasks or any(
+                sub.queue.qsize() or sub.in_flight
+                for subs in self._subs.values()
+                for sub in subs
+            )
+            if not busy:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError("bus did not drain")
+            await asyncio.sleep(0.005)
+
+    async def _consume(self, sub: _Subscription) -> None:
+        while True:
+            payload, attempt = await sub.queue.get()
+            sub.in_flight += 1
+            try:
+                await self._deliver(sub, payload, attempt)
+            finally:
+                sub.in_flight -= 1
+
+    async def _deliver(self, sub: _Subscription, payload: bytes, attempt: int) -> None:
+        envelope = decode_envelope(payload)
+        try:
+            verdict = await sub.handler(envelope)
+        except Exception:
+            log.exception("subscriber failed", extra={"topic": sub.topic, "subscriber": sub.name})
+            verdict = Delivery.RETRY
+        if verdict is Delivery.SUCCESS or verdict is Delivery.DROP:
+            return
+        if attempt >= self._max_attempts:
+            await self._dead_letter(sub, envelope)
+            return
+        delay = min(self._retry_base * 2 ** (attempt - 1), self._retry_max)
+        task = asyncio.create_task(self._requeue_later(sub, payload, attempt + 1, delay))
+        self._retry_tasks.add(task)
+        task.add_done_callback(self._retry_tasks.discard)
+
+    async def _requeue_later(
+        self, sub: _Subscription, payload: bytes, attempt: int, delay: float
+    ) -> None:
+        await asyncio.sleep(delay)
+        sub.queue.put_nowait((payload, attempt))
+
+    async def _dead_letter(self, sub: _Subscription, envelope: CloudEvent) -> None:
+        log.warning(
+            "message dead-lettered",
+            extra={"topic": sub.topic, "subscriber": sub.name, "event_id": envelope.id},
+        )
+        if sub.topic == DEAD_LETTER_TOPIC:
+            return
+        dead = CloudEvent(
+            id=envelope.id,
+            source=envelope.source,
+            type=DEAD_LETTER_TOPIC,
+            topic=DEAD_LETTER_TOPIC,
+            time=envelope.time,
+            data=envelope.data,
+            originaltopic=sub.topic,
+        )
+        await self.publish(dead)

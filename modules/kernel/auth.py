@@ -1,0 +1,111 @@
+"""Access tokens (JWT, HS256) and the request principal.
+
+Identity issues tokens through `TokenCodec.issue`; every module's handlers receive the verified
+`Principal` through the `principal` dependency. Algorithms are pinned, so `alg: none` or a
+token signed for another algorithm is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from typing import Any, Literal
+
+import jwt
+import msgspec
+from litestar import Request
+from litestar.connection import ASGIConnection
+
+from modules.kernel.errors import ProblemError
+
+Role = Literal["trader", "admin"]
+_ALGORITHM = "HS256"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    user_id: str
+    role: Role
+    tier: str = "basic"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class TokenCodec:
+    def __init__(self, secret: str, *, issuer: str = "nija", ttl_seconds: int = 900) -> None:
+        if len(secret) < 32:
+            raise ValueError("JWT secret must be at least 32 characters")
+        self._secret = secret
+        self._issuer = issuer
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, principal: Principal, *, ttl_seconds: int | None = None) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": principal.user_id,
+            "role": principal.role,
+            "tier": principal.tier,
+            "iss": self._issuer,
+            "iat": now,
+            "exp": now + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds),
+            "jti": uuid.uuid4().hex,
+            "typ": "access",
+        }
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise ProblemError(401, "token_expired", "The access token has expired") from None
+        except jwt.PyJWTError:
+            raise ProblemError(401, "invalid_token", "The access token is not valid") from None
+        if claims.get("typ") != "access" or claims.get("role") not in ("trader", "admin"):
+            raise ProblemError(401, "invalid_token", "The access token is not valid")
+        return Principal(
+            user_id=str(claims["sub"]), role=claims["role"], tier=str(claims.get("tier", "basic"))
+        )
+
+
+def load_or_create_secret(data_dir: str, name: str = "jwt.key") -> str:
+    """A signing secret persisted with mode 0600 so tokens survive restarts of `nija run`."""
+    os.makedirs(data_dir, exist_ok=True)
+    path = os.path.join(data_dir, name)
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    except FileNotFoundError:
+        secret = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secret)
+        return secret
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ProblemError(401, "missing_token", "Send an access token as 'Authorization: Bearer'")
+    return token.strip()
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    codec: TokenCodec = request.app.state.tokens
+    return codec.verify(bearer_token(request))
+
+
+async def provide_admin(request: Request[Any, Any, Any]) -> Principal:
+    principal = await provide_principal(request)
+    if not principal.is_admin:
+        raise ProblemError(403, "admin_required", "This action needs the admin role")
+    return principal

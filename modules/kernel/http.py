@@ -1,0 +1,88 @@
+"""Kernel HTTP surface and middleware: request ids, request metrics, health, readiness, metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from modules.kernel.logs import request_id_var
+from modules.kernel.metrics import Metrics
+
+log = logging.getLogger("nija.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_context_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request an id (client's `X-Request-ID` if sane), log and measure it."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"
+            metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
+            if metrics is not None:
+                metrics.http_requests.labels(route, scope["method"], str(status)).inc()
+                metrics.http_latency.labels(route, scope["method"]).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+    return middleware
+
+
+@get("/health", tags=["ops"], summary="Liveness", sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@get("/ready", tags=["ops"], summary="Readiness: database and bus reachable")
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    runtime = request.app.state.runtime
+    checks = {"database": await runtime.db.ping(), "bus": await runtime.pubsub.ping()}
+    ok = all(checks.values())
+    return Response(
+        {"status": "ready" if ok else "unavailable", "checks": checks},
+        status_code=200 if ok else 503,
+    )
+
+
+@get("/metrics", tags=["ops"], summary="Prometheus metrics", sync_to_thread=False)
+def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+KERNEL_ROUTES = [health, ready, metrics]

@@ -1,0 +1,111 @@
+"""Transit keyring port and its local adapter.
+
+The local keyring keeps AES-256-GCM key versions in a 0600 file and produces ciphertexts in
+HashiCorp Vault Transit's own format (`vault:v<N>:<base64>`), so moving to Vault Transit changes
+the adapter, not the stored data's shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import threading
+from typing import Protocol, runtime_checkable
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+class KeyringError(Exception):
+    """A ciphertext could not be opened (wrong key, wrong context, tampered, or too old)."""
+
+
+@runtime_checkable
+class Keyring(Protocol):
+    def encrypt(self, key_name: str, plaintext: bytes, *, context: bytes = b"") -> str: ...
+
+    def decrypt(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> bytes: ...
+
+    def rotate(self, key_name: str) -> int: ...
+
+    def rewrap(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> str: ...
+
+
+class LocalTransitKeyring:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._keys: dict[str, dict[str, object]] = self._load()
+
+    def _load(self) -> dict[str, dict[str, object]]:
+        try:
+            with open(self._path, encoding="utf-8") as handle:
+                data: dict[str, dict[str, object]] = json.load(handle)
+                return data
+        except FileNotFoundError:
+            return {}
+
+    def _save(self) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(self._path)), exist_ok=True)
+        tmp = f"{self._path}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(self._keys, handle)
+        os.replace(tmp, self._path)
+
+    def _key(self, key_name: str) -> dict[str, object]:
+        with self._lock:
+            if key_name not in self._keys:
+                self._keys[key_name] = {
+                    "latest": 1,
+                    "min_decryption_version": 1,
+                    "versions": {"1": base64.b64encode(secrets.token_bytes(32)).decode()},
+                }
+                self._save()
+            return self._keys[key_name]
+
+    def encrypt(self, key_name: str, plaintext: bytes, *, context: bytes = b"") -> str:
+        key = self._key(key_name)
+        version = int(key["latest"])  # type: ignore[call-overload]
+        versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
+        nonce = secrets.token_bytes(12)
+        sealed = AESGCM(base64.b64decode(versions[str(version)])).encrypt(
+            nonce, plaintext, context or None
+        )
+        return f"vault:v{version}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> bytes:
+        key = self._key(key_name)
+        try:
+            prefix, version_tag, body = ciphertext.split(":", 2)
+            version = int(version_tag.removeprefix("v"))
+            raw = base64.b64decode(body, validate=True)
+        except ValueError:
+            raise KeyringError("malformed ciphertext") from None
+        versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
+        if prefix != "vault" or str(version) not in versions:
+            raise KeyringError("unknown key version")
+        if version < int(key["min_decryption_version"]):  # type: ignore[call-overload]
+            raise KeyringError("key version is below the minimum decryption version")
+        try:
+            return AESGCM(base64.b64decode(versions[str(version)])).decrypt(
+                raw[:12], raw[12:], context or None
+            )
+        except InvalidTag:
+            raise KeyringError("ciphertext does not open under this key and context") from None
+
+    def rotate(self, key_name: str) -> int:
+        key = self._key(key_name)
+        with self._lock:
+            latest = int(key["latest"]) + 1  # type: ignore[call-overload]
+            versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
+            versions[str(latest)] = base64.b64encode(secrets.token_bytes(32)).decode()
+            key["latest"] = latest
+            self._save()
+        return latest
+
+    def rewrap(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> str:
+        return self.encrypt(key_name, self.decrypt(key_name, ciphertext, context=context),
+                            context=context)

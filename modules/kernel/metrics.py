@@ -1,0 +1,46 @@
+"""Prometheus metrics: one registry per app instance, so parallel test apps never collide."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.http_requests = Counter(
+            "nija_http_requests_total",
+            "HTTP requests by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "nija_http_request_duration_seconds",
+            "HTTP request latency by route template",
+            ["route", "method"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.events_published = Counter(
+            "nija_events_published_total",
+            "Integration events relayed from outboxes",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.events_handled = Counter(
+            "nija_events_handled_total",
+            "Integration events handled, by subscriber and outcome",
+            ["topic", "subscriber", "outcome"],
+            registry=self.registry,
+        )
+
+    def counter(self, name: str, doc: str, labels: list[str]) -> Counter:
+        return Counter(name, doc, labels, registry=self.registry)
+
+    def gauge(self, name: str, doc: str, labels: list[str]) -> Gauge:
+        return Gauge(name, doc, labels, registry=self.registry)
+
+    def histogram(
+        self, name: str, doc: str, labels: list[str], buckets: tuple[float, ...]
+    ) -> Histogram:
+        return Histogram(name, doc, labels, registry=self.registry, buckets=buckets)

@@ -1,0 +1,130 @@
+"""The runtime handed to every module, and the base class of module plugins.
+
+`app.py` builds one `Runtime` from the adapters it chose and gives it to each enabled module. A
+module sees the world only through it: its database transactions (with outbox), the pub/sub and
+state ports, the keyring, the token codec and the metrics registry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, NamedTuple
+
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.plugins import InitPluginProtocol
+from litestar.types import ControllerRouterHandler
+
+from modules.kernel.auth import TokenCodec
+from modules.kernel.db import Database
+from modules.kernel.events import IntegrationEvent
+from modules.kernel.keyring import Keyring
+from modules.kernel.metrics import Metrics
+from modules.kernel.outbox import EventHandler, OutboxRelay, UnitOfWork, inbox_handler
+from modules.kernel.ports import Delivery, PubSub, StateFactory, StateStore
+from modules.kernel.settings import Settings
+
+log = logging.getLogger("nija.module")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    pubsub: PubSub
+    state_factory: StateFactory
+    keyring: Keyring
+    tokens: TokenCodec
+    metrics: Metrics = field(default_factory=Metrics)
+    clock: Callable[[], datetime] = utc_now
+    relays: dict[str, OutboxRelay] = field(default_factory=dict)
+
+    def relay(self, schema: str) -> OutboxRelay:
+        if schema not in self.relays:
+            self.relays[schema] = OutboxRelay(
+                self.db, schema, self.pubsub, poll_seconds=self.settings.outbox_poll_seconds
+            )
+        return self.relays[schema]
+
+    def unit_of_work(self, schema: str) -> UnitOfWork:
+        return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema).nudge)
+
+    def state(self, module: str) -> StateStore:
+        return self.state_factory(module)
+
+
+class Subscription(NamedTuple):
+    event: type[IntegrationEvent]
+    handler: EventHandler
+    name: str
+
+
+class NijaModule(InitPluginProtocol):
+    """A bounded module as a Litestar plugin: routes, dependencies, subscriptions, tasks."""
+
+    name: ClassVar[str]
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # What a module declares -------------------------------------------------------------
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        return []
+
+    def dependencies(self) -> dict[str, Provide]:
+        return {}
+
+    def subscriptions(self) -> Sequence[Subscription]:
+        return []
+
+    async def start(self) -> None:
+        """Start background work; called after every module has subscribed."""
+
+    async def stop(self) -> None:
+        """Stop background work."""
+
+    # Wiring done by the kernel ----------------------------------------------------------
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.extend(self.route_handlers())
+        app_config.dependencies.update(self.dependencies())
+        return app_config
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self.runtime.unit_of_work(self.name)
+
+    def attach(self) -> None:
+        """Subscribe this module's handlers, each behind the inbox of the module's schema."""
+        for sub in self.subscriptions():
+            subscriber = f"{self.name}.{sub.name}"
+            deliver = inbox_handler(
+                schema=self.name,
+                handler_name=subscriber,
+                handler=sub.handler,
+                unit_of_work=self.unit_of_work,
+            )
+            self.runtime.pubsub.subscribe(
+                sub.event.TOPIC, subscriber, _counted(deliver, self.runtime.metrics, sub, subscriber)
+            )
+
+    async def start_relay(self) -> None:
+        self.runtime.relay(self.name).start()
+
+
+def _counted(deliver: Any, metrics: Metrics, sub: Subscription, subscriber: str) -> Any:
+    async def wrapped(envelope: Any) -> Delivery:
+        try:
+            verdict: Delivery = await deliver(envelope)
+        except Exception:
+            metrics.events_handled.labels(sub.event.TOPIC, subscriber, "error").inc()
+            raise
+        metrics.events_handled.labels(sub.event.TOPIC, subscriber, verdict.value.lower()).inc()
+        return verdict
+
+    return wrapped

@@ -1,0 +1,223 @@
+"""Transactional outbox and inbox.
+
+A module writes the events it publishes into `<schema>.outbox` in the same transaction as its own
+data (`UnitOfWork.publish`), and a relay publishes them afterwards, so a crash between the write
+and the publish loses nothing. Handlers run inside a transaction that first records the event id
+in `<schema>.inbox`, so a redelivered event is recognised and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+from piccolo.columns import BigSerial, Bytea, Text, Timestamptz, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from modules.kernel.db import ENGINE, Database
+from modules.kernel.events import (
+    CloudEvent,
+    IntegrationEvent,
+    decode_event,
+    encode_envelope,
+    envelope_for,
+)
+from modules.kernel.ports import Delivery, PubSub
+
+log = logging.getLogger("nija.outbox")
+E = TypeVar("E", bound=IntegrationEvent)
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def outbox_tables(schema: str) -> tuple[type[Table], type[Table]]:
+    """The outbox and inbox tables every module keeps in its own schema (for its tables.py)."""
+    outbox = type(
+        "Outbox",
+        (Table,),
+        {
+            "id": BigSerial(primary_key=True),
+            "event_id": Varchar(length=64, unique=True),
+            "topic": Varchar(length=200),
+            "envelope": Bytea(),
+            "created_at": Timestamptz(),
+            "published_at": Timestamptz(null=True, default=None),
+        },
+        tablename="outbox",
+        schema=schema,
+        db=ENGINE,
+    )
+    inbox = type(
+        "Inbox",
+        (Table,),
+        {
+            "id": BigSerial(primary_key=True),
+            "event_id": Varchar(length=64),
+            "handler": Varchar(length=200),
+            "topic": Text(),
+            "processed_at": Timestamptz(),
+            "once_per_handler": Unique(["event_id", "handler"]),
+        },
+        tablename="inbox",
+        schema=schema,
+        db=ENGINE,
+    )
+    return outbox, inbox
+
+
+def _check_schema(schema: str) -> str:
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}")
+    return schema
+
+
+class UnitOfWork:
+    """One database transaction of one module, with the events it will publish on commit.
+
+    Piccolo queries run inside it automatically (Piccolo keeps the current transaction in a
+    context variable); raw SQL goes through `conn`.
+    """
+
+    def __init__(self, db: Database, schema: str, source: str, on_commit: Callable[[], None]):
+        self._db = db
+        self._schema = _check_schema(schema)
+        self._source = source
+        self._on_commit = on_commit
+        self._events: list[IntegrationEvent] = []
+        self._txn: Any = None
+        self.conn: asyncpg.Connection = None  # type: ignore[assignment]
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._txn = self._db.engine.transaction(allow_nested=False)
+        txn = await self._txn.__aenter__()
+        self.conn = txn.connection
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None and self._events:
+            try:
+                await self._write_outbox()
+            except BaseException as write_error:
+                await self._txn.__aexit__(type(write_error), write_error, write_error.__traceback__)
+                raise
+        await self._txn.__aexit__(exc_type, exc, tb)
+        if exc is None and self._events:
+            self._on_commit()
+
+    def publish(self, event: IntegrationEvent) -> None:
+        """Queue `event`; it is written to the outbox when the transaction commits."""
+        self._events.append(event)
+
+    async def _write_outbox(self) -> None:
+        rows = [
+            (e.event_id, e.TOPIC, encode_envelope(envelope_for(e, self._source)))
+            for e in self._events
+        ]
+        await self.conn.executemany(
+            f"INSERT INTO {self._schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
+            "VALUES ($1, $2, $3, now())",
+            rows,
+        )
+
+
+class OutboxRelay:
+    """Publishes a module's committed outbox rows, in order, at least once."""
+
+    def __init__(
+        self, db: Database, schema: str, pubsub: PubSub, *, poll_seconds: float = 0.5
+    ) -> None:
+        self._db = db
+        self._schema = _check_schema(schema)
+        self._pubsub = pubsub
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox:{self._schema}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.relay_once():
+                    pass
+            except Exception:
+                log.exception("outbox relay failed; will retry", extra={"schema": self._schema})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+
+    async def relay_once(self, batch: int = 200) -> int:
+        """Publish one batch; returns how many rows went out. SKIP LOCKED lets replicas share."""
+        async with self._db.connection() as conn, conn.transaction():
+            rows = await conn.fetch(
+                f"SELECT id, envelope FROM {self._schema}.outbox "  # noqa: S608
+                "WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                batch,
+            )
+            for row in rows:
+                await self._pubsub.publish(msgspec.json.decode(row["envelope"], type=CloudEvent))
+            if rows:
+                await conn.execute(
+                    f"UPDATE {self._schema}.outbox SET published_at = now() "  # noqa: S608
+                    "WHERE id = ANY($1::bigint[])",
+                    [r["id"] for r in rows],
+                )
+            return len(rows)
+
+
+EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
+
+
+def inbox_handler(
+    *,
+    schema: str,
+    handler_name: str,
+    handler: EventHandler,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> Callable[[CloudEvent], Awaitable[Delivery]]:
+    """Wrap a module handler: decode by topic, dedupe by event id, run in one transaction."""
+    _check_schema(schema)
+    insert_sql = (
+        f"INSERT INTO {schema}.inbox (event_id, handler, topic, processed_at) "  # noqa: S608
+        "VALUES ($1, $2, $3, now()) ON CONFLICT DO NOTHING"
+    )
+
+    async def deliver(envelope: CloudEvent) -> Delivery:
+        if envelope.data is None:
+            return Delivery.DROP
+        try:
+            event = decode_event(envelope.type, envelope.data)
+        except (LookupError, msgspec.DecodeError, msgspec.ValidationError):
+            log.warning("undecodable event dropped", extra={"topic": envelope.type})
+            return Delivery.DROP
+        async with unit_of_work() as uow:
+            status = await uow.conn.execute(insert_sql, envelope.id, handler_name, envelope.type)
+            if status.endswith(" 0"):
+                return Delivery.SUCCESS
+            await handler(event, uow)
+        return Delivery.SUCCESS
+
+    return deliver

@@ -1,0 +1,71 @@
+"""The two ports modules talk through, pub/sub and state, and the values they exchange.
+
+Adapters: `adapters.memory_bus` / `adapters.dapr_pubsub` for pub/sub,
+`adapters.pg_state` / `adapters.dapr_state` for state. `app.py` picks them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
+
+import msgspec
+
+from modules.kernel.events import CloudEvent
+
+
+class Delivery(enum.StrEnum):
+    """A subscriber's verdict on one delivery, matching Dapr's app response statuses."""
+
+    SUCCESS = "SUCCESS"
+    RETRY = "RETRY"
+    DROP = "DROP"
+
+
+EnvelopeHandler = Callable[[CloudEvent], Awaitable[Delivery]]
+
+
+@runtime_checkable
+class PubSub(Protocol):
+    """At-least-once publish/subscribe of CloudEvent envelopes."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, envelope: CloudEvent) -> None: ...
+
+    def subscribe(self, topic: str, subscriber: str, handler: EnvelopeHandler) -> None:
+        """Register `handler` as `subscriber` of `topic`. Each subscriber gets every message."""
+        ...
+
+    def topics(self) -> list[str]: ...
+
+    async def ping(self) -> bool: ...
+
+
+class EtagMismatch(Exception):
+    """A conditional state write lost: somebody else wrote the key since it was read."""
+
+
+class StateItem(msgspec.Struct, frozen=True):
+    key: str
+    value: bytes
+    etag: str
+
+
+@runtime_checkable
+class StateStore(Protocol):
+    """Key/value state with optimistic concurrency, scoped to one module (key prefix)."""
+
+    async def get(self, key: str) -> StateItem | None: ...
+
+    async def save(self, key: str, value: bytes, *, etag: str | None = None) -> None:
+        """Write `value`. With `etag`, only if the stored etag still matches (else EtagMismatch)."""
+        ...
+
+    async def delete(self, key: str, *, etag: str | None = None) -> None: ...
+
+
+StateFactory = Callable[[str], StateStore]

@@ -1,0 +1,78 @@
+"""Process settings, read from `NIJA_*` environment variables.
+
+Every default works on a machine with no external service: embedded PostgreSQL, the in-process
+bus, Postgres-backed state and the local transit keyring.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+ALL_MODULES: tuple[str, ...] = ("identity", "vault", "routing", "execution", "dashboard")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: str = ".nija"
+    database_url: str | None = None
+    db_pool_min: int = 2
+    db_pool_max: int = 20
+    migrate_on_start: bool = True
+    modules: tuple[str, ...] = ALL_MODULES
+    pubsub: Literal["memory", "dapr"] = "memory"
+    state: Literal["postgres", "dapr"] = "postgres"
+    dapr_grpc_address: str = "127.0.0.1:50001"
+    dapr_http_endpoint: str = "http://127.0.0.1:3500"
+    dapr_pubsub_name: str = "pubsub"
+    dapr_state_store_prefix: str = "statestore-"
+    bus_max_attempts: int = 5
+    bus_retry_base_seconds: float = 0.05
+    bus_retry_max_seconds: float = 2.0
+    outbox_poll_seconds: float = 0.5
+    jwt_secret: str | None = None
+    jwt_issuer: str = "nija"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    market_tick_seconds: float = 1.0
+    sim_seed: int = 7
+    sim_latency_scale: float = 1.0
+
+    @property
+    def data_path(self) -> str:
+        return os.path.abspath(self.data_dir)
+
+
+_LIST_FIELDS = {"modules"}
+
+
+def _coerce(name: str, raw: str, annotation: object) -> object:
+    if name in _LIST_FIELDS:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from `NIJA_<FIELD>` variables, then explicit overrides.
+
+    msgspec does the type conversion (`strict=False` turns "true"/"5" into bool/int) so a typo in
+    a variable fails loudly at start-up instead of misbehaving later.
+    """
+    source = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        raw = source.get(f"NIJA_{field.name.upper()}")
+        if raw is not None and raw != "":
+            values[field.name] = _coerce(field.name, raw, field.type)
+    values.update(overrides)
+    settings = msgspec.convert(values, Settings, strict=False)
+    unknown = set(settings.modules) - set(ALL_MODULES)
+    if unknown:
+        raise ValueError(f"NIJA_MODULES names unknown modules: {sorted(unknown)}")
+    return settings

@@ -1,0 +1,30 @@
+"""Vault's published language.
+
+`CredentialStored` carries the credential *sealed* (AES-256-GCM under the user's data key, which
+is itself wrapped by the transit key), never the plaintext: execution keeps its own sealed copy
+and unseals it in memory at signing time.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from modules.kernel.events import IntegrationEvent
+from modules.kernel.sealing import SealedSecret
+
+
+class CredentialStored(IntegrationEvent, frozen=True, kw_only=True):
+    TOPIC: ClassVar[str] = "vault.credential-stored.v1"
+    credential_id: str
+    user_id: str
+    venue: str
+    key_hint: str
+    version: int
+    sealed: SealedSecret
+
+
+class CredentialRevoked(IntegrationEvent, frozen=True, kw_only=True):
+    TOPIC: ClassVar[str] = "vault.credential-revoked.v1"
+    credential_id: str
+    user_id: str
+    venue: str
