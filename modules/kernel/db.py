@@ -80,9 +80,7 @@ class Database:
             self.url = self._configured_url
         await ensure_database(self.url)
         self.engine.config = {"dsn": self.url}
-        await self.engine.start_connection_pool(
-            min_size=self._pool_min, max_size=self._pool_max
-        )
+        await self.engine.start_connection_pool(min_size=self._pool_min, max_size=self._pool_max)
 
     async def stop(self) -> None:
         if self.engine.pool is not None:

@@ -94,7 +94,12 @@ def _request_id(request: Request[Any, Any, Any]) -> str | None:
 
 def _problem_error(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
     return problem(
-        exc.status, exc.code, exc.detail, request.url.path, errors=exc.errors, headers=exc.headers,
+        exc.status,
+        exc.code,
+        exc.detail,
+        request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
         request_id=_request_id(request),
     )
 

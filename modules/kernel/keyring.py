@@ -107,5 +107,6 @@ class LocalTransitKeyring:
         return latest
 
     def rewrap(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> str:
-        return self.encrypt(key_name, self.decrypt(key_name, ciphertext, context=context),
-                            context=context)
+        return self.encrypt(
+            key_name, self.decrypt(key_name, ciphertext, context=context), context=context
+        )

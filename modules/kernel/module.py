@@ -23,7 +23,7 @@ from modules.kernel.db import Database
 from modules.kernel.events import IntegrationEvent
 from modules.kernel.keyring import Keyring
 from modules.kernel.metrics import Metrics
-from modules.kernel.outbox import EventHandler, OutboxRelay, UnitOfWork, inbox_handler
+from modules.kernel.outbox import OutboxRelay, UnitOfWork, direct_handler, inbox_handler
 from modules.kernel.ports import Delivery, PubSub, StateFactory, StateStore
 from modules.kernel.settings import Settings
 
@@ -61,9 +61,17 @@ class Runtime:
 
 
 class Subscription(NamedTuple):
+    """A module handler for one contract event.
+
+    Durable subscriptions (the default) run `handler(event, uow)` in a transaction behind the
+    module's inbox: applied exactly once however often the event is redelivered. Non-durable
+    ones run `handler(event)` with no transaction, for superseding data such as market books.
+    """
+
     event: type[IntegrationEvent]
-    handler: EventHandler
+    handler: Any
     name: str
+    durable: bool = True
 
 
 class NijaModule(InitPluginProtocol):
@@ -103,14 +111,19 @@ class NijaModule(InitPluginProtocol):
         """Subscribe this module's handlers, each behind the inbox of the module's schema."""
         for sub in self.subscriptions():
             subscriber = f"{self.name}.{sub.name}"
-            deliver = inbox_handler(
-                schema=self.name,
-                handler_name=subscriber,
-                handler=sub.handler,
-                unit_of_work=self.unit_of_work,
-            )
+            if sub.durable:
+                deliver = inbox_handler(
+                    schema=self.name,
+                    handler_name=subscriber,
+                    handler=sub.handler,
+                    unit_of_work=self.unit_of_work,
+                )
+            else:
+                deliver = direct_handler(sub.handler)
             self.runtime.pubsub.subscribe(
-                sub.event.TOPIC, subscriber, _counted(deliver, self.runtime.metrics, sub, subscriber)
+                sub.event.TOPIC,
+                subscriber,
+                _counted(deliver, self.runtime.metrics, sub, subscriber),
             )
 
     async def start_relay(self) -> None:

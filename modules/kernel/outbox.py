@@ -91,6 +91,7 @@ class UnitOfWork:
         self._source = source
         self._on_commit = on_commit
         self._events: list[IntegrationEvent] = []
+        self._after_commit: list[Callable[[], Any]] = []
         self._txn: Any = None
         self.conn: asyncpg.Connection = None  # type: ignore[assignment]
 
@@ -113,8 +114,25 @@ class UnitOfWork:
                 await self._txn.__aexit__(type(write_error), write_error, write_error.__traceback__)
                 raise
         await self._txn.__aexit__(exc_type, exc, tb)
-        if exc is None and self._events:
+        if exc is not None:
+            return
+        if self._events:
             self._on_commit()
+        for callback in self._after_commit:
+            try:
+                result = callback()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("after-commit callback failed")
+
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        """Run `callback` (sync or async) once the transaction has committed, never before.
+
+        For side effects outside the database, such as pushing to a WebSocket, that must not
+        happen if the transaction rolls back.
+        """
+        self._after_commit.append(callback)
 
     def publish(self, event: IntegrationEvent) -> None:
         """Queue `event`; it is written to the outbox when the transaction commits."""
@@ -218,6 +236,24 @@ def inbox_handler(
             if status.endswith(" 0"):
                 return Delivery.SUCCESS
             await handler(event, uow)
+        return Delivery.SUCCESS
+
+    return deliver
+
+
+def direct_handler(
+    handler: Callable[[Any], Awaitable[None]],
+) -> Callable[[CloudEvent], Awaitable[Delivery]]:
+    """Wrap a non-durable handler: decode by topic and call it, no transaction, no inbox."""
+
+    async def deliver(envelope: CloudEvent) -> Delivery:
+        if envelope.data is None:
+            return Delivery.DROP
+        try:
+            event = decode_event(envelope.type, envelope.data)
+        except (LookupError, msgspec.DecodeError, msgspec.ValidationError):
+            return Delivery.DROP
+        await handler(event)
         return Delivery.SUCCESS
 
     return deliver

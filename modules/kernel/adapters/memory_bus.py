@@ -93,9 +93,7 @@ class InProcessPubSub:
         deadline = loop.time() + timeout
         while True:
             busy = self._retry_tasks or any(
-                sub.queue.qsize() or sub.in_flight
-                for subs in self._subs.values()
-                for sub in subs
+                sub.queue.qsize() or sub.in_flight for subs in self._subs.values() for sub in subs
             )
             if not busy:
                 return

@@ -39,8 +39,7 @@ class PostgresStateStore:
                 )
                 return
             status = await conn.execute(
-                "UPDATE kernel.state SET value = $2, etag = etag + 1 "
-                "WHERE key = $1 AND etag = $3",
+                "UPDATE kernel.state SET value = $2, etag = etag + 1 WHERE key = $1 AND etag = $3",
                 self._key(key),
                 value,
                 _etag_number(etag),
