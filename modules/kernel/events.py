@@ -55,7 +55,8 @@ class CloudEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
     topic: str | None = None
     pubsubname: str | None = None
     traceparent: str | None = None
-    data: msgspec.Raw | None = None
+    # Raw keeps the event's JSON untouched through the envelope; b"null" means no data.
+    data: msgspec.Raw = msgspec.Raw(b"null")
     # Set by a dead-letter hop so an operator can see where the message came from.
     originaltopic: str | None = None
 
@@ -77,6 +78,10 @@ def encode_envelope(envelope: CloudEvent) -> bytes:
 
 def decode_envelope(payload: bytes) -> CloudEvent:
     return msgspec.json.decode(payload, type=CloudEvent)
+
+
+def has_data(envelope: CloudEvent) -> bool:
+    return bytes(envelope.data) not in (b"", b"null")
 
 
 def decode_event(topic: str, data: bytes | msgspec.Raw) -> IntegrationEvent:

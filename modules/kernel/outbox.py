@@ -29,6 +29,7 @@ from modules.kernel.events import (
     decode_event,
     encode_envelope,
     envelope_for,
+    has_data,
 )
 from modules.kernel.ports import Delivery, PubSub
 
@@ -224,7 +225,7 @@ def inbox_handler(
     )
 
     async def deliver(envelope: CloudEvent) -> Delivery:
-        if envelope.data is None:
+        if not has_data(envelope):
             return Delivery.DROP
         try:
             event = decode_event(envelope.type, envelope.data)
@@ -247,7 +248,7 @@ def direct_handler(
     """Wrap a non-durable handler: decode by topic and call it, no transaction, no inbox."""
 
     async def deliver(envelope: CloudEvent) -> Delivery:
-        if envelope.data is None:
+        if not has_data(envelope):
             return Delivery.DROP
         try:
             event = decode_event(envelope.type, envelope.data)

@@ -1,0 +1,139 @@
+"""Outbox and inbox: nothing lost between a write and a publish, nothing applied twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+import asyncpg
+import pytest
+
+from modules.kernel.adapters.memory_bus import InProcessPubSub
+from modules.kernel.db import Database
+from modules.kernel.events import CloudEvent, IntegrationEvent, envelope_for
+from modules.kernel.outbox import OutboxRelay, UnitOfWork, inbox_handler
+from modules.kernel.ports import Delivery
+from tests.conftest import truncate_all
+
+SCHEMA = "kerneltest"
+
+
+class PingSent(IntegrationEvent, frozen=True, kw_only=True):
+    TOPIC: ClassVar[str] = "kernel.test-ping-sent.v1"
+    n: int
+
+
+@pytest.fixture
+async def db(database_url: str, running: Any) -> AsyncIterator[Database]:
+    # `running` guarantees the module schemas are migrated; our own schema copies their shape.
+    conn = await asyncpg.connect(database_url)
+    await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
+    await conn.execute(
+        f"CREATE TABLE {SCHEMA}.outbox (LIKE dashboard.outbox INCLUDING ALL);"
+        f"CREATE TABLE {SCHEMA}.inbox (LIKE dashboard.inbox INCLUDING ALL);"
+        f"CREATE TABLE {SCHEMA}.pings (n int PRIMARY KEY)"
+    )
+    await conn.close()
+    database = running.runtime.db
+    yield database
+    await truncate_all(database_url)
+
+
+def _uow(db: Database, commits: list[int]) -> UnitOfWork:
+    return UnitOfWork(db, SCHEMA, "test", lambda: commits.append(1))
+
+
+async def _outbox_rows(db: Database) -> list[Any]:
+    async with db.connection() as conn:
+        return await conn.fetch(f"SELECT event_id, published_at FROM {SCHEMA}.outbox ORDER BY id")
+
+
+async def test_event_is_written_with_the_data_and_only_on_commit(db: Database) -> None:
+    commits: list[int] = []
+    async with _uow(db, commits) as uow:
+        await uow.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES (1)")
+        uow.publish(PingSent(n=1))
+    with pytest.raises(RuntimeError):
+        async with _uow(db, commits) as uow:
+            await uow.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES (2)")
+            uow.publish(PingSent(n=2))
+            raise RuntimeError("business rule failed after the write")
+    rows = await _outbox_rows(db)
+    assert len(rows) == 1 and rows[0]["published_at"] is None
+    assert commits == [1], "the relay is nudged only for the committed transaction"
+    async with db.connection() as conn:
+        assert await conn.fetchval(f"SELECT array_agg(n) FROM {SCHEMA}.pings") == [1]
+
+
+async def test_relay_publishes_rows_left_by_a_crash_exactly_in_order(db: Database) -> None:
+    async with _uow(db, []) as uow:
+        for n in range(3):
+            uow.publish(PingSent(n=n))
+    # The process "died" here: rows are committed, nothing was published. A new relay starts.
+    bus = InProcessPubSub()
+    received: list[int] = []
+
+    async def collect(envelope: CloudEvent) -> Delivery:
+        import msgspec
+
+        received.append(msgspec.json.decode(bytes(envelope.data), type=PingSent).n)
+        return Delivery.SUCCESS
+
+    bus.subscribe(PingSent.TOPIC, "collector", collect)
+    await bus.start()
+    relay = OutboxRelay(db, SCHEMA, bus)
+    assert await relay.relay_once() == 3
+    assert await relay.relay_once() == 0, "published rows are not sent again"
+    await bus.drain()
+    await bus.stop()
+    assert received == [0, 1, 2]
+    assert all(r["published_at"] is not None for r in await _outbox_rows(db))
+
+
+async def test_inbox_applies_a_redelivered_event_once(db: Database) -> None:
+    applied: list[int] = []
+
+    async def handler(event: PingSent, uow: UnitOfWork) -> None:
+        await uow.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES ($1)", event.n)
+        applied.append(event.n)
+
+    deliver = inbox_handler(
+        schema=SCHEMA, handler_name="t.pings", handler=handler, unit_of_work=lambda: _uow(db, [])
+    )
+    envelope = envelope_for(PingSent(n=7), "test")
+    results = [await deliver(envelope) for _ in range(3)]
+    assert results == [Delivery.SUCCESS] * 3
+    assert applied == [7]
+
+
+async def test_a_failing_handler_leaves_no_inbox_mark_so_the_retry_applies(db: Database) -> None:
+    attempts: list[int] = []
+
+    async def flaky(event: PingSent, uow: UnitOfWork) -> None:
+        attempts.append(event.n)
+        await uow.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES ($1)", event.n)
+        if len(attempts) == 1:
+            raise ConnectionError("venue hiccup")
+
+    deliver = inbox_handler(
+        schema=SCHEMA, handler_name="t.flaky", handler=flaky, unit_of_work=lambda: _uow(db, [])
+    )
+    envelope = envelope_for(PingSent(n=9), "test")
+    with pytest.raises(ConnectionError):
+        await deliver(envelope)
+    assert await deliver(envelope) is Delivery.SUCCESS
+    async with db.connection() as conn:
+        assert await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.pings") == 1
+
+
+async def test_undecodable_event_is_dropped_not_retried(db: Database) -> None:
+    async def never(event: Any, uow: UnitOfWork) -> None:  # pragma: no cover - must not run
+        raise AssertionError
+
+    deliver = inbox_handler(
+        schema=SCHEMA, handler_name="t.never", handler=never, unit_of_work=lambda: _uow(db, [])
+    )
+    bogus = CloudEvent(id="x", source="t", type="nobody.declared-this.v1")
+    assert await deliver(bogus) is Delivery.DROP
+    await asyncio.sleep(0)
