@@ -183,12 +183,17 @@ def run(host: str, port: int) -> None:
     settings = load_settings()
     app = create_app(settings)
     base = f"http://{host}:{port}"
+    database = (
+        f"embedded PostgreSQL under {settings.data_path}"
+        if settings.database_url is None
+        else redact_url(settings.database_url)
+    )
     click.echo(
         f"NIJA is starting on {base}\n"
         f"  API docs   {base}/schema\n"
         f"  health     {base}/health  ready {base}/ready  metrics {base}/metrics\n"
         f"  WebSocket  ws://{host}:{port}/v1/ws\n"
-        f"  database   {'embedded under ' + settings.data_path if settings.database_url is None else redact_url(settings.database_url)}"
+        f"  database   {database}"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
 

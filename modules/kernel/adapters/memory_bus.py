@@ -87,10 +87,10 @@ class InProcessPubSub:
         for sub in self._subs.get(envelope.type, ()):
             sub.queue.put_nowait((payload, 1))
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, max_seconds: float = 10.0) -> None:
         """Wait until every queue is empty and nothing is in flight or waiting to retry."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + max_seconds
         while True:
             busy = self._retry_tasks or any(
                 sub.queue.qsize() or sub.in_flight for subs in self._subs.values() for sub in subs
