@@ -1,0 +1,125 @@
+"""Every kind of bad input gets a clear 4xx RFC 9457 problem: never a 500, never a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modules.kernel.auth import Principal
+from tests.conftest import RunningApp, register_and_login
+
+JSON = {"Content-Type": "application/json"}
+
+
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/v1/auth/register", b'{"email": "a@b.co", "password": '),
+        ("/v1/auth/login", b"not json at all"),
+        ("/v1/credentials", b"[1, 2"),
+        ("/v1/orders", b'{"symbol": "BTC/USD",,}'),
+    ],
+)
+async def test_malformed_json_is_400(running: RunningApp, path: str, payload: bytes) -> None:
+    headers = await register_and_login(running.client)
+    response = await running.client.post(path, content=payload, headers={**headers, **JSON})
+    assert_problem(response, 400)
+
+
+async def test_schema_violations_are_400_with_field_errors(running: RunningApp) -> None:
+    client = running.client
+    body = assert_problem(
+        await client.post("/v1/auth/register", json={"email": "x@y.co", "password": 12}), 400
+    )
+    assert body.get("errors"), body
+    headers = await register_and_login(client)
+    for order in (
+        {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "-1"},
+        {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0"},
+        {"symbol": "BTC/USD", "side": "hold", "type": "market", "quantity": "1"},
+        {"symbol": "BTC/USD", "side": "buy", "type": "stop", "quantity": "1"},
+        {"symbol": "BTC/USD", "side": "buy", "type": "market"},
+    ):
+        response = await client.post("/v1/orders", json=order, headers=headers)
+        assert response.status_code in (400, 422), (order, response.text)
+        assert_problem(response, response.status_code)
+
+
+async def test_domain_refusals_are_422_with_stable_codes(running: RunningApp) -> None:
+    client = running.client
+    headers = await register_and_login(client)
+    response = await client.post(
+        "/v1/credentials",
+        json={"venue": "mtgox", "api_key": "key-12345678", "api_secret": "secret-12345678"},
+        headers=headers,
+    )
+    assert_problem(response, 422, "unknown_venue")
+    response = await client.post(
+        "/v1/orders",
+        json={"symbol": "DOGE/EUR", "side": "buy", "type": "market", "quantity": "1"},
+        headers=headers,
+    )
+    assert_problem(response, 422, "unknown_symbol")
+    response = await client.post(
+        "/v1/orders",
+        json={"symbol": "BTC/USD", "side": "buy", "type": "limit", "quantity": "1"},
+        headers=headers,
+    )
+    assert response.status_code in (400, 422)
+    assert_problem(response, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/orders"),
+        ("POST", "/v1/orders"),
+        ("GET", "/v1/credentials"),
+        ("POST", "/v1/credentials"),
+        ("GET", "/v1/auth/me"),
+    ],
+)
+async def test_missing_token_is_401(running: RunningApp, method: str, path: str) -> None:
+    response = await running.client.request(method, path, json={})
+    assert_problem(response, 401, "missing_token")
+
+
+async def test_expired_and_forged_tokens_are_401(running: RunningApp) -> None:
+    tokens = running.runtime.tokens
+    expired = tokens.issue(Principal(user_id="u-1", role="trader"), ttl_seconds=-30)
+    response = await running.client.get(
+        "/v1/orders", headers={"Authorization": f"Bearer {expired}"}
+    )
+    assert_problem(response, 401, "token_expired")
+    for bad in ("not-a-jwt", expired[:-4] + "AAAA"):
+        response = await running.client.get(
+            "/v1/orders", headers={"Authorization": f"Bearer {bad}"}
+        )
+        assert_problem(response, 401, "invalid_token")
+    response = await running.client.get("/v1/orders", headers={"Authorization": "Basic abc"})
+    assert_problem(response, 401, "missing_token")
+
+
+async def test_unknown_resources_and_methods(running: RunningApp) -> None:
+    headers = await register_and_login(running.client)
+    assert_problem(await running.client.get("/v1/orders/not-a-uuid", headers=headers), 404)
+    assert_problem(
+        await running.client.get(
+            "/v1/orders/00000000-0000-4000-8000-000000000000", headers=headers
+        ),
+        404,
+    )
+    assert_problem(await running.client.delete("/v1/auth/login"), 405)
