@@ -1,0 +1,213 @@
+"""Dashboard HTTP surface and the `WS /v1/ws` live stream.
+
+The socket authenticates with its first message, `{"type": "auth", "token": ...}`, never with a
+token in the URL (URLs end up in proxy logs and browser history). Until then it receives nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Any, cast
+
+import msgspec
+from litestar import Controller, WebSocket, get, post, websocket
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
+from litestar.types import ControllerRouterHandler
+
+from modules.dashboard.adapters.ws_outlet import SocketOutlet
+from modules.dashboard.schemas import (
+    AuthOk,
+    ClientAuth,
+    ClientMessage,
+    ClientPing,
+    NotificationList,
+    NotificationView,
+    OrderDetail,
+    OrderList,
+    Pong,
+    SocketError,
+)
+from modules.dashboard.service import DashboardService, SocketSession
+from modules.kernel.auth import Principal
+from modules.kernel.errors import ProblemError
+
+WS_UNAUTHORIZED = 4401
+WS_POLICY_VIOLATION = 1008
+MAX_MESSAGE_BYTES = 16 * 1024
+MAX_CONNECTIONS_PER_USER = 20
+_decode_client = msgspec.json.Decoder(ClientMessage)
+_encode = msgspec.json.Encoder().encode
+_UNAUTHORIZED = _encode(SocketError(code="unauthorized"))
+
+
+class DashboardController(Controller):
+    path = "/v1"
+    tags = ["dashboard"]
+
+    @get("/dashboard/orders", summary="Your orders as the dashboard shows them, newest first")
+    async def list_orders(
+        self,
+        principal: NamedDependency[Principal],
+        dashboard_service: NamedDependency[DashboardService],
+        limit: int = Parameter(default=50, ge=1, le=200),
+    ) -> OrderList:
+        return OrderList(items=await dashboard_service.list_orders(principal, limit))
+
+    @get("/dashboard/orders/{order_id:str}", summary="One of your orders with its fills")
+    async def order_detail(
+        self,
+        principal: NamedDependency[Principal],
+        dashboard_service: NamedDependency[DashboardService],
+        order_id: FromPath[str],
+    ) -> OrderDetail:
+        return await dashboard_service.order_detail(principal, order_id)
+
+    @get("/notifications", summary="Your in-app notifications, newest first")
+    async def notifications(
+        self,
+        principal: NamedDependency[Principal],
+        dashboard_service: NamedDependency[DashboardService],
+        limit: int = Parameter(default=50, ge=1, le=200),
+        unread: bool = Parameter(default=False, description="Only unread notifications"),
+    ) -> NotificationList:
+        return await dashboard_service.notifications(principal, limit, unread_only=unread)
+
+    @post(
+        "/notifications/{notification_id:str}/read",
+        status_code=200,
+        summary="Mark one of your notifications read",
+    )
+    async def mark_read(
+        self,
+        principal: NamedDependency[Principal],
+        dashboard_service: NamedDependency[DashboardService],
+        notification_id: FromPath[str],
+    ) -> NotificationView:
+        return await dashboard_service.mark_read(principal, notification_id)
+
+
+# ---- WebSocket -------------------------------------------------------------------------------
+
+
+def _parse(message: Mapping[str, Any]) -> ClientMessage | SocketError:
+    raw: str | bytes | None = message.get("text")
+    if raw is None:
+        raw = message.get("bytes") or b""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return SocketError(code="message_too_large", detail=f"limit {MAX_MESSAGE_BYTES} bytes")
+    try:
+        decoded: ClientMessage = _decode_client.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return SocketError(code="invalid_message", detail=str(exc))
+    return decoded
+
+
+async def _refuse(socket: WebSocket[Any, Any, Any]) -> None:
+    with contextlib.suppress(Exception):
+        await socket.send_data(_UNAUTHORIZED.decode(), mode="text")
+        await socket.close(code=WS_UNAUTHORIZED, reason="unauthorized")
+
+
+async def _handshake(
+    socket: WebSocket[Any, Any, Any], service: DashboardService
+) -> SocketSession | None:
+    """Wait for the auth message; refuse the socket (4401) on anything else."""
+    try:
+        message = await asyncio.wait_for(socket.receive(), service.ws_auth_timeout)
+    except TimeoutError:
+        await _refuse(socket)
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    parsed = _parse(cast(Mapping[str, Any], message))
+    if isinstance(parsed, ClientAuth):
+        try:
+            return service.authenticate(parsed.token)
+        except ProblemError:
+            pass
+    await _refuse(socket)
+    return None
+
+
+async def _read(
+    socket: WebSocket[Any, Any, Any],
+    outlet: SocketOutlet,
+    session: SocketSession,
+    service: DashboardService,
+) -> None:
+    """Answer client messages until it disconnects; end the session when its token expires."""
+    expired = False
+    while True:
+        timeout = None if expired else max(service.seconds_left(session), 0.0)
+        try:
+            message = await asyncio.wait_for(socket.receive(), timeout)
+        except TimeoutError:
+            # The client renews by sending a fresh token before expiry; this one did not.
+            outlet.offer(_encode(SocketError(code="token_expired")))
+            outlet.close(WS_UNAUTHORIZED, "token expired")
+            expired = True
+            continue
+        if message["type"] == "websocket.disconnect":
+            return
+        parsed = _parse(cast(Mapping[str, Any], message))
+        if isinstance(parsed, ClientPing):
+            outlet.offer(_encode(Pong()))
+        elif isinstance(parsed, ClientAuth):
+            renewed = _renew(service, session, parsed.token)
+            if renewed is None:
+                outlet.offer(_UNAUTHORIZED)
+                outlet.close(WS_UNAUTHORIZED, "unauthorized")
+                expired = True
+                continue
+            session = renewed
+            outlet.offer(_encode(AuthOk(user_id=session.principal.user_id)))
+        else:
+            outlet.offer(_encode(parsed))
+
+
+def _renew(service: DashboardService, session: SocketSession, token: str) -> SocketSession | None:
+    try:
+        renewed = service.authenticate(token)
+    except ProblemError:
+        return None
+    return renewed if renewed.principal.user_id == session.principal.user_id else None
+
+
+@websocket("/v1/ws", name="dashboard-stream")
+async def stream(
+    socket: WebSocket[Any, Any, Any], dashboard_service: NamedDependency[DashboardService]
+) -> None:
+    """Live `order.updated`, `order.filled` and `notification.created` pushes for the caller."""
+    await socket.accept()
+    session = await _handshake(socket, dashboard_service)
+    if session is None:
+        return
+    user_id = session.principal.user_id
+    hub = dashboard_service.hub
+    if hub.connections(user_id) >= MAX_CONNECTIONS_PER_USER:
+        with contextlib.suppress(Exception):
+            await socket.send_data(_encode(SocketError(code="too_many_connections")).decode())
+            await socket.close(code=WS_POLICY_VIOLATION, reason="too many connections")
+        return
+    outlet = SocketOutlet(socket)
+    # Queued before joining the hub, so `auth.ok` is the first frame and every push for this
+    # user committed after the client saw it reaches the socket.
+    outlet.offer(_encode(AuthOk(user_id=user_id)))
+    hub.connect(user_id, outlet)
+    writer = asyncio.create_task(outlet.run(), name=f"ws-writer:{user_id}")
+    reader = asyncio.create_task(_read(socket, outlet, session, dashboard_service))
+    try:
+        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        hub.disconnect(user_id, outlet)
+        for task in (writer, reader):
+            task.cancel()
+        for task in (writer, reader):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+ROUTES: list[ControllerRouterHandler] = [DashboardController, stream]

@@ -1,0 +1,19 @@
+"""Dashboard subscriptions: routing's and execution's order events feed the read models."""
+
+from __future__ import annotations
+
+from modules.dashboard.service import DashboardService
+from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.kernel.module import Subscription
+from modules.routing.contracts import OrderRouted
+
+
+def subscriptions(service: DashboardService) -> list[Subscription]:
+    """Durable (inbox-deduped, transactional) handlers, one per order event."""
+    return [
+        Subscription(OrderRouted, service.on_routed, "order-routed"),
+        Subscription(OrderAccepted, service.on_accepted, "order-accepted"),
+        Subscription(OrderFilled, service.on_filled, "order-filled"),
+        Subscription(OrderRejected, service.on_rejected, "order-rejected"),
+        Subscription(OrderExpired, service.on_expired, "order-expired"),
+    ]

@@ -1,0 +1,413 @@
+"""Dashboard use cases: fold order events into read models, notify, and push to the owner.
+
+Delivery is at-least-once and events of one order travel on different topics, so they may arrive
+in any order and more than once. Every change is therefore a merge into the current row: a
+status only moves forward and never leaves a terminal state, a fill counts once per fill id, and
+pushes happen only after the transaction that made the change has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+import jwt
+import msgspec
+
+from modules.dashboard.repository import (
+    DashboardRepository,
+    FillRecord,
+    FillTotals,
+    NotificationRecord,
+    OrderRecord,
+)
+from modules.dashboard.schemas import (
+    FillView,
+    NotificationCreated,
+    NotificationList,
+    NotificationView,
+    OrderDetail,
+    OrderFilledPush,
+    OrderUpdated,
+    OrderView,
+)
+from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.kernel.auth import Principal
+from modules.kernel.errors import ProblemError
+from modules.kernel.module import Runtime
+from modules.kernel.outbox import UnitOfWork
+from modules.routing.contracts import OrderRouted
+
+log = logging.getLogger("nija.dashboard")
+
+# How long a new WebSocket may stay silent before it must have authenticated. Read at each
+# connection, so tests can shorten it.
+WS_AUTH_TIMEOUT_SECONDS = 5.0
+
+TERMINAL = frozenset({"filled", "rejected", "expired"})
+_RANK = {
+    "routed": 0,
+    "accepted": 1,
+    "partially_filled": 2,
+    "filled": 3,
+    "rejected": 3,
+    "expired": 3,
+}
+_AVERAGE_PLACES = Decimal("1e-10")
+_encode = msgspec.json.Encoder().encode
+
+
+# ---- ports ---------------------------------------------------------------------------------
+
+
+class Outlet(Protocol):
+    """One client connection as the hub sees it."""
+
+    def offer(self, payload: bytes) -> bool:
+        """Queue `payload` without waiting; False when the connection cannot keep up."""
+        ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+class PushHub(Protocol):
+    """Fan-out of pushes to a user's live connections.
+
+    The in-process adapter reaches the connections of this process only; a multi-replica
+    deployment swaps in an adapter that relays `push` through a shared channel (e.g. Redis).
+    """
+
+    def connect(self, user_id: str, outlet: Outlet) -> None: ...
+
+    def disconnect(self, user_id: str, outlet: Outlet) -> None: ...
+
+    def connections(self, user_id: str) -> int:
+        """Open connections of `user_id` in this process."""
+        ...
+
+    async def push(self, user_id: str, payload: bytes) -> None: ...
+
+    async def close_all(self, code: int, reason: str) -> None: ...
+
+
+class SocketSession(msgspec.Struct, frozen=True):
+    """An authenticated WebSocket: who it belongs to and until when the token is valid."""
+
+    principal: Principal
+    expires_at: float
+
+
+# ---- state transitions ------------------------------------------------------------------
+
+
+def next_status(current: str, proposed: str) -> str:
+    """Move forward only; a terminal status is final whatever arrives late."""
+    if current in TERMINAL or _RANK[proposed] < _RANK[current]:
+        return current
+    return proposed
+
+
+def merge_routed(order: OrderRecord, event: OrderRouted) -> OrderRecord:
+    return msgspec.structs.replace(
+        order,
+        symbol=event.symbol,
+        side=event.side,
+        order_type=event.order_type,
+        quantity=event.quantity,
+        limit_price=event.limit_price,
+        # Execution reports where the order really went; routing's choice only fills a gap.
+        venue=order.venue or event.venue,
+        created_at=min(order.created_at, event.occurred_at),
+    )
+
+
+def merge_accepted(order: OrderRecord, event: OrderAccepted) -> OrderRecord:
+    return msgspec.structs.replace(
+        order,
+        venue=event.venue,
+        venue_order_id=event.venue_order_id,
+        status=next_status(order.status, "accepted"),
+    )
+
+
+def merge_filled(order: OrderRecord, event: OrderFilled, totals: FillTotals) -> OrderRecord:
+    # Fills may arrive out of order: what we have summed can lag the venue's cumulative figure,
+    # never exceed it, so the larger of the two is the truth so far.
+    if event.filled_quantity > totals.quantity:
+        filled, average = event.filled_quantity, event.average_price
+    elif totals.quantity == event.filled_quantity:
+        filled, average = totals.quantity, event.average_price
+    else:
+        filled = totals.quantity
+        average = (totals.notional / totals.quantity).quantize(_AVERAGE_PLACES)
+    return msgspec.structs.replace(
+        order,
+        symbol=order.symbol or event.symbol,
+        side=order.side or event.side,
+        quantity=order.quantity or event.filled_quantity + event.remaining_quantity,
+        venue=event.venue,
+        status=next_status(order.status, event.status),
+        filled_quantity=filled,
+        average_price=average,
+        fees=totals.fees,
+        fee_currency=event.fee_currency,
+    )
+
+
+def merge_rejected(order: OrderRecord, event: OrderRejected) -> OrderRecord:
+    status = next_status(order.status, "rejected")
+    reason = f"{event.reason} ({event.code})" if status == "rejected" else order.reason
+    return msgspec.structs.replace(order, venue=event.venue, status=status, reason=reason)
+
+
+def merge_expired(order: OrderRecord, event: OrderExpired) -> OrderRecord:
+    status = next_status(order.status, "expired")
+    return msgspec.structs.replace(
+        order,
+        venue=event.venue,
+        status=status,
+        quantity=order.quantity or event.filled_quantity + event.remaining_quantity,
+        filled_quantity=max(order.filled_quantity, event.filled_quantity),
+        reason=event.reason if status == "expired" else order.reason,
+    )
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+def order_view(order: OrderRecord) -> OrderView:
+    return OrderView(
+        id=order.order_id,
+        symbol=order.symbol,
+        side=order.side,
+        type=order.order_type,
+        quantity=order.quantity,
+        limit_price=order.limit_price,
+        venue=order.venue,
+        status=order.status,  # type: ignore[arg-type]
+        filled_quantity=order.filled_quantity,
+        average_price=order.average_price,
+        fees=order.fees,
+        fee_currency=order.fee_currency,
+        reason=order.reason,
+        revision=order.revision,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+def fill_view(fill: FillRecord) -> FillView:
+    return FillView(
+        fill_id=fill.fill_id,
+        order_id=fill.order_id,
+        venue=fill.venue,
+        price=fill.price,
+        quantity=fill.quantity,
+        fee=fill.fee,
+        fee_currency=fill.fee_currency,
+        liquidity=fill.liquidity,
+        executed_at=fill.executed_at,
+    )
+
+
+def notification_view(record: NotificationRecord) -> NotificationView:
+    return NotificationView(
+        id=str(record.id),
+        kind=record.kind,
+        title=record.title,
+        body=record.body,
+        order_id=record.order_id,
+        created_at=record.created_at,
+        read_at=record.read_at,
+    )
+
+
+def _base_symbol(symbol: str) -> str:
+    return symbol.replace("/", "-").split("-")[0]
+
+
+def fill_notice(order: OrderRecord, fill: FillRecord) -> tuple[str, str, str]:
+    """(kind, title, body) telling the trader about a fill in words."""
+    verb = "Bought" if order.side == "buy" else "Sold"
+    title = "Order filled" if order.status == "filled" else "Order partially filled"
+    symbol = order.symbol or ""
+    body = (
+        f"{verb} {fill.quantity} {_base_symbol(symbol)} of {symbol} at {fill.price} on "
+        f"{fill.venue} (fee {fill.fee} {fill.fee_currency})."
+    )
+    return "order.filled", title, body
+
+
+class DashboardService:
+    def __init__(
+        self,
+        runtime: Runtime,
+        hub: PushHub,
+        repository: DashboardRepository | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.hub = hub
+        self.repo = repository or DashboardRepository()
+        self._pushes = runtime.metrics.counter(
+            "nija_dashboard_pushes_total", "WebSocket pushes by message type", ["type"]
+        )
+
+    # ---- event handlers (each inside the handler's transaction) ----------------------------
+
+    async def on_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
+        await self._apply(uow, event.order_id, event.user_id, event, merge_routed)
+
+    async def on_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
+        await self._apply(uow, event.order_id, event.user_id, event, merge_accepted)
+
+    async def on_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
+        order = await self._apply(uow, event.order_id, event.user_id, event, merge_rejected)
+        if order is not None and order.status == "rejected":
+            body = (
+                f"Your {order.symbol or ''} {order.side or ''} order was rejected: {order.reason}"
+            )
+            await self._notify(uow, order, "order.rejected", "Order rejected", body)
+
+    async def on_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
+        order = await self._apply(uow, event.order_id, event.user_id, event, merge_expired)
+        if order is not None and order.status == "expired":
+            body = (
+                f"The unfilled {event.remaining_quantity} of your {order.symbol or ''} order "
+                f"was cancelled: {event.reason}"
+            )
+            await self._notify(uow, order, "order.expired", "Order expired", body)
+
+    async def on_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
+        fill = FillRecord(
+            order_id=event.order_id,
+            fill_id=event.fill_id,
+            user_id=event.user_id,
+            venue=event.venue,
+            price=event.price,
+            quantity=event.quantity,
+            fee=event.fee,
+            fee_currency=event.fee_currency,
+            liquidity=event.liquidity,
+            executed_at=event.occurred_at,
+        )
+        current = await self._lock(uow, event.order_id, event.user_id, event)
+        if current is None or not await self.repo.add_fill(uow.conn, fill):
+            return
+        totals = await self.repo.fill_totals(uow.conn, event.order_id)
+        order = await self._save(uow, current, merge_filled(current, event, totals), force=True)
+        message = OrderFilledPush(order=order_view(order), fill=fill_view(fill))
+        self._push_after_commit(uow, order.user_id, "order.filled", _encode(message))
+        kind, title, body = fill_notice(order, fill)
+        await self._notify(uow, order, kind, title, body)
+
+    async def _lock(
+        self, uow: UnitOfWork, order_id: str, user_id: str, event: Any
+    ) -> OrderRecord | None:
+        order = await self.repo.lock_order(uow.conn, order_id, user_id, event.occurred_at)
+        if order.user_id != user_id:
+            # Contract breach upstream; applying it could show one user another's order.
+            log.error("event names another owner of the order; ignored", extra={"order": order_id})
+            return None
+        return order
+
+    async def _apply(
+        self,
+        uow: UnitOfWork,
+        order_id: str,
+        user_id: str,
+        event: Any,
+        merge: Callable[[OrderRecord, Any], OrderRecord],
+    ) -> OrderRecord | None:
+        current = await self._lock(uow, order_id, user_id, event)
+        if current is None:
+            return None
+        return await self._save(uow, current, merge(current, event))
+
+    async def _save(
+        self, uow: UnitOfWork, current: OrderRecord, merged: OrderRecord, *, force: bool = False
+    ) -> OrderRecord:
+        """Persist a changed row and push `order.updated`; an unchanged row stays silent."""
+        if merged == current and current.revision > 0 and not force:
+            return current
+        order = msgspec.structs.replace(
+            merged, revision=current.revision + 1, updated_at=self.runtime.clock()
+        )
+        await self.repo.save_order(uow.conn, order)
+        payload = _encode(OrderUpdated(order=order_view(order)))
+        self._push_after_commit(uow, order.user_id, "order.updated", payload)
+        return order
+
+    async def _notify(
+        self, uow: UnitOfWork, order: OrderRecord, kind: str, title: str, body: str
+    ) -> None:
+        record = NotificationRecord(
+            id=uuid.uuid4(),
+            user_id=order.user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            order_id=order.order_id,
+            created_at=self.runtime.clock(),
+        )
+        await self.repo.add_notification(uow.conn, record)
+        payload = _encode(NotificationCreated(notification=notification_view(record)))
+        self._push_after_commit(uow, order.user_id, "notification.created", payload)
+
+    def _push_after_commit(self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes) -> None:
+        async def push() -> None:
+            self._pushes.labels(kind).inc()
+            await self.hub.push(user_id, payload)
+
+        uow.after_commit(push)
+
+    # ---- queries -------------------------------------------------------------------------
+
+    async def list_orders(self, principal: Principal, limit: int) -> list[OrderView]:
+        return [order_view(o) for o in await self.repo.list_orders(principal.user_id, limit)]
+
+    async def order_detail(self, principal: Principal, order_id: str) -> OrderDetail:
+        order = await self.repo.get_order(principal.user_id, order_id)
+        if order is None:
+            raise ProblemError(404, "order_not_found", "No such order")
+        fills = await self.repo.fills_of(order.order_id)
+        return OrderDetail(order=order_view(order), fills=[fill_view(f) for f in fills])
+
+    async def notifications(
+        self, principal: Principal, limit: int, *, unread_only: bool
+    ) -> NotificationList:
+        records: Sequence[NotificationRecord] = await self.repo.list_notifications(
+            principal.user_id, limit, unread_only=unread_only
+        )
+        unread = await self.repo.count_unread(principal.user_id)
+        return NotificationList(items=[notification_view(r) for r in records], unread=unread)
+
+    async def mark_read(self, principal: Principal, notification_id: str) -> NotificationView:
+        try:
+            key = uuid.UUID(notification_id)
+        except ValueError:
+            raise ProblemError(404, "notification_not_found", "No such notification") from None
+        record = await self.repo.mark_read(principal.user_id, key, self.runtime.clock())
+        if record is None:
+            raise ProblemError(404, "notification_not_found", "No such notification")
+        return notification_view(record)
+
+    # ---- WebSocket sessions --------------------------------------------------------------
+
+    @property
+    def ws_auth_timeout(self) -> float:
+        return WS_AUTH_TIMEOUT_SECONDS
+
+    def authenticate(self, token: str) -> SocketSession:
+        """Verify an access token sent on a socket; ProblemError(401) when it is not valid."""
+        principal = self.runtime.tokens.verify(token)
+        # The signature was just verified; the claims are only read for the expiry.
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return SocketSession(principal=principal, expires_at=float(claims["exp"]))
+
+    @staticmethod
+    def seconds_left(session: SocketSession) -> float:
+        return session.expires_at - time.time()
