@@ -1,0 +1,226 @@
+"""Pub/sub through a Dapr sidecar: the production adapter of the `PubSub` port.
+
+Publishing goes through the official SDK's gRPC client. Delivery is the other way round: the
+sidecar asks the app which topics it wants (`GET /dapr/subscribe`) and POSTs each message to the
+route given there. The app declares one Dapr subscription per topic and fans the message out to
+its in-process subscribers itself, answering `RETRY` if any of them failed, so the sidecar's
+resiliency policy and dead-letter topic apply exactly as they would to a single subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, defaultdict
+from typing import Any
+
+import httpx
+import msgspec
+from dapr.aio.clients import DaprClient
+from dapr.conf import settings as dapr_settings
+from litestar import Request, get, post
+from litestar.params import FromPath
+
+from modules.kernel.errors import ProblemError
+from modules.kernel.events import DEAD_LETTER_TOPIC, CloudEvent, decode_envelope, encode_envelope
+from modules.kernel.ports import Delivery, EnvelopeHandler
+from modules.kernel.settings import Settings
+
+log = logging.getLogger("nija.dapr")
+CLOUDEVENTS_JSON = "application/cloudevents+json"
+EVENTS_ROUTE = "/dapr/events"
+# While a message is being retried because one subscriber failed, the subscribers that already
+# succeeded are remembered and skipped. Bounded; past the bound their inboxes dedupe anyway.
+_REMEMBERED_SUCCESSES = 10_000
+
+
+# ---- sidecar connection (shared with adapters.dapr_state) ---------------------------------
+
+
+def configure_sdk(settings: Settings) -> None:
+    """Point the SDK at our sidecar.
+
+    The SDK client probes `{DAPR_HTTP_ENDPOINT}/v1.0/healthz/outbound` before connecting and reads
+    that endpoint from its own settings object, where an assigned value wins over the `DAPR_*`
+    environment; the gRPC address is passed to the client explicitly.
+    """
+    endpoint = settings.dapr_http_endpoint.rstrip("/")
+    dapr_settings.DAPR_HTTP_ENDPOINT = endpoint  # type: ignore[attr-defined]
+
+
+async def wait_for_sidecar(http_endpoint: str, budget_seconds: float | None = None) -> None:
+    """Wait until the sidecar reports its outbound side (components) ready.
+
+    The SDK's own probe is synchronous and would stall the event loop while the sidecar starts,
+    so we wait here first; the SDK's probe then succeeds at once.
+    """
+    loop = asyncio.get_running_loop()
+    budget = float(dapr_settings.DAPR_HEALTH_TIMEOUT) if budget_seconds is None else budget_seconds
+    deadline = loop.time() + budget
+    url = f"{http_endpoint.rstrip('/')}/v1.0/healthz/outbound"
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while True:
+            try:
+                if (await client.get(url)).is_success:
+                    return
+            except httpx.HTTPError:
+                pass
+            if loop.time() >= deadline:
+                raise TimeoutError(f"Dapr sidecar at {http_endpoint} not ready after {budget}s")
+            await asyncio.sleep(0.1)
+
+
+async def open_client(settings: Settings) -> DaprClient:
+    configure_sdk(settings)
+    await wait_for_sidecar(settings.dapr_http_endpoint)
+    return DaprClient(address=settings.dapr_grpc_address)
+
+
+async def sidecar_healthy(client: httpx.AsyncClient, http_endpoint: str) -> bool:
+    try:
+        response = await client.get(f"{http_endpoint.rstrip('/')}/v1.0/healthz")
+    except httpx.HTTPError:
+        return False
+    return response.is_success
+
+
+# ---- the adapter ---------------------------------------------------------------------------
+
+
+class DaprPubSub:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._handlers: dict[str, dict[str, EnvelopeHandler]] = defaultdict(dict)
+        self._client: DaprClient | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._succeeded: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    def subscribe(self, topic: str, subscriber: str, handler: EnvelopeHandler) -> None:
+        if subscriber in self._handlers[topic]:
+            raise ValueError(f"{subscriber!r} already subscribes to {topic!r}")
+        self._handlers[topic][subscriber] = handler
+
+    def topics(self) -> list[str]:
+        return sorted(topic for topic, handlers in self._handlers.items() if handlers)
+
+    async def start(self) -> None:
+        self._http = httpx.AsyncClient(timeout=2.0)
+        self._client = await open_client(self._settings)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()  # type: ignore[no-untyped-call]
+            self._client = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def ping(self) -> bool:
+        if self._http is None:
+            return False
+        return await sidecar_healthy(self._http, self._settings.dapr_http_endpoint)
+
+    async def publish(self, envelope: CloudEvent) -> None:
+        if self._client is None:
+            raise RuntimeError("DaprPubSub.publish before start()")
+        # Structured CloudEvent content type: Dapr forwards our envelope (id, source, type,
+        # data) instead of wrapping it in one of its own.
+        await self._client.publish_event(
+            pubsub_name=self._settings.dapr_pubsub_name,
+            topic_name=envelope.type,
+            data=encode_envelope(envelope),
+            data_content_type=CLOUDEVENTS_JSON,
+        )
+
+    # ---- the app side of the sidecar protocol ----------------------------------------------
+
+    def subscriptions(self) -> list[dict[str, str]]:
+        """Dapr's programmatic subscription list: one entry per topic we have subscribers for."""
+        result = []
+        for topic in self.topics():
+            entry = {
+                "pubsubname": self._settings.dapr_pubsub_name,
+                "topic": topic,
+                "route": f"{EVENTS_ROUTE}/{topic}",
+            }
+            # A dead letter that cannot be handled is not dead-lettered again (no loop).
+            if topic != DEAD_LETTER_TOPIC:
+                entry["deadLetterTopic"] = DEAD_LETTER_TOPIC
+            result.append(entry)
+        return result
+
+    async def deliver(self, topic: str, body: bytes) -> Delivery:
+        """Fan one delivered message out to every local subscriber of `topic`."""
+        try:
+            event_id = decode_envelope(body).id
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            log.warning("undecodable message dropped", extra={"topic": topic})
+            return Delivery.DROP
+        handlers = self._handlers.get(topic)
+        if not handlers:
+            log.warning("message for a topic without subscribers dropped", extra={"topic": topic})
+            return Delivery.DROP
+        verdicts = await asyncio.gather(
+            *(self._run(topic, event_id, name, handler, body) for name, handler in handlers.items())
+        )
+        if Delivery.RETRY in verdicts:
+            return Delivery.RETRY
+        # Done for everyone: a later copy of this event (a second publish) must reach every
+        # subscriber again, so that their inboxes, not this cache, decide what is a duplicate.
+        for name in handlers:
+            self._succeeded.pop((topic, event_id, name), None)
+        return Delivery.SUCCESS
+
+    async def _run(
+        self, topic: str, event_id: str, name: str, handler: EnvelopeHandler, body: bytes
+    ) -> Delivery:
+        key = (topic, event_id, name)
+        if key in self._succeeded:
+            return Delivery.SUCCESS
+        # Each subscriber decodes its own copy, as on the in-process bus.
+        envelope = _as_delivered_on(topic, decode_envelope(body))
+        try:
+            verdict = await handler(envelope)
+        except Exception:
+            log.exception("subscriber failed", extra={"topic": topic, "subscriber": name})
+            return Delivery.RETRY
+        if verdict is not Delivery.SUCCESS and verdict is not Delivery.DROP:
+            return Delivery.RETRY
+        self._succeeded[key] = None
+        if len(self._succeeded) > _REMEMBERED_SUCCESSES:
+            self._succeeded.popitem(last=False)
+        return verdict
+
+
+def _as_delivered_on(topic: str, envelope: CloudEvent) -> CloudEvent:
+    """Dapr dead-letters the original envelope unchanged; say where it came from, as the
+    in-process bus does (`type` is the topic it was delivered on, `originaltopic` the first)."""
+    if envelope.type == topic:
+        return envelope
+    envelope.originaltopic = envelope.originaltopic or envelope.type
+    envelope.type = topic
+    envelope.topic = topic
+    return envelope
+
+
+def _adapter(request: Request[Any, Any, Any]) -> DaprPubSub:
+    pubsub = request.app.state.runtime.pubsub
+    if not isinstance(pubsub, DaprPubSub):
+        raise ProblemError(404, "dapr_disabled", "This process does not use Dapr pub/sub")
+    return pubsub
+
+
+@get("/dapr/subscribe", include_in_schema=False, sync_to_thread=False)
+def dapr_subscribe(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+    return _adapter(request).subscriptions()
+
+
+@post(f"{EVENTS_ROUTE}/{{topic:str}}", include_in_schema=False, status_code=200)
+async def dapr_event(request: Request[Any, Any, Any], topic: FromPath[str]) -> dict[str, str]:
+    verdict = await _adapter(request).deliver(topic, await request.body())
+    return {"status": verdict.value}
+
+
+def dapr_routes() -> list[Any]:
+    """The routes the sidecar calls; `app.py` mounts them when `settings.pubsub == "dapr"`."""
+    return [dapr_subscribe, dapr_event]

@@ -1,0 +1,119 @@
+"""State through a Dapr sidecar: the production adapter of the `StateStore` port.
+
+Each module has its own Dapr state store component, `<dapr_state_store_prefix><module>`, declared
+with `keyPrefix: name` so that modules sharing one backing table never see each other's keys.
+A write or delete carrying an etag is sent with first-write-wins concurrency; the sidecar
+answers a stale etag with gRPC ABORTED (an unparsable one with INVALID_ARGUMENT), which becomes
+`EtagMismatch`, exactly like the Postgres adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from dapr.aio.clients import DaprClient
+from dapr.clients.grpc._state import Concurrency, StateOptions
+from grpc import StatusCode
+
+from modules.kernel.adapters.dapr_pubsub import open_client
+from modules.kernel.ports import EtagMismatch, StateItem
+from modules.kernel.settings import Settings
+
+_FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)
+# Without an etag the port promises last-write-wins; first-write would refuse to overwrite.
+_LAST_WRITE = StateOptions(concurrency=Concurrency.last_write)
+
+# `runtime.state(module)` builds a store per call, so the gRPC channel is shared per sidecar.
+# A grpc.aio channel belongs to the event loop that created it, hence one set per loop.
+_clients: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], DaprClient]
+] = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def shared_client(settings: Settings) -> DaprClient:
+    loop = asyncio.get_running_loop()
+    clients = _clients.setdefault(loop, {})
+    key = (settings.dapr_grpc_address, settings.dapr_http_endpoint)
+    client = clients.get(key)
+    if client is None:
+        async with _locks.setdefault(loop, asyncio.Lock()):
+            client = clients.get(key)
+            if client is None:
+                client = clients[key] = await open_client(settings)
+    return client
+
+
+async def close_shared_clients() -> None:
+    """Close this loop's shared sidecar channels (process shutdown, tests)."""
+    clients = _clients.pop(asyncio.get_running_loop(), {})
+    for client in clients.values():
+        await client.close()  # type: ignore[no-untyped-call]
+
+
+def _is_etag_conflict(exc: BaseException) -> bool:
+    # save_state wraps the gRPC error in DaprInternalError (cause kept); delete_state and
+    # get_state raise DaprGrpcError, which carries the code itself.
+    for error in (exc, exc.__cause__):
+        code_of = getattr(error, "code", None)
+        if not callable(code_of):
+            continue
+        code = code_of()
+        if code is StatusCode.ABORTED:
+            return True
+        details = getattr(error, "details", None)
+        message = str(details() if callable(details) else "")
+        if code is StatusCode.INVALID_ARGUMENT and "etag" in message.lower():
+            return True
+    return False
+
+
+class DaprStateStore:
+    def __init__(self, settings: Settings, module: str) -> None:
+        self._settings = settings
+        self.store_name = f"{settings.dapr_state_store_prefix}{module}"
+
+    async def get(self, key: str) -> StateItem | None:
+        client = await shared_client(self._settings)
+        response = await client.get_state(self.store_name, key)
+        # Dapr answers a missing key with empty data and no etag, never with an error.
+        if not response.etag:
+            return None
+        return StateItem(key=key, value=bytes(response.data), etag=response.etag)
+
+    async def save(self, key: str, value: bytes, *, etag: str | None = None) -> None:
+        if etag == "":
+            # Dapr would read an empty etag as "no etag" and overwrite; no stored item has one.
+            raise EtagMismatch(key)
+        client = await shared_client(self._settings)
+        try:
+            await client.save_state(
+                self.store_name,
+                key,
+                value,
+                etag=etag,
+                options=_LAST_WRITE if etag is None else _FIRST_WRITE,
+            )
+        except Exception as exc:
+            if etag is not None and _is_etag_conflict(exc):
+                raise EtagMismatch(key) from None
+            raise
+
+    async def delete(self, key: str, *, etag: str | None = None) -> None:
+        if etag == "":
+            raise EtagMismatch(key)
+        client = await shared_client(self._settings)
+        try:
+            await client.delete_state(
+                self.store_name,
+                key,
+                etag=etag,
+                options=_LAST_WRITE if etag is None else _FIRST_WRITE,
+            )
+        except Exception as exc:
+            if etag is not None and _is_etag_conflict(exc):
+                raise EtagMismatch(key) from None
+            raise

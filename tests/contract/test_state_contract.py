@@ -1,0 +1,119 @@
+"""The `StateStore` contract, run against every adapter (Postgres, Dapr via the fake sidecar).
+
+Keys are unique per test so the shared Postgres table needs no cleaning between tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from modules.kernel.ports import EtagMismatch, StateStore
+
+Stores = Callable[[str], StateStore]
+
+
+def new_key() -> str:
+    return f"k-{uuid.uuid4().hex[:12]}"
+
+
+async def test_missing_key_reads_as_none(state_factory: Stores) -> None:
+    assert await state_factory("routing").get(new_key()) is None
+
+
+async def test_saved_bytes_read_back_with_an_etag(state_factory: Stores) -> None:
+    store, key = state_factory("routing"), new_key()
+    value = b'{"state": "open"}\x00\xff'
+    await store.save(key, value)
+    item = await store.get(key)
+    assert item is not None
+    assert (item.key, item.value) == (key, value)
+    assert item.etag
+
+
+async def test_save_without_etag_overwrites_and_changes_the_etag(state_factory: Stores) -> None:
+    store, key = state_factory("execution"), new_key()
+    await store.save(key, b"one")
+    first = await store.get(key)
+    await store.save(key, b"two")
+    second = await store.get(key)
+    assert first is not None and second is not None
+    assert second.value == b"two"
+    assert second.etag != first.etag
+
+
+async def test_write_with_current_etag_wins_and_stale_etag_loses(state_factory: Stores) -> None:
+    store, key = state_factory("execution"), new_key()
+    await store.save(key, b"v1")
+    read = await store.get(key)
+    assert read is not None
+    await store.save(key, b"v2", etag=read.etag)
+    with pytest.raises(EtagMismatch):
+        await store.save(key, b"v3-from-a-stale-reader", etag=read.etag)
+    current = await store.get(key)
+    assert current is not None and current.value == b"v2"
+
+
+async def test_concurrent_conditional_writers_exactly_one_wins(state_factory: Stores) -> None:
+    store, key = state_factory("execution"), new_key()
+    await store.save(key, b"closed")
+    read = await store.get(key)
+    assert read is not None
+    results = await asyncio.gather(
+        *(store.save(key, f"writer-{n}".encode(), etag=read.etag) for n in range(4)),
+        return_exceptions=True,
+    )
+    losers = [r for r in results if isinstance(r, EtagMismatch)]
+    assert len(losers) == 3, results
+    assert all(r is None or isinstance(r, EtagMismatch) for r in results)
+    current = await store.get(key)
+    assert current is not None and current.value.startswith(b"writer-")
+
+
+async def test_etag_on_a_missing_key_or_a_garbage_etag_is_a_mismatch(state_factory: Stores) -> None:
+    store, key = state_factory("vault"), new_key()
+    with pytest.raises(EtagMismatch):
+        await store.save(key, b"x", etag="1")
+    assert await store.get(key) is None
+    await store.save(key, b"x")
+    for garbage in ("not-an-etag", ""):
+        with pytest.raises(EtagMismatch):
+            await store.save(key, b"y", etag=garbage)
+    item = await store.get(key)
+    assert item is not None and item.value == b"x"
+
+
+async def test_delete_with_stale_etag_is_refused_and_current_etag_deletes(
+    state_factory: Stores,
+) -> None:
+    store, key = state_factory("dashboard"), new_key()
+    await store.save(key, b"v1")
+    stale = await store.get(key)
+    await store.save(key, b"v2")
+    current = await store.get(key)
+    assert stale is not None and current is not None
+    with pytest.raises(EtagMismatch):
+        await store.delete(key, etag=stale.etag)
+    assert await store.get(key) is not None
+    await store.delete(key, etag=current.etag)
+    assert await store.get(key) is None
+    with pytest.raises(EtagMismatch):
+        await store.delete(key, etag=current.etag)
+    await store.delete(key)  # unconditional delete of a missing key is not an error
+
+
+async def test_each_module_sees_only_its_own_keys(state_factory: Stores) -> None:
+    vault, routing, key = state_factory("vault"), state_factory("routing"), new_key()
+    await vault.save(key, b"vault's")
+    assert await routing.get(key) is None
+    await routing.save(key, b"routing's")
+    vault_item, routing_item = await vault.get(key), await routing.get(key)
+    assert vault_item is not None and vault_item.value == b"vault's"
+    assert routing_item is not None and routing_item.value == b"routing's"
+    await routing.delete(key)
+    assert await routing.get(key) is None
+    still = await vault.get(key)
+    assert still is not None and still.value == b"vault's"
