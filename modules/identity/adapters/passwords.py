@@ -1,0 +1,47 @@
+"""Password hashing with argon2id, off the event loop and with bounded memory.
+
+Each argon2id hash holds `memory_cost` KiB (64 MiB by default) while it runs, so hashing goes
+through a small dedicated thread pool: a burst of logins queues instead of exhausting memory or
+starving the default executor that the rest of the process relies on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class PasswordHashing:
+    def __init__(self, *, workers: int | None = None) -> None:
+        self._hasher = PasswordHasher(type=Type.ID)
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers or min(4, os.cpu_count() or 1), thread_name_prefix="argon2"
+        )
+        # Verified instead of a real hash when the account does not exist, so an unknown email
+        # costs the same time as a wrong password and cannot be told apart by timing.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(24))
+
+    async def hash(self, password: str) -> str:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """True only if `password_hash` exists and matches; always does the full work."""
+        loop = asyncio.get_running_loop()
+        candidate = password_hash if password_hash is not None else self._dummy_hash
+        try:
+            await loop.run_in_executor(self._executor, self._hasher.verify, candidate, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return password_hash is not None
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
