@@ -1,0 +1,94 @@
+"""Vault test helpers: log capture, event probes and a whole-database plaintext scan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+
+from modules.kernel.events import CloudEvent, IntegrationEvent, decode_event
+from modules.kernel.logs import JsonFormatter
+from modules.kernel.ports import Delivery
+from tests.conftest import RunningApp
+
+
+class LogCapture(logging.Handler):
+    """Every record twice: rendered like stderr (redacted) and raw (before any redaction).
+
+    The raw form is the strict check: a secret must never even be handed to a logger.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self._json = JsonFormatter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self._json.format(record))
+        self.lines.append(f"{record.getMessage()} {vars(record)!r}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def captured_logs(running: RunningApp) -> Iterator[LogCapture]:
+    root = logging.getLogger()
+    handler = LogCapture()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+class EventProbe:
+    """A test subscriber on the real bus, recording decoded events in delivery order."""
+
+    def __init__(self) -> None:
+        self.events: list[IntegrationEvent] = []
+        self.envelopes: list[CloudEvent] = []
+
+    async def __call__(self, envelope: CloudEvent) -> Delivery:
+        assert envelope.data is not None
+        self.envelopes.append(envelope)
+        self.events.append(decode_event(envelope.type, envelope.data))
+        return Delivery.SUCCESS
+
+
+@pytest.fixture
+async def probe(running: RunningApp) -> EventProbe:
+    from modules.vault.contracts import CredentialRevoked, CredentialStored
+
+    recorder = EventProbe()
+    for event in (CredentialStored, CredentialRevoked):
+        running.runtime.pubsub.subscribe(event.TOPIC, f"tests.vault-probe.{event.TOPIC}", recorder)
+    return recorder
+
+
+async def scan_database(conn: asyncpg.Connection, needles: list[str]) -> dict[str, list[str]]:
+    """Where each needle occurs in any column of any row of any table of any schema.
+
+    Text is searched as text and bytea as bytes, so an envelope stored as bytes is covered.
+    """
+    tables = await conn.fetch(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_type = 'BASE TABLE' "
+        "AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+    )
+    found: dict[str, list[str]] = {needle: [] for needle in needles}
+    for table in tables:
+        name = f'"{table["table_schema"]}"."{table["table_name"]}"'
+        for row in await conn.fetch(f"SELECT * FROM {name}"):
+            for column, value in row.items():
+                blob = value if isinstance(value, bytes) else str(value).encode()
+                for needle in needles:
+                    if needle.encode() in blob:
+                        found[needle].append(f"{name}.{column}")
+    return found
