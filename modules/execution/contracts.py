@@ -84,3 +84,17 @@ class VenueBookUpdated(IntegrationEvent, frozen=True, kw_only=True):
     maker_fee: Decimal
     latency_ms: float
     success_rate: float = 1.0
+
+
+class CredentialUnsealed(IntegrationEvent, frozen=True, kw_only=True):
+    """Execution opened a sealed credential in memory to act for `order_id` (for the audit log).
+
+    Carries identifiers only, never material.
+    """
+
+    TOPIC: ClassVar[str] = "execution.credential-unsealed.v1"
+    credential_id: str
+    user_id: str
+    venue: str
+    order_id: str
+    purpose: Literal["place_order"]

@@ -1,10 +1,102 @@
-"""Execution tables, all in the `execution` Postgres schema."""
+"""Execution tables, all in the `execution` Postgres schema.
+
+Two groups live here. `credentials`, `orders` and `fills` are execution's own records. The
+`sim_*` tables are the *simulated exchanges'* own books: the sim venue writes them on its own
+connection, outside execution's transactions, because a real exchange's state does not roll back
+when our transaction does (that difference is what exactly-once placement has to survive).
+"""
 
 from __future__ import annotations
 
+from piccolo.columns import Integer, Numeric, Text, Timestamptz, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from modules.kernel.db import ENGINE
 from modules.kernel.outbox import outbox_tables
 from modules.kernel.tables import app_config
 
 Outbox, Inbox = outbox_tables("execution")
 
-APP_CONFIG = app_config("execution", [Outbox, Inbox])
+
+class Credential(Table, tablename="credentials", schema="execution", db=ENGINE):
+    """Execution's sealed copy of a vault credential; a revoked one keeps only a tombstone."""
+
+    credential_id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    venue = Varchar(length=32)
+    version = Integer(default=1)
+    key_hint = Varchar(length=16, default="")
+    ciphertext = Text(null=True, default=None)
+    wrapped_data_key = Text(null=True, default=None)
+    stored_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Order(Table, tablename="orders", schema="execution", db=ENGINE):
+    order_id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    client_order_id = Varchar(length=64, unique=True)
+    venue = Varchar(length=32)
+    credential_id = Varchar(length=64)
+    symbol = Varchar(length=32)
+    side = Varchar(length=8)
+    order_type = Varchar(length=8)
+    quantity = Numeric()
+    limit_price = Numeric(null=True, default=None)
+    status = Varchar(length=20)
+    venue_order_id = Varchar(length=64, null=True, default=None)
+    filled_quantity = Numeric()
+    average_price = Numeric(null=True, default=None)
+    fees = Numeric()
+    reject_code = Varchar(length=64, null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Fill(Table, tablename="fills", schema="execution", db=ENGINE):
+    fill_id = Varchar(length=64, primary_key=True)
+    order_id = Varchar(length=64, index=True)
+    venue = Varchar(length=32)
+    price = Numeric()
+    quantity = Numeric()
+    fee = Numeric()
+    fee_currency = Varchar(length=16)
+    liquidity = Varchar(length=8)
+    filled_at = Timestamptz()
+
+
+class SimOrder(Table, tablename="sim_orders", schema="execution", db=ENGINE):
+    """An order as the simulated exchange knows it. Client order ids are unique per venue."""
+
+    venue_order_id = Varchar(length=64, primary_key=True)
+    venue = Varchar(length=32)
+    client_order_id = Varchar(length=64)
+    symbol = Varchar(length=32)
+    side = Varchar(length=8)
+    order_type = Varchar(length=8)
+    quantity = Numeric()
+    limit_price = Numeric(null=True, default=None)
+    status = Varchar(length=20)
+    created_at = Timestamptz()
+    one_per_client_id = Unique(["venue", "client_order_id"])
+
+
+class SimTrade(Table, tablename="sim_trades", schema="execution", db=ENGINE):
+    """An execution at the simulated exchange; recent ones deplete its book until it refills."""
+
+    trade_id = Varchar(length=64, primary_key=True)
+    venue_order_id = Varchar(length=64, index=True)
+    seq = Integer()
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    side = Varchar(length=8)
+    price = Numeric()
+    quantity = Numeric()
+    fee = Numeric()
+    fee_currency = Varchar(length=16)
+    liquidity = Varchar(length=8)
+    created_at = Timestamptz(index=True)
+
+
+APP_CONFIG = app_config("execution", [Outbox, Inbox, Credential, Order, Fill, SimOrder, SimTrade])

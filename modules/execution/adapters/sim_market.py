@@ -1,0 +1,204 @@
+"""The simulated market: venue profiles, a seeded price model and order-book generation.
+
+Everything here is a pure function of (seed, venue, symbol, time), so every replica and every
+process computes the same mid price and the same book at the same instant without talking to
+each other. Fee rates are the real ones, read from ccxt's own fee tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from collections.abc import Sequence
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+
+import msgspec
+
+from modules.execution.adapters.venue import Level, Side, VenueFees
+
+QTY_STEP = Decimal("0.00000001")
+
+
+class SymbolSpec(msgspec.Struct, frozen=True, kw_only=True):
+    base_price: float
+    price_tick: Decimal
+    # Base-currency size of the best level of a venue with depth factor 1.
+    level_size: float
+    min_quantity: Decimal
+
+
+class VenueProfile(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    spread_bps: float
+    level_step_bps: float
+    levels: int
+    depth: float
+    latency_ms: float
+    symbols: tuple[str, ...]
+
+
+SYMBOLS: dict[str, SymbolSpec] = {
+    "BTC/USD": SymbolSpec(
+        base_price=65000.0,
+        price_tick=Decimal("0.01"),
+        level_size=0.5,
+        min_quantity=Decimal("0.00001"),
+    ),
+    "ETH/USD": SymbolSpec(
+        base_price=3200.0,
+        price_tick=Decimal("0.01"),
+        level_size=8.0,
+        min_quantity=Decimal("0.0001"),
+    ),
+    "SOL/USD": SymbolSpec(
+        base_price=150.0,
+        price_tick=Decimal("0.001"),
+        level_size=150.0,
+        min_quantity=Decimal("0.01"),
+    ),
+    "XRP/USD": SymbolSpec(
+        base_price=0.6,
+        price_tick=Decimal("0.00001"),
+        level_size=40000.0,
+        min_quantity=Decimal("1"),
+    ),
+}
+
+# Shapes chosen to resemble each venue's public books for a US retail account: Coinbase tight
+# and close but shallow, Kraken in between, Binance deepest but furthest away.
+PROFILES: dict[str, VenueProfile] = {
+    "coinbase": VenueProfile(
+        name="coinbase",
+        spread_bps=4.0,
+        level_step_bps=1.5,
+        levels=10,
+        depth=0.5,
+        latency_ms=70.0,
+        symbols=("BTC/USD", "ETH/USD", "SOL/USD"),
+    ),
+    "kraken": VenueProfile(
+        name="kraken",
+        spread_bps=3.0,
+        level_step_bps=1.2,
+        levels=12,
+        depth=0.8,
+        latency_ms=110.0,
+        symbols=("BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD"),
+    ),
+    "binance": VenueProfile(
+        name="binance",
+        spread_bps=2.0,
+        level_step_bps=1.0,
+        levels=15,
+        depth=1.2,
+        latency_ms=160.0,
+        symbols=("BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD"),
+    ),
+}
+
+# (period in seconds, amplitude in log-price): summed value noise at several time scales, an
+# O(1)-in-time stand-in for a random walk that any process can evaluate for any instant.
+_OCTAVES: tuple[tuple[float, float], ...] = (
+    (4.0, 0.0002),
+    (45.0, 0.0008),
+    (600.0, 0.003),
+    (7200.0, 0.01),
+    (86400.0, 0.03),
+)
+# Venues quote slightly different mids (a few bps), drifting on this period.
+_VENUE_DRIFT = (30.0, 0.0002)
+
+
+@functools.cache
+def ccxt_fees(venue: str) -> VenueFees:
+    """The venue's base-tier taker/maker rates from ccxt's fee table (read once per process)."""
+    import ccxt
+
+    exchange = getattr(ccxt, venue)()
+    trading = exchange.fees["trading"]
+    return VenueFees(taker=Decimal(str(trading["taker"])), maker=Decimal(str(trading["maker"])))
+
+
+def _unit(*parts: object) -> float:
+    """A uniform number in [-1, 1] determined by `parts`."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**63 - 1.0
+
+
+def _smooth_noise(seed: int, key: str, period: float, t: float) -> float:
+    position = t / period
+    index = math.floor(position)
+    frac = position - index
+    weight = frac * frac * (3.0 - 2.0 * frac)
+    start = _unit(seed, key, period, index)
+    end = _unit(seed, key, period, index + 1)
+    return start + (end - start) * weight
+
+
+def mid_price(seed: int, venue: str, symbol: str, t: float) -> float:
+    """The venue's mid for `symbol` at unix time `t` (deterministic in all arguments)."""
+    spec = SYMBOLS[symbol]
+    log_move = sum(amp * _smooth_noise(seed, symbol, period, t) for period, amp in _OCTAVES)
+    period, amp = _VENUE_DRIFT
+    log_move += amp * _smooth_noise(seed, f"{venue}:{symbol}", period, t)
+    return spec.base_price * math.exp(log_move)
+
+
+def _level_size(seed: int, profile: VenueProfile, symbol: str, side: Side, index: int) -> Decimal:
+    spec = SYMBOLS[symbol]
+    jitter = 0.75 + 0.25 * (_unit(seed, profile.name, symbol, side, index) + 1.0)
+    size = spec.level_size * profile.depth * (1.0 + 0.35 * index) * jitter
+    return Decimal(repr(size)).quantize(QTY_STEP, rounding=ROUND_DOWN)
+
+
+def build_levels(
+    seed: int, profile: VenueProfile, symbol: str, t: float
+) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+    """Undisturbed (bids, asks) at time `t`, best first; sizes are fixed per level."""
+    spec = SYMBOLS[symbol]
+    mid = mid_price(seed, profile.name, symbol, t)
+    half = profile.spread_bps / 2e4
+    step = profile.level_step_bps / 1e4
+    bids: list[Level] = []
+    asks: list[Level] = []
+    for i in range(profile.levels):
+        offset = half + step * i
+        bid = Decimal(repr(mid * (1.0 - offset))).quantize(spec.price_tick, rounding=ROUND_FLOOR)
+        ask = Decimal(repr(mid * (1.0 + offset))).quantize(spec.price_tick, rounding=ROUND_CEILING)
+        bids.append(Level(bid, _level_size(seed, profile, symbol, "sell", i)))
+        asks.append(Level(ask, _level_size(seed, profile, symbol, "buy", i)))
+    return tuple(bids), tuple(asks)
+
+
+def deplete(levels: Sequence[Level], consumed: Decimal) -> tuple[Level, ...]:
+    """Remove `consumed` size from the best levels (recent trades not yet replenished)."""
+    out: list[Level] = []
+    left = consumed
+    for level in levels:
+        if left >= level.size:
+            left -= level.size
+            continue
+        out.append(Level(level.price, level.size - left) if left > 0 else level)
+        left = Decimal(0)
+    return tuple(out)
+
+
+def crossing_fills(
+    levels: Sequence[Level], side: Side, quantity: Decimal, limit_price: Decimal | None
+) -> list[tuple[Decimal, Decimal]]:
+    """(price, size) taken from the opposite side's `levels` by an incoming order."""
+    fills: list[tuple[Decimal, Decimal]] = []
+    remaining = quantity
+    for level in levels:
+        if remaining <= 0:
+            break
+        if limit_price is not None and (
+            (side == "buy" and level.price > limit_price)
+            or (side == "sell" and level.price < limit_price)
+        ):
+            break
+        take = min(level.size, remaining)
+        fills.append((level.price, take))
+        remaining -= take
+    return fills

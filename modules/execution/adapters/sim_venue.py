@@ -1,0 +1,257 @@
+"""Simulated venues `coinbase`, `kraken` and `binance`, behind the same `Venue` port as ccxt.
+
+Each venue has its real fee rates (from ccxt), its own book shape and latency, and keeps its
+exchange-side state (orders, trades) in Postgres like a real exchange would: on its *own*
+connection, committed whatever happens to the caller's transaction. Placing a client order id
+that the venue already knows returns that order instead of a second one. Recent trades deplete
+the book and it refills linearly over `replenish_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from modules.execution.adapters.sim_market import (
+    PROFILES,
+    QTY_STEP,
+    SYMBOLS,
+    VenueProfile,
+    build_levels,
+    ccxt_fees,
+    crossing_fills,
+    deplete,
+)
+from modules.execution.adapters.venue import (
+    Book,
+    OrderRequest,
+    VenueFees,
+    VenueFill,
+    VenueOrder,
+    VenueOrderStatus,
+    VenueRejected,
+)
+from modules.kernel.db import Database
+from modules.kernel.sealing import CredentialMaterial
+from modules.kernel.settings import Settings
+
+FEE_STEP = Decimal("0.00000001")
+QUOTE_CURRENCY = "USD"
+_CONSUMED_SQL = """
+SELECT side,
+       COALESCE(sum(quantity * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - created_at) / $3)), 0)
+         AS consumed
+  FROM execution.sim_trades
+ WHERE venue = $1 AND symbol = $2 AND created_at > now() - $4::interval
+ GROUP BY side
+"""
+_INSERT_ORDER_SQL = """
+INSERT INTO execution.sim_orders (venue_order_id, venue, client_order_id, symbol, side,
+                                  order_type, quantity, limit_price, status, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+"""
+_INSERT_TRADE_SQL = """
+INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
+                                  quantity, fee, fee_currency, liquidity, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'taker', now())
+"""
+
+
+class SimVenue:
+    def __init__(
+        self,
+        profile: VenueProfile,
+        fees: VenueFees,
+        db: Database,
+        *,
+        seed: int,
+        latency_scale: float,
+        replenish_seconds: float = 20.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.name = profile.name
+        self.fees = fees
+        self.latency_ms = profile.latency_ms
+        self.symbols = frozenset(profile.symbols)
+        self._profile = profile
+        self._db = db
+        self._seed = seed
+        self._latency_scale = latency_scale
+        self._replenish = Decimal(str(replenish_seconds))
+        self._replenish_window = timedelta(seconds=replenish_seconds)
+        self._clock = clock
+
+    async def book(self, symbol: str) -> Book:
+        self._check_symbol(symbol)
+        async with self._db.connection() as conn:
+            return await self._book(conn, symbol)
+
+    async def place_order(
+        self, request: OrderRequest, credential: CredentialMaterial
+    ) -> VenueOrder:
+        self._authenticate(credential)
+        self._validate(request)
+        await self._network_delay()
+        async with self._db.connection() as conn, conn.transaction():
+            # The matching engine of one market handles one order at a time.
+            lock = f"sim:{self.name}:{request.symbol}"
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock)
+            existing = await self._load(conn, request.client_order_id)
+            if existing is not None:
+                return existing
+            return await self._match(conn, request)
+
+    async def fetch_order_by_client_id(
+        self, client_order_id: str, credential: CredentialMaterial
+    ) -> VenueOrder | None:
+        self._authenticate(credential)
+        await self._network_delay()
+        async with self._db.connection() as conn:
+            return await self._load(conn, client_order_id)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _check_symbol(self, symbol: str) -> None:
+        if symbol not in self.symbols:
+            raise VenueRejected("unknown_symbol", f"{self.name} does not list {symbol}")
+
+    def _authenticate(self, credential: CredentialMaterial) -> None:
+        if not credential.api_key.strip() or not credential.api_secret.strip():
+            raise VenueRejected("authentication_failed", f"{self.name} refused the API key")
+
+    def _validate(self, request: OrderRequest) -> None:
+        self._check_symbol(request.symbol)
+        spec = SYMBOLS[request.symbol]
+        if request.quantity != request.quantity.quantize(QTY_STEP):
+            raise VenueRejected("invalid_quantity", "quantity has more than 8 decimal places")
+        if request.quantity < spec.min_quantity:
+            raise VenueRejected(
+                "order_too_small", f"minimum order size on {self.name} is {spec.min_quantity}"
+            )
+        if request.order_type == "limit" and (request.limit_price or 0) <= 0:
+            raise VenueRejected("invalid_price", "a limit order needs a positive limit price")
+
+    async def _network_delay(self) -> None:
+        delay = self.latency_ms / 1000.0 * self._latency_scale
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _book(self, conn: asyncpg.Connection, symbol: str) -> Book:
+        now = self._clock()
+        bids, asks = build_levels(self._seed, self._profile, symbol, now)
+        rows = await conn.fetch(
+            _CONSUMED_SQL, self.name, symbol, self._replenish, self._replenish_window
+        )
+        consumed = {row["side"]: Decimal(row["consumed"]) for row in rows}
+        return Book(
+            venue=self.name,
+            symbol=symbol,
+            # Buyers take the asks, sellers hit the bids.
+            bids=deplete(bids, consumed.get("sell", Decimal(0))),
+            asks=deplete(asks, consumed.get("buy", Decimal(0))),
+            at=datetime.fromtimestamp(now, UTC),
+        )
+
+    async def _match(self, conn: asyncpg.Connection, request: OrderRequest) -> VenueOrder:
+        book = await self._book(conn, request.symbol)
+        levels = book.asks if request.side == "buy" else book.bids
+        limit = request.limit_price if request.order_type == "limit" else None
+        matched = crossing_fills(levels, request.side, request.quantity, limit)
+        filled = sum((size for _, size in matched), Decimal(0))
+        status: VenueOrderStatus
+        if filled >= request.quantity:
+            status = "filled"
+        else:
+            status = "expired" if request.order_type == "market" else "open"
+        venue_order_id = str(uuid.uuid4())
+        await conn.execute(
+            _INSERT_ORDER_SQL,
+            venue_order_id,
+            self.name,
+            request.client_order_id,
+            request.symbol,
+            request.side,
+            request.order_type,
+            request.quantity,
+            request.limit_price,
+            status,
+        )
+        trades = [
+            (
+                str(uuid.uuid4()),
+                venue_order_id,
+                seq,
+                self.name,
+                request.symbol,
+                request.side,
+                price,
+                size,
+                (price * size * self.fees.taker).quantize(FEE_STEP),
+                QUOTE_CURRENCY,
+            )
+            for seq, (price, size) in enumerate(matched)
+        ]
+        if trades:
+            await conn.executemany(_INSERT_TRADE_SQL, trades)
+        loaded = await self._load(conn, request.client_order_id)
+        assert loaded is not None
+        return loaded
+
+    async def _load(self, conn: asyncpg.Connection, client_order_id: str) -> VenueOrder | None:
+        order = await conn.fetchrow(
+            "SELECT * FROM execution.sim_orders WHERE venue = $1 AND client_order_id = $2",
+            self.name,
+            client_order_id,
+        )
+        if order is None:
+            return None
+        trades = await conn.fetch(
+            "SELECT * FROM execution.sim_trades WHERE venue_order_id = $1 ORDER BY seq",
+            order["venue_order_id"],
+        )
+        return _venue_order(order, trades)
+
+
+def _venue_order(order: Any, trades: list[Any]) -> VenueOrder:
+    return VenueOrder(
+        venue=order["venue"],
+        venue_order_id=order["venue_order_id"],
+        client_order_id=order["client_order_id"],
+        symbol=order["symbol"],
+        side=order["side"],
+        order_type=order["order_type"],
+        quantity=order["quantity"],
+        limit_price=order["limit_price"],
+        status=order["status"],
+        fills=tuple(
+            VenueFill(
+                trade_id=t["trade_id"],
+                price=t["price"],
+                quantity=t["quantity"],
+                fee=t["fee"],
+                fee_currency=t["fee_currency"],
+                liquidity=t["liquidity"],
+                at=t["created_at"],
+            )
+            for t in trades
+        ),
+    )
+
+
+def build_sim_venues(db: Database, settings: Settings) -> dict[str, SimVenue]:
+    return {
+        name: SimVenue(
+            profile,
+            ccxt_fees(name),
+            db,
+            seed=settings.sim_seed,
+            latency_scale=settings.sim_latency_scale,
+        )
+        for name, profile in PROFILES.items()
+    }

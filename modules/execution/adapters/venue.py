@@ -1,0 +1,116 @@
+"""The venue port: what execution needs from an exchange, simulated today, ccxt later.
+
+An adapter must make `place_order` idempotent on `client_order_id` (placing the same id twice
+returns the order already there) and must be able to find an order by that id. Those two
+properties are what exactly-once placement is built on: an ambiguous outcome (timeout, crash
+before our commit) is resolved by asking the venue, never by blindly sending again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal, Protocol, runtime_checkable
+
+import msgspec
+
+from modules.kernel.sealing import CredentialMaterial
+
+Side = Literal["buy", "sell"]
+OrderType = Literal["market", "limit"]
+Liquidity = Literal["maker", "taker"]
+# `expired`: the venue cancelled what it could not fill (a market order on a thin book).
+VenueOrderStatus = Literal["open", "filled", "expired"]
+
+
+class VenueFees(msgspec.Struct, frozen=True):
+    """Fee rates as fractions of notional (0.001 = 0.1 %)."""
+
+    taker: Decimal
+    maker: Decimal
+
+
+class Level(msgspec.Struct, frozen=True, array_like=True):
+    price: Decimal
+    size: Decimal
+
+
+class Book(msgspec.Struct, frozen=True, kw_only=True):
+    """Top of a venue's order book, best level first on each side."""
+
+    venue: str
+    symbol: str
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+    at: datetime
+
+
+class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
+    client_order_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Decimal
+    limit_price: Decimal | None = None
+
+
+class VenueFill(msgspec.Struct, frozen=True, kw_only=True):
+    trade_id: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    liquidity: Liquidity
+    at: datetime
+
+
+class VenueOrder(msgspec.Struct, frozen=True, kw_only=True):
+    venue: str
+    venue_order_id: str
+    client_order_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Decimal
+    limit_price: Decimal | None
+    status: VenueOrderStatus
+    fills: tuple[VenueFill, ...] = ()
+
+    @property
+    def filled(self) -> Decimal:
+        return sum((f.quantity for f in self.fills), Decimal(0))
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.filled
+
+
+class VenueRejected(Exception):
+    """The venue refused the order; definitive, so it must not be retried."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class VenueUnavailable(Exception):
+    """The outcome is unknown (timeout, connection lost): look the order up before retrying."""
+
+
+@runtime_checkable
+class Venue(Protocol):
+    name: str
+    fees: VenueFees
+    latency_ms: float
+    symbols: frozenset[str]
+
+    async def book(self, symbol: str) -> Book: ...
+
+    async def place_order(
+        self, request: OrderRequest, credential: CredentialMaterial
+    ) -> VenueOrder: ...
+
+    async def fetch_order_by_client_id(
+        self, client_order_id: str, credential: CredentialMaterial
+    ) -> VenueOrder | None: ...

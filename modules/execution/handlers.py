@@ -1,0 +1,34 @@
+"""Execution's subscriptions: vault's credentials (sealed copies) and routing's orders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modules.execution.repository import ExecutionRepository
+from modules.execution.service import ExecutionService
+from modules.kernel.module import Subscription
+from modules.kernel.outbox import UnitOfWork
+from modules.routing.contracts import OrderRouted
+from modules.vault.contracts import CredentialRevoked, CredentialStored
+
+
+class ExecutionHandlers:
+    def __init__(self, service: ExecutionService, repository: ExecutionRepository) -> None:
+        self._service = service
+        self._repo = repository
+
+    async def credential_stored(self, event: CredentialStored, uow: UnitOfWork) -> None:
+        await self._repo.store_credential(uow.conn, event)
+
+    async def credential_revoked(self, event: CredentialRevoked, uow: UnitOfWork) -> None:
+        await self._repo.revoke_credential(uow.conn, event)
+
+    async def order_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
+        await self._service.execute(event, uow)
+
+    def subscriptions(self) -> Sequence[Subscription]:
+        return [
+            Subscription(CredentialStored, self.credential_stored, "credential-stored"),
+            Subscription(CredentialRevoked, self.credential_revoked, "credential-revoked"),
+            Subscription(OrderRouted, self.order_routed, "order-routed"),
+        ]
