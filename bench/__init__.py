@@ -1,0 +1,1 @@
+"""Benchmarks: print figures and ratios; not part of the test run."""

@@ -1,0 +1,350 @@
+"""Order-path benchmark: NIJA end to end, next to a bare Litestar endpoint, in one run.
+
+Starts `nija run` in a subprocess (embedded PostgreSQL unless --database-url/NIJA_DATABASE_URL
+names a server, in which case a fresh database is created on it and dropped afterwards), creates
+N traders with credentials for every venue, each holding an authenticated WebSocket, then places
+market orders concurrently over HTTP. It then sends the same load to a bare Litestar app (one
+POST handler answering 202) in another subprocess and prints both side by side.
+
+Everything is loopback and bounded (an order count and a time limit); it stops by itself.
+Run: .venv/bin/python bench/orders.py --users 20 --orders 400 --concurrency 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.launcher import free_port, running_platform
+
+VENUES = ("coinbase", "kraken", "binance")
+PASSWORD = "bench correct horse battery 1"
+BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
+
+
+@dataclass
+class Trader:
+    token: str
+    headers: dict[str, str]
+    socket: ClientConnection | None = None
+
+
+@dataclass
+class Run:
+    """What one load phase measured."""
+
+    started: float = 0.0
+    finished: float = 0.0
+    sent_at: dict[str, float] = field(default_factory=dict)
+    accept_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    filled_at: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.accept_ms)
+
+    @property
+    def seconds(self) -> float:
+        return max(self.finished - self.started, 1e-9)
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile; None for no samples."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+# ---- NIJA set-up ---------------------------------------------------------------------------
+
+
+async def _create_trader(client: httpx.AsyncClient, index: int) -> Trader:
+    email = f"bench-{index}-{uuid.uuid4().hex[:6]}@example.com"
+    body = {"email": email, "password": PASSWORD}
+    registered = await client.post("/v1/auth/register", json=body)
+    registered.raise_for_status()
+    login = await client.post("/v1/auth/login", json=body)
+    login.raise_for_status()
+    token = login.json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for venue in VENUES:
+        credential = {
+            "venue": venue,
+            "api_key": f"{venue}-{secrets.token_hex(10)}",
+            "api_secret": secrets.token_urlsafe(24),
+        }
+        stored = await client.post("/v1/credentials", json=credential, headers=headers)
+        stored.raise_for_status()
+    return Trader(token=token, headers=headers)
+
+
+async def _open_socket(ws_url: str, trader: Trader) -> None:
+    socket = await connect(ws_url, open_timeout=10, max_queue=None)
+    await socket.send(json.dumps({"type": "auth", "token": trader.token}))
+    reply = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    if reply.get("type") != "auth.ok":
+        raise RuntimeError(f"WebSocket auth failed: {reply}")
+    trader.socket = socket
+
+
+async def _listen(trader: Trader, run: Run) -> None:
+    """Record when each order's first `order.filled` reaches its owner's socket."""
+    assert trader.socket is not None
+    async for raw in trader.socket:
+        now = time.perf_counter()
+        message = json.loads(raw)
+        if message.get("type") == "order.filled":
+            run.filled_at.setdefault(message["order"]["id"], now)
+
+
+# ---- load ----------------------------------------------------------------------------------
+
+
+async def _load(
+    base_url: str,
+    headers: list[dict[str, str]],
+    body: dict[str, Any],
+    *,
+    total: int,
+    concurrency: int,
+    duration: float,
+    run: Run | None = None,
+) -> Run:
+    """`concurrency` workers share `total` requests, round-robin over `headers`; bounded in time.
+
+    aiohttp rather than httpx: the client shares the machine with the server, and a client that
+    costs less CPU per request distorts the server's figures less.
+    """
+    run = run or Run()
+    issued = 0
+    deadline = time.perf_counter() + duration
+    payload = json.dumps(body).encode()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal issued
+        while issued < total and time.perf_counter() < deadline:
+            index = issued
+            issued += 1
+            request_headers = {**headers[index % len(headers)], "Content-Type": "application/json"}
+            sent = time.perf_counter()
+            try:
+                async with session.post(
+                    f"{base_url}/v1/orders", data=payload, headers=request_headers
+                ) as response:
+                    text = await response.text()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                run.errors.append(type(exc).__name__)
+                continue
+            elapsed_ms = (time.perf_counter() - sent) * 1000
+            run.statuses[response.status] = run.statuses.get(response.status, 0) + 1
+            if response.status == 202:
+                run.accept_ms.append(elapsed_ms)
+                run.sent_at[json.loads(text)["id"]] = sent
+            elif len(run.errors) < 5:
+                run.errors.append(f"{response.status}: {text[:200]}")
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        run.started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        run.finished = time.perf_counter()
+    return run
+
+
+async def _wait_for_fills(run: Run, within: float) -> float:
+    """Wait until every accepted order's fill was pushed (or `within` s); returns the last time."""
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        if all(order_id in run.filled_at for order_id in run.sent_at):
+            break
+        await asyncio.sleep(0.05)
+    return max(run.filled_at.values(), default=run.finished)
+
+
+def _client(base_url: str, concurrency: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits)
+
+
+async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, float]:
+    extra_env = dict(pair.split("=", 1) for pair in args.env)
+    async with running_platform(
+        data_dir, server_url=args.database_url, extra_env=extra_env, db_prefix="nija_bench"
+    ) as platform:
+        async with _client(platform.base_url, max(args.concurrency, args.users)) as client:
+            gate = asyncio.Semaphore(8)
+
+            async def create(index: int) -> Trader:
+                async with gate:
+                    return await _create_trader(client, index)
+
+            traders = await asyncio.gather(*(create(i) for i in range(args.users)))
+            await asyncio.gather(*(_open_socket(platform.ws_url, t) for t in traders))
+            # Routing needs a first market tick of every venue's book before it can score.
+            await asyncio.sleep(args.warmup)
+            run = Run()
+            listeners = [asyncio.create_task(_listen(t, run)) for t in traders]
+            try:
+                await _load(
+                    platform.base_url,
+                    [t.headers for t in traders],
+                    _order_body(args),
+                    total=args.orders,
+                    concurrency=args.concurrency,
+                    duration=args.duration,
+                    run=run,
+                )
+                last_fill = await _wait_for_fills(run, args.fill_timeout)
+            finally:
+                for task in listeners:
+                    task.cancel()
+                for trader in traders:
+                    if trader.socket is not None:
+                        await trader.socket.close()
+            return run, last_fill
+
+
+def _order_body(args: argparse.Namespace) -> dict[str, Any]:
+    return {"symbol": args.symbol, "side": "buy", "type": "market", "quantity": args.quantity}
+
+
+async def bench_bare(args: argparse.Namespace, requests: int) -> Run:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(BARE_APP),
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with _client(base, args.concurrency) as client:
+            for _ in range(200):
+                try:
+                    await client.post("/health")
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.05)
+            headers = [{"Authorization": "Bearer x"}]
+            return await _load(
+                base,
+                headers,
+                _order_body(args),
+                total=requests,
+                concurrency=args.concurrency,
+                duration=args.duration,
+            )
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
+
+
+# ---- report --------------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> str:
+    fill_ms = [
+        (nija.filled_at[order_id] - sent) * 1000
+        for order_id, sent in nija.sent_at.items()
+        if order_id in nija.filled_at
+    ]
+    missing = len(nija.sent_at) - len(fill_ms)
+    end_to_end = len(fill_ms) / max(last_fill - nija.started, 1e-9)
+    rows = [
+        ("requests sent", str(sum(nija.statuses.values())), str(sum(bare.statuses.values()))),
+        ("202 accepted", str(nija.accepted), str(bare.accepted)),
+        (
+            "orders/s (accept)",
+            f"{nija.accepted / nija.seconds:.1f}",
+            f"{bare.accepted / bare.seconds:.1f}",
+        ),
+        ("accept p50 ms", _ms(percentile(nija.accept_ms, 50)), _ms(percentile(bare.accept_ms, 50))),
+        ("accept p99 ms", _ms(percentile(nija.accept_ms, 99)), _ms(percentile(bare.accept_ms, 99))),
+        ("fills on WebSocket", f"{len(fill_ms)} ({missing} missing)", "-"),
+        ("orders/s (to fill)", f"{end_to_end:.1f}", "-"),
+        ("order->WS fill p50 ms", _ms(percentile(fill_ms, 50)), "-"),
+        ("order->WS fill p99 ms", _ms(percentile(fill_ms, 99)), "-"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    database = "external" if args.database_url else "embedded"
+    lines = [
+        f"users={args.users} orders={args.orders} concurrency={args.concurrency} "
+        f"symbol={args.symbol} quantity={args.quantity} db={database}",
+        f"{'':<{width}}  {'NIJA':>22}  {'bare Litestar':>14}",
+    ]
+    lines += [f"{name:<{width}}  {a:>22}  {b:>14}" for name, a, b in rows]
+    ratio = (bare.accepted / bare.seconds) / max(nija.accepted / nija.seconds, 1e-9)
+    p50 = percentile(nija.accept_ms, 50)
+    bare_p50 = percentile(bare.accept_ms, 50)
+    lines.append(f"bare/NIJA throughput ratio: {ratio:.1f}x")
+    if p50 is not None and bare_p50:
+        lines.append(f"NIJA/bare accept p50 ratio: {p50 / bare_p50:.1f}x")
+    other = {k: v for k, v in nija.statuses.items() if k != 202}
+    if other or nija.errors:
+        lines.append(f"NIJA non-202 responses: {other}; first errors: {nija.errors[:3]}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=20, help="traders, each with a WebSocket")
+    parser.add_argument(
+        "--orders", type=int, default=400, help="orders in total (and bare requests)"
+    )
+    parser.add_argument("--concurrency", type=int, default=20, help="requests in flight at once")
+    parser.add_argument("--duration", type=float, default=60.0, help="max seconds of load per side")
+    parser.add_argument("--fill-timeout", type=float, default=120.0, help="max wait for last fill")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before placing orders")
+    parser.add_argument("--symbol", default="BTC/USD")
+    parser.add_argument("--quantity", default="0.001")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("NIJA_DATABASE_URL") or None,
+        help="PostgreSQL server to create a fresh bench database on (default: embedded)",
+    )
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NIJA_X=V", help="extra setting for nija"
+    )
+    args = parser.parse_args(argv)
+    if min(args.users, args.orders, args.concurrency) < 1:
+        parser.error("--users, --orders and --concurrency must be at least 1")
+    return args
+
+
+async def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="nija-bench-") as tmp:
+        nija, last_fill = await bench_nija(args, Path(tmp) / "data")
+    bare = await bench_bare(args, requests=sum(nija.statuses.values()) or args.orders)
+    print(report(args, nija, last_fill, bare))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
