@@ -9,27 +9,21 @@ sidecar configured with the store names declared in `dapr/components/`.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from litestar import Litestar
 
-from modules.kernel.adapters.dapr_pubsub import DaprPubSub, dapr_routes
 from modules.kernel.adapters.dapr_state import DaprStateStore, close_shared_clients
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
 from modules.kernel.db import Database
 from modules.kernel.ports import PubSub, StateStore
-from modules.kernel.settings import Settings, load_settings
-from tests.conftest import serve
+from tests.fakes.dapr_app import COMPONENTS, dapr_app_on, dapr_settings
 from tests.fakes.dapr_sidecar import FakeDaprSidecar, components_in
 
 MAX_ATTEMPTS = 3
-COMPONENTS = os.path.join(os.path.dirname(__file__), "..", "..", "dapr", "components")
 
 
 @dataclass
@@ -40,36 +34,14 @@ class Bus:
     drain: Callable[[], Awaitable[None]]
 
 
-def dapr_settings(sidecar: FakeDaprSidecar, **overrides: Any) -> Settings:
-    return load_settings(
-        environ={},
-        pubsub="dapr",
-        state="dapr",
-        dapr_grpc_address=sidecar.grpc_address,
-        dapr_http_endpoint=sidecar.http_endpoint,
-        **overrides,
-    )
-
-
-def dapr_app(pubsub: DaprPubSub) -> Litestar:
-    """The smallest app the sidecar can deliver to: the Dapr routes and a runtime with .pubsub."""
-    app = Litestar(route_handlers=dapr_routes())
-    app.state.runtime = SimpleNamespace(pubsub=pubsub)
-    return app
-
-
 @contextlib.asynccontextmanager
 async def dapr_bus() -> AsyncIterator[Bus]:
     pubsubs, _ = components_in(COMPONENTS)
-    async with FakeDaprSidecar(pubsubs=pubsubs, max_attempts=MAX_ATTEMPTS) as sidecar:
-        pubsub = DaprPubSub(dapr_settings(sidecar))
-        async with serve(dapr_app(pubsub)) as app:
-            sidecar.add_app(app.base_url)
-            await pubsub.start()
-            try:
-                yield Bus("dapr", pubsub, MAX_ATTEMPTS, sidecar.drain)
-            finally:
-                await pubsub.stop()
+    async with (
+        FakeDaprSidecar(pubsubs=pubsubs, max_attempts=MAX_ATTEMPTS) as sidecar,
+        dapr_app_on(sidecar) as wired,
+    ):
+        yield Bus("dapr", wired.pubsub, MAX_ATTEMPTS, sidecar.drain)
 
 
 @pytest.fixture(params=["memory", "dapr"])

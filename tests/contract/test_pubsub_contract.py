@@ -193,16 +193,19 @@ async def test_redelivered_event_is_applied_once_through_the_inbox(
         if len(calls) == 1:
             raise RuntimeError("crash after writing, before commit")
 
-    bus.pubsub.subscribe(
-        TOPIC,
-        "contract.apply",
-        inbox_handler(
-            schema=SCHEMA,
-            handler_name="contract.apply",
-            handler=apply,
-            unit_of_work=lambda: UnitOfWork(db, SCHEMA, "nija/contract", lambda: None),
-        ),
+    behind_inbox = inbox_handler(
+        schema=SCHEMA,
+        handler_name="contract.apply",
+        handler=apply,
+        unit_of_work=lambda: UnitOfWork(db, SCHEMA, "nija/contract", lambda: None),
     )
+    deliveries: list[str] = []
+
+    async def subscriber(envelope: CloudEvent) -> Delivery:
+        deliveries.append(envelope.id)
+        return await behind_inbox(envelope)
+
+    bus.pubsub.subscribe(TOPIC, "contract.apply", subscriber)
     event = ContractPinged(n=7)
     message = envelope_for(event, "nija/contract")
     # The relay may publish the same outbox row twice (crash between publish and mark).
@@ -211,7 +214,10 @@ async def test_redelivered_event_is_applied_once_through_the_inbox(
     await bus.pubsub.publish(message)
     await bus.drain()
 
-    assert calls == [7, 7]  # the failed attempt rolled back; the duplicate never ran
+    # Three deliveries reached the subscriber (failed attempt, its retry, the duplicate): the
+    # bus does not dedupe, the inbox does. The failed attempt rolled back; the duplicate no-op'd.
+    assert deliveries == [message.id] * 3
+    assert calls == [7, 7]
     async with db.connection() as conn:
         applied = await conn.fetch(f"SELECT event_id, n FROM {SCHEMA}.applied")
         inbox = await conn.fetch(f"SELECT event_id, handler, topic FROM {SCHEMA}.inbox")

@@ -1,0 +1,111 @@
+"""The Dapr resources in `dapr/components/` agree with the code that relies on them: one state
+store per module under the name `DaprStateStore` asks for, with `keyPrefix: name`; the pub/sub
+component `DaprPubSub` publishes to; resiliency aimed only at components that exist."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import yaml
+
+from modules.kernel.settings import ALL_MODULES, Settings
+
+COMPONENTS = os.path.join(os.path.dirname(__file__), "..", "..", "dapr", "components")
+MODULES = ("kernel", *ALL_MODULES)
+
+
+def load_all() -> dict[str, dict[str, Any]]:
+    docs = {}
+    for name in sorted(os.listdir(COMPONENTS)):
+        if name.endswith((".yaml", ".yml")):
+            with open(os.path.join(COMPONENTS, name), encoding="utf-8") as handle:
+                docs[name] = yaml.safe_load(handle)
+    return docs
+
+
+DOCS = load_all()
+COMPONENT_DOCS = {f: d for f, d in DOCS.items() if d.get("kind") == "Component"}
+
+
+def metadata_of(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["name"]: item for item in doc["spec"].get("metadata") or []}
+
+
+def by_type(prefix: str) -> dict[str, dict[str, Any]]:
+    return {
+        d["metadata"]["name"]: d
+        for d in COMPONENT_DOCS.values()
+        if str(d["spec"]["type"]).startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize("filename", sorted(DOCS))
+def test_every_resource_is_a_well_formed_dapr_resource(filename: str) -> None:
+    doc = DOCS[filename]
+    assert doc["apiVersion"] == "dapr.io/v1alpha1"
+    assert doc["kind"] in {"Component", "Resiliency"}
+    assert isinstance(doc["metadata"]["name"], str) and doc["metadata"]["name"]
+    assert doc.get("scopes") == ["nija"], "every resource is scoped to the nija app id"
+    if doc["kind"] == "Component":
+        assert doc["spec"]["type"].count(".") >= 1
+        assert doc["spec"]["version"] == "v1"
+        assert filename == f"{doc['metadata']['name']}.yaml"
+        for item in doc["spec"].get("metadata") or []:
+            assert set(item) in ({"name", "value"}, {"name", "secretKeyRef"}), item
+            assert isinstance(item.get("value", ""), str), f"{item['name']}: quote the value"
+
+
+def test_one_postgres_state_store_per_module_named_as_the_adapter_expects() -> None:
+    stores = by_type("state.")
+    prefix = Settings().dapr_state_store_prefix
+    assert set(stores) == {f"{prefix}{module}" for module in MODULES}
+    for name, doc in stores.items():
+        assert doc["spec"]["type"] == "state.postgresql"
+        meta = metadata_of(doc)
+        assert meta["keyPrefix"]["value"] == "name", name
+        assert "secretKeyRef" in meta["connectionString"], "no connection string in the file"
+        assert doc["auth"]["secretStore"] in by_type("secretstores.")
+
+
+def test_pubsub_component_is_the_one_the_adapter_publishes_to() -> None:
+    pubsubs = by_type("pubsub.")
+    assert set(pubsubs) == {Settings().dapr_pubsub_name}
+    doc = pubsubs[Settings().dapr_pubsub_name]
+    assert doc["spec"]["type"] == "pubsub.redis"
+    meta = metadata_of(doc)
+    assert "secretKeyRef" in meta["redisHost"] and "secretKeyRef" in meta["redisPassword"]
+    assert doc["auth"]["secretStore"] in by_type("secretstores.")
+
+
+def test_secret_store_is_vault() -> None:
+    [secret_store] = by_type("secretstores.").values()
+    assert secret_store["spec"]["type"] == "secretstores.hashicorp.vault"
+    assert "vaultAddr" in metadata_of(secret_store)
+
+
+def test_resiliency_targets_existing_components_and_defined_policies() -> None:
+    [resiliency] = [d for d in DOCS.values() if d["kind"] == "Resiliency"]
+    policies = resiliency["spec"]["policies"]
+    targets = resiliency["spec"]["targets"]["components"]
+    component_names = {d["metadata"]["name"] for d in COMPONENT_DOCS.values()}
+    assert set(targets) <= component_names
+    assert set(by_type("state.")) | set(by_type("pubsub.")) <= set(targets)
+    kinds = {"timeout": "timeouts", "retry": "retries", "circuitBreaker": "circuitBreakers"}
+    for name, directions in targets.items():
+        assert set(directions) <= {"inbound", "outbound"}, name
+        for direction, refs in directions.items():
+            for kind, policy in refs.items():
+                assert policy in policies[kinds[kind]], f"{name}.{direction}.{kind}"
+            assert "circuitBreaker" in refs or direction == "inbound", f"{name} needs a breaker"
+    for retry in policies["retries"].values():
+        assert retry["policy"] == "exponential"
+
+
+def test_dead_lettering_after_as_many_attempts_as_the_in_process_bus() -> None:
+    [resiliency] = [d for d in DOCS.values() if d["kind"] == "Resiliency"]
+    spec = resiliency["spec"]
+    inbound = spec["targets"]["components"][Settings().dapr_pubsub_name]["inbound"]
+    retry = spec["policies"]["retries"][inbound["retry"]]
+    assert retry["maxRetries"] + 1 == Settings().bus_max_attempts
