@@ -1,0 +1,192 @@
+# NIJA on Nomad: the app and its Dapr sidecar (daprd) in one group, so they share one network
+# namespace and talk over 127.0.0.1. Consul registers and health-checks the app; Vault supplies
+# its secrets (rendered into the environment) and daprd's token for the Dapr secret store.
+#
+# Run from the repository root (the Dapr resources are read from dapr/components/ at submit
+# time): nomad job run -var image=ghcr.io/nija/nija:1.0.0 nomad/nija.nomad.hcl
+
+variable "image" {
+  type        = string
+  description = "NIJA application image (has the `nija` command)"
+  default     = "ghcr.io/nija/nija:latest"
+}
+
+variable "daprd_image" {
+  type    = string
+  default = "daprio/daprd:1.15.5"
+}
+
+variable "datacenters" {
+  type    = list(string)
+  default = ["dc1"]
+}
+
+variable "replicas" {
+  type    = number
+  default = 2
+}
+
+job "nija" {
+  datacenters = var.datacenters
+  type        = "service"
+
+  update {
+    max_parallel     = 1
+    health_check     = "checks"
+    min_healthy_time = "10s"
+    healthy_deadline = "5m"
+    auto_revert      = true
+  }
+
+  group "app" {
+    count = var.replicas
+
+    network {
+      mode = "bridge"
+
+      port "http" {
+        to = 8000
+      }
+
+      port "dapr_metrics" {
+        to = 9090
+      }
+    }
+
+    restart {
+      attempts = 3
+      interval = "5m"
+      delay    = "15s"
+      mode     = "delay"
+    }
+
+    service {
+      name     = "nija"
+      provider = "consul"
+      port     = "http"
+      tags     = ["api", "ws"]
+
+      check {
+        name     = "alive"
+        type     = "http"
+        path     = "/health"
+        interval = "10s"
+        timeout  = "2s"
+      }
+
+      # Ready means the database and the Dapr sidecar answer; until then Consul keeps the
+      # instance out of rotation and the rolling update waits.
+      check {
+        name     = "ready"
+        type     = "http"
+        path     = "/ready"
+        interval = "10s"
+        timeout  = "3s"
+      }
+    }
+
+    service {
+      name     = "nija-dapr-metrics"
+      provider = "consul"
+      port     = "dapr_metrics"
+      tags     = ["metrics"]
+    }
+
+    task "daprd" {
+      driver = "docker"
+
+      # Started before the app and kept running beside it: the app waits for
+      # /v1.0/healthz/outbound before its first publish or state call.
+      lifecycle {
+        hook    = "prestart"
+        sidecar = true
+      }
+
+      # Token written to /secrets/vault_token, read by dapr/components/secretstore.yaml.
+      vault {
+        role        = "nija-dapr"
+        change_mode = "restart"
+      }
+
+      config {
+        image   = var.daprd_image
+        command = "./daprd"
+        args = [
+          "--app-id", "nija",
+          "--app-port", "8000",
+          "--app-protocol", "http",
+          "--app-channel-address", "127.0.0.1",
+          "--enable-app-health-check",
+          "--app-health-check-path", "/health",
+          "--dapr-listen-addresses", "127.0.0.1",
+          "--dapr-http-port", "3500",
+          "--dapr-grpc-port", "50001",
+          "--resources-path", "/local/components",
+          "--metrics-port", "9090",
+          "--log-as-json",
+        ]
+      }
+
+      # Components and resiliency, copied from the repository when the job is submitted.
+      dynamic "template" {
+        for_each = fileset(".", "dapr/components/*.yaml")
+
+        content {
+          data        = file(template.value)
+          destination = "local/components/${basename(template.value)}"
+          change_mode = "restart"
+        }
+      }
+
+      resources {
+        cpu    = 200
+        memory = 128
+      }
+    }
+
+    task "app" {
+      driver = "docker"
+
+      vault {
+        role        = "nija-app"
+        change_mode = "restart"
+      }
+
+      config {
+        image   = var.image
+        command = "nija"
+        args    = ["run", "--host", "0.0.0.0", "--port", "8000"]
+      }
+
+      env {
+        NIJA_ENV                = "prod"
+        NIJA_PUBSUB             = "dapr"
+        NIJA_STATE              = "dapr"
+        NIJA_DAPR_GRPC_ADDRESS  = "127.0.0.1:50001"
+        NIJA_DAPR_HTTP_ENDPOINT = "http://127.0.0.1:3500"
+        NIJA_DATA_DIR           = "/alloc/data/nija"
+        NIJA_LOG_JSON           = "true"
+        # How long the Dapr SDK waits for the sidecar at start-up.
+        DAPR_HEALTH_TIMEOUT = "120"
+      }
+
+      # Secrets go to the environment only (never into the job file or an image); the file
+      # lives in the task's in-memory secrets directory.
+      template {
+        destination = "secrets/nija.env"
+        env         = true
+        change_mode = "restart"
+        data        = <<-EOT
+          {{ with secret "secret/data/nija/database" }}NIJA_DATABASE_URL={{ .Data.data.url | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/jwt" }}NIJA_JWT_SECRET={{ .Data.data.secret | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/redis" }}NIJA_REDIS_URL={{ .Data.data.url | toJSON }}{{ end }}
+        EOT
+      }
+
+      resources {
+        cpu    = 500
+        memory = 512
+      }
+    }
+  }
+}
