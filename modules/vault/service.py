@@ -26,7 +26,7 @@ from modules.kernel.sealing import (
 )
 from modules.vault.contracts import CredentialRevoked, CredentialStored
 from modules.vault.repository import CredentialRow, VaultRepository
-from modules.vault.schemas import MAX_LABEL_LENGTH, MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
+from modules.vault.schemas import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
 
 log = logging.getLogger("nija.vault")
 
@@ -68,7 +68,7 @@ def clean_material(material: CredentialMaterial) -> CredentialMaterial:
 
 def clean_label(label: str | None) -> str | None:
     label = label.strip() if label is not None else None
-    return label[:MAX_LABEL_LENGTH] if label else None
+    return label or None
 
 
 @contextmanager
