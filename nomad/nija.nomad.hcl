@@ -127,6 +127,20 @@ job "nija" {
         ]
       }
 
+      # APP_API_TOKEN: daprd sends it on every call to the app, which refuses calls without
+      # it. DAPR_API_TOKEN: daprd refuses API calls without it (the SDK sends it).
+      template {
+        destination = "secrets/dapr.env"
+        env         = true
+        change_mode = "restart"
+        data        = <<-EOT
+          {{ with secret "secret/data/nija/dapr" }}
+          APP_API_TOKEN={{ .Data.data.app_token | toJSON }}
+          DAPR_API_TOKEN={{ .Data.data.api_token | toJSON }}
+          {{ end }}
+        EOT
+      }
+
       # Components and resiliency, copied from the repository when the job is submitted.
       dynamic "template" {
         for_each = fileset(".", "dapr/components/*.yaml")
@@ -180,6 +194,10 @@ job "nija" {
           {{ with secret "secret/data/nija/database" }}NIJA_DATABASE_URL={{ .Data.data.url | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/jwt" }}NIJA_JWT_SECRET={{ .Data.data.secret | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/redis" }}NIJA_REDIS_URL={{ .Data.data.url | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/dapr" }}
+          APP_API_TOKEN={{ .Data.data.app_token | toJSON }}
+          DAPR_API_TOKEN={{ .Data.data.api_token | toJSON }}
+          {{ end }}
         EOT
       }
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from litestar import Litestar
 
 from modules.kernel.adapters.dapr_pubsub import DaprPubSub, dapr_routes
+from modules.kernel.errors import EXCEPTION_HANDLERS
 from modules.kernel.settings import Settings, load_settings
 from tests.conftest import RunningApp, serve
 from tests.fakes.dapr_sidecar import FakeDaprSidecar
@@ -40,7 +41,7 @@ def dapr_settings(sidecar: Sidecar, **overrides: Any) -> Settings:
 
 
 def dapr_app(pubsub: DaprPubSub) -> Litestar:
-    app = Litestar(route_handlers=dapr_routes())
+    app = Litestar(route_handlers=dapr_routes(), exception_handlers=EXCEPTION_HANDLERS)
     app.state.runtime = SimpleNamespace(pubsub=pubsub)
     return app
 

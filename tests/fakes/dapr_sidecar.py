@@ -19,6 +19,7 @@ In-process: `async with FakeDaprSidecar(app_urls=[...]) as sidecar: ...; await s
 Standalone (one bus for several app processes):
 `python -m tests.fakes.dapr_sidecar --app-url URL [--app-url URL2] --grpc-port N --http-port M`,
 then `POST /fake/apps {"url": ...}` adds an app and `POST /fake/drain` waits until idle.
+`APP_API_TOKEN` in its environment is sent to the apps as `dapr-api-token`, as daprd does.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ class FakeDaprSidecar:
         host: str = "127.0.0.1",
         grpc_port: int = 0,
         http_port: int = 0,
+        app_api_token: str | None = None,
     ) -> None:
+        self.app_api_token = app_api_token
         self.pubsubs = None if pubsubs is None else set(pubsubs)
         self.state_stores = None if state_stores is None else set(state_stores)
         self.max_attempts = max_attempts
@@ -214,7 +217,9 @@ class FakeDaprSidecar:
             deadline = loop.time() + self.subscribe_wait_seconds
             while True:
                 try:
-                    response = await self._client.get(f"{app.url}/dapr/subscribe")
+                    response = await self._client.get(
+                        f"{app.url}/dapr/subscribe", headers=self._app_headers()
+                    )
                     response.raise_for_status()
                     app.routes = [_route(item) for item in response.json()]
                     return app.routes
@@ -236,6 +241,10 @@ class FakeDaprSidecar:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _app_headers(self) -> dict[str, str]:
+        # daprd sends APP_API_TOKEN on every call to the app when it is configured.
+        return {"dapr-api-token": self.app_api_token} if self.app_api_token else {}
 
     async def _route_message(self, pubsubname: str, topic: str, body: bytes) -> None:
         for app in list(self._apps.values()):
@@ -264,7 +273,11 @@ class FakeDaprSidecar:
             response = await self._client.post(
                 app.url + route.route,
                 content=body,
-                headers={"content-type": CLOUDEVENTS_JSON, "pubsubname": route.pubsubname},
+                headers={
+                    "content-type": CLOUDEVENTS_JSON,
+                    "pubsubname": route.pubsubname,
+                    **self._app_headers(),
+                },
             )
         except httpx.HTTPError:
             return "ERROR"
@@ -498,6 +511,7 @@ async def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         grpc_port=args.grpc_port,
         http_port=args.http_port,
+        app_api_token=os.environ.get("APP_API_TOKEN") or None,
     )
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

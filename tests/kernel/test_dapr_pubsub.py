@@ -124,6 +124,32 @@ async def test_event_route_answers_the_sidecar_protocol(wired: DaprApp) -> None:
     assert len(calls) == 2
 
 
+async def test_with_an_app_token_only_the_sidecar_may_call_the_routes() -> None:
+    token = "app-token-" + uuid.uuid4().hex
+    got: list[CloudEvent] = []
+    async with FakeDaprSidecar(app_api_token=token) as sidecar:
+        pubsub = DaprPubSub(dapr_settings(sidecar), app_api_token=token)
+        pubsub.subscribe(TOPIC, "routing.a", recorder(got))
+        async with serve(dapr_app(pubsub)) as app:
+            sidecar.add_app(app.base_url)
+            body = encode_envelope(envelope())
+            forged = await app.client.post(f"/dapr/events/{TOPIC}", content=body)
+            assert forged.status_code == 401
+            assert forged.headers["content-type"].startswith("application/problem+json")
+            wrong = {"dapr-api-token": "guess"}
+            assert (await app.client.get("/dapr/subscribe", headers=wrong)).status_code == 401
+            assert got == []
+
+            await pubsub.start()
+            try:
+                message = envelope()
+                await pubsub.publish(message)
+                await sidecar.drain()
+            finally:
+                await pubsub.stop()
+    assert [e.id for e in got] == [message.id]
+
+
 async def test_ping_follows_sidecar_health(sidecar: FakeDaprSidecar, wired: DaprApp) -> None:
     assert await wired.pubsub.ping() is True
     sidecar.healthy = False

@@ -10,7 +10,9 @@ resiliency policy and dead-letter topic apply exactly as they would to a single 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import os
 from collections import OrderedDict, defaultdict
 from typing import Any
 
@@ -29,6 +31,7 @@ from modules.kernel.settings import Settings
 log = logging.getLogger("nija.dapr")
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 EVENTS_ROUTE = "/dapr/events"
+APP_TOKEN_HEADER = "dapr-api-token"
 # While a message is being retried because one subscriber failed, the subscribers that already
 # succeeded are remembered and skipped. Bounded; past the bound their inboxes dedupe anyway.
 _REMEMBERED_SUCCESSES = 10_000
@@ -88,8 +91,12 @@ async def sidecar_healthy(client: httpx.AsyncClient, http_endpoint: str) -> bool
 
 
 class DaprPubSub:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, app_api_token: str | None = None) -> None:
         self._settings = settings
+        # Dapr's own convention: with APP_API_TOKEN set on daprd, every call it makes to the
+        # app carries it in `dapr-api-token`; with it set here, calls without it are refused,
+        # so nobody who merely reaches the app port can inject events.
+        self._app_api_token = app_api_token or os.environ.get("APP_API_TOKEN") or None
         self._handlers: dict[str, dict[str, EnvelopeHandler]] = defaultdict(dict)
         self._client: DaprClient | None = None
         self._http: httpx.AsyncClient | None = None
@@ -133,6 +140,12 @@ class DaprPubSub:
         )
 
     # ---- the app side of the sidecar protocol ----------------------------------------------
+
+    def accepts(self, presented: str | None) -> bool:
+        expected = self._app_api_token
+        if expected is None:
+            return True
+        return presented is not None and hmac.compare_digest(presented, expected)
 
     def subscriptions(self) -> list[dict[str, str]]:
         """Dapr's programmatic subscription list: one entry per topic we have subscribers for."""
@@ -207,6 +220,8 @@ def _adapter(request: Request[Any, Any, Any]) -> DaprPubSub:
     pubsub = request.app.state.runtime.pubsub
     if not isinstance(pubsub, DaprPubSub):
         raise ProblemError(404, "dapr_disabled", "This process does not use Dapr pub/sub")
+    if not pubsub.accepts(request.headers.get(APP_TOKEN_HEADER)):
+        raise ProblemError(401, "dapr_token_invalid", "Missing or wrong dapr-api-token")
     return pubsub
 
 
