@@ -74,8 +74,9 @@ async def wait_for_sidecar(http_endpoint: str, budget_seconds: float | None = No
 
 
 async def open_client(settings: Settings) -> DaprClient:
-    configure_sdk(settings)
     await wait_for_sidecar(settings.dapr_http_endpoint)
+    # Set right before the SDK reads it (no await in between), whatever else ran meanwhile.
+    configure_sdk(settings)
     return DaprClient(address=settings.dapr_grpc_address)
 
 
