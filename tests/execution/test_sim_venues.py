@@ -1,0 +1,179 @@
+"""The simulated venues: real fees, deterministic prices, books, matching, exchange-side state."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import ccxt
+import pytest
+
+from modules.execution.adapters.sim_market import PROFILES, SYMBOLS, mid_price
+from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.adapters.venue import OrderRequest, VenueRejected
+from modules.execution.contracts import VenueBookUpdated
+from modules.kernel.sealing import CredentialMaterial
+from tests.conftest import RunningApp
+from tests.routing.support import Tap, new_trader
+
+KEY = CredentialMaterial(api_key="sim-key-0001", api_secret="sim-secret-0001")
+
+
+def venues(running: RunningApp) -> dict[str, Any]:
+    return dict(running.app.state.platform.modules["execution"].service.venues)
+
+
+def request(symbol: str = "BTC/USD", **fields: Any) -> OrderRequest:
+    values: dict[str, Any] = {
+        "client_order_id": f"test-{uuid.uuid4().hex}",
+        "symbol": symbol,
+        "side": "buy",
+        "order_type": "market",
+        "quantity": Decimal("0.1"),
+    }
+    values.update(fields)
+    return OrderRequest(**values)
+
+
+def test_price_model_is_deterministic_per_seed_and_moves_with_time() -> None:
+    t = 1_790_000_000.0
+    assert mid_price(7, "kraken", "BTC/USD", t) == mid_price(7, "kraken", "BTC/USD", t)
+    assert mid_price(7, "kraken", "BTC/USD", t) != mid_price(8, "kraken", "BTC/USD", t)
+    assert mid_price(7, "kraken", "BTC/USD", t) != mid_price(7, "kraken", "BTC/USD", t + 60)
+    # Venues quote the same market: a few basis points apart, not the same number.
+    mids = [mid_price(7, venue, "ETH/USD", t) for venue in PROFILES]
+    assert len(set(mids)) == 3
+    assert max(mids) / min(mids) - 1 < 0.001
+    # Wanders, but stays near its base over a day.
+    day = [mid_price(7, "binance", "BTC/USD", t + h * 3600) for h in range(24)]
+    assert all(abs(m / SYMBOLS["BTC/USD"].base_price - 1) < 0.1 for m in day)
+
+
+async def test_venues_have_ccxt_fees_and_their_own_listings(running: RunningApp) -> None:
+    trader = new_trader(running)
+    listed = (await running.client.get("/v1/venues", headers=trader.headers)).json()
+    by_name = {v["name"]: v for v in listed}
+    assert set(by_name) == {"coinbase", "kraken", "binance"}
+    for name, venue in by_name.items():
+        trading = getattr(ccxt, name)().fees["trading"]
+        assert Decimal(venue["taker_fee"]) == Decimal(str(trading["taker"]))
+        assert Decimal(venue["maker_fee"]) == Decimal(str(trading["maker"]))
+    assert "XRP/USD" not in by_name["coinbase"]["symbols"]
+    assert "XRP/USD" in by_name["kraken"]["symbols"] and "XRP/USD" in by_name["binance"]["symbols"]
+    assert len({v["latency_ms"] for v in listed}) == 3
+    assert (await running.client.get("/v1/venues")).status_code == 401
+
+
+async def test_books_are_published_for_every_listed_pair_every_tick(running: RunningApp) -> None:
+    tap = Tap().attach(running, VenueBookUpdated.TOPIC)
+    await asyncio.sleep(0.5)  # the test tick is 0.2 s
+    await running.settle()
+    books: list[VenueBookUpdated] = tap.events[VenueBookUpdated.TOPIC]  # type: ignore[assignment]
+    pairs = {(b.venue, b.symbol) for b in books}
+    assert pairs == {(name, s) for name, p in PROFILES.items() for s in p.symbols}
+    rounds = [b.occurred_at for b in books if (b.venue, b.symbol) == ("kraken", "BTC/USD")]
+    assert len(rounds) >= 2 and rounds == sorted(rounds)
+    depth = {}
+    for book in books:
+        assert len(book.bids) == len(book.asks) == PROFILES[book.venue].levels
+        assert book.bids[0].price < book.asks[0].price
+        assert [lvl.price for lvl in book.bids] == sorted(
+            (lvl.price for lvl in book.bids), reverse=True
+        )
+        assert [lvl.price for lvl in book.asks] == sorted(lvl.price for lvl in book.asks)
+        if book.symbol == "BTC/USD":
+            depth[book.venue] = sum(lvl.size for lvl in book.asks)
+    assert depth["coinbase"] < depth["kraken"] < depth["binance"]
+
+
+async def test_placing_a_client_order_id_twice_returns_the_first_order(
+    running: RunningApp,
+) -> None:
+    venue = venues(running)["kraken"]
+    order = request()
+    first = await venue.place_order(order, KEY)
+    second = await venue.place_order(order, KEY)
+    assert first.status == "filled" and first.fills
+    assert second == first
+    assert await venue.fetch_order_by_client_id(order.client_order_id, KEY) == first
+    assert await venue.fetch_order_by_client_id("never-placed", KEY) is None
+    async with running.runtime.db.connection() as conn:
+        trades = await conn.fetchval(
+            "SELECT count(*) FROM execution.sim_trades WHERE venue_order_id = $1",
+            first.venue_order_id,
+        )
+    assert trades == len(first.fills)
+
+
+async def test_market_orders_walk_the_book_and_expire_what_it_cannot_fill(
+    running: RunningApp,
+) -> None:
+    venue = venues(running)["coinbase"]
+    book = await venue.book("SOL/USD")
+    available = sum(level.size for level in book.asks)
+    placed = await venue.place_order(request("SOL/USD", quantity=available * 2), KEY)
+    assert placed.status == "expired"
+    assert len(placed.fills) == len(book.asks)
+    prices = [f.price for f in placed.fills]
+    assert prices == sorted(prices)
+    assert placed.filled == pytest.approx(available, rel=Decimal("0.01"))
+    for fill in placed.fills:
+        assert fill.fee == (fill.price * fill.quantity * venue.fees.taker).quantize(Decimal("1e-8"))
+        assert fill.liquidity == "taker" and fill.fee_currency == "USD"
+    # What was taken is gone from the book the venue shows next.
+    after = await venue.book("SOL/USD")
+    assert sum(level.size for level in after.asks) < available * Decimal("0.05")
+    assert sum(level.size for level in after.bids) == pytest.approx(
+        sum(level.size for level in book.bids), rel=Decimal("0.001")
+    )
+
+
+async def test_the_book_refills_after_trades(running: RunningApp) -> None:
+    profile = PROFILES["binance"]
+    fees = venues(running)["binance"].fees
+    venue = SimVenue(
+        profile, fees, running.runtime.db, seed=7, latency_scale=0, replenish_seconds=0.5
+    )
+    before = sum(level.size for level in (await venue.book("ETH/USD")).bids)
+    await venue.place_order(
+        request("ETH/USD", side="sell", quantity=(before / 2).quantize(Decimal("1e-8"))), KEY
+    )
+    drained = sum(level.size for level in (await venue.book("ETH/USD")).bids)
+    assert drained < before * Decimal("0.6")
+    await asyncio.sleep(0.6)
+    refilled = sum(level.size for level in (await venue.book("ETH/USD")).bids)
+    assert refilled == pytest.approx(before, rel=Decimal("0.001"))
+
+
+async def test_limit_orders_fill_what_crosses_and_rest_the_rest(running: RunningApp) -> None:
+    venue = venues(running)["binance"]
+    book = await venue.book("BTC/USD")
+    far = await venue.place_order(
+        request(order_type="limit", limit_price=book.bids[0].price / 2), KEY
+    )
+    assert far.status == "open" and far.fills == ()
+    # A few basis points through the best ask: some levels cross, the whole book does not.
+    limit = (book.asks[0].price * Decimal("1.0003")).quantize(Decimal("0.01"))
+    everything = sum(level.size for level in book.asks)
+    crossing = await venue.place_order(
+        request(order_type="limit", limit_price=limit, quantity=everything), KEY
+    )
+    assert crossing.status == "open"
+    assert all(f.price <= limit for f in crossing.fills)
+    assert Decimal(0) < crossing.filled < crossing.quantity
+
+
+async def test_venue_refusals(running: RunningApp) -> None:
+    coinbase = venues(running)["coinbase"]
+    cases = [
+        (request("XRP/USD"), KEY, "unknown_symbol"),
+        (request(quantity=Decimal("0.000001")), KEY, "order_too_small"),
+        (request(quantity=Decimal("0.1000000001")), KEY, "invalid_quantity"),
+        (request(), CredentialMaterial(api_key=" ", api_secret="x"), "authentication_failed"),
+    ]
+    for order, key, code in cases:
+        with pytest.raises(VenueRejected) as refused:
+            await coinbase.place_order(order, key)
+        assert refused.value.code == code
