@@ -17,13 +17,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="execution", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="execution", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Inbox", tablename="inbox", schema="execution", columns=None
-    )
+    manager.add_table(class_name="Inbox", tablename="inbox", schema="execution", columns=None)
 
     manager.add_table(
         class_name="SimOrder",
@@ -32,13 +28,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Fill", tablename="fills", schema="execution", columns=None
-    )
+    manager.add_table(class_name="Fill", tablename="fills", schema="execution", columns=None)
 
-    manager.add_table(
-        class_name="Outbox", tablename="outbox", schema="execution", columns=None
-    )
+    manager.add_table(class_name="Outbox", tablename="outbox", schema="execution", columns=None)
 
     manager.add_table(
         class_name="Credential",
@@ -47,9 +39,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Order", tablename="orders", schema="execution", columns=None
-    )
+    manager.add_table(class_name="Order", tablename="orders", schema="execution", columns=None)
 
     manager.add_table(
         class_name="SimTrade",

@@ -20,13 +20,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="routing", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="routing", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Fill", tablename="fills", schema="routing", columns=None
-    )
+    manager.add_table(class_name="Fill", tablename="fills", schema="routing", columns=None)
 
     manager.add_table(
         class_name="UserVenue",
@@ -35,9 +31,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Order", tablename="orders", schema="routing", columns=None
-    )
+    manager.add_table(class_name="Order", tablename="orders", schema="routing", columns=None)
 
     manager.add_table(
         class_name="RouteDecision",
@@ -53,13 +47,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Outbox", tablename="outbox", schema="routing", columns=None
-    )
+    manager.add_table(class_name="Outbox", tablename="outbox", schema="routing", columns=None)
 
-    manager.add_table(
-        class_name="Inbox", tablename="inbox", schema="routing", columns=None
-    )
+    manager.add_table(class_name="Inbox", tablename="inbox", schema="routing", columns=None)
 
     manager.add_column(
         table_class_name="Fill",
