@@ -249,6 +249,15 @@ async def bench_bare(args: argparse.Namespace, requests: int) -> Run:
                 except httpx.HTTPError:
                     await asyncio.sleep(0.05)
             headers = [{"Authorization": "Bearer x"}]
+            # Warm-up (imports, first connections) stays out of the measured run.
+            await _load(
+                base,
+                headers,
+                _order_body(args),
+                total=100,
+                concurrency=args.concurrency,
+                duration=5,
+            )
             return await _load(
                 base,
                 headers,

@@ -10,7 +10,7 @@ from litestar.types import ControllerRouterHandler
 from modules.dashboard.adapters.memory_hub import InProcessHub
 from modules.dashboard.api import ROUTES
 from modules.dashboard.handlers import subscriptions
-from modules.dashboard.service import DashboardService
+from modules.dashboard.service import DashboardService, PushHub
 from modules.kernel.module import NijaModule, Runtime, Subscription
 
 _GOING_AWAY = 1001
@@ -21,8 +21,7 @@ class DashboardModule(NijaModule):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
-        # One process, one hub; a Redis-backed PushHub replaces it for several replicas.
-        self.hub = InProcessHub(runtime.metrics)
+        self.hub = _hub_for(runtime)
         self.service = DashboardService(runtime, self.hub)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
@@ -34,8 +33,22 @@ class DashboardModule(NijaModule):
     def subscriptions(self) -> Sequence[Subscription]:
         return subscriptions(self.service)
 
+    async def start(self) -> None:
+        await self.hub.start()
+
     async def stop(self) -> None:
         await self.hub.close_all(_GOING_AWAY, "server shutting down")
+        await self.hub.stop()
+
+
+def _hub_for(runtime: Runtime) -> PushHub:
+    """In-process for one replica; through Redis when several replicas share the users."""
+    local = InProcessHub(runtime.metrics)
+    if runtime.settings.redis_url:
+        from modules.dashboard.adapters.redis_hub import RedisHub
+
+        return RedisHub(runtime.settings.redis_url, local)
+    return local
 
 
 plugin = DashboardModule

@@ -93,6 +93,10 @@ class PushHub(Protocol):
 
     async def close_all(self, code: int, reason: str) -> None: ...
 
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
 
 class SocketSession(msgspec.Struct, frozen=True):
     """An authenticated WebSocket: who it belongs to and until when the token is valid."""

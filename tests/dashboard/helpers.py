@@ -27,9 +27,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def open_socket(running: RunningApp, token: str) -> ClientConnection:
-    """A socket that has completed the auth handshake."""
-    ws = await connect(running.ws_url, open_timeout=5)
+async def open_socket(target: RunningApp | str, token: str) -> ClientConnection:
+    """A socket (to an app, or to a WebSocket URL) that has completed the auth handshake."""
+    ws = await connect(target if isinstance(target, str) else target.ws_url, open_timeout=5)
     await ws.send(json.dumps({"type": "auth", "token": token}))
     reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert reply["type"] == "auth.ok", reply

@@ -55,6 +55,12 @@ class InProcessHub:
                 outlet.close(code, reason)
                 self.disconnect(user_id, outlet)
 
+    async def start(self) -> None:
+        """Nothing to connect to: every connection is in this process."""
+
+    async def stop(self) -> None:
+        """Nothing to release."""
+
     def _count(self) -> None:
         if self._gauge is not None:
             self._gauge.set(sum(len(o) for o in self._outlets.values()))
