@@ -1,8 +1,8 @@
 """Execution's queries.
 
-Writes run on the handler's transaction connection (`uow.conn`) so they commit or roll back with
-the inbox row and the outbox events; reads for the HTTP side use the Piccolo query builder.
-Every write is order-insensitive: events of different topics may arrive in any order.
+Everything runs on the handler's transaction connection (`uow.conn`), so it commits or rolls back
+with the inbox row and the outbox events. Credential writes are order-insensitive: a store and a
+revocation travel on different topics and may arrive in either order.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import asyncpg
 import msgspec
 
 from modules.execution.adapters.venue import VenueFill
-from modules.execution.tables import Fill, Order
 from modules.kernel.sealing import SealedSecret
 from modules.routing.contracts import OrderRouted
 from modules.vault.contracts import CredentialRevoked, CredentialStored
@@ -27,18 +26,6 @@ class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     sealed: SealedSecret | None
     revoked: bool
-
-
-class OrderRecord(msgspec.Struct, frozen=True, kw_only=True):
-    order_id: str
-    user_id: str
-    client_order_id: str
-    venue: str
-    status: str
-    venue_order_id: str | None
-    filled_quantity: Decimal
-    average_price: Decimal | None
-    fees: Decimal
 
 
 _STORE_CREDENTIAL = """
@@ -177,10 +164,3 @@ class ExecutionRepository:
             average_price,
             sum((f.fee for f in fills), Decimal(0)),
         )
-
-    async def order(self, order_id: str) -> OrderRecord | None:
-        row = await Order.select().where(Order.order_id == order_id).first()
-        return msgspec.convert(row, OrderRecord) if row else None
-
-    async def fill_count(self, order_id: str) -> int:
-        return int(await Fill.count().where(Fill.order_id == order_id))
