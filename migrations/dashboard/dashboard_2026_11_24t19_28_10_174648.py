@@ -19,21 +19,13 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="dashboard", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="dashboard", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Order", tablename="orders", schema="dashboard", columns=None
-    )
+    manager.add_table(class_name="Order", tablename="orders", schema="dashboard", columns=None)
 
-    manager.add_table(
-        class_name="Fill", tablename="fills", schema="dashboard", columns=None
-    )
+    manager.add_table(class_name="Fill", tablename="fills", schema="dashboard", columns=None)
 
-    manager.add_table(
-        class_name="Outbox", tablename="outbox", schema="dashboard", columns=None
-    )
+    manager.add_table(class_name="Outbox", tablename="outbox", schema="dashboard", columns=None)
 
     manager.add_table(
         class_name="Notification",
@@ -42,9 +34,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Inbox", tablename="inbox", schema="dashboard", columns=None
-    )
+    manager.add_table(class_name="Inbox", tablename="inbox", schema="dashboard", columns=None)
 
     manager.add_column(
         table_class_name="Order",

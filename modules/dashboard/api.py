@@ -2,6 +2,14 @@
 
 The socket authenticates with its first message, `{"type": "auth", "token": ...}`, never with a
 token in the URL (URLs end up in proxy logs and browser history). Until then it receives nothing.
+
+Protocol (JSON text frames):
+- client: `auth` {token} (first, within WS_AUTH_TIMEOUT_SECONDS; again later to renew), `ping`.
+- server: `auth.ok` {user_id}, `pong`, `order.updated` {order}, `order.filled` {order, fill},
+  `notification.created` {notification}, `error` {code, detail?}.
+- close 4401 after `error` `unauthorized` (bad, missing or late auth) or `token_expired`; 1013
+  when the client reads too slowly to keep up; 1001 on server shutdown. Pushes of one order may
+  arrive out of order across topics: keep the one with the highest `order.revision`.
 """
 
 from __future__ import annotations
