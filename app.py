@@ -49,6 +49,7 @@ def _pubsub_for(settings: Settings) -> PubSub:
         max_attempts=settings.bus_max_attempts,
         retry_base_seconds=settings.bus_retry_base_seconds,
         retry_max_seconds=settings.bus_retry_max_seconds,
+        concurrency=settings.bus_concurrency,
     )
 
 

@@ -20,7 +20,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: str = ".nija"
     database_url: str | None = None
     db_pool_min: int = 2
-    db_pool_max: int = 20
+    db_pool_max: int = 40
     migrate_on_start: bool = True
     modules: tuple[str, ...] = ALL_MODULES
     pubsub: Literal["memory", "dapr"] = "memory"
@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     dapr_pubsub_name: str = "pubsub"
     dapr_state_store_prefix: str = "statestore-"
     bus_max_attempts: int = 5
+    bus_concurrency: int = 16
     bus_retry_base_seconds: float = 0.05
     bus_retry_max_seconds: float = 2.0
     outbox_poll_seconds: float = 0.5

@@ -231,8 +231,10 @@ class RoutingRepository:
 
     async def order_filled(self, conn: asyncpg.Connection, event: OrderFilled) -> None:
         oid = _order_uuid(event.order_id)
+        # Lock the order first: fills of one order may be handled concurrently, and the fee
+        # total below must see every fill committed before this one.
         if oid is None or not await conn.fetchval(
-            "SELECT 1 FROM routing.orders WHERE id = $1", oid
+            "SELECT 1 FROM routing.orders WHERE id = $1 FOR UPDATE", oid
         ):
             return
         await conn.execute(

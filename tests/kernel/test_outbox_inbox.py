@@ -71,7 +71,7 @@ async def test_relay_publishes_rows_left_by_a_crash_exactly_in_order(db: Databas
         for n in range(3):
             uow.publish(PingSent(n=n))
     # The process "died" here: rows are committed, nothing was published. A new relay starts.
-    bus = InProcessPubSub()
+    bus = InProcessPubSub(concurrency=1)
     received: list[int] = []
 
     async def collect(envelope: CloudEvent) -> Delivery:

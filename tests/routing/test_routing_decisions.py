@@ -134,9 +134,9 @@ async def test_thin_book_partially_fills_and_the_rest_expires(
     details = [
         (await running.client.get(f"/v1/orders/{i}", headers=trader.headers)).json() for i in ids
     ]
-    assert [d["status"] for d in details[:2]] == ["filled", "filled"]
-    third = details[2]
-    assert third["status"] == "expired"
+    # Execution places orders concurrently, so whichever reached the venue last finds it thin.
+    assert sorted(d["status"] for d in details) == ["expired", "filled", "filled"]
+    third = next(d for d in details if d["status"] == "expired")
     filled = Decimal(third["filled_quantity"])
     assert Decimal(0) < filled < quantity
     assert sum(Decimal(f["quantity"]) for f in third["fills"]) == filled

@@ -29,7 +29,7 @@ class _Subscription:
         self.name = name
         self.handler = handler
         self.queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
-        self.task: asyncio.Task[None] | None = None
+        self.tasks: list[asyncio.Task[None]] = []
         self.in_flight = 0
 
 
@@ -40,11 +40,15 @@ class InProcessPubSub:
         max_attempts: int = 5,
         retry_base_seconds: float = 0.05,
         retry_max_seconds: float = 2.0,
+        concurrency: int = 16,
     ) -> None:
         self._subs: dict[str, list[_Subscription]] = defaultdict(list)
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._retry_max = retry_max_seconds
+        # Consumers per subscription. Like a Dapr sidecar with concurrent delivery, messages of
+        # one topic may be handled out of order, so handlers must not depend on arrival order.
+        self._concurrency = max(1, concurrency)
         self._running = False
         self._retry_tasks: set[asyncio.Task[None]] = set()
 
@@ -54,7 +58,7 @@ class InProcessPubSub:
         sub = _Subscription(topic, subscriber, handler)
         self._subs[topic].append(sub)
         if self._running:
-            sub.task = asyncio.create_task(self._consume(sub), name=f"bus:{topic}:{subscriber}")
+            self._start_consumers(sub)
 
     def topics(self) -> list[str]:
         return sorted(self._subs)
@@ -63,12 +67,18 @@ class InProcessPubSub:
         self._running = True
         for subs in self._subs.values():
             for sub in subs:
-                if sub.task is None:
-                    sub.task = asyncio.create_task(self._consume(sub))
+                if not sub.tasks:
+                    self._start_consumers(sub)
+
+    def _start_consumers(self, sub: _Subscription) -> None:
+        sub.tasks = [
+            asyncio.create_task(self._consume(sub), name=f"bus:{sub.topic}:{sub.name}:{n}")
+            for n in range(self._concurrency)
+        ]
 
     async def stop(self) -> None:
         self._running = False
-        tasks = [s.task for subs in self._subs.values() for s in subs if s.task]
+        tasks = [t for subs in self._subs.values() for s in subs for t in s.tasks]
         tasks += list(self._retry_tasks)
         for task in tasks:
             task.cancel()
@@ -77,7 +87,7 @@ class InProcessPubSub:
                 await task
         for subs in self._subs.values():
             for sub in subs:
-                sub.task = None
+                sub.tasks = []
 
     async def ping(self) -> bool:
         return self._running
