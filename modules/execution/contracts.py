@@ -98,3 +98,16 @@ class CredentialUnsealed(IntegrationEvent, frozen=True, kw_only=True):
     venue: str
     order_id: str
     purpose: Literal["place_order"]
+
+
+class CredentialVerified(IntegrationEvent, frozen=True, kw_only=True):
+    """Execution's answer to a verification request: what the venue says the key may do."""
+
+    TOPIC: ClassVar[str] = "execution.credential-verified.v1"
+    request_id: str
+    credential_id: str
+    user_id: str
+    venue: str
+    ok: bool
+    permissions: list[str]
+    reason: str = ""

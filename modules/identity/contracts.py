@@ -15,3 +15,36 @@ class UserRegistered(IntegrationEvent, frozen=True, kw_only=True):
     user_id: str
     role: Role
     tier: Tier
+
+
+class UserSuspended(IntegrationEvent, frozen=True, kw_only=True):
+    """An admin suspended the user: routing must refuse their orders from now on."""
+
+    TOPIC: ClassVar[str] = "identity.user-suspended.v1"
+    user_id: str
+    reason: str
+
+
+class UserReinstated(IntegrationEvent, frozen=True, kw_only=True):
+    TOPIC: ClassVar[str] = "identity.user-reinstated.v1"
+    user_id: str
+
+
+class UserTierChanged(IntegrationEvent, frozen=True, kw_only=True):
+    TOPIC: ClassVar[str] = "identity.user-tier-changed.v1"
+    user_id: str
+    tier: Tier
+
+
+SecurityEventKind = Literal[
+    "new_device", "two_factor_enabled", "two_factor_disabled", "password_changed", "lockout"
+]
+
+
+class SecurityEventRaised(IntegrationEvent, frozen=True, kw_only=True):
+    """Something the user must hear about (the dashboard notifies them). Never carries secrets."""
+
+    TOPIC: ClassVar[str] = "identity.security-event-raised.v1"
+    user_id: str
+    kind: SecurityEventKind
+    detail: str = ""

@@ -28,3 +28,13 @@ class CredentialRevoked(IntegrationEvent, frozen=True, kw_only=True):
     credential_id: str
     user_id: str
     venue: str
+
+
+class CredentialVerificationRequested(IntegrationEvent, frozen=True, kw_only=True):
+    """Vault asks execution to check a stored key with its venue (permissions, validity)."""
+
+    TOPIC: ClassVar[str] = "vault.credential-verification-requested.v1"
+    request_id: str
+    credential_id: str
+    user_id: str
+    venue: str
