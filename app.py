@@ -21,7 +21,13 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
-from modules.kernel.auth import TokenCodec, load_or_create_secret, provide_admin, provide_principal
+from modules.kernel.auth import (
+    TokenCodec,
+    load_or_create_secret,
+    provide_admin,
+    provide_principal,
+    provide_step_up,
+)
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
 from modules.kernel.http import KERNEL_ROUTES, request_context_middleware
@@ -150,7 +156,11 @@ def create_app(
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        dependencies={"principal": provide_principal, "admin": provide_admin},
+        dependencies={
+            "principal": provide_principal,
+            "admin": provide_admin,
+            "step_up": provide_step_up,
+        },
         openapi_config=OpenAPIConfig(
             title="NIJA API",
             version="1.0.0",

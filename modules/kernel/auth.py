@@ -24,10 +24,17 @@ Role = Literal["trader", "admin"]
 _ALGORITHM = "HS256"
 
 
+STEP_UP_WINDOW_SECONDS = 300
+
+
 class Principal(msgspec.Struct, frozen=True):
     user_id: str
     role: Role
     tier: str = "basic"
+    # Whether the user has a second factor (TOTP or a device key) enrolled, and when they last
+    # proved it (epoch seconds). Sensitive actions demand a recent proof (step-up).
+    second_factor: bool = False
+    second_factor_at: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -53,7 +60,10 @@ class TokenCodec:
             "exp": now + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds),
             "jti": uuid.uuid4().hex,
             "typ": "access",
+            "sf": principal.second_factor,
         }
+        if principal.second_factor_at is not None:
+            claims["sfa"] = principal.second_factor_at
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     def verify(self, token: str) -> Principal:
@@ -71,8 +81,13 @@ class TokenCodec:
             raise ProblemError(401, "invalid_token", "The access token is not valid") from None
         if claims.get("typ") != "access" or claims.get("role") not in ("trader", "admin"):
             raise ProblemError(401, "invalid_token", "The access token is not valid")
+        proved_at = claims.get("sfa")
         return Principal(
-            user_id=str(claims["sub"]), role=claims["role"], tier=str(claims.get("tier", "basic"))
+            user_id=str(claims["sub"]),
+            role=claims["role"],
+            tier=str(claims.get("tier", "basic")),
+            second_factor=bool(claims.get("sf", False)),
+            second_factor_at=int(proved_at) if isinstance(proved_at, int) else None,
         )
 
 
@@ -108,4 +123,22 @@ async def provide_admin(request: Request[Any, Any, Any]) -> Principal:
     principal = await provide_principal(request)
     if not principal.is_admin:
         raise ProblemError(403, "admin_required", "This action needs the admin role")
+    return principal
+
+
+async def provide_step_up(request: Request[Any, Any, Any]) -> Principal:
+    """The principal, if it may perform a sensitive action now.
+
+    A user with a second factor enrolled must have proved it (TOTP or device signature) within
+    the last five minutes; a user with none enrolled has nothing stronger to offer.
+    """
+    principal = await provide_principal(request)
+    if principal.second_factor:
+        proved_at = principal.second_factor_at or 0
+        if time.time() - proved_at > STEP_UP_WINDOW_SECONDS:
+            raise ProblemError(
+                403,
+                "step_up_required",
+                "Confirm this action with your second factor or device, then retry",
+            )
     return principal

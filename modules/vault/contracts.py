@@ -7,7 +7,7 @@ and unseals it in memory at signing time.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from modules.kernel.events import IntegrationEvent
 from modules.kernel.sealing import SealedSecret
@@ -21,6 +21,8 @@ class CredentialStored(IntegrationEvent, frozen=True, kw_only=True):
     key_hint: str
     version: int
     sealed: SealedSecret
+    # Where orders with this key go: the simulated venue, or the real exchange through ccxt.
+    environment: Literal["simulated", "sandbox", "live"] = "simulated"
 
 
 class CredentialRevoked(IntegrationEvent, frozen=True, kw_only=True):
