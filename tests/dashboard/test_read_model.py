@@ -198,3 +198,33 @@ async def test_notifications_are_listed_and_marked_read_by_their_owner_only(
     ).json()
     assert unread["unread"] == 1
     assert [n["title"] for n in unread["items"]] == ["Order partially filled"]
+
+
+async def test_fills_delivered_concurrently_all_count_once(running: RunningApp) -> None:
+    owner, token = new_user(running)
+    ws = await open_socket(running, token)
+    order = routed(owner, quantity=Decimal("1"))
+    await publish(running, order)
+    # Fill i is at price 100 + i, so after it the venue reports an average of 100 + i/2.
+    fills = [
+        filled(
+            order,
+            quantity="0.1",
+            price=str(100 + i),
+            cumulative=str(Decimal(i + 1) / 10),
+            average=str(Decimal(100) + Decimal(i) / 2),
+        )
+        for i in range(10)
+    ]
+    # All at once, each twice: the bus hands them to several consumers in parallel.
+    await publish(running, *fills, *fills)
+    body = await _order(running, token, order.order_id)
+    assert len(body["fills"]) == 10
+    view = body["order"]
+    assert view["status"] == "filled"
+    assert Decimal(view["filled_quantity"]) == Decimal("1")
+    assert Decimal(view["fees"]) == Decimal("5.0")
+    assert Decimal(view["average_price"]) == Decimal("104.5")
+    received = await messages_until_quiet(ws)
+    assert len([m for m in received if m["type"] == "order.filled"]) == 10
+    await ws.close()
