@@ -59,6 +59,22 @@ def _pubsub_for(settings: Settings) -> PubSub:
     )
 
 
+def _keyring_for(settings: Settings) -> Keyring:
+    if settings.keyring == "vault":
+        from modules.kernel.adapters.vault_transit import VaultTransitKeyring
+
+        if not (settings.vault_role_id and settings.vault_secret_id):
+            raise ValueError("NIJA_KEYRING=vault needs NIJA_VAULT_ROLE_ID and NIJA_VAULT_SECRET_ID")
+        return VaultTransitKeyring(
+            settings.vault_addr,
+            role_id=settings.vault_role_id,
+            secret_id=settings.vault_secret_id,
+            mount=settings.vault_transit_mount,
+            namespace=settings.vault_namespace,
+        )
+    return LocalTransitKeyring(os.path.join(settings.data_path, "transit-keys.json"))
+
+
 def _state_for(settings: Settings, db: Database) -> StateFactory:
     if settings.state == "dapr":
         from modules.kernel.adapters.dapr_state import DaprStateStore
@@ -91,8 +107,7 @@ class Platform:
             db=db,
             pubsub=pubsub or _pubsub_for(settings),
             state_factory=state_factory or _state_for(settings, db),
-            keyring=keyring
-            or LocalTransitKeyring(os.path.join(settings.data_path, "transit-keys.json")),
+            keyring=keyring or _keyring_for(settings),
             tokens=TokenCodec(
                 secret, issuer=settings.jwt_issuer, ttl_seconds=settings.access_token_ttl_seconds
             ),

@@ -14,12 +14,20 @@ import secrets
 import threading
 from typing import Protocol, runtime_checkable
 
+import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 class KeyringError(Exception):
     """A ciphertext could not be opened (wrong key, wrong context, tampered, or too old)."""
+
+
+class TransitKeyInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What Vault's `GET transit/keys/:name` reports about a key's versions."""
+
+    latest_version: int
+    min_decryption_version: int
 
 
 @runtime_checkable
@@ -32,12 +40,32 @@ class Keyring(Protocol):
 
     def rewrap(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> str: ...
 
+    def key_info(self, key_name: str) -> TransitKeyInfo: ...
+
+    def set_min_decryption_version(self, key_name: str, version: int) -> None: ...
+
 
 class LocalTransitKeyring:
     def __init__(self, path: str) -> None:
         self._path = path
         self._lock = threading.Lock()
+        self._mtime = self._stat()
         self._keys: dict[str, dict[str, object]] = self._load()
+
+    def _stat(self) -> int:
+        try:
+            return os.stat(self._path).st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def _reload_if_changed(self) -> None:
+        # Another process (`nija vault rotate-keys`) may have rotated the key: pick it up
+        # without a restart, so its rewrapped data keys open here at once.
+        mtime = self._stat()
+        if mtime != self._mtime:
+            with self._lock:
+                self._mtime = mtime
+                self._keys = self._load()
 
     def _load(self) -> dict[str, dict[str, object]]:
         try:
@@ -54,8 +82,10 @@ class LocalTransitKeyring:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(self._keys, handle)
         os.replace(tmp, self._path)
+        self._mtime = self._stat()
 
     def _key(self, key_name: str) -> dict[str, object]:
+        self._reload_if_changed()
         with self._lock:
             if key_name not in self._keys:
                 self._keys[key_name] = {
@@ -110,3 +140,18 @@ class LocalTransitKeyring:
         return self.encrypt(
             key_name, self.decrypt(key_name, ciphertext, context=context), context=context
         )
+
+    def key_info(self, key_name: str) -> TransitKeyInfo:
+        key = self._key(key_name)
+        return TransitKeyInfo(
+            latest_version=int(key["latest"]),  # type: ignore[call-overload]
+            min_decryption_version=int(key["min_decryption_version"]),  # type: ignore[call-overload]
+        )
+
+    def set_min_decryption_version(self, key_name: str, version: int) -> None:
+        key = self._key(key_name)
+        with self._lock:
+            if not 1 <= version <= int(key["latest"]):  # type: ignore[call-overload]
+                raise KeyringError("min decryption version must be between 1 and the latest")
+            key["min_decryption_version"] = version
+            self._save()

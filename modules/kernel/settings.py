@@ -44,6 +44,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     market_tick_seconds: float = 1.0
     sim_seed: int = 7
     sim_latency_scale: float = 1.0
+    # Transit keyring: the local 0600 key file, or HashiCorp Vault Transit through hvac/AppRole.
+    keyring: Literal["local", "vault"] = "local"
+    vault_addr: str = "http://127.0.0.1:8200"
+    vault_role_id: str | None = None
+    vault_secret_id: str | None = None  # a secret, like jwt_secret: never logged
+    vault_transit_mount: str = "transit"
+    vault_namespace: str | None = None
+    # Rotate the transit key (and rewrap every data key) this often; 0 turns it off.
+    key_rotation_interval_seconds: float = 0.0
 
     @property
     def data_path(self) -> str:
