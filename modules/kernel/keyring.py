@@ -8,10 +8,13 @@ the adapter, not the stored data's shape.
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import secrets
 import threading
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 import msgspec
@@ -84,9 +87,27 @@ class LocalTransitKeyring:
         os.replace(tmp, self._path)
         self._mtime = self._stat()
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the key file exclusively, with `_keys` freshly read from it.
+
+        Replicas, split-out modules and `nija vault rotate-keys` may share one key file: every
+        change re-reads it under an flock, so no process overwrites a key another one created.
+        """
+        os.makedirs(os.path.dirname(os.path.abspath(self._path)), exist_ok=True)
+        with self._lock, open(f"{self._path}.lock", "a", encoding="utf-8") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                self._keys = self._load()
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
     def _key(self, key_name: str) -> dict[str, object]:
         self._reload_if_changed()
-        with self._lock:
+        if key_name in self._keys:
+            return self._keys[key_name]
+        with self._locked():
             if key_name not in self._keys:
                 self._keys[key_name] = {
                     "latest": 1,
@@ -127,8 +148,9 @@ class LocalTransitKeyring:
             raise KeyringError("ciphertext does not open under this key and context") from None
 
     def rotate(self, key_name: str) -> int:
-        key = self._key(key_name)
-        with self._lock:
+        self._key(key_name)
+        with self._locked():
+            key = self._keys[key_name]
             latest = int(key["latest"]) + 1  # type: ignore[call-overload]
             versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
             versions[str(latest)] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -149,8 +171,9 @@ class LocalTransitKeyring:
         )
 
     def set_min_decryption_version(self, key_name: str, version: int) -> None:
-        key = self._key(key_name)
-        with self._lock:
+        self._key(key_name)
+        with self._locked():
+            key = self._keys[key_name]
             if not 1 <= version <= int(key["latest"]):  # type: ignore[call-overload]
                 raise KeyringError("min decryption version must be between 1 and the latest")
             key["min_decryption_version"] = version

@@ -81,3 +81,17 @@ def test_settings_read_from_environment_and_reject_unknown_modules() -> None:
     assert settings.modules == ("routing", "execution") and settings.bus_max_attempts == 3
     with pytest.raises(ValueError, match="unknown modules"):
         load_settings({"NIJA_MODULES": "routing,payments"})
+
+
+def test_processes_sharing_a_key_file_never_overwrite_each_others_keys(tmp_path: Path) -> None:
+    path = str(tmp_path / "keys.json")
+    # Both "processes" start before any key exists, as split-out modules do on a fresh deploy.
+    front, back = LocalTransitKeyring(path), LocalTransitKeyring(path)
+    sealed_by_front = front.encrypt("k", b"data key", context=b"u")
+    assert back.decrypt("k", sealed_by_front, context=b"u") == b"data key"
+    sealed_by_back = back.encrypt("k", b"another", context=b"u")
+    assert back.rotate("k") == 2
+    assert front.rotate("k") == 3, "the second rotation builds on the first, not on a stale copy"
+    for keyring in (front, back, LocalTransitKeyring(path)):
+        assert keyring.decrypt("k", sealed_by_front, context=b"u") == b"data key"
+        assert keyring.decrypt("k", sealed_by_back, context=b"u") == b"another"
