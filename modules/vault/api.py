@@ -1,18 +1,40 @@
-"""Vault's HTTP surface: `/v1/credentials`. Write-only for secrets: nothing returns them."""
+"""Vault's HTTP surface: `/v1/credentials`, `/v1/audit` and `/v1/admin/audit`.
+
+Write-only for secrets: nothing returns them. Storing and rotating a key demand a recent second
+factor (`step_up`) when the user has one; revoking does not, so a leaked key can always be
+killed at once.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Annotated
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal
 from modules.kernel.sealing import CredentialMaterial
-from modules.vault.repository import CredentialRow
-from modules.vault.schemas import CredentialOut, StoreCredentialRequest
+from modules.vault.repository import AuditRow, CredentialRow
+from modules.vault.schemas import (
+    AuditEntryOut,
+    AuditPage,
+    ChainReportOut,
+    CredentialOut,
+    RotateCredentialRequest,
+    StoreCredentialRequest,
+    VerificationRequested,
+)
 from modules.vault.service import VaultService
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size")]
+Before = Annotated[int | None, QueryParameter(ge=1, description="Only entries older than this id")]
+Action = Annotated[str | None, QueryParameter(max_length=32, description="e.g. store, unseal")]
+Since = Annotated[datetime | None, QueryParameter(description="Entries at or after this time")]
+Until = Annotated[datetime | None, QueryParameter(description="Entries before this time")]
+UserFilter = Annotated[str | None, QueryParameter(max_length=128, description="A user id")]
 
 
 def _out(row: CredentialRow) -> CredentialOut:
@@ -23,8 +45,33 @@ def _out(row: CredentialRow) -> CredentialOut:
         key_hint=row.key_hint,
         status=row.status,
         version=row.version,
+        environment=row.environment,
+        verification=row.verification,
+        permissions=list(row.permissions),
+        refusal_reason=row.refusal_reason,
         created_at=row.created_at,
+        rotated_at=row.rotated_at,
+        verified_at=row.verified_at,
     )
+
+
+def _page(rows: list[AuditRow], limit: int) -> AuditPage:
+    items = [
+        AuditEntryOut(
+            id=row.id,
+            user_id=row.user_id,
+            action=row.action,
+            actor_id=row.actor_id,
+            credential_id=str(row.credential_id) if row.credential_id else None,
+            venue=row.venue,
+            at=row.at,
+            details=row.details,
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+        for row in rows
+    ]
+    return AuditPage(items=items, next_before=items[-1].id if len(items) == limit else None)
 
 
 class CredentialsController(Controller):
@@ -35,13 +82,15 @@ class CredentialsController(Controller):
     async def store(
         self,
         data: JSONBody[StoreCredentialRequest],
-        principal: NamedDependency[Principal],
+        step_up: NamedDependency[Principal],
         vault_service: NamedDependency[VaultService],
     ) -> CredentialOut:
         material = CredentialMaterial(
             api_key=data.api_key, api_secret=data.api_secret, passphrase=data.passphrase
         )
-        row = await vault_service.store(principal.user_id, data.venue, material, data.label)
+        row = await vault_service.store(
+            step_up.user_id, data.venue, material, data.label, data.environment
+        )
         return _out(row)
 
     @get("/", summary="Your credentials, newest first (never the secrets)")
@@ -59,6 +108,35 @@ class CredentialsController(Controller):
     ) -> CredentialOut:
         return _out(await vault_service.get(principal.user_id, credential_id))
 
+    @put("/{credential_id:uuid}", summary="Rotate to a new key and secret (a new version)")
+    async def rotate(
+        self,
+        credential_id: FromPath[uuid.UUID],
+        data: JSONBody[RotateCredentialRequest],
+        step_up: NamedDependency[Principal],
+        vault_service: NamedDependency[VaultService],
+    ) -> CredentialOut:
+        material = CredentialMaterial(
+            api_key=data.api_key, api_secret=data.api_secret, passphrase=data.passphrase
+        )
+        return _out(await vault_service.rotate(step_up.user_id, credential_id, material))
+
+    @post(
+        "/{credential_id:uuid}/verify",
+        status_code=202,
+        summary="Ask the venue whether the key works and what it may do",
+        description="Keys that may withdraw funds, or that fail, are refused and revoked. "
+        "The outcome shows on the credential once the venue has answered.",
+    )
+    async def verify(
+        self,
+        credential_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        vault_service: NamedDependency[VaultService],
+    ) -> VerificationRequested:
+        request_id = await vault_service.request_verification(principal.user_id, credential_id)
+        return VerificationRequested(request_id=str(request_id), credential_id=str(credential_id))
+
     @delete("/{credential_id:uuid}", status_code=204, summary="Revoke a credential")
     async def revoke(
         self,
@@ -67,3 +145,68 @@ class CredentialsController(Controller):
         vault_service: NamedDependency[VaultService],
     ) -> None:
         await vault_service.revoke(principal.user_id, credential_id)
+
+
+class AuditController(Controller):
+    path = "/v1/audit"
+    tags = ["audit"]
+
+    @get("/", summary="Your own audit trail, newest first")
+    async def own_trail(
+        self,
+        principal: NamedDependency[Principal],
+        vault_service: NamedDependency[VaultService],
+        action: Action = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Limit = 100,
+        before: Before = None,
+    ) -> AuditPage:
+        rows = await vault_service.repo.audit_entries(
+            user_id=principal.user_id,
+            action=action,
+            since=since,
+            until=until,
+            limit=limit,
+            before_id=before,
+        )
+        return _page(rows, limit)
+
+
+class AdminAuditController(Controller):
+    path = "/v1/admin/audit"
+    tags = ["admin"]
+
+    @get("/", summary="The audit log, filtered by user, action and time")
+    async def search(
+        self,
+        admin: NamedDependency[Principal],
+        vault_service: NamedDependency[VaultService],
+        user_id: UserFilter = None,
+        action: Action = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Limit = 100,
+        before: Before = None,
+    ) -> AuditPage:
+        rows = await vault_service.repo.audit_entries(
+            user_id=user_id,
+            action=action,
+            since=since,
+            until=until,
+            limit=limit,
+            before_id=before,
+        )
+        return _page(rows, limit)
+
+    @post("/verify", status_code=200, summary="Check the hash chain; report the first broken link")
+    async def verify_chain(
+        self, admin: NamedDependency[Principal], vault_service: NamedDependency[VaultService]
+    ) -> ChainReportOut:
+        report = await vault_service.verify_chain()
+        return ChainReportOut(
+            ok=report.ok,
+            checked=report.checked,
+            first_broken_id=report.first_broken_id,
+            reason=report.reason,
+        )

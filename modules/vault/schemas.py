@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -18,6 +18,8 @@ Passphrase = Annotated[str, Meta(min_length=1, max_length=MAX_SECRET_LENGTH)]
 Venue = Annotated[str, Meta(min_length=1, max_length=32, description="coinbase, kraken or binance")]
 Label = Annotated[str, Meta(max_length=MAX_LABEL_LENGTH, description="Your name for the key")]
 Status = Literal["active", "revoked"]
+Environment = Literal["simulated", "sandbox", "live"]
+Verification = Literal["unverified", "pending", "verified", "refused"]
 
 
 class StoreCredentialRequest(msgspec.Struct, frozen=True):
@@ -26,6 +28,9 @@ class StoreCredentialRequest(msgspec.Struct, frozen=True):
     api_secret: SecretValue
     passphrase: Passphrase | None = None
     label: Label | None = None
+    environment: Annotated[
+        Environment, Meta(description="Where orders with this key go; the simulator by default")
+    ] = "simulated"
 
     def __repr__(self) -> str:
         # Keeps the plaintext out of any traceback or debug print of the request body.
@@ -34,11 +39,61 @@ class StoreCredentialRequest(msgspec.Struct, frozen=True):
     __str__ = __repr__
 
 
-class CredentialOut(msgspec.Struct, frozen=True):
+class RotateCredentialRequest(msgspec.Struct, frozen=True):
+    api_key: SecretValue
+    api_secret: SecretValue
+    passphrase: Passphrase | None = None
+
+    def __repr__(self) -> str:
+        return "RotateCredentialRequest(<secrets withheld>)"
+
+    __str__ = __repr__
+
+
+class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     venue: str
     label: str | None
     key_hint: Annotated[str, Meta(description="The last 4 characters of the API key")]
     status: Status
     version: int
+    environment: Environment
+    verification: Annotated[
+        Verification, Meta(description="The venue's last word on the key; refused keys are revoked")
+    ]
+    permissions: Annotated[list[str], Meta(description="What the venue says the key may do")]
+    refusal_reason: str | None
     created_at: datetime
+    rotated_at: datetime | None
+    verified_at: datetime | None
+
+
+class VerificationRequested(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    credential_id: str
+    verification: Literal["pending"] = "pending"
+
+
+class AuditEntryOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    user_id: str
+    action: str
+    actor_id: str | None
+    credential_id: str | None
+    venue: str | None
+    at: datetime
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[AuditEntryOut]
+    next_before: Annotated[int | None, Meta(description="Pass as `before` for older entries")]
+
+
+class ChainReportOut(msgspec.Struct, frozen=True, kw_only=True):
+    ok: bool
+    checked: Annotated[int, Meta(description="Entries whose link held before the first break")]
+    first_broken_id: int | None
+    reason: str | None

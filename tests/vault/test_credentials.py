@@ -13,7 +13,21 @@ from modules.vault.contracts import CredentialRevoked, CredentialStored
 from tests.conftest import RunningApp, register_and_login
 from tests.vault.conftest import EventProbe
 
-PUBLIC_FIELDS = {"id", "venue", "label", "key_hint", "status", "version", "created_at"}
+PUBLIC_FIELDS = {
+    "id",
+    "venue",
+    "label",
+    "key_hint",
+    "status",
+    "version",
+    "created_at",
+    "environment",
+    "verification",
+    "permissions",
+    "refusal_reason",
+    "rotated_at",
+    "verified_at",
+}
 
 
 def _material(venue: str = "coinbase", **extra: Any) -> dict[str, Any]:
