@@ -391,6 +391,18 @@ class Engine:
             and (market is None or o.market is market)
         ]
 
+    def all_orders(self, account: Account, params: dict[str, str]) -> list[Order]:
+        market = self.market(params.get("symbol"))
+        start = int(params.get("startTime") or 0)
+        end = int(params.get("endTime") or 2**62)
+        limit = int(params.get("limit") or 500)
+        found = [
+            o
+            for o in self.orders
+            if o.api_key == account.api_key and o.market is market and start <= o.time <= end
+        ]
+        return found[:limit]
+
     def my_trades(self, account: Account, params: dict[str, str]) -> list[dict[str, Any]]:
         market = self.market(params.get("symbol"))
         order_id = params.get("orderId")

@@ -12,11 +12,13 @@ Test controls (not Binance): `POST /_sim/accounts` adds an API key, `GET /_sim/o
 every order (count by client order id for exactly-once checks), `GET /_sim/unknown` lists
 requests to paths the simulator does not serve, `POST /_sim/faults` injects faults:
 `{"status_429": p, "status_5xx": p, "timeout": p, "timeout_seconds": s, "seed": n,
-"paths": ["/api/v3/order"], "next": ["429", "5xx", "timeout", "timeout-before", "ok"]}` — rates
-apply at random to matching requests, `next` is consumed one entry per matching request first
-(deterministic). A `timeout` handles the request (an order is created) and then holds the answer
-for `timeout_seconds`: the caller cannot know whether it was placed. `timeout-before` holds it
-without handling it. `DELETE /_sim/faults` clears them.
+"paths": ["POST /api/v3/order", "/api/v3/depth"],
+"next": ["429", "5xx", "5xx-after", "timeout", "timeout-before", "ok"]}`. Rates apply at random
+to matching requests (`paths` entries match a path, or a method and path; none: every request);
+`next` is consumed first, one entry per matching request, for deterministic tests. A `timeout`
+handles the request (an order is created) and then holds the answer for `timeout_seconds`: the
+caller cannot know whether it was placed. `timeout-before` holds it without handling it;
+`5xx-after` handles it, then answers 503. `DELETE /_sim/faults` clears them.
 
 In-process: `async with BinanceSim() as sim: sim.base_url`. As a process:
 `python -m tests.fakes.binance_sim --port 0 [--account KEY:SECRET]` prints one JSON line
@@ -71,8 +73,8 @@ class Faults:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: dict[str, int] = field(default_factory=dict)
 
-    def pick(self, path: str) -> str:
-        if self.paths and path not in self.paths:
+    def pick(self, method: str, path: str) -> str:
+        if self.paths and path not in self.paths and f"{method} {path}" not in self.paths:
             return "ok"
         if self.next:
             fault = self.next.popleft()
@@ -141,7 +143,7 @@ class BinanceSim:
         if request.path.startswith("/_sim/"):
             return await handler(request)
         self.requests.append(f"{request.method} {request.path}")
-        fault = self.faults.pick(request.path)
+        fault = self.faults.pick(request.method, request.path)
         if fault == "429":
             return _error(
                 429,
@@ -156,6 +158,8 @@ class BinanceSim:
             await asyncio.sleep(self.faults.timeout_seconds)
             return web.Response(status=504, text="Gateway Timeout")
         response = await handler(request)
+        if fault == "5xx-after":
+            return web.Response(status=503, text="Service Unavailable")
         if fault == "timeout":
             await asyncio.sleep(self.faults.timeout_seconds)
         return response
@@ -282,6 +286,10 @@ class BinanceSim:
         assert account is not None
         return [o.view() for o in self.engine.open_orders(account, params.get("symbol"))]
 
+    def all_orders(self, params: dict[str, str], account: Account | None) -> Any:
+        assert account is not None
+        return [o.view() for o in self.engine.all_orders(account, params)]
+
     def my_trades(self, params: dict[str, str], account: Account | None) -> Any:
         assert account is not None
         return self.engine.my_trades(account, params)
@@ -340,6 +348,7 @@ _ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("GET", "/api/v3/order"): ("get_order", True),
     ("DELETE", "/api/v3/order"): ("cancel_order", True),
     ("GET", "/api/v3/openOrders"): ("open_orders", True),
+    ("GET", "/api/v3/allOrders"): ("all_orders", True),
     ("GET", "/api/v3/myTrades"): ("my_trades", True),
     ("GET", "/sapi/v1/account/apiRestrictions"): ("api_restrictions", True),
 }
