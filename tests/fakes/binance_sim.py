@@ -49,10 +49,10 @@ from tests.fakes.binance_engine import (
     BinanceError,
     Engine,
     book_levels,
-    exchange_info,
     fmt,
     now_ms,
 )
+from tests.fakes.binance_info import exchange_info
 
 MAX_RECV_WINDOW = 60_000
 TOO_MUCH_WEIGHT = (
