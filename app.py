@@ -35,6 +35,7 @@ from modules.kernel.keyring import Keyring, LocalTransitKeyring
 from modules.kernel.logs import configure_logging
 from modules.kernel.module import NijaModule, Runtime
 from modules.kernel.ports import PubSub, StateFactory
+from modules.kernel.ratelimit import rate_limit_guard
 from modules.kernel.settings import Settings, load_settings
 
 log = logging.getLogger("nija.app")
@@ -170,6 +171,7 @@ def create_app(
         plugins=list(platform.modules.values()),
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
+        guards=[rate_limit_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies={
             "principal": provide_principal,
@@ -263,6 +265,29 @@ def create_admin(email: str, password: str | None) -> None:
 
     user_id = asyncio.run(_with_platform(action))
     click.echo(f"admin {email} ready (id {user_id})")
+
+
+@cli.group(help="Manage the credential vault.")
+def vault() -> None:
+    pass
+
+
+@vault.command(
+    "rotate-keys",
+    help="Rotate the transit key and rewrap every user's data key (the service keeps running).",
+)
+def rotate_keys() -> None:
+    async def action(platform: Platform) -> dict[str, int]:
+        module = platform.modules.get("vault")
+        if module is None:
+            raise click.ClickException("the vault module is not enabled")
+        result: dict[str, int] = await module.rotate_keys()  # type: ignore[attr-defined]
+        return result
+
+    result = asyncio.run(_with_platform(action))
+    click.echo(
+        f"transit key rotated to v{result['version']}; {result['rewrapped']} data keys rewrapped"
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from modules.identity.api import AdminUsersController, AuthController
+from modules.identity.api import AdminUsersController, AuthController, SettingsController
 from modules.identity.handlers import subscriptions
 from modules.identity.service import IdentityService
 from modules.kernel.module import NijaModule, Runtime, Subscription
@@ -21,7 +21,7 @@ class IdentityModule(NijaModule):
         self.service = IdentityService(runtime, self.unit_of_work)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [AuthController, AdminUsersController]
+        return [AuthController, SettingsController, AdminUsersController]
 
     def dependencies(self) -> dict[str, Provide]:
         return {"identity_service": Provide(lambda: self.service, sync_to_thread=False)}

@@ -1,28 +1,65 @@
-"""Identity's HTTP surface: `/v1/auth/*` for everyone and `/v1/admin/users` for admins."""
+"""Identity's HTTP surface: `/v1/auth/*`, `/v1/settings/profile` and `/v1/admin/users`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any, cast
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody, QueryParameter
 
-from modules.identity.repository import UserRow
+from modules.identity.repository import DeviceRow, SessionRow, UserRow
 from modules.identity.schemas import (
+    AccessTokenResponse,
+    AdminUserDetail,
+    AdminUserOut,
+    DeviceChallengeRequest,
+    DeviceChallengeResponse,
+    DeviceLoginRequest,
+    DeviceOut,
+    DeviceRegisterRequest,
     LoginRequest,
+    PasswordChangeRequest,
+    ProfileOut,
+    ProfilePatch,
+    ReauthRequest,
+    RecoveryCodesResponse,
     RefreshRequest,
     RegisterRequest,
+    SecondFactorLoginRequest,
+    SessionOut,
+    StepUpRequest,
+    SuspendRequest,
+    TierRequest,
     TokenResponse,
+    TotpConfirmRequest,
+    TotpSetupResponse,
     UserOut,
     UserPage,
+    UserStatus,
 )
-from modules.identity.service import IdentityService, IssuedTokens
+from modules.identity.service import (
+    AdminView,
+    ClientInfo,
+    IdentityService,
+    IssuedTokens,
+    SecondFactorChallenge,
+)
 from modules.kernel.auth import Principal
+from modules.kernel.errors import problem
 
 # Token responses must never be cached by a proxy or the client (RFC 6749 section 5.1).
 _NO_STORE = CacheControlHeader(no_store=True)
+Service = NamedDependency[IdentityService]
+
+
+def _client(request: Request[Any, Any, Any]) -> ClientInfo:
+    host = request.client.host if request.client else ""
+    return ClientInfo(ip=host or "", user_agent=request.headers.get("user-agent", "")[:200])
 
 
 def _user_out(user: UserRow) -> UserOut:
@@ -35,6 +72,29 @@ def _user_out(user: UserRow) -> UserOut:
     )
 
 
+def _admin_user(user: UserRow) -> AdminUserOut:
+    return AdminUserOut(
+        id=str(user.id),
+        email=user.email,
+        role=user.role,
+        tier=user.tier,
+        status=cast(UserStatus, user.status),
+        created_at=user.created_at,
+        suspended_at=user.suspended_at,
+        suspended_reason=user.suspended_reason,
+        two_factor_enabled=user.totp_enabled_at is not None,
+    )
+
+
+def _admin_detail(view: AdminView) -> AdminUserDetail:
+    return AdminUserDetail(
+        user=_admin_user(view.user),
+        display_name=view.user.display_name,
+        active_sessions=view.active_sessions,
+        devices=view.devices,
+    )
+
+
 def _tokens_out(tokens: IssuedTokens) -> TokenResponse:
     return TokenResponse(
         access_token=tokens.access_token,
@@ -43,14 +103,57 @@ def _tokens_out(tokens: IssuedTokens) -> TokenResponse:
     )
 
 
+def _session_out(session: SessionRow) -> SessionOut:
+    return SessionOut(
+        id=str(session.id),
+        method=session.method,
+        created_at=session.created_at,
+        last_used_at=session.last_used_at,
+        expires_at=session.expires_at,
+        user_agent=session.user_agent,
+        ip=session.ip,
+    )
+
+
+def _device_out(device: DeviceRow) -> DeviceOut:
+    return DeviceOut(
+        id=str(device.id),
+        name=device.name,
+        created_at=device.created_at,
+        last_used_at=device.last_used_at,
+    )
+
+
+def _profile_out(user: UserRow, devices: int) -> ProfileOut:
+    return ProfileOut(
+        id=str(user.id),
+        email=user.email,
+        role=user.role,
+        tier=user.tier,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+        two_factor_enabled=user.totp_enabled_at is not None,
+        devices=devices,
+    )
+
+
+_SECOND_FACTOR_SPEC = ResponseSpec(
+    data_container=dict[str, Any],
+    description=(
+        "Problem `second_factor_required`: finish with POST /v1/auth/login/second-factor "
+        "and the `challenge_id` it carries"
+    ),
+    media_type="application/problem+json",
+)
+
+
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
 
     @post("/register", status_code=201, summary="Create a trader account")
-    async def register(
-        self, data: JSONBody[RegisterRequest], identity_service: NamedDependency[IdentityService]
-    ) -> UserOut:
+    async def register(self, data: JSONBody[RegisterRequest], identity_service: Service) -> UserOut:
         return _user_out(await identity_service.register(data.email, data.password))
 
     @post(
@@ -58,11 +161,42 @@ class AuthController(Controller):
         status_code=200,
         cache_control=_NO_STORE,
         summary="Exchange email and password for tokens",
+        responses={401: _SECOND_FACTOR_SPEC},
     )
     async def login(
-        self, data: JSONBody[LoginRequest], identity_service: NamedDependency[IdentityService]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginRequest],
+        identity_service: Service,
+    ) -> Response[TokenResponse]:
+        outcome = await identity_service.login(data.email, data.password, _client(request))
+        if isinstance(outcome, SecondFactorChallenge):
+            challenge = problem(
+                401,
+                "second_factor_required",
+                "Enter the code from your authenticator app (or a recovery code)",
+                request.url.path,
+            )
+            challenge.content.update(msgspec.to_builtins(outcome))
+            return cast(Response[TokenResponse], challenge)
+        return Response(_tokens_out(outcome))
+
+    @post(
+        "/login/second-factor",
+        status_code=200,
+        cache_control=_NO_STORE,
+        summary="Finish a login with a TOTP or recovery code",
+    )
+    async def login_second_factor(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SecondFactorLoginRequest],
+        identity_service: Service,
     ) -> TokenResponse:
-        return _tokens_out(await identity_service.login(data.email, data.password))
+        tokens = await identity_service.login_second_factor(
+            data.challenge_id, data.code, _client(request)
+        )
+        return _tokens_out(tokens)
 
     @post(
         "/refresh",
@@ -71,32 +205,245 @@ class AuthController(Controller):
         summary="Rotate a refresh token for a new token pair",
     )
     async def refresh(
-        self, data: JSONBody[RefreshRequest], identity_service: NamedDependency[IdentityService]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RefreshRequest],
+        identity_service: Service,
     ) -> TokenResponse:
-        return _tokens_out(await identity_service.refresh(data.refresh_token))
+        return _tokens_out(await identity_service.refresh(data.refresh_token, _client(request)))
+
+    @post("/logout", status_code=204, summary="End the session of this refresh token")
+    async def logout(self, data: JSONBody[RefreshRequest], identity_service: Service) -> None:
+        await identity_service.logout(data.refresh_token)
 
     @get("/me", summary="The signed-in account")
-    async def me(
-        self,
-        principal: NamedDependency[Principal],
-        identity_service: NamedDependency[IdentityService],
-    ) -> UserOut:
+    async def me(self, principal: NamedDependency[Principal], identity_service: Service) -> UserOut:
         return _user_out(await identity_service.me(principal))
+
+    @post("/password", status_code=204, summary="Change the password (ends every session)")
+    async def change_password(
+        self,
+        data: JSONBody[PasswordChangeRequest],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> None:
+        await identity_service.change_password(principal, data.current_password, data.new_password)
+
+    @get("/sessions", summary="The account's active sessions")
+    async def sessions(
+        self, principal: NamedDependency[Principal], identity_service: Service
+    ) -> list[SessionOut]:
+        return [_session_out(s) for s in await identity_service.sessions(principal)]
+
+    @delete("/sessions/{session_id:uuid}", status_code=204, summary="Revoke one session")
+    async def revoke_session(
+        self,
+        session_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> None:
+        await identity_service.revoke_session(principal, session_id)
+
+    @delete("/sessions", status_code=204, summary="Sign out everywhere")
+    async def sign_out_everywhere(
+        self, principal: NamedDependency[Principal], identity_service: Service
+    ) -> None:
+        await identity_service.sign_out_everywhere(principal)
+
+    @post(
+        "/step-up",
+        status_code=200,
+        cache_control=_NO_STORE,
+        summary="Prove the second factor again for a sensitive action",
+    )
+    async def step_up(
+        self,
+        data: JSONBody[StepUpRequest],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> AccessTokenResponse:
+        token = await identity_service.step_up(
+            principal, code=data.code, challenge_id=data.challenge_id, signature=data.signature
+        )
+        return AccessTokenResponse(access_token=token, expires_in=identity_service.token_ttl)
+
+    # Devices (biometric login) --------------------------------------------------------------
+    @post("/devices", status_code=201, summary="Register this phone's P-256 public key")
+    async def register_device(
+        self,
+        data: JSONBody[DeviceRegisterRequest],
+        step_up: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> DeviceOut:
+        device = await identity_service.register_device(step_up, data.name, data.public_key)
+        return _device_out(device)
+
+    @get("/devices", summary="The account's registered devices")
+    async def devices(
+        self, principal: NamedDependency[Principal], identity_service: Service
+    ) -> list[DeviceOut]:
+        return [_device_out(d) for d in await identity_service.devices(principal)]
+
+    @delete("/devices/{device_id:uuid}", status_code=204, summary="Revoke a device")
+    async def revoke_device(
+        self,
+        device_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> None:
+        await identity_service.revoke_device(principal, device_id)
+
+    @post("/device/challenge", status_code=200, summary="A nonce for a device to sign")
+    async def device_challenge(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[DeviceChallengeRequest],
+        identity_service: Service,
+    ) -> DeviceChallengeResponse:
+        challenge = await identity_service.device_challenge(data.device_id, _client(request))
+        return DeviceChallengeResponse(
+            challenge_id=challenge.challenge_id,
+            challenge=challenge.challenge,
+            expires_in=challenge.expires_in,
+        )
+
+    @post(
+        "/device/login",
+        status_code=200,
+        cache_control=_NO_STORE,
+        summary="Log in with a device signature over a challenge",
+    )
+    async def device_login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[DeviceLoginRequest],
+        identity_service: Service,
+    ) -> TokenResponse:
+        tokens = await identity_service.device_login(
+            data.challenge_id, data.signature, _client(request)
+        )
+        return _tokens_out(tokens)
+
+    # TOTP -----------------------------------------------------------------------------------
+    @post(
+        "/2fa/totp",
+        status_code=200,
+        cache_control=_NO_STORE,
+        summary="Start TOTP enrolment (otpauth URI and QR code)",
+    )
+    async def begin_totp(
+        self, step_up: NamedDependency[Principal], identity_service: Service
+    ) -> TotpSetupResponse:
+        enrolment = await identity_service.begin_totp(step_up)
+        return TotpSetupResponse(
+            secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri, qr_svg=enrolment.qr_svg
+        )
+
+    @post(
+        "/2fa/totp/confirm",
+        status_code=200,
+        cache_control=_NO_STORE,
+        summary="Confirm TOTP with a first code; returns one-use recovery codes",
+    )
+    async def confirm_totp(
+        self,
+        data: JSONBody[TotpConfirmRequest],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> RecoveryCodesResponse:
+        codes = await identity_service.confirm_totp(principal, data.code)
+        return RecoveryCodesResponse(recovery_codes=codes)
+
+    @post("/2fa/totp/disable", status_code=204, summary="Turn TOTP off (password and a code)")
+    async def disable_totp(
+        self,
+        data: JSONBody[ReauthRequest],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> None:
+        await identity_service.disable_totp(principal, data.password, data.code)
+
+
+class SettingsController(Controller):
+    path = "/v1/settings"
+    tags = ["settings"]
+
+    @get("/profile", summary="The signed-in user's profile")
+    async def profile(
+        self, principal: NamedDependency[Principal], identity_service: Service
+    ) -> ProfileOut:
+        return _profile_out(*await identity_service.profile(principal))
+
+    @patch("/profile", summary="Change display name, time zone or locale")
+    async def update_profile(
+        self,
+        data: JSONBody[ProfilePatch],
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> ProfileOut:
+        changes = {
+            name: value
+            for name, value in msgspec.structs.asdict(data).items()
+            if value is not msgspec.UNSET
+        }
+        return _profile_out(*await identity_service.update_profile(principal, changes))
 
 
 class AdminUsersController(Controller):
     path = "/v1/admin/users"
     tags = ["admin"]
 
-    @get("/", summary="List accounts (admin only)")
+    @get("/", summary="Search accounts (admin only)")
     async def list_users(
         self,
         admin: NamedDependency[Principal],
-        identity_service: NamedDependency[IdentityService],
+        identity_service: Service,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+        q: Annotated[str | None, QueryParameter(max_length=254)] = None,
+        status: Annotated[UserStatus | None, QueryParameter()] = None,
     ) -> UserPage:
-        users, total = await identity_service.list_users(limit=limit, offset=offset)
-        return UserPage(
-            items=[_user_out(u) for u in users], total=total, limit=limit, offset=offset
+        users, total = await identity_service.list_users(
+            admin, query=q, status=status, limit=limit, offset=offset
         )
+        return UserPage(
+            items=[_admin_user(u) for u in users], total=total, limit=limit, offset=offset
+        )
+
+    @get("/{user_id:uuid}", summary="One account (admin only)")
+    async def get_user(
+        self,
+        user_id: FromPath[uuid.UUID],
+        admin: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> AdminUserDetail:
+        return _admin_detail(await identity_service.admin_view(admin, user_id))
+
+    @post("/{user_id:uuid}/suspend", status_code=200, summary="Suspend an account")
+    async def suspend(
+        self,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[SuspendRequest],
+        admin: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> AdminUserDetail:
+        return _admin_detail(await identity_service.suspend(admin, user_id, data.reason))
+
+    @post("/{user_id:uuid}/reinstate", status_code=200, summary="Reinstate an account")
+    async def reinstate(
+        self,
+        user_id: FromPath[uuid.UUID],
+        admin: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> AdminUserDetail:
+        return _admin_detail(await identity_service.reinstate(admin, user_id))
+
+    @put("/{user_id:uuid}/tier", status_code=200, summary="Change an account's tier")
+    async def change_tier(
+        self,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[TierRequest],
+        admin: NamedDependency[Principal],
+        identity_service: Service,
+    ) -> AdminUserDetail:
+        return _admin_detail(await identity_service.change_tier(admin, user_id, data.tier))

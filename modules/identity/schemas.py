@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
+from modules.identity.adapters.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from modules.identity.contracts import Role, Tier
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 128
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
 
 # Format is checked after normalisation (service.normalise_email); this only bounds the size.
 Email = Annotated[
@@ -23,12 +23,19 @@ NewPassword = Annotated[
     Meta(
         min_length=MIN_PASSWORD_LENGTH,
         max_length=MAX_PASSWORD_LENGTH,
-        description=f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+        description=f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters, not a common one",
     ),
 ]
 # Any length within the bound is accepted at login, so a policy change never locks anyone out.
 Password = Annotated[str, Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 OpaqueToken = Annotated[str, Meta(min_length=1, max_length=256)]
+OneTimeCode = Annotated[
+    str,
+    Meta(min_length=6, max_length=32, description="A 6-digit TOTP code or a recovery code"),
+]
+TotpCode = Annotated[str, Meta(min_length=6, max_length=8, description="A 6-digit TOTP code")]
+Base64 = Annotated[str, Meta(min_length=1, max_length=4096)]
+UserStatus = Literal["active", "suspended"]
 
 
 class RegisterRequest(msgspec.Struct, frozen=True):
@@ -45,12 +52,70 @@ class RefreshRequest(msgspec.Struct, frozen=True):
     refresh_token: OpaqueToken
 
 
+class SecondFactorLoginRequest(msgspec.Struct, frozen=True):
+    challenge_id: str
+    code: OneTimeCode
+
+
+class DeviceChallengeRequest(msgspec.Struct, frozen=True):
+    device_id: str
+
+
+class DeviceChallengeResponse(msgspec.Struct, frozen=True):
+    challenge_id: str
+    challenge: Annotated[str, Meta(description="base64url bytes to sign (ECDSA P-256, SHA-256)")]
+    expires_in: int
+
+
+class DeviceLoginRequest(msgspec.Struct, frozen=True):
+    challenge_id: str
+    signature: Annotated[Base64, Meta(description="base64url DER (or raw r||s) ECDSA signature")]
+
+
+class StepUpRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Either a TOTP `code`, or a device `challenge_id` and its `signature`."""
+
+    code: TotpCode | None = None
+    challenge_id: str | None = None
+    signature: Base64 | None = None
+
+
+class AccessTokenResponse(msgspec.Struct, frozen=True):
+    access_token: str
+    expires_in: int
+    token_type: Literal["bearer"] = "bearer"
+
+
+class PasswordChangeRequest(msgspec.Struct, frozen=True):
+    current_password: Password
+    new_password: NewPassword
+
+
 class UserOut(msgspec.Struct, frozen=True):
     id: str
     email: str
     role: Role
     tier: Tier
     created_at: datetime
+
+
+class AdminUserOut(msgspec.Struct, frozen=True):
+    id: str
+    email: str
+    role: Role
+    tier: Tier
+    status: UserStatus
+    created_at: datetime
+    suspended_at: datetime | None
+    suspended_reason: str
+    two_factor_enabled: bool
+
+
+class AdminUserDetail(msgspec.Struct, frozen=True):
+    user: AdminUserOut
+    display_name: str
+    active_sessions: int
+    devices: int
 
 
 class TokenResponse(msgspec.Struct, frozen=True):
@@ -61,7 +126,81 @@ class TokenResponse(msgspec.Struct, frozen=True):
 
 
 class UserPage(msgspec.Struct, frozen=True):
-    items: list[UserOut]
+    items: list[AdminUserOut]
     total: int
     limit: int
     offset: int
+
+
+class SuspendRequest(msgspec.Struct, frozen=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class TierRequest(msgspec.Struct, frozen=True):
+    tier: Tier
+
+
+class SessionOut(msgspec.Struct, frozen=True):
+    id: str
+    method: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip: str
+
+
+class DeviceRegisterRequest(msgspec.Struct, frozen=True):
+    name: Annotated[str, Meta(min_length=1, max_length=80)]
+    public_key: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=4096,
+            description="P-256 public key: PEM, base64 DER SubjectPublicKeyInfo or X9.62 point",
+        ),
+    ]
+
+
+class DeviceOut(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TotpSetupResponse(msgspec.Struct, frozen=True):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class TotpConfirmRequest(msgspec.Struct, frozen=True):
+    code: TotpCode
+
+
+class RecoveryCodesResponse(msgspec.Struct, frozen=True):
+    recovery_codes: list[str]
+
+
+class ReauthRequest(msgspec.Struct, frozen=True):
+    password: Password
+    code: OneTimeCode
+
+
+class ProfileOut(msgspec.Struct, frozen=True):
+    id: str
+    email: str
+    role: Role
+    tier: Tier
+    display_name: str
+    timezone: str
+    locale: str
+    two_factor_enabled: bool
+    devices: int
+
+
+class ProfilePatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    display_name: Annotated[str, Meta(max_length=80)] | UnsetType = UNSET
+    timezone: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = UNSET
+    locale: Annotated[str, Meta(min_length=2, max_length=35)] | UnsetType = UNSET

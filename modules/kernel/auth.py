@@ -7,10 +7,12 @@ token signed for another algorithm is refused.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import jwt
@@ -41,13 +43,67 @@ class Principal(msgspec.Struct, frozen=True):
         return self.role == "admin"
 
 
+def key_id(secret: str) -> str:
+    """A stable, non-secret name for a signing secret (the JWT `kid` header)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
 class TokenCodec:
-    def __init__(self, secret: str, *, issuer: str = "nija", ttl_seconds: int = 900) -> None:
-        if len(secret) < 32:
-            raise ValueError("JWT secret must be at least 32 characters")
-        self._secret = secret
+    """Signs with the current key and verifies with any key of the keyset.
+
+    Every token names its key in the `kid` header, so the signing key can be rotated without
+    logging anyone out: `rotate(new_secret)` makes a new current key while tokens signed with
+    the previous ones stay valid until they expire or their key is `retire`d.
+    """
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        issuer: str = "nija",
+        ttl_seconds: int = 900,
+        keys: Mapping[str, str] | None = None,
+        current_kid: str | None = None,
+    ) -> None:
+        self._keys: dict[str, str] = {}
+        for kid, extra in (keys or {}).items():
+            self._add(kid, extra)
+        self._current = current_kid or key_id(secret)
+        self._add(self._current, secret)
         self._issuer = issuer
         self.ttl_seconds = ttl_seconds
+
+    def _add(self, kid: str, secret: str) -> None:
+        if len(secret) < 32:
+            raise ValueError("JWT secret must be at least 32 characters")
+        if not kid or len(kid) > 64:
+            raise ValueError("a key id must be 1 to 64 characters")
+        self._keys[kid] = secret
+
+    @property
+    def current_kid(self) -> str:
+        return self._current
+
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        return tuple(self._keys)
+
+    def rotate(self, secret: str, *, kid: str | None = None) -> str:
+        """Sign from now on with `secret`; earlier keys keep verifying. Returns the new kid."""
+        new_kid = kid or key_id(secret)
+        self._add(new_kid, secret)
+        self._current = new_kid
+        return new_kid
+
+    def retire(self, kid: str) -> None:
+        """Stop accepting tokens signed with `kid` (never the current key)."""
+        if kid == self._current:
+            raise ValueError("the current signing key cannot be retired")
+        self._keys.pop(kid, None)
+
+    @property
+    def _secret(self) -> str:
+        return self._keys[self._current]
 
     def issue(self, principal: Principal, *, ttl_seconds: int | None = None) -> str:
         now = int(time.time())
@@ -64,21 +120,40 @@ class TokenCodec:
         }
         if principal.second_factor_at is not None:
             claims["sfa"] = principal.second_factor_at
-        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+        return jwt.encode(
+            claims, self._secret, algorithm=_ALGORITHM, headers={"kid": self._current}
+        )
 
-    def verify(self, token: str) -> Principal:
+    def _verification_keys(self, token: str) -> list[str]:
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[_ALGORITHM],
-                issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "iss"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise ProblemError(401, "token_expired", "The access token has expired") from None
+            kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             raise ProblemError(401, "invalid_token", "The access token is not valid") from None
+        if kid is None:
+            # Tokens minted before key ids existed: any key of the set may have signed them.
+            return list(self._keys.values())
+        if not isinstance(kid, str) or kid not in self._keys:
+            raise ProblemError(401, "invalid_token", "The access token is not valid")
+        return [self._keys[kid]]
+
+    def verify(self, token: str) -> Principal:
+        claims: dict[str, Any] | None = None
+        for secret in self._verification_keys(token):
+            try:
+                claims = jwt.decode(
+                    token,
+                    secret,
+                    algorithms=[_ALGORITHM],
+                    issuer=self._issuer,
+                    options={"require": ["exp", "iat", "sub", "iss"]},
+                )
+                break
+            except jwt.ExpiredSignatureError:
+                raise ProblemError(401, "token_expired", "The access token has expired") from None
+            except jwt.PyJWTError:
+                continue
+        if claims is None:
+            raise ProblemError(401, "invalid_token", "The access token is not valid")
         if claims.get("typ") != "access" or claims.get("role") not in ("trader", "admin"):
             raise ProblemError(401, "invalid_token", "The access token is not valid")
         proved_at = claims.get("sfa")

@@ -142,12 +142,12 @@ async def test_unknown_email_costs_a_password_verification(running: RunningApp) 
 
     await timed(email)  # warm the hashing pool and the connection
     wrong, unknown = [], []
-    for _ in range(5):
+    for _ in range(3):  # 4 failures in all: one short of the account lockout
         wrong.append(await timed(email))
         unknown.append(await timed(_email()))
-    ratio = sorted(wrong)[2] / sorted(unknown)[2]
+    ratio = sorted(wrong)[1] / sorted(unknown)[1]
     assert 1 / 3 < ratio < 3, (
-        f"wrong password {sorted(wrong)[2]:.4f}s vs unknown {sorted(unknown)[2]:.4f}s"
+        f"wrong password {sorted(wrong)[1]:.4f}s vs unknown {sorted(unknown)[1]:.4f}s"
     )
 
 
@@ -192,7 +192,9 @@ async def test_token_for_a_vanished_account_is_refused(running: RunningApp) -> N
     _problem(await running.client.get("/v1/auth/me", headers=_bearer(token)), 401, "invalid_token")
 
 
-async def test_refresh_tokens_rotate_and_a_replay_ends_every_session(running: RunningApp) -> None:
+async def test_refresh_tokens_rotate_and_a_replay_revokes_its_session_family(
+    running: RunningApp,
+) -> None:
     email = _email()
     assert (await _register(running, email)).status_code == 201
     first = (await _login(running, email)).json()["refresh_token"]
@@ -202,10 +204,14 @@ async def test_refresh_tokens_rotate_and_a_replay_ends_every_session(running: Ru
         return await running.client.post("/v1/auth/refresh", json={"refresh_token": token})
 
     second = (await refresh(first)).json()["refresh_token"]
+    third = (await refresh(second)).json()["refresh_token"]
     _problem(await refresh(first), 401, "invalid_refresh_token")  # replay of a spent token
-    # The replay looks like theft: every live token of the user was revoked with it.
+    # The replay looks like theft: the whole family (every token rotated from that login) is
+    # revoked, so the thief's copy and the victim's current token both stop working ...
+    _problem(await refresh(third), 401, "invalid_refresh_token")
     _problem(await refresh(second), 401, "invalid_refresh_token")
-    _problem(await refresh(other_session), 401, "invalid_refresh_token")
+    # ... while the user's other sessions (another device) carry on.
+    assert (await refresh(other_session)).status_code == 200
     _problem(await refresh("never-issued-token"), 401, "invalid_refresh_token")
     assert (await _login(running, email)).status_code == 200
 

@@ -1,0 +1,119 @@
+"""Per-user API rate limits by tier, shared across replicas through the state port.
+
+Each signed-in user has one fixed one-minute window (`{"w": window start, "n": count}`) in the
+state store; every request increments it with an etag-conditional write, so two replicas
+counting the same user at once cannot both win and the limit holds across the fleet. Requests
+without a valid bearer token are not counted here (they are refused by the handlers, and login
+has its own brute-force limits in identity).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from modules.kernel.auth import TokenCodec
+from modules.kernel.errors import ProblemError
+from modules.kernel.ports import EtagMismatch, StateStore
+
+log = logging.getLogger("nija.ratelimit")
+
+TIER_LIMITS_PER_MINUTE: Mapping[str, int] = {"basic": 60, "pro": 300, "enterprise": 1000}
+WINDOW_SECONDS = 60
+_MAX_ATTEMPTS = 8
+# The kernel's own state store (a Dapr component per module, `statestore-kernel` here).
+STATE_NAME = "kernel"
+
+
+class _Window(msgspec.Struct, frozen=True):
+    w: int
+    n: int
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class TierRateLimiter:
+    def __init__(
+        self,
+        store: StateStore,
+        clock: Callable[[], datetime],
+        limits: Mapping[str, int] = TIER_LIMITS_PER_MINUTE,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._limits = limits
+
+    def limit_for(self, tier: str) -> int:
+        return self._limits.get(tier, self._limits["basic"])
+
+    async def hit(self, user_id: str, tier: str) -> int:
+        """Count one request; returns the requests left, or raises `RateLimited`."""
+        limit = self.limit_for(tier)
+        now = self._clock().timestamp()
+        window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        key = f"ratelimit:user:{user_id}"
+        for _ in range(_MAX_ATTEMPTS):
+            item = await self._store.get(key)
+            current = msgspec.json.decode(item.value, type=_Window) if item else None
+            if current is None or current.w != window:
+                current = _Window(w=window, n=0)
+            if current.n >= limit:
+                raise RateLimited(max(1, math.ceil(window + WINDOW_SECONDS - now)))
+            value = msgspec.json.encode(_Window(w=window, n=current.n + 1))
+            try:
+                # A brand-new key has no etag to condition on; a lost race there costs one count.
+                await self._store.save(key, value, etag=item.etag if item else None)
+            except EtagMismatch:
+                continue
+            return limit - current.n - 1
+        # Heavy contention on one user's key: let the request through rather than fail it.
+        log.warning("rate limit window contended", extra={"user_id": user_id})
+        return 0
+
+
+async def rate_limit_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """App-wide guard: 429 with `Retry-After` once a user exceeds their tier's minute budget."""
+    if connection.scope["type"] != "http":
+        return
+    header = connection.headers.get("authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return
+    state = connection.app.state
+    codec: TokenCodec = state.tokens
+    try:
+        principal = codec.verify(token.strip())
+    except ProblemError:
+        return  # the handler's own dependency answers the 401
+    limiter: TierRateLimiter | None = getattr(state, "rate_limiter", None)
+    if limiter is None:
+        runtime = state.runtime
+        limiter = TierRateLimiter(runtime.state(STATE_NAME), lambda: runtime.clock())
+        state.rate_limiter = limiter
+    try:
+        await limiter.hit(principal.user_id, principal.tier)
+    except RateLimited as limited:
+        raise ProblemError(
+            429,
+            "rate_limited",
+            f"Your plan allows {limiter.limit_for(principal.tier)} requests a minute; "
+            "retry later",
+            headers={"Retry-After": str(limited.retry_after)},
+        ) from None
+    except Exception:
+        # The limiter must never take the API down with it: a state store outage lets traffic
+        # through (logged) instead of answering 500 to every signed-in user.
+        log.exception("rate limiter unavailable")
