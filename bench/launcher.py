@@ -129,6 +129,14 @@ class PlatformProcess:
         self._stop_leftover_postgres()
         return process.returncode
 
+    def kill(self) -> None:
+        """SIGKILL the whole process group: a crash at an arbitrary instant, no clean-up."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
     def _stop_leftover_postgres(self) -> None:
         """After a hard kill the embedded server may outlive its owner; stop it by its data dir."""
         import psutil

@@ -196,8 +196,13 @@ class OutboxRelay:
                 "WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 batch,
             )
-            for row in rows:
-                await self._pubsub.publish(msgspec.json.decode(row["envelope"], type=CloudEvent))
+            # Concurrently: with the in-process bus a publish lasts until delivery is settled.
+            await asyncio.gather(
+                *(
+                    self._pubsub.publish(msgspec.json.decode(row["envelope"], type=CloudEvent))
+                    for row in rows
+                )
+            )
             if rows:
                 await conn.execute(
                     f"UPDATE {self._schema}.outbox SET published_at = now() "  # noqa: S608

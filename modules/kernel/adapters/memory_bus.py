@@ -28,7 +28,7 @@ class _Subscription:
         self.topic = topic
         self.name = name
         self.handler = handler
-        self.queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[bytes, int, asyncio.Future[None] | None]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
         self.in_flight = 0
 
@@ -51,6 +51,7 @@ class InProcessPubSub:
         self._concurrency = max(1, concurrency)
         self._running = False
         self._retry_tasks: set[asyncio.Task[None]] = set()
+        self._unsettled: set[asyncio.Future[None]] = set()
 
     def subscribe(self, topic: str, subscriber: str, handler: EnvelopeHandler) -> None:
         if any(s.name == subscriber for s in self._subs[topic]):
@@ -78,6 +79,8 @@ class InProcessPubSub:
 
     async def stop(self) -> None:
         self._running = False
+        for settled in list(self._unsettled):
+            settled.cancel()  # publishers waiting on delivery learn it did not finish
         tasks = [t for subs in self._subs.values() for s in subs for t in s.tasks]
         tasks += list(self._retry_tasks)
         for task in tasks:
@@ -93,9 +96,27 @@ class InProcessPubSub:
         return self._running
 
     async def publish(self, envelope: CloudEvent) -> None:
+        """Return once every subscriber has settled the message (handled, dropped or dead-lettered).
+
+        A sidecar's publish returns once the broker has the message durably; in-process, the
+        only durable copy is the publisher's outbox row, so the relay must not mark it published
+        before delivery is over. A crash mid-delivery then leaves the row to be sent again.
+        """
+        pending = self._enqueue(envelope)
+        if pending:
+            await asyncio.gather(*pending)
+
+    def _enqueue(self, envelope: CloudEvent) -> list[asyncio.Future[None]]:
         payload = encode_envelope(envelope)
+        loop = asyncio.get_running_loop()
+        pending: list[asyncio.Future[None]] = []
         for sub in self._subs.get(envelope.type, ()):
-            sub.queue.put_nowait((payload, 1))
+            settled: asyncio.Future[None] = loop.create_future()
+            self._unsettled.add(settled)
+            settled.add_done_callback(self._unsettled.discard)
+            sub.queue.put_nowait((payload, 1, settled))
+            pending.append(settled)
+        return pending
 
     async def drain(self, max_seconds: float = 10.0) -> None:
         """Wait until every queue is empty and nothing is in flight or waiting to retry."""
@@ -113,14 +134,23 @@ class InProcessPubSub:
 
     async def _consume(self, sub: _Subscription) -> None:
         while True:
-            payload, attempt = await sub.queue.get()
+            payload, attempt, settled = await sub.queue.get()
             sub.in_flight += 1
             try:
-                await self._deliver(sub, payload, attempt)
+                if await self._deliver(sub, payload, attempt, settled) and settled is not None:
+                    if not settled.done():
+                        settled.set_result(None)
             finally:
                 sub.in_flight -= 1
 
-    async def _deliver(self, sub: _Subscription, payload: bytes, attempt: int) -> None:
+    async def _deliver(
+        self,
+        sub: _Subscription,
+        payload: bytes,
+        attempt: int,
+        settled: asyncio.Future[None] | None,
+    ) -> bool:
+        """Deliver once; True when the message is settled for this subscriber."""
         envelope = decode_envelope(payload)
         try:
             verdict = await sub.handler(envelope)
@@ -128,22 +158,28 @@ class InProcessPubSub:
             log.exception("subscriber failed", extra={"topic": sub.topic, "subscriber": sub.name})
             verdict = Delivery.RETRY
         if verdict is Delivery.SUCCESS or verdict is Delivery.DROP:
-            return
+            return True
         if attempt >= self._max_attempts:
-            await self._dead_letter(sub, envelope)
-            return
+            self._dead_letter(sub, envelope)
+            return True
         delay = min(self._retry_base * 2 ** (attempt - 1), self._retry_max)
-        task = asyncio.create_task(self._requeue_later(sub, payload, attempt + 1, delay))
+        task = asyncio.create_task(self._requeue_later(sub, payload, attempt + 1, delay, settled))
         self._retry_tasks.add(task)
         task.add_done_callback(self._retry_tasks.discard)
+        return False
 
     async def _requeue_later(
-        self, sub: _Subscription, payload: bytes, attempt: int, delay: float
+        self,
+        sub: _Subscription,
+        payload: bytes,
+        attempt: int,
+        delay: float,
+        settled: asyncio.Future[None] | None,
     ) -> None:
         await asyncio.sleep(delay)
-        sub.queue.put_nowait((payload, attempt))
+        sub.queue.put_nowait((payload, attempt, settled))
 
-    async def _dead_letter(self, sub: _Subscription, envelope: CloudEvent) -> None:
+    def _dead_letter(self, sub: _Subscription, envelope: CloudEvent) -> None:
         log.warning(
             "message dead-lettered",
             extra={"topic": sub.topic, "subscriber": sub.name, "event_id": envelope.id},
@@ -159,4 +195,5 @@ class InProcessPubSub:
             data=envelope.data,
             originaltopic=sub.topic,
         )
-        await self.publish(dead)
+        # Not awaited: the original message is settled by reaching the dead-letter topic.
+        self._enqueue(dead)
