@@ -1,17 +1,37 @@
-"""Routing's HTTP surface: place orders, list them, see one with its fills and route."""
+"""Routing's HTTP surface: orders and their routes, positions, trading settings, admin."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal
-from modules.routing.schemas import OrderDetail, OrderPage, PlacedOrder, PlaceOrderRequest
-from modules.routing.service import RoutingService
+from modules.routing.schemas import (
+    AdminRouting,
+    KillSwitchRequest,
+    KillSwitchView,
+    OrderDetail,
+    OrderPage,
+    OrderRoute,
+    PlacedOrder,
+    PlaceOrderRequest,
+    PositionView,
+    TradingSettingsPatch,
+    TradingSettingsView,
+)
+from modules.routing.service import RoutingDesk, RoutingService
+
+
+def _placed(placed: object) -> Response[PlacedOrder]:
+    from modules.routing.service import Placed
+
+    assert isinstance(placed, Placed)
+    headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
+    return Response(placed.body, status_code=placed.status, headers=headers)
 
 
 class OrdersController(Controller):
@@ -21,9 +41,10 @@ class OrdersController(Controller):
     @post(
         "/",
         status_code=202,
-        summary="Place an order; it is routed to the cheapest eligible venue",
+        summary="Place an order; it passes the risk gate and goes to the cheapest venue(s)",
         description="Send an `Idempotency-Key` header to make retries safe: a repeat with the "
-        "same key and body returns the first response; a different body is refused.",
+        "same key and body returns the first response; a different body is refused. Orders too "
+        "big for one venue are split across venues; very large ones go out as TWAP slices.",
     )
     async def place_order(
         self,
@@ -34,25 +55,125 @@ class OrdersController(Controller):
             str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)
         ] = None,
     ) -> Response[PlacedOrder]:
-        placed = await routing_service.place_order(principal, data, idempotency_key)
-        headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
-        return Response(placed.body, status_code=placed.status, headers=headers)
+        return _placed(await routing_service.place_order(principal, data, idempotency_key))
 
     @get("/", summary="Your orders, newest first")
     async def list_orders(
         self,
         principal: NamedDependency[Principal],
-        routing_service: NamedDependency[RoutingService],
+        routing_desk: NamedDependency[RoutingDesk],
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> OrderPage:
-        return await routing_service.list_orders(principal, limit, offset)
+        return await routing_desk.list_orders(principal, limit, offset)
 
     @get("/{order_id:uuid}", summary="One of your orders with its fills and route decision")
     async def get_order(
         self,
         order_id: FromPath[UUID],
         principal: NamedDependency[Principal],
-        routing_service: NamedDependency[RoutingService],
+        routing_desk: NamedDependency[RoutingDesk],
     ) -> OrderDetail:
-        return await routing_service.get_order(principal, order_id)
+        return await routing_desk.get_order(principal, order_id)
+
+    @get(
+        "/{order_id:uuid}/route",
+        summary="Why this venue: every candidate with its cost factors, the winner, re-routes",
+    )
+    async def get_route(
+        self,
+        order_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        routing_desk: NamedDependency[RoutingDesk],
+    ) -> OrderRoute:
+        return await routing_desk.get_route(principal, order_id)
+
+
+class PositionsController(Controller):
+    path = "/v1/positions"
+    tags = ["positions"]
+
+    @get(
+        "/net",
+        summary="Your open positions per venue, as routing's risk gate sees them from your fills",
+    )
+    async def list_positions(
+        self, principal: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+    ) -> list[PositionView]:
+        return await routing_desk.positions(principal)
+
+    @post(
+        "/{position_id:uuid}/close",
+        status_code=202,
+        summary="Close a position with a market exit order (priority 2)",
+    )
+    async def close_position(
+        self,
+        position_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        routing_service: NamedDependency[RoutingService],
+    ) -> Response[PlacedOrder]:
+        return _placed(await routing_service.close_position(principal, position_id))
+
+
+class TradingSettingsController(Controller):
+    path = "/v1/settings/trading"
+    tags = ["settings"]
+
+    @get("/", summary="Your risk settings and the limits they give")
+    async def get_settings(
+        self, principal: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+    ) -> TradingSettingsView:
+        return await routing_desk.trading_settings(principal)
+
+    @patch("/", summary="Change your risk settings (null resets a field to the default)")
+    async def patch_settings(
+        self,
+        data: JSONBody[TradingSettingsPatch],
+        principal: NamedDependency[Principal],
+        routing_desk: NamedDependency[RoutingDesk],
+    ) -> TradingSettingsView:
+        return await routing_desk.update_trading_settings(principal, data)
+
+    @post("/kill-switch", status_code=200, summary="Halt your own trading now")
+    async def halt(
+        self, principal: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+    ) -> KillSwitchView:
+        return await routing_desk.set_kill_switch(
+            "user", principal.user_id, True, "user", "halted by the trader"
+        )
+
+    @delete(
+        "/kill-switch",
+        status_code=200,
+        summary="Resume trading you halted yourself (needs a recent second-factor proof)",
+    )
+    async def resume(
+        self, step_up: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+    ) -> KillSwitchView:
+        return await routing_desk.set_kill_switch("user", step_up.user_id, False, "user", None)
+
+
+class AdminRoutingController(Controller):
+    path = "/v1/admin"
+    tags = ["admin"]
+
+    @post("/kill-switch", status_code=200, summary="Halt or resume trading, globally or per user")
+    async def kill_switch(
+        self,
+        data: JSONBody[KillSwitchRequest],
+        admin: NamedDependency[Principal],
+        routing_desk: NamedDependency[RoutingDesk],
+    ) -> KillSwitchView:
+        return await routing_desk.set_kill_switch(
+            data.scope, data.user_id, data.active, "admin", data.reason
+        )
+
+    @get("/routing", summary="Recent route decisions and per-venue routing statistics")
+    async def routing(
+        self,
+        admin: NamedDependency[Principal],
+        routing_desk: NamedDependency[RoutingDesk],
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    ) -> AdminRouting:
+        return await routing_desk.admin_routing(limit)

@@ -30,3 +30,21 @@ class OrderRouted(IntegrationEvent, frozen=True, kw_only=True):
     signal: Signal = "manual"
     expected_price: Decimal
     expected_fee: Decimal
+    # A child of a split or TWAP order names its parent (the order the trader placed).
+    parent_order_id: str | None = None
+    # 0 for the first venue; n for the n-th re-route after a venue fault. A re-route carries a
+    # new `order_id` and `client_order_id`, both derived from the original order id and n.
+    attempt: int = 0
+
+
+KillSwitchScope = Literal["global", "user"]
+
+
+class KillSwitchChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """Trading was halted or resumed, for everyone (`global`) or one user."""
+
+    TOPIC: ClassVar[str] = "routing.kill-switch-changed.v1"
+    scope: KillSwitchScope
+    user_id: str | None = None
+    active: bool
+    set_by: Literal["admin", "user"]

@@ -1,4 +1,4 @@
-"""Routing's subscriptions: which venues each user can trade on, venue books, order progress."""
+"""Routing's subscriptions: credentials, venue books, order progress, users' standing."""
 
 from __future__ import annotations
 
@@ -11,17 +11,22 @@ from modules.execution.contracts import (
     OrderRejected,
     VenueBookUpdated,
 )
+from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.adapters.market_books import MarketBooks
 from modules.routing.repository import RoutingRepository
+from modules.routing.service import RoutingService
 from modules.vault.contracts import CredentialRevoked, CredentialStored
 
 
 class RoutingHandlers:
-    def __init__(self, repository: RoutingRepository, books: MarketBooks) -> None:
+    def __init__(
+        self, repository: RoutingRepository, books: MarketBooks, service: RoutingService
+    ) -> None:
         self._repo = repository
         self._books = books
+        self._service = service
 
     async def credential_stored(self, event: CredentialStored, uow: UnitOfWork) -> None:
         await self._repo.store_credential(uow.conn, event)
@@ -33,16 +38,28 @@ class RoutingHandlers:
         self._books.update(event)
 
     async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
-        await self._repo.order_accepted(uow.conn, event.order_id, event.venue_order_id)
+        await self._service.on_accepted(event.order_id, event.venue_order_id, uow)
 
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
-        await self._repo.order_filled(uow.conn, event)
+        await self._service.on_filled(event, uow)
 
     async def order_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
-        await self._repo.order_expired(uow.conn, event)
+        await self._service.on_expired(event, uow)
 
     async def order_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
-        await self._repo.order_rejected(uow.conn, event)
+        await self._service.on_rejected(event, uow)
+
+    # Suspension and reinstatement may arrive in either order: the later one by time wins.
+    async def user_suspended(self, event: UserSuspended, uow: UnitOfWork) -> None:
+        await self._repo.set_suspended(
+            uow.conn, event.user_id, True, event.reason[:500], event.occurred_at
+        )
+
+    async def user_reinstated(self, event: UserReinstated, uow: UnitOfWork) -> None:
+        await self._repo.set_suspended(uow.conn, event.user_id, False, None, event.occurred_at)
+
+    async def user_tier_changed(self, event: UserTierChanged, uow: UnitOfWork) -> None:
+        await self._repo.set_tier(uow.conn, event.user_id, event.tier, event.occurred_at)
 
     def subscriptions(self) -> Sequence[Subscription]:
         return [
@@ -53,4 +70,7 @@ class RoutingHandlers:
             Subscription(OrderFilled, self.order_filled, "order-filled"),
             Subscription(OrderExpired, self.order_expired, "order-expired"),
             Subscription(OrderRejected, self.order_rejected, "order-rejected"),
+            Subscription(UserSuspended, self.user_suspended, "user-suspended"),
+            Subscription(UserReinstated, self.user_reinstated, "user-reinstated"),
+            Subscription(UserTierChanged, self.user_tier_changed, "user-tier-changed"),
         ]

@@ -10,6 +10,12 @@ import msgspec
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
+Signal = Literal["entry", "exit", "profit_take", "stop_loss"]
+RiskLevel = Literal["low", "medium", "high"]
+PAIR_PATTERN = r"^[A-Za-z0-9]{2,12}/[A-Za-z0-9]{2,12}$"
+PairList = Annotated[
+    list[Annotated[str, msgspec.Meta(pattern=PAIR_PATTERN)]], msgspec.Meta(max_length=100)
+]
 # Orders are sized in base units with at most 8 decimals (a satoshi), and capped far above any
 # real order so absurd values never reach the arithmetic.
 MAX_DECIMALS = 8
@@ -42,6 +48,12 @@ class PlaceOrderRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     limit_price: Annotated[
         Decimal | None, msgspec.Meta(description="Required for limit orders, absent for market")
     ] = None
+    signal: Annotated[
+        Signal,
+        msgspec.Meta(
+            description="Why: sets the priority (stop_loss 1, exit 2, entry 3, profit_take 4)"
+        ),
+    ] = "entry"
 
     def __post_init__(self) -> None:
         _check_amount("quantity", self.quantity)
@@ -59,6 +71,8 @@ class PlacedOrder(msgspec.Struct, frozen=True, kw_only=True):
     venue: str
     client_order_id: str
     created_at: datetime
+    # single: routed to one venue; split / twap: a parent whose child orders do the work.
+    kind: str = "single"
 
 
 class FillView(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,12 +102,48 @@ class CandidateView(msgspec.Struct, frozen=True, kw_only=True):
     latency_ms: float | None = None
     success_rate: float | None = None
     book_at: datetime | None = None
+    liquidity_at_limit: Decimal | None = None
+    queue_load: int | None = None
+    score: Decimal | None = None
 
 
 class RouteView(msgspec.Struct, frozen=True, kw_only=True):
     chosen: str
     decided_at: datetime
     candidates: list[CandidateView]
+    attempt: int = 0
+    why: str | None = None
+
+
+class AttemptView(msgspec.Struct, frozen=True, kw_only=True):
+    attempt: int
+    venue: str
+    client_order_id: str
+    routed_at: datetime
+    failed_code: str | None
+    failed_reason: str | None
+
+
+class OrderRoute(msgspec.Struct, frozen=True, kw_only=True):
+    """Why the order went where it went: each decision (first route, re-routes) in full."""
+
+    order_id: str
+    kind: str
+    venue: str
+    winner: str
+    why: str | None
+    decisions: list[RouteView]
+    attempts: list[AttemptView]
+    children: list[ChildView]
+
+
+class ChildView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    venue: str
+    quantity: Decimal
+    status: str
+    filled_quantity: Decimal
+    created_at: datetime
 
 
 class OrderSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -113,14 +163,113 @@ class OrderSummary(msgspec.Struct, frozen=True, kw_only=True):
     reject_reason: str | None
     created_at: datetime
     updated_at: datetime
+    signal: str
+    priority: int
+    source: str
+    kind: str
+    parent_order_id: str | None
+    attempt: int
 
 
 class OrderDetail(OrderSummary, frozen=True, kw_only=True):
     fills: list[FillView]
     route: RouteView | None
+    attempts: list[AttemptView]
+    children: list[ChildView]
 
 
 class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[OrderSummary]
     limit: int
     offset: int
+
+
+class TradingSettingsView(msgspec.Struct, frozen=True, kw_only=True):
+    risk_level: RiskLevel
+    position_limit_pct: Decimal
+    position_limit_usd: Decimal
+    max_position_usd: Decimal | None
+    max_daily_loss_usd: Decimal
+    allowed_pairs: list[str] | None
+    equity_usd: Decimal
+    tier: str
+    max_open_positions: int
+    trades_per_day: int
+    kill_switch: str | None
+
+
+def _positive_or_none(name: str, value: Decimal | msgspec.UnsetType | None) -> None:
+    if isinstance(value, Decimal):
+        _check_amount(name, value)
+
+
+class TradingSettingsPatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Fields left out keep their value; `null` resets a field to the platform default."""
+
+    risk_level: RiskLevel | msgspec.UnsetType | None = msgspec.UNSET
+    max_position_usd: Decimal | msgspec.UnsetType | None = msgspec.UNSET
+    max_daily_loss_usd: Decimal | msgspec.UnsetType | None = msgspec.UNSET
+    allowed_pairs: PairList | msgspec.UnsetType | None = msgspec.UNSET
+    equity_usd: Decimal | msgspec.UnsetType | None = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        _positive_or_none("max_position_usd", self.max_position_usd)
+        _positive_or_none("max_daily_loss_usd", self.max_daily_loss_usd)
+        _positive_or_none("equity_usd", self.equity_usd)
+
+
+class KillSwitchRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    scope: Literal["global", "user"]
+    active: bool
+    user_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.scope == "user") != (self.user_id is not None):
+            raise ValueError("user_id is required for scope user, and only for it")
+
+
+class KillSwitchView(msgspec.Struct, frozen=True, kw_only=True):
+    scope: str
+    user_id: str | None
+    active: bool
+    set_by: str
+
+
+class PositionView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    venue: str
+    symbol: str
+    quantity: Decimal
+    average_price: Decimal
+    realized_pnl: Decimal
+    fees: Decimal
+    opened_at: datetime
+    updated_at: datetime
+
+
+class DecisionSummary(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
+    attempt: int
+    user_id: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    kind: str
+    chosen: str
+    decided_at: datetime
+    why: str | None
+
+
+class VenueStatsView(msgspec.Struct, frozen=True, kw_only=True):
+    venue: str
+    routed_24h: int
+    failed_24h: int
+    in_flight: int
+    success_rate_by_pair: dict[str, float | None]
+
+
+class AdminRouting(msgspec.Struct, frozen=True, kw_only=True):
+    decisions: list[DecisionSummary]
+    venues: list[VenueStatsView]
+    global_kill_switch: bool

@@ -6,9 +6,12 @@ from piccolo.columns import (
     JSONB,
     UUID,
     BigSerial,
+    Boolean,
     Bytea,
+    Date,
     Integer,
     Numeric,
+    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -43,6 +46,111 @@ class Order(Table, tablename="orders", schema="routing", db=ENGINE):
     reject_reason = Text(null=True, default=None)
     created_at = Timestamptz(index=True)
     updated_at = Timestamptz()
+    # Who asked (trader, strategy, alert), why (signal) and how urgent (priority, 1 first).
+    source = Varchar(length=16, default="trader")
+    signal = Varchar(length=16, default="entry")
+    priority = Integer(default=3)
+    # single: one venue; split / twap: a parent whose children (parent_order_id) do the work.
+    kind = Varchar(length=8, default="single")
+    parent_order_id = UUID(null=True, default=None, index=True)
+    # Re-routes after venue faults: the current attempt (0 = first venue).
+    attempt = Integer(default=0)
+    notional = Numeric(null=True, default=None)
+
+
+class RouteAttempt(Table, tablename="route_attempts", schema="routing", db=ENGINE):
+    """One hand-off of an order to a venue; execution knows the order by `attempt_id`."""
+
+    attempt_id = UUID(primary_key=True)
+    order_id = UUID(index=True)
+    attempt = Integer()
+    venue = Varchar(length=32)
+    client_order_id = Varchar(length=64, unique=True)
+    credential_id = Varchar(length=64)
+    routed_at = Timestamptz()
+    failed_code = Varchar(length=64, null=True, default=None)
+    failed_reason = Text(null=True, default=None)
+    failed_at = Timestamptz(null=True, default=None)
+
+
+class TradingSettings(Table, tablename="trading_settings", schema="routing", db=ENGINE):
+    user_id = Varchar(length=64, primary_key=True)
+    risk_level = Varchar(length=8, null=True, default=None)
+    max_position_usd = Numeric(null=True, default=None)
+    max_daily_loss_usd = Numeric(null=True, default=None)
+    allowed_pairs = JSONB(null=True, default=None)
+    equity_usd = Numeric(null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class UserStatus(Table, tablename="user_status", schema="routing", db=ENGINE):
+    """Identity's word on the user (suspension, tier); each part moves only forward in time."""
+
+    user_id = Varchar(length=64, primary_key=True)
+    suspended = Boolean(default=False)
+    suspended_reason = Text(null=True, default=None)
+    status_at = Timestamptz(null=True, default=None)
+    tier = Varchar(length=16, null=True, default=None)
+    tier_at = Timestamptz(null=True, default=None)
+
+
+class KillSwitch(Table, tablename="kill_switches", schema="routing", db=ENGINE):
+    """`scope` is "global" or a user id. `set_by` says who may lift it (admin, or the user)."""
+
+    scope = Varchar(length=64, primary_key=True)
+    active = Boolean(default=False)
+    set_by = Varchar(length=8)
+    reason = Text(null=True, default=None)
+    changed_at = Timestamptz()
+
+
+class Position(Table, tablename="positions", schema="routing", db=ENGINE):
+    """Routing's own view of a user's position per venue and symbol, folded from fills."""
+
+    id = UUID(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    quantity = Numeric()
+    average_price = Numeric()
+    realized_pnl = Numeric()
+    fees = Numeric()
+    opened_at = Timestamptz()
+    updated_at = Timestamptz()
+    one_per_symbol = Unique(["user_id", "venue", "symbol"])
+
+
+class DailyPnl(Table, tablename="daily_pnl", schema="routing", db=ENGINE):
+    id = BigSerial(primary_key=True)
+    user_id = Varchar(length=64)
+    day = Date()
+    realized = Numeric()
+    one_per_day = Unique(["user_id", "day"])
+
+
+class VenueOutcome(Table, tablename="venue_outcomes", schema="routing", db=ENGINE):
+    """Each execution's outcome per venue and pair, for measured success rates."""
+
+    id = BigSerial(primary_key=True)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    ok = Boolean()
+    at = Timestamptz(index=True)
+
+
+class TwapPlan(Table, tablename="twap_plans", schema="routing", db=ENGINE):
+    """A large order sent as equal slices over time; the scheduler resumes it after a restart."""
+
+    parent_order_id = UUID(primary_key=True)
+    user_id = Varchar(length=64)
+    slices_total = Integer()
+    slices_sent = Integer(default=0)
+    slice_quantity = Numeric()
+    quantity_total = Numeric()
+    interval_seconds = Real()
+    next_at = Timestamptz(index=True)
+    status = Varchar(length=12)
+    last_error = Text(null=True, default=None)
 
 
 class RouteDecision(Table, tablename="route_decisions", schema="routing", db=ENGINE):
@@ -52,6 +160,9 @@ class RouteDecision(Table, tablename="route_decisions", schema="routing", db=ENG
     chosen = Varchar(length=32)
     candidates = JSONB()
     decided_at = Timestamptz()
+    # `order_id` is the route attempt's id (the order's own id for its first attempt).
+    attempt = Integer(default=0)
+    why = Text(null=True, default=None)
 
 
 class Fill(Table, tablename="fills", schema="routing", db=ENGINE):
@@ -88,5 +199,22 @@ class IdempotencyKey(Table, tablename="idempotency_keys", schema="routing", db=E
 
 
 APP_CONFIG = app_config(
-    "routing", [Outbox, Inbox, Order, RouteDecision, Fill, UserVenue, IdempotencyKey]
+    "routing",
+    [
+        Outbox,
+        Inbox,
+        Order,
+        RouteDecision,
+        Fill,
+        UserVenue,
+        IdempotencyKey,
+        RouteAttempt,
+        TradingSettings,
+        UserStatus,
+        KillSwitch,
+        Position,
+        DailyPnl,
+        VenueOutcome,
+        TwapPlan,
+    ],
 )

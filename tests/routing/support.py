@@ -71,6 +71,23 @@ async def connect(running: RunningApp, trader: Trader, venues: Iterable[str]) ->
     await announce(running, *events)
 
 
+# Equity big enough that the position-size rule (at most 10 % of equity) admits the sizes a
+# test trades; the rule itself is tested in test_risk_gate.py.
+ROOMY = {"equity_usd": "1000000000", "risk_level": "high"}
+
+
+async def trade_settings(running: RunningApp, trader: Trader, **values: Any) -> dict[str, Any]:
+    response = await running.client.patch(
+        "/v1/settings/trading", json=values, headers=trader.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def roomy(running: RunningApp, trader: Trader) -> None:
+    await trade_settings(running, trader, **ROOMY)
+
+
 async def revoke(running: RunningApp, trader: Trader, venue: str) -> None:
     credential_id = trader.credentials.pop(venue)
     await announce(

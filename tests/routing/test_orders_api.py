@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import RunningApp, _migrated, register_and_login, serve, truncate_all
-from tests.routing.support import connect, new_trader, revoke
+from tests.routing.support import connect, new_trader, revoke, roomy
 
 VENUES = ("coinbase", "kraken", "binance")
 BUY = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.01"}
@@ -93,6 +93,7 @@ async def test_order_bigger_than_half_of_every_book_has_no_eligible_venue(
     running: RunningApp,
 ) -> None:
     trader = await _trader_with_venues(running)
+    await roomy(running, trader)
     response = await running.client.post(
         "/v1/orders", json={**BUY, "quantity": "500"}, headers=trader.headers
     )

@@ -9,15 +9,32 @@ import pytest
 
 from modules.execution.adapters.sim_market import ccxt_fees
 from tests.conftest import RunningApp
-from tests.routing.support import BookTape, connect, depth, new_trader, quiet_market, walk_cost
+from tests.routing.support import (
+    BookTape,
+    connect,
+    depth,
+    new_trader,
+    quiet_market,
+    roomy,
+    walk_cost,
+)
 
 VENUES = ("coinbase", "kraken", "binance")
 
 
 @pytest.fixture
-async def market(make_settings: Any, database_url: str) -> Any:
+async def market(make_settings: Any, database_url: str, monkeypatch: Any) -> Any:
+    # These tests look at single-venue routing of sizable orders: no TWAP slicing.
+    monkeypatch.setenv("NIJA_ROUTING_TWAP_THRESHOLD_USD", "1000000000000")
     async with quiet_market(make_settings, database_url) as pair:
         yield pair
+
+
+async def _trader(running: RunningApp, venues: tuple[str, ...]) -> Any:
+    trader = new_trader(running)
+    await connect(running, trader, venues)
+    await roomy(running, trader)
+    return trader
 
 
 async def _place(running: RunningApp, headers: dict[str, str], **body: Any) -> Any:
@@ -26,8 +43,7 @@ async def _place(running: RunningApp, headers: dict[str, str], **body: Any) -> A
 
 async def test_order_goes_to_the_cheapest_venue_and_fills(market: tuple[RunningApp, BookTape]):
     running, tape = market
-    trader = new_trader(running)
-    await connect(running, trader, VENUES)
+    trader = await _trader(running, VENUES)
 
     response = await _place(
         running, trader.headers, symbol="BTC/USD", side="buy", type="market", quantity="0.8"
@@ -67,8 +83,7 @@ async def test_order_goes_to_the_cheapest_venue_and_fills(market: tuple[RunningA
 
 async def test_only_venues_with_credentials_are_eligible(market: tuple[RunningApp, BookTape]):
     running, tape = market
-    trader = new_trader(running)
-    await connect(running, trader, ("coinbase", "kraken"))
+    trader = await _trader(running, ("coinbase", "kraken"))
 
     response = await _place(
         running, trader.headers, symbol="ETH/USD", side="sell", type="market", quantity="3"
@@ -91,8 +106,7 @@ async def test_pair_listed_only_elsewhere_needs_credentials_there(
     market: tuple[RunningApp, BookTape],
 ):
     running, _ = market
-    trader = new_trader(running)
-    await connect(running, trader, ("coinbase",))
+    trader = await _trader(running, ("coinbase",))
     response = await _place(
         running, trader.headers, symbol="XRP/USD", side="buy", type="market", quantity="100"
     )
@@ -111,8 +125,7 @@ async def test_thin_book_partially_fills_and_the_rest_expires(
     market: tuple[RunningApp, BookTape],
 ):
     running, tape = market
-    trader = new_trader(running)
-    await connect(running, trader, ("coinbase",))
+    trader = await _trader(running, ("coinbase",))
     available = depth(tape.latest("coinbase", "SOL/USD"), "buy")
     # Each order passes the 2x-liquidity check on the published book, but together they take
     # more than the venue holds: the third finds the book already eaten by the first two.
@@ -146,8 +159,7 @@ async def test_thin_book_partially_fills_and_the_rest_expires(
 
 async def test_limit_order_away_from_the_market_rests_open(market: tuple[RunningApp, BookTape]):
     running, tape = market
-    trader = new_trader(running)
-    await connect(running, trader, VENUES)
+    trader = await _trader(running, VENUES)
     far_below = (tape.latest("binance", "BTC/USD").bids[0].price / 2).quantize(Decimal("0.01"))
     response = await _place(
         running,
@@ -171,8 +183,7 @@ async def test_limit_order_away_from_the_market_rests_open(market: tuple[Running
 
 async def test_venue_refusal_is_reported_on_the_order(market: tuple[RunningApp, BookTape]):
     running, _ = market
-    trader = new_trader(running)
-    await connect(running, trader, VENUES)
+    trader = await _trader(running, VENUES)
     # Below every venue's minimum BTC order size.
     response = await _place(
         running,

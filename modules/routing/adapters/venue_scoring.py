@@ -11,13 +11,19 @@ order. Among eligible venues the expected cost is
     slippage     (walked average price - mid) * crossing quantity, signed against the trader
     latency risk mid * quantity * vol * sqrt(latency)   (how far the price may move in transit)
 
-and the cheapest wins (ties: the lower latency, then the name).
+Each eligible venue's expected cost is then blended with how well the venue has been doing and
+how busy it is, into the `score` that picks the winner (ties: the lower latency, then the name):
+
+    score = expected cost + (1 - success rate) * failure cost + queue load * queue cost
+
+where success rate is measured over the venue's last executions of the pair (the book's own
+figure until enough are measured), and failure/queue costs are bps of the order's notional.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -77,6 +83,16 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     latency_ms: float | None = None
     success_rate: float | None = None
     book_at: datetime | None = None
+    liquidity_at_limit: Decimal | None = None
+    queue_load: int | None = None
+    score: Decimal | None = None
+
+
+class VenueStats(msgspec.Struct, frozen=True, kw_only=True):
+    """What routing measured of a venue for one pair: recent success rate and orders in flight."""
+
+    success_rate: float | None = None
+    queue_load: int = 0
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,10 +128,20 @@ class VenueScorer:
         max_book_age: timedelta,
         liquidity_cover: Decimal = Decimal(2),
         latency_volatility: float = LATENCY_VOLATILITY,
+        slippage_limit_bps: Decimal = Decimal(100),
+        failure_cost_bps: Decimal = Decimal(10),
+        queue_cost_bps: Decimal = Decimal("0.5"),
     ) -> None:
         self._max_age = max_book_age
         self._cover = liquidity_cover
         self._volatility = latency_volatility
+        self._slip = slippage_limit_bps / Decimal(10_000)
+        self._failure = failure_cost_bps / Decimal(10_000)
+        self._queue = queue_cost_bps / Decimal(10_000)
+
+    @property
+    def liquidity_cover(self) -> Decimal:
+        return self._cover
 
     def score(
         self,
@@ -123,8 +149,15 @@ class VenueScorer:
         quotes: Sequence[Quote],
         credentialed: Collection[str],
         now: datetime,
+        stats: Mapping[str, VenueStats] | None = None,
+        exclude: Collection[str] = (),
     ) -> Decision:
-        candidates = [self._candidate(intent, q, q.venue in credentialed, now) for q in quotes]
+        """Every venue's candidacy for `intent`; `exclude` holds venues that already failed it."""
+        stats = stats or {}
+        candidates = [
+            self._candidate(intent, q, q.venue in credentialed, now, stats.get(q.venue), exclude)
+            for q in quotes
+        ]
         listed = {q.venue for q in quotes}
         candidates.extend(
             Candidate(venue=venue, eligible=False, reason="not_listed")
@@ -135,7 +168,13 @@ class VenueScorer:
         return Decision(chosen=chosen, candidates=tuple(sorted(candidates, key=_display_rank)))
 
     def _candidate(
-        self, intent: Intent, quote: Quote, credentialed: bool, now: datetime
+        self,
+        intent: Intent,
+        quote: Quote,
+        credentialed: bool,
+        now: datetime,
+        stats: VenueStats | None,
+        exclude: Collection[str],
     ) -> Candidate:
         buy = intent.side == "buy"
         liquidity = quote.ask_depth if buy else quote.bid_depth
@@ -143,6 +182,8 @@ class VenueScorer:
         reason: str | None = None
         if not credentialed:
             reason = "no_credentials"
+        elif quote.venue in exclude:
+            reason = "failed_over"
         elif now - quote.at > self._max_age:
             reason = "stale_market_data"
         elif mid is None or liquidity < intent.quantity * self._cover:
@@ -155,12 +196,30 @@ class VenueScorer:
             liquidity=liquidity,
             taker_fee=quote.taker_fee,
             latency_ms=quote.latency_ms,
-            success_rate=quote.success_rate,
+            success_rate=(
+                stats.success_rate
+                if stats is not None and stats.success_rate is not None
+                else quote.success_rate
+            ),
+            queue_load=stats.queue_load if stats is not None else 0,
             book_at=quote.at,
         )
-        if mid is None or liquidity < intent.quantity:
+        if mid is None:
+            return base
+        base = msgspec.structs.replace(base, liquidity_at_limit=self._within_limit(quote, buy, mid))
+        if liquidity < intent.quantity:
             return base
         return self._with_costs(base, intent, quote, mid)
+
+    def _within_limit(self, quote: Quote, buy: bool, mid: Decimal) -> Decimal:
+        """Size on the side the order takes, priced within the slippage limit of the mid."""
+        bound = mid * (1 + self._slip) if buy else mid * (1 - self._slip)
+        total = _ZERO
+        for price, size in quote.asks if buy else quote.bids:
+            if price > bound if buy else price < bound:
+                break
+            total += size
+        return total
 
     def _with_costs(self, base: Candidate, intent: Intent, quote: Quote, mid: Decimal) -> Candidate:
         buy = intent.side == "buy"
@@ -176,21 +235,49 @@ class VenueScorer:
             * Decimal(repr(self._volatility * math.sqrt(quote.latency_ms / 1000.0)))
         )
         expected_price = (walk.notional + rest_price * resting) / intent.quantity
+        expected_cost = fee + slippage + risk
+        notional = mid * intent.quantity
+        success = Decimal(repr(base.success_rate if base.success_rate is not None else 1.0))
+        score = (
+            expected_cost
+            + (1 - success) * notional * self._failure
+            + (base.queue_load or 0) * notional * self._queue
+        )
         return msgspec.structs.replace(
             base,
             fee=fee.quantize(AMOUNT_STEP),
             slippage=slippage.quantize(AMOUNT_STEP),
             latency_risk=risk.quantize(AMOUNT_STEP),
-            expected_cost=(fee + slippage + risk).quantize(AMOUNT_STEP),
+            expected_cost=expected_cost.quantize(AMOUNT_STEP),
             expected_price=expected_price.quantize(AMOUNT_STEP),
+            score=score.quantize(AMOUNT_STEP),
         )
 
 
 def _rank(candidate: Candidate) -> tuple[Decimal, float, str]:
-    assert candidate.expected_cost is not None
-    return (candidate.expected_cost, candidate.latency_ms or 0.0, candidate.venue)
+    assert candidate.score is not None
+    return (candidate.score, candidate.latency_ms or 0.0, candidate.venue)
+
+
+def explain(decision: Decision) -> str:
+    """One sentence on why the winner won, for the route view."""
+    chosen = decision.chosen
+    if chosen is None:
+        return "no venue was eligible"
+    others = [c for c in decision.candidates if c.eligible and c.venue != chosen.venue]
+    why = (
+        f"{chosen.venue} had the lowest score {chosen.score} (expected cost {chosen.expected_cost}"
+        f" = fee {chosen.fee} + slippage {chosen.slippage} + latency risk {chosen.latency_risk},"
+        f" success rate {chosen.success_rate}, queue {chosen.queue_load})"
+    )
+    if others:
+        why += "; runners-up: " + ", ".join(f"{c.venue} {c.score}" for c in others)
+    ineligible = [c for c in decision.candidates if not c.eligible]
+    if ineligible:
+        why += "; not eligible: " + ", ".join(f"{c.venue} ({c.reason})" for c in ineligible)
+    return why
 
 
 def _display_rank(candidate: Candidate) -> tuple[int, Decimal, str]:
-    cost = candidate.expected_cost if candidate.expected_cost is not None else Decimal("Infinity")
+    cost = candidate.score if candidate.score is not None else Decimal("Infinity")
     return (0 if candidate.eligible else 1, cost, candidate.venue)

@@ -1,0 +1,144 @@
+"""The risk gate's rules, in the order they are checked, over a snapshot of the user's state.
+
+Every refusal is a problem with a reason code. Orders that reduce an open position (an exit,
+stop-loss or profit-take on the opposite side, no bigger than the position) skip the limits
+that exist to cap new risk: pair allowed, position size, open positions, trades per day and
+daily loss. Suspension, kill switches and the order rate apply to every order.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from modules.kernel.errors import ProblemError
+from modules.routing.adapters.config import RISK_LEVEL_PCT, RoutingConfig, TierLimits
+
+PRIORITY: dict[str, int] = {"stop_loss": 1, "exit": 2, "entry": 3}
+OTHER_PRIORITY = 4
+REDUCING_SIGNALS = frozenset({"exit", "stop_loss", "profit_take"})
+
+
+def priority_of(signal: str) -> int:
+    return PRIORITY.get(signal, OTHER_PRIORITY)
+
+
+class RiskSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    suspended: bool
+    kill_switch: str | None  # "global" or "user" when one is active
+    allowed_pairs: list[str] | None
+    equity_usd: Decimal
+    risk_level: str
+    max_position_usd: Decimal | None
+    max_daily_loss_usd: Decimal
+    limits: TierLimits
+    tier: str
+    position_quantity: Decimal  # signed, in the order's symbol
+    open_positions: int
+    trades_today: int
+    realized_today: Decimal
+
+
+def position_cap(snapshot: RiskSnapshot) -> Decimal:
+    cap = snapshot.equity_usd * RISK_LEVEL_PCT[snapshot.risk_level] / 100
+    if snapshot.max_position_usd is not None:
+        cap = min(cap, snapshot.max_position_usd)
+    return cap
+
+
+def reduces_position(snapshot: RiskSnapshot, signal: str, side: str, quantity: Decimal) -> bool:
+    held = snapshot.position_quantity
+    if signal not in REDUCING_SIGNALS or held == 0:
+        return False
+    opposite = (held > 0 and side == "sell") or (held < 0 and side == "buy")
+    return opposite and quantity <= abs(held)
+
+
+def check(
+    snapshot: RiskSnapshot,
+    *,
+    symbol: str,
+    side: str,
+    quantity: Decimal,
+    signal: str,
+    notional: Decimal,
+) -> None:
+    if snapshot.suspended:
+        raise ProblemError(403, "user_suspended", "Your account is suspended from trading")
+    if snapshot.kill_switch is not None:
+        raise ProblemError(
+            403,
+            "kill_switch_active",
+            f"Trading is halted by the {snapshot.kill_switch} kill switch",
+        )
+    if reduces_position(snapshot, signal, side, quantity):
+        return
+    if snapshot.allowed_pairs is not None and symbol not in snapshot.allowed_pairs:
+        raise ProblemError(422, "pair_not_allowed", f"{symbol} is not among your allowed pairs")
+    cap = position_cap(snapshot)
+    if notional > cap:
+        raise ProblemError(
+            422,
+            "position_size_exceeded",
+            f"Order worth ~{notional:.2f} USD exceeds your position limit of {cap:.2f} USD "
+            f"({RISK_LEVEL_PCT[snapshot.risk_level]} % of equity at risk level "
+            f"{snapshot.risk_level}, or your max position)",
+        )
+    opens_new = snapshot.position_quantity == 0
+    if opens_new and snapshot.open_positions >= snapshot.limits.max_open_positions:
+        raise ProblemError(
+            422,
+            "max_open_positions",
+            f"Your {snapshot.tier} tier allows {snapshot.limits.max_open_positions} open positions",
+        )
+    if snapshot.trades_today >= snapshot.limits.trades_per_day:
+        raise ProblemError(
+            422,
+            "daily_trade_limit",
+            f"Your {snapshot.tier} tier allows {snapshot.limits.trades_per_day} trades a day",
+        )
+    if -snapshot.realized_today >= snapshot.max_daily_loss_usd:
+        raise ProblemError(
+            422,
+            "daily_loss_limit",
+            f"Today's realised loss reached your limit of {snapshot.max_daily_loss_usd:.2f} USD",
+        )
+
+
+def build_snapshot(
+    config: RoutingConfig,
+    *,
+    settings: dict[str, object] | None,
+    status: dict[str, object] | None,
+    fallback_tier: str,
+    kill_switch: str | None,
+    position_quantity: Decimal,
+    open_positions: int,
+    trades_today: int,
+    realized_today: Decimal,
+) -> RiskSnapshot:
+    settings = settings or {}
+    status = status or {}
+    equity = settings.get("equity_usd") or config.default_equity_usd
+    assert isinstance(equity, Decimal)
+    daily = settings.get("max_daily_loss_usd")
+    if daily is None:
+        daily = equity * config.default_daily_loss_pct / 100
+    tier = str(status.get("tier") or fallback_tier)
+    pairs = settings.get("allowed_pairs")
+    return RiskSnapshot(
+        suspended=bool(status.get("suspended")),
+        kill_switch=kill_switch,
+        allowed_pairs=list(pairs) if isinstance(pairs, list) else None,
+        equity_usd=equity,
+        risk_level=str(settings.get("risk_level") or config.default_risk_level),
+        max_position_usd=settings.get("max_position_usd"),  # type: ignore[arg-type]
+        max_daily_loss_usd=daily,  # type: ignore[arg-type]
+        limits=config.limits(tier),
+        tier=tier,
+        position_quantity=position_quantity,
+        open_positions=open_positions,
+        trades_today=trades_today,
+        realized_today=realized_today,
+    )
