@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import pytest
 
+from modules.kernel.auth import Principal
 from modules.kernel.events import CloudEvent, IntegrationEvent, decode_event
 from modules.kernel.logs import JsonFormatter
 from modules.kernel.ports import Delivery
@@ -64,10 +67,14 @@ class EventProbe:
 
 @pytest.fixture
 async def probe(running: RunningApp) -> EventProbe:
-    from modules.vault.contracts import CredentialRevoked, CredentialStored
+    from modules.vault.contracts import (
+        CredentialRevoked,
+        CredentialStored,
+        CredentialVerificationRequested,
+    )
 
     recorder = EventProbe()
-    for event in (CredentialStored, CredentialRevoked):
+    for event in (CredentialStored, CredentialRevoked, CredentialVerificationRequested):
         running.runtime.pubsub.subscribe(event.TOPIC, f"tests.vault-probe.{event.TOPIC}", recorder)
     return recorder
 
@@ -92,3 +99,34 @@ async def scan_database(conn: asyncpg.Connection, needles: list[str]) -> dict[st
                     if needle.encode() in blob:
                         found[needle].append(f"{name}.{column}")
     return found
+
+
+class User:
+    """A trader (or admin) with a minted access token: vault trusts the token, not identity."""
+
+    def __init__(self, running: RunningApp, role: str = "trader", **claims: Any) -> None:
+        self.user_id = str(uuid.uuid4())
+        principal = Principal(user_id=self.user_id, role=role, **claims)  # type: ignore[arg-type]
+        self.headers = {"Authorization": f"Bearer {running.runtime.tokens.issue(principal)}"}
+
+
+def material(venue: str = "coinbase", prefix: str = "", **extra: Any) -> dict[str, Any]:
+    """Fresh, unique key material; `prefix` picks the sim venue's answer (wd-, ro-, bad-)."""
+    return {
+        "venue": venue,
+        "api_key": f"{prefix}AKIA{uuid.uuid4().hex.upper()}",
+        "api_secret": f"sk-{uuid.uuid4().hex}{uuid.uuid4().hex}",
+        **extra,
+    }
+
+
+async def store(running: RunningApp, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    response = await running.client.post("/v1/credentials", json=body, headers=user.headers)
+    assert response.status_code == 201, response.text
+    stored: dict[str, Any] = response.json()
+    return stored
+
+
+async def fetch(running: RunningApp, sql: str, *args: Any) -> list[asyncpg.Record]:
+    async with running.runtime.db.connection() as conn:
+        return list(await conn.fetch(sql, *args))
