@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import secrets
 import uuid
@@ -137,7 +138,7 @@ def _uuid(raw: str) -> uuid.UUID | None:
 
 def _retry_after(oldest_counted: datetime, now: datetime) -> str:
     seconds = (oldest_counted + LOCKOUT_WINDOW - now).total_seconds()
-    return str(max(1, int(seconds) + 1))
+    return str(max(1, math.ceil(seconds)))
 
 
 class IdentityService:
