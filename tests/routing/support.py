@@ -183,3 +183,105 @@ def depth(book: VenueBookUpdated, side: str) -> Decimal:
 
 def jsonable(value: Any) -> Any:
     return msgspec.json.decode(msgspec.json.encode(value))
+
+
+# -- routing on its own: books and execution's reports are published by the test -----------
+SYMBOL_MIDS = {"BTC/USD": Decimal(50000), "ETH/USD": Decimal(2500), "SOL/USD": Decimal(100)}
+# Binance cheapest (lowest taker fee), then Kraken, then Coinbase.
+TAKER_FEES = {
+    "coinbase": Decimal("0.006"),
+    "kraken": Decimal("0.0026"),
+    "binance": Decimal("0.001"),
+}
+
+
+def synthetic_book(
+    venue: str, symbol: str, *, level_size: Decimal = Decimal(1), levels: int = 10
+) -> VenueBookUpdated:
+    """A symmetric book: levels 1 bps apart from a half-bps spread around the symbol's mid."""
+    from modules.execution.contracts import BookLevel
+
+    mid = SYMBOL_MIDS[symbol]
+    step = mid / 10000
+    bids = [BookLevel(mid - step * (i + Decimal("0.5")), level_size) for i in range(levels)]
+    asks = [BookLevel(mid + step * (i + Decimal("0.5")), level_size) for i in range(levels)]
+    return VenueBookUpdated(
+        venue=venue,
+        symbol=symbol,
+        bids=bids,
+        asks=asks,
+        taker_fee=TAKER_FEES[venue],
+        maker_fee=TAKER_FEES[venue] / 2,
+        latency_ms=50.0,
+    )
+
+
+async def publish_books(
+    running: RunningApp,
+    symbols: Iterable[str] = ("BTC/USD",),
+    venues: Iterable[str] = ("coinbase", "kraken", "binance"),
+    level_size: Decimal = Decimal(1),
+) -> None:
+    await announce(
+        running,
+        *(
+            synthetic_book(venue, symbol, level_size=level_size)
+            for symbol in symbols
+            for venue in venues
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def routing_only(
+    make_settings: Any, database_url: str, monkeypatch: Any, **env: Any
+) -> AsyncIterator[tuple[RunningApp, Tap]]:
+    """Routing alone: the test plays execution (books, fills, rejections) at the event seam.
+
+    `env` sets routing's configuration (`NIJA_ROUTING_<NAME>`).
+    """
+    from modules.routing.contracts import OrderRouted
+
+    for name, value in env.items():
+        monkeypatch.setenv(f"NIJA_ROUTING_{name.upper()}", str(value))
+    if await _migrated(database_url):
+        await truncate_all(database_url)
+    app = create_app(make_settings(modules=("routing",), market_tick_seconds=3600))
+    tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
+    async with serve(app) as running:
+        await publish_books(running, SYMBOL_MIDS)
+        yield running, tap
+
+
+def fill_event(routed: Any, price: Decimal, quantity: Decimal | None = None) -> Any:
+    """Execution's report that the routed order filled completely at `price`."""
+    from modules.execution.contracts import OrderFilled
+
+    quantity = routed.quantity if quantity is None else quantity
+    return OrderFilled(
+        order_id=routed.order_id,
+        user_id=routed.user_id,
+        venue=routed.venue,
+        fill_id=f"fill-{uuid.uuid4().hex}",
+        symbol=routed.symbol,
+        side=routed.side,
+        price=price,
+        quantity=quantity,
+        fee=Decimal(0),
+        fee_currency="USD",
+        liquidity="taker",
+        filled_quantity=quantity,
+        remaining_quantity=routed.quantity - quantity,
+        average_price=price,
+        status="filled" if quantity == routed.quantity else "partially_filled",
+    )
+
+
+def admin_headers(running: RunningApp) -> dict[str, str]:
+    token = running.runtime.tokens.issue(Principal(user_id=str(uuid.uuid4()), role="admin"))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def order(running: RunningApp, trader: Trader, **body: Any) -> Any:
+    payload = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.01", **body}
+    return await running.client.post("/v1/orders", json=payload, headers=trader.headers)
