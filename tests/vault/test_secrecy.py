@@ -4,7 +4,9 @@ its own user and venue."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -14,7 +16,7 @@ from modules.kernel.events import CloudEvent
 from modules.kernel.sealing import CredentialMaterial, SealedSecret, UnsealError, unseal
 from modules.vault.contracts import CredentialStored
 from tests.conftest import RunningApp, register_and_login
-from tests.vault.conftest import EventProbe, LogCapture, scan_database
+from tests.vault.conftest import EventProbe, LogCapture, User, scan_database
 
 
 async def _user(running: RunningApp) -> tuple[dict[str, str], str]:
@@ -147,3 +149,92 @@ async def test_stored_envelope_in_the_outbox_is_a_cloud_event(running: RunningAp
     assert envelope.data is not None
     event = msgspec.json.decode(bytes(envelope.data), type=CredentialStored)
     assert event.user_id == user_id
+
+
+def _files_containing(paths: list[Path], needles: list[bytes]) -> dict[bytes, list[str]]:
+    found: dict[bytes, list[str]] = {needle: [] for needle in needles}
+    for path in paths:
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            continue
+        for needle in needles:
+            if needle in blob:
+                found[needle].append(str(path))
+    return found
+
+
+async def _database_files(running: RunningApp) -> list[Path] | None:
+    """Our database's heap files and the WAL, if this machine can read the server's files."""
+    async with running.runtime.db.connection() as conn:
+        await conn.execute("CHECKPOINT")  # heap pages and WAL flushed to disk
+        data_dir = Path(await conn.fetchval("SHOW data_directory"))
+        oid = await conn.fetchval("SELECT oid FROM pg_database WHERE datname = current_database()")
+    base = data_dir / "base" / str(oid)
+    if not os.access(base, os.R_OK | os.X_OK):
+        return None
+    return [p for root in (base, data_dir / "pg_wal") for p in root.rglob("*") if p.is_file()]
+
+
+async def test_the_whole_lifecycle_leaves_no_plaintext_anywhere(
+    running: RunningApp, captured_logs: LogCapture
+) -> None:
+    recorder = EventProbe()
+    for topic in (
+        "vault.credential-stored.v1",
+        "vault.credential-revoked.v1",
+        "vault.credential-verification-requested.v1",
+        "execution.credential-verified.v1",
+        "execution.credential-unsealed.v1",
+        "execution.order-accepted.v1",
+        "execution.order-rejected.v1",
+        "routing.order-routed.v1",
+    ):
+        running.runtime.pubsub.subscribe(topic, f"tests.secrecy.{topic}", recorder)
+    alice = User(running)
+    label = f"label-{uuid.uuid4().hex[:12]}"
+    first, second = _material("coinbase"), _material("coinbase")
+    sent: list[Any] = []
+    sent.append(
+        await running.client.post(
+            "/v1/credentials", json={**first, "label": label}, headers=alice.headers
+        )
+    )
+    path = f"/v1/credentials/{sent[0].json()['id']}"
+    rotation = {k: v for k, v in second.items() if k != "venue"}
+    sent.append(await running.client.put(path, json=rotation, headers=alice.headers))
+    sent.append(await running.client.post(f"{path}/verify", headers=alice.headers))
+    await running.settle()
+    order = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.01"}
+    for _ in range(20):
+        placed = await running.client.post("/v1/orders", json=order, headers=alice.headers)
+        if placed.status_code == 202:
+            break
+        await running.settle()
+    sent.append(placed)
+    await running.settle()
+    sent.append(await running.client.get("/v1/credentials", headers=alice.headers))
+    sent.append(await running.client.get("/v1/audit", headers=alice.headers))
+    sent.append(await running.client.delete(path, headers=alice.headers))
+    await running.settle()
+    assert [r.status_code for r in sent] == [201, 200, 202, 202, 200, 200, 204]
+
+    secrets = [m[k] for m in (first, second) for k in ("api_key", "api_secret", "passphrase")]
+    for response in sent:
+        assert not [s for s in secrets if s in response.text + json.dumps(dict(response.headers))]
+    assert not [s for s in secrets if s in captured_logs.text]
+    kinds = {envelope.type for envelope in recorder.envelopes}
+    assert {"execution.credential-unsealed.v1", "execution.credential-verified.v1"} <= kinds
+    for envelope in recorder.envelopes:
+        assert not [s for s in secrets if s in msgspec.json.encode(envelope).decode()]
+    async with running.runtime.db.connection() as conn:
+        found = await scan_database(conn, [*secrets, label])
+    assert found.pop(label), "the table scan is live: it finds the label"
+    assert found == {secret: [] for secret in secrets}
+
+    files = await _database_files(running)
+    if files is None:
+        pytest.skip("the database server's files are not readable from this machine")
+    on_disk = _files_containing(files, [s.encode() for s in [*secrets, label]])
+    assert on_disk.pop(label.encode()), "the file scan is live: it finds the label on disk"
+    assert on_disk == {secret.encode(): [] for secret in secrets}
