@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import secrets
 import statistics
@@ -24,9 +25,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -81,7 +81,7 @@ def bench_vault_double(count: int) -> list[str]:
 
 
 async def _timed(
-    client: httpx.AsyncClient, calls: list[Callable[[], Awaitable[httpx.Response]]], width: int
+    client: httpx.AsyncClient, calls: Sequence[Callable[[], Awaitable[httpx.Response]]], width: int
 ) -> tuple[float, list[float], int]:
     gate = asyncio.Semaphore(width)
     latencies: list[float] = []
@@ -100,8 +100,9 @@ async def _timed(
     return time.perf_counter() - started, latencies, failures
 
 
-def _material(venue: str = "kraken") -> dict[str, Any]:
-    return {"venue": venue, "api_key": f"AKIA{uuid.uuid4().hex}", "api_secret": "s" * 48}
+def _store(client: httpx.AsyncClient, headers: dict[str, str]) -> Awaitable[httpx.Response]:
+    body = {"venue": "kraken", "api_key": f"AKIA{uuid.uuid4().hex}", "api_secret": "s" * 48}
+    return client.post("/v1/credentials", json=body, headers=headers)
 
 
 async def bench_http(args: argparse.Namespace) -> list[str]:
@@ -112,16 +113,13 @@ async def bench_http(args: argparse.Namespace) -> list[str]:
         ) as platform:
             async with httpx.AsyncClient(base_url=platform.base_url, timeout=60) as client:
                 headers = [await _login(client) for _ in range(args.users)]
-                stores = [
-                    (lambda h=h: client.post("/v1/credentials", json=_material(), headers=h))
-                    for h in headers
-                ]
+                stores = [functools.partial(_store, client, h) for h in headers]
                 store_s, store_lat, store_fail = await _timed(client, stores, args.concurrency)
                 listed = [await client.get("/v1/credentials", headers=h) for h in headers]
                 ids = [(h, r.json()[0]["id"]) for h, r in zip(headers, listed, strict=True)]
                 body = {"api_key": f"AKIA{uuid.uuid4().hex}", "api_secret": "r" * 48}
                 rotations = [
-                    (lambda h=h, i=i: client.put(f"/v1/credentials/{i}", json=body, headers=h))
+                    functools.partial(client.put, f"/v1/credentials/{i}", json=body, headers=h)
                     for h, i in ids
                     for _ in range(args.rotations)
                 ]
