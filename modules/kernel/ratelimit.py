@@ -9,8 +9,10 @@ has its own brute-force limits in identity).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+import random
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -27,7 +29,7 @@ log = logging.getLogger("nija.ratelimit")
 
 TIER_LIMITS_PER_MINUTE: Mapping[str, int] = {"basic": 60, "pro": 300, "enterprise": 1000}
 WINDOW_SECONDS = 60
-_MAX_ATTEMPTS = 8
+_MAX_ATTEMPTS = 40
 # The kernel's own state store (a Dapr component per module, `statestore-kernel` here).
 STATE_NAME = "kernel"
 
@@ -63,7 +65,7 @@ class TierRateLimiter:
         now = self._clock().timestamp()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         key = f"ratelimit:user:{user_id}"
-        for _ in range(_MAX_ATTEMPTS):
+        for attempt in range(_MAX_ATTEMPTS):
             item = await self._store.get(key)
             current = msgspec.json.decode(item.value, type=_Window) if item else None
             if current is None or current.w != window:
@@ -75,6 +77,8 @@ class TierRateLimiter:
                 # A brand-new key has no etag to condition on; a lost race there costs one count.
                 await self._store.save(key, value, etag=item.etag if item else None)
             except EtagMismatch:
+                # Jittered back-off so a burst from one user converges instead of colliding.
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                 continue
             return limit - current.n - 1
         # Heavy contention on one user's key: let the request through rather than fail it.
