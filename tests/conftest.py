@@ -123,6 +123,11 @@ class RunningApp:
             drain = getattr(self.runtime.pubsub, "drain", None)
             if drain is not None:
                 await drain()
+            # Modules with background queues (execution's venue workers) say when they are idle.
+            for module in self.app.state.platform.modules.values():
+                idle = getattr(module, "idle", None)
+                if idle is not None:
+                    await idle()
             await asyncio.sleep(0.01)
 
 

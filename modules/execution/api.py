@@ -1,13 +1,22 @@
-"""Execution's HTTP surface: the venues orders can be routed to."""
+"""Execution's HTTP surface: venues, the caller's positions, and the admin controls."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
-from modules.execution.schemas import VenueView
+from modules.execution.schemas import (
+    PositionView,
+    TradingControlView,
+    VenueFaultsBody,
+    VenueFaultsView,
+    VenueHealthView,
+    VenueView,
+)
 from modules.execution.service import ExecutionService
 from modules.kernel.auth import Principal
+from modules.kernel.errors import ProblemError
 
 
 class VenuesController(Controller):
@@ -21,3 +30,60 @@ class VenuesController(Controller):
         execution_service: NamedDependency[ExecutionService],
     ) -> list[VenueView]:
         return execution_service.overview()
+
+
+class PositionsController(Controller):
+    path = "/v1/positions"
+    tags = ["positions"]
+
+    @get("/", summary="The caller's positions with realised and unrealised P&L")
+    async def list_positions(
+        self,
+        principal: NamedDependency[Principal],
+        execution_service: NamedDependency[ExecutionService],
+    ) -> list[PositionView]:
+        return await execution_service.positions(principal.user_id)
+
+
+class ExecutionAdminController(Controller):
+    path = "/v1/admin"
+    tags = ["admin"]
+
+    @get("/venues", summary="Per venue: breaker, queue depth, latency p50/p99, success rate")
+    async def venues(
+        self,
+        admin: NamedDependency[Principal],
+        execution_service: NamedDependency[ExecutionService],
+    ) -> list[VenueHealthView]:
+        return await execution_service.venue_health()
+
+    @post("/venues/{venue:str}/breaker/reset", status_code=200, summary="Close a breaker")
+    async def reset_breaker(
+        self,
+        venue: FromPath[str],
+        admin: NamedDependency[Principal],
+        execution_service: NamedDependency[ExecutionService],
+    ) -> VenueHealthView:
+        return await execution_service.reset_breaker(venue)
+
+    @post("/venues/{venue:str}/faults", status_code=200, summary="Inject faults (sim venues)")
+    async def set_faults(
+        self,
+        venue: FromPath[str],
+        data: JSONBody[VenueFaultsBody],
+        admin: NamedDependency[Principal],
+        execution_service: NamedDependency[ExecutionService],
+    ) -> VenueFaultsView:
+        return execution_service.set_faults(venue, data)
+
+    @post("/users/{user_id:str}/trading/resume", status_code=200, summary="Resume a paused user")
+    async def resume_trading(
+        self,
+        user_id: FromPath[str],
+        admin: NamedDependency[Principal],
+        execution_service: NamedDependency[ExecutionService],
+    ) -> TradingControlView:
+        if len(user_id) > 64:
+            raise ProblemError(400, "invalid_user_id", "user id is too long")
+        await execution_service.resume_user(user_id)
+        return TradingControlView(user_id=user_id, paused=False)

@@ -97,7 +97,8 @@ class CredentialUnsealed(IntegrationEvent, frozen=True, kw_only=True):
     user_id: str
     venue: str
     order_id: str
-    purpose: Literal["place_order"]
+    # For "verify_credential", `order_id` carries the verification request id.
+    purpose: Literal["place_order", "verify_credential", "reconcile"]
 
 
 class CredentialVerified(IntegrationEvent, frozen=True, kw_only=True):
@@ -111,3 +112,70 @@ class CredentialVerified(IntegrationEvent, frozen=True, kw_only=True):
     ok: bool
     permissions: list[str]
     reason: str = ""
+
+
+class UnknownFillDetected(IntegrationEvent, frozen=True, kw_only=True):
+    """Security alert: the venue shows an order on the user's account the platform never sent.
+
+    The key may be in someone else's hands; execution pauses the user's trading.
+    """
+
+    TOPIC: ClassVar[str] = "execution.unknown-fill-detected.v1"
+    user_id: str
+    venue: str
+    credential_id: str
+    venue_order_id: str
+    client_order_id: str
+    symbol: str
+    side: Literal["buy", "sell"]
+    quantity: Decimal
+
+
+class UserTradingPaused(IntegrationEvent, frozen=True, kw_only=True):
+    """Execution stopped placing orders for the user; routing should refuse new ones.
+
+    `reason`: "unknown_fill" or "consecutive_errors".
+    """
+
+    TOPIC: ClassVar[str] = "execution.user-trading-paused.v1"
+    user_id: str
+    reason: str
+
+
+class UserTradingResumed(IntegrationEvent, frozen=True, kw_only=True):
+    TOPIC: ClassVar[str] = "execution.user-trading-resumed.v1"
+    user_id: str
+
+
+class PositionChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """A fill moved the user's net position (quantity < 0 is short; 0 is closed)."""
+
+    TOPIC: ClassVar[str] = "execution.position-changed.v1"
+    position_id: str
+    user_id: str
+    venue: str
+    symbol: str
+    quantity: Decimal
+    average_entry: Decimal
+    realised_pnl: Decimal
+    fees: Decimal
+    fill_id: str
+    status: Literal["open", "closed"]
+
+
+BreakerState = Literal["closed", "open", "half_open"]
+
+
+class VenueHealthChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """A venue's breaker changed state, or the periodic health report (every market tick).
+
+    Published straight to the bus like books: a newer report supersedes a lost one.
+    """
+
+    TOPIC: ClassVar[str] = "execution.venue-health-changed.v1"
+    venue: str
+    breaker_state: BreakerState
+    success_rate: float
+    queue_depth: int
+    latency_p50_ms: float
+    latency_p99_ms: float

@@ -9,7 +9,11 @@ from modules.execution.service import ExecutionService
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
-from modules.vault.contracts import CredentialRevoked, CredentialStored
+from modules.vault.contracts import (
+    CredentialRevoked,
+    CredentialStored,
+    CredentialVerificationRequested,
+)
 
 
 class ExecutionHandlers:
@@ -24,11 +28,22 @@ class ExecutionHandlers:
         await self._repo.revoke_credential(uow.conn, event)
 
     async def order_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
-        await self._service.execute(event, uow)
+        # Only queues it: placement runs on the venue's workers, outside this transaction.
+        await self._service.enqueue(event, uow)
+
+    async def verification_requested(
+        self, event: CredentialVerificationRequested, uow: UnitOfWork
+    ) -> None:
+        await self._service.verify(event, uow)
 
     def subscriptions(self) -> Sequence[Subscription]:
         return [
             Subscription(CredentialStored, self.credential_stored, "credential-stored"),
             Subscription(CredentialRevoked, self.credential_revoked, "credential-revoked"),
             Subscription(OrderRouted, self.order_routed, "order-routed"),
+            Subscription(
+                CredentialVerificationRequested,
+                self.verification_requested,
+                "credential-verification-requested",
+            ),
         ]

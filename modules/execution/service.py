@@ -1,50 +1,88 @@
-"""Execution use cases: place a routed order exactly once, and publish venue market data.
+"""Execution use cases: queue routed orders, place them exactly once, keep positions.
 
-Placement runs inside the inbox transaction of the `OrderRouted` delivery. The venue keeps its
-own state outside that transaction, so if we die after the venue accepted but before we commit,
-the redelivery places the same client order id again and the venue answers with the order it
-already has: one order at the venue, one set of fills here.
+The `OrderRouted` handler only *enqueues* (a `queued` row, client order id fixed) and returns;
+per-venue workers (adapters/workers.py) claim rows fairly and place them outside any inbox
+transaction, behind the venue's circuit breaker and the account's token bucket (both shared
+through the state port). A timeout leaves the order `ambiguous` until a lookup by client order
+id settles it; nothing is ever sent twice because the venue is idempotent on that id and we
+never re-send an ambiguous order. Start-up reconciles every unsettled order with its venue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import msgspec
+
+from modules.execution.adapters.positions import PositionState, apply_fill, unrealised
+from modules.execution.adapters.resilience import (
+    BreakerPolicy,
+    BreakerState,
+    CircuitBreaker,
+    TokenBucket,
+)
+from modules.execution.adapters.sim_venue import SimFaults
 from modules.execution.adapters.venue import (
     OrderRequest,
     Venue,
+    VenueFault,
     VenueOrder,
     VenueRejected,
     VenueUnavailable,
 )
+from modules.execution.adapters.workers import VenuePool
 from modules.execution.contracts import (
     BookLevel,
     CredentialUnsealed,
+    CredentialVerified,
     OrderAccepted,
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    PositionChanged,
+    UnknownFillDetected,
+    UserTradingPaused,
+    UserTradingResumed,
     VenueBookUpdated,
+    VenueHealthChanged,
 )
-from modules.execution.repository import ExecutionRepository
-from modules.execution.schemas import VenueView
-from modules.kernel.events import envelope_for
+from modules.execution.repository import (
+    ExecutionRepository,
+    PositionRow,
+    QueuedOrder,
+    StoredCredential,
+)
+from modules.execution.schemas import (
+    PositionView,
+    VenueFaultsBody,
+    VenueFaultsView,
+    VenueHealthView,
+    VenueView,
+)
+from modules.kernel.errors import ProblemError
+from modules.kernel.events import IntegrationEvent, envelope_for
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.sealing import CredentialMaterial, UnsealError, unseal
 from modules.routing.contracts import OrderRouted
+from modules.vault.contracts import CredentialVerificationRequested
 
 log = logging.getLogger("nija.execution")
 PRICE_STEP = Decimal("0.00000001")
 EVENT_SOURCE = "nija/execution"
+MAX_CONSECUTIVE_ERRORS = 5
 # Event ids derived from the facts they report, so a fact published twice is deduped downstream.
 _EVENT_NAMESPACE = uuid.UUID("5b0f8a52-3c1e-4a8e-9b7d-6a1f2e4c9d10")
+_TERMINAL = frozenset({"filled", "expired", "rejected"})
 
 
 def _event_id(*parts: str) -> str:
@@ -55,6 +93,35 @@ class RetryLater(Exception):
     """Not an error yet: raise to have the bus redeliver the event after a backoff."""
 
 
+class VenueLimits(msgspec.Struct, kw_only=True):
+    """Per venue knobs (admin-settable): account token bucket and in-flight orders."""
+
+    orders_per_second: float = 200.0
+    burst: float = 400.0
+    place_timeout_seconds: float = 5.0
+
+
+class VenueStats:
+    """This replica's recent outcomes and latencies on one venue (last 100 placements)."""
+
+    def __init__(self) -> None:
+        self.outcomes: deque[bool] = deque(maxlen=100)
+        self.latencies: deque[float] = deque(maxlen=100)
+
+    def add(self, ok: bool, latency_ms: float) -> None:
+        self.outcomes.append(ok)
+        self.latencies.append(latency_ms)
+
+    def success_rate(self) -> float:
+        return sum(self.outcomes) / len(self.outcomes) if self.outcomes else 1.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 class ExecutionService:
     def __init__(
         self, runtime: Runtime, venues: Mapping[str, Venue], repository: ExecutionRepository
@@ -62,6 +129,7 @@ class ExecutionService:
         self._runtime = runtime
         self._venues = dict(venues)
         self._repo = repository
+        self.replica = f"replica-{uuid.uuid4().hex[:12]}"
         settings = runtime.settings
         # A credential we have not heard of may still be on its way from vault (another topic,
         # another queue); wait for it within half of the bus's retry budget, then give up.
@@ -70,168 +138,571 @@ class ExecutionService:
             for i in range(max(settings.bus_max_attempts - 1, 0))
         )
         self._credential_grace = timedelta(seconds=budget / 2)
+        state = runtime.state("execution")
+        self.limits = {name: VenueLimits() for name in self._venues}
+        self.breakers = {
+            name: CircuitBreaker(state, name, BreakerPolicy()) for name in self._venues
+        }
+        self._bucket = TokenBucket(state)
+        self.stats = {name: VenueStats() for name in self._venues}
+        self._depths: dict[str, int] = {}
+        self._mids: dict[tuple[str, str], Decimal] = {}
+        self.pools = {
+            name: VenuePool(name, self._claim, self._run, slots=16) for name in self._venues
+        }
+        metrics = runtime.metrics
+        self._m_exec = metrics.counter(
+            "nija_executions_total", "Placement attempts by venue and outcome", ["venue", "outcome"]
+        )
+        self._m_ok = metrics.counter(
+            "nija_executions_success_total", "Successful placements by venue", ["venue", "outcome"]
+        )
+        self._m_depth = metrics.gauge("nija_executor_queue_depth", "Queued orders", ["venue"])
+        self._m_breaker = metrics.gauge(
+            "nija_venue_breaker_state", "0 closed, 1 half-open, 2 open", ["venue"]
+        )
 
     @property
     def venues(self) -> Mapping[str, Venue]:
         return self._venues
 
-    # -- placing orders ------------------------------------------------------------------------
-    async def execute(self, event: OrderRouted, uow: UnitOfWork) -> None:
-        if not await self._repo.claim_order(uow.conn, event):
-            return
-        material = await self._open_credential(event, uow)
-        if material is None:
-            return
-        venue = self._venues.get(event.venue)
-        if venue is None:
-            await self._reject(event, uow, "unknown_venue", f"no venue named {event.venue}")
-            return
-        uow.publish(
-            CredentialUnsealed(
-                credential_id=event.credential_id,
-                user_id=event.user_id,
-                venue=event.venue,
-                order_id=event.order_id,
-                purpose="place_order",
-            )
-        )
-        request = OrderRequest(
-            client_order_id=event.client_order_id,
-            symbol=event.symbol,
-            side=event.side,
-            order_type=event.order_type,
-            quantity=event.quantity,
-            limit_price=event.limit_price,
-        )
-        # Masks the secret in any log line written while it is in memory.
-        mask = register_secret(material.api_secret)
-        try:
-            placed = await self._place(venue, request, material)
-        except VenueRejected as refusal:
-            await self._reject(event, uow, refusal.code, refusal.reason)
-            return
-        finally:
-            del mask, material
-        await self._record(event, uow, placed)
-
-    async def _open_credential(
-        self, event: OrderRouted, uow: UnitOfWork
-    ) -> CredentialMaterial | None:
+    # -- intake --------------------------------------------------------------------------------
+    async def enqueue(self, event: OrderRouted, uow: UnitOfWork) -> None:
+        """Durably queue a routed order (or refuse it at once); placement happens later."""
         stored = await self._repo.credential(uow.conn, event.credential_id)
         if stored is None and self._runtime.clock() - event.occurred_at < self._credential_grace:
             raise RetryLater(f"credential {event.credential_id} not known yet")
-        usable = (
-            stored is not None
-            and stored.sealed is not None
-            and stored.user_id == event.user_id
-            and stored.venue == event.venue
+        refusal = None
+        if event.venue not in self._venues:
+            refusal = ("unknown_venue", f"no venue named {event.venue}")
+        elif not _usable(stored, event.user_id, event.venue):
+            refusal = ("credential_unavailable", "the credential is revoked or unknown")
+        elif await self._repo.paused(uow.conn, event.user_id):
+            refusal = ("user_paused", "trading is paused for this user")
+        if refusal is not None:
+            if await self._repo.enqueue(uow.conn, event, status="rejected"):
+                await self._repo.mark_rejected(uow.conn, event.order_id, refusal[0])
+                uow.publish(self._rejected_event(_order_of(event), *refusal))
+            return
+        if await self._repo.enqueue(uow.conn, event):
+            pool = self.pools[event.venue]
+            uow.after_commit(pool.nudge)
+
+    # -- workers -------------------------------------------------------------------------------
+    async def _claim(
+        self, venue: str, skip: list[str]
+    ) -> tuple[QueuedOrder | None, dict[str, float]]:
+        limits = self.limits[venue]
+        waits: dict[str, float] = {}
+        async with self._runtime.db.connection() as conn, conn.transaction():
+            while True:
+                order = await self._repo.claim_next(conn, venue, [*skip, *waits])
+                if order is None:
+                    return None, waits
+                wait = await self._bucket.take(
+                    f"{venue}:{order.credential_id}", limits.orders_per_second, limits.burst
+                )
+                if wait > 0:
+                    # This account is out of tokens: serve someone else meanwhile.
+                    waits[order.credential_id] = wait
+                    continue
+                await self._repo.mark_dispatched(conn, order, self.replica)
+                return order, waits
+
+    async def _run(self, order: QueuedOrder) -> None:
+        breaker = self.breakers[order.venue]
+        before = breaker.last_state
+        admission = await breaker.admit()
+        await self._breaker_moved(order.venue, before)
+        if admission == "reject":
+            self._m_exec.labels(order.venue, "breaker_open").inc()
+            await self._reject(order, "breaker_open", f"{order.venue} is failing; breaker open")
+            return
+        opened = await self._open_for(order, purpose="place_order")
+        if opened is None:
+            return
+        venue, material = opened
+        mask = register_secret(material.api_secret)
+        try:
+            await self._attempt(order, venue, material, probe=admission == "probe")
+        finally:
+            del mask, material
+
+    async def _attempt(
+        self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, probe: bool
+    ) -> None:
+        breaker = self.breakers[order.venue]
+        before = breaker.last_state
+        started = time.perf_counter()
+        outcome = "accepted"
+        try:
+            placed = await asyncio.wait_for(
+                venue.place_order(_request(order), material),
+                self.limits[order.venue].place_timeout_seconds,
+            )
+        except VenueRejected as refusal:
+            outcome = refusal.code
+            await breaker.success(probe)
+            await self._reject(order, refusal.code, refusal.reason, error=_is_error(refusal.code))
+        except VenueFault as fault:
+            outcome = fault.code
+            await breaker.failure(probe)
+            await self._reject(order, fault.code, fault.reason, error=True)
+        except (VenueUnavailable, TimeoutError):
+            outcome = "ambiguous"
+            await breaker.failure(probe)
+            await self._mark_ambiguous(order)
+            await self._resolve(order, venue, material)
+        else:
+            await breaker.success(probe)
+            await self._record(order, placed)
+        latency = (time.perf_counter() - started) * 1000
+        self.stats[order.venue].add(outcome == "accepted", latency)
+        self._m_exec.labels(order.venue, outcome).inc()
+        if outcome == "accepted":
+            self._m_ok.labels(order.venue, outcome).inc()
+        await self._breaker_moved(order.venue, before)
+
+    async def _resolve(
+        self, order: QueuedOrder, venue: Venue, material: CredentialMaterial
+    ) -> bool:
+        """Settle an ambiguous order by looking it up (reads retry with backoff). Never re-sends."""
+        try:
+            found = await self._lookup(venue, order.client_order_id, material)
+        except (VenueFault, VenueUnavailable, TimeoutError):
+            log.warning("ambiguous order still unresolved", extra={"order_id": order.order_id})
+            return False
+        if found is None:
+            await self._reject(order, "timeout", f"{order.venue} did not answer; order not placed")
+        else:
+            await self._record(order, found)
+        return True
+
+    async def _lookup(
+        self, venue: Venue, client_order_id: str, material: CredentialMaterial
+    ) -> VenueOrder | None:
+        delay = 0.05
+        for attempt in range(4):
+            try:
+                return await asyncio.wait_for(
+                    venue.fetch_order_by_client_id(client_order_id, material), 5.0
+                )
+            except (VenueFault, VenueUnavailable, TimeoutError):
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+        return None
+
+    async def _open_for(
+        self, order: QueuedOrder, purpose: str
+    ) -> tuple[Venue, CredentialMaterial] | None:
+        """Unseal the order's credential in memory (audited), or reject the order."""
+        async with self._runtime.unit_of_work("execution") as uow:
+            locked = await self._repo.order(uow.conn, order.order_id)
+            if locked is None or locked.status in _TERMINAL:
+                return None
+            if purpose == "place_order" and await self._repo.paused(uow.conn, order.user_id):
+                await self._reject_in(uow, order, "user_paused", "trading is paused for this user")
+                return None
+            stored = await self._repo.credential(uow.conn, order.credential_id)
+            material = None
+            if _usable(stored, order.user_id, order.venue) and stored and stored.sealed:
+                try:
+                    material = unseal(
+                        self._runtime.keyring, stored.sealed, order.user_id, order.venue
+                    )
+                except UnsealError:
+                    log.warning("credential did not open", extra={"order": order.order_id})
+            if material is None or stored is None:
+                await self._reject_in(
+                    uow, order, "credential_unavailable", "the credential is revoked or unknown"
+                )
+                return None
+            venue = self._venue_for(stored)
+            if venue is None:
+                await self._reject_in(
+                    uow, order, "venue_unavailable", f"no {stored.environment} {order.venue} client"
+                )
+                return None
+            uow.publish(
+                CredentialUnsealed(
+                    credential_id=order.credential_id,
+                    user_id=order.user_id,
+                    venue=order.venue,
+                    order_id=order.order_id,
+                    purpose=purpose,  # type: ignore[arg-type]
+                )
+            )
+        return venue, material
+
+    def _venue_for(self, stored: StoredCredential) -> Venue | None:
+        if stored.environment in ("sandbox", "live"):
+            return self._real_venue(stored)
+        return self._venues.get(stored.venue)
+
+    def _real_venue(self, stored: StoredCredential) -> Venue | None:
+        # Wired once the ccxt adapter lands; until then a real-exchange key cannot trade.
+        return None
+
+    # -- outcomes ------------------------------------------------------------------------------
+    async def _mark_ambiguous(self, order: QueuedOrder) -> None:
+        async with self._runtime.unit_of_work("execution") as uow:
+            await self._repo.set_status(uow.conn, order.order_id, "ambiguous")
+            await self._count_error(uow, order.user_id)
+
+    async def _reject(
+        self, order: QueuedOrder, code: str, reason: str, error: bool = False
+    ) -> None:
+        async with self._runtime.unit_of_work("execution") as uow:
+            locked = await self._repo.order(uow.conn, order.order_id)
+            if locked is None or locked.status in _TERMINAL:
+                return
+            await self._reject_in(uow, order, code, reason)
+            if error:
+                await self._count_error(uow, order.user_id)
+
+    async def _reject_in(self, uow: UnitOfWork, order: QueuedOrder, code: str, reason: str) -> None:
+        await self._repo.mark_rejected(uow.conn, order.order_id, code)
+        uow.publish(self._rejected_event(order, code, reason))
+
+    def _rejected_event(self, order: QueuedOrder, code: str, reason: str) -> OrderRejected:
+        return OrderRejected(
+            event_id=_event_id(order.order_id, "rejected"),
+            order_id=order.order_id,
+            user_id=order.user_id,
+            venue=order.venue,
+            code=code,
+            reason=reason,
         )
-        if not usable or stored is None or stored.sealed is None:
-            await self._reject(
-                event, uow, "credential_unavailable", "the credential is revoked or unknown"
-            )
-            return None
-        try:
-            return unseal(self._runtime.keyring, stored.sealed, event.user_id, event.venue)
-        except UnsealError:
-            log.warning("credential did not open", extra={"credential_id": event.credential_id})
-            await self._reject(
-                event, uow, "credential_unavailable", "the credential could not be opened"
-            )
-            return None
 
-    async def _place(
-        self, venue: Venue, request: OrderRequest, material: CredentialMaterial
-    ) -> VenueOrder:
-        try:
-            return await venue.place_order(request, material)
-        except VenueUnavailable:
-            # Ambiguous: the venue may have the order. Ask before anything is sent again.
-            found = await venue.fetch_order_by_client_id(request.client_order_id, material)
-            if found is None:
-                raise
-            return found
+    async def _count_error(self, uow: UnitOfWork, user_id: str) -> None:
+        if await self._repo.count_error(uow.conn, user_id) >= MAX_CONSECUTIVE_ERRORS:
+            await self._pause_in(uow, user_id, "consecutive_errors")
 
-    async def _reject(self, event: OrderRouted, uow: UnitOfWork, code: str, reason: str) -> None:
-        await self._repo.mark_rejected(uow.conn, event.order_id, code)
+    async def _pause_in(self, uow: UnitOfWork, user_id: str, reason: str) -> None:
+        if await self._repo.pause(uow.conn, user_id, reason):
+            log.warning("trading paused", extra={"user_id": user_id, "reason": reason})
+            uow.publish(UserTradingPaused(user_id=user_id, reason=reason))
+
+    async def resume_user(self, user_id: str) -> bool:
+        async with self._runtime.unit_of_work("execution") as uow:
+            resumed = await self._repo.resume(uow.conn, user_id)
+            if resumed:
+                uow.publish(UserTradingResumed(user_id=user_id))
+        return resumed
+
+    async def _record(self, order: QueuedOrder, placed: VenueOrder) -> None:
+        async with self._runtime.unit_of_work("execution") as uow:
+            locked = await self._repo.order(uow.conn, order.order_id)
+            if locked is None or locked.status in ("filled", "expired"):
+                return
+            filled = placed.filled
+            average = (
+                (sum((f.price * f.quantity for f in placed.fills), Decimal(0)) / filled).quantize(
+                    PRICE_STEP
+                )
+                if filled
+                else None
+            )
+            new_fills = await self._repo.record_placement(
+                uow.conn,
+                order_id=order.order_id,
+                venue=placed.venue,
+                venue_order_id=placed.venue_order_id,
+                status=_status(placed, filled),
+                fills=placed.fills,
+                average_price=average,
+            )
+            for event in _placement_events(order, placed, locked.status, new_fills):
+                uow.publish(event)
+            for fill in placed.fills:
+                if fill.trade_id in new_fills:
+                    await self._fold_position(
+                        uow, order, fill.trade_id, fill.price, fill.quantity, fill.fee
+                    )
+            await self._repo.clear_errors(uow.conn, order.user_id)
+
+    # -- positions -----------------------------------------------------------------------------
+    async def _fold_position(
+        self,
+        uow: UnitOfWork,
+        order: QueuedOrder,
+        fill_id: str,
+        price: Decimal,
+        quantity: Decimal,
+        fee: Decimal,
+    ) -> None:
+        position_id = str(
+            uuid.uuid5(_EVENT_NAMESPACE, f"position:{order.user_id}:{order.venue}:{order.symbol}")
+        )
+        state = apply_fill(
+            await self._repo.lock_position(uow.conn, position_id), order.side, price, quantity, fee
+        )
+        row = PositionRow(
+            position_id=position_id,
+            user_id=order.user_id,
+            venue=order.venue,
+            symbol=order.symbol,
+            state=state,
+        )
+        await self._repo.save_position(uow.conn, row)
         uow.publish(
-            OrderRejected(
-                event_id=_event_id(event.order_id, "rejected"),
-                order_id=event.order_id,
+            PositionChanged(
+                event_id=_event_id(position_id, "fill", fill_id),
+                position_id=position_id,
+                user_id=order.user_id,
+                venue=order.venue,
+                symbol=order.symbol,
+                quantity=state.quantity,
+                average_entry=state.average_entry,
+                realised_pnl=state.realised_pnl,
+                fees=state.fees,
+                fill_id=fill_id,
+                status="open" if state.quantity != 0 else "closed",
+            )
+        )
+
+    async def positions(self, user_id: str) -> list[PositionView]:
+        async with self._runtime.db.connection() as conn:
+            rows = await self._repo.positions(conn, user_id)
+        return [self._position_view(row) for row in rows]
+
+    def _position_view(self, row: PositionRow) -> PositionView:
+        state: PositionState = row.state
+        mid = self._mids.get((row.venue, row.symbol))
+        return PositionView(
+            position_id=row.position_id,
+            venue=row.venue,
+            symbol=row.symbol,
+            quantity=state.quantity,
+            average_entry=state.average_entry,
+            realised_pnl=state.realised_pnl,
+            unrealised_pnl=unrealised(state, mid),
+            fees=state.fees,
+            mark_price=mid,
+            status="open" if state.quantity != 0 else "closed",
+        )
+
+    # -- credential verification ---------------------------------------------------------------
+    async def verify(self, event: CredentialVerificationRequested, uow: UnitOfWork) -> None:
+        stored = await self._repo.credential(uow.conn, event.credential_id)
+        if stored is None and self._runtime.clock() - event.occurred_at < self._credential_grace:
+            raise RetryLater(f"credential {event.credential_id} not known yet")
+        verdict = await self._verdict(event, stored, uow)
+        ok, permissions, reason = verdict
+        uow.publish(
+            CredentialVerified(
+                event_id=_event_id(event.request_id, "verified"),
+                request_id=event.request_id,
+                credential_id=event.credential_id,
                 user_id=event.user_id,
                 venue=event.venue,
-                code=code,
+                ok=ok,
+                permissions=permissions,
                 reason=reason,
             )
         )
 
-    async def _record(self, event: OrderRouted, uow: UnitOfWork, placed: VenueOrder) -> None:
+    async def _verdict(
+        self,
+        event: CredentialVerificationRequested,
+        stored: StoredCredential | None,
+        uow: UnitOfWork,
+    ) -> tuple[bool, list[str], str]:
+        if not _usable(stored, event.user_id, event.venue) or stored is None or not stored.sealed:
+            return False, [], "credential_unavailable"
+        if stored.venue not in self._venues:
+            return False, [], "unknown_venue"
+        try:
+            material = unseal(self._runtime.keyring, stored.sealed, event.user_id, event.venue)
+        except UnsealError:
+            return False, [], "credential_unavailable"
         uow.publish(
-            OrderAccepted(
-                event_id=_event_id(event.order_id, "accepted"),
-                order_id=event.order_id,
+            CredentialUnsealed(
+                event_id=_event_id(event.request_id, "unsealed"),
+                credential_id=event.credential_id,
                 user_id=event.user_id,
-                venue=placed.venue,
-                client_order_id=placed.client_order_id,
-                venue_order_id=placed.venue_order_id,
+                venue=event.venue,
+                order_id=event.request_id,
+                purpose="verify_credential",
             )
         )
-        filled = Decimal(0)
-        notional = Decimal(0)
-        average: Decimal | None = None
-        for fill in placed.fills:
-            filled += fill.quantity
-            notional += fill.price * fill.quantity
-            average = (notional / filled).quantize(PRICE_STEP)
-            uow.publish(
-                OrderFilled(
-                    event_id=_event_id(event.order_id, "fill", fill.trade_id),
-                    order_id=event.order_id,
-                    user_id=event.user_id,
-                    venue=placed.venue,
-                    fill_id=fill.trade_id,
-                    symbol=placed.symbol,
-                    side=placed.side,
-                    price=fill.price,
-                    quantity=fill.quantity,
-                    fee=fill.fee,
-                    fee_currency=fill.fee_currency,
-                    liquidity=fill.liquidity,
-                    filled_quantity=filled,
-                    remaining_quantity=placed.quantity - filled,
-                    average_price=average,
-                    status="filled" if filled >= placed.quantity else "partially_filled",
+        mask = register_secret(material.api_secret)
+        try:
+            venue = self._venue_for(stored)
+            check = getattr(venue, "verify_credential", None) if venue else None
+            if check is None:
+                return False, [], "verification_unsupported"
+            permissions: list[str] = await asyncio.wait_for(check(material), 10.0)
+        except VenueRejected as refusal:
+            return False, [], refusal.code
+        except (VenueFault, VenueUnavailable, TimeoutError) as fault:
+            raise RetryLater(f"{event.venue} could not verify now") from fault
+        finally:
+            del mask, material
+        return True, sorted(permissions), ""
+
+    # -- reconciliation --------------------------------------------------------------------------
+    async def reconcile(self, *, startup: bool) -> int:
+        """Settle orders left placing/ambiguous (by a dead replica) or open, with their venue."""
+        async with self._runtime.db.connection() as conn:
+            if startup:
+                orders = await self._repo.unsettled(conn, self.replica)
+            else:
+                orders = await self._repo.ambiguous(conn)
+        for order in orders:
+            try:
+                await self._reconcile_one(order)
+            except Exception:
+                log.exception("reconciliation failed", extra={"order_id": order.order_id})
+        return len(orders)
+
+    async def _reconcile_one(self, order: QueuedOrder) -> None:
+        opened = await self._open_for(order, purpose="reconcile")
+        if opened is None:
+            return
+        venue, material = opened
+        mask = register_secret(material.api_secret)
+        try:
+            found = await self._lookup(venue, order.client_order_id, material)
+        except (VenueFault, VenueUnavailable, TimeoutError):
+            return
+        finally:
+            del mask
+        if found is not None:
+            await self._record(order, found)
+        elif order.status == "placing":
+            # Claimed by a replica that died before the venue saw it: safe to queue again,
+            # under the same client order id (the venue would answer with the same order).
+            async with self._runtime.unit_of_work("execution") as uow:
+                await self._repo.set_status(uow.conn, order.order_id, "queued")
+            self.pools[order.venue].nudge()
+        elif order.status == "ambiguous":
+            await self._reject(order, "timeout", f"{order.venue} did not answer; order not placed")
+
+    async def sweep_unknown_fills(self, since: datetime) -> int:
+        """Look at every live account's recent venue orders for ones we never sent."""
+        async with self._runtime.db.connection() as conn:
+            credentials = await self._repo.live_credentials(conn)
+        found = 0
+        for stored in credentials:
+            venue = self._venues.get(stored.venue)
+            listing = getattr(venue, "account_orders", None)
+            if listing is None or stored.sealed is None or stored.environment != "simulated":
+                continue
+            try:
+                material = unseal(
+                    self._runtime.keyring, stored.sealed, stored.user_id, stored.venue
                 )
-            )
-        if placed.status == "expired":
-            uow.publish(
-                OrderExpired(
-                    event_id=_event_id(event.order_id, "expired"),
-                    order_id=event.order_id,
-                    user_id=event.user_id,
-                    venue=placed.venue,
-                    filled_quantity=filled,
-                    remaining_quantity=placed.quantity - filled,
-                    reason="the book could not fill the rest of the market order",
+                mask = register_secret(material.api_secret)
+                orders: list[VenueOrder] = await listing(material, since)
+                del mask, material
+            except (UnsealError, VenueRejected, VenueFault, VenueUnavailable):
+                continue
+            found += await self._flag_unknown(stored, orders)
+        return found
+
+    async def _flag_unknown(self, stored: StoredCredential, orders: list[VenueOrder]) -> int:
+        if not orders:
+            return 0
+        async with self._runtime.unit_of_work("execution") as uow:
+            known = await self._repo.known_client_ids(uow.conn, [o.client_order_id for o in orders])
+            flagged = 0
+            for order in orders:
+                if order.client_order_id in known or not order.fills:
+                    continue
+                if not await self._repo.record_unknown(
+                    uow.conn,
+                    order.venue,
+                    stored.user_id,
+                    order.venue_order_id,
+                    order.client_order_id,
+                ):
+                    continue
+                flagged += 1
+                log.warning("unknown fill", extra={"user_id": stored.user_id, "venue": order.venue})
+                uow.publish(
+                    UnknownFillDetected(
+                        event_id=_event_id(order.venue, order.venue_order_id, "unknown"),
+                        user_id=stored.user_id,
+                        venue=order.venue,
+                        credential_id=stored.credential_id,
+                        venue_order_id=order.venue_order_id,
+                        client_order_id=order.client_order_id,
+                        symbol=order.symbol,
+                        side=order.side,
+                        quantity=order.filled,
+                    )
                 )
-            )
-        await self._repo.record_placement(
-            uow.conn,
-            order_id=event.order_id,
-            venue=placed.venue,
-            venue_order_id=placed.venue_order_id,
-            status=_status(placed, filled),
-            fills=placed.fills,
-            average_price=average,
+                await self._pause_in(uow, stored.user_id, "unknown_fill")
+        return flagged
+
+    async def idle(self) -> None:
+        """Wait until no order is queued, being placed or ambiguous (for tests' settle)."""
+        for _ in range(2000):
+            async with self._runtime.db.connection() as conn:
+                pending = await self._repo.unfinished(conn)
+            if pending == 0 and not any(p.in_flight for p in self.pools.values()):
+                return
+            if pending:
+                await self.reconcile(startup=False)
+            await asyncio.sleep(0.01)
+
+    # -- health and market data ------------------------------------------------------------------
+    async def _breaker_moved(self, venue: str, before: BreakerState) -> None:
+        after = self.breakers[venue].last_state
+        self._m_breaker.labels(venue).set({"closed": 0, "half_open": 1, "open": 2}[after])
+        if after != before:
+            log.warning("breaker moved", extra={"venue": venue, "from": before, "to": after})
+            await self._publish(self._health(venue))
+
+    def _health(self, venue: str) -> VenueHealthChanged:
+        stats = self.stats[venue]
+        return VenueHealthChanged(
+            venue=venue,
+            breaker_state=self.breakers[venue].last_state,
+            success_rate=stats.success_rate(),
+            queue_depth=self._depths.get(venue, 0),
+            latency_p50_ms=stats.percentile(0.5),
+            latency_p99_ms=stats.percentile(0.99),
         )
 
-    # -- market data ---------------------------------------------------------------------------
+    async def publish_health(self) -> None:
+        async with self._runtime.db.connection() as conn:
+            self._depths = await self._repo.queue_depths(conn)
+        for name in self._venues:
+            await self.breakers[name].read()
+            self._m_depth.labels(name).set(self._depths.get(name, 0))
+            await self._publish(self._health(name))
+
+    async def venue_health(self) -> list[VenueHealthView]:
+        await self.publish_health()
+        return [
+            VenueHealthView(
+                venue=h.venue,
+                breaker_state=h.breaker_state,
+                success_rate=h.success_rate,
+                queue_depth=h.queue_depth,
+                in_flight=self.pools[h.venue].in_flight,
+                latency_p50_ms=h.latency_p50_ms,
+                latency_p99_ms=h.latency_p99_ms,
+            )
+            for h in (self._health(name) for name in self._venues)
+        ]
+
+    async def _publish(self, event: IntegrationEvent) -> None:
+        await self._runtime.pubsub.publish(envelope_for(event, EVENT_SOURCE))
+
     async def publish_books(self) -> int:
         """Publish one book snapshot per venue and symbol straight to the bus."""
         pairs = [(v, s) for v in self._venues.values() for s in sorted(v.symbols)]
         events = await asyncio.gather(*(self._book_event(v, s) for v, s in pairs))
         for book_event in events:
-            await self._runtime.pubsub.publish(envelope_for(book_event, EVENT_SOURCE))
+            if book_event.bids and book_event.asks:
+                mid = (book_event.bids[0].price + book_event.asks[0].price) / 2
+                self._mids[(book_event.venue, book_event.symbol)] = mid
+            await self._publish(book_event)
         return len(events)
 
     async def _book_event(self, venue: Venue, symbol: str) -> VenueBookUpdated:
@@ -245,15 +716,69 @@ class ExecutionService:
             taker_fee=venue.fees.taker,
             maker_fee=venue.fees.maker,
             latency_ms=venue.latency_ms,
+            success_rate=self.stats[venue.name].success_rate(),
         )
 
-    async def run_market_data(self, tick_seconds: float) -> None:
+    async def run_market_data(self, tick_seconds: float, sweep_seconds: float = 30.0) -> None:
+        last_sweep = time.monotonic()
+        swept_to = datetime.now(UTC) - timedelta(hours=1)
         while True:
             await asyncio.sleep(tick_seconds)
-            try:
+            with contextlib.suppress(Exception):
                 await self.publish_books()
-            except Exception:
-                log.exception("market data round failed; next tick retries")
+                await self.publish_health()
+                await self.reconcile(startup=False)
+            if time.monotonic() - last_sweep >= sweep_seconds:
+                last_sweep = time.monotonic()
+                started = datetime.now(UTC)
+                with contextlib.suppress(Exception):
+                    await self.sweep_unknown_fills(swept_to - timedelta(seconds=5))
+                    swept_to = started
+
+    # -- admin -----------------------------------------------------------------------------------
+    def _known(self, venue: str) -> Venue:
+        if venue not in self._venues:
+            raise ProblemError(404, "unknown_venue", f"no venue named {venue}")
+        return self._venues[venue]
+
+    def set_faults(self, venue: str, body: VenueFaultsBody) -> VenueFaultsView:
+        target = self._known(venue)
+        if not hasattr(target, "faults"):
+            raise ProblemError(409, "not_simulated", f"{venue} does not take injected faults")
+        target.faults = SimFaults(
+            error_rate=body.error_rate,
+            timeout_rate=body.timeout_rate,
+            rate_limit_rate=body.rate_limit_rate,
+            lookup_error_rate=body.lookup_error_rate,
+        )
+        limits = self.limits[venue]
+        if body.orders_per_second is not None:
+            limits.orders_per_second = body.orders_per_second
+        if body.burst is not None:
+            limits.burst = body.burst
+        if body.place_timeout_seconds is not None:
+            limits.place_timeout_seconds = body.place_timeout_seconds
+        if body.breaker_cooldown_seconds is not None:
+            self.breakers[venue].policy.cooldown_seconds = body.breaker_cooldown_seconds
+        log.warning("venue faults set", extra={"venue": venue, "faults": msgspec.to_builtins(body)})
+        return VenueFaultsView(
+            venue=venue,
+            error_rate=body.error_rate,
+            timeout_rate=body.timeout_rate,
+            rate_limit_rate=body.rate_limit_rate,
+            lookup_error_rate=body.lookup_error_rate,
+            orders_per_second=limits.orders_per_second,
+            burst=limits.burst,
+            breaker_cooldown_seconds=self.breakers[venue].policy.cooldown_seconds,
+            place_timeout_seconds=limits.place_timeout_seconds,
+        )
+
+    async def reset_breaker(self, venue: str) -> VenueHealthView:
+        self._known(venue)
+        before = self.breakers[venue].last_state
+        await self.breakers[venue].reset()
+        await self._breaker_moved(venue, before)
+        return next(v for v in await self.venue_health() if v.venue == venue)
 
     def overview(self) -> list[VenueView]:
         return [
@@ -266,6 +791,106 @@ class ExecutionService:
             )
             for venue in self._venues.values()
         ]
+
+
+def _usable(stored: StoredCredential | None, user_id: str, venue: str) -> bool:
+    return (
+        stored is not None
+        and stored.sealed is not None
+        and stored.user_id == user_id
+        and stored.venue == venue
+    )
+
+
+def _is_error(code: str) -> bool:
+    """Refusals that count towards auto-disable: the account, not the order, is the problem."""
+    return code in ("authentication_failed", "permission_denied")
+
+
+def _order_of(event: OrderRouted) -> QueuedOrder:
+    return QueuedOrder(
+        order_id=event.order_id,
+        user_id=event.user_id,
+        client_order_id=event.client_order_id,
+        venue=event.venue,
+        credential_id=event.credential_id,
+        symbol=event.symbol,
+        side=event.side,
+        order_type=event.order_type,
+        quantity=event.quantity,
+        limit_price=event.limit_price,
+        status="queued",
+        priority=event.priority,
+    )
+
+
+def _request(order: QueuedOrder) -> OrderRequest:
+    return OrderRequest(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        limit_price=order.limit_price,
+    )
+
+
+def _placement_events(
+    order: QueuedOrder, placed: VenueOrder, before: str, new_fills: set[str]
+) -> list[IntegrationEvent]:
+    """Events for what this recording newly learnt (a second recording publishes nothing twice)."""
+    events: list[IntegrationEvent] = []
+    if before in ("queued", "placing", "ambiguous"):
+        events.append(
+            OrderAccepted(
+                event_id=_event_id(order.order_id, "accepted"),
+                order_id=order.order_id,
+                user_id=order.user_id,
+                venue=placed.venue,
+                client_order_id=placed.client_order_id,
+                venue_order_id=placed.venue_order_id,
+            )
+        )
+    filled = Decimal(0)
+    notional = Decimal(0)
+    for fill in placed.fills:
+        filled += fill.quantity
+        notional += fill.price * fill.quantity
+        if fill.trade_id not in new_fills:
+            continue
+        events.append(
+            OrderFilled(
+                event_id=_event_id(order.order_id, "fill", fill.trade_id),
+                order_id=order.order_id,
+                user_id=order.user_id,
+                venue=placed.venue,
+                fill_id=fill.trade_id,
+                symbol=placed.symbol,
+                side=placed.side,
+                price=fill.price,
+                quantity=fill.quantity,
+                fee=fill.fee,
+                fee_currency=fill.fee_currency,
+                liquidity=fill.liquidity,
+                filled_quantity=filled,
+                remaining_quantity=placed.quantity - filled,
+                average_price=(notional / filled).quantize(PRICE_STEP),
+                status="filled" if filled >= placed.quantity else "partially_filled",
+            )
+        )
+    if placed.status == "expired" and before != "expired":
+        events.append(
+            OrderExpired(
+                event_id=_event_id(order.order_id, "expired"),
+                order_id=order.order_id,
+                user_id=order.user_id,
+                venue=placed.venue,
+                filled_quantity=filled,
+                remaining_quantity=placed.quantity - filled,
+                reason="the book could not fill the rest of the market order",
+            )
+        )
+    return events
 
 
 def _status(placed: VenueOrder, filled: Decimal) -> str:

@@ -8,7 +8,7 @@ when our transaction does (that difference is what exactly-once placement has to
 
 from __future__ import annotations
 
-from piccolo.columns import Integer, Numeric, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Integer, Numeric, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -31,6 +31,8 @@ class Credential(Table, tablename="credentials", schema="execution", db=ENGINE):
     wrapped_data_key = Text(null=True, default=None)
     stored_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
+    # "simulated" orders go to the sim venue; "sandbox"/"live" ones to the real exchange (ccxt).
+    environment = Varchar(length=16, default="simulated")
 
 
 class Order(Table, tablename="orders", schema="execution", db=ENGINE):
@@ -52,6 +54,55 @@ class Order(Table, tablename="orders", schema="execution", db=ENGINE):
     reject_code = Varchar(length=64, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # The queue is this table: `queued` rows are waiting; workers claim them SKIP LOCKED.
+    priority = Integer(default=4, index=True)
+    signal = Varchar(length=16, default="manual")
+    queued_at = Timestamptz(null=True, default=None)
+    dispatched_at = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=64, null=True, default=None)
+
+
+class QueueTurn(Table, tablename="queue_turns", schema="execution", db=ENGINE):
+    """When a user was last served on a venue: the least recently served user goes next."""
+
+    turn_id = Varchar(length=128, primary_key=True)
+    venue = Varchar(length=32)
+    user_id = Varchar(length=64)
+    served_at = Timestamptz()
+
+
+class UserControl(Table, tablename="user_controls", schema="execution", db=ENGINE):
+    """Whether execution places orders for a user, and its run of consecutive venue errors."""
+
+    user_id = Varchar(length=64, primary_key=True)
+    paused = Boolean(default=False)
+    reason = Text(default="")
+    consecutive_errors = Integer(default=0)
+    updated_at = Timestamptz()
+
+
+class Position(Table, tablename="positions", schema="execution", db=ENGINE):
+    """A user's net position in one symbol on one venue; quantity < 0 is short."""
+
+    position_id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    quantity = Numeric()
+    average_entry = Numeric()
+    realised_pnl = Numeric()
+    fees = Numeric()
+    updated_at = Timestamptz()
+
+
+class UnknownFill(Table, tablename="unknown_fills", schema="execution", db=ENGINE):
+    """An order seen at a venue on a user's account that the platform never sent."""
+
+    venue_order_id = Varchar(length=64, primary_key=True)
+    venue = Varchar(length=32)
+    user_id = Varchar(length=64)
+    client_order_id = Varchar(length=64)
+    detected_at = Timestamptz()
 
 
 class Fill(Table, tablename="fills", schema="execution", db=ENGINE):
@@ -79,6 +130,8 @@ class SimOrder(Table, tablename="sim_orders", schema="execution", db=ENGINE):
     limit_price = Numeric(null=True, default=None)
     status = Varchar(length=20)
     created_at = Timestamptz()
+    # Fingerprint of the API key that placed it: the exchange account.
+    account = Varchar(length=64, default="", index=True)
     one_per_client_id = Unique(["venue", "client_order_id"])
 
 
@@ -99,4 +152,19 @@ class SimTrade(Table, tablename="sim_trades", schema="execution", db=ENGINE):
     created_at = Timestamptz(index=True)
 
 
-APP_CONFIG = app_config("execution", [Outbox, Inbox, Credential, Order, Fill, SimOrder, SimTrade])
+APP_CONFIG = app_config(
+    "execution",
+    [
+        Outbox,
+        Inbox,
+        Credential,
+        Order,
+        Fill,
+        SimOrder,
+        SimTrade,
+        QueueTurn,
+        UserControl,
+        Position,
+        UnknownFill,
+    ],
+)

@@ -5,19 +5,28 @@ exchange-side state (orders, trades) in Postgres like a real exchange would: on 
 connection, committed whatever happens to the caller's transaction. Placing a client order id
 that the venue already knows returns that order instead of a second one. Recent trades deplete
 the book and it refills linearly over `replenish_seconds`.
+
+Faults can be injected per venue (`SimFaults`): errors (5xx, nothing placed), 429s (nothing
+placed) and timeouts, where half of the timed-out orders *are* placed before the caller hears
+nothing back, exactly the case exactly-once placement has to resolve by looking the order up.
+API keys follow a convention so credential checks can be exercised: `bad-...` is refused,
+`ro-...` may only read, `wd-...` may also withdraw, anything else may read and trade.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from modules.execution.adapters.sim_market import (
     PROFILES,
@@ -32,11 +41,14 @@ from modules.execution.adapters.sim_market import (
 from modules.execution.adapters.venue import (
     Book,
     OrderRequest,
+    VenueFault,
     VenueFees,
     VenueFill,
     VenueOrder,
     VenueOrderStatus,
     VenueRejected,
+    VenueUnavailable,
+    account_fingerprint,
 )
 from modules.kernel.db import Database
 from modules.kernel.sealing import CredentialMaterial
@@ -54,14 +66,25 @@ SELECT side,
 """
 _INSERT_ORDER_SQL = """
 INSERT INTO execution.sim_orders (venue_order_id, venue, client_order_id, symbol, side,
-                                  order_type, quantity, limit_price, status, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+                                  order_type, quantity, limit_price, status, created_at,
+                                  account)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
 """
 _INSERT_TRADE_SQL = """
 INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
                                   quantity, fee, fee_currency, liquidity, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'taker', now())
 """
+
+
+class SimFaults(msgspec.Struct, frozen=True, kw_only=True):
+    """Probabilities (0..1) that a request fails in each way; they are drawn in this order."""
+
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    # Lookups by client order id that fail (503), so an ambiguous order stays unresolved.
+    lookup_error_rate: float = 0.0
 
 
 class SimVenue:
@@ -87,6 +110,11 @@ class SimVenue:
         self._replenish = Decimal(str(replenish_seconds))
         self._replenish_window = timedelta(seconds=replenish_seconds)
         self._clock = clock
+        self.faults = SimFaults()
+        # Every placement request that reached this venue, by client order id (as a real
+        # exchange's request log would show): proof that nothing was sent twice.
+        self.attempts: Counter[str] = Counter()
+        self._dice = random.Random(f"{seed}:{profile.name}")  # noqa: S311 - fault dice, not crypto
 
     async def book(self, symbol: str) -> Book:
         self._check_symbol(symbol)
@@ -97,8 +125,26 @@ class SimVenue:
         self, request: OrderRequest, credential: CredentialMaterial
     ) -> VenueOrder:
         self._authenticate(credential)
+        if _permissions(credential.api_key) == ["read"]:
+            raise VenueRejected("permission_denied", f"{self.name}: the API key may not trade")
         self._validate(request)
+        self.attempts[request.client_order_id] += 1
         await self._network_delay()
+        draw = self._dice.random()
+        faults = self.faults
+        if draw < faults.rate_limit_rate:
+            raise VenueFault("rate_limited", f"{self.name} answered 429 Too Many Requests")
+        draw -= faults.rate_limit_rate
+        if draw < faults.error_rate:
+            raise VenueFault("venue_unavailable", f"{self.name} answered 503")
+        draw -= faults.error_rate
+        if draw < faults.timeout_rate:
+            if draw < faults.timeout_rate / 2:
+                await self._place(request, credential)
+            raise VenueUnavailable(f"{self.name} did not answer in time")
+        return await self._place(request, credential)
+
+    async def _place(self, request: OrderRequest, credential: CredentialMaterial) -> VenueOrder:
         async with self._db.connection() as conn, conn.transaction():
             # The matching engine of one market handles one order at a time.
             lock = f"sim:{self.name}:{request.symbol}"
@@ -106,13 +152,35 @@ class SimVenue:
             existing = await self._load(conn, request.client_order_id)
             if existing is not None:
                 return existing
-            return await self._match(conn, request)
+            return await self._match(conn, request, account_fingerprint(credential.api_key))
+
+    async def verify_credential(self, credential: CredentialMaterial) -> list[str]:
+        self._authenticate(credential)
+        await self._network_delay()
+        return _permissions(credential.api_key)
+
+    async def account_orders(
+        self, credential: CredentialMaterial, since: datetime
+    ) -> list[VenueOrder]:
+        self._authenticate(credential)
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT client_order_id FROM execution.sim_orders "
+                "WHERE venue = $1 AND account = $2 AND created_at > $3 ORDER BY created_at",
+                self.name,
+                account_fingerprint(credential.api_key),
+                since,
+            )
+            found = [await self._load(conn, row["client_order_id"]) for row in rows]
+        return [order for order in found if order is not None]
 
     async def fetch_order_by_client_id(
         self, client_order_id: str, credential: CredentialMaterial
     ) -> VenueOrder | None:
         self._authenticate(credential)
         await self._network_delay()
+        if self._dice.random() < self.faults.lookup_error_rate:
+            raise VenueFault("venue_unavailable", f"{self.name} answered 503")
         async with self._db.connection() as conn:
             return await self._load(conn, client_order_id)
 
@@ -122,7 +190,8 @@ class SimVenue:
             raise VenueRejected("unknown_symbol", f"{self.name} does not list {symbol}")
 
     def _authenticate(self, credential: CredentialMaterial) -> None:
-        if not credential.api_key.strip() or not credential.api_secret.strip():
+        key = credential.api_key.strip()
+        if not key or not credential.api_secret.strip() or key.startswith("bad-"):
             raise VenueRejected("authentication_failed", f"{self.name} refused the API key")
 
     def _validate(self, request: OrderRequest) -> None:
@@ -158,7 +227,9 @@ class SimVenue:
             at=datetime.fromtimestamp(now, UTC),
         )
 
-    async def _match(self, conn: asyncpg.Connection, request: OrderRequest) -> VenueOrder:
+    async def _match(
+        self, conn: asyncpg.Connection, request: OrderRequest, account: str
+    ) -> VenueOrder:
         book = await self._book(conn, request.symbol)
         levels = book.asks if request.side == "buy" else book.bids
         limit = request.limit_price if request.order_type == "limit" else None
@@ -181,6 +252,7 @@ class SimVenue:
             request.quantity,
             request.limit_price,
             status,
+            account,
         )
         trades = [
             (
@@ -216,6 +288,14 @@ class SimVenue:
             order["venue_order_id"],
         )
         return _venue_order(order, trades)
+
+
+def _permissions(api_key: str) -> list[str]:
+    if api_key.startswith("wd-"):
+        return ["read", "trade", "withdraw"]
+    if api_key.startswith("ro-"):
+        return ["read"]
+    return ["read", "trade"]
 
 
 def _venue_order(order: Any, trades: list[Any]) -> VenueOrder:

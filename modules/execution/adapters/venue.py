@@ -8,6 +8,7 @@ before our commit) is resolved by asking the venue, never by blindly sending aga
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal, Protocol, runtime_checkable
@@ -98,6 +99,24 @@ class VenueUnavailable(Exception):
     """The outcome is unknown (timeout, connection lost): look the order up before retrying."""
 
 
+class VenueFault(Exception):
+    """The venue failed the request and did *not* act on it (5xx, 429).
+
+    `code` is `venue_unavailable` or `rate_limited`: routing treats both as venue faults and
+    may fail the order over to another venue.
+    """
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def account_fingerprint(api_key: str) -> str:
+    """A stable, non-reversible name for the exchange account behind an API key."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
 @runtime_checkable
 class Venue(Protocol):
     name: str
@@ -114,3 +133,10 @@ class Venue(Protocol):
     async def fetch_order_by_client_id(
         self, client_order_id: str, credential: CredentialMaterial
     ) -> VenueOrder | None: ...
+
+
+# Optional capabilities, looked up with getattr (an adapter without them still places orders):
+#   async def verify_credential(credential) -> list[str]   permissions the key has
+#       (raise VenueRejected("authentication_failed", ...) for a refused key)
+#   async def account_orders(credential, since: datetime) -> list[VenueOrder]
+#       orders on the key's account created after `since` (to spot orders we did not send)

@@ -1,0 +1,103 @@
+"""Per-venue worker pools: take orders off the queue table and run them, a few at a time.
+
+The queue itself is the `execution.orders` table (durable, shared by replicas, claimed with
+`FOR UPDATE SKIP LOCKED`). Here we only decide *when* to claim: whenever a slot is free and
+the queue may hold work (a local nudge after an enqueue commits, or a poll for work enqueued
+by another replica). Claims on one venue are serialised within a replica, so an order that
+becomes claimable is taken by the very next claim: the fairness bound is one slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+log = logging.getLogger("nija.execution.workers")
+T = TypeVar("T")
+# claim(venue, accounts_to_skip) -> (order or None, {account: seconds until it has a token})
+Claim = Callable[[str, list[str]], Awaitable[tuple[T | None, dict[str, float]]]]
+
+
+class VenuePool(Generic[T]):
+    def __init__(
+        self,
+        venue: str,
+        claim: Claim[T],
+        run: Callable[[T], Awaitable[None]],
+        *,
+        slots: int,
+        poll_seconds: float = 0.25,
+    ) -> None:
+        self.venue = venue
+        self._claim = claim
+        self._run = run
+        self._slots = asyncio.Semaphore(slots)
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._cooling: dict[str, float] = {}
+        self.in_flight = 0
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=f"execution:queue:{self.venue}")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._running) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            await self._slots.acquire()
+            try:
+                order = await self._next()
+            except Exception:
+                log.exception("claim failed", extra={"venue": self.venue})
+                order = None
+            if order is None:
+                self._slots.release()
+                await self._idle()
+                continue
+            self.in_flight += 1
+            task = asyncio.create_task(self._serve(order))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _next(self) -> T | None:
+        now = time.monotonic()
+        self._cooling = {a: t for a, t in self._cooling.items() if t > now}
+        order, waits = await self._claim(self.venue, list(self._cooling))
+        for account, wait in waits.items():
+            self._cooling[account] = now + wait
+        return order
+
+    async def _idle(self) -> None:
+        timeout = self._poll
+        if self._cooling:
+            timeout = min(timeout, max(min(self._cooling.values()) - time.monotonic(), 0.001))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        self._wake.clear()
+
+    async def _serve(self, order: T) -> None:
+        try:
+            await self._run(order)
+        except Exception:
+            log.exception("order run failed", extra={"venue": self.venue})
+        finally:
+            self.in_flight -= 1
+            self._slots.release()
+            # A finished order may free a rate-limit token or be followed by more work.
+            self._wake.set()
