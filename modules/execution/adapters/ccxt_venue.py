@@ -1,0 +1,434 @@
+"""`CcxtVenue`: a real exchange behind the `Venue` port, through `ccxt.async_support`.
+
+One ccxt client per call and per user credential: the plaintext key and secret are handed to
+the client only while it signs that call, registered with the log redactor for that time, and
+the client is closed right after, so no credential outlives the call in memory or reaches a
+log. Market metadata is loaded once by a key-less public client and shared with every private
+client, so a signed call costs one round trip.
+
+Outcomes are mapped onto the port's three failure kinds (see `venue.py`):
+- `VenueRejected`: the exchange refused (bad key, no permission, filters, insufficient funds).
+- `VenueFault`: the exchange did not act (429 / 418 rate limits; a 5xx after which the order is
+  verifiably absent).
+- `VenueUnavailable`: unknown outcome (timeout, dropped connection, "execution status unknown"):
+  the caller resolves it by `fetch_order_by_client_id`, never by sending again.
+
+Binance documents a 5xx as "execution status unknown", so a 5xx or dropped connection while
+placing is resolved here with one lookup by client order id before it is reported as a fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import ssl
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import ccxt
+import ccxt.async_support as ccxt_async
+import certifi
+
+from modules.execution.adapters.venue import (
+    Book,
+    Level,
+    OrderRequest,
+    OrderType,
+    VenueFault,
+    VenueFees,
+    VenueFill,
+    VenueOrder,
+    VenueOrderStatus,
+    VenueRejected,
+    VenueUnavailable,
+)
+from modules.kernel.logs import register_secret
+from modules.kernel.sealing import CredentialMaterial
+
+# Keep ccxt on the spot API only: no futures/margin exchangeInfo, no key-only currency calls
+# while loading markets (sandboxes do not serve them).
+DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "binance": {
+        "defaultType": "spot",
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+    },
+}
+# Platform symbols (quoted in USD) to each exchange's market; Binance quotes in USDT.
+DEFAULT_SYMBOLS: dict[str, dict[str, str]] = {
+    "binance": {
+        s: s.replace("/USD", "/USDT") for s in ("BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD")
+    },
+    "coinbase": {s: s for s in ("BTC/USD", "ETH/USD", "SOL/USD")},
+    "kraken": {s: s for s in ("BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD")},
+}
+_STATUS: dict[str, VenueOrderStatus] = {
+    "open": "open",
+    "closed": "filled",
+    "canceled": "expired",
+    "expired": "expired",
+    "rejected": "expired",
+}
+# ccxt logs every request at DEBUG with its headers (the API key) and signed query; those lines
+# must not exist even when the platform runs at DEBUG.
+logging.getLogger("ccxt").setLevel(logging.INFO)
+_TLS = ssl.create_default_context(cafile=certifi.where())
+_EXCHANGE_MSG = re.compile(r'"msg"\s*:\s*"([^"]{1,200})"')
+
+
+class CcxtVenue:
+    def __init__(
+        self,
+        name: str,
+        *,
+        exchange_id: str | None = None,
+        symbols: Mapping[str, str],
+        sandbox: bool = False,
+        urls_override: Mapping[str, str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        timeout_ms: int = 10_000,
+        latency_ms: float = 150.0,
+    ) -> None:
+        """`symbols` maps platform symbols to the exchange's (`{"BTC/USD": "BTC/USDT"}`).
+
+        `urls_override` replaces entries of the ccxt class's `urls["api"]` (e.g. `public` and
+        `private` pointed at a loopback simulator) after sandbox mode has been applied.
+        """
+        self.name = name
+        self.exchange_id = exchange_id or name
+        self.latency_ms = latency_ms
+        self.symbols = frozenset(symbols)
+        self._market_ids = dict(symbols)
+        self._platform_symbols = {v: k for k, v in symbols.items()}
+        self._sandbox = sandbox
+        self._urls_override = dict(urls_override or {})
+        self._options = {**DEFAULT_OPTIONS.get(self.exchange_id, {}), **(options or {})}
+        self._timeout_ms = timeout_ms
+        self._klass: type[Any] = getattr(ccxt_async, self.exchange_id)
+        self.fees = _class_fees(self.exchange_id)
+        self._public: Any = None
+        self._session: aiohttp.ClientSession | None = None
+        self._markets_lock = asyncio.Lock()
+
+    # -- port ---------------------------------------------------------------------------------
+    async def book(self, symbol: str) -> Book:
+        market = self._market_id(symbol)
+        public = await self._public_client()
+        try:
+            raw = await public.fetch_order_book(market, 20)
+        except ccxt.BaseError as error:
+            raise _mapped(self.name, error) from None
+        return Book(
+            venue=self.name,
+            symbol=symbol,
+            bids=tuple(Level(_dec(p), _dec(s)) for p, s, *_ in raw["bids"]),
+            asks=tuple(Level(_dec(p), _dec(s)) for p, s, *_ in raw["asks"]),
+            at=_time(raw.get("timestamp")),
+        )
+
+    async def place_order(
+        self, request: OrderRequest, credential: CredentialMaterial
+    ) -> VenueOrder:
+        market = self._market_id(request.symbol)
+        async with self._private(credential) as client:
+            amount = self._checked_amount(client, market, request)
+            price = self._checked_price(request)
+            params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+            if request.order_type == "limit":
+                params["timeInForce"] = "GTC"
+            try:
+                raw = await client.create_order(
+                    market, request.order_type, request.side, amount, price, params
+                )
+            except ccxt.InvalidOrder as error:
+                if "Duplicate order sent" not in str(error):
+                    raise _mapped(self.name, error) from None
+                # Idempotent placement: the venue already has this client order id.
+                existing = await self._lookup(client, request.client_order_id, market)
+                if existing is None:
+                    raise _mapped(self.name, error) from None
+                return existing
+            except (ccxt.ExchangeNotAvailable, ccxt.BadResponse) as error:
+                return await self._resolve_failed_send(client, request, market, error)
+            except ccxt.BaseError as error:
+                raise _mapped(self.name, error) from None
+            return self._order(raw, request, market)
+
+    async def fetch_order_by_client_id(
+        self, client_order_id: str, credential: CredentialMaterial
+    ) -> VenueOrder | None:
+        async with self._private(credential) as client:
+            # Binance looks orders up per symbol; we only know the id, so ask each market.
+            for market in self._market_ids.values():
+                found = await self._lookup(client, client_order_id, market)
+                if found is not None:
+                    return found
+        return None
+
+    async def verify_credential(self, credential: CredentialMaterial) -> list[str]:
+        """What the key may do: read always (it authenticated), trade and withdraw per account."""
+        async with self._private(credential) as client:
+            try:
+                if hasattr(client, "private_get_account"):
+                    account = await client.private_get_account()
+                else:
+                    account = await client.fetch_balance()
+            except ccxt.BaseError as error:
+                raise _mapped(self.name, error) from None
+        permissions = ["read"]
+        if account.get("canTrade", True) is not False:
+            permissions.append("trade")
+        if account.get("canWithdraw") is True:
+            permissions.append("withdraw")
+        return permissions
+
+    async def account_orders(
+        self, credential: CredentialMaterial, since: datetime
+    ) -> list[VenueOrder]:
+        """Orders on the key's account created after `since`, in every mapped market."""
+        since_ms = int(since.timestamp() * 1000)
+        found: list[VenueOrder] = []
+        async with self._private(credential) as client:
+            for market in self._market_ids.values():
+                try:
+                    raws = await client.fetch_orders(market, since_ms)
+                except ccxt.BaseError as error:
+                    raise _mapped(self.name, error) from None
+                for raw in raws:
+                    found.append(await self._with_trades(client, raw, market))
+        return found
+
+    async def close(self) -> None:
+        if self._public is not None:
+            await self._public.close()
+            self._public = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- clients ------------------------------------------------------------------------------
+    def _client(self, credential: CredentialMaterial | None) -> Any:
+        config: dict[str, Any] = {
+            # Rate limits are enforced by the platform's per-account token buckets; a second
+            # limiter per short-lived client would only add latency.
+            "enableRateLimit": False,
+            "timeout": self._timeout_ms,
+            "options": dict(self._options),
+        }
+        if self._session is not None:
+            config["session"] = self._session
+        if credential is not None:
+            config["apiKey"] = credential.api_key
+            config["secret"] = credential.api_secret
+            if credential.passphrase:
+                config["password"] = credential.passphrase
+        client = self._klass(config)
+        # ccxt sleeps on close so its own TLS sessions can wind down; ours is shared and stays.
+        client.timeout_on_exit = 0
+        # Loading the CA bundle costs ~20 ms; every client shares one context.
+        client.ssl_context = _TLS
+        if self._sandbox:
+            client.set_sandbox_mode(True)
+        if self._urls_override:
+            client.urls["api"] = {**client.urls["api"], **self._urls_override}
+        return client
+
+    async def _public_client(self) -> Any:
+        async with self._markets_lock:
+            if self._public is None:
+                self._session = self._session or _http_session()
+                public = self._client(None)
+                try:
+                    await public.load_markets()
+                except ccxt.BaseError as error:
+                    await public.close()
+                    raise _mapped(self.name, error) from None
+                self._public = public
+                self._adopt_markets(public)
+        return self._public
+
+    @contextlib.asynccontextmanager
+    async def _private(self, credential: CredentialMaterial) -> AsyncIterator[Any]:
+        public = await self._public_client()
+        handles = [register_secret(credential.api_secret), register_secret(credential.api_key)]
+        client = self._client(credential)
+        try:
+            client.set_markets_from_exchange(public)
+            yield client
+        finally:
+            await client.close()
+            del client, handles
+
+    def _adopt_markets(self, public: Any) -> None:
+        """Only what the exchange really lists stays routable; fees from its market info."""
+        listed = {k: v for k, v in self._market_ids.items() if v in public.markets}
+        self._market_ids = listed
+        self.symbols = frozenset(listed)
+        for market in listed.values():
+            info = public.markets[market]
+            if info.get("taker") is not None and info.get("maker") is not None:
+                self.fees = VenueFees(taker=_dec(info["taker"]), maker=_dec(info["maker"]))
+                return
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _market_id(self, symbol: str) -> str:
+        market = self._market_ids.get(symbol)
+        if market is None:
+            raise VenueRejected("unknown_symbol", f"{self.name} does not list {symbol}")
+        return market
+
+    def _checked_amount(self, client: Any, market: str, request: OrderRequest) -> float:
+        # ccxt silently truncates to the lot step; placing a different size than asked is worse
+        # than refusing.
+        try:
+            rounded = Decimal(client.amount_to_precision(market, float(request.quantity)))
+        except ccxt.BaseError as error:
+            raise _mapped(self.name, error) from None
+        if rounded != request.quantity:
+            raise VenueRejected(
+                "invalid_quantity", f"{request.quantity} is not a multiple of the lot size"
+            )
+        return float(request.quantity)
+
+    def _checked_price(self, request: OrderRequest) -> float | None:
+        if request.order_type == "market":
+            return None
+        if request.limit_price is None or request.limit_price <= 0:
+            raise VenueRejected("invalid_price", "a limit order needs a positive limit price")
+        return float(request.limit_price)
+
+    async def _resolve_failed_send(
+        self, client: Any, request: OrderRequest, market: str, error: ccxt.BaseError
+    ) -> VenueOrder:
+        try:
+            existing = await self._lookup(client, request.client_order_id, market)
+        except VenueFault:
+            raise VenueUnavailable(f"{self.name}: order outcome unknown") from None
+        if existing is not None:
+            return existing
+        raise VenueFault("venue_unavailable", f"{self.name}: {_reason(error)}") from None
+
+    async def _lookup(self, client: Any, client_order_id: str, market: str) -> VenueOrder | None:
+        try:
+            raw = await client.fetch_order(None, market, {"origClientOrderId": client_order_id})
+        except ccxt.OrderNotFound:
+            return None
+        except ccxt.BaseError as error:
+            raise _mapped(self.name, error) from None
+        return await self._with_trades(client, raw, market)
+
+    async def _with_trades(self, client: Any, raw: dict[str, Any], market: str) -> VenueOrder:
+        if not raw.get("trades") and (raw.get("filled") or 0) > 0:
+            try:
+                raw = {**raw, "trades": await client.fetch_order_trades(raw["id"], market)}
+            except ccxt.BaseError as error:
+                raise _mapped(self.name, error) from None
+        return self._order(raw, None, market)
+
+    def _order(self, raw: dict[str, Any], request: OrderRequest | None, market: str) -> VenueOrder:
+        price = raw.get("price")
+        order_type: OrderType = "market" if raw.get("type") == "market" else "limit"
+        status = _STATUS.get(raw.get("status") or "", "open")
+        return VenueOrder(
+            venue=self.name,
+            venue_order_id=str(raw["id"]),
+            client_order_id=request.client_order_id if request else str(raw["clientOrderId"]),
+            symbol=request.symbol if request else self._platform_symbols[market],
+            side=request.side if request else raw["side"],
+            order_type=request.order_type if request else order_type,
+            quantity=request.quantity if request else _dec(raw["amount"]),
+            limit_price=(
+                request.limit_price
+                if request
+                else (_dec(price) if order_type == "limit" and price else None)
+            ),
+            status=status,
+            fills=tuple(_fill(t, raw) for t in raw.get("trades") or ()),
+        )
+
+
+def build_ccxt_venue(
+    venue: str, environment: str, *, urls_override: Mapping[str, str] | None = None
+) -> CcxtVenue:
+    """The real-exchange client for a credential's `environment` ("sandbox" or "live")."""
+    return CcxtVenue(
+        venue,
+        symbols=DEFAULT_SYMBOLS.get(venue, {}),
+        sandbox=environment == "sandbox",
+        urls_override=urls_override,
+    )
+
+
+def _fill(trade: dict[str, Any], order: dict[str, Any]) -> VenueFill:
+    fee = trade.get("fee") or {}
+    return VenueFill(
+        trade_id=str(
+            trade.get("id") or f"{order['id']}-{trade.get('price')}-{trade.get('amount')}"
+        ),
+        price=_dec(trade["price"]),
+        quantity=_dec(trade["amount"]),
+        fee=_dec(fee.get("cost") or 0),
+        fee_currency=str(fee.get("currency") or ""),
+        liquidity="maker" if trade.get("takerOrMaker") == "maker" else "taker",
+        at=_time(trade.get("timestamp") or order.get("timestamp")),
+    )
+
+
+def _http_session() -> aiohttp.ClientSession:
+    """One connection pool for every client of this venue; no cookie jar, so nothing one
+    user's calls receive is ever sent with another user's."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=_TLS), cookie_jar=aiohttp.DummyCookieJar()
+    )
+
+
+def _mapped(venue: str, error: ccxt.BaseError) -> Exception:
+    """The port's view of a ccxt error. Messages keep only the exchange's own `msg`."""
+    reason = f"{venue}: {_reason(error)}"
+    if isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
+        return VenueFault("rate_limited", reason)
+    if isinstance(error, ccxt.ExchangeNotAvailable):
+        return VenueFault("venue_unavailable", reason)
+    if isinstance(error, ccxt.OperationFailed):
+        # Timeouts, dropped connections, nonce windows, "execution status unknown".
+        return VenueUnavailable(reason)
+    if isinstance(error, ccxt.PermissionDenied | ccxt.AccountSuspended):
+        return VenueRejected("permission_denied", reason)
+    if isinstance(error, ccxt.AuthenticationError):
+        return VenueRejected("authentication_failed", reason)
+    if isinstance(error, ccxt.InsufficientFunds):
+        return VenueRejected("insufficient_funds", reason)
+    if isinstance(error, ccxt.BadSymbol):
+        return VenueRejected("unknown_symbol", reason)
+    if isinstance(error, ccxt.InvalidOrder | ccxt.BadRequest):
+        return VenueRejected("invalid_order", reason)
+    return VenueRejected("venue_error", reason)
+
+
+def _reason(error: ccxt.BaseError) -> str:
+    # ccxt's message can carry the signed URL; keep the exchange's message or the class name.
+    match = _EXCHANGE_MSG.search(str(error))
+    return match.group(1) if match else type(error).__name__
+
+
+def _class_fees(exchange_id: str) -> VenueFees:
+    trading = getattr(ccxt, exchange_id)().describe()["fees"]["trading"]
+    return VenueFees(taker=_dec(trading["taker"]), maker=_dec(trading["maker"]))
+
+
+def _dec(value: Any) -> Decimal:
+    # ccxt hands numbers over as floats parsed from the exchange's strings; str() gives back
+    # the shortest form that round-trips, i.e. the exchange's own digits.
+    return Decimal(str(value))
+
+
+def _time(ms: Any) -> datetime:
+    if isinstance(ms, int | float):
+        return datetime.fromtimestamp(ms / 1000, UTC)
+    return datetime.now(UTC)
