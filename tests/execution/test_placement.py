@@ -228,11 +228,15 @@ async def test_an_order_that_overtakes_its_credential_waits_for_it(
         trader.credentials["kraken"] = stored.credential_id
         events = tap(running)
         order = routed(trader, "kraken")
-        await running.runtime.pubsub.publish(envelope_for(order, "nija/routing"))
+        # Publishing lasts until delivery settles, so the order's delivery runs alongside.
+        delivery = asyncio.create_task(
+            running.runtime.pubsub.publish(envelope_for(order, "nija/routing"))
+        )
         # Long enough for the first delivery to find no credential, shorter than the grace.
         await asyncio.sleep(0.1)
         assert not events.of(OrderRejected, order_id=order.order_id)
         await announce(running, stored)
+        await delivery
         await running.settle()
         assert events.of(OrderAccepted, order_id=order.order_id)
         assert not events.of(OrderRejected, order_id=order.order_id)
