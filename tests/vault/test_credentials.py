@@ -153,7 +153,15 @@ async def test_revoke_wipes_the_sealed_material_audits_and_publishes(
         audit = await conn.fetch(
             "SELECT action, credential_id, venue FROM vault.audit_log ORDER BY id"
         )
+        versions = await conn.fetch(
+            "SELECT ciphertext, wrapped_data_key, destroyed_at FROM vault.credential_versions "
+            "WHERE credential_id = $1",
+            uuid.UUID(credential["id"]),
+        )
     assert row["ciphertext"] is None and row["wrapped_data_key"] is None
+    # Every kept version goes with it.
+    assert [tuple(v.values())[:2] for v in versions] == [(None, None)]
+    assert versions[0]["destroyed_at"] is not None
     assert row["revoked_at"] is not None
     assert [(a["action"], str(a["credential_id"]), a["venue"]) for a in audit] == [
         ("store", credential["id"], "binance"),
