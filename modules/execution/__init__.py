@@ -46,7 +46,7 @@ class ExecutionModule(NijaModule):
 
     async def start(self) -> None:
         # One round before serving, so routing has books for the very first order.
-        await self.service.publish_books()
+        await self.service.monitor.publish_books()
         # Whatever a previous process left claimed or ambiguous is settled with the venue
         # before new work is taken; queued rows are simply picked up by the workers.
         await self.service.reconcile(startup=True)
@@ -64,6 +64,7 @@ class ExecutionModule(NijaModule):
     async def stop(self) -> None:
         for pool in self.service.pools.values():
             await pool.stop()
+        await self.service.close()
         if self._market_data is not None:
             self._market_data.cancel()
             with contextlib.suppress(asyncio.CancelledError):

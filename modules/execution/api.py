@@ -29,7 +29,7 @@ class VenuesController(Controller):
         principal: NamedDependency[Principal],
         execution_service: NamedDependency[ExecutionService],
     ) -> list[VenueView]:
-        return execution_service.overview()
+        return execution_service.monitor.overview()
 
 
 class PositionsController(Controller):
@@ -55,7 +55,7 @@ class ExecutionAdminController(Controller):
         admin: NamedDependency[Principal],
         execution_service: NamedDependency[ExecutionService],
     ) -> list[VenueHealthView]:
-        return await execution_service.venue_health()
+        return await execution_service.monitor.venue_health()
 
     @post("/venues/{venue:str}/breaker/reset", status_code=200, summary="Close a breaker")
     async def reset_breaker(
@@ -64,7 +64,7 @@ class ExecutionAdminController(Controller):
         admin: NamedDependency[Principal],
         execution_service: NamedDependency[ExecutionService],
     ) -> VenueHealthView:
-        return await execution_service.reset_breaker(venue)
+        return await execution_service.monitor.reset_breaker(venue)
 
     @post("/venues/{venue:str}/faults", status_code=200, summary="Inject faults (sim venues)")
     async def set_faults(
@@ -74,7 +74,7 @@ class ExecutionAdminController(Controller):
         admin: NamedDependency[Principal],
         execution_service: NamedDependency[ExecutionService],
     ) -> VenueFaultsView:
-        return execution_service.set_faults(venue, data)
+        return execution_service.monitor.set_faults(venue, data)
 
     @post("/users/{user_id:str}/trading/resume", status_code=200, summary="Resume a paused user")
     async def resume_trading(

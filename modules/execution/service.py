@@ -15,44 +15,42 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import msgspec
-
+from modules.execution.adapters.order_events import (
+    EVENT_NAMESPACE,
+    PRICE_STEP,
+    event_id,
+    order_status,
+    placement_events,
+    request_for,
+)
 from modules.execution.adapters.positions import PositionState, apply_fill, unrealised
 from modules.execution.adapters.resilience import (
     BreakerPolicy,
-    BreakerState,
     CircuitBreaker,
     TokenBucket,
 )
-from modules.execution.adapters.sim_venue import SimFaults
 from modules.execution.adapters.venue import (
-    OrderRequest,
     Venue,
     VenueFault,
     VenueOrder,
     VenueRejected,
     VenueUnavailable,
 )
+from modules.execution.adapters.venue_monitor import VenueMonitor
+from modules.execution.adapters.venue_stats import VenueLimits
 from modules.execution.adapters.workers import VenuePool
 from modules.execution.contracts import (
-    BookLevel,
     CredentialUnsealed,
     CredentialVerified,
-    OrderAccepted,
-    OrderExpired,
-    OrderFilled,
     OrderRejected,
     PositionChanged,
     UnknownFillDetected,
     UserTradingPaused,
     UserTradingResumed,
-    VenueBookUpdated,
-    VenueHealthChanged,
 )
 from modules.execution.repository import (
     ExecutionRepository,
@@ -62,13 +60,7 @@ from modules.execution.repository import (
 )
 from modules.execution.schemas import (
     PositionView,
-    VenueFaultsBody,
-    VenueFaultsView,
-    VenueHealthView,
-    VenueView,
 )
-from modules.kernel.errors import ProblemError
-from modules.kernel.events import IntegrationEvent, envelope_for
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
@@ -77,49 +69,18 @@ from modules.routing.contracts import OrderRouted
 from modules.vault.contracts import CredentialVerificationRequested
 
 log = logging.getLogger("nija.execution")
-PRICE_STEP = Decimal("0.00000001")
 EVENT_SOURCE = "nija/execution"
 MAX_CONSECUTIVE_ERRORS = 5
-# Event ids derived from the facts they report, so a fact published twice is deduped downstream.
-_EVENT_NAMESPACE = uuid.UUID("5b0f8a52-3c1e-4a8e-9b7d-6a1f2e4c9d10")
 _TERMINAL = frozenset({"filled", "expired", "rejected"})
-
-
-def _event_id(*parts: str) -> str:
-    return str(uuid.uuid5(_EVENT_NAMESPACE, ":".join(parts)))
+_SIM_SYMBOLS = ("BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD")
+# Platform symbols on the real exchanges (Binance quotes these markets in USDT).
+CCXT_SYMBOLS: dict[str, dict[str, str]] = {
+    "binance": {s: s.replace("/USD", "/USDT") for s in _SIM_SYMBOLS},
+}
 
 
 class RetryLater(Exception):
     """Not an error yet: raise to have the bus redeliver the event after a backoff."""
-
-
-class VenueLimits(msgspec.Struct, kw_only=True):
-    """Per venue knobs (admin-settable): account token bucket and in-flight orders."""
-
-    orders_per_second: float = 200.0
-    burst: float = 400.0
-    place_timeout_seconds: float = 5.0
-
-
-class VenueStats:
-    """This replica's recent outcomes and latencies on one venue (last 100 placements)."""
-
-    def __init__(self) -> None:
-        self.outcomes: deque[bool] = deque(maxlen=100)
-        self.latencies: deque[float] = deque(maxlen=100)
-
-    def add(self, ok: bool, latency_ms: float) -> None:
-        self.outcomes.append(ok)
-        self.latencies.append(latency_ms)
-
-    def success_rate(self) -> float:
-        return sum(self.outcomes) / len(self.outcomes) if self.outcomes else 1.0
-
-    def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class ExecutionService:
@@ -144,9 +105,9 @@ class ExecutionService:
             name: CircuitBreaker(state, name, BreakerPolicy()) for name in self._venues
         }
         self._bucket = TokenBucket(state)
-        self.stats = {name: VenueStats() for name in self._venues}
-        self._depths: dict[str, int] = {}
-        self._mids: dict[tuple[str, str], Decimal] = {}
+        self._real: dict[tuple[str, str], Venue] = {}
+        # Per venue, replacement API base URLs for ccxt (a loopback exchange simulator in tests).
+        self.ccxt_urls: dict[str, dict[str, str]] = {}
         self.pools = {
             name: VenuePool(name, self._claim, self._run, slots=16) for name in self._venues
         }
@@ -157,14 +118,23 @@ class ExecutionService:
         self._m_ok = metrics.counter(
             "nija_executions_success_total", "Successful placements by venue", ["venue", "outcome"]
         )
-        self._m_depth = metrics.gauge("nija_executor_queue_depth", "Queued orders", ["venue"])
-        self._m_breaker = metrics.gauge(
-            "nija_venue_breaker_state", "0 closed, 1 half-open, 2 open", ["venue"]
+        self.monitor = VenueMonitor(
+            self._venues,
+            self.breakers,
+            self.limits,
+            runtime.pubsub,
+            metrics,
+            self._queue_depths,
+            lambda venue: self.pools[venue].in_flight,
         )
 
     @property
     def venues(self) -> Mapping[str, Venue]:
         return self._venues
+
+    async def _queue_depths(self) -> dict[str, int]:
+        async with self._runtime.db.connection() as conn:
+            return await self._repo.queue_depths(conn)
 
     # -- intake --------------------------------------------------------------------------------
     async def enqueue(self, event: OrderRouted, uow: UnitOfWork) -> None:
@@ -213,7 +183,7 @@ class ExecutionService:
         breaker = self.breakers[order.venue]
         before = breaker.last_state
         admission = await breaker.admit()
-        await self._breaker_moved(order.venue, before)
+        await self.monitor.breaker_moved(order.venue, before)
         if admission == "reject":
             self._m_exec.labels(order.venue, "breaker_open").inc()
             await self._reject(order, "breaker_open", f"{order.venue} is failing; breaker open")
@@ -237,7 +207,7 @@ class ExecutionService:
         outcome = "accepted"
         try:
             placed = await asyncio.wait_for(
-                venue.place_order(_request(order), material),
+                venue.place_order(request_for(order), material),
                 self.limits[order.venue].place_timeout_seconds,
             )
         except VenueRejected as refusal:
@@ -257,11 +227,11 @@ class ExecutionService:
             await breaker.success(probe)
             await self._record(order, placed)
         latency = (time.perf_counter() - started) * 1000
-        self.stats[order.venue].add(outcome == "accepted", latency)
+        self.monitor.stats[order.venue].add(outcome == "accepted", latency)
         self._m_exec.labels(order.venue, outcome).inc()
         if outcome == "accepted":
             self._m_ok.labels(order.venue, outcome).inc()
-        await self._breaker_moved(order.venue, before)
+        await self.monitor.breaker_moved(order.venue, before)
 
     async def _resolve(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial
@@ -342,8 +312,32 @@ class ExecutionService:
         return self._venues.get(stored.venue)
 
     def _real_venue(self, stored: StoredCredential) -> Venue | None:
-        # Wired once the ccxt adapter lands; until then a real-exchange key cannot trade.
-        return None
+        """The real exchange through ccxt: one adapter per venue and environment.
+
+        The adapter opens a fresh ccxt client per call with the credential it is handed, so
+        sharing it between users shares only market metadata, never a key.
+        """
+        key = (stored.venue, stored.environment)
+        if key not in self._real:
+            try:
+                from modules.execution.adapters.ccxt_venue import CcxtVenue
+            except ImportError:
+                return None
+            self._real[key] = CcxtVenue(
+                stored.venue,
+                symbols=CCXT_SYMBOLS.get(stored.venue, {s: s for s in _SIM_SYMBOLS}),
+                sandbox=stored.environment == "sandbox",
+                urls_override=self.ccxt_urls.get(stored.venue),
+            )
+        return self._real[key]
+
+    async def close(self) -> None:
+        for venue in self._real.values():
+            closing = getattr(venue, "close", None)
+            if closing is not None:
+                with contextlib.suppress(Exception):
+                    await closing()
+        self._real.clear()
 
     # -- outcomes ------------------------------------------------------------------------------
     async def _mark_ambiguous(self, order: QueuedOrder) -> None:
@@ -368,7 +362,7 @@ class ExecutionService:
 
     def _rejected_event(self, order: QueuedOrder, code: str, reason: str) -> OrderRejected:
         return OrderRejected(
-            event_id=_event_id(order.order_id, "rejected"),
+            event_id=event_id(order.order_id, "rejected"),
             order_id=order.order_id,
             user_id=order.user_id,
             venue=order.venue,
@@ -410,11 +404,11 @@ class ExecutionService:
                 order_id=order.order_id,
                 venue=placed.venue,
                 venue_order_id=placed.venue_order_id,
-                status=_status(placed, filled),
+                status=order_status(placed, filled),
                 fills=placed.fills,
                 average_price=average,
             )
-            for event in _placement_events(order, placed, locked.status, new_fills):
+            for event in placement_events(order, placed, locked.status, new_fills):
                 uow.publish(event)
             for fill in placed.fills:
                 if fill.trade_id in new_fills:
@@ -434,7 +428,7 @@ class ExecutionService:
         fee: Decimal,
     ) -> None:
         position_id = str(
-            uuid.uuid5(_EVENT_NAMESPACE, f"position:{order.user_id}:{order.venue}:{order.symbol}")
+            uuid.uuid5(EVENT_NAMESPACE, f"position:{order.user_id}:{order.venue}:{order.symbol}")
         )
         state = apply_fill(
             await self._repo.lock_position(uow.conn, position_id), order.side, price, quantity, fee
@@ -449,7 +443,7 @@ class ExecutionService:
         await self._repo.save_position(uow.conn, row)
         uow.publish(
             PositionChanged(
-                event_id=_event_id(position_id, "fill", fill_id),
+                event_id=event_id(position_id, "fill", fill_id),
                 position_id=position_id,
                 user_id=order.user_id,
                 venue=order.venue,
@@ -470,7 +464,7 @@ class ExecutionService:
 
     def _position_view(self, row: PositionRow) -> PositionView:
         state: PositionState = row.state
-        mid = self._mids.get((row.venue, row.symbol))
+        mid = self.monitor.mid(row.venue, row.symbol)
         return PositionView(
             position_id=row.position_id,
             venue=row.venue,
@@ -493,7 +487,7 @@ class ExecutionService:
         ok, permissions, reason = verdict
         uow.publish(
             CredentialVerified(
-                event_id=_event_id(event.request_id, "verified"),
+                event_id=event_id(event.request_id, "verified"),
                 request_id=event.request_id,
                 credential_id=event.credential_id,
                 user_id=event.user_id,
@@ -520,7 +514,7 @@ class ExecutionService:
             return False, [], "credential_unavailable"
         uow.publish(
             CredentialUnsealed(
-                event_id=_event_id(event.request_id, "unsealed"),
+                event_id=event_id(event.request_id, "unsealed"),
                 credential_id=event.credential_id,
                 user_id=event.user_id,
                 venue=event.venue,
@@ -624,7 +618,7 @@ class ExecutionService:
                 log.warning("unknown fill", extra={"user_id": stored.user_id, "venue": order.venue})
                 uow.publish(
                     UnknownFillDetected(
-                        event_id=_event_id(order.venue, order.venue_order_id, "unknown"),
+                        event_id=event_id(order.venue, order.venue_order_id, "unknown"),
                         user_id=stored.user_id,
                         venue=order.venue,
                         credential_id=stored.credential_id,
@@ -649,84 +643,14 @@ class ExecutionService:
                 await self.reconcile(startup=False)
             await asyncio.sleep(0.01)
 
-    # -- health and market data ------------------------------------------------------------------
-    async def _breaker_moved(self, venue: str, before: BreakerState) -> None:
-        after = self.breakers[venue].last_state
-        self._m_breaker.labels(venue).set({"closed": 0, "half_open": 1, "open": 2}[after])
-        if after != before:
-            log.warning("breaker moved", extra={"venue": venue, "from": before, "to": after})
-            await self._publish(self._health(venue))
-
-    def _health(self, venue: str) -> VenueHealthChanged:
-        stats = self.stats[venue]
-        return VenueHealthChanged(
-            venue=venue,
-            breaker_state=self.breakers[venue].last_state,
-            success_rate=stats.success_rate(),
-            queue_depth=self._depths.get(venue, 0),
-            latency_p50_ms=stats.percentile(0.5),
-            latency_p99_ms=stats.percentile(0.99),
-        )
-
-    async def publish_health(self) -> None:
-        async with self._runtime.db.connection() as conn:
-            self._depths = await self._repo.queue_depths(conn)
-        for name in self._venues:
-            await self.breakers[name].read()
-            self._m_depth.labels(name).set(self._depths.get(name, 0))
-            await self._publish(self._health(name))
-
-    async def venue_health(self) -> list[VenueHealthView]:
-        await self.publish_health()
-        return [
-            VenueHealthView(
-                venue=h.venue,
-                breaker_state=h.breaker_state,
-                success_rate=h.success_rate,
-                queue_depth=h.queue_depth,
-                in_flight=self.pools[h.venue].in_flight,
-                latency_p50_ms=h.latency_p50_ms,
-                latency_p99_ms=h.latency_p99_ms,
-            )
-            for h in (self._health(name) for name in self._venues)
-        ]
-
-    async def _publish(self, event: IntegrationEvent) -> None:
-        await self._runtime.pubsub.publish(envelope_for(event, EVENT_SOURCE))
-
-    async def publish_books(self) -> int:
-        """Publish one book snapshot per venue and symbol straight to the bus."""
-        pairs = [(v, s) for v in self._venues.values() for s in sorted(v.symbols)]
-        events = await asyncio.gather(*(self._book_event(v, s) for v, s in pairs))
-        for book_event in events:
-            if book_event.bids and book_event.asks:
-                mid = (book_event.bids[0].price + book_event.asks[0].price) / 2
-                self._mids[(book_event.venue, book_event.symbol)] = mid
-            await self._publish(book_event)
-        return len(events)
-
-    async def _book_event(self, venue: Venue, symbol: str) -> VenueBookUpdated:
-        book = await venue.book(symbol)
-        return VenueBookUpdated(
-            occurred_at=book.at,
-            venue=venue.name,
-            symbol=symbol,
-            bids=[BookLevel(level.price, level.size) for level in book.bids],
-            asks=[BookLevel(level.price, level.size) for level in book.asks],
-            taker_fee=venue.fees.taker,
-            maker_fee=venue.fees.maker,
-            latency_ms=venue.latency_ms,
-            success_rate=self.stats[venue.name].success_rate(),
-        )
-
     async def run_market_data(self, tick_seconds: float, sweep_seconds: float = 30.0) -> None:
         last_sweep = time.monotonic()
         swept_to = datetime.now(UTC) - timedelta(hours=1)
         while True:
             await asyncio.sleep(tick_seconds)
             with contextlib.suppress(Exception):
-                await self.publish_books()
-                await self.publish_health()
+                await self.monitor.publish_books()
+                await self.monitor.publish_health()
                 await self.reconcile(startup=False)
             if time.monotonic() - last_sweep >= sweep_seconds:
                 last_sweep = time.monotonic()
@@ -734,63 +658,6 @@ class ExecutionService:
                 with contextlib.suppress(Exception):
                     await self.sweep_unknown_fills(swept_to - timedelta(seconds=5))
                     swept_to = started
-
-    # -- admin -----------------------------------------------------------------------------------
-    def _known(self, venue: str) -> Venue:
-        if venue not in self._venues:
-            raise ProblemError(404, "unknown_venue", f"no venue named {venue}")
-        return self._venues[venue]
-
-    def set_faults(self, venue: str, body: VenueFaultsBody) -> VenueFaultsView:
-        target = self._known(venue)
-        if not hasattr(target, "faults"):
-            raise ProblemError(409, "not_simulated", f"{venue} does not take injected faults")
-        target.faults = SimFaults(
-            error_rate=body.error_rate,
-            timeout_rate=body.timeout_rate,
-            rate_limit_rate=body.rate_limit_rate,
-            lookup_error_rate=body.lookup_error_rate,
-        )
-        limits = self.limits[venue]
-        if body.orders_per_second is not None:
-            limits.orders_per_second = body.orders_per_second
-        if body.burst is not None:
-            limits.burst = body.burst
-        if body.place_timeout_seconds is not None:
-            limits.place_timeout_seconds = body.place_timeout_seconds
-        if body.breaker_cooldown_seconds is not None:
-            self.breakers[venue].policy.cooldown_seconds = body.breaker_cooldown_seconds
-        log.warning("venue faults set", extra={"venue": venue, "faults": msgspec.to_builtins(body)})
-        return VenueFaultsView(
-            venue=venue,
-            error_rate=body.error_rate,
-            timeout_rate=body.timeout_rate,
-            rate_limit_rate=body.rate_limit_rate,
-            lookup_error_rate=body.lookup_error_rate,
-            orders_per_second=limits.orders_per_second,
-            burst=limits.burst,
-            breaker_cooldown_seconds=self.breakers[venue].policy.cooldown_seconds,
-            place_timeout_seconds=limits.place_timeout_seconds,
-        )
-
-    async def reset_breaker(self, venue: str) -> VenueHealthView:
-        self._known(venue)
-        before = self.breakers[venue].last_state
-        await self.breakers[venue].reset()
-        await self._breaker_moved(venue, before)
-        return next(v for v in await self.venue_health() if v.venue == venue)
-
-    def overview(self) -> list[VenueView]:
-        return [
-            VenueView(
-                name=venue.name,
-                symbols=sorted(venue.symbols),
-                taker_fee=venue.fees.taker,
-                maker_fee=venue.fees.maker,
-                latency_ms=venue.latency_ms,
-            )
-            for venue in self._venues.values()
-        ]
 
 
 def _usable(stored: StoredCredential | None, user_id: str, venue: str) -> bool:
@@ -822,78 +689,3 @@ def _order_of(event: OrderRouted) -> QueuedOrder:
         status="queued",
         priority=event.priority,
     )
-
-
-def _request(order: QueuedOrder) -> OrderRequest:
-    return OrderRequest(
-        client_order_id=order.client_order_id,
-        symbol=order.symbol,
-        side=order.side,
-        order_type=order.order_type,
-        quantity=order.quantity,
-        limit_price=order.limit_price,
-    )
-
-
-def _placement_events(
-    order: QueuedOrder, placed: VenueOrder, before: str, new_fills: set[str]
-) -> list[IntegrationEvent]:
-    """Events for what this recording newly learnt (a second recording publishes nothing twice)."""
-    events: list[IntegrationEvent] = []
-    if before in ("queued", "placing", "ambiguous"):
-        events.append(
-            OrderAccepted(
-                event_id=_event_id(order.order_id, "accepted"),
-                order_id=order.order_id,
-                user_id=order.user_id,
-                venue=placed.venue,
-                client_order_id=placed.client_order_id,
-                venue_order_id=placed.venue_order_id,
-            )
-        )
-    filled = Decimal(0)
-    notional = Decimal(0)
-    for fill in placed.fills:
-        filled += fill.quantity
-        notional += fill.price * fill.quantity
-        if fill.trade_id not in new_fills:
-            continue
-        events.append(
-            OrderFilled(
-                event_id=_event_id(order.order_id, "fill", fill.trade_id),
-                order_id=order.order_id,
-                user_id=order.user_id,
-                venue=placed.venue,
-                fill_id=fill.trade_id,
-                symbol=placed.symbol,
-                side=placed.side,
-                price=fill.price,
-                quantity=fill.quantity,
-                fee=fill.fee,
-                fee_currency=fill.fee_currency,
-                liquidity=fill.liquidity,
-                filled_quantity=filled,
-                remaining_quantity=placed.quantity - filled,
-                average_price=(notional / filled).quantize(PRICE_STEP),
-                status="filled" if filled >= placed.quantity else "partially_filled",
-            )
-        )
-    if placed.status == "expired" and before != "expired":
-        events.append(
-            OrderExpired(
-                event_id=_event_id(order.order_id, "expired"),
-                order_id=order.order_id,
-                user_id=order.user_id,
-                venue=placed.venue,
-                filled_quantity=filled,
-                remaining_quantity=placed.quantity - filled,
-                reason="the book could not fill the rest of the market order",
-            )
-        )
-    return events
-
-
-def _status(placed: VenueOrder, filled: Decimal) -> str:
-    if placed.status == "open":
-        return "partially_filled" if filled > 0 else "open"
-    return placed.status

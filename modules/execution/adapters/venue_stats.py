@@ -1,0 +1,36 @@
+"""Per venue executor knobs and this replica's recent outcomes and latencies."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import msgspec
+
+
+class VenueLimits(msgspec.Struct, kw_only=True):
+    """Per venue knobs (admin-settable): account token bucket and in-flight orders."""
+
+    orders_per_second: float = 200.0
+    burst: float = 400.0
+    place_timeout_seconds: float = 5.0
+
+
+class VenueStats:
+    """This replica's recent outcomes and latencies on one venue (last 100 placements)."""
+
+    def __init__(self) -> None:
+        self.outcomes: deque[bool] = deque(maxlen=100)
+        self.latencies: deque[float] = deque(maxlen=100)
+
+    def add(self, ok: bool, latency_ms: float) -> None:
+        self.outcomes.append(ok)
+        self.latencies.append(latency_ms)
+
+    def success_rate(self) -> float:
+        return sum(self.outcomes) / len(self.outcomes) if self.outcomes else 1.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
