@@ -130,11 +130,15 @@ class PlatformProcess:
         return process.returncode
 
     def kill(self) -> None:
-        """SIGKILL the whole process group: a crash at an arbitrary instant, no clean-up."""
+        """SIGKILL the app process: a crash at an arbitrary instant, no clean-up.
+
+        Only the app dies; the database server (embedded or not) lives on, as a separate server
+        does in production, and the restarted app attaches to it.
+        """
         process = self._process
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+                os.kill(process.pid, signal.SIGKILL)
             process.wait(10)
 
     def _stop_leftover_postgres(self) -> None:
