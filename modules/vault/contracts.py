@@ -40,3 +40,18 @@ class CredentialVerificationRequested(IntegrationEvent, frozen=True, kw_only=Tru
     credential_id: str
     user_id: str
     venue: str
+
+
+class UserDataKeyRewrapped(IntegrationEvent, frozen=True, kw_only=True):
+    """A user's data key was rewrapped under a newer transit key version (same data key).
+
+    Holders of sealed copies may swap `wrapped_data_key` into them, after which an operator can
+    raise the transit key's minimum decryption version without breaking those copies. The
+    wrapped key is ciphertext under the transit key, as in `CredentialStored.sealed`.
+    """
+
+    TOPIC: ClassVar[str] = "vault.user-data-key-rewrapped.v1"
+    user_id: str
+    previous_wrapped_data_key: str
+    wrapped_data_key: str
+    transit_version: int

@@ -32,6 +32,7 @@ from modules.vault.contracts import (
     CredentialRevoked,
     CredentialStored,
     CredentialVerificationRequested,
+    UserDataKeyRewrapped,
 )
 from modules.vault.repository import CredentialRow, Environment, VaultRepository, entry_hash
 from modules.vault.schemas import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
@@ -358,7 +359,7 @@ class VaultService:
         version = await asyncio.to_thread(keyring.rotate, TRANSIT_KEY)
         rewrapped = 0
         for user_id in await self.repo.user_ids_with_keys():
-            async with self._uow():
+            async with self._uow() as uow:
                 old = await self.repo.lock_user_key(user_id)
                 if old is None or old.startswith(f"vault:v{version}:"):
                     continue
@@ -366,6 +367,14 @@ class VaultService:
                     keyring.rewrap, TRANSIT_KEY, old, context=user_id.encode()
                 )
                 await self.repo.replace_wrapped_key(user_id, old, new)
+                uow.publish(
+                    UserDataKeyRewrapped(
+                        user_id=user_id,
+                        previous_wrapped_data_key=old,
+                        wrapped_data_key=new,
+                        transit_version=version,
+                    )
+                )
                 rewrapped += 1
         async with self._uow():
             await self.repo.append_audit(

@@ -14,9 +14,10 @@ import pytest
 
 from app import create_app
 from modules.kernel.sealing import TRANSIT_KEY
+from modules.vault.contracts import UserDataKeyRewrapped
 from tests.conftest import RunningApp, _migrated, serve, truncate_all
 from tests.fakes.vault_server import FakeVault
-from tests.vault.conftest import User, fetch, material, store
+from tests.vault.conftest import EventProbe, User, fetch, material, store
 
 NIJA = str(Path(sys.executable).parent / "nija")
 BUY = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.01"}
@@ -57,9 +58,17 @@ async def test_rotate_keys_rewraps_every_data_key_and_nothing_stops_working(
     assert (await running.client.put(path, json=rotation, headers=alice.headers)).is_success
     assert await _wrapped_versions(running) == {"v1"}
 
+    rewraps = EventProbe()
+    topic = UserDataKeyRewrapped.TOPIC
+    running.runtime.pubsub.subscribe(topic, "tests.vault.rewraps", rewraps)
     vault_module = running.app.state.platform.modules["vault"]
     assert await vault_module.rotate_keys() == {"version": 2, "rewrapped": 2}
     assert await _wrapped_versions(running) == {"v2"}
+    await running.settle()
+    keys = await fetch(running, "SELECT user_id, wrapped_data_key FROM vault.user_keys")
+    assert sorted((e.user_id, e.wrapped_data_key, e.transit_version) for e in rewraps.events) == (
+        sorted((k["user_id"], k["wrapped_data_key"], 2) for k in keys)
+    )
     # Old wrappings stay readable until an operator raises the minimum decryption version, so
     # execution's copies from before the rotation still open: orders keep working.
     await _order_works(running, alice)
