@@ -218,8 +218,9 @@ class IdentityService:
         self, email: str, password: str, client: ClientInfo
     ) -> IssuedTokens | SecondFactorChallenge:
         mask = register_secret(password)
-        # No format check: a malformed address is just another unknown account.
-        address = email.strip().lower()
+        # No format check: a malformed address is just another unknown account. Control
+        # characters go (PostgreSQL text cannot hold NUL), so every address can be counted.
+        address = _CONTROL.sub("", email).strip().lower()
         await self._check_throttle(address, client.ip)
         found = await self._repo.credentials_by_email(address)
         ok = await self._passwords.verify(found.password_hash if found else None, password)
@@ -665,7 +666,7 @@ class IdentityService:
         if "timezone" in changes:
             values["timezone"] = _valid_timezone(changes["timezone"])
         if "locale" in changes:
-            if not _LOCALE.match(changes["locale"]):
+            if not _LOCALE.fullmatch(changes["locale"]):
                 raise ProblemError(422, "invalid_locale", "Use a language tag such as en-GB")
             values["locale"] = changes["locale"]
         if values:
@@ -685,7 +686,8 @@ class IdentityService:
         offset: int,
     ) -> tuple[list[UserRow], int]:
         await self.active_user(admin)
-        return await self._repo.search(query=query, status=status, limit=limit, offset=offset)
+        text = _CONTROL.sub("", query).strip().lower() if query else None
+        return await self._repo.search(query=text, status=status, limit=limit, offset=offset)
 
     async def admin_view(self, admin: Principal, user_id: uuid.UUID) -> AdminView:
         await self.active_user(admin)
@@ -701,16 +703,19 @@ class IdentityService:
 
     async def suspend(self, admin: Principal, user_id: uuid.UUID, reason: str) -> AdminView:
         me = await self.active_user(admin)
+        reason = _CONTROL.sub("", reason).strip()
+        if not reason:
+            raise ProblemError(422, "reason_required", "Say why the account is suspended")
         if me.id == user_id:
             raise ProblemError(409, "cannot_suspend_self", "An admin cannot suspend themselves")
         now = self._now()
         async with self._uow() as uow:
             changed = await self._repo.change_status(
-                user_id, status="suspended", reason=reason.strip(), now=now
+                user_id, status="suspended", reason=reason, now=now
             )
             if changed is not None:
                 await self._repo.revoke_sessions(user_id, reason="suspended", now=now)
-                uow.publish(UserSuspended(user_id=str(user_id), reason=reason.strip()))
+                uow.publish(UserSuspended(user_id=str(user_id), reason=reason))
         if changed is not None:
             log.info("user suspended", extra={"user_id": str(user_id), "by": admin.user_id})
         return await self._view(user_id)
@@ -753,6 +758,8 @@ class IdentityService:
 
 
 def _valid_timezone(name: str) -> str:
+    if _CONTROL.search(name):
+        raise ProblemError(422, "invalid_timezone", "Use an IANA time zone such as Europe/Paris")
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
