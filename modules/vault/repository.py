@@ -341,18 +341,12 @@ class VaultRepository:
             head = await self._lock_head()
         if head is None:  # pragma: no cover - inserted just above
             raise RuntimeError("audit chain head is missing")
-        entry = AuditEntry(
-            user_id=user_id,
-            action=action,
-            credential_id=credential_id,
-            venue=venue,
-            at=now,
-            actor_id=actor_id,
-            details=json.dumps(details or {}, sort_keys=True),
-            prev_hash=head["last_hash"],
+        # The id is drawn first so the row is written once, hash included: the table refuses
+        # UPDATE (append-only trigger).
+        drawn = await AuditEntry.raw(
+            "SELECT nextval(pg_get_serial_sequence('vault.audit_log', 'id')) AS id"
         )
-        inserted = await AuditEntry.insert(entry).returning(AuditEntry.id)
-        new_id = int(inserted[0]["id"])
+        new_id = int(drawn[0]["id"])
         values = {
             "id": new_id,
             "user_id": user_id,
@@ -364,7 +358,20 @@ class VaultRepository:
             "details": details or {},
         }
         digest = entry_hash(head["last_hash"], values)
-        await AuditEntry.update({AuditEntry.hash: digest}).where(AuditEntry.id == new_id)
+        await AuditEntry.insert(
+            AuditEntry(
+                id=new_id,
+                user_id=user_id,
+                action=action,
+                credential_id=credential_id,
+                venue=venue,
+                at=now,
+                actor_id=actor_id,
+                details=json.dumps(details or {}, sort_keys=True),
+                prev_hash=head["last_hash"],
+                hash=digest,
+            )
+        )
         await AuditHead.update(
             {
                 AuditHead.last_id: new_id,

@@ -6,6 +6,8 @@ import itertools
 import uuid
 from typing import Any
 
+import asyncpg
+
 from modules.execution.contracts import CredentialUnsealed, OrderRejected
 from modules.identity.contracts import UserSuspended
 from modules.kernel.events import envelope_for
@@ -26,6 +28,22 @@ async def _history(running: RunningApp) -> tuple[User, User, dict[str, Any]]:
     assert (await running.client.delete(path, headers=alice.headers)).status_code == 204
     await store(running, bob, material("binance"))
     return alice, bob, stored
+
+
+async def _tamper(running: RunningApp, sql: str, *args: Any) -> None:
+    """Run `sql` as a database owner would: with the append-only trigger switched off."""
+    async with running.runtime.db.connection() as conn:
+        refused = False
+        try:
+            await conn.execute(sql, *args)
+        except asyncpg.InsufficientPrivilegeError:
+            refused = True
+        assert refused, "the append-only trigger let a change through"
+        await conn.execute("ALTER TABLE vault.audit_log DISABLE TRIGGER audit_log_append_only")
+        try:
+            await conn.execute(sql, *args)
+        finally:
+            await conn.execute("ALTER TABLE vault.audit_log ENABLE TRIGGER audit_log_append_only")
 
 
 async def _chain_report(running: RunningApp, admin: User) -> dict[str, Any]:
@@ -91,20 +109,19 @@ async def test_an_altered_row_is_reported_as_the_first_broken_link(running: Runn
     admin = User(running, role="admin")
     rows = await fetch(running, "SELECT id FROM vault.audit_log ORDER BY id")
     target = rows[2]["id"]
-    async with running.runtime.db.connection() as conn:
-        await conn.execute(
-            'UPDATE vault.audit_log SET details = \'{"request_id": "forged"}\' WHERE id = $1',
-            target,
-        )
+    await _tamper(
+        running,
+        'UPDATE vault.audit_log SET details = \'{"request_id": "forged"}\' WHERE id = $1',
+        target,
+    )
     report = await _chain_report(running, admin)
     assert report == {
         "ok": False, "checked": 2, "first_broken_id": target, "reason": "entry_altered",
     }  # fmt: skip
     # A second change further up the chain becomes the first broken link.
-    async with running.runtime.db.connection() as conn:
-        await conn.execute(
-            "UPDATE vault.audit_log SET user_id = 'someone-else' WHERE id = $1", rows[0]["id"]
-        )
+    await _tamper(
+        running, "UPDATE vault.audit_log SET user_id = 'someone-else' WHERE id = $1", rows[0]["id"]
+    )
     assert (await _chain_report(running, admin))["first_broken_id"] == rows[0]["id"]
     assert alice.user_id
 
@@ -113,14 +130,12 @@ async def test_a_deleted_row_is_caught_in_the_middle_and_at_the_end(running: Run
     await _history(running)
     admin = User(running, role="admin")
     rows = await fetch(running, "SELECT id FROM vault.audit_log ORDER BY id")
-    async with running.runtime.db.connection() as conn:
-        await conn.execute("DELETE FROM vault.audit_log WHERE id = $1", rows[-1]["id"])
+    await _tamper(running, "DELETE FROM vault.audit_log WHERE id = $1", rows[-1]["id"])
     tail = await _chain_report(running, admin)
     assert tail["ok"] is False and tail["reason"] == "entries_missing_at_the_end"
     assert tail["checked"] == len(rows) - 1
 
-    async with running.runtime.db.connection() as conn:
-        await conn.execute("DELETE FROM vault.audit_log WHERE id = $1", rows[3]["id"])
+    await _tamper(running, "DELETE FROM vault.audit_log WHERE id = $1", rows[3]["id"])
     middle = await _chain_report(running, admin)
     assert middle == {
         "ok": False,
