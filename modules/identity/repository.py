@@ -296,11 +296,6 @@ class IdentityRepository:
         )
         return bool(rows)
 
-    async def recovery_codes_left(self, user_id: uuid.UUID) -> int:
-        return await RecoveryCode.count().where(
-            (RecoveryCode.user_id == user_id) & RecoveryCode.used_at.is_null()
-        )
-
     # Sessions and refresh tokens ------------------------------------------------------------
     async def create_session(self, session: SessionRow) -> None:
         await Session.insert(Session(**msgspec.structs.asdict(session)))
@@ -508,7 +503,7 @@ class IdentityRepository:
         count = await Device.count().where(
             (Device.user_id == user_id) & Device.revoked_at.is_null()
         )
-        return count > 0
+        return int(count) > 0
 
 
 def _challenge_columns() -> tuple[Any, ...]:

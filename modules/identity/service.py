@@ -238,9 +238,11 @@ class IdentityService:
         self._logins.labels("success").inc()
         now = self._now()
         async with self._uow():
-            await self._repo.clear_failures(address)
             if found.user.totp_enabled_at is None:
+                await self._repo.clear_failures(address)
                 return await self._start_session(found.user, "password", None, client)
+            # The count is cleared only once the second factor is proved too: otherwise each
+            # correct password would buy a fresh round of guesses at the 6-digit code.
             challenge = ChallengeRow(
                 id=uuid.uuid4(),
                 user_id=found.user.id,
@@ -500,12 +502,13 @@ class IdentityService:
         cid = _uuid(challenge_id)
         now = self._now()
         tokens: IssuedTokens | None = None
-        suspended = False
+        suspended = missed = False
         async with self._uow():
             challenge = await self._repo.live_challenge(cid, "second_factor", now) if cid else None
             user = await self._repo.by_id(challenge.user_id) if challenge else None
             if challenge is not None and user is not None:
                 if not await self._check_code(user, code, allow_recovery=True):
+                    missed = True
                     await self._repo.count_challenge_miss(
                         challenge.id, max_attempts=CHALLENGE_MAX_ATTEMPTS, now=now
                     )
@@ -513,11 +516,15 @@ class IdentityService:
                     if user.suspended:
                         suspended = True
                     else:
+                        await self._repo.clear_failures(user.email)
                         tokens = await self._start_session(user, "second_factor", now, client)
         if tokens is not None:
             return tokens
         if suspended:
             raise _suspended()
+        if missed and user is not None:
+            # A wrong code counts like a wrong password: guessing codes locks the account too.
+            await self._record_failure(user.email, client.ip, user)
         raise ProblemError(
             401,
             "invalid_second_factor",

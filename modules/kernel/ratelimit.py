@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 
 from modules.kernel.auth import TokenCodec
@@ -90,7 +91,7 @@ async def rate_limit_guard(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """App-wide guard: 429 with `Retry-After` once a user exceeds their tier's minute budget."""
-    if connection.scope["type"] != "http":
+    if connection.scope["type"] != ScopeType.HTTP:
         return
     header = connection.headers.get("authorization", "")
     scheme, _sep, token = header.partition(" ")
@@ -113,8 +114,7 @@ async def rate_limit_guard(
         raise ProblemError(
             429,
             "rate_limited",
-            f"Your plan allows {limiter.limit_for(principal.tier)} requests a minute; "
-            "retry later",
+            f"Your plan allows {limiter.limit_for(principal.tier)} requests a minute; retry later",
             headers={"Retry-After": str(limited.retry_after)},
         ) from None
     except Exception:

@@ -18,6 +18,7 @@ from modules.kernel.auth import Principal
 from tests.conftest import RunningApp
 from tests.identity.conftest import (
     PASSWORD,
+    FakeClock,
     bearer,
     login,
     new_email,
@@ -123,7 +124,9 @@ async def test_login_demands_the_second_factor_once_totp_is_on(running: RunningA
     assert [(e.user_id, e.kind) for e in events] == [(user_id, "two_factor_enabled")]
 
 
-async def test_a_challenge_allows_five_tries_and_expires_with_use(running: RunningApp) -> None:
+async def test_wrong_codes_spend_the_challenge_and_lock_the_account(
+    running: RunningApp, clock: FakeClock
+) -> None:
     email = new_email()
     await register(running, email)
     app, _, _ = await enrol(running, email)
@@ -135,6 +138,10 @@ async def test_a_challenge_allows_five_tries_and_expires_with_use(running: Runni
     problem(await _second_factor(running, challenge, code), 401, refused)  # spent by misses
     for bogus in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
         problem(await _second_factor(running, bogus, code), 401, refused)
+    # Guessing codes counts like guessing passwords: the password alone no longer gets a
+    # fresh challenge (and so a fresh round of guesses) until the lockout ends.
+    problem(await login(running, email), 429, "too_many_attempts")
+    clock.advance(minutes=15, seconds=1)
     # The code itself was good all along: a fresh challenge takes it.
     fresh = await _challenge(running, email)
     assert (await _second_factor(running, fresh, code)).status_code == 200
