@@ -49,9 +49,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="identity", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="identity", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LoginFailure",
@@ -74,9 +72,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Device", tablename="devices", schema="identity", columns=None
-    )
+    manager.add_table(class_name="Device", tablename="devices", schema="identity", columns=None)
 
     manager.add_table(
         class_name="Session",
