@@ -344,9 +344,7 @@ class RoutingService:
             return Plan(kind="twap", decision=first.decision)
         return self._route_plan(intent, quotes, credentials)
 
-    def _route_plan(
-        self, intent: Intent, quotes: list[Quote], credentials: dict[str, str]
-    ) -> Plan:
+    def _route_plan(self, intent: Intent, quotes: list[Quote], credentials: dict[str, str]) -> Plan:
         decision = self.decide(intent, quotes, credentials)
         chosen = decision.chosen
         fits = chosen is not None and (

@@ -31,7 +31,8 @@ VENUES = ("coinbase", "kraken", "binance")
 
 @pytest.fixture
 async def alone(make_settings: Any, database_url: str, monkeypatch: Any) -> Any:
-    async with routing_only(make_settings, database_url, monkeypatch) as pair:
+    # A generous order-rate burst: these tests place orders back to back on purpose.
+    async with routing_only(make_settings, database_url, monkeypatch, order_rate_burst=100) as pair:
         yield pair
 
 

@@ -50,7 +50,7 @@ class RoutingConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_reroutes: int = 2
     # Scoring: what a failed attempt and a queued order ahead of this one are worth, in bps of
     # the order's notional.
-    failure_cost_bps: Decimal = Decimal(10)
+    failure_cost_bps: Decimal = Decimal(50)
     queue_cost_bps: Decimal = Decimal("0.5")
     success_window: int = 100
     success_min_samples: int = 5

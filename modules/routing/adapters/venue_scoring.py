@@ -129,7 +129,7 @@ class VenueScorer:
         liquidity_cover: Decimal = Decimal(2),
         latency_volatility: float = LATENCY_VOLATILITY,
         slippage_limit_bps: Decimal = Decimal(100),
-        failure_cost_bps: Decimal = Decimal(10),
+        failure_cost_bps: Decimal = Decimal(50),
         queue_cost_bps: Decimal = Decimal("0.5"),
     ) -> None:
         self._max_age = max_book_age
