@@ -109,7 +109,7 @@ class Platform:
             pubsub=pubsub or _pubsub_for(settings),
             state_factory=state_factory or _state_for(settings, db),
             keyring=keyring or _keyring_for(settings),
-            tokens=TokenCodec(
+            tokens=TokenCodec.from_config(
                 secret, issuer=settings.jwt_issuer, ttl_seconds=settings.access_token_ttl_seconds
             ),
         )

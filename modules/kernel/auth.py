@@ -27,6 +27,7 @@ _ALGORITHM = "HS256"
 
 
 STEP_UP_WINDOW_SECONDS = 300
+KEYSET_PREFIX = "keyset:"
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -72,6 +73,24 @@ class TokenCodec:
         self._add(self._current, secret)
         self._issuer = issuer
         self.ttl_seconds = ttl_seconds
+
+    @classmethod
+    def from_config(cls, value: str, *, issuer: str = "nija", ttl_seconds: int = 900) -> TokenCodec:
+        """A codec from `NIJA_JWT_SECRET`: one secret, or `keyset:<kid>=<secret>,...`.
+
+        In the keyset form the first key signs and every listed key verifies, so a rotation is
+        a config change: put the new key first, keep the old one until its tokens expire.
+        """
+        if not value.startswith(KEYSET_PREFIX):
+            return cls(value, issuer=issuer, ttl_seconds=ttl_seconds)
+        pairs = [part.partition("=") for part in value[len(KEYSET_PREFIX) :].split(",")]
+        keys = {kid.strip(): secret.strip() for kid, _, secret in pairs if kid.strip()}
+        if not keys:
+            raise ValueError("the JWT keyset names no key")
+        current = next(iter(keys))
+        return cls(
+            keys[current], issuer=issuer, ttl_seconds=ttl_seconds, keys=keys, current_kid=current
+        )
 
     def _add(self, kid: str, secret: str) -> None:
         if len(secret) < 32:

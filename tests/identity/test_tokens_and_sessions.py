@@ -7,7 +7,9 @@ from typing import Any
 
 import jwt
 
-from tests.conftest import TEST_JWT_SECRET, RunningApp
+from app import create_app
+from modules.kernel.auth import key_id
+from tests.conftest import TEST_JWT_SECRET, RunningApp, serve
 from tests.identity.conftest import (
     bearer,
     new_email,
@@ -166,3 +168,24 @@ async def test_another_users_refresh_token_or_session_gives_no_access(running: R
     assert _claims(pair["access_token"])["sub"] == bob_id != alice_id
     me = await _me(running, pair["access_token"])
     assert me.json()["id"] == bob_id
+
+
+async def test_a_configured_keyset_rotates_the_key_without_logging_anyone_out(
+    running: RunningApp, make_settings: Any
+) -> None:
+    email = new_email()
+    await register(running, email)
+    before = (await tokens_for(running, email))["access_token"]
+    old_kid = key_id(TEST_JWT_SECRET)
+    assert jwt.get_unverified_header(before)["kid"] == old_kid
+    keyset = f"keyset:2026-12=a-new-signing-secret-{'n' * 30},{old_kid}={TEST_JWT_SECRET}"
+    async with serve(create_app(make_settings(jwt_secret=keyset))) as rotated:
+        assert (await rotated.client.get("/v1/auth/me", headers=bearer(before))).status_code == 200
+        login = await rotated.client.post(
+            "/v1/auth/login", json={"email": email, "password": "correct horse battery staple"}
+        )
+        after = login.json()["access_token"]
+        assert jwt.get_unverified_header(after)["kid"] == "2026-12"
+        assert (await rotated.client.get("/v1/auth/me", headers=bearer(after))).status_code == 200
+    # A replica still on the old configuration does not know the new key (yet).
+    problem(await _me(running, after), 401, "invalid_token")
