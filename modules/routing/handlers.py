@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from modules.execution.contracts import (
@@ -9,12 +10,16 @@ from modules.execution.contracts import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    UserTradingPaused,
+    UserTradingResumed,
     VenueBookUpdated,
+    VenueHealthChanged,
 )
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.adapters.market_books import MarketBooks
+from modules.routing.adapters.venue_monitor import VenueHealth
 from modules.routing.repository import RoutingRepository
 from modules.routing.service import RoutingService
 from modules.vault.contracts import CredentialRevoked, CredentialStored
@@ -36,6 +41,25 @@ class RoutingHandlers:
 
     async def book_updated(self, event: VenueBookUpdated) -> None:
         self._books.update(event)
+
+    async def venue_health(self, event: VenueHealthChanged) -> None:
+        self._service.monitor.health(
+            event.venue,
+            VenueHealth(
+                breaker_state=event.breaker_state,
+                success_rate=event.success_rate,
+                queue_depth=event.queue_depth,
+                at=time.monotonic(),
+            ),
+        )
+
+    async def trading_paused(self, event: UserTradingPaused, uow: UnitOfWork) -> None:
+        await self._repo.set_paused(
+            uow.conn, event.user_id, True, event.reason[:200], event.occurred_at
+        )
+
+    async def trading_resumed(self, event: UserTradingResumed, uow: UnitOfWork) -> None:
+        await self._repo.set_paused(uow.conn, event.user_id, False, None, event.occurred_at)
 
     async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
         await self._service.on_accepted(event.order_id, event.venue_order_id, uow)
@@ -66,6 +90,9 @@ class RoutingHandlers:
             Subscription(CredentialStored, self.credential_stored, "credential-stored"),
             Subscription(CredentialRevoked, self.credential_revoked, "credential-revoked"),
             Subscription(VenueBookUpdated, self.book_updated, "venue-book", durable=False),
+            Subscription(VenueHealthChanged, self.venue_health, "venue-health", durable=False),
+            Subscription(UserTradingPaused, self.trading_paused, "user-trading-paused"),
+            Subscription(UserTradingResumed, self.trading_resumed, "user-trading-resumed"),
             Subscription(OrderAccepted, self.order_accepted, "order-accepted"),
             Subscription(OrderFilled, self.order_filled, "order-filled"),
             Subscription(OrderExpired, self.order_expired, "order-expired"),

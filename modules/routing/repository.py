@@ -552,7 +552,9 @@ class RoutingRepository:
 
     async def status(self, conn: asyncpg.Connection, user_id: str) -> dict[str, Any] | None:
         row = await conn.fetchrow(
-            "SELECT suspended, tier FROM routing.user_status WHERE user_id = $1", user_id
+            "SELECT suspended, tier, paused, paused_reason FROM routing.user_status "
+            "WHERE user_id = $1",
+            user_id,
         )
         return None if row is None else dict(row)
 
@@ -561,6 +563,25 @@ class RoutingRepository:
             await conn.fetchval(
                 "SELECT suspended FROM routing.user_status WHERE user_id = $1", user_id
             )
+        )
+
+    async def set_paused(
+        self,
+        conn: asyncpg.Connection,
+        user_id: str,
+        paused: bool,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO routing.user_status AS s (user_id, suspended, paused, paused_reason, "
+            "paused_at) VALUES ($1, false, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE "
+            "SET paused = $2, paused_reason = $3, paused_at = $4 "
+            "WHERE s.paused_at IS NULL OR s.paused_at < $4",
+            user_id,
+            paused,
+            reason,
+            at,
         )
 
     # -- kill switches ---------------------------------------------------------------------------
@@ -793,7 +814,8 @@ SELECT (SELECT sum(quantity) FROM routing.positions WHERE user_id = $1 AND symbo
          WHERE user_id = $1 AND parent_order_id IS NULL AND created_at >= $3) AS trades_today,
        (SELECT realized FROM routing.daily_pnl WHERE user_id = $1 AND day = $4)
            AS realized_today,
-       (SELECT row_to_json(s) FROM (SELECT suspended, tier FROM routing.user_status
+       (SELECT row_to_json(s) FROM (SELECT suspended, tier, paused, paused_reason
+                                      FROM routing.user_status
          WHERE user_id = $1) s)::text AS status,
        (SELECT string_agg(scope, ',') FROM routing.kill_switches
          WHERE active AND scope IN ('global', $1)) AS kill_switches

@@ -266,6 +266,7 @@ class VenueStatsView(msgspec.Struct, frozen=True, kw_only=True):
     routed_24h: int
     failed_24h: int
     in_flight: int
+    breaker_state: str | None
     success_rate_by_pair: dict[str, float | None]
 
 

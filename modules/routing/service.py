@@ -908,7 +908,8 @@ class RoutingDesk:
         rates: dict[str, dict[str, float | None]] = {}
         for figures in monitor.figures():
             rates.setdefault(figures.venue, {})[figures.symbol] = figures.success_rate
-        venues = sorted(set(counts) | set(queue) | set(rates))
+        breakers = monitor.breakers(time.monotonic())
+        venues = sorted(set(counts) | set(queue) | set(rates) | set(breakers))
         async with self._runtime.db.connection() as conn:
             switch = await self._repo.active_kill_switch(conn, "")
         return AdminRouting(
@@ -919,6 +920,7 @@ class RoutingDesk:
                     routed_24h=int(counts.get(venue, {}).get("routed", 0)),
                     failed_24h=int(counts.get(venue, {}).get("failed", 0)),
                     in_flight=queue.get(venue, 0),
+                    breaker_state=breakers.get(venue),
                     success_rate_by_pair=rates.get(venue, {}),
                 )
                 for venue in venues

@@ -92,6 +92,10 @@ class UserStatus(Table, tablename="user_status", schema="routing", db=ENGINE):
     status_at = Timestamptz(null=True, default=None)
     tier = Varchar(length=16, null=True, default=None)
     tier_at = Timestamptz(null=True, default=None)
+    # Execution paused the user's trading (unknown fill, consecutive exchange errors).
+    paused = Boolean(default=False)
+    paused_reason = Text(null=True, default=None)
+    paused_at = Timestamptz(null=True, default=None)
 
 
 class KillSwitch(Table, tablename="kill_switches", schema="routing", db=ENGINE):

@@ -335,3 +335,15 @@ async def test_strategy_intents_take_the_same_path(alone: tuple[RunningApp, Tap]
             trader.user_id, symbol="BTC/USD", side="buy", quantity=Decimal("1")
         )
     assert refused.value.code == "position_size_exceeded"
+
+
+async def test_execution_pausing_a_user_refuses_their_orders(alone: tuple[RunningApp, Tap]):
+    from modules.execution.contracts import UserTradingPaused, UserTradingResumed
+
+    running, _ = alone
+    trader = await _trader(running)
+    await announce(running, UserTradingPaused(user_id=trader.user_id, reason="consecutive_errors"))
+    body = _problem(await order(running, trader), 403, "trading_paused")
+    assert "consecutive_errors" in body["detail"]
+    await announce(running, UserTradingResumed(user_id=trader.user_id))
+    assert (await order(running, trader)).status_code == 202

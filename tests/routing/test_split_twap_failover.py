@@ -301,3 +301,43 @@ async def _steered(running: RunningApp, tap: Tap) -> None:
     assert Decimal(candidates["binance"]["expected_cost"]) < Decimal(
         candidates["kraken"]["expected_cost"]
     )
+
+
+async def test_open_breaker_makes_a_venue_ineligible(alone: tuple[RunningApp, Tap]):
+    from modules.execution.contracts import VenueHealthChanged
+
+    running, _ = alone
+    trader = await _trader(running)
+
+    def health(state: str) -> VenueHealthChanged:
+        return VenueHealthChanged(
+            venue="binance",
+            breaker_state=state,  # type: ignore[arg-type]
+            success_rate=0.4,
+            queue_depth=3,
+            latency_p50_ms=40.0,
+            latency_p99_ms=900.0,
+        )
+
+    await announce(running, health("open"))
+    order_id = (await order(running, trader, quantity="0.05")).json()["id"]
+    route = (
+        await running.client.get(f"/v1/orders/{order_id}/route", headers=trader.headers)
+    ).json()
+    candidates = {c["venue"]: c for c in route["decisions"][0]["candidates"]}
+    assert candidates["binance"]["reason"] == "breaker_open"
+    assert route["winner"] == "kraken"
+    overview = (
+        await running.client.get("/v1/admin/routing", headers=admin_headers(running))
+    ).json()
+    assert {v["venue"]: v["breaker_state"] for v in overview["venues"]}["binance"] == "open"
+
+    await announce(running, health("closed"))
+    order_id = (await order(running, trader, quantity="0.05")).json()["id"]
+    route = (
+        await running.client.get(f"/v1/orders/{order_id}/route", headers=trader.headers)
+    ).json()
+    binance = next(c for c in route["decisions"][0]["candidates"] if c["venue"] == "binance")
+    # Eligible again, scored with execution's reported success rate and queue depth.
+    assert binance["eligible"] is True
+    assert (binance["success_rate"], binance["queue_load"]) == (0.4, 3)

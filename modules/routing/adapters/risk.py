@@ -26,6 +26,7 @@ def priority_of(signal: str) -> int:
 
 class RiskSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     suspended: bool
+    paused: str | None = None  # why execution paused the user's trading, if it did
     kill_switch: str | None  # "global" or "user" when one is active
     allowed_pairs: list[str] | None
     equity_usd: Decimal
@@ -66,6 +67,12 @@ def check(
 ) -> None:
     if snapshot.suspended:
         raise ProblemError(403, "user_suspended", "Your account is suspended from trading")
+    if snapshot.paused is not None:
+        raise ProblemError(
+            403,
+            "trading_paused",
+            f"Trading is paused for your account ({snapshot.paused}); an admin can resume it",
+        )
     if snapshot.kill_switch is not None:
         raise ProblemError(
             403,
@@ -129,6 +136,7 @@ def build_snapshot(
     pairs = settings.get("allowed_pairs")
     return RiskSnapshot(
         suspended=bool(status.get("suspended")),
+        paused=str(status.get("paused_reason") or "paused") if status.get("paused") else None,
         kill_switch=kill_switch,
         allowed_pairs=list(pairs) if isinstance(pairs, list) else None,
         equity_usd=equity,

@@ -14,8 +14,19 @@ import msgspec
 
 from modules.routing.adapters.venue_scoring import VenueStats
 
-# An order handed off this long ago without news no longer counts as queued.
+# An order handed off this long ago without news no longer counts as queued; a health report
+# this old no longer describes the venue.
 _IN_FLIGHT_HORIZON_SECONDS = 30.0
+_HEALTH_HORIZON_SECONDS = 30.0
+
+
+class VenueHealth(msgspec.Struct, frozen=True, kw_only=True):
+    """Execution's latest word on a venue (`VenueHealthChanged`)."""
+
+    breaker_state: str
+    success_rate: float
+    queue_depth: int
+    at: float
 
 
 class VenueFigures(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,6 +42,16 @@ class VenueMonitor:
         self._min = min_samples
         self._outcomes: dict[tuple[str, str], deque[bool]] = {}
         self._in_flight: dict[str, tuple[str, float]] = {}
+        self._health: dict[str, VenueHealth] = {}
+
+    def health(self, venue: str, health: VenueHealth) -> None:
+        self._health[venue] = health
+
+    def _fresh_health(self, venue: str, now: float) -> VenueHealth | None:
+        health = self._health.get(venue)
+        if health is None or now - health.at > _HEALTH_HORIZON_SECONDS:
+            return None
+        return health
 
     def record(self, venue: str, symbol: str, ok: bool) -> None:
         key = (venue, symbol)
@@ -66,12 +87,30 @@ class VenueMonitor:
         return sum(outcomes) / len(outcomes)
 
     def stats(self, symbol: str, venues: Iterable[str], now: float) -> dict[str, VenueStats]:
+        """Per venue: routing's own measurement first, then execution's report, else nothing.
+
+        Queue load is execution's queue depth when it reported lately (it sees every replica's
+        orders), else the orders this process handed off and has not heard back about.
+        """
         queue = self._queue(now)
-        return {
-            venue: VenueStats(
-                success_rate=self.success_rate(venue, symbol), queue_load=queue.get(venue, 0)
+        stats = {}
+        for venue in venues:
+            health = self._fresh_health(venue, now)
+            measured = self.success_rate(venue, symbol)
+            if measured is None and health is not None:
+                measured = health.success_rate
+            stats[venue] = VenueStats(
+                success_rate=measured,
+                queue_load=health.queue_depth if health is not None else queue.get(venue, 0),
+                breaker_open=health is not None and health.breaker_state == "open",
             )
-            for venue in venues
+        return stats
+
+    def breakers(self, now: float) -> dict[str, str]:
+        return {
+            venue: health.breaker_state
+            for venue in self._health
+            if (health := self._fresh_health(venue, now)) is not None
         }
 
     def figures(self) -> list[VenueFigures]:

@@ -93,6 +93,7 @@ class VenueStats(msgspec.Struct, frozen=True, kw_only=True):
 
     success_rate: float | None = None
     queue_load: int = 0
+    breaker_open: bool = False
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -184,6 +185,8 @@ class VenueScorer:
             reason = "no_credentials"
         elif quote.venue in exclude:
             reason = "failed_over"
+        elif stats is not None and stats.breaker_open:
+            reason = "breaker_open"
         elif now - quote.at > self._max_age:
             reason = "stale_market_data"
         elif mid is None or liquidity < intent.quantity * self._cover:
