@@ -632,16 +632,21 @@ class ExecutionService:
                 await self._pause_in(uow, stored.user_id, "unknown_fill")
         return flagged
 
-    async def idle(self) -> None:
+    async def idle(self, within: float = 120.0) -> None:
         """Wait until no order is queued, being placed or ambiguous (for tests' settle)."""
-        for _ in range(2000):
+        deadline = time.monotonic() + within
+        next_reconcile = time.monotonic()
+        while time.monotonic() < deadline:
             async with self._runtime.db.connection() as conn:
                 pending = await self._repo.unfinished(conn)
             if pending == 0 and not any(p.in_flight for p in self.pools.values()):
                 return
-            if pending:
+            if pending and time.monotonic() >= next_reconcile:
+                # Settles ambiguous orders now rather than at the next market tick.
                 await self.reconcile(startup=False)
+                next_reconcile = time.monotonic() + 0.2
             await asyncio.sleep(0.01)
+        log.warning("execution still busy after %.0f s", within)
 
     async def run_market_data(self, tick_seconds: float, sweep_seconds: float = 30.0) -> None:
         last_sweep = time.monotonic()

@@ -230,3 +230,22 @@ async def test_rate_limited_venue_answers_are_rejected_as_venue_faults(
     metrics = (await running.client.get("/metrics")).text
     assert 'nija_executions_total{outcome="rate_limited",venue="binance"}' in metrics
     assert "nija_executor_queue_depth" in metrics
+
+
+async def test_venue_health_is_reported_every_tick_with_queue_and_latency(
+    running: RunningApp,
+) -> None:
+    events = tap(running)
+    (trader,) = await traders(running, 1, "kraken")
+    for _ in range(3):
+        await announce(running, routed(trader, "kraken"))
+    await asyncio.sleep(0.5)  # the test tick is 0.2 s
+    await running.settle()
+    reports = events.of(VenueHealthChanged, venue="kraken")
+    assert len(reports) >= 2
+    latest = reports[-1]
+    assert latest.breaker_state == "closed" and latest.success_rate == 1.0
+    assert latest.queue_depth == 0 and 0 < latest.latency_p50_ms <= latest.latency_p99_ms
+    assert {h.venue for h in events.of(VenueHealthChanged)} == {"coinbase", "kraken", "binance"}
+    view = await venue_view(running, "kraken")
+    assert view["latency_p99_ms"] > 0 and view["queue_depth"] == 0

@@ -33,11 +33,13 @@ async def fresh_app(
 
 
 async def publish(running: RunningApp, *events: Any) -> None:
-    for event in events:
-        await running.runtime.pubsub.publish(envelope_for(event, "nija/routing"))
+    # Concurrently, as routing's relay does: the bus hands each delivery to its own consumer.
+    await asyncio.gather(
+        *(running.runtime.pubsub.publish(envelope_for(e, "nija/routing")) for e in events)
+    )
 
 
-async def wait_for(predicate: Any, timeout: float = 20.0) -> None:
+async def wait_for(predicate: Any, timeout: float = 60.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
@@ -47,8 +49,9 @@ async def wait_for(predicate: Any, timeout: float = 20.0) -> None:
 async def test_a_flooding_user_delays_another_users_order_by_at_most_one_slot(
     make_settings: Any, database_url: str
 ) -> None:
-    # Real-ish venue latency so the flood is still being served when the other order arrives.
-    async with fresh_app(make_settings, database_url, sim_latency_scale=0.3) as running:
+    # Real venue latency (kraken ~110 ms, 16 in flight): the flood takes seconds to serve, so
+    # it is still waiting when the other order arrives, however fast the machine is.
+    async with fresh_app(make_settings, database_url, sim_latency_scale=1.0) as running:
         await set_faults(running, "kraken", orders_per_second=100000, burst=100000)
         flooder, other = new_trader(running), new_trader(running)
         await connect(running, flooder, ("kraken",))
@@ -62,7 +65,7 @@ async def test_a_flooding_user_delays_another_users_order_by_at_most_one_slot(
                 "SELECT count(*) FILTER (WHERE dispatched_at IS NOT NULL) AS served, "
                 "count(*) FILTER (WHERE status = 'queued') AS waiting FROM execution.orders",
             )
-            return bool(row["served"] >= 50 and row["waiting"] >= 200)
+            return bool(row["served"] >= 16 and row["waiting"] >= 200)
 
         await wait_for(flood_under_way)
         single = routed(other, "kraken", quantity=Decimal("0.0001"))
@@ -97,7 +100,7 @@ async def test_a_flooding_user_delays_another_users_order_by_at_most_one_slot(
 
 
 async def test_higher_priority_is_served_first(make_settings: Any, database_url: str) -> None:
-    async with fresh_app(make_settings, database_url, sim_latency_scale=0.3) as running:
+    async with fresh_app(make_settings, database_url, sim_latency_scale=1.0) as running:
         await set_faults(running, "kraken", orders_per_second=100000, burst=100000)
         trader = new_trader(running)
         await connect(running, trader, ("kraken",))
