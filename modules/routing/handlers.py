@@ -10,6 +10,7 @@ from modules.execution.contracts import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    PositionChanged,
     UserTradingPaused,
     UserTradingResumed,
     VenueBookUpdated,
@@ -53,6 +54,18 @@ class RoutingHandlers:
             ),
         )
 
+    async def position_changed(self, event: PositionChanged, uow: UnitOfWork) -> None:
+        # Routing folds fills itself (it needs realised P&L per day); from execution it only
+        # learns the id users see for the position, so a close may name it.
+        await self._repo.link_position(
+            uow.conn,
+            event.user_id,
+            event.venue,
+            event.symbol,
+            event.position_id,
+            event.occurred_at,
+        )
+
     async def trading_paused(self, event: UserTradingPaused, uow: UnitOfWork) -> None:
         await self._repo.set_paused(
             uow.conn, event.user_id, True, event.reason[:200], event.occurred_at
@@ -92,6 +105,7 @@ class RoutingHandlers:
             Subscription(VenueBookUpdated, self.book_updated, "venue-book", durable=False),
             Subscription(VenueHealthChanged, self.venue_health, "venue-health", durable=False),
             Subscription(UserTradingPaused, self.trading_paused, "user-trading-paused"),
+            Subscription(PositionChanged, self.position_changed, "position-changed"),
             Subscription(UserTradingResumed, self.trading_resumed, "user-trading-resumed"),
             Subscription(OrderAccepted, self.order_accepted, "order-accepted"),
             Subscription(OrderFilled, self.order_filled, "order-filled"),

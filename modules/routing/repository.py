@@ -690,12 +690,42 @@ class RoutingRepository:
         return rows
 
     async def position(self, user_id: str, position_id: uuid.UUID) -> dict[str, Any] | None:
+        """The user's position by routing's id or by execution's id for it."""
         row: dict[str, Any] | None = (
             await Position.select()
-            .where((Position.id == position_id) & (Position.user_id == user_id))
+            .where(
+                (Position.user_id == user_id)
+                & (
+                    (Position.id == position_id)
+                    | (Position.execution_position_id == str(position_id))
+                )
+            )
             .first()
         )
         return row
+
+    async def link_position(
+        self,
+        conn: asyncpg.Connection,
+        user_id: str,
+        venue: str,
+        symbol: str,
+        external: str,
+        at: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO routing.positions (id, user_id, venue, symbol, quantity, average_price, "
+            "realized_pnl, fees, opened_at, updated_at, execution_position_id) "
+            "VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $5, $6) "
+            "ON CONFLICT (user_id, venue, symbol) DO UPDATE "
+            "SET execution_position_id = EXCLUDED.execution_position_id",
+            uuid.uuid4(),
+            user_id,
+            venue,
+            symbol,
+            at,
+            external,
+        )
 
     # -- venue outcomes ------------------------------------------------------------------------
     async def record_outcome(

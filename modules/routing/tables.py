@@ -121,6 +121,8 @@ class Position(Table, tablename="positions", schema="routing", db=ENGINE):
     fees = Numeric()
     opened_at = Timestamptz()
     updated_at = Timestamptz()
+    # Execution's id for the same position (`PositionChanged`), so a close can name either.
+    execution_position_id = Varchar(length=64, null=True, default=None, index=True)
     one_per_symbol = Unique(["user_id", "venue", "symbol"])
 
 

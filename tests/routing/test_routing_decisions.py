@@ -207,3 +207,37 @@ def _parse_time(value: str) -> Any:
     from datetime import datetime
 
     return datetime.fromisoformat(value)
+
+
+async def test_closing_a_position_named_by_execution_sells_it_where_it_is_held(
+    market: tuple[RunningApp, BookTape],
+):
+    running, _ = market
+    trader = await _trader(running, VENUES)
+    response = await _place(
+        running, trader.headers, symbol="ETH/USD", side="buy", type="market", quantity="2"
+    )
+    assert response.status_code == 202, response.text
+    await running.settle()
+    positions = (await running.client.get("/v1/positions", headers=trader.headers)).json()
+    held = next(p for p in positions if p["symbol"] == "ETH/USD" and p["status"] == "open")
+    assert Decimal(held["quantity"]) == 2
+
+    closed = await running.client.post(
+        f"/v1/positions/{held['position_id']}/close", headers=trader.headers
+    )
+    assert closed.status_code == 202, closed.text
+    await running.settle()
+    detail = (
+        await running.client.get(f"/v1/orders/{closed.json()['id']}", headers=trader.headers)
+    ).json()
+    assert (detail["side"], detail["signal"], detail["priority"]) == ("sell", "exit", 2)
+    assert (detail["venue"], detail["status"]) == (held["venue"], "filled")
+    after = (await running.client.get("/v1/positions", headers=trader.headers)).json()
+    assert all(Decimal(p["quantity"]) == 0 for p in after if p["venue"] == held["venue"])
+    net = (await running.client.get("/v1/positions/net", headers=trader.headers)).json()
+    assert net == []
+    missing = await running.client.post(
+        f"/v1/positions/{held['position_id']}/close", headers=trader.headers
+    )
+    assert missing.status_code == 404
