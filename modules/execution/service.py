@@ -72,11 +72,6 @@ log = logging.getLogger("nija.execution")
 EVENT_SOURCE = "nija/execution"
 MAX_CONSECUTIVE_ERRORS = 5
 _TERMINAL = frozenset({"filled", "expired", "rejected"})
-_SIM_SYMBOLS = ("BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD")
-# Platform symbols on the real exchanges (Binance quotes these markets in USDT).
-CCXT_SYMBOLS: dict[str, dict[str, str]] = {
-    "binance": {s: s.replace("/USD", "/USDT") for s in _SIM_SYMBOLS},
-}
 
 
 class RetryLater(Exception):
@@ -320,14 +315,11 @@ class ExecutionService:
         key = (stored.venue, stored.environment)
         if key not in self._real:
             try:
-                from modules.execution.adapters.ccxt_venue import CcxtVenue
+                from modules.execution.adapters.ccxt_venue import build_ccxt_venue
             except ImportError:
                 return None
-            self._real[key] = CcxtVenue(
-                stored.venue,
-                symbols=CCXT_SYMBOLS.get(stored.venue, {s: s for s in _SIM_SYMBOLS}),
-                sandbox=stored.environment == "sandbox",
-                urls_override=self.ccxt_urls.get(stored.venue),
+            self._real[key] = build_ccxt_venue(
+                stored.venue, stored.environment, urls_override=self.ccxt_urls.get(stored.venue)
             )
         return self._real[key]
 
