@@ -36,7 +36,7 @@ class RoutingModule(NijaModule):
         monitor = VenueMonitor(window=config.success_window, min_samples=config.success_min_samples)
         self.service = RoutingService(runtime, books, repository, config, monitor)
         self.desk = RoutingDesk(runtime, repository, self.service)
-        self._handlers = RoutingHandlers(repository, books, self.service)
+        self._handlers = RoutingHandlers(runtime, repository, books, self.service)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return [

@@ -1,9 +1,16 @@
-"""Routing's subscriptions: credentials, venue books, order progress, users' standing."""
+"""Routing's subscriptions: credentials, venue books, order progress, users' standing.
+
+Execution's reports on an order are folded here: statuses and fills onto the order (through the
+route attempt execution knows it by), fills into the user's positions and realised P&L, each
+outcome into the venue's measured success rate, and a venue fault into a re-route to the next
+best venue (at most `max_reroutes` times) with a new id and client order id per attempt.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import UTC
 
 from modules.execution.contracts import (
     OrderAccepted,
@@ -17,22 +24,29 @@ from modules.execution.contracts import (
     VenueHealthChanged,
 )
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
-from modules.kernel.module import Subscription
+from modules.kernel.module import Runtime, Subscription
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.adapters.market_books import MarketBooks
+from modules.routing.adapters.positions import PositionState, fold_fill
 from modules.routing.adapters.venue_monitor import VenueHealth
-from modules.routing.repository import RoutingRepository
-from modules.routing.service import RoutingService
+from modules.routing.adapters.venue_scoring import Intent, explain
+from modules.routing.repository import AttemptRow, NewOrder, RoutingRepository
+from modules.routing.service import FAULT_CODES, RoutingService, attempt_id, client_order_id
 from modules.vault.contracts import CredentialRevoked, CredentialStored
 
 
 class RoutingHandlers:
     def __init__(
-        self, repository: RoutingRepository, books: MarketBooks, service: RoutingService
+        self,
+        runtime: Runtime,
+        repository: RoutingRepository,
+        books: MarketBooks,
+        service: RoutingService,
     ) -> None:
         self._repo = repository
         self._books = books
         self._service = service
+        self._clock = runtime.clock
 
     async def credential_stored(self, event: CredentialStored, uow: UnitOfWork) -> None:
         await self._repo.store_credential(uow.conn, event)
@@ -74,17 +88,128 @@ class RoutingHandlers:
     async def trading_resumed(self, event: UserTradingResumed, uow: UnitOfWork) -> None:
         await self._repo.set_paused(uow.conn, event.user_id, False, None, event.occurred_at)
 
+    # -- execution's reports ------------------------------------------------------------------
     async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
-        await self._service.on_accepted(event.order_id, event.venue_order_id, uow)
+        self._service.monitor.settled(event.order_id)
+        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        if row is not None:
+            await self._repo.order_accepted(uow.conn, row, event.venue_order_id)
 
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
-        await self._service.on_filled(event, uow)
+        self._service.monitor.settled(event.order_id)
+        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        if row is None or not await self._repo.order_filled(uow.conn, row, event):
+            return
+        await self._fold_position(event, uow)
+        if event.status == "filled":
+            await self._outcome(uow, event.venue, event.symbol, True)
+
+    async def _fold_position(self, event: OrderFilled, uow: UnitOfWork) -> None:
+        at = event.occurred_at
+        current = await self._repo.lock_position(
+            uow.conn, event.user_id, event.venue, event.symbol, at
+        )
+        state = PositionState(
+            quantity=current["quantity"],
+            average_price=current["average_price"],
+            realized_pnl=current["realized_pnl"],
+            fees=current["fees"],
+        )
+        folded = fold_fill(state, event.side, event.quantity, event.price, event.fee)
+        await self._repo.save_position(
+            uow.conn, current["id"], folded.state, state.quantity == 0, at
+        )
+        await self._repo.add_daily_pnl(
+            uow.conn, event.user_id, at.astimezone(UTC).date(), folded.realized_delta
+        )
 
     async def order_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
-        await self._service.on_expired(event, uow)
+        self._service.monitor.settled(event.order_id)
+        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        if row is not None and row.attempt == row.current_attempt:
+            await self._repo.order_expired(uow.conn, row, event)
+            await self._outcome(uow, event.venue, row.symbol, True)
 
     async def order_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
-        await self._service.on_rejected(event, uow)
+        self._service.monitor.settled(event.order_id)
+        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        if row is None:
+            return
+        fault = event.code in FAULT_CODES
+        if fault:
+            await self._outcome(uow, event.venue, row.symbol, False)
+        await self._repo.attempt_failed(uow.conn, event.order_id, event)
+        live = row.status in ("routed", "accepted")
+        if row.attempt != row.current_attempt or not live:
+            return  # a superseded attempt, or the order already finished
+        if fault and row.current_attempt < self._service.config.max_reroutes:
+            if await self._reroute(uow, row):
+                return
+        reason = event.reason
+        if fault and row.current_attempt >= self._service.config.max_reroutes:
+            reason = f"{reason} (after {row.current_attempt} re-routes)"
+        await self._repo.order_rejected(uow.conn, row, event.code, reason)
+
+    async def _reroute(self, uow: UnitOfWork, row: AttemptRow) -> bool:
+        tried = await self._repo.tried_venues(uow.conn, row.order_id)
+        credentials = await self._repo.credentials_in(uow.conn, row.user_id)
+        intent = Intent(
+            symbol=row.symbol,
+            side=row.side,  # type: ignore[arg-type]
+            order_type=row.order_type,  # type: ignore[arg-type]
+            quantity=row.quantity,
+            limit_price=row.limit_price,
+        )
+        decision = self._service.decide(
+            intent, self._books.for_symbol(row.symbol), credentials, tried
+        )
+        chosen = decision.chosen
+        if chosen is None:
+            return False
+        attempt = row.current_attempt + 1
+        aid = attempt_id(row.order_id, attempt)
+        now = self._clock()
+        credential = credentials[chosen.venue]
+        await self._repo.insert_attempt(
+            uow.conn,
+            aid,
+            row.order_id,
+            attempt,
+            chosen.venue,
+            client_order_id(aid),
+            credential,
+            now,
+        )
+        await self._repo.insert_decision(
+            uow.conn,
+            aid,
+            chosen.venue,
+            decision.candidates,
+            now,
+            attempt,
+            f"re-route {attempt} after {row.venue} failed: " + explain(decision),
+        )
+        await self._repo.rerouted(
+            uow.conn, row.order_id, attempt, chosen.venue, client_order_id(aid), credential
+        )
+        order = NewOrder(
+            id=row.order_id,
+            user_id=row.user_id,
+            client_order_id=client_order_id(aid),
+            intent=intent,
+            venue=chosen.venue,
+            credential_id=credential,
+            created_at=now,
+            signal=row.signal,
+            priority=row.priority,
+            parent_order_id=row.parent_order_id,
+        )
+        self._service.publish_route(uow, order, decision, attempt)
+        return True
+
+    async def _outcome(self, uow: UnitOfWork, venue: str, symbol: str, ok: bool) -> None:
+        await self._repo.record_outcome(uow.conn, venue, symbol, ok, self._clock())
+        uow.after_commit(lambda: self._service.monitor.record(venue, symbol, ok))
 
     # Suspension and reinstatement may arrive in either order: the later one by time wins.
     async def user_suspended(self, event: UserSuspended, uow: UnitOfWork) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 
 import msgspec
 
-from modules.execution.contracts import OrderExpired, OrderFilled, OrderRejected
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
 from modules.kernel.module import Runtime
@@ -30,7 +29,6 @@ from modules.kernel.outbox import UnitOfWork
 from modules.routing.adapters import risk, views
 from modules.routing.adapters.config import RoutingConfig
 from modules.routing.adapters.market_books import MarketBooks
-from modules.routing.adapters.positions import PositionState, fold_fill
 from modules.routing.adapters.rate_limit import RateLimited, TokenBucket
 from modules.routing.adapters.split import Child, plan_split
 from modules.routing.adapters.venue_monitor import VenueMonitor
@@ -43,7 +41,7 @@ from modules.routing.adapters.venue_scoring import (
     explain,
 )
 from modules.routing.contracts import KillSwitchChanged, OrderRouted
-from modules.routing.repository import AttemptRow, NewOrder, RoutingRepository, StoredResponse
+from modules.routing.repository import NewOrder, RoutingRepository, StoredResponse
 from modules.routing.schemas import (
     AdminRouting,
     KillSwitchView,
@@ -432,7 +430,7 @@ class RoutingService:
                 )
             await self._repo.insert_order(uow.conn, order, plan.decision.candidates, _why(plan))
             if plan.kind == "single":
-                self._publish(uow, order, plan.decision)
+                self.publish_route(uow, order, plan.decision)
             elif plan.kind == "split":
                 for child in plan.children:
                     await self._insert_child(uow, order, child.intent, child.decision, credentials)
@@ -467,9 +465,9 @@ class RoutingService:
             status="routed",
         )
         await self._repo.insert_order(uow.conn, child, decision.candidates, explain(decision))
-        self._publish(uow, child, decision)
+        self.publish_route(uow, child, decision)
 
-    def _publish(
+    def publish_route(
         self, uow: UnitOfWork, order: NewOrder, decision: Decision, attempt: int = 0
     ) -> None:
         chosen = decision.chosen
@@ -609,127 +607,6 @@ class RoutingService:
         if await self._repo.is_suspended(uow.conn, user_id):
             return "user_suspended"
         return None
-
-    # -- execution's reports -------------------------------------------------------------------
-    async def on_accepted(self, order_id: str, venue_order_id: str, uow: UnitOfWork) -> None:
-        self.monitor.settled(order_id)
-        row = await self._repo.lock_attempt(uow.conn, order_id)
-        if row is not None:
-            await self._repo.order_accepted(uow.conn, row, venue_order_id)
-
-    async def on_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
-        self.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
-        if row is None or not await self._repo.order_filled(uow.conn, row, event):
-            return
-        await self._fold_position(event, uow)
-        if event.status == "filled":
-            await self._outcome(uow, event.venue, event.symbol, True)
-
-    async def _fold_position(self, event: OrderFilled, uow: UnitOfWork) -> None:
-        at = event.occurred_at
-        current = await self._repo.lock_position(
-            uow.conn, event.user_id, event.venue, event.symbol, at
-        )
-        state = PositionState(
-            quantity=current["quantity"],
-            average_price=current["average_price"],
-            realized_pnl=current["realized_pnl"],
-            fees=current["fees"],
-        )
-        folded = fold_fill(state, event.side, event.quantity, event.price, event.fee)
-        await self._repo.save_position(
-            uow.conn, current["id"], folded.state, state.quantity == 0, at
-        )
-        await self._repo.add_daily_pnl(
-            uow.conn, event.user_id, at.astimezone(UTC).date(), folded.realized_delta
-        )
-
-    async def on_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
-        self.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
-        if row is not None and row.attempt == row.current_attempt:
-            await self._repo.order_expired(uow.conn, row, event)
-            await self._outcome(uow, event.venue, row.symbol, True)
-
-    async def on_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
-        self.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
-        if row is None:
-            return
-        fault = event.code in FAULT_CODES
-        if fault:
-            await self._outcome(uow, event.venue, row.symbol, False)
-        await self._repo.attempt_failed(uow.conn, event.order_id, event)
-        live = row.status in ("routed", "accepted")
-        if row.attempt != row.current_attempt or not live:
-            return  # a superseded attempt, or the order already finished
-        if fault and row.current_attempt < self.config.max_reroutes:
-            if await self._reroute(uow, row):
-                return
-        reason = event.reason
-        if fault and row.current_attempt >= self.config.max_reroutes:
-            reason = f"{reason} (after {row.current_attempt} re-routes)"
-        await self._repo.order_rejected(uow.conn, row, event.code, reason)
-
-    async def _reroute(self, uow: UnitOfWork, row: AttemptRow) -> bool:
-        tried = await self._repo.tried_venues(uow.conn, row.order_id)
-        credentials = await self._repo.credentials_in(uow.conn, row.user_id)
-        intent = Intent(
-            symbol=row.symbol,
-            side=row.side,  # type: ignore[arg-type]
-            order_type=row.order_type,  # type: ignore[arg-type]
-            quantity=row.quantity,
-            limit_price=row.limit_price,
-        )
-        decision = self.decide(intent, self._books.for_symbol(row.symbol), credentials, tried)
-        chosen = decision.chosen
-        if chosen is None:
-            return False
-        attempt = row.current_attempt + 1
-        aid = attempt_id(row.order_id, attempt)
-        now = self._runtime.clock()
-        credential = credentials[chosen.venue]
-        await self._repo.insert_attempt(
-            uow.conn,
-            aid,
-            row.order_id,
-            attempt,
-            chosen.venue,
-            client_order_id(aid),
-            credential,
-            now,
-        )
-        await self._repo.insert_decision(
-            uow.conn,
-            aid,
-            chosen.venue,
-            decision.candidates,
-            now,
-            attempt,
-            f"re-route {attempt} after {row.venue} failed: " + explain(decision),
-        )
-        await self._repo.rerouted(
-            uow.conn, row.order_id, attempt, chosen.venue, client_order_id(aid), credential
-        )
-        order = NewOrder(
-            id=row.order_id,
-            user_id=row.user_id,
-            client_order_id=client_order_id(aid),
-            intent=intent,
-            venue=chosen.venue,
-            credential_id=credential,
-            created_at=now,
-            signal=row.signal,
-            priority=row.priority,
-            parent_order_id=row.parent_order_id,
-        )
-        self._publish(uow, order, decision, attempt)
-        return True
-
-    async def _outcome(self, uow: UnitOfWork, venue: str, symbol: str, ok: bool) -> None:
-        await self._repo.record_outcome(uow.conn, venue, symbol, ok, self._runtime.clock())
-        uow.after_commit(lambda: self.monitor.record(venue, symbol, ok))
 
 
 def _notional(intent: Intent, quotes: list[Quote]) -> Decimal:
