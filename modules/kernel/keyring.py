@@ -151,7 +151,7 @@ class LocalTransitKeyring:
         self._key(key_name)
         with self._locked():
             key = self._keys[key_name]
-            latest = int(key["latest"]) + 1  # type: ignore[call-overload]
+            latest: int = int(key["latest"]) + 1  # type: ignore[call-overload]
             versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
             versions[str(latest)] = base64.b64encode(secrets.token_bytes(32)).decode()
             key["latest"] = latest
