@@ -55,6 +55,7 @@ class VenueFaultsBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     burst: Annotated[float, msgspec.Meta(ge=1, le=100000)] | None = None
     breaker_cooldown_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] | None = None
     place_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] | None = None
+    max_in_flight: Annotated[int, msgspec.Meta(ge=1, le=1024)] | None = None
 
 
 class VenueFaultsView(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +68,7 @@ class VenueFaultsView(msgspec.Struct, frozen=True, kw_only=True):
     burst: float
     breaker_cooldown_seconds: float
     place_timeout_seconds: float
+    max_in_flight: int
 
 
 class TradingControlView(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -104,7 +104,8 @@ class ExecutionService:
         # Per venue, replacement API base URLs for ccxt (a loopback exchange simulator in tests).
         self.ccxt_urls: dict[str, dict[str, str]] = {}
         self.pools = {
-            name: VenuePool(name, self._claim, self._run, slots=16) for name in self._venues
+            name: VenuePool(name, self._claim, self._run, capacity=self._capacity_of(name))
+            for name in self._venues
         }
         metrics = runtime.metrics
         self._m_exec = metrics.counter(
@@ -126,6 +127,9 @@ class ExecutionService:
     @property
     def venues(self) -> Mapping[str, Venue]:
         return self._venues
+
+    def _capacity_of(self, venue: str) -> Callable[[], int]:
+        return lambda: self.limits[venue].max_in_flight
 
     async def _queue_depths(self) -> dict[str, int]:
         async with self._runtime.db.connection() as conn:

@@ -151,6 +151,8 @@ class VenueMonitor:
             limits.burst = body.burst
         if body.place_timeout_seconds is not None:
             limits.place_timeout_seconds = body.place_timeout_seconds
+        if body.max_in_flight is not None:
+            limits.max_in_flight = body.max_in_flight
         if body.breaker_cooldown_seconds is not None:
             self.breakers[venue].policy.cooldown_seconds = body.breaker_cooldown_seconds
         log.warning("venue faults set", extra={"venue": venue, "faults": msgspec.to_builtins(body)})
@@ -164,6 +166,7 @@ class VenueMonitor:
             burst=limits.burst,
             breaker_cooldown_seconds=self.breakers[venue].policy.cooldown_seconds,
             place_timeout_seconds=limits.place_timeout_seconds,
+            max_in_flight=limits.max_in_flight,
         )
 
     async def reset_breaker(self, venue: str) -> VenueHealthView:

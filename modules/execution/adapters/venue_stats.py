@@ -13,6 +13,8 @@ class VenueLimits(msgspec.Struct, kw_only=True):
     orders_per_second: float = 200.0
     burst: float = 400.0
     place_timeout_seconds: float = 5.0
+    # Orders in flight per venue and replica: most of a placement is waiting on the venue.
+    max_in_flight: int = 64
 
 
 class VenueStats:

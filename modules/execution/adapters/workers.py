@@ -29,13 +29,15 @@ class VenuePool(Generic[T]):
         claim: Claim[T],
         run: Callable[[T], Awaitable[None]],
         *,
-        slots: int,
+        capacity: Callable[[], int],
         poll_seconds: float = 0.25,
     ) -> None:
         self.venue = venue
         self._claim = claim
         self._run = run
-        self._slots = asyncio.Semaphore(slots)
+        # Read at every claim: an admin may change how many orders a venue has in flight.
+        self._capacity = capacity
+        self._freed = asyncio.Event()
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -60,14 +62,15 @@ class VenuePool(Generic[T]):
 
     async def _loop(self) -> None:
         while True:
-            await self._slots.acquire()
+            while self.in_flight >= self._capacity():
+                self._freed.clear()
+                await self._freed.wait()
             try:
                 order = await self._next()
             except Exception:
                 log.exception("claim failed", extra={"venue": self.venue})
                 order = None
             if order is None:
-                self._slots.release()
                 await self._idle()
                 continue
             self.in_flight += 1
@@ -98,6 +101,6 @@ class VenuePool(Generic[T]):
             log.exception("order run failed", extra={"venue": self.venue})
         finally:
             self.in_flight -= 1
-            self._slots.release()
+            self._freed.set()
             # A finished order may free a rate-limit token or be followed by more work.
             self._wake.set()
