@@ -577,21 +577,39 @@ class ExecutionService:
             credentials = await self._repo.live_credentials(conn)
         found = 0
         for stored in credentials:
-            venue = self._venues.get(stored.venue)
+            venue = self._venue_for(stored)
             listing = getattr(venue, "account_orders", None)
-            if listing is None or stored.sealed is None or stored.environment != "simulated":
+            if listing is None or stored.sealed is None:
                 continue
             try:
                 material = unseal(
                     self._runtime.keyring, stored.sealed, stored.user_id, stored.venue
                 )
-                mask = register_secret(material.api_secret)
-                orders: list[VenueOrder] = await listing(material, since)
-                del mask, material
-            except (UnsealError, VenueRejected, VenueFault, VenueUnavailable):
+            except UnsealError:
                 continue
+            await self._audit_unseal(stored)
+            mask = register_secret(material.api_secret)
+            try:
+                orders: list[VenueOrder] = await listing(material, since)
+            except (VenueRejected, VenueFault, VenueUnavailable):
+                continue
+            finally:
+                del mask, material
             found += await self._flag_unknown(stored, orders)
         return found
+
+    async def _audit_unseal(self, stored: StoredCredential) -> None:
+        # Every unseal is audited; a sweep acts for no order, so `order_id` is empty.
+        async with self._runtime.unit_of_work("execution") as uow:
+            uow.publish(
+                CredentialUnsealed(
+                    credential_id=stored.credential_id,
+                    user_id=stored.user_id,
+                    venue=stored.venue,
+                    order_id="",
+                    purpose="reconcile",
+                )
+            )
 
     async def _flag_unknown(self, stored: StoredCredential, orders: list[VenueOrder]) -> int:
         if not orders:

@@ -115,7 +115,9 @@ async def test_verification_reports_what_the_key_may_do(running: RunningApp) -> 
 async def test_an_order_the_platform_never_sent_raises_an_alert_and_pauses_the_user(
     running: RunningApp,
 ) -> None:
-    tap = Tap().attach(running, UnknownFillDetected.TOPIC, UserTradingPaused.TOPIC)
+    tap = Tap().attach(
+        running, UnknownFillDetected.TOPIC, UserTradingPaused.TOPIC, CredentialUnsealed.TOPIC
+    )
     trader = new_trader(running)
     stored, material = credential_with_key(running, trader.user_id, "kraken", "key-stolen-01")
     await announce(running, stored)
@@ -143,6 +145,9 @@ async def test_an_order_the_platform_never_sent_raises_an_alert_and_pauses_the_u
     assert alert.credential_id == stored.credential_id
     (paused,) = tap.of(UserTradingPaused, user_id=trader.user_id)
     assert paused.reason == "unknown_fill"
+    # Looking at the account meant opening the key: audited like any other unseal.
+    sweeps = tap.of(CredentialUnsealed, credential_id=stored.credential_id, purpose="reconcile")
+    assert len(sweeps) == 1  # a paused user's accounts are not swept again
 
     after = routed(trader, "kraken")
     events = Tap().attach(running, OrderRejected.TOPIC)
