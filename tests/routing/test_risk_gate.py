@@ -347,3 +347,25 @@ async def test_execution_pausing_a_user_refuses_their_orders(alone: tuple[Runnin
     assert "consecutive_errors" in body["detail"]
     await announce(running, UserTradingResumed(user_id=trader.user_id))
     assert (await order(running, trader)).status_code == 202
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"equity_usd": "-5"},
+        {"equity_usd": "NaN"},
+        {"max_daily_loss_usd": "0"},
+        {"risk_level": "extreme"},
+        {"allowed_pairs": "BTC/USD"},
+        {"leverage": 10},
+    ],
+)
+async def test_bad_trading_settings_are_problems(
+    alone: tuple[RunningApp, Tap], body: dict[str, Any]
+):
+    running, _ = alone
+    trader = await _trader(running)
+    response = await running.client.patch("/v1/settings/trading", json=body, headers=trader.headers)
+    _problem(response, 400, "invalid_request")
+    settings = (await running.client.get("/v1/settings/trading", headers=trader.headers)).json()
+    assert (settings["risk_level"], Decimal(settings["equity_usd"])) == ("medium", 100_000)
