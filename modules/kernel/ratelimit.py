@@ -106,7 +106,8 @@ async def rate_limit_guard(
     limiter: TierRateLimiter | None = getattr(state, "rate_limiter", None)
     if limiter is None:
         runtime = state.runtime
-        limiter = TierRateLimiter(runtime.state(STATE_NAME), lambda: runtime.clock())
+        limits = {**TIER_LIMITS_PER_MINUTE, **runtime.settings.api_rate_limits_per_minute}
+        limiter = TierRateLimiter(runtime.state(STATE_NAME), lambda: runtime.clock(), limits)
         state.rate_limiter = limiter
     try:
         await limiter.hit(principal.user_id, principal.tier)

@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     redis_url: str | None = None
+    # Overrides of the per-user API budget by tier (requests a minute), e.g. for load tests:
+    # NIJA_API_RATE_LIMITS_PER_MINUTE='{"basic": 100000}'.
+    api_rate_limits_per_minute: dict[str, int] = msgspec.field(default_factory=dict)
     log_level: str = "INFO"
     log_json: bool = True
     market_tick_seconds: float = 1.0
@@ -60,11 +63,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _LIST_FIELDS = {"modules"}
+_JSON_FIELDS = {"api_rate_limits_per_minute"}
 
 
-def _coerce(name: str, raw: str, annotation: object) -> object:
+def _coerce(name: str, raw: str) -> object:
     if name in _LIST_FIELDS:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if name in _JSON_FIELDS:
+        return msgspec.json.decode(raw)
     return raw
 
 
@@ -79,7 +85,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     for field in msgspec.structs.fields(Settings):
         raw = source.get(f"NIJA_{field.name.upper()}")
         if raw is not None and raw != "":
-            values[field.name] = _coerce(field.name, raw, field.type)
+            values[field.name] = _coerce(field.name, raw)
     values.update(overrides)
     settings = msgspec.convert(values, Settings, strict=False)
     unknown = set(settings.modules) - set(ALL_MODULES)

@@ -103,3 +103,19 @@ async def test_a_pro_token_is_served_past_the_basic_budget(
         for _ in range(61)
     ]
     assert 429 not in codes and len(set(codes)) == 1
+
+
+async def test_tier_budgets_come_from_settings(make_settings: Any, database_url: str) -> None:
+    from app import create_app
+    from modules.kernel.auth import Principal
+    from tests.conftest import serve, truncate_all
+
+    await truncate_all(database_url)
+    settings = make_settings(api_rate_limits_per_minute={"basic": 3})
+    async with serve(create_app(settings)) as running:
+        token = running.runtime.tokens.issue(Principal(user_id="u-budget", role="trader"))
+        headers = {"Authorization": f"Bearer {token}"}
+        statuses = [
+            (await running.client.get("/v1/orders", headers=headers)).status_code for _ in range(4)
+        ]
+    assert statuses == [200, 200, 200, 429]
