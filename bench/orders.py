@@ -188,7 +188,16 @@ def _client(base_url: str, concurrency: int) -> httpx.AsyncClient:
 
 
 async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, float]:
-    extra_env = dict(pair.split("=", 1) for pair in args.env)
+    # The bench measures the platform's capacity, not the per-user throttles a trader meets:
+    # lift the API budget and routing's per-user order rate unless the caller says otherwise.
+    extra_env = {
+        "NIJA_API_RATE_LIMITS_PER_MINUTE": '{"basic": 1000000}',
+        "NIJA_ROUTING_ORDER_RATE_PER_SECOND": "100000",
+        "NIJA_ROUTING_ORDER_RATE_BURST": "100000",
+        "NIJA_ROUTING_TIERS": '{"basic": {"max_open_positions": 50, "trades_per_day": 1000000}}',
+        "NIJA_LOG_LEVEL": "WARNING",
+        **dict(pair.split("=", 1) for pair in args.env),
+    }
     async with running_platform(
         data_dir, server_url=args.database_url, extra_env=extra_env, db_prefix="nija_bench"
     ) as platform:
