@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, patch, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from modules.kernel.auth import Principal
+from modules.kernel.auth import Principal, provide_step_up
 from modules.routing.schemas import (
     AdminRouting,
     KillSwitchRequest,
@@ -129,10 +131,14 @@ class TradingSettingsController(Controller):
     @patch("/", summary="Change your risk settings (null resets a field to the default)")
     async def patch_settings(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[TradingSettingsPatch],
         principal: NamedDependency[Principal],
         routing_desk: NamedDependency[RoutingDesk],
     ) -> TradingSettingsView:
+        # Lowering a limit is always allowed at once; raising one is a sensitive action.
+        if raises_limits(await routing_desk.trading_settings(principal), data):
+            await provide_step_up(request)
         return await routing_desk.update_trading_settings(principal, data)
 
     @post("/kill-switch", status_code=200, summary="Halt your own trading now")
@@ -177,3 +183,36 @@ class AdminRoutingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> AdminRouting:
         return await routing_desk.admin_routing(limit)
+
+
+_RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+
+
+def raises_limits(current: TradingSettingsView, patch: TradingSettingsPatch) -> bool:
+    """Whether `patch` would let the trader risk more than the current settings do.
+
+    A `null` resets to the platform default, which is treated as raising unless it provably is
+    not (no cap is the loosest cap).
+    """
+
+    def looser(new: Decimal | None, old: Decimal | None) -> bool:
+        if old is None:
+            return False
+        return new is None or new > old
+
+    if patch.risk_level is not msgspec.UNSET and (
+        patch.risk_level is None or _RISK_ORDER[patch.risk_level] > _RISK_ORDER[current.risk_level]
+    ):
+        return True
+    for name, old in (
+        ("max_position_usd", current.max_position_usd),
+        ("max_daily_loss_usd", current.max_daily_loss_usd),
+        ("equity_usd", current.equity_usd),
+    ):
+        new = getattr(patch, name)
+        if new is not msgspec.UNSET and looser(new, old):
+            return True
+    pairs = patch.allowed_pairs
+    if pairs is msgspec.UNSET or current.allowed_pairs is None:
+        return False
+    return pairs is None or not set(pairs) <= set(current.allowed_pairs)
