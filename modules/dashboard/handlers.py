@@ -1,9 +1,10 @@
-"""Dashboard subscriptions: routing's and execution's order events feed the read models."""
+"""Dashboard subscriptions: order events feed the read models; security events notify."""
 
 from __future__ import annotations
 
 from modules.dashboard.service import DashboardService
 from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.module import Subscription
 from modules.routing.contracts import OrderRouted
 
@@ -16,4 +17,5 @@ def subscriptions(service: DashboardService) -> list[Subscription]:
         Subscription(OrderFilled, service.on_filled, "order-filled"),
         Subscription(OrderRejected, service.on_rejected, "order-rejected"),
         Subscription(OrderExpired, service.on_expired, "order-expired"),
+        Subscription(SecurityEventRaised, service.on_security_event, "security-event"),
     ]

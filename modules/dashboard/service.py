@@ -36,6 +36,7 @@ from modules.dashboard.schemas import (
     OrderView,
 )
 from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
 from modules.kernel.module import Runtime
@@ -62,6 +63,15 @@ _encode = msgspec.json.Encoder().encode
 
 
 # ---- ports ---------------------------------------------------------------------------------
+
+
+_SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
+    "new_device": ("New device", "A new device was registered for biometric login."),
+    "two_factor_enabled": ("Two-factor enabled", "Two-factor authentication is now on."),
+    "two_factor_disabled": ("Two-factor disabled", "Two-factor authentication was turned off."),
+    "password_changed": ("Password changed", "Your password was changed; other sessions ended."),
+    "lockout": ("Sign-in locked", "Too many failed sign-ins: sign-in is paused for a while."),
+}
 
 
 class Outlet(Protocol):
@@ -348,18 +358,36 @@ class DashboardService:
     async def _notify(
         self, uow: UnitOfWork, order: OrderRecord, kind: str, title: str, body: str
     ) -> None:
+        await self._add_notification(uow, order.user_id, kind, title, body, order.order_id)
+
+    async def _add_notification(
+        self,
+        uow: UnitOfWork,
+        user_id: str,
+        kind: str,
+        title: str,
+        body: str,
+        order_id: str | None,
+    ) -> None:
         record = NotificationRecord(
             id=uuid.uuid4(),
-            user_id=order.user_id,
+            user_id=user_id,
             kind=kind,
             title=title,
             body=body,
-            order_id=order.order_id,
+            order_id=order_id,
             created_at=self.runtime.clock(),
         )
         await self.repo.add_notification(uow.conn, record)
         payload = _encode(NotificationCreated(notification=notification_view(record)))
-        self._push_after_commit(uow, order.user_id, "notification.created", payload)
+        self._push_after_commit(uow, user_id, "notification.created", payload)
+
+    async def on_security_event(self, event: SecurityEventRaised, uow: UnitOfWork) -> None:
+        """Tell the user about a security-relevant change to their account, at once."""
+        title, body = _SECURITY_MESSAGES[event.kind]
+        await self._add_notification(
+            uow, event.user_id, f"security.{event.kind}", title, body, None
+        )
 
     def _push_after_commit(self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes) -> None:
         async def push() -> None:

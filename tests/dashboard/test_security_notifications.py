@@ -1,0 +1,44 @@
+"""Security events from identity reach the user as in-app notifications and on the socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from websockets.asyncio.client import connect
+
+from app import create_app
+from tests.conftest import register_and_login, serve, truncate_all
+
+PASSWORD = "correct horse battery 9"
+
+
+async def test_a_password_change_notifies_the_user(make_settings: Any, database_url: str) -> None:
+    # The whole platform: identity raises the event, the dashboard turns it into a notification.
+    await truncate_all(database_url)
+    async with serve(create_app(make_settings())) as running:
+        await _change_password_and_watch(running)
+
+
+async def _change_password_and_watch(running: Any) -> None:
+    client = running.client
+    headers = await register_and_login(client, password=PASSWORD)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    async with connect(running.ws_url) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "auth.ok"
+        changed = await client.post(
+            "/v1/auth/password",
+            json={"current_password": PASSWORD, "new_password": "a brand new pass phrase 77"},
+            headers=headers,
+        )
+        assert changed.status_code in (200, 204), changed.text
+        await running.settle()
+        pushed = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert pushed["type"] == "notification.created"
+    assert pushed["notification"]["kind"] == "security.password_changed"
+    listed = (await client.get("/v1/notifications", headers=headers)).json()
+    kinds = [n["kind"] for n in listed["items"]]
+    assert kinds == ["security.password_changed"]
+    assert PASSWORD not in json.dumps(listed)
