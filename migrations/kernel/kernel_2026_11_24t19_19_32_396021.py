@@ -10,13 +10,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="kernel", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="kernel", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="State", tablename="state", schema="kernel", columns=None
-    )
+    manager.add_table(class_name="State", tablename="state", schema="kernel", columns=None)
 
     manager.add_column(
         table_class_name="State",
