@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ import uvicorn
 
 from app import create_app
 from modules.kernel.db import start_embedded_server
+from modules.kernel.logs import JsonFormatter
 from modules.kernel.settings import ALL_MODULES, Settings, load_settings
 
 os.environ.setdefault("PICCOLO_CONF", "migrations.piccolo_conf")
@@ -182,3 +184,37 @@ async def register_and_login(
     response = await client.post("/v1/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+class LogCapture(logging.Handler):
+    """Every record twice: rendered like stderr (redacted) and raw (before any redaction).
+
+    The raw form is the strict check: a secret must never even be handed to a logger.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self._json = JsonFormatter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self._json.format(record))
+        self.lines.append(f"{record.getMessage()} {vars(record)!r}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def captured_logs(running: RunningApp) -> Iterator[LogCapture]:
+    root = logging.getLogger()
+    handler = LogCapture()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)

@@ -12,8 +12,7 @@ import asyncpg
 import pytest
 
 from modules.kernel.auth import Principal, TokenCodec
-from tests.conftest import RunningApp
-from tests.identity.conftest import LogCapture
+from tests.conftest import LogCapture, RunningApp
 
 PASSWORD = "correct horse battery staple"
 

@@ -15,8 +15,8 @@ import pytest
 from modules.kernel.events import CloudEvent
 from modules.kernel.sealing import CredentialMaterial, SealedSecret, UnsealError, unseal
 from modules.vault.contracts import CredentialStored
-from tests.conftest import RunningApp, register_and_login
-from tests.vault.conftest import EventProbe, LogCapture, User, scan_database
+from tests.conftest import LogCapture, RunningApp, register_and_login
+from tests.vault.conftest import EventProbe, User, scan_database
 
 
 async def _user(running: RunningApp) -> tuple[dict[str, str], str]:
