@@ -8,7 +8,7 @@ from modules.execution.repository import ExecutionRepository
 from modules.execution.service import ExecutionService
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import UnitOfWork
-from modules.routing.contracts import OrderRouted
+from modules.routing.contracts import KillSwitchChanged, OrderRouted
 from modules.vault.contracts import (
     CredentialRevoked,
     CredentialStored,
@@ -31,6 +31,9 @@ class ExecutionHandlers:
         # Only queues it: placement runs on the venue's workers, outside this transaction.
         await self._service.enqueue(event, uow)
 
+    async def kill_switch_changed(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
+        await self._service.halt_queued(event, uow)
+
     async def verification_requested(
         self, event: CredentialVerificationRequested, uow: UnitOfWork
     ) -> None:
@@ -41,6 +44,7 @@ class ExecutionHandlers:
             Subscription(CredentialStored, self.credential_stored, "credential-stored"),
             Subscription(CredentialRevoked, self.credential_revoked, "credential-revoked"),
             Subscription(OrderRouted, self.order_routed, "order-routed"),
+            Subscription(KillSwitchChanged, self.kill_switch_changed, "kill-switch-changed"),
             Subscription(
                 CredentialVerificationRequested,
                 self.verification_requested,

@@ -188,6 +188,19 @@ class ExecutionRepository:
         )
         return claimed is not None
 
+    async def lock_queued(self, conn: asyncpg.Connection, user_id: str | None) -> list[QueuedOrder]:
+        """Orders still waiting in the queue (one user's, or everyone's), locked for a change.
+
+        SKIP LOCKED leaves alone an order a worker is claiming right now: it is already on
+        its way to the venue, where a halt can no longer stop it.
+        """
+        rows = await conn.fetch(
+            "SELECT * FROM execution.orders WHERE status = 'queued' "
+            "AND ($1::text IS NULL OR user_id = $1) FOR UPDATE SKIP LOCKED",
+            user_id,
+        )
+        return [_queued(row) for row in rows]
+
     async def claim_next(
         self, conn: asyncpg.Connection, venue: str, skip_credentials: list[str]
     ) -> QueuedOrder | None:

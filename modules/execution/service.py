@@ -65,7 +65,7 @@ from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.sealing import CredentialMaterial, UnsealError, unseal
-from modules.routing.contracts import OrderRouted
+from modules.routing.contracts import KillSwitchChanged, OrderRouted
 from modules.vault.contracts import CredentialVerificationRequested
 
 log = logging.getLogger("nija.execution")
@@ -340,6 +340,18 @@ class ExecutionService:
         async with self._runtime.unit_of_work("execution") as uow:
             await self._repo.set_status(uow.conn, order.order_id, "ambiguous")
             await self._count_error(uow, order.user_id)
+
+    async def halt_queued(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
+        """A kill switch stops what is still queued, not only what routing has yet to send."""
+        if not event.active:
+            return
+        user_id = event.user_id if event.scope == "user" else None
+        if event.scope == "user" and user_id is None:
+            return
+        for order in await self._repo.lock_queued(uow.conn, user_id):
+            await self._reject_in(
+                uow, order, "kill_switch_active", f"trading halted by a {event.scope} kill switch"
+            )
 
     async def _reject(
         self, order: QueuedOrder, code: str, reason: str, error: bool = False

@@ -1,0 +1,48 @@
+"""A kill switch also stops orders already waiting in execution's queue, never the other user's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import RunningApp
+from tests.execution.support import admin_headers, routed, set_faults, sim, statuses
+from tests.execution.test_queue import publish, wait_for
+from tests.routing.support import connect, new_trader
+
+
+async def test_user_kill_switch_rejects_that_users_queued_orders(running: RunningApp) -> None:
+    # One order an hour per account: everything after the first waits in the queue.
+    await set_faults(running, "kraken", orders_per_second=0.0003, burst=1)
+    halted, other = new_trader(running), new_trader(running)
+    for trader in (halted, other):
+        await connect(running, trader, ("kraken",))
+    halted_orders = [routed(halted, "kraken") for _ in range(3)]
+    other_orders = [routed(other, "kraken") for _ in range(2)]
+    await publish(running, *halted_orders, *other_orders)
+
+    async def first_ones_placed() -> bool:
+        found = await statuses(running, [o.order_id for o in halted_orders + other_orders])
+        return sum(s == "queued" for s in found.values()) == 3
+
+    await wait_for(first_ones_placed)
+    switched = await running.client.post(
+        "/v1/admin/kill-switch",
+        json={"scope": "user", "user_id": halted.user_id, "active": True},
+        headers=admin_headers(running),
+    )
+    assert switched.status_code in (200, 201), switched.text
+
+    # Not settle(): the other user's orders stay queued behind the hourly budget on purpose.
+    async def halted_ones_rejected() -> bool:
+        found = await statuses(running, [o.order_id for o in halted_orders])
+        return list(found.values()).count("rejected") == 2
+
+    await wait_for(halted_ones_rejected, timeout=20)
+
+    after: dict[str, Any] = await statuses(running, [o.order_id for o in halted_orders])
+    placed_at_venue = set(sim(running, "kraken").attempts)
+    halted_at_venue = [o for o in halted_orders if o.client_order_id in placed_at_venue]
+    assert len(halted_at_venue) == 1, "exactly the first one had left the queue"
+    assert sorted(after.values()).count("rejected") == 2
+    others = await statuses(running, [o.order_id for o in other_orders])
+    assert "rejected" not in others.values(), "another user's orders are untouched"
