@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from app import create_app
-from tests.conftest import RunningApp, _migrated, serve, truncate_all
+from tests.conftest import RunningApp, serve, truncate_all
 
 
 @pytest.fixture
 async def running(make_settings: Any, database_url: str) -> AsyncIterator[RunningApp]:
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     async with serve(create_app(make_settings(modules=("dashboard",)))) as running_app:
         yield running_app

@@ -18,7 +18,7 @@ import redis.asyncio as redis
 
 from app import create_app
 from bench.launcher import PlatformProcess, free_port
-from tests.conftest import TEST_JWT_SECRET, RunningApp, _migrated, serve, truncate_all
+from tests.conftest import TEST_JWT_SECRET, RunningApp, serve, truncate_all
 from tests.dashboard.helpers import new_user, next_message, open_socket, publish, routed
 
 
@@ -60,8 +60,7 @@ async def replicas(
     make_settings: Any, database_url: str, redis_url: str, tmp_path: Path
 ) -> AsyncIterator[tuple[RunningApp, PlatformProcess]]:
     await _wait_for_redis(redis_url)
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     settings = make_settings(modules=("dashboard",), redis_url=redis_url)
     async with serve(create_app(settings)) as replica_a:
         replica_b = PlatformProcess(

@@ -23,7 +23,7 @@ from modules.execution.contracts import (
 from modules.kernel.events import envelope_for
 from modules.kernel.sealing import CredentialMaterial
 from modules.routing.contracts import OrderRouted
-from tests.conftest import RunningApp, _migrated, serve, truncate_all
+from tests.conftest import RunningApp, serve, truncate_all
 from tests.routing.support import (
     TEST_API_SECRET,
     Tap,
@@ -218,8 +218,7 @@ async def test_orders_without_a_usable_credential_are_rejected(
 async def test_an_order_that_overtakes_its_credential_waits_for_it(
     make_settings: Any, database_url: str
 ) -> None:
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     # A retry budget of ~2.4 s, so half of it is a comfortable grace period.
     settings = make_settings(bus_retry_base_seconds=0.2, bus_retry_max_seconds=1.0)
     async with serve(create_app(settings)) as running:

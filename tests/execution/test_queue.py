@@ -15,7 +15,7 @@ from app import create_app
 from bench.launcher import PlatformProcess
 from modules.execution.contracts import OrderAccepted, OrderRejected
 from modules.kernel.events import envelope_for
-from tests.conftest import TEST_JWT_SECRET, RunningApp, _migrated, serve, truncate_all
+from tests.conftest import TEST_JWT_SECRET, RunningApp, serve, truncate_all
 from tests.execution.support import admin_headers, routed, rows, set_faults, sim, statuses
 from tests.routing.support import Tap, connect, new_trader
 
@@ -26,8 +26,7 @@ TERMINAL = {"filled", "expired", "rejected"}
 async def fresh_app(
     make_settings: Any, database_url: str, **overrides: Any
 ) -> AsyncIterator[RunningApp]:
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     async with serve(create_app(make_settings(**overrides))) as running:
         yield running
 

@@ -25,7 +25,7 @@ from modules.kernel.events import CloudEvent, IntegrationEvent, decode_event, en
 from modules.kernel.ports import Delivery
 from modules.kernel.sealing import CredentialMaterial, new_wrapped_data_key, seal
 from modules.vault.contracts import CredentialRevoked, CredentialStored
-from tests.conftest import RunningApp, _migrated, serve, truncate_all
+from tests.conftest import RunningApp, serve, truncate_all
 
 TEST_API_SECRET = "sim-api-secret-" + "s" * 24
 
@@ -144,8 +144,7 @@ async def quiet_market(
     Books then stay exactly as routing saw them, so a test can recompute costs from the very
     snapshot routing scored, and liquidity taken by one order is still gone for the next.
     """
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     app = create_app(make_settings(market_tick_seconds=3600, **overrides))
     tape = BookTape().attach(app.state.runtime.pubsub, VenueBookUpdated.TOPIC)
     async with serve(app) as running:
@@ -244,8 +243,7 @@ async def routing_only(
 
     for name, value in env.items():
         monkeypatch.setenv(f"NIJA_ROUTING_{name.upper()}", str(value))
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     app = create_app(make_settings(modules=("routing",), market_tick_seconds=3600))
     tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
     async with serve(app) as running:

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import RunningApp, _migrated, register_and_login, serve, truncate_all
+from tests.conftest import RunningApp, register_and_login, serve, truncate_all
 from tests.routing.support import connect, new_trader, revoke, roomy
 
 VENUES = ("coinbase", "kraken", "binance")
@@ -216,8 +216,7 @@ async def test_without_market_data_orders_are_unavailable(
     make_settings: Any, database_url: str
 ) -> None:
     """Routing running with no execution module: no venue has published a book."""
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     from app import create_app
 
     async with serve(create_app(make_settings(modules=("routing",)))) as running:

@@ -15,7 +15,7 @@ import pytest
 from app import create_app
 from modules.kernel.sealing import TRANSIT_KEY
 from modules.vault.contracts import UserDataKeyRewrapped
-from tests.conftest import RunningApp, _migrated, serve, truncate_all
+from tests.conftest import RunningApp, serve, truncate_all
 from tests.fakes.vault_server import FakeVault
 from tests.vault.conftest import EventProbe, User, fetch, material, store
 
@@ -112,8 +112,7 @@ async def test_the_cli_rotates_while_the_server_keeps_serving(
 
 @pytest.fixture
 async def scheduled(make_settings: Any, database_url: str) -> AsyncIterator[RunningApp]:
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     app = create_app(make_settings(key_rotation_interval_seconds=0.3))
     async with serve(app) as running:
         yield running
@@ -146,8 +145,7 @@ async def test_the_platform_on_vault_transit(
     make_settings: Any, database_url: str, fake_vault: tuple[FakeVault, str]
 ) -> None:
     vault, url = fake_vault
-    if await _migrated(database_url):
-        await truncate_all(database_url)
+    await truncate_all(database_url)
     settings = make_settings(
         keyring="vault",
         vault_addr=url,
