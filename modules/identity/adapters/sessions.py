@@ -1,0 +1,176 @@
+"""Sessions: access tokens, refresh-token families and their rotation, sign-out.
+
+A session is a family of refresh tokens: each refresh spends the presented token and issues the
+next one in the same family, so revoking the session ends every token it ever issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import msgspec
+
+from modules.identity.adapters.common import suspended
+from modules.identity.adapters.rows import SessionRow, UserRow
+from modules.identity.repository import IdentityRepository
+from modules.kernel.auth import Principal
+from modules.kernel.errors import ProblemError
+from modules.kernel.module import Runtime
+from modules.kernel.outbox import UnitOfWork
+
+log = logging.getLogger("nija.identity")
+
+
+class IssuedTokens(msgspec.Struct, frozen=True, kw_only=True):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class ClientInfo(msgspec.Struct, frozen=True, kw_only=True):
+    ip: str = ""
+    user_agent: str = ""
+
+
+def digest_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Sessions:
+    def __init__(
+        self,
+        runtime: Runtime,
+        unit_of_work: Callable[[], UnitOfWork],
+        repo: IdentityRepository,
+    ) -> None:
+        self._runtime = runtime
+        self._uow = unit_of_work
+        self._repo = repo
+
+    def _now(self) -> datetime:
+        return self._runtime.clock()
+
+    def _refresh_ttl(self) -> timedelta:
+        return timedelta(seconds=self._runtime.settings.refresh_token_ttl_seconds)
+
+    async def _has_second_factor(self, user: UserRow) -> bool:
+        return user.totp_enabled_at is not None or await self._repo.second_factor.has_devices(
+            user.id
+        )
+
+    async def access_token(self, user: UserRow, proved_at: datetime | None) -> str:
+        principal = Principal(
+            user_id=str(user.id),
+            role=user.role,
+            tier=user.tier,
+            second_factor=await self._has_second_factor(user),
+            second_factor_at=int(proved_at.timestamp()) if proved_at else None,
+        )
+        return self._runtime.tokens.issue(principal)
+
+    async def start(
+        self, user: UserRow, method: str, proved_at: datetime | None, client: ClientInfo
+    ) -> IssuedTokens:
+        """A new session family with its first refresh token (call inside a unit of work)."""
+        now = self._now()
+        session = SessionRow(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            method=method,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + self._refresh_ttl(),
+            second_factor_at=proved_at,
+            revoked_at=None,
+            user_agent=client.user_agent[:200],
+            ip=client.ip[:64],
+        )
+        await self._repo.sessions.create_session(session)
+        return await self._issue(user, session)
+
+    async def _issue(self, user: UserRow, session: SessionRow) -> IssuedTokens:
+        refresh = secrets.token_urlsafe(32)  # 256 bits
+        now = self._now()
+        await self._repo.sessions.add_refresh_token(
+            user_id=user.id,
+            session_id=session.id,
+            token_hash=digest_token(refresh),
+            now=now,
+            expires_at=now + self._refresh_ttl(),
+        )
+        return IssuedTokens(
+            access_token=await self.access_token(user, session.second_factor_at),
+            refresh_token=refresh,
+            expires_in=self._runtime.tokens.ttl_seconds,
+        )
+
+    async def refresh(self, refresh_token: str, client: ClientInfo) -> IssuedTokens:
+        """Rotate: the presented token is spent and a new pair is issued in the same session.
+
+        Presenting an already-spent token means it was copied (OAuth 2.0 Security BCP, refresh
+        token reuse): its whole session family is revoked, so thief and victim both lose it.
+        """
+        token_hash = digest_token(refresh_token)
+        now = self._now()
+        tokens: IssuedTokens | None = None
+        is_suspended = reused = False
+        queries = self._repo.sessions
+        async with self._uow():
+            consumed = await queries.consume_refresh_token(token_hash, now)
+            if consumed is not None:
+                user = await self._repo.by_id(consumed[0])
+                session = await queries.session(consumed[1]) if consumed[1] else None
+                if user is not None and user.suspended:
+                    is_suspended = True
+                elif user is not None and consumed[1] is None:
+                    tokens = await self.start(user, "password", None, client)
+                elif user is not None and session is not None and session.revoked_at is None:
+                    await queries.touch_session(session.id, now, now + self._refresh_ttl())
+                    tokens = await self._issue(user, session)
+            else:
+                spent = await queries.spent_token(token_hash)
+                if spent is not None:
+                    reused = True
+                    await queries.revoke_sessions(
+                        spent[0], reason="refresh_token_reuse", now=now, session_id=spent[1]
+                    )
+        if tokens is not None:
+            return tokens
+        if is_suspended:
+            raise suspended()
+        if reused:
+            log.warning("spent refresh token presented again; its session family is revoked")
+        raise ProblemError(401, "invalid_refresh_token", "The refresh token is not valid")
+
+    async def logout(self, refresh_token: str) -> None:
+        """End the session the refresh token belongs to; unknown tokens are quietly ignored."""
+        token_hash = digest_token(refresh_token)
+        now = self._now()
+        async with self._uow():
+            found = await self._repo.sessions.live_token(token_hash, now)
+            if found is not None:
+                await self._repo.sessions.revoke_sessions(
+                    found[0], reason="logout", now=now, session_id=found[1]
+                )
+
+    async def live(self, user: UserRow) -> list[SessionRow]:
+        return await self._repo.sessions.live_sessions(user.id, self._now())
+
+    async def revoke(self, user: UserRow, session_id: uuid.UUID) -> None:
+        async with self._uow():
+            count = await self._repo.sessions.revoke_sessions(
+                user.id, reason="revoked", now=self._now(), session_id=session_id
+            )
+        if count == 0:
+            raise ProblemError(404, "session_not_found", "No such active session")
+
+    async def revoke_all(self, user: UserRow) -> int:
+        async with self._uow():
+            return await self._repo.sessions.revoke_sessions(
+                user.id, reason="signed_out_everywhere", now=self._now()
+            )
