@@ -13,9 +13,9 @@ def subscriptions(service: DashboardService) -> list[Subscription]:
     """Durable (inbox-deduped, transactional) handlers, one per order event."""
     return [
         Subscription(OrderRouted, service.on_routed, "order-routed"),
-        Subscription(OrderAccepted, service.on_accepted, "order-accepted"),
-        Subscription(OrderFilled, service.on_filled, "order-filled"),
-        Subscription(OrderRejected, service.on_rejected, "order-rejected"),
-        Subscription(OrderExpired, service.on_expired, "order-expired"),
+        Subscription(OrderAccepted, service.on_execution, "order-accepted"),
+        Subscription(OrderFilled, service.on_execution, "order-filled"),
+        Subscription(OrderRejected, service.on_execution, "order-rejected"),
+        Subscription(OrderExpired, service.on_execution, "order-expired"),
         Subscription(SecurityEventRaised, service.on_security_event, "security-event"),
     ]

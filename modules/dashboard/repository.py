@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from modules.dashboard.tables import Fill, Notification, Order
+from modules.dashboard.tables import Fill, Notification, Order, OrderAttempt
 
 
 class OrderRecord(msgspec.Struct, kw_only=True):
@@ -36,11 +36,20 @@ class OrderRecord(msgspec.Struct, kw_only=True):
     fee_currency: str | None = None
     reason: str | None = None
     revision: int = 0
+    attempt: int = 0
     created_at: datetime
     updated_at: datetime
 
 
+class Target(msgspec.Struct, frozen=True):
+    """The order (as the trader knows it) an event is about, and the route attempt it speaks for."""
+
+    order_id: str
+    attempt: int
+
+
 class FillRecord(msgspec.Struct, kw_only=True):
+    # The id execution reported the fill under: the order's own, or a re-route attempt's.
     order_id: str
     fill_id: str
     user_id: str
@@ -83,6 +92,11 @@ _INSERT_FILL_SQL = (
     f"INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_FILL_COLUMNS)))}) "
     "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING id"
+)
+# An attempt's fills are stored under the attempt's id; the order's are all of its attempts'.
+_FILLS_OF_ORDER = (
+    "(order_id = $1 OR order_id IN "
+    "(SELECT attempt_order_id FROM dashboard.order_attempts WHERE order_id = $1))"
 )
 _NOTIFICATION_COLUMNS = tuple(NotificationRecord.__struct_fields__)
 _INSERT_NOTIFICATION_SQL = (
@@ -139,10 +153,84 @@ class DashboardRepository:
         row = await conn.fetchrow(
             "SELECT coalesce(sum(quantity), 0) AS quantity, coalesce(sum(fee), 0) AS fees, "
             "coalesce(sum(price * quantity), 0) AS notional "
-            "FROM dashboard.fills WHERE order_id = $1",
+            "FROM dashboard.fills WHERE " + _FILLS_OF_ORDER,
             order_id,
         )
         return FillTotals(row["quantity"], row["fees"], row["notional"])
+
+    async def map_attempt(
+        self, conn: asyncpg.Connection, attempt_order_id: str, target: Target
+    ) -> None:
+        """Record which order an execution order id is for (after any early event has parked)."""
+        await conn.execute(
+            "INSERT INTO dashboard.order_attempts (attempt_order_id, order_id, attempt) "
+            "VALUES ($1, $2, $3) ON CONFLICT (attempt_order_id) DO UPDATE "
+            "SET order_id = EXCLUDED.order_id, attempt = EXCLUDED.attempt",
+            attempt_order_id,
+            target.order_id,
+            target.attempt,
+        )
+
+    async def target_of(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
+        """The order an execution order id belongs to; None while its `OrderRouted` is unseen.
+
+        On None the caller holds a lock on the attempt's row until commit, so the `OrderRouted`
+        handler (which takes it to map the attempt) replays only after the caller has parked.
+        """
+        target = await self._mapped(conn, attempt_order_id)
+        if target is not None:
+            return target
+        # Order rows are keyed by the trader's id only, and an order's first attempt runs under
+        # that very id: a row by this id means this is the first attempt (or an order from
+        # before attempts were mapped).
+        if await conn.fetchval(
+            "SELECT 1 FROM dashboard.orders WHERE order_id = $1", attempt_order_id
+        ):
+            return Target(attempt_order_id, 0)
+        await conn.execute(
+            "INSERT INTO dashboard.order_attempts (attempt_order_id) VALUES ($1) "
+            "ON CONFLICT DO NOTHING",
+            attempt_order_id,
+        )
+        return await self._mapped(conn, attempt_order_id)
+
+    async def _mapped(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
+        row = await conn.fetchrow(
+            "SELECT order_id, attempt FROM dashboard.order_attempts "
+            "WHERE attempt_order_id = $1 FOR SHARE",
+            attempt_order_id,
+        )
+        if row is None or row["order_id"] is None:
+            return None
+        return Target(row["order_id"], row["attempt"])
+
+    async def park(
+        self,
+        conn: asyncpg.Connection,
+        attempt_order_id: str,
+        topic: str,
+        payload: bytes,
+        received_at: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO dashboard.pending_events (attempt_order_id, topic, payload, received_at) "
+            "VALUES ($1, $2, $3, $4)",
+            attempt_order_id,
+            topic,
+            payload,
+            received_at,
+        )
+
+    async def unpark(
+        self, conn: asyncpg.Connection, attempt_order_id: str
+    ) -> list[tuple[str, bytes]]:
+        """Take the events parked for an attempt, (topic, payload) in the order they came."""
+        rows = await conn.fetch(
+            "WITH taken AS (DELETE FROM dashboard.pending_events WHERE attempt_order_id = $1 "
+            "RETURNING id, topic, payload) SELECT topic, payload FROM taken ORDER BY id",
+            attempt_order_id,
+        )
+        return [(row["topic"], bytes(row["payload"])) for row in rows]
 
     async def add_notification(
         self, conn: asyncpg.Connection, notification: NotificationRecord
@@ -173,9 +261,14 @@ class DashboardRepository:
         return None if row is None else _order(row)
 
     async def fills_of(self, order_id: str) -> list[FillRecord]:
+        """Fills of the order's every route attempt, each under the id it was reported for."""
+        attempts = await OrderAttempt.select(OrderAttempt.attempt_order_id).where(
+            OrderAttempt.order_id == order_id
+        )
+        ids = {order_id, *(row["attempt_order_id"] for row in attempts)}
         rows = (
             await Fill.select(*(getattr(Fill, column) for column in _FILL_COLUMNS))
-            .where(Fill.order_id == order_id)
+            .where(Fill.order_id.is_in(sorted(ids)))
             .order_by(Fill.executed_at)
             .order_by(Fill.id)
         )

@@ -4,6 +4,12 @@ Delivery is at-least-once and events of one order travel on different topics, so
 in any order and more than once. Every change is therefore a merge into the current row: a
 status only moves forward and never leaves a terminal state, a fill counts once per fill id, and
 pushes happen only after the transaction that made the change has committed.
+
+A venue fault makes routing re-route the order under a new execution order id per attempt. The
+trader knows one order: each attempt's `OrderRouted` names it (`original_order_id`), the
+dashboard maps the attempt's id to it, and every event of the attempt folds into that one row,
+whose venue and status follow the latest attempt. Execution's events about an attempt whose
+`OrderRouted` has not arrived yet are parked and replayed when it does.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import jwt
 import msgspec
@@ -24,6 +30,7 @@ from modules.dashboard.repository import (
     FillTotals,
     NotificationRecord,
     OrderRecord,
+    Target,
 )
 from modules.dashboard.schemas import (
     FillView,
@@ -39,6 +46,7 @@ from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled
 from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
+from modules.kernel.events import decode_event
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
@@ -60,6 +68,7 @@ _RANK = {
 }
 _AVERAGE_PLACES = Decimal("1e-10")
 _encode = msgspec.json.Encoder().encode
+ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired
 
 
 # ---- ports ---------------------------------------------------------------------------------
@@ -125,6 +134,28 @@ def next_status(current: str, proposed: str) -> str:
     return proposed
 
 
+def routed_target(event: OrderRouted) -> Target:
+    """The order a routing decision is about; one without `original_order_id` only knows itself."""
+    if event.original_order_id is None:
+        return Target(event.order_id, 0)
+    return Target(event.original_order_id, event.attempt)
+
+
+def for_attempt(order: OrderRecord, attempt: int) -> OrderRecord | None:
+    """The row an event of route attempt `attempt` folds into; None when a later attempt owns it.
+
+    A later attempt exists only because the venue failed the earlier one, so the earlier one's
+    venue, status and reason stop describing the order (even a `rejected`); fills stay, as facts.
+    """
+    if attempt < order.attempt:
+        return None
+    if attempt == order.attempt:
+        return order
+    return msgspec.structs.replace(
+        order, attempt=attempt, status="routed", venue=None, venue_order_id=None, reason=None
+    )
+
+
 def merge_routed(order: OrderRecord, event: OrderRouted) -> OrderRecord:
     return msgspec.structs.replace(
         order,
@@ -172,6 +203,16 @@ def merge_filled(order: OrderRecord, event: OrderFilled, totals: FillTotals) -> 
     )
 
 
+def merge_fill_totals(order: OrderRecord, totals: FillTotals) -> OrderRecord:
+    """A superseded attempt's fill: it still counts, but venue and status are the latest's."""
+    if not totals.quantity or totals.quantity < order.filled_quantity:
+        return msgspec.structs.replace(order, fees=totals.fees)
+    average = (totals.notional / totals.quantity).quantize(_AVERAGE_PLACES)
+    return msgspec.structs.replace(
+        order, filled_quantity=totals.quantity, average_price=average, fees=totals.fees
+    )
+
+
 def merge_rejected(order: OrderRecord, event: OrderRejected) -> OrderRecord:
     status = next_status(order.status, "rejected")
     reason = f"{event.reason} ({event.code})" if status == "rejected" else order.reason
@@ -214,10 +255,11 @@ def order_view(order: OrderRecord) -> OrderView:
     )
 
 
-def fill_view(fill: FillRecord) -> FillView:
+def fill_view(fill: FillRecord, order_id: str) -> FillView:
+    """`order_id` is the trader's, whichever route attempt the fill was reported for."""
     return FillView(
         fill_id=fill.fill_id,
-        order_id=fill.order_id,
+        order_id=order_id,
         venue=fill.venue,
         price=fill.price,
         quantity=fill.quantity,
@@ -273,21 +315,54 @@ class DashboardService:
     # ---- event handlers (each inside the handler's transaction) ----------------------------
 
     async def on_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
-        await self._apply(uow, event.order_id, event.user_id, event, merge_routed)
+        target = routed_target(event)
+        await self.repo.map_attempt(uow.conn, event.order_id, target)
+        current = await self._lock(uow, target.order_id, event.user_id, event)
+        if current is not None:
+            # A late decision of an earlier attempt still describes the order (symbol, size,
+            # when it was placed); the venue stays the later attempt's (`merge_routed` keeps it).
+            base = for_attempt(current, target.attempt) or current
+            order = await self._save(uow, current, merge_routed(base, event))
+            if target.attempt > current.attempt and current.status == "rejected":
+                # The trader was told the order was rejected; it is in fact still working.
+                body = (
+                    f"{current.venue} could not take your {order.symbol or ''} "
+                    f"{order.side or ''} order ({current.reason}); it was sent to {order.venue}."
+                )
+                await self._notify(uow, order, "order.rerouted", "Order re-routed", body)
+        for topic, payload in await self.repo.unpark(uow.conn, event.order_id):
+            await self._fold(uow, target, cast(ExecutionEvent, decode_event(topic, payload)))
 
-    async def on_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
-        await self._apply(uow, event.order_id, event.user_id, event, merge_accepted)
+    async def on_execution(self, event: ExecutionEvent, uow: UnitOfWork) -> None:
+        """Fold an execution event into its order, or park it until its attempt is mapped."""
+        target = await self.repo.target_of(uow.conn, event.order_id)
+        if target is None:
+            raw = msgspec.json.encode(event)
+            await self.repo.park(uow.conn, event.order_id, event.TOPIC, raw, self.runtime.clock())
+            return
+        await self._fold(uow, target, event)
 
-    async def on_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
-        order = await self._apply(uow, event.order_id, event.user_id, event, merge_rejected)
+    async def _fold(self, uow: UnitOfWork, target: Target, event: ExecutionEvent) -> None:
+        match event:
+            case OrderAccepted():
+                await self._apply(uow, target, event, merge_accepted)
+            case OrderFilled():
+                await self._filled(uow, target, event)
+            case OrderRejected():
+                await self._rejected(uow, target, event)
+            case OrderExpired():
+                await self._expired(uow, target, event)
+
+    async def _rejected(self, uow: UnitOfWork, target: Target, event: OrderRejected) -> None:
+        order = await self._apply(uow, target, event, merge_rejected)
         if order is not None and order.status == "rejected":
             body = (
                 f"Your {order.symbol or ''} {order.side or ''} order was rejected: {order.reason}"
             )
             await self._notify(uow, order, "order.rejected", "Order rejected", body)
 
-    async def on_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
-        order = await self._apply(uow, event.order_id, event.user_id, event, merge_expired)
+    async def _expired(self, uow: UnitOfWork, target: Target, event: OrderExpired) -> None:
+        order = await self._apply(uow, target, event, merge_expired)
         if order is not None and order.status == "expired":
             body = (
                 f"The unfilled {event.remaining_quantity} of your {order.symbol or ''} order "
@@ -295,7 +370,7 @@ class DashboardService:
             )
             await self._notify(uow, order, "order.expired", "Order expired", body)
 
-    async def on_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
+    async def _filled(self, uow: UnitOfWork, target: Target, event: OrderFilled) -> None:
         fill = FillRecord(
             order_id=event.order_id,
             fill_id=event.fill_id,
@@ -308,12 +383,18 @@ class DashboardService:
             liquidity=event.liquidity,
             executed_at=event.occurred_at,
         )
-        current = await self._lock(uow, event.order_id, event.user_id, event)
+        current = await self._lock(uow, target.order_id, event.user_id, event)
         if current is None or not await self.repo.add_fill(uow.conn, fill):
             return
-        totals = await self.repo.fill_totals(uow.conn, event.order_id)
-        order = await self._save(uow, current, merge_filled(current, event, totals), force=True)
-        message = OrderFilledPush(order=order_view(order), fill=fill_view(fill))
+        totals = await self.repo.fill_totals(uow.conn, target.order_id)
+        base = for_attempt(current, target.attempt)
+        merged = (
+            merge_fill_totals(current, totals)
+            if base is None
+            else merge_filled(base, event, totals)
+        )
+        order = await self._save(uow, current, merged, force=True)
+        message = OrderFilledPush(order=order_view(order), fill=fill_view(fill, order.order_id))
         self._push_after_commit(uow, order.user_id, "order.filled", _encode(message))
         kind, title, body = fill_notice(order, fill)
         await self._notify(uow, order, kind, title, body)
@@ -331,15 +412,16 @@ class DashboardService:
     async def _apply(
         self,
         uow: UnitOfWork,
-        order_id: str,
-        user_id: str,
-        event: Any,
+        target: Target,
+        event: ExecutionEvent,
         merge: Callable[[OrderRecord, Any], OrderRecord],
     ) -> OrderRecord | None:
-        current = await self._lock(uow, order_id, user_id, event)
-        if current is None:
+        """Fold `event` into the order; None when it may not (another owner, a stale attempt)."""
+        current = await self._lock(uow, target.order_id, event.user_id, event)
+        base = None if current is None else for_attempt(current, target.attempt)
+        if current is None or base is None:
             return None
-        return await self._save(uow, current, merge(current, event))
+        return await self._save(uow, current, merge(base, event))
 
     async def _save(
         self, uow: UnitOfWork, current: OrderRecord, merged: OrderRecord, *, force: bool = False
@@ -406,7 +488,8 @@ class DashboardService:
         if order is None:
             raise ProblemError(404, "order_not_found", "No such order")
         fills = await self.repo.fills_of(order.order_id)
-        return OrderDetail(order=order_view(order), fills=[fill_view(f) for f in fills])
+        views = [fill_view(f, order.order_id) for f in fills]
+        return OrderDetail(order=order_view(order), fills=views)
 
     async def notifications(
         self, principal: Principal, limit: int, *, unread_only: bool

@@ -9,6 +9,7 @@ from __future__ import annotations
 from piccolo.columns import (
     UUID,
     BigSerial,
+    Bytea,
     Integer,
     Numeric,
     Text,
@@ -43,12 +44,44 @@ class Order(Table, tablename="orders", schema="dashboard", db=ENGINE):
     reason = Text(null=True, default=None)
     # Bumped on every change so a client can drop a push that arrives after a newer one.
     revision = Integer(default=0)
+    # The route attempt (0, then one per re-route) whose venue and status the row shows; events
+    # of an older attempt arrive late and must not take the order back.
+    attempt = Integer(default=0)
     created_at = Timestamptz(index=True)
     updated_at = Timestamptz()
 
 
+class OrderAttempt(Table, tablename="order_attempts", schema="dashboard", db=ENGINE):
+    """Which order the trader knows an execution order id by.
+
+    A re-route reaches execution under a new id, derived one-way from the order's own id, so
+    only the attempt's `OrderRouted` says which order it belongs to. Until that event arrives
+    the row exists with `order_id` null: it only gives the attempt's early events a row to
+    lock, so parking them and replaying them cannot interleave.
+    """
+
+    attempt_order_id = Varchar(length=64, primary_key=True)
+    order_id = Varchar(length=64, null=True, default=None, index=True)
+    attempt = Integer(default=0)
+
+
+class PendingEvent(Table, tablename="pending_events", schema="dashboard", db=ENGINE):
+    """Execution's events about an attempt whose `OrderRouted` has not arrived yet.
+
+    Replayed (and deleted) when it arrives; until then nobody can tell which order they are for.
+    """
+
+    id = BigSerial(primary_key=True)
+    attempt_order_id = Varchar(length=64, index=True)
+    topic = Varchar(length=100)
+    payload = Bytea()
+    received_at = Timestamptz()
+
+
 class Fill(Table, tablename="fills", schema="dashboard", db=ENGINE):
     id = BigSerial(primary_key=True)
+    # The id execution reported the fill under: a re-routed order's fills are under its attempt's
+    # id (see OrderAttempt), so fills of two venues can never collide on `fill_id`.
     order_id = Varchar(length=64, index=True)
     fill_id = Varchar(length=128)
     user_id = Varchar(length=64)
@@ -74,4 +107,6 @@ class Notification(Table, tablename="notifications", schema="dashboard", db=ENGI
     read_at = Timestamptz(null=True, default=None)
 
 
-APP_CONFIG = app_config("dashboard", [Outbox, Inbox, Order, Fill, Notification])
+APP_CONFIG = app_config(
+    "dashboard", [Outbox, Inbox, Order, OrderAttempt, PendingEvent, Fill, Notification]
+)

@@ -35,6 +35,11 @@ class OrderRouted(IntegrationEvent, frozen=True, kw_only=True):
     # 0 for the first venue; n for the n-th re-route after a venue fault. A re-route carries a
     # new `order_id` and `client_order_id`, both derived from the original order id and n.
     attempt: int = 0
+    # The id the trader got back when placing the order (the order's own id, so equal to
+    # `order_id` on attempt 0). Readers that show orders to traders fold every attempt into it;
+    # without it they could not tell a re-route from a new order, since attempt ids are one-way.
+    # Optional, so events published before the field existed still decode under the same topic.
+    original_order_id: str | None = None
 
 
 KillSwitchScope = Literal["global", "user"]

@@ -494,6 +494,7 @@ class RoutingService:
                 if order.parent_order_id is None
                 else str(order.parent_order_id),
                 attempt=attempt,
+                original_order_id=str(order.id),
             )
         )
 
