@@ -23,7 +23,13 @@ from modules.kernel.db import Database
 from modules.kernel.events import IntegrationEvent
 from modules.kernel.keyring import Keyring
 from modules.kernel.metrics import Metrics
-from modules.kernel.outbox import OutboxRelay, UnitOfWork, direct_handler, inbox_handler
+from modules.kernel.outbox import (
+    GroupCommit,
+    OutboxRelay,
+    UnitOfWork,
+    direct_handler,
+    inbox_handler,
+)
 from modules.kernel.ports import Delivery, PubSub, StateFactory, StateStore
 from modules.kernel.settings import Settings
 
@@ -66,12 +72,15 @@ class Subscription(NamedTuple):
     Durable subscriptions (the default) run `handler(event, uow)` in a transaction behind the
     module's inbox: applied exactly once however often the event is redelivered. Non-durable
     ones run `handler(event)` with no transaction, for superseding data such as market books.
+    Batched ones are durable too but run `handler(events, uow)` over the deliveries that
+    arrived together (`GroupCommit`), for hot handlers that serialise on one row.
     """
 
     event: type[IntegrationEvent]
     handler: Any
     name: str
     durable: bool = True
+    batched: bool = False
 
 
 class NijaModule(InitPluginProtocol):
@@ -111,7 +120,14 @@ class NijaModule(InitPluginProtocol):
         """Subscribe this module's handlers, each behind the inbox of the module's schema."""
         for sub in self.subscriptions():
             subscriber = f"{self.name}.{sub.name}"
-            if sub.durable:
+            if sub.batched:
+                deliver = GroupCommit(
+                    schema=self.name,
+                    handler_name=subscriber,
+                    handler=sub.handler,
+                    unit_of_work=self.unit_of_work,
+                ).deliver
+            elif sub.durable:
                 deliver = inbox_handler(
                     schema=self.name,
                     handler_name=subscriber,

@@ -7,7 +7,8 @@
 - identity's admin actions on a user (suspend, reinstate, tier change) are audited too.
 
 Handlers run behind the inbox, so a redelivered event is a no-op, and append to the audit chain
-under its head-row lock, so concurrent deliveries still form one chain.
+under its head-row lock, so concurrent deliveries still form one chain. Unseals, one per order
+placed, are group-committed: the deliveries that arrive together are appended in one transaction.
 """
 
 from __future__ import annotations
@@ -36,14 +37,20 @@ class VaultHandlers:
             reason=event.reason,
         )
 
-    async def unsealed(self, event: CredentialUnsealed, uow: UnitOfWork) -> None:
-        await self._service.audit(
-            user_id=event.user_id,
-            action="unseal",
-            actor_id="execution",
-            credential_id=event.credential_id,
-            venue=event.venue,
-            details={"order_id": event.order_id, "purpose": event.purpose},
+    async def unsealed(self, events: list[CredentialUnsealed], uow: UnitOfWork) -> None:
+        # One unseal per order placed: batched, so a burst costs one chain-head lock.
+        await self._service.audit_many(
+            [
+                self._service.audit_draft(
+                    user_id=event.user_id,
+                    action="unseal",
+                    actor_id="execution",
+                    credential_id=event.credential_id,
+                    venue=event.venue,
+                    details={"order_id": event.order_id, "purpose": event.purpose},
+                )
+                for event in events
+            ]
         )
 
     async def rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
@@ -76,7 +83,7 @@ def subscriptions(service: VaultService) -> Sequence[Subscription]:
     handlers = VaultHandlers(service)
     return [
         Subscription(CredentialVerified, handlers.verified, "credential-verified"),
-        Subscription(CredentialUnsealed, handlers.unsealed, "credential-unsealed"),
+        Subscription(CredentialUnsealed, handlers.unsealed, "credential-unsealed", batched=True),
         Subscription(OrderRejected, handlers.rejected, "order-rejected"),
         Subscription(UserSuspended, handlers.suspended, "user-suspended"),
         Subscription(UserReinstated, handlers.reinstated, "user-reinstated"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -65,6 +65,18 @@ class CredentialRow(msgspec.Struct, frozen=True, kw_only=True):
     verified_at: datetime | None = None
     refusal_reason: str | None = None
     rotated_at: datetime | None = None
+
+
+class AuditDraft(msgspec.Struct, frozen=True, kw_only=True):
+    """An audit entry before it has its place (id and hashes) in the chain."""
+
+    user_id: str
+    action: str
+    at: datetime
+    credential_id: uuid.UUID | None = None
+    venue: str | None = None
+    actor_id: str | None = None
+    details: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class AuditRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -330,7 +342,26 @@ class VaultRepository:
         actor_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> AuditRow:
-        """Append one entry; the head row lock orders appends into a single chain."""
+        """Append one entry (see `append_audits`)."""
+        draft = AuditDraft(
+            user_id=user_id,
+            action=action,
+            at=now,
+            credential_id=credential_id,
+            venue=venue,
+            actor_id=actor_id,
+            details=details or {},
+        )
+        return (await self.append_audits([draft]))[0]
+
+    async def append_audits(self, drafts: Sequence[AuditDraft]) -> list[AuditRow]:
+        """Append entries in the given order; the head row lock orders appends into one chain.
+
+        Appending many under one lock and one transaction is what lets a burst of unseals (one
+        per order placed) go through without every writer queueing on the head row.
+        """
+        if not drafts:
+            return []
         head = await self._lock_head()
         if head is None:
             # An empty log (fresh database): start the chain. If rows did exist, the next
@@ -341,45 +372,46 @@ class VaultRepository:
             head = await self._lock_head()
         if head is None:  # pragma: no cover - inserted just above
             raise RuntimeError("audit chain head is missing")
-        # The id is drawn first so the row is written once, hash included: the table refuses
+        # Ids are drawn first so each row is written once, hash included: the table refuses
         # UPDATE (append-only trigger).
         drawn = await AuditEntry.raw(
-            "SELECT nextval(pg_get_serial_sequence('vault.audit_log', 'id')) AS id"
+            "SELECT nextval(pg_get_serial_sequence('vault.audit_log', 'id')) AS id "
+            "FROM generate_series(1, {})",
+            len(drafts),
         )
-        new_id = int(drawn[0]["id"])
-        values = {
-            "id": new_id,
-            "user_id": user_id,
-            "action": action,
-            "credential_id": credential_id,
-            "venue": venue,
-            "at": now,
-            "actor_id": actor_id,
-            "details": details or {},
-        }
-        digest = entry_hash(head["last_hash"], values)
+        ids = sorted(int(row["id"]) for row in drawn)
+        appended: list[AuditRow] = []
+        previous: str = head["last_hash"]
+        for new_id, draft in zip(ids, drafts, strict=True):
+            values = {"id": new_id, **msgspec.structs.asdict(draft)}
+            digest = entry_hash(previous, values)
+            appended.append(AuditRow(**values, prev_hash=previous, hash=digest))
+            previous = digest
         await AuditEntry.insert(
-            AuditEntry(
-                id=new_id,
-                user_id=user_id,
-                action=action,
-                credential_id=credential_id,
-                venue=venue,
-                at=now,
-                actor_id=actor_id,
-                details=json.dumps(details or {}, sort_keys=True),
-                prev_hash=head["last_hash"],
-                hash=digest,
+            *(
+                AuditEntry(
+                    id=row.id,
+                    user_id=row.user_id,
+                    action=row.action,
+                    credential_id=row.credential_id,
+                    venue=row.venue,
+                    at=row.at,
+                    actor_id=row.actor_id,
+                    details=json.dumps(row.details, sort_keys=True),
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
+                )
+                for row in appended
             )
         )
         await AuditHead.update(
             {
-                AuditHead.last_id: new_id,
-                AuditHead.last_hash: digest,
-                AuditHead.length: AuditHead.length + 1,
+                AuditHead.last_id: appended[-1].id,
+                AuditHead.last_hash: appended[-1].hash,
+                AuditHead.length: AuditHead.length + len(appended),
             }
         ).where(AuditHead.id == 1)
-        return AuditRow(**values, prev_hash=head["last_hash"], hash=digest)  # type: ignore[arg-type]
+        return appended
 
     async def _lock_head(self) -> dict[str, Any] | None:
         head = await AuditHead.select().where(AuditHead.id == 1).lock_rows("UPDATE").first()

@@ -34,7 +34,13 @@ from modules.vault.contracts import (
     CredentialVerificationRequested,
     UserDataKeyRewrapped,
 )
-from modules.vault.repository import CredentialRow, Environment, VaultRepository, entry_hash
+from modules.vault.repository import (
+    AuditDraft,
+    CredentialRow,
+    Environment,
+    VaultRepository,
+    entry_hash,
+)
 from modules.vault.schemas import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
 
 log = logging.getLogger("nija.vault")
@@ -399,15 +405,42 @@ class VaultService:
         details: dict[str, object] | None = None,
     ) -> None:
         """Append an entry inside the caller's transaction (a handler's unit of work)."""
-        await self.repo.append_audit(
+        await self.audit_many(
+            [
+                self.audit_draft(
+                    user_id=user_id,
+                    action=action,
+                    actor_id=actor_id,
+                    credential_id=credential_id,
+                    venue=venue,
+                    details=details,
+                )
+            ]
+        )
+
+    def audit_draft(
+        self,
+        *,
+        user_id: str,
+        action: str,
+        actor_id: str,
+        credential_id: str | None = None,
+        venue: str | None = None,
+        details: dict[str, object] | None = None,
+    ) -> AuditDraft:
+        return AuditDraft(
             user_id=user_id,
             action=action,
+            at=self._runtime.clock(),
             credential_id=uuid.UUID(credential_id) if credential_id else None,
             venue=venue,
             actor_id=actor_id,
             details=dict(details or {}),
-            now=self._runtime.clock(),
         )
+
+    async def audit_many(self, drafts: list[AuditDraft]) -> None:
+        """Append entries, in order, inside the caller's transaction."""
+        await self.repo.append_audits(drafts)
 
     async def verify_chain(self, batch: int = 500) -> ChainReport:
         """Recompute the chain from the first entry; report the first link that does not hold."""
