@@ -208,9 +208,27 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token.strip()
 
 
+_VERIFIED = "nija.principal"
+
+
+def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The principal of the request's bearer token, verified once per request.
+
+    The app-wide rate-limit guard and the handler's dependency both need it; the result is kept
+    in the request's scope so the signature is checked once, not twice.
+    """
+    state = connection.scope.setdefault("state", {})
+    cached = state.get(_VERIFIED)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    codec: TokenCodec = connection.app.state.tokens
+    principal = codec.verify(bearer_token(connection))
+    state[_VERIFIED] = principal
+    return principal
+
+
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    codec: TokenCodec = request.app.state.tokens
-    return codec.verify(bearer_token(request))
+    return authenticate(request)
 
 
 async def provide_admin(request: Request[Any, Any, Any]) -> Principal:

@@ -22,7 +22,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 
-from modules.kernel.auth import TokenCodec
+from modules.kernel.auth import authenticate
 from modules.kernel.errors import ProblemError
 from modules.kernel.ports import EtagMismatch, StateStore
 
@@ -93,16 +93,11 @@ async def rate_limit_guard(
     """App-wide guard: 429 with `Retry-After` once a user exceeds their tier's minute budget."""
     if connection.scope["type"] != ScopeType.HTTP:
         return
-    header = connection.headers.get("authorization", "")
-    scheme, _sep, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return
-    state = connection.app.state
-    codec: TokenCodec = state.tokens
     try:
-        principal = codec.verify(token.strip())
+        principal = authenticate(connection)
     except ProblemError:
-        return  # the handler's own dependency answers the 401
+        return  # no or a bad token: the handler's own dependency answers the 401
+    state = connection.app.state
     limiter: TierRateLimiter | None = getattr(state, "rate_limiter", None)
     if limiter is None:
         runtime = state.runtime
