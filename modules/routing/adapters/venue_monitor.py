@@ -41,7 +41,11 @@ class VenueMonitor:
         self._window = window
         self._min = min_samples
         self._outcomes: dict[tuple[str, str], deque[bool]] = {}
+        # Insertion order is hand-off order (`routed` is called with a monotonic clock), so the
+        # stale entries are always at the front and per-venue counts can be kept as they change:
+        # scoring reads them on every order and must not walk every order in flight.
         self._in_flight: dict[str, tuple[str, float]] = {}
+        self._in_flight_counts: dict[str, int] = {}
         self._health: dict[str, VenueHealth] = {}
 
     def health(self, venue: str, health: VenueHealth) -> None:
@@ -65,20 +69,23 @@ class VenueMonitor:
             self.record(venue, symbol, ok)
 
     def routed(self, attempt_id: str, venue: str, now: float) -> None:
+        self.settled(attempt_id)
         self._in_flight[attempt_id] = (venue, now)
+        self._in_flight_counts[venue] = self._in_flight_counts.get(venue, 0) + 1
 
     def settled(self, attempt_id: str) -> None:
-        self._in_flight.pop(attempt_id, None)
+        entry = self._in_flight.pop(attempt_id, None)
+        if entry is not None:
+            self._in_flight_counts[entry[0]] -= 1
 
     def _queue(self, now: float) -> dict[str, int]:
         horizon = now - _IN_FLIGHT_HORIZON_SECONDS
-        stale = [key for key, (_, at) in self._in_flight.items() if at < horizon]
-        for key in stale:
-            del self._in_flight[key]
-        counts: dict[str, int] = {}
-        for venue, _ in self._in_flight.values():
-            counts[venue] = counts.get(venue, 0) + 1
-        return counts
+        while self._in_flight:
+            oldest = next(iter(self._in_flight))
+            if self._in_flight[oldest][1] >= horizon:
+                break
+            self.settled(oldest)
+        return {venue: n for venue, n in self._in_flight_counts.items() if n}
 
     def success_rate(self, venue: str, symbol: str) -> float | None:
         outcomes = self._outcomes.get((venue, symbol))
