@@ -12,7 +12,7 @@ import pytest
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent, IntegrationEvent, envelope_for
-from modules.kernel.outbox import OutboxRelay, UnitOfWork, inbox_handler
+from modules.kernel.outbox import GroupCommit, OutboxRelay, UnitOfWork, inbox_handler
 from modules.kernel.ports import Delivery
 from tests.conftest import truncate_all
 
@@ -137,3 +137,59 @@ async def test_undecodable_event_is_dropped_not_retried(db: Database) -> None:
     bogus = CloudEvent(id="x", source="t", type="nobody.declared-this.v1")
     assert await deliver(bogus) is Delivery.DROP
     await asyncio.sleep(0)
+
+
+async def test_group_commit_batches_concurrent_deliveries_and_applies_each_once(
+    db: Database,
+) -> None:
+    batches: list[list[int]] = []
+
+    async def handler(events: list[PingSent], uow: UnitOfWork) -> None:
+        await uow.conn.executemany(
+            f"INSERT INTO {SCHEMA}.pings VALUES ($1)", [(e.n,) for e in events]
+        )
+        batches.append([e.n for e in events])
+
+    group = GroupCommit(
+        schema=SCHEMA, handler_name="t.batched", handler=handler, unit_of_work=lambda: _uow(db, [])
+    )
+    envelopes = [envelope_for(PingSent(n=n), "test") for n in range(50)]
+    # Every event twice, concurrently, as an at-least-once bus may do.
+    results = await asyncio.gather(*(group.deliver(e) for e in envelopes + envelopes))
+    assert results == [Delivery.SUCCESS] * 100
+    assert sorted(n for batch in batches for n in batch) == list(range(50))
+    assert len(batches) < 50, "deliveries that arrive together share a transaction"
+    assert await group.deliver(envelopes[0]) == Delivery.SUCCESS
+    assert sum(len(batch) for batch in batches) == 50, "a later redelivery is a no-op"
+
+
+async def test_group_commit_isolates_a_failing_event_from_its_batch(db: Database) -> None:
+    async def handler(events: list[PingSent], uow: UnitOfWork) -> None:
+        if any(e.n == 13 for e in events):
+            raise ValueError("unlucky event")
+        await uow.conn.executemany(
+            f"INSERT INTO {SCHEMA}.pings VALUES ($1)", [(e.n,) for e in events]
+        )
+
+    group = GroupCommit(
+        schema=SCHEMA, handler_name="t.poison", handler=handler, unit_of_work=lambda: _uow(db, [])
+    )
+    outcomes = await asyncio.gather(
+        *(group.deliver(envelope_for(PingSent(n=n), "test")) for n in range(10, 16)),
+        return_exceptions=True,
+    )
+    assert [type(o).__name__ for o in outcomes] == [
+        "Delivery",
+        "Delivery",
+        "Delivery",
+        "ValueError",
+        "Delivery",
+        "Delivery",
+    ]
+    async with db.connection() as conn:
+        applied = await conn.fetchval(f"SELECT array_agg(n ORDER BY n) FROM {SCHEMA}.pings")
+        marked = await conn.fetchval(
+            f"SELECT count(*) FROM {SCHEMA}.inbox WHERE handler = 't.poison'"
+        )
+    assert applied == [10, 11, 12, 14, 15]
+    assert marked == 5, "the failed event is not marked, so the bus's retry applies it later"
