@@ -8,7 +8,7 @@ state ports, the keyring, the token codec and the metrics registry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
@@ -20,7 +20,7 @@ from litestar.types import ControllerRouterHandler
 
 from modules.kernel.auth import TokenCodec
 from modules.kernel.db import Database
-from modules.kernel.events import IntegrationEvent
+from modules.kernel.events import CloudEvent, IntegrationEvent
 from modules.kernel.keyring import Keyring
 from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
@@ -120,6 +120,7 @@ class NijaModule(InitPluginProtocol):
         """Subscribe this module's handlers, each behind the inbox of the module's schema."""
         for sub in self.subscriptions():
             subscriber = f"{self.name}.{sub.name}"
+            deliver: Callable[[CloudEvent], Awaitable[Delivery]]
             if sub.batched:
                 deliver = GroupCommit(
                     schema=self.name,
