@@ -8,6 +8,7 @@ revocation travel on different topics and may arrive in either order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -94,20 +95,51 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (fill_id) DO NOTHING
 RETURNING fill_id
 """
-# Highest priority first; within it the least recently served user (never served: first),
-# then that user's oldest order. Equal-share round robin across users.
+# Each user's next order (highest priority, then oldest); then, across users, highest priority
+# first and within it the least recently served user (never served: first). One order per user
+# per claim keeps it an equal-share round robin however many orders a claim takes, so a
+# flooding user still overtakes another user's order by at most one. Choosing, marking them
+# dispatched and taking the users' turns is one statement: a venue's claims are serialised, so
+# their round trips cap how many orders a second the venue can be served.
+# No row lock in `next` (not allowed beside DISTINCT): the UPDATE re-checks `status = 'queued'`
+# on the row it locks, so two replicas choosing the same order cannot both claim it.
 _CLAIM_NEXT = """
-SELECT o.* FROM execution.orders o
-  LEFT JOIN execution.queue_turns t ON t.turn_id = o.venue || ':' || o.user_id
- WHERE o.venue = $1 AND o.status = 'queued' AND NOT (o.credential_id = ANY($2::text[]))
- ORDER BY o.priority, t.served_at NULLS FIRST, o.queued_at, o.order_id
- LIMIT 1
-   FOR UPDATE OF o SKIP LOCKED
+WITH candidates AS (
+    SELECT DISTINCT ON (o.user_id)
+           o.order_id, o.priority, o.queued_at, t.served_at AS previous_turn
+      FROM execution.orders o
+      LEFT JOIN execution.queue_turns t ON t.turn_id = o.venue || ':' || o.user_id
+     WHERE o.venue = $1 AND o.status = 'queued' AND NOT (o.credential_id = ANY($2::text[]))
+     ORDER BY o.user_id, o.priority, o.queued_at, o.order_id
+), next AS (
+    SELECT * FROM candidates
+     ORDER BY priority, previous_turn NULLS FIRST, queued_at, order_id
+     LIMIT $4
+), claimed AS (
+    UPDATE execution.orders o
+       SET status = 'placing', dispatched_at = clock_timestamp(), claimed_by = $3,
+           updated_at = now()
+      FROM next WHERE o.order_id = next.order_id AND o.status = 'queued'
+    RETURNING o.*, next.previous_turn
+), turn AS (
+    INSERT INTO execution.queue_turns (turn_id, venue, user_id, served_at)
+    SELECT venue || ':' || user_id, venue, user_id, clock_timestamp() FROM claimed
+    ON CONFLICT (turn_id) DO UPDATE SET served_at = EXCLUDED.served_at
+)
+SELECT * FROM claimed ORDER BY priority, previous_turn NULLS FIRST, queued_at, order_id
 """
-_TAKE_TURN = """
-INSERT INTO execution.queue_turns (turn_id, venue, user_id, served_at)
-VALUES ($1 || ':' || $2, $1, $2, clock_timestamp())
-ON CONFLICT (turn_id) DO UPDATE SET served_at = EXCLUDED.served_at
+# Give back a claim whose account had no rate-limit token: queued again in its old place, and
+# the user's turn as it was, so being skipped costs the user nothing.
+_REQUEUE = """
+UPDATE execution.orders
+   SET status = 'queued', dispatched_at = NULL, claimed_by = NULL, updated_at = now()
+ WHERE order_id = $1 AND status = 'placing'
+"""
+_RESTORE_TURN = """
+UPDATE execution.queue_turns SET served_at = $3 WHERE turn_id = $1 || ':' || $2
+"""
+_FORGET_TURN = """
+DELETE FROM execution.queue_turns WHERE turn_id = $1 || ':' || $2
 """
 _COUNT_ERROR = """
 INSERT INTO execution.user_controls AS u (user_id, paused, reason, consecutive_errors, updated_at)
@@ -202,22 +234,26 @@ class ExecutionRepository:
         return [_queued(row) for row in rows]
 
     async def claim_next(
-        self, conn: asyncpg.Connection, venue: str, skip_credentials: list[str]
-    ) -> QueuedOrder | None:
-        """Lock the next order to serve on `venue` (the caller's transaction holds it)."""
-        row = await conn.fetchrow(_CLAIM_NEXT, venue, skip_credentials)
-        return None if row is None else _queued(row)
+        self,
+        conn: asyncpg.Connection,
+        venue: str,
+        skip_credentials: list[str],
+        replica: str,
+        limit: int,
+    ) -> list[tuple[QueuedOrder, datetime | None]]:
+        """Claim up to `limit` orders (one per user) on `venue`, each with its user's last turn."""
+        rows = await conn.fetch(_CLAIM_NEXT, venue, skip_credentials, replica, limit)
+        return [(_queued(row), row["previous_turn"]) for row in rows]
 
-    async def mark_dispatched(
-        self, conn: asyncpg.Connection, order: QueuedOrder, replica: str
+    async def unclaim(
+        self, conn: asyncpg.Connection, order: QueuedOrder, previous_turn: datetime | None
     ) -> None:
-        await conn.execute(
-            "UPDATE execution.orders SET status = 'placing', dispatched_at = clock_timestamp(), "
-            "claimed_by = $2, updated_at = now() WHERE order_id = $1",
-            order.order_id,
-            replica,
-        )
-        await conn.execute(_TAKE_TURN, order.venue, order.user_id)
+        async with conn.transaction():
+            await conn.execute(_REQUEUE, order.order_id)
+            if previous_turn is None:
+                await conn.execute(_FORGET_TURN, order.venue, order.user_id)
+            else:
+                await conn.execute(_RESTORE_TURN, order.venue, order.user_id, previous_turn)
 
     async def order(self, conn: asyncpg.Connection, order_id: str) -> QueuedOrder | None:
         row = await conn.fetchrow(

@@ -159,24 +159,32 @@ class ExecutionService:
 
     # -- workers -------------------------------------------------------------------------------
     async def _claim(
-        self, venue: str, skip: list[str]
-    ) -> tuple[QueuedOrder | None, dict[str, float]]:
+        self, venue: str, skip: list[str], limit: int
+    ) -> tuple[list[QueuedOrder], dict[str, float]]:
         limits = self.limits[venue]
-        waits: dict[str, float] = {}
-        async with self._runtime.db.connection() as conn, conn.transaction():
-            while True:
-                order = await self._repo.claim_next(conn, venue, [*skip, *waits])
-                if order is None:
-                    return None, waits
-                wait = await self._bucket.take(
+        async with self._runtime.db.connection() as conn:
+            claimed = await self._repo.claim_next(conn, venue, skip, self.replica, limit)
+        # One order per user, so one account each: their tokens can be taken side by side.
+        waits = await asyncio.gather(
+            *(
+                self._bucket.take(
                     f"{venue}:{order.credential_id}", limits.orders_per_second, limits.burst
                 )
-                if wait > 0:
-                    # This account is out of tokens: serve someone else meanwhile.
-                    waits[order.credential_id] = wait
-                    continue
-                await self._repo.mark_dispatched(conn, order, self.replica)
-                return order, waits
+                for order, _turn in claimed
+            )
+        )
+        ready: list[QueuedOrder] = []
+        cooling: dict[str, float] = {}
+        for (order, previous_turn), wait in zip(claimed, waits, strict=True):
+            if wait <= 0:
+                ready.append(order)
+                continue
+            # This account is out of tokens: put the order back, in its old place, and serve
+            # the others meanwhile.
+            cooling[order.credential_id] = wait
+            async with self._runtime.db.connection() as conn:
+                await self._repo.unclaim(conn, order, previous_turn)
+        return ready, cooling
 
     async def _run(self, order: QueuedOrder) -> None:
         breaker = self.breakers[order.venue]

@@ -1,10 +1,11 @@
 """Per-venue worker pools: take orders off the queue table and run them, a few at a time.
 
-The queue itself is the `execution.orders` table (durable, shared by replicas, claimed with
-`FOR UPDATE SKIP LOCKED`). Here we only decide *when* to claim: whenever a slot is free and
-the queue may hold work (a local nudge after an enqueue commits, or a poll for work enqueued
-by another replica). Claims on one venue are serialised within a replica, so an order that
-becomes claimable is taken by the very next claim: the fairness bound is one slot.
+The queue itself is the `execution.orders` table (durable, shared by replicas, claimed with a
+conditional UPDATE). Here we only decide *when* to claim: whenever a slot is free and the queue
+may hold work (a local nudge after an enqueue commits, or a poll for work enqueued by another
+replica). One claim takes up to the free slots, at most one order per user; claims on one venue
+are serialised within a replica, so an order that becomes claimable is taken by the very next
+claim: the fairness bound is one slot.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Generic, TypeVar
 
 log = logging.getLogger("nija.execution.workers")
 T = TypeVar("T")
-# claim(venue, accounts_to_skip) -> (order or None, {account: seconds until it has a token})
-Claim = Callable[[str, list[str]], Awaitable[tuple[T | None, dict[str, float]]]]
+# claim(venue, accounts_to_skip, at_most) -> (orders, {account: seconds until it has a token})
+Claim = Callable[[str, list[str], int], Awaitable[tuple[list[T], dict[str, float]]]]
 
 
 class VenuePool(Generic[T]):
@@ -66,25 +67,28 @@ class VenuePool(Generic[T]):
                 self._freed.clear()
                 await self._freed.wait()
             try:
-                order = await self._next()
+                orders, cooled = await self._next(self._capacity() - self.in_flight)
             except Exception:
                 log.exception("claim failed", extra={"venue": self.venue})
-                order = None
-            if order is None:
-                await self._idle()
+                orders, cooled = [], False
+            if not orders:
+                if not cooled:  # else: other accounts' orders may be waiting behind those
+                    await self._idle()
                 continue
-            self.in_flight += 1
-            task = asyncio.create_task(self._serve(order))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            for order in orders:
+                self.in_flight += 1
+                task = asyncio.create_task(self._serve(order))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
 
-    async def _next(self) -> T | None:
+    async def _next(self, free_slots: int) -> tuple[list[T], bool]:
+        """Claimed orders, and whether some account just ran out of tokens."""
         now = time.monotonic()
         self._cooling = {a: t for a, t in self._cooling.items() if t > now}
-        order, waits = await self._claim(self.venue, list(self._cooling))
+        orders, waits = await self._claim(self.venue, list(self._cooling), free_slots)
         for account, wait in waits.items():
             self._cooling[account] = now + wait
-        return order
+        return orders, bool(waits)
 
     async def _idle(self) -> None:
         timeout = self._poll
