@@ -128,46 +128,65 @@ async def _load(
     total: int,
     concurrency: int,
     duration: float,
+    rate: float | None = None,
     run: Run | None = None,
 ) -> Run:
-    """`concurrency` workers share `total` requests, round-robin over `headers`; bounded in time.
+    """`total` requests round-robin over `headers`, bounded in time.
+
+    Closed loop by default: `concurrency` workers each send their next request as soon as the
+    last one is answered, which finds the capacity. With `rate`, open loop: request i is due at
+    i / rate seconds whatever the answers do, and its latency counts from when it was due, so a
+    server falling behind shows up as latency instead of quietly slowing the client down.
 
     aiohttp rather than httpx: the client shares the machine with the server, and a client that
     costs less CPU per request distorts the server's figures less.
     """
     run = run or Run()
-    issued = 0
-    deadline = time.perf_counter() + duration
     payload = json.dumps(body).encode()
-    connector = aiohttp.TCPConnector(limit=concurrency)
+    # Open loop may need many requests in flight at once when the server falls behind.
+    connector = aiohttp.TCPConnector(limit=concurrency if rate is None else 1024)
     timeout = aiohttp.ClientTimeout(total=30)
 
-    async def worker(session: aiohttp.ClientSession) -> None:
-        nonlocal issued
-        while issued < total and time.perf_counter() < deadline:
-            index = issued
-            issued += 1
-            request_headers = {**headers[index % len(headers)], "Content-Type": "application/json"}
-            sent = time.perf_counter()
-            try:
-                async with session.post(
-                    f"{base_url}/v1/orders", data=payload, headers=request_headers
-                ) as response:
-                    text = await response.text()
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                run.errors.append(type(exc).__name__)
-                continue
-            elapsed_ms = (time.perf_counter() - sent) * 1000
-            run.statuses[response.status] = run.statuses.get(response.status, 0) + 1
-            if response.status == 202:
-                run.accept_ms.append(elapsed_ms)
-                run.sent_at[json.loads(text)["id"]] = sent
-            elif len(run.errors) < 5:
-                run.errors.append(f"{response.status}: {text[:200]}")
+    async def post(session: aiohttp.ClientSession, index: int, due: float) -> None:
+        request_headers = {**headers[index % len(headers)], "Content-Type": "application/json"}
+        try:
+            async with session.post(
+                f"{base_url}/v1/orders", data=payload, headers=request_headers
+            ) as response:
+                text = await response.text()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            run.errors.append(type(exc).__name__)
+            return
+        elapsed_ms = (time.perf_counter() - due) * 1000
+        run.statuses[response.status] = run.statuses.get(response.status, 0) + 1
+        if response.status == 202:
+            run.accept_ms.append(elapsed_ms)
+            run.sent_at[json.loads(text)["id"]] = due
+        elif len(run.errors) < 5:
+            run.errors.append(f"{response.status}: {text[:200]}")
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         run.started = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        deadline = run.started + duration
+        if rate is None:
+            issued = 0
+
+            async def worker() -> None:
+                nonlocal issued
+                while issued < total and time.perf_counter() < deadline:
+                    issued += 1
+                    await post(session, issued - 1, time.perf_counter())
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        else:
+            in_flight = []
+            for index in range(total):
+                due = run.started + index / rate
+                if due > deadline:
+                    break
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                in_flight.append(asyncio.create_task(post(session, index, due)))
+            await asyncio.gather(*in_flight)
         run.finished = time.perf_counter()
     return run
 
@@ -222,6 +241,7 @@ async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, flo
                     total=args.orders,
                     concurrency=args.concurrency,
                     duration=args.duration,
+                    rate=args.rate,
                     run=run,
                 )
                 last_fill = await _wait_for_fills(run, args.fill_timeout)
@@ -274,6 +294,7 @@ async def bench_bare(args: argparse.Namespace, requests: int) -> Run:
                 total=requests,
                 concurrency=args.concurrency,
                 duration=args.duration,
+                rate=args.rate,
             )
     finally:
         process.terminate()
@@ -312,8 +333,9 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     ]
     width = max(len(r[0]) for r in rows)
     database = "external" if args.database_url else "embedded"
+    load = f"concurrency={args.concurrency}" if args.rate is None else f"rate={args.rate:g}/s"
     lines = [
-        f"users={args.users} orders={args.orders} concurrency={args.concurrency} "
+        f"users={args.users} orders={args.orders} {load} "
         f"symbol={args.symbol} quantity={args.quantity} db={database}",
         f"{'':<{width}}  {'NIJA':>22}  {'bare Litestar':>14}",
     ]
@@ -337,6 +359,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--orders", type=int, default=400, help="orders in total (and bare requests)"
     )
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight at once")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="open loop: send this many orders a second whatever the answers (latency at a "
+        "given load); default: closed loop with --concurrency in flight (capacity)",
+    )
     parser.add_argument("--duration", type=float, default=60.0, help="max seconds of load per side")
     parser.add_argument("--fill-timeout", type=float, default=120.0, help="max wait for last fill")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before placing orders")
@@ -353,6 +382,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.users, args.orders, args.concurrency) < 1:
         parser.error("--users, --orders and --concurrency must be at least 1")
+    if args.rate is not None and args.rate <= 0:
+        parser.error("--rate must be positive")
     return args
 
 
