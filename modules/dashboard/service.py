@@ -10,6 +10,9 @@ trader knows one order: each attempt's `OrderRouted` names it (`original_order_i
 dashboard maps the attempt's id to it, and every event of the attempt folds into that one row,
 whose venue and status follow the latest attempt. Execution's events about an attempt whose
 `OrderRouted` has not arrived yet are parked and replayed when it does.
+
+How an event changes a row is pure and lives in adapters/order_fold.py; rows become response
+and push shapes in adapters/views.py. This file does the I/O around them.
 """
 
 from __future__ import annotations
@@ -18,22 +21,32 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any, Protocol, cast
 
 import jwt
 import msgspec
 
+from modules.dashboard.adapters.order_fold import (
+    TERMINAL,
+    fill_record,
+    for_attempt,
+    merge_accepted,
+    merge_expired,
+    merge_fill_totals,
+    merge_filled,
+    merge_rejected,
+    merge_routed,
+    next_status,
+    routed_target,
+)
+from modules.dashboard.adapters.views import fill_notice, fill_view, notification_view, order_view
 from modules.dashboard.repository import (
     DashboardRepository,
-    FillRecord,
-    FillTotals,
     NotificationRecord,
     OrderRecord,
     Target,
 )
 from modules.dashboard.schemas import (
-    FillView,
     NotificationCreated,
     NotificationList,
     NotificationView,
@@ -51,28 +64,38 @@ from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
 
+# The pure folds and views moved to adapters/; what was defined here stays importable from here.
+__all__ = [
+    "TERMINAL",
+    "WS_AUTH_TIMEOUT_SECONDS",
+    "DashboardService",
+    "ExecutionEvent",
+    "Outlet",
+    "PushHub",
+    "SocketSession",
+    "fill_notice",
+    "fill_view",
+    "for_attempt",
+    "merge_accepted",
+    "merge_expired",
+    "merge_fill_totals",
+    "merge_filled",
+    "merge_rejected",
+    "merge_routed",
+    "next_status",
+    "notification_view",
+    "order_view",
+    "routed_target",
+]
+
 log = logging.getLogger("nija.dashboard")
 
 # How long a new WebSocket may stay silent before it must have authenticated. Read at each
 # connection, so tests can shorten it.
 WS_AUTH_TIMEOUT_SECONDS = 5.0
 
-TERMINAL = frozenset({"filled", "rejected", "expired"})
-_RANK = {
-    "routed": 0,
-    "accepted": 1,
-    "partially_filled": 2,
-    "filled": 3,
-    "rejected": 3,
-    "expired": 3,
-}
-_AVERAGE_PLACES = Decimal("1e-10")
 _encode = msgspec.json.Encoder().encode
 ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired
-
-
-# ---- ports ---------------------------------------------------------------------------------
-
 
 _SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "new_device": ("New device", "A new device was registered for biometric login."),
@@ -81,6 +104,9 @@ _SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "password_changed": ("Password changed", "Your password was changed; other sessions ended."),
     "lockout": ("Sign-in locked", "Too many failed sign-ins: sign-in is paused for a while."),
 }
+
+
+# ---- ports ---------------------------------------------------------------------------------
 
 
 class Outlet(Protocol):
@@ -122,180 +148,6 @@ class SocketSession(msgspec.Struct, frozen=True):
 
     principal: Principal
     expires_at: float
-
-
-# ---- state transitions ------------------------------------------------------------------
-
-
-def next_status(current: str, proposed: str) -> str:
-    """Move forward only; a terminal status is final whatever arrives late."""
-    if current in TERMINAL or _RANK[proposed] < _RANK[current]:
-        return current
-    return proposed
-
-
-def routed_target(event: OrderRouted) -> Target:
-    """The order a routing decision is about; one without `original_order_id` only knows itself."""
-    if event.original_order_id is None:
-        return Target(event.order_id, 0)
-    return Target(event.original_order_id, event.attempt)
-
-
-def for_attempt(order: OrderRecord, attempt: int) -> OrderRecord | None:
-    """The row an event of route attempt `attempt` folds into; None when a later attempt owns it.
-
-    A later attempt exists only because the venue failed the earlier one, so the earlier one's
-    venue, status and reason stop describing the order (even a `rejected`); fills stay, as facts.
-    """
-    if attempt < order.attempt:
-        return None
-    if attempt == order.attempt:
-        return order
-    return msgspec.structs.replace(
-        order, attempt=attempt, status="routed", venue=None, venue_order_id=None, reason=None
-    )
-
-
-def merge_routed(order: OrderRecord, event: OrderRouted) -> OrderRecord:
-    return msgspec.structs.replace(
-        order,
-        symbol=event.symbol,
-        side=event.side,
-        order_type=event.order_type,
-        quantity=event.quantity,
-        limit_price=event.limit_price,
-        # Execution reports where the order really went; routing's choice only fills a gap.
-        venue=order.venue or event.venue,
-        created_at=min(order.created_at, event.occurred_at),
-    )
-
-
-def merge_accepted(order: OrderRecord, event: OrderAccepted) -> OrderRecord:
-    return msgspec.structs.replace(
-        order,
-        venue=event.venue,
-        venue_order_id=event.venue_order_id,
-        status=next_status(order.status, "accepted"),
-    )
-
-
-def merge_filled(order: OrderRecord, event: OrderFilled, totals: FillTotals) -> OrderRecord:
-    # Fills may arrive out of order: what we have summed can lag the venue's cumulative figure,
-    # never exceed it, so the larger of the two is the truth so far.
-    if event.filled_quantity > totals.quantity:
-        filled, average = event.filled_quantity, event.average_price
-    elif totals.quantity == event.filled_quantity:
-        filled, average = totals.quantity, event.average_price
-    else:
-        filled = totals.quantity
-        average = (totals.notional / totals.quantity).quantize(_AVERAGE_PLACES)
-    return msgspec.structs.replace(
-        order,
-        symbol=order.symbol or event.symbol,
-        side=order.side or event.side,
-        quantity=order.quantity or event.filled_quantity + event.remaining_quantity,
-        venue=event.venue,
-        status=next_status(order.status, event.status),
-        filled_quantity=filled,
-        average_price=average,
-        fees=totals.fees,
-        fee_currency=event.fee_currency,
-    )
-
-
-def merge_fill_totals(order: OrderRecord, totals: FillTotals) -> OrderRecord:
-    """A superseded attempt's fill: it still counts, but venue and status are the latest's."""
-    if not totals.quantity or totals.quantity < order.filled_quantity:
-        return msgspec.structs.replace(order, fees=totals.fees)
-    average = (totals.notional / totals.quantity).quantize(_AVERAGE_PLACES)
-    return msgspec.structs.replace(
-        order, filled_quantity=totals.quantity, average_price=average, fees=totals.fees
-    )
-
-
-def merge_rejected(order: OrderRecord, event: OrderRejected) -> OrderRecord:
-    status = next_status(order.status, "rejected")
-    reason = f"{event.reason} ({event.code})" if status == "rejected" else order.reason
-    return msgspec.structs.replace(order, venue=event.venue, status=status, reason=reason)
-
-
-def merge_expired(order: OrderRecord, event: OrderExpired) -> OrderRecord:
-    status = next_status(order.status, "expired")
-    return msgspec.structs.replace(
-        order,
-        venue=event.venue,
-        status=status,
-        quantity=order.quantity or event.filled_quantity + event.remaining_quantity,
-        filled_quantity=max(order.filled_quantity, event.filled_quantity),
-        reason=event.reason if status == "expired" else order.reason,
-    )
-
-
-# ---- views -----------------------------------------------------------------------------------
-
-
-def order_view(order: OrderRecord) -> OrderView:
-    return OrderView(
-        id=order.order_id,
-        symbol=order.symbol,
-        side=order.side,
-        type=order.order_type,
-        quantity=order.quantity,
-        limit_price=order.limit_price,
-        venue=order.venue,
-        status=order.status,  # type: ignore[arg-type]
-        filled_quantity=order.filled_quantity,
-        average_price=order.average_price,
-        fees=order.fees,
-        fee_currency=order.fee_currency,
-        reason=order.reason,
-        revision=order.revision,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-    )
-
-
-def fill_view(fill: FillRecord, order_id: str) -> FillView:
-    """`order_id` is the trader's, whichever route attempt the fill was reported for."""
-    return FillView(
-        fill_id=fill.fill_id,
-        order_id=order_id,
-        venue=fill.venue,
-        price=fill.price,
-        quantity=fill.quantity,
-        fee=fill.fee,
-        fee_currency=fill.fee_currency,
-        liquidity=fill.liquidity,
-        executed_at=fill.executed_at,
-    )
-
-
-def notification_view(record: NotificationRecord) -> NotificationView:
-    return NotificationView(
-        id=str(record.id),
-        kind=record.kind,
-        title=record.title,
-        body=record.body,
-        order_id=record.order_id,
-        created_at=record.created_at,
-        read_at=record.read_at,
-    )
-
-
-def _base_symbol(symbol: str) -> str:
-    return symbol.replace("/", "-").split("-")[0]
-
-
-def fill_notice(order: OrderRecord, fill: FillRecord) -> tuple[str, str, str]:
-    """(kind, title, body) telling the trader about a fill in words."""
-    verb = "Bought" if order.side == "buy" else "Sold"
-    title = "Order filled" if order.status == "filled" else "Order partially filled"
-    symbol = order.symbol or ""
-    body = (
-        f"{verb} {fill.quantity} {_base_symbol(symbol)} of {symbol} at {fill.price} on "
-        f"{fill.venue} (fee {fill.fee} {fill.fee_currency})."
-    )
-    return "order.filled", title, body
 
 
 class DashboardService:
@@ -371,18 +223,7 @@ class DashboardService:
             await self._notify(uow, order, "order.expired", "Order expired", body)
 
     async def _filled(self, uow: UnitOfWork, target: Target, event: OrderFilled) -> None:
-        fill = FillRecord(
-            order_id=event.order_id,
-            fill_id=event.fill_id,
-            user_id=event.user_id,
-            venue=event.venue,
-            price=event.price,
-            quantity=event.quantity,
-            fee=event.fee,
-            fee_currency=event.fee_currency,
-            liquidity=event.liquidity,
-            executed_at=event.occurred_at,
-        )
+        fill = fill_record(event)
         current = await self._lock(uow, target.order_id, event.user_id, event)
         if current is None or not await self.repo.add_fill(uow.conn, fill):
             return
