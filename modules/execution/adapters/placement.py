@@ -1,0 +1,184 @@
+"""Placing one claimed order: token bucket, breaker, unseal, send, and settle what came back.
+
+A venue's workers (workers.py) call `claim` for a batch of queued orders and `run` for each.
+A timeout or an unreachable venue makes the order `ambiguous`: it is looked up by its client
+order id (reads retry with backoff) and never sent a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+
+from prometheus_client import Counter
+
+from modules.execution.adapters.credentials import Credentials
+from modules.execution.adapters.order_events import request_for
+from modules.execution.adapters.outcomes import OrderOutcomes, is_error
+from modules.execution.adapters.resilience import CircuitBreaker, TokenBucket
+from modules.execution.adapters.venue import (
+    Venue,
+    VenueFault,
+    VenueOrder,
+    VenueRejected,
+    VenueUnavailable,
+)
+from modules.execution.adapters.venue_monitor import VenueMonitor
+from modules.execution.adapters.venue_stats import VenueLimits
+from modules.execution.repository import ExecutionRepository, QueuedOrder
+from modules.kernel.logs import register_secret
+from modules.kernel.module import Runtime
+from modules.kernel.sealing import CredentialMaterial
+
+log = logging.getLogger("nija.execution")
+
+
+async def lookup(
+    venue: Venue, client_order_id: str, material: CredentialMaterial
+) -> VenueOrder | None:
+    delay = 0.05
+    for attempt in range(4):
+        try:
+            return await asyncio.wait_for(
+                venue.fetch_order_by_client_id(client_order_id, material), 5.0
+            )
+        except (VenueFault, VenueUnavailable, TimeoutError):
+            if attempt == 3:
+                raise
+            await asyncio.sleep(delay)
+            delay *= 2
+    return None
+
+
+class Placement:
+    def __init__(
+        self,
+        runtime: Runtime,
+        repository: ExecutionRepository,
+        replica: str,
+        *,
+        limits: Mapping[str, VenueLimits],
+        breakers: Mapping[str, CircuitBreaker],
+        bucket: TokenBucket,
+        monitor: VenueMonitor,
+        credentials: Credentials,
+        outcomes: OrderOutcomes,
+        attempts: Counter,
+        successes: Counter,
+    ) -> None:
+        self._runtime = runtime
+        self._repo = repository
+        self._replica = replica
+        self._limits = limits
+        self._breakers = breakers
+        self._bucket = bucket
+        self._monitor = monitor
+        self._credentials = credentials
+        self._outcomes = outcomes
+        self._m_exec = attempts
+        self._m_ok = successes
+
+    async def claim(
+        self, venue: str, skip: list[str], limit: int
+    ) -> tuple[list[QueuedOrder], dict[str, float]]:
+        limits = self._limits[venue]
+        async with self._runtime.db.connection() as conn:
+            claimed = await self._repo.claim_next(conn, venue, skip, self._replica, limit)
+        # One order per user, so one account each: their tokens can be taken side by side.
+        waits = await asyncio.gather(
+            *(
+                self._bucket.take(
+                    f"{venue}:{order.credential_id}", limits.orders_per_second, limits.burst
+                )
+                for order, _turn in claimed
+            )
+        )
+        ready: list[QueuedOrder] = []
+        cooling: dict[str, float] = {}
+        for (order, previous_turn), wait in zip(claimed, waits, strict=True):
+            if wait <= 0:
+                ready.append(order)
+                continue
+            # This account is out of tokens: put the order back, in its old place, and serve
+            # the others meanwhile.
+            cooling[order.credential_id] = wait
+            async with self._runtime.db.connection() as conn:
+                await self._repo.unclaim(conn, order, previous_turn)
+        return ready, cooling
+
+    async def run(self, order: QueuedOrder) -> None:
+        breaker = self._breakers[order.venue]
+        before = breaker.last_state
+        admission = await breaker.admit()
+        await self._monitor.breaker_moved(order.venue, before)
+        if admission == "reject":
+            self._m_exec.labels(order.venue, "breaker_open").inc()
+            await self._outcomes.reject(
+                order, "breaker_open", f"{order.venue} is failing; breaker open"
+            )
+            return
+        opened = await self._credentials.open_for(order, purpose="place_order")
+        if opened is None:
+            return
+        venue, material = opened
+        mask = register_secret(material.api_secret)
+        try:
+            await self._attempt(order, venue, material, probe=admission == "probe")
+        finally:
+            del mask, material
+
+    async def _attempt(
+        self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, probe: bool
+    ) -> None:
+        breaker = self._breakers[order.venue]
+        before = breaker.last_state
+        started = time.perf_counter()
+        outcome = "accepted"
+        try:
+            placed = await asyncio.wait_for(
+                venue.place_order(request_for(order), material),
+                self._limits[order.venue].place_timeout_seconds,
+            )
+        except VenueRejected as refusal:
+            outcome = refusal.code
+            await breaker.success(probe)
+            await self._outcomes.reject(
+                order, refusal.code, refusal.reason, error=is_error(refusal.code)
+            )
+        except VenueFault as fault:
+            outcome = fault.code
+            await breaker.failure(probe)
+            await self._outcomes.reject(order, fault.code, fault.reason, error=True)
+        except (VenueUnavailable, TimeoutError):
+            outcome = "ambiguous"
+            await breaker.failure(probe)
+            await self._outcomes.mark_ambiguous(order)
+            await self._resolve(order, venue, material)
+        else:
+            await breaker.success(probe)
+            await self._outcomes.record(order, placed)
+        latency = (time.perf_counter() - started) * 1000
+        self._monitor.stats[order.venue].add(outcome == "accepted", latency)
+        self._m_exec.labels(order.venue, outcome).inc()
+        if outcome == "accepted":
+            self._m_ok.labels(order.venue, outcome).inc()
+        await self._monitor.breaker_moved(order.venue, before)
+
+    async def _resolve(
+        self, order: QueuedOrder, venue: Venue, material: CredentialMaterial
+    ) -> bool:
+        """Settle an ambiguous order by looking it up (reads retry with backoff). Never re-sends."""
+        try:
+            found = await lookup(venue, order.client_order_id, material)
+        except (VenueFault, VenueUnavailable, TimeoutError):
+            log.warning("ambiguous order still unresolved", extra={"order_id": order.order_id})
+            return False
+        if found is None:
+            await self._outcomes.reject(
+                order, "timeout", f"{order.venue} did not answer; order not placed"
+            )
+        else:
+            await self._outcomes.record(order, found)
+        return True
