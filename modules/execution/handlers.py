@@ -13,6 +13,7 @@ from modules.vault.contracts import (
     CredentialRevoked,
     CredentialStored,
     CredentialVerificationRequested,
+    UserDataKeyRewrapped,
 )
 
 
@@ -26,6 +27,11 @@ class ExecutionHandlers:
 
     async def credential_revoked(self, event: CredentialRevoked, uow: UnitOfWork) -> None:
         await self._repo.revoke_credential(uow.conn, event)
+
+    async def data_key_rewrapped(self, event: UserDataKeyRewrapped, uow: UnitOfWork) -> None:
+        # Follow the vault's rewrap so the sealed copies here still open once an operator
+        # retires the old transit key versions (raises the minimum decryption version).
+        await self._repo.rewrap_credentials(uow.conn, event)
 
     async def order_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
         # Only queues it: placement runs on the venue's workers, outside this transaction.
@@ -43,6 +49,7 @@ class ExecutionHandlers:
         return [
             Subscription(CredentialStored, self.credential_stored, "credential-stored"),
             Subscription(CredentialRevoked, self.credential_revoked, "credential-revoked"),
+            Subscription(UserDataKeyRewrapped, self.data_key_rewrapped, "data-key-rewrapped"),
             Subscription(OrderRouted, self.order_routed, "order-routed"),
             Subscription(KillSwitchChanged, self.kill_switch_changed, "kill-switch-changed"),
             Subscription(

@@ -19,7 +19,7 @@ from modules.execution.adapters.positions import PositionState
 from modules.execution.adapters.venue import VenueFill
 from modules.kernel.sealing import SealedSecret
 from modules.routing.contracts import OrderRouted
-from modules.vault.contracts import CredentialRevoked, CredentialStored
+from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
 
 
 class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,6 +77,12 @@ INSERT INTO execution.credentials AS c
 VALUES ($1, $2, $3, 0, now(), now())
 ON CONFLICT (credential_id) DO UPDATE
    SET ciphertext = NULL, wrapped_data_key = NULL, revoked_at = COALESCE(c.revoked_at, now())
+"""
+# Only copies still wrapped under the previous wrapping change: a copy stored later already
+# carries the new one, and replaying the event changes nothing.
+_REWRAP_CREDENTIALS = """
+UPDATE execution.credentials SET wrapped_data_key = $3
+ WHERE user_id = $1 AND wrapped_data_key = $2
 """
 _ENQUEUE = """
 INSERT INTO execution.orders
@@ -174,6 +180,16 @@ ON CONFLICT (position_id) DO UPDATE
 
 
 class ExecutionRepository:
+    async def rewrap_credentials(
+        self, conn: asyncpg.Connection, event: UserDataKeyRewrapped
+    ) -> None:
+        await conn.execute(
+            _REWRAP_CREDENTIALS,
+            event.user_id,
+            event.previous_wrapped_data_key,
+            event.wrapped_data_key,
+        )
+
     async def store_credential(self, conn: asyncpg.Connection, event: CredentialStored) -> None:
         await conn.execute(
             _STORE_CREDENTIAL,

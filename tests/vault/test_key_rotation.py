@@ -82,6 +82,31 @@ async def test_rotate_keys_rewraps_every_data_key_and_nothing_stops_working(
     assert [e["actor_id"] for e in entries] == ["cli", "cli"]
 
 
+async def test_retiring_old_key_versions_keeps_execution_able_to_place_orders(
+    running: RunningApp,
+) -> None:
+    alice = User(running)
+    await store(running, alice, material("coinbase"))
+    await _order_works(running, alice)
+    before = await fetch(running, "SELECT wrapped_data_key FROM execution.credentials")
+    assert {row["wrapped_data_key"].split(":")[1] for row in before} == {"v1"}
+
+    vault_module = running.app.state.platform.modules["vault"]
+    assert (await vault_module.rotate_keys())["version"] == 2
+    await running.settle()
+    # Execution's sealed copy followed the vault's rewrap ...
+    after = await fetch(running, "SELECT wrapped_data_key FROM execution.credentials")
+    keys = await fetch(running, "SELECT wrapped_data_key FROM vault.user_keys")
+    assert [row["wrapped_data_key"] for row in after] == [keys[0]["wrapped_data_key"]]
+    # ... so an operator may retire v1 and the trader's orders still go through.
+    running.runtime.keyring.set_min_decryption_version(TRANSIT_KEY, 2)
+    await _order_works(running, alice)
+    rejected = await fetch(
+        running, "SELECT count(*) AS n FROM execution.orders WHERE status = 'rejected'"
+    )
+    assert rejected[0]["n"] == 0
+
+
 def _nija(args: list[str], env: dict[str, str]) -> str:
     result = subprocess.run(
         [NIJA, *args], env=env, capture_output=True, text=True, timeout=120, check=False
