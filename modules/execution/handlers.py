@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from modules.execution.repository import ExecutionRepository
 from modules.execution.service import ExecutionService
 from modules.kernel.module import Subscription
-from modules.kernel.outbox import UnitOfWork
+from modules.kernel.outbox import UnitOfWork, in_key_order
 from modules.routing.contracts import KillSwitchChanged, OrderRouted
 from modules.vault.contracts import (
     CredentialRevoked,
@@ -50,7 +50,13 @@ class ExecutionHandlers:
             Subscription(CredentialStored, self.credential_stored, "credential-stored"),
             Subscription(CredentialRevoked, self.credential_revoked, "credential-revoked"),
             Subscription(UserDataKeyRewrapped, self.data_key_rewrapped, "data-key-rewrapped"),
-            Subscription(OrderRouted, self.order_routed, "order-routed"),
+            # One per order placed: group-committed (see `GroupCommit`); queuing locks nothing.
+            Subscription(
+                OrderRouted,
+                in_key_order(self.order_routed, key=lambda event: event.order_id),
+                "order-routed",
+                batched=True,
+            ),
             Subscription(KillSwitchChanged, self.kill_switch_changed, "kill-switch-changed"),
             Subscription(
                 CredentialVerificationRequested,
