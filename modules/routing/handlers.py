@@ -71,7 +71,7 @@ class RoutingHandlers:
     async def position_changed(self, event: PositionChanged, uow: UnitOfWork) -> None:
         # Routing folds fills itself (it needs realised P&L per day); from execution it only
         # learns the id users see for the position, so a close may name it.
-        await self._repo.link_position(
+        await self._repo.positions.link_position(
             uow.conn,
             event.user_id,
             event.venue,
@@ -81,24 +81,24 @@ class RoutingHandlers:
         )
 
     async def trading_paused(self, event: UserTradingPaused, uow: UnitOfWork) -> None:
-        await self._repo.set_paused(
+        await self._repo.risk.set_paused(
             uow.conn, event.user_id, True, event.reason[:200], event.occurred_at
         )
 
     async def trading_resumed(self, event: UserTradingResumed, uow: UnitOfWork) -> None:
-        await self._repo.set_paused(uow.conn, event.user_id, False, None, event.occurred_at)
+        await self._repo.risk.set_paused(uow.conn, event.user_id, False, None, event.occurred_at)
 
     # -- execution's reports ------------------------------------------------------------------
     async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
         self._service.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        row = await self._repo.reports.lock_attempt(uow.conn, event.order_id)
         if row is not None:
-            await self._repo.order_accepted(uow.conn, row, event.venue_order_id)
+            await self._repo.reports.order_accepted(uow.conn, row, event.venue_order_id)
 
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
         self._service.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
-        if row is None or not await self._repo.order_filled(uow.conn, row, event):
+        row = await self._repo.reports.lock_attempt(uow.conn, event.order_id)
+        if row is None or not await self._repo.reports.order_filled(uow.conn, row, event):
             return
         await self._fold_position(event, uow)
         if event.status == "filled":
@@ -106,7 +106,7 @@ class RoutingHandlers:
 
     async def _fold_position(self, event: OrderFilled, uow: UnitOfWork) -> None:
         at = event.occurred_at
-        current = await self._repo.lock_position(
+        current = await self._repo.positions.lock_position(
             uow.conn, event.user_id, event.venue, event.symbol, at
         )
         state = PositionState(
@@ -116,29 +116,29 @@ class RoutingHandlers:
             fees=current["fees"],
         )
         folded = fold_fill(state, event.side, event.quantity, event.price, event.fee)
-        await self._repo.save_position(
+        await self._repo.positions.save_position(
             uow.conn, current["id"], folded.state, state.quantity == 0, at
         )
-        await self._repo.add_daily_pnl(
+        await self._repo.positions.add_daily_pnl(
             uow.conn, event.user_id, at.astimezone(UTC).date(), folded.realized_delta
         )
 
     async def order_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
         self._service.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        row = await self._repo.reports.lock_attempt(uow.conn, event.order_id)
         if row is not None and row.attempt == row.current_attempt:
-            await self._repo.order_expired(uow.conn, row, event)
+            await self._repo.reports.order_expired(uow.conn, row, event)
             await self._outcome(uow, event.venue, row.symbol, True)
 
     async def order_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
         self._service.monitor.settled(event.order_id)
-        row = await self._repo.lock_attempt(uow.conn, event.order_id)
+        row = await self._repo.reports.lock_attempt(uow.conn, event.order_id)
         if row is None:
             return
         fault = event.code in FAULT_CODES
         if fault:
             await self._outcome(uow, event.venue, row.symbol, False)
-        await self._repo.attempt_failed(uow.conn, event.order_id, event)
+        await self._repo.reports.attempt_failed(uow.conn, event.order_id, event)
         live = row.status in ("routed", "accepted")
         if row.attempt != row.current_attempt or not live:
             return  # a superseded attempt, or the order already finished
@@ -148,10 +148,10 @@ class RoutingHandlers:
         reason = event.reason
         if fault and row.current_attempt >= self._service.config.max_reroutes:
             reason = f"{reason} (after {row.current_attempt} re-routes)"
-        await self._repo.order_rejected(uow.conn, row, event.code, reason)
+        await self._repo.reports.order_rejected(uow.conn, row, event.code, reason)
 
     async def _reroute(self, uow: UnitOfWork, row: AttemptRow) -> bool:
-        tried = await self._repo.tried_venues(uow.conn, row.order_id)
+        tried = await self._repo.reports.tried_venues(uow.conn, row.order_id)
         credentials = await self._repo.credentials_in(uow.conn, row.user_id)
         intent = Intent(
             symbol=row.symbol,
@@ -170,7 +170,7 @@ class RoutingHandlers:
         aid = attempt_id(row.order_id, attempt)
         now = self._clock()
         credential = credentials[chosen.venue]
-        await self._repo.insert_attempt(
+        await self._repo.orders.insert_attempt(
             uow.conn,
             aid,
             row.order_id,
@@ -180,7 +180,7 @@ class RoutingHandlers:
             credential,
             now,
         )
-        await self._repo.insert_decision(
+        await self._repo.orders.insert_decision(
             uow.conn,
             aid,
             chosen.venue,
@@ -189,7 +189,7 @@ class RoutingHandlers:
             attempt,
             f"re-route {attempt} after {row.venue} failed: " + explain(decision),
         )
-        await self._repo.rerouted(
+        await self._repo.reports.rerouted(
             uow.conn, row.order_id, attempt, chosen.venue, client_order_id(aid), credential
         )
         order = NewOrder(
@@ -213,15 +213,15 @@ class RoutingHandlers:
 
     # Suspension and reinstatement may arrive in either order: the later one by time wins.
     async def user_suspended(self, event: UserSuspended, uow: UnitOfWork) -> None:
-        await self._repo.set_suspended(
+        await self._repo.risk.set_suspended(
             uow.conn, event.user_id, True, event.reason[:500], event.occurred_at
         )
 
     async def user_reinstated(self, event: UserReinstated, uow: UnitOfWork) -> None:
-        await self._repo.set_suspended(uow.conn, event.user_id, False, None, event.occurred_at)
+        await self._repo.risk.set_suspended(uow.conn, event.user_id, False, None, event.occurred_at)
 
     async def user_tier_changed(self, event: UserTierChanged, uow: UnitOfWork) -> None:
-        await self._repo.set_tier(uow.conn, event.user_id, event.tier, event.occurred_at)
+        await self._repo.risk.set_tier(uow.conn, event.user_id, event.tier, event.occurred_at)
 
     def subscriptions(self) -> Sequence[Subscription]:
         return [

@@ -176,7 +176,7 @@ class RoutingService:
         )
 
     async def close_position(self, principal: Principal, position_id: uuid.UUID) -> Placed:
-        position = await self._repo.position(principal.user_id, position_id)
+        position = await self._repo.positions.position(principal.user_id, position_id)
         if position is None or position["quantity"] == 0:
             raise ProblemError(404, "position_not_found", "No such open position")
         held: Decimal = position["quantity"]
@@ -233,7 +233,7 @@ class RoutingService:
                     "invalid_idempotency_key",
                     "Idempotency-Key must be 1 to 255 printable ASCII characters",
                 )
-            prior = await self._repo.stored_response(principal.user_id, idempotency_key)
+            prior = await self._repo.idempotency.stored_response(principal.user_id, idempotency_key)
             if prior is not None:
                 return _replay(prior, fingerprint)
         quotes, credentials = await self._validate(principal, intent)
@@ -248,7 +248,7 @@ class RoutingService:
             )
         except _KeyTaken:
             assert idempotency_key is not None
-            prior = await self._repo.stored_response(principal.user_id, idempotency_key)
+            prior = await self._repo.idempotency.stored_response(principal.user_id, idempotency_key)
             if prior is None:
                 raise ProblemError(
                     409, "idempotency_key_in_use", "Retry: this key is being used right now"
@@ -278,8 +278,8 @@ class RoutingService:
     ) -> None:
         now = self._runtime.clock()
         day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        inputs = await self._repo.risk_inputs(principal.user_id, intent.symbol, day_start)
-        settings = await self._repo.trading_settings(principal.user_id)
+        inputs = await self._repo.risk.risk_inputs(principal.user_id, intent.symbol, day_start)
+        settings = await self._repo.risk.trading_settings(principal.user_id)
         kills = (inputs["kill_switches"] or "").split(",")
         kill = "global" if "global" in kills else ("user" if principal.user_id in kills else None)
         snapshot = risk.build_snapshot(
@@ -417,18 +417,20 @@ class RoutingService:
         )
         async with self._runtime.unit_of_work("routing") as uow:
             if idempotency_key is not None:
-                if not await self._repo.claim_key(
+                if not await self._repo.idempotency.claim_key(
                     uow.conn, principal.user_id, idempotency_key, fingerprint
                 ):
                     raise _KeyTaken
-                await self._repo.complete_key(
+                await self._repo.idempotency.complete_key(
                     uow.conn,
                     principal.user_id,
                     idempotency_key,
                     ACCEPTED,
                     msgspec.json.encode(body),
                 )
-            await self._repo.insert_order(uow.conn, order, plan.decision.candidates, _why(plan))
+            await self._repo.orders.insert_order(
+                uow.conn, order, plan.decision.candidates, _why(plan)
+            )
             if plan.kind == "single":
                 self.publish_route(uow, order, plan.decision)
             elif plan.kind == "split":
@@ -464,7 +466,9 @@ class RoutingService:
             notional=None,
             status="routed",
         )
-        await self._repo.insert_order(uow.conn, child, decision.candidates, explain(decision))
+        await self._repo.orders.insert_order(
+            uow.conn, child, decision.candidates, explain(decision)
+        )
         self.publish_route(uow, child, decision)
 
     def publish_route(
@@ -508,7 +512,7 @@ class RoutingService:
     async def _schedule_twap(self, uow: UnitOfWork, order: NewOrder) -> None:
         slices = self.config.twap_slices
         size = (order.intent.quantity / slices).quantize(AMOUNT_STEP, rounding=ROUND_DOWN)
-        await self._repo.insert_twap(
+        await self._repo.twap.insert_twap(
             uow.conn,
             order.id,
             order.user_id,
@@ -544,7 +548,7 @@ class RoutingService:
         sent = 0
         async with self._runtime.unit_of_work("routing") as uow:
             now = self._runtime.clock()
-            for plan in await self._repo.due_twap(uow.conn, now):
+            for plan in await self._repo.twap.due_twap(uow.conn, now):
                 sent += await self._send_slice(uow, plan, now)
         return sent
 
@@ -564,7 +568,7 @@ class RoutingService:
         next_at = now + timedelta(seconds=plan["interval_seconds"])
         halted = await self._halted(uow, plan["user_id"])
         if halted is not None:
-            await self._repo.advance_twap(
+            await self._repo.twap.advance_twap(
                 uow.conn, plan["parent_order_id"], index, "cancelled", now, halted
             )
             return 0
@@ -572,7 +576,7 @@ class RoutingService:
         decision = self.decide(intent, self._books.for_symbol(intent.symbol), credentials)
         if decision.chosen is None:
             error = "no eligible venue: " + explain(decision)
-            await self._repo.advance_twap(
+            await self._repo.twap.advance_twap(
                 uow.conn, plan["parent_order_id"], index, "active", next_at, error[:500]
             )
             return 0
@@ -590,7 +594,7 @@ class RoutingService:
             kind="twap",
         )
         await self._insert_child(uow, parent, intent, decision, credentials)
-        await self._repo.advance_twap(
+        await self._repo.twap.advance_twap(
             uow.conn,
             plan["parent_order_id"],
             index + 1,
@@ -602,10 +606,10 @@ class RoutingService:
 
     async def _halted(self, uow: UnitOfWork, user_id: str) -> str | None:
         for scope in ("global", user_id):
-            switch = await self._repo.kill_switch(uow.conn, scope)
+            switch = await self._repo.risk.kill_switch(uow.conn, scope)
             if switch is not None and switch["active"]:
                 return "kill_switch_active"
-        if await self._repo.is_suspended(uow.conn, user_id):
+        if await self._repo.risk.is_suspended(uow.conn, user_id):
             return "user_suspended"
         return None
 
@@ -671,11 +675,11 @@ class RoutingDesk:
 
     # -- orders --------------------------------------------------------------------------------
     async def list_orders(self, principal: Principal, limit: int, offset: int) -> OrderPage:
-        rows = await self._repo.list_orders(principal.user_id, limit, offset)
+        rows = await self._repo.orders.list_orders(principal.user_id, limit, offset)
         return OrderPage(items=[views.summary(row) for row in rows], limit=limit, offset=offset)
 
     async def _own(self, principal: Principal, order_id: uuid.UUID) -> dict[str, Any]:
-        row = await self._repo.order(principal.user_id, order_id)
+        row = await self._repo.orders.order(principal.user_id, order_id)
         if row is None:
             # Someone else's order is indistinguishable from a missing one.
             raise ProblemError(404, "order_not_found", "No such order")
@@ -683,10 +687,10 @@ class RoutingDesk:
 
     async def get_order(self, principal: Principal, order_id: uuid.UUID) -> OrderDetail:
         row = await self._own(principal, order_id)
-        fills = await self._repo.fills(order_id)
-        decisions = await self._repo.decisions(order_id)
-        attempts = await self._repo.attempts(order_id)
-        children = await self._repo.children(order_id)
+        fills = await self._repo.orders.fills(order_id)
+        decisions = await self._repo.orders.decisions(order_id)
+        attempts = await self._repo.orders.attempts(order_id)
+        children = await self._repo.orders.children(order_id)
         return OrderDetail(
             **msgspec.structs.asdict(views.summary(row)),
             fills=[views.fill(f) for f in fills],
@@ -697,7 +701,7 @@ class RoutingDesk:
 
     async def get_route(self, principal: Principal, order_id: uuid.UUID) -> OrderRoute:
         row = await self._own(principal, order_id)
-        decisions = [views.route(d) for d in await self._repo.decisions(order_id)]
+        decisions = [views.route(d) for d in await self._repo.orders.decisions(order_id)]
         latest = decisions[-1] if decisions else None
         return OrderRoute(
             order_id=str(order_id),
@@ -706,20 +710,20 @@ class RoutingDesk:
             winner=latest.chosen if latest else row["venue"],
             why=latest.why if latest else None,
             decisions=decisions,
-            attempts=[views.attempt(a) for a in await self._repo.attempts(order_id)],
-            children=[views.child(c) for c in await self._repo.children(order_id)],
+            attempts=[views.attempt(a) for a in await self._repo.orders.attempts(order_id)],
+            children=[views.child(c) for c in await self._repo.orders.children(order_id)],
         )
 
     # -- positions -----------------------------------------------------------------------------
     async def positions(self, principal: Principal) -> list[PositionView]:
-        return [views.position(p) for p in await self._repo.positions(principal.user_id)]
+        return [views.position(p) for p in await self._repo.positions.positions(principal.user_id)]
 
     # -- trading settings ----------------------------------------------------------------------
     async def trading_settings(self, principal: Principal) -> TradingSettingsView:
-        stored = await self._repo.trading_settings(principal.user_id)
+        stored = await self._repo.risk.trading_settings(principal.user_id)
         async with self._runtime.db.connection() as conn:
-            status = await self._repo.status(conn, principal.user_id)
-            switch = await self._repo.active_kill_switch(conn, principal.user_id)
+            status = await self._repo.risk.status(conn, principal.user_id)
+            switch = await self._repo.risk.active_kill_switch(conn, principal.user_id)
         snapshot = risk.build_snapshot(
             self._config,
             settings=stored,
@@ -736,14 +740,14 @@ class RoutingDesk:
     async def update_trading_settings(
         self, principal: Principal, patch: TradingSettingsPatch
     ) -> TradingSettingsView:
-        values = dict(await self._repo.trading_settings(principal.user_id) or {})
+        values = dict(await self._repo.risk.trading_settings(principal.user_id) or {})
         for field in msgspec.structs.fields(TradingSettingsPatch):
             value = getattr(patch, field.name)
             if value is not msgspec.UNSET:
                 values[field.name] = value
         if values.get("allowed_pairs") is not None:
             values["allowed_pairs"] = sorted({p.upper() for p in values["allowed_pairs"]})
-        await self._repo.save_trading_settings(principal.user_id, values)
+        await self._repo.risk.save_trading_settings(principal.user_id, values)
         return await self.trading_settings(principal)
 
     # -- kill switches -------------------------------------------------------------------------
@@ -752,7 +756,7 @@ class RoutingDesk:
     ) -> KillSwitchView:
         key = "global" if scope == "global" else str(user_id)
         async with self._runtime.unit_of_work("routing") as uow:
-            current = await self._repo.kill_switch(uow.conn, key)
+            current = await self._repo.risk.kill_switch(uow.conn, key)
             if (
                 set_by == "user"
                 and not active
@@ -765,7 +769,7 @@ class RoutingDesk:
                     "kill_switch_admin_only",
                     "An admin halted your trading; only an admin can resume it",
                 )
-            await self._repo.set_kill_switch(uow.conn, key, active, set_by, reason)
+            await self._repo.risk.set_kill_switch(uow.conn, key, active, set_by, reason)
             uow.publish(
                 KillSwitchChanged(
                     scope=scope,  # type: ignore[arg-type]
@@ -778,9 +782,9 @@ class RoutingDesk:
 
     # -- admin ---------------------------------------------------------------------------------
     async def admin_routing(self, limit: int) -> AdminRouting:
-        decisions = await self._repo.recent_decisions(limit)
+        decisions = await self._repo.orders.recent_decisions(limit)
         since = self._runtime.clock() - timedelta(hours=24)
-        counts = {c["venue"]: c for c in await self._repo.venue_counts(since)}
+        counts = {c["venue"]: c for c in await self._repo.orders.venue_counts(since)}
         monitor = self._service.monitor
         queue = monitor.queue_depths(time.monotonic())
         rates: dict[str, dict[str, float | None]] = {}
@@ -789,7 +793,7 @@ class RoutingDesk:
         breakers = monitor.breakers(time.monotonic())
         venues = sorted(set(counts) | set(queue) | set(rates) | set(breakers))
         async with self._runtime.db.connection() as conn:
-            switch = await self._repo.active_kill_switch(conn, "")
+            switch = await self._repo.risk.active_kill_switch(conn, "")
         return AdminRouting(
             decisions=[views.decision_summary(d) for d in decisions],
             venues=[
