@@ -69,11 +69,15 @@ INSERT INTO execution.sim_orders (venue_order_id, venue, client_order_id, symbol
                                   order_type, quantity, limit_price, status, created_at,
                                   account)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+RETURNING *
 """
-_INSERT_TRADE_SQL = """
+_INSERT_TRADES_SQL = """
 INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
                                   quantity, fee, fee_currency, liquidity, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'taker', now())
+SELECT t.trade_id, $2, t.seq, $3, $4, $5, t.price, t.quantity, t.fee, $6, 'taker', now()
+  FROM unnest($1::text[], $7::int[], $8::numeric[], $9::numeric[], $10::numeric[])
+       AS t(trade_id, seq, price, quantity, fee)
+RETURNING *
 """
 
 
@@ -115,6 +119,11 @@ class SimVenue:
         # exchange's request log would show): proof that nothing was sent twice.
         self.attempts: Counter[str] = Counter()
         self._dice = random.Random(f"{seed}:{profile.name}")  # noqa: S311 - fault dice, not crypto
+        # One matching engine per market, as on a real exchange. The advisory lock makes it one
+        # across replicas; this lock queues this replica's orders *before* they take a pooled
+        # connection and open a transaction, so a burst cannot park the whole pool on the
+        # advisory lock.
+        self._engines: dict[str, asyncio.Lock] = {}
 
     async def book(self, symbol: str) -> Book:
         self._check_symbol(symbol)
@@ -145,7 +154,8 @@ class SimVenue:
         return await self._place(request, credential)
 
     async def _place(self, request: OrderRequest, credential: CredentialMaterial) -> VenueOrder:
-        async with self._db.connection() as conn, conn.transaction():
+        engine = self._engines.setdefault(request.symbol, asyncio.Lock())
+        async with engine, self._db.connection() as conn, conn.transaction():
             # The matching engine of one market handles one order at a time.
             lock = f"sim:{self.name}:{request.symbol}"
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock)
@@ -241,7 +251,7 @@ class SimVenue:
         else:
             status = "expired" if request.order_type == "market" else "open"
         venue_order_id = str(uuid.uuid4())
-        await conn.execute(
+        order = await conn.fetchrow(
             _INSERT_ORDER_SQL,
             venue_order_id,
             self.name,
@@ -254,26 +264,22 @@ class SimVenue:
             status,
             account,
         )
-        trades = [
-            (
-                str(uuid.uuid4()),
+        trades = []
+        if matched:
+            trades = await conn.fetch(
+                _INSERT_TRADES_SQL,
+                [str(uuid.uuid4()) for _ in matched],
                 venue_order_id,
-                seq,
                 self.name,
                 request.symbol,
                 request.side,
-                price,
-                size,
-                (price * size * self.fees.taker).quantize(FEE_STEP),
                 QUOTE_CURRENCY,
+                list(range(len(matched))),
+                [price for price, _ in matched],
+                [size for _, size in matched],
+                [(price * size * self.fees.taker).quantize(FEE_STEP) for price, size in matched],
             )
-            for seq, (price, size) in enumerate(matched)
-        ]
-        if trades:
-            await conn.executemany(_INSERT_TRADE_SQL, trades)
-        loaded = await self._load(conn, request.client_order_id)
-        assert loaded is not None
-        return loaded
+        return _venue_order(order, sorted(trades, key=lambda trade: trade["seq"]))
 
     async def _load(self, conn: asyncpg.Connection, client_order_id: str) -> VenueOrder | None:
         order = await conn.fetchrow(
