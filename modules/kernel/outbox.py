@@ -215,6 +215,17 @@ class OutboxRelay:
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
 
 
+def _decoded(envelope: CloudEvent) -> IntegrationEvent | None:
+    """The contract event an envelope carries; None (drop it) for one no retry could fix."""
+    if not has_data(envelope):
+        return None
+    try:
+        return decode_event(envelope.type, envelope.data)
+    except (LookupError, msgspec.DecodeError, msgspec.ValidationError):
+        log.warning("undecodable event dropped", extra={"topic": envelope.type})
+        return None
+
+
 def inbox_handler(
     *,
     schema: str,
@@ -230,12 +241,8 @@ def inbox_handler(
     )
 
     async def deliver(envelope: CloudEvent) -> Delivery:
-        if not has_data(envelope):
-            return Delivery.DROP
-        try:
-            event = decode_event(envelope.type, envelope.data)
-        except (LookupError, msgspec.DecodeError, msgspec.ValidationError):
-            log.warning("undecodable event dropped", extra={"topic": envelope.type})
+        event = _decoded(envelope)
+        if event is None:
             return Delivery.DROP
         async with unit_of_work() as uow:
             status = await uow.conn.execute(insert_sql, envelope.id, handler_name, envelope.type)
@@ -285,12 +292,8 @@ class GroupCommit:
         self._writer: asyncio.Task[None] | None = None
 
     async def deliver(self, envelope: CloudEvent) -> Delivery:
-        if not has_data(envelope):
-            return Delivery.DROP
-        try:
-            event = decode_event(envelope.type, envelope.data)
-        except (LookupError, msgspec.DecodeError, msgspec.ValidationError):
-            log.warning("undecodable event dropped", extra={"topic": envelope.type})
+        event = _decoded(envelope)
+        if event is None:
             return Delivery.DROP
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((envelope, event, done))
@@ -369,11 +372,8 @@ def direct_handler(
     """Wrap a non-durable handler: decode by topic and call it, no transaction, no inbox."""
 
     async def deliver(envelope: CloudEvent) -> Delivery:
-        if not has_data(envelope):
-            return Delivery.DROP
-        try:
-            event = decode_event(envelope.type, envelope.data)
-        except (LookupError, msgspec.DecodeError, msgspec.ValidationError):
+        event = _decoded(envelope)
+        if event is None:
             return Delivery.DROP
         await handler(event)
         return Delivery.SUCCESS
