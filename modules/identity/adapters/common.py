@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from modules.identity.adapters.password_policy import policy_violation
 from modules.identity.contracts import SecurityEventKind, SecurityEventRaised
 from modules.kernel.errors import ProblemError
+from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+
+if TYPE_CHECKING:  # the repository's modules import this one
+    from modules.identity.repository import IdentityRepository
 
 # The WHATWG (HTML `type=email`) address grammar, with at least one dot in the domain.
 _EMAIL = re.compile(
@@ -48,3 +55,20 @@ def security_event(
     uow: UnitOfWork, user_id: uuid.UUID, kind: SecurityEventKind, detail: str = ""
 ) -> None:
     uow.publish(SecurityEventRaised(user_id=str(user_id), kind=kind, detail=detail))
+
+
+class IdentityPart:
+    """What every identity collaborator works with: the runtime, its transactions, its queries."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        unit_of_work: Callable[[], UnitOfWork],
+        repo: IdentityRepository,
+    ) -> None:
+        self._runtime = runtime
+        self._uow = unit_of_work
+        self._repo = repo
+
+    def _now(self) -> datetime:
+        return self._runtime.clock()

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import msgspec
 
 from modules.identity.adapters import second_factor as sf
-from modules.identity.adapters.common import CONTROL, parse_uuid, security_event, suspended
+from modules.identity.adapters.common import (
+    CONTROL,
+    IdentityPart,
+    parse_uuid,
+    security_event,
+    suspended,
+)
 from modules.identity.adapters.rows import ChallengeRow, DeviceRow, UserRow
 from modules.identity.adapters.sessions import ClientInfo, IssuedTokens, Sessions
 from modules.identity.repository import IdentityRepository
@@ -28,7 +34,7 @@ class DeviceChallenge(msgspec.Struct, frozen=True, kw_only=True):
     expires_in: int
 
 
-class DeviceLogin:
+class DeviceLogin(IdentityPart):
     def __init__(
         self,
         runtime: Runtime,
@@ -37,14 +43,9 @@ class DeviceLogin:
         *,
         sessions: Sessions,
     ) -> None:
-        self._runtime = runtime
-        self._uow = unit_of_work
-        self._repo = repo
+        super().__init__(runtime, unit_of_work, repo)
         self._queries = repo.second_factor
         self._sessions = sessions
-
-    def _now(self) -> datetime:
-        return self._runtime.clock()
 
     async def register(self, user: UserRow, name: str, public_key: str) -> DeviceRow:
         try:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from modules.identity.adapters.common import security_event
+from modules.identity.adapters.common import IdentityPart, security_event
 from modules.identity.adapters.rows import UserRow
-from modules.identity.repository import IdentityRepository
 from modules.kernel.errors import ProblemError
-from modules.kernel.module import Runtime
-from modules.kernel.outbox import UnitOfWork
 
 log = logging.getLogger("nija.identity")
 
@@ -26,20 +22,7 @@ def _retry_after(oldest_counted: datetime, now: datetime) -> str:
     return str(max(1, math.ceil(seconds)))
 
 
-class LoginThrottle:
-    def __init__(
-        self,
-        runtime: Runtime,
-        unit_of_work: Callable[[], UnitOfWork],
-        repo: IdentityRepository,
-    ) -> None:
-        self._runtime = runtime
-        self._uow = unit_of_work
-        self._repo = repo
-
-    def _now(self) -> datetime:
-        return self._runtime.clock()
-
+class LoginThrottle(IdentityPart):
     async def check(self, address: str, ip: str) -> None:
         """429 while the address or the client IP has too many recent failures.
 

@@ -10,6 +10,7 @@ import msgspec
 
 from modules.identity.adapters.common import (
     CONTROL,
+    IdentityPart,
     check_password_policy,
     security_event,
     suspended,
@@ -38,7 +39,7 @@ def _invalid_credentials() -> ProblemError:
     return ProblemError(401, "invalid_credentials", "The email address or password is not correct")
 
 
-class PasswordLogin:
+class PasswordLogin(IdentityPart):
     def __init__(
         self,
         runtime: Runtime,
@@ -49,18 +50,13 @@ class PasswordLogin:
         throttle: LoginThrottle,
         sessions: Sessions,
     ) -> None:
-        self._runtime = runtime
-        self._uow = unit_of_work
-        self._repo = repo
+        super().__init__(runtime, unit_of_work, repo)
         self._passwords = passwords
         self._throttle = throttle
         self._sessions = sessions
         self._logins = runtime.metrics.counter(
             "nija_identity_logins_total", "Login attempts by outcome", ["outcome"]
         )
-
-    def _now(self) -> datetime:
-        return self._runtime.clock()
 
     async def login(
         self, email: str, password: str, client: ClientInfo

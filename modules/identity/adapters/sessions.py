@@ -10,18 +10,14 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import msgspec
 
-from modules.identity.adapters.common import suspended
+from modules.identity.adapters.common import IdentityPart, suspended
 from modules.identity.adapters.rows import SessionRow, UserRow
-from modules.identity.repository import IdentityRepository
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
-from modules.kernel.module import Runtime
-from modules.kernel.outbox import UnitOfWork
 
 log = logging.getLogger("nija.identity")
 
@@ -41,20 +37,7 @@ def digest_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Sessions:
-    def __init__(
-        self,
-        runtime: Runtime,
-        unit_of_work: Callable[[], UnitOfWork],
-        repo: IdentityRepository,
-    ) -> None:
-        self._runtime = runtime
-        self._uow = unit_of_work
-        self._repo = repo
-
-    def _now(self) -> datetime:
-        return self._runtime.clock()
-
+class Sessions(IdentityPart):
     def _refresh_ttl(self) -> timedelta:
         return timedelta(seconds=self._runtime.settings.refresh_token_ttl_seconds)
 

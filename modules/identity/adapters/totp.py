@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 
 import msgspec
 
 from modules.identity.adapters import second_factor as sf
-from modules.identity.adapters.common import parse_uuid, security_event, suspended
+from modules.identity.adapters.common import IdentityPart, parse_uuid, security_event, suspended
 from modules.identity.adapters.login_throttle import LoginThrottle
 from modules.identity.adapters.password_login import PasswordLogin
 from modules.identity.adapters.rows import UserRow
@@ -33,7 +32,7 @@ class TotpEnrolment(msgspec.Struct, frozen=True, kw_only=True):
     qr_svg: str
 
 
-class TotpFactor:
+class TotpFactor(IdentityPart):
     def __init__(
         self,
         runtime: Runtime,
@@ -44,16 +43,11 @@ class TotpFactor:
         throttle: LoginThrottle,
         sessions: Sessions,
     ) -> None:
-        self._runtime = runtime
-        self._uow = unit_of_work
-        self._repo = repo
+        super().__init__(runtime, unit_of_work, repo)
         self._queries = repo.second_factor
         self._password_login = password_login
         self._throttle = throttle
         self._sessions = sessions
-
-    def _now(self) -> datetime:
-        return self._runtime.clock()
 
     def _seal(self, user_id: uuid.UUID, secret: str) -> str:
         return self._runtime.keyring.encrypt(TOTP_KEY, secret.encode(), context=user_id.bytes)

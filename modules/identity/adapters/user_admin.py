@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 
 import msgspec
 
-from modules.identity.adapters.common import CONTROL
+from modules.identity.adapters.common import CONTROL, IdentityPart
 from modules.identity.adapters.rows import UserRow
 from modules.identity.contracts import Tier, UserReinstated, UserSuspended, UserTierChanged
-from modules.identity.repository import IdentityRepository
 from modules.kernel.errors import ProblemError
-from modules.kernel.module import Runtime
-from modules.kernel.outbox import UnitOfWork
 
 log = logging.getLogger("nija.identity")
 
@@ -30,20 +25,7 @@ class AdminView(msgspec.Struct, frozen=True, kw_only=True):
     devices: int
 
 
-class UserAdmin:
-    def __init__(
-        self,
-        runtime: Runtime,
-        unit_of_work: Callable[[], UnitOfWork],
-        repo: IdentityRepository,
-    ) -> None:
-        self._runtime = runtime
-        self._uow = unit_of_work
-        self._repo = repo
-
-    def _now(self) -> datetime:
-        return self._runtime.clock()
-
+class UserAdmin(IdentityPart):
     async def search(
         self, *, query: str | None, status: str | None, limit: int, offset: int
     ) -> tuple[list[UserRow], int]:
