@@ -9,8 +9,9 @@ best venue (at most `max_reroutes` times) with a new id and client order id per 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 from modules.execution.contracts import (
     OrderAccepted,
@@ -29,7 +30,7 @@ from modules.kernel.outbox import UnitOfWork
 from modules.routing.adapters.market_books import MarketBooks
 from modules.routing.adapters.positions import PositionState, fold_fill
 from modules.routing.adapters.venue_monitor import VenueHealth
-from modules.routing.adapters.venue_scoring import Intent, explain
+from modules.routing.adapters.venue_scoring import Decision, Intent, explain
 from modules.routing.repository import AttemptRow, NewOrder, RoutingRepository
 from modules.routing.service import FAULT_CODES, RoutingService, attempt_id, client_order_id
 from modules.vault.contracts import CredentialRevoked, CredentialStored
@@ -170,28 +171,7 @@ class RoutingHandlers:
         aid = attempt_id(row.order_id, attempt)
         now = self._clock()
         credential = credentials[chosen.venue]
-        await self._repo.orders.insert_attempt(
-            uow.conn,
-            aid,
-            row.order_id,
-            attempt,
-            chosen.venue,
-            client_order_id(aid),
-            credential,
-            now,
-        )
-        await self._repo.orders.insert_decision(
-            uow.conn,
-            aid,
-            chosen.venue,
-            decision.candidates,
-            now,
-            attempt,
-            f"re-route {attempt} after {row.venue} failed: " + explain(decision),
-        )
-        await self._repo.reports.rerouted(
-            uow.conn, row.order_id, attempt, chosen.venue, client_order_id(aid), credential
-        )
+        await self._record_attempt(uow, row, decision, aid, attempt, credential, now)
         order = NewOrder(
             id=row.order_id,
             user_id=row.user_id,
@@ -206,6 +186,36 @@ class RoutingHandlers:
         )
         self._service.publish_route(uow, order, decision, attempt)
         return True
+
+    async def _record_attempt(
+        self,
+        uow: UnitOfWork,
+        row: AttemptRow,
+        decision: Decision,
+        aid: uuid.UUID,
+        attempt: int,
+        credential: str,
+        now: datetime,
+    ) -> None:
+        """The re-route's attempt, its decision, and the order now pointing at it."""
+        chosen = decision.chosen
+        assert chosen is not None
+        cid = client_order_id(aid)
+        await self._repo.orders.insert_attempt(
+            uow.conn, aid, row.order_id, attempt, chosen.venue, cid, credential, now
+        )
+        await self._repo.orders.insert_decision(
+            uow.conn,
+            aid,
+            chosen.venue,
+            decision.candidates,
+            now,
+            attempt,
+            f"re-route {attempt} after {row.venue} failed: " + explain(decision),
+        )
+        await self._repo.reports.rerouted(
+            uow.conn, row.order_id, attempt, chosen.venue, cid, credential
+        )
 
     async def _outcome(self, uow: UnitOfWork, venue: str, symbol: str, ok: bool) -> None:
         await self._repo.record_outcome(uow.conn, venue, symbol, ok, self._clock())

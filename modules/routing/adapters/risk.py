@@ -65,6 +65,16 @@ def check(
     signal: str,
     notional: Decimal,
 ) -> None:
+    """Raise the first refusal, in the issue's order: standing, then (unless the order only
+    reduces a position) pair, size, open positions, trades today, daily loss."""
+    _check_standing(snapshot)
+    if reduces_position(snapshot, signal, side, quantity):
+        return
+    _check_limits(snapshot, symbol, notional)
+
+
+def _check_standing(snapshot: RiskSnapshot) -> None:
+    """Whether this user may trade at all right now."""
     if snapshot.suspended:
         raise ProblemError(403, "user_suspended", "Your account is suspended from trading")
     if snapshot.paused is not None:
@@ -79,8 +89,10 @@ def check(
             "kill_switch_active",
             f"Trading is halted by the {snapshot.kill_switch} kill switch",
         )
-    if reduces_position(snapshot, signal, side, quantity):
-        return
+
+
+def _check_limits(snapshot: RiskSnapshot, symbol: str, notional: Decimal) -> None:
+    """Whether this order fits the user's limits."""
     if snapshot.allowed_pairs is not None and symbol not in snapshot.allowed_pairs:
         raise ProblemError(422, "pair_not_allowed", f"{symbol} is not among your allowed pairs")
     cap = position_cap(snapshot)
