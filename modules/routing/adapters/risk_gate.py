@@ -39,8 +39,9 @@ class RiskGate:
         """Raise the problem that refuses this order, if any; return if it may go."""
         now = self._runtime.clock()
         day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        inputs = await self._queries.risk_inputs(principal.user_id, intent.symbol, day_start)
-        settings = await self._queries.trading_settings(principal.user_id)
+        inputs, settings = await self._queries.risk_inputs(
+            principal.user_id, intent.symbol, day_start
+        )
         kills = (inputs["kill_switches"] or "").split(",")
         kill = "global" if "global" in kills else ("user" if principal.user_id in kills else None)
         snapshot = risk.build_snapshot(
