@@ -260,9 +260,10 @@ BatchHandler = Callable[[list[Any], UnitOfWork], Awaitable[None]]
 class GroupCommit:
     """A durable subscription whose concurrent deliveries share one transaction.
 
-    For hot handlers that serialise on one row anyway (the audit chain's head): instead of one
-    transaction per event, each queueing on that row lock, the deliveries that arrive while a
-    batch is being written wait for the next one, and each batch costs one lock and one commit.
+    For hot subscriptions (an event or more per order placed), and for handlers that serialise
+    on one row anyway (the audit chain's head): instead of one transaction per event, the
+    deliveries that arrive while a batch is being written wait for the next one, and a batch
+    costs one transaction, one inbox statement and one commit whatever its size.
     Dedupe is unchanged: the batch's event ids go into the inbox in the same transaction and
     only the new ones reach the handler. Each delivery still answers only once its batch has
     committed; if a batch fails, its events are retried one per transaction so that one bad
