@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
@@ -380,13 +380,21 @@ class VaultRepository:
             len(drafts),
         )
         ids = sorted(int(row["id"]) for row in drawn)
+        # Writers stamp their drafts before they reach the head lock, so the chain's order and
+        # the clock's can disagree by a hair; an entry is never dated before the one it follows,
+        # so a time range of the log is also a stretch of the chain.
+        last = await AuditEntry.select(AuditEntry.at).where(AuditEntry.id == head["last_id"])
+        previous_at: datetime | None = last[0]["at"] if last else None
         appended: list[AuditRow] = []
         previous: str = head["last_hash"]
         for new_id, draft in zip(ids, drafts, strict=True):
-            values = {"id": new_id, **msgspec.structs.asdict(draft)}
+            at = draft.at
+            if previous_at is not None and at <= previous_at:
+                at = previous_at + timedelta(microseconds=1)
+            values = {**msgspec.structs.asdict(draft), "id": new_id, "at": at}
             digest = entry_hash(previous, values)
             appended.append(AuditRow(**values, prev_hash=previous, hash=digest))
-            previous = digest
+            previous, previous_at = digest, at
         await AuditEntry.insert(
             *(
                 AuditEntry(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from modules.execution.contracts import CredentialUnsealed, OrderRejected
 from modules.identity.contracts import UserSuspended
@@ -209,3 +211,21 @@ async def test_a_real_order_leaves_an_unseal_entry_with_its_order_id(running: Ru
     assert [(e["credential_id"], e["details"]["order_id"]) for e in trail] == [
         (stored["id"], placed.json()["id"])
     ]
+
+
+async def test_entries_stamped_out_of_order_are_dated_in_chain_order(running: RunningApp) -> None:
+    """Writers stamp an entry before they reach the chain's head; the log still reads in order."""
+    service = running.app.state.platform.modules["vault"].service
+    admin = User(running, role="admin")
+    late = service.audit_draft(user_id="u-late", action="unseal", actor_id="execution")
+    early = service.audit_draft(user_id="u-early", action="unseal", actor_id="execution")
+    early = msgspec.structs.replace(early, at=late.at - timedelta(seconds=1))
+    async with running.runtime.unit_of_work("vault"):
+        await service.audit_many([late])
+    async with running.runtime.unit_of_work("vault"):
+        await service.audit_many([early])
+
+    rows = await fetch(running, "SELECT id, user_id, at FROM vault.audit_log ORDER BY id")
+    assert [r["user_id"] for r in rows] == ["u-late", "u-early"]
+    assert rows[0]["at"] < rows[1]["at"], "dated after the entry it follows"
+    assert (await _chain_report(running, admin))["ok"] is True
