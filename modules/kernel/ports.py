@@ -61,8 +61,12 @@ class StateStore(Protocol):
 
     async def get(self, key: str) -> StateItem | None: ...
 
-    async def save(self, key: str, value: bytes, *, etag: str | None = None) -> None:
-        """Write `value`. With `etag`, only if the stored etag still matches (else EtagMismatch)."""
+    async def save(
+        self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
+    ) -> None:
+        """Write `value`. With `etag`, only if the stored etag still matches; with
+        `create_only`, only if the key does not exist yet (else EtagMismatch). Without either,
+        last write wins."""
         ...
 
     async def delete(self, key: str, *, etag: str | None = None) -> None: ...

@@ -75,8 +75,10 @@ class TierRateLimiter:
                 raise RateLimited(max(1, math.ceil(window + WINDOW_SECONDS - now)))
             value = msgspec.json.encode(_Window(w=window, n=current.n + 1))
             try:
-                # A brand-new key has no etag to condition on; a lost race there costs one count.
-                await self._store.save(key, value, etag=item.etag if item else None)
+                # A brand-new key is created only if no replica created it meanwhile.
+                await self._store.save(
+                    key, value, etag=item.etag if item else None, create_only=item is None
+                )
             except EtagMismatch:
                 # Jittered back-off so a burst from one user converges instead of colliding.
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311

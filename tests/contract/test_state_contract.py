@@ -117,3 +117,28 @@ async def test_each_module_sees_only_its_own_keys(state_factory: Stores) -> None
     assert await routing.get(key) is None
     still = await vault.get(key)
     assert still is not None and still.value == b"vault's"
+
+
+async def test_create_only_writes_a_new_key_once(state_factory: Stores) -> None:
+    store = state_factory("routing")
+    await store.save("fresh", b"first", create_only=True)
+    with pytest.raises(EtagMismatch):
+        await store.save("fresh", b"second", create_only=True)
+    item = await store.get("fresh")
+    assert item is not None and item.value == b"first"
+
+
+async def test_concurrent_creators_exactly_one_wins(state_factory: Stores) -> None:
+    store = state_factory("routing")
+
+    async def create(n: int) -> bool:
+        try:
+            await store.save("race", str(n).encode(), create_only=True)
+        except EtagMismatch:
+            return False
+        return True
+
+    wins = await asyncio.gather(*(create(n) for n in range(8)))
+    assert sum(wins) == 1
+    item = await store.get("race")
+    assert item is not None and item.value == str(wins.index(True)).encode()

@@ -124,6 +124,7 @@ class CircuitBreaker:
                     self._key,
                     msgspec.json.encode(record),
                     etag=None if item is None else item.etag,
+                    create_only=item is None,
                 )
             except EtagMismatch:
                 await asyncio.sleep(0)
@@ -161,8 +162,13 @@ class TokenBucket:
                 return (1.0 - record.tokens) / rate if rate > 0 else 1.0
             record.tokens -= 1.0
             try:
+                # A new bucket is created only if no replica created it meanwhile; otherwise two
+                # replicas would each hand out a full burst.
                 await self._store.save(
-                    key, msgspec.json.encode(record), etag=None if item is None else item.etag
+                    key,
+                    msgspec.json.encode(record),
+                    etag=None if item is None else item.etag,
+                    create_only=item is None,
                 )
             except EtagMismatch:
                 continue

@@ -84,7 +84,9 @@ class DaprStateStore:
             return None
         return StateItem(key=key, value=bytes(response.data), etag=response.etag)
 
-    async def save(self, key: str, value: bytes, *, etag: str | None = None) -> None:
+    async def save(
+        self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
+    ) -> None:
         if etag == "":
             # Dapr would read an empty etag as "no etag" and overwrite; no stored item has one.
             raise EtagMismatch(key)
@@ -94,11 +96,12 @@ class DaprStateStore:
                 self.store_name,
                 key,
                 value,
-                etag=etag,
-                options=_LAST_WRITE if etag is None else _FIRST_WRITE,
+                etag=None if create_only else etag,
+                # First-write without an etag: Dapr inserts only if the key is absent.
+                options=_FIRST_WRITE if create_only or etag is not None else _LAST_WRITE,
             )
         except Exception as exc:
-            if etag is not None and _is_etag_conflict(exc):
+            if (create_only or etag is not None) and _is_etag_conflict(exc):
                 raise EtagMismatch(key) from None
             raise
 

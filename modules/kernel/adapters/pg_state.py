@@ -27,9 +27,18 @@ class PostgresStateStore:
             return None
         return StateItem(key=key, value=bytes(row["value"]), etag=str(row["etag"]))
 
-    async def save(self, key: str, value: bytes, *, etag: str | None = None) -> None:
+    async def save(
+        self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
+    ) -> None:
         async with self._db.connection() as conn:
-            if etag is None:
+            if create_only:
+                status = await conn.execute(
+                    "INSERT INTO kernel.state (key, value, etag) VALUES ($1, $2, 1) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    self._key(key),
+                    value,
+                )
+            elif etag is None:
                 await conn.execute(
                     "INSERT INTO kernel.state (key, value, etag) VALUES ($1, $2, 1) "
                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "
@@ -38,12 +47,14 @@ class PostgresStateStore:
                     value,
                 )
                 return
-            status = await conn.execute(
-                "UPDATE kernel.state SET value = $2, etag = etag + 1 WHERE key = $1 AND etag = $3",
-                self._key(key),
-                value,
-                _etag_number(etag),
-            )
+            else:
+                status = await conn.execute(
+                    "UPDATE kernel.state SET value = $2, etag = etag + 1 "
+                    "WHERE key = $1 AND etag = $3",
+                    self._key(key),
+                    value,
+                    _etag_number(etag),
+                )
         if status.endswith(" 0"):
             raise EtagMismatch(key)
 

@@ -51,7 +51,9 @@ class TokenBucket:
                 raise RateLimited((1.0 - tokens) / self._rate)
             value = msgspec.json.encode(_Bucket(tokens - 1.0, max(now, bucket.at)))
             try:
-                await self._store.save(key, value, etag=None if item is None else item.etag)
+                await self._store.save(
+                    key, value, etag=None if item is None else item.etag, create_only=item is None
+                )
             except EtagMismatch:
                 continue
             return
