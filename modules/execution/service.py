@@ -27,11 +27,7 @@ from modules.execution.adapters.outcomes import MAX_CONSECUTIVE_ERRORS, OrderOut
 from modules.execution.adapters.placement import Placement
 from modules.execution.adapters.positions import PositionState, unrealised
 from modules.execution.adapters.reconciliation import Reconciler
-from modules.execution.adapters.resilience import (
-    BreakerPolicy,
-    CircuitBreaker,
-    TokenBucket,
-)
+from modules.execution.adapters.resilience import BreakerPolicy, CircuitBreaker
 from modules.execution.adapters.venue import Venue
 from modules.execution.adapters.venue_monitor import VenueMonitor
 from modules.execution.adapters.venue_stats import VenueLimits
@@ -47,6 +43,7 @@ from modules.execution.schemas import (
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.ports import StateStore
+from modules.kernel.token_bucket import TokenBucket
 from modules.routing.contracts import KillSwitchChanged, OrderRouted
 from modules.vault.contracts import CredentialVerificationRequested
 
@@ -114,7 +111,8 @@ class ExecutionService:
             self.replica,
             limits=self.limits,
             breakers=self.breakers,
-            bucket=TokenBucket(state),
+            # Every replica's venue workers spend from one account's bucket: retry more on a race.
+            bucket=TokenBucket(state, attempts=20),
             monitor=monitor,
             credentials=self._credentials,
             outcomes=self._outcomes,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from modules.kernel.ports import EtagMismatch, StateStore
+from modules.kernel.token_bucket import TokenBucket
 
 Stores = Callable[[str], StateStore]
 
@@ -120,25 +121,42 @@ async def test_each_module_sees_only_its_own_keys(state_factory: Stores) -> None
 
 
 async def test_create_only_writes_a_new_key_once(state_factory: Stores) -> None:
-    store = state_factory("routing")
-    await store.save("fresh", b"first", create_only=True)
+    store, key = state_factory("routing"), new_key()
+    await store.save(key, b"first", create_only=True)
     with pytest.raises(EtagMismatch):
-        await store.save("fresh", b"second", create_only=True)
-    item = await store.get("fresh")
+        await store.save(key, b"second", create_only=True)
+    item = await store.get(key)
     assert item is not None and item.value == b"first"
 
 
 async def test_concurrent_creators_exactly_one_wins(state_factory: Stores) -> None:
-    store = state_factory("routing")
+    store, key = state_factory("routing"), new_key()
 
     async def create(n: int) -> bool:
         try:
-            await store.save("race", str(n).encode(), create_only=True)
+            await store.save(key, str(n).encode(), create_only=True)
         except EtagMismatch:
             return False
         return True
 
     wins = await asyncio.gather(*(create(n) for n in range(8)))
     assert sum(wins) == 1
-    item = await store.get("race")
+    item = await store.get(key)
     assert item is not None and item.value == str(wins.index(True)).encode()
+
+
+async def test_a_shared_token_bucket_spends_its_burst_once_then_refills(
+    state_factory: Stores,
+) -> None:
+    clock = [1000.0]
+    replicas = [TokenBucket(state_factory("execution"), clock=lambda: clock[0]) for _ in range(4)]
+    key = new_key()
+    # Four replicas take at once from a bucket none of them has created yet.
+    waits = await asyncio.gather(
+        *(bucket.take(key, rate=2.0, burst=3.0) for bucket in replicas for _ in range(3))
+    )
+    assert sorted(waits)[:3] == [0.0, 0.0, 0.0]
+    assert all(wait is None or wait > 0 for wait in sorted(waits)[3:]), "burst spent once"
+    assert await replicas[0].take(key, rate=2.0, burst=3.0) == pytest.approx(0.5)
+    clock[0] += 0.5  # two tokens a second: one is back
+    assert await replicas[1].take(key, rate=2.0, burst=3.0) == 0.0

@@ -17,7 +17,7 @@ from prometheus_client import Counter
 from modules.execution.adapters.credentials import Credentials
 from modules.execution.adapters.order_events import request_for
 from modules.execution.adapters.outcomes import OrderOutcomes, is_error
-from modules.execution.adapters.resilience import CircuitBreaker, TokenBucket
+from modules.execution.adapters.resilience import CircuitBreaker
 from modules.execution.adapters.venue import (
     Venue,
     VenueFault,
@@ -31,6 +31,7 @@ from modules.execution.repository import ExecutionRepository, QueuedOrder
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.sealing import CredentialMaterial
+from modules.kernel.token_bucket import TokenBucket
 
 log = logging.getLogger("nija.execution")
 
@@ -88,12 +89,7 @@ class Placement:
             claimed = await self._repo.claim_next(conn, venue, skip, self._replica, limit)
         # One order per user, so one account each: their tokens can be taken side by side.
         waits = await asyncio.gather(
-            *(
-                self._bucket.take(
-                    f"{venue}:{order.credential_id}", limits.orders_per_second, limits.burst
-                )
-                for order, _turn in claimed
-            )
+            *(self._account_wait(venue, order.credential_id, limits) for order, _turn in claimed)
         )
         ready: list[QueuedOrder] = []
         cooling: dict[str, float] = {}
@@ -107,6 +103,13 @@ class Placement:
             async with self._runtime.db.connection() as conn:
                 await self._repo.unclaim(conn, order, previous_turn)
         return ready, cooling
+
+    async def _account_wait(self, venue: str, credential_id: str, limits: VenueLimits) -> float:
+        """Seconds until the venue account has a token (0: one was just spent for this order)."""
+        wait = await self._bucket.take(
+            f"bucket:{venue}:{credential_id}", rate=limits.orders_per_second, burst=limits.burst
+        )
+        return 0.05 if wait is None else wait  # too contended to tell: look again shortly
 
     async def run(self, order: QueuedOrder) -> None:
         breaker = self._breakers[order.venue]

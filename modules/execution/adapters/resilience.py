@@ -1,7 +1,8 @@
-"""Circuit breakers and token buckets whose state lives in the state port (shared by replicas).
+"""Circuit breakers whose state lives in the state port (shared by replicas).
 
-Both are read-modify-write on one key with etag compare-and-swap, retried on a lost race, so
-any number of replicas share one breaker per venue and one bucket per venue account.
+A breaker is a read-modify-write on one key with etag compare-and-swap, retried on a lost race,
+so any number of replicas share one breaker per venue. (Venue accounts' token buckets are the
+kernel's `TokenBucket`, shared the same way.)
 """
 
 from __future__ import annotations
@@ -132,45 +133,3 @@ class CircuitBreaker:
             self.last_state = record.state
             return verdict
         raise RuntimeError(f"{self._key}: too much contention")
-
-
-class BucketRecord(msgspec.Struct, kw_only=True):
-    tokens: float
-    at: float
-
-
-class TokenBucket:
-    """One bucket per venue account: `rate` tokens a second up to `burst`."""
-
-    def __init__(self, store: StateStore, clock: Callable[[], float] = time.time) -> None:
-        self._store = store
-        self._clock = clock
-
-    async def take(self, account: str, rate: float, burst: float) -> float:
-        """Take one token; returns 0 on success, else the seconds until one is available."""
-        key = f"bucket:{account}"
-        for _ in range(_CAS_ATTEMPTS):
-            item = await self._store.get(key)
-            now = self._clock()
-            if item is None:
-                record = BucketRecord(tokens=burst, at=now)
-            else:
-                record = msgspec.json.decode(item.value, type=BucketRecord)
-                record.tokens = min(burst, record.tokens + (now - record.at) * rate)
-                record.at = now
-            if record.tokens < 1.0:
-                return (1.0 - record.tokens) / rate if rate > 0 else 1.0
-            record.tokens -= 1.0
-            try:
-                # A new bucket is created only if no replica created it meanwhile; otherwise two
-                # replicas would each hand out a full burst.
-                await self._store.save(
-                    key,
-                    msgspec.json.encode(record),
-                    etag=None if item is None else item.etag,
-                    create_only=item is None,
-                )
-            except EtagMismatch:
-                continue
-            return 0.0
-        return 0.05

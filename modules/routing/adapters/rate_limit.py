@@ -1,23 +1,12 @@
-"""Per-user order rate: a token bucket kept in the state port so every replica shares it.
-
-Each take is a read-modify-write guarded by the item's etag; a concurrent writer makes the save
-fail with `EtagMismatch` and the take is retried on the fresh value.
-"""
+"""Per-user order rate: the kernel's token bucket, kept in the state port so every replica
+shares it, answered as a 429-ready `RateLimited`."""
 
 from __future__ import annotations
 
 import math
 
-import msgspec
-
-from modules.kernel.ports import EtagMismatch, StateStore
-
-_ATTEMPTS = 8
-
-
-class _Bucket(msgspec.Struct, frozen=True):
-    tokens: float
-    at: float
+from modules.kernel.ports import StateStore
+from modules.kernel.token_bucket import TokenBucket
 
 
 class RateLimited(Exception):
@@ -30,32 +19,19 @@ class RateLimited(Exception):
         return str(max(1, math.ceil(self.retry_after)))
 
 
-class TokenBucket:
+class OrderRate:
+    """The per-user order rate over the kernel's shared token bucket."""
+
     def __init__(self, store: StateStore, *, rate: float, burst: int) -> None:
-        self._store = store
+        self._bucket = TokenBucket(store)
         self._rate = rate
         self._burst = float(burst)
 
-    async def take(self, key: str, now: float) -> None:
+    async def take(self, key: str) -> None:
         """Spend one token for `key`, or raise `RateLimited` with the wait until the next one."""
-        for _ in range(_ATTEMPTS):
-            item = await self._store.get(key)
-            bucket = (
-                _Bucket(self._burst, now)
-                if item is None
-                else msgspec.json.decode(item.value, type=_Bucket)
-            )
-            elapsed = max(0.0, now - bucket.at)
-            tokens = min(self._burst, bucket.tokens + elapsed * self._rate)
-            if tokens < 1.0:
-                raise RateLimited((1.0 - tokens) / self._rate)
-            value = msgspec.json.encode(_Bucket(tokens - 1.0, max(now, bucket.at)))
-            try:
-                await self._store.save(
-                    key, value, etag=None if item is None else item.etag, create_only=item is None
-                )
-            except EtagMismatch:
-                continue
-            return
-        # Heavy contention on one user's bucket is itself a sign of flooding.
-        raise RateLimited(1.0 / self._rate)
+        wait = await self._bucket.take(key, rate=self._rate, burst=self._burst)
+        if wait is None:
+            # Heavy contention on one user's bucket is itself a sign of flooding.
+            raise RateLimited(1.0 / self._rate)
+        if wait > 0:
+            raise RateLimited(wait)

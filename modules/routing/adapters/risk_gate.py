@@ -6,7 +6,6 @@ bucket in the state port (rate_limit.py), so every replica shares it.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from modules.kernel.errors import ProblemError
 from modules.kernel.module import Runtime
 from modules.routing.adapters import risk
 from modules.routing.adapters.config import RoutingConfig
-from modules.routing.adapters.rate_limit import RateLimited, TokenBucket
+from modules.routing.adapters.rate_limit import OrderRate, RateLimited
 from modules.routing.adapters.risk_queries import RiskQueries
 from modules.routing.adapters.venue_scoring import Intent
 
@@ -27,7 +26,7 @@ class RiskGate:
         self._runtime = runtime
         self._queries = queries
         self._config = config
-        self._bucket = TokenBucket(
+        self._order_rate = OrderRate(
             runtime.state("routing"),
             rate=config.order_rate_per_second,
             burst=config.order_rate_burst,
@@ -64,7 +63,7 @@ class RiskGate:
             notional=notional,
         )
         try:
-            await self._bucket.take(f"order-rate:{principal.user_id}", time.time())
+            await self._order_rate.take(f"order-rate:{principal.user_id}")
         except RateLimited as limited:
             raise ProblemError(
                 429,
