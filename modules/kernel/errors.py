@@ -1,4 +1,4 @@
-"""RFC 9457 problem responses for every error, and the domain error modules raise.
+"""RFC 9457 problem responses for every error: HTTP-layer `ProblemError`s and domain `Refused`s.
 
 Nothing from an exception's internals reaches the client: unexpected errors answer a generic 500
 problem carrying only the request id, and the traceback goes to the log.
@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from modules.kernel.logs import request_id_var
+from modules.kernel.refusal import Refused
 
 log = logging.getLogger("nija.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -104,6 +105,19 @@ def _problem_error(request: Request[Any, Any, Any], exc: ProblemError) -> Respon
     )
 
 
+def _refused(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return problem(
+        exc.kind.value,
+        exc.code,
+        exc.reason,
+        request.url.path,
+        errors=exc.errors,
+        headers=headers,
+        request_id=_request_id(request),
+    )
+
+
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else None
     errors = [
@@ -157,6 +171,7 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ProblemError: _problem_error,
+    Refused: _refused,
     ValidationException: _validation_error,
     HTTPException: _http_error,
     Exception: _unexpected_error,

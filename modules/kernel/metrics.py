@@ -34,6 +34,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.worker_failures = Counter(
+            "nija_worker_failures_total",
+            "Failed rounds of background workers, by worker",
+            ["worker"],
+            registry=self.registry,
+        )
+
     def counter(self, name: str, doc: str, labels: list[str]) -> Counter:
         return Counter(name, doc, labels, registry=self.registry)
 
