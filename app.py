@@ -20,6 +20,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from modules.kernel.adapters.local_keyring import LocalTransitKeyring
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
 from modules.kernel.auth import (
@@ -32,10 +33,9 @@ from modules.kernel.auth import (
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
 from modules.kernel.http import KERNEL_ROUTES, request_context_middleware
-from modules.kernel.keyring import Keyring, LocalTransitKeyring
 from modules.kernel.logs import configure_logging
 from modules.kernel.module import NijaModule, Runtime
-from modules.kernel.ports import PubSub, StateFactory
+from modules.kernel.ports import Keyring, PubSub, StateFactory
 from modules.kernel.ratelimit import rate_limit_guard
 from modules.kernel.settings import Settings, load_settings
 
@@ -169,9 +169,9 @@ def create_app(
     platform = Platform(settings, pubsub=pubsub, state_factory=state_factory, keyring=keyring)
     route_handlers: list[Any] = list(KERNEL_ROUTES)
     if settings.pubsub == "dapr":
-        from modules.kernel.adapters.dapr_pubsub import dapr_routes
+        from modules.kernel.adapters.dapr_pubsub import DaprPubSub
 
-        route_handlers.extend(dapr_routes())
+        route_handlers.extend(DaprPubSub.routes())
     app = Litestar(
         route_handlers=route_handlers,
         plugins=list(platform.modules.values()),

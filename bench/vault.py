@@ -33,7 +33,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.launcher import running_platform
-from modules.kernel.keyring import Keyring, LocalTransitKeyring
+from modules.kernel.adapters.local_keyring import LocalTransitKeyring
+from modules.kernel.ports import Keyring
 from modules.kernel.sealing import CredentialMaterial, new_wrapped_data_key, seal, unseal
 
 PASSWORD = "bench correct horse battery 1"

@@ -21,7 +21,6 @@ from litestar.types import ControllerRouterHandler
 from modules.kernel.auth import TokenCodec
 from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent, IntegrationEvent
-from modules.kernel.keyring import Keyring
 from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
     GroupCommit,
@@ -30,7 +29,7 @@ from modules.kernel.outbox import (
     direct_handler,
     inbox_handler,
 )
-from modules.kernel.ports import Delivery, PubSub, StateFactory, StateStore
+from modules.kernel.ports import Delivery, Keyring, PubSub, StateFactory, StateStore
 from modules.kernel.settings import Settings
 
 log = logging.getLogger("nija.module")

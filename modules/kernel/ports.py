@@ -1,7 +1,9 @@
-"""The two ports modules talk through, pub/sub and state, and the values they exchange.
+"""The kernel's ports: the two that modules talk through (pub/sub and state) and the transit
+keyring that seals secrets, with the values they exchange.
 
-Adapters: `adapters.memory_bus` / `adapters.dapr_pubsub` for pub/sub,
-`adapters.pg_state` / `adapters.dapr_state` for state. `app.py` picks them.
+Adapters: `adapters.memory_bus` / `adapters.dapr_pubsub` for pub/sub, `adapters.pg_state` /
+`adapters.dapr_state` for state, `adapters.local_keyring` / `adapters.vault_transit` for the
+keyring. `app.py` picks them.
 """
 
 from __future__ import annotations
@@ -73,3 +75,29 @@ class StateStore(Protocol):
 
 
 StateFactory = Callable[[str], StateStore]
+
+
+class KeyringError(Exception):
+    """A ciphertext could not be opened (wrong key, wrong context, tampered, or too old)."""
+
+
+class TransitKeyInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What Vault's `GET transit/keys/:name` reports about a key's versions."""
+
+    latest_version: int
+    min_decryption_version: int
+
+
+@runtime_checkable
+class Keyring(Protocol):
+    def encrypt(self, key_name: str, plaintext: bytes, *, context: bytes = b"") -> str: ...
+
+    def decrypt(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> bytes: ...
+
+    def rotate(self, key_name: str) -> int: ...
+
+    def rewrap(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> str: ...
+
+    def key_info(self, key_name: str) -> TransitKeyInfo: ...
+
+    def set_min_decryption_version(self, key_name: str, version: int) -> None: ...

@@ -14,7 +14,7 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from modules.kernel.keyring import Keyring, KeyringError
+from modules.kernel.ports import Keyring, KeyringError
 
 TRANSIT_KEY = "nija-credentials"
 

@@ -1,7 +1,8 @@
 """The adapters the contract suite runs against, each behind one fixture.
 
 Pub/sub: the in-process bus, and `DaprPubSub` talking to a fake sidecar over real gRPC while the
-sidecar delivers to a real Litestar app (the `dapr_routes()` handlers) on uvicorn over real HTTP.
+sidecar delivers to a real Litestar app (the `DaprPubSub.routes()` handlers) on uvicorn over
+real HTTP.
 State: the Postgres store on the session's test database, and `DaprStateStore` against the fake
 sidecar configured with the store names declared in `dapr/components/`.
 """
@@ -15,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from modules.kernel.adapters.dapr_state import DaprStateStore, close_shared_clients
+from modules.kernel.adapters.dapr_state import DaprStateStore
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
+from modules.kernel.dapr_sidecar import close_shared_clients
 from modules.kernel.db import Database
 from modules.kernel.ports import PubSub, StateStore
 from tests.fakes.dapr_app import COMPONENTS, dapr_app_on, dapr_settings

@@ -1,5 +1,5 @@
 """Wiring for tests of the Dapr adapters: settings pointing at a fake sidecar, and the smallest
-app the sidecar can deliver to (the `dapr_routes()` handlers served by uvicorn)."""
+app the sidecar can deliver to (the `DaprPubSub.routes()` handlers served by uvicorn)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from litestar import Litestar
 
-from modules.kernel.adapters.dapr_pubsub import DaprPubSub, dapr_routes
+from modules.kernel.adapters.dapr_pubsub import DaprPubSub
 from modules.kernel.errors import EXCEPTION_HANDLERS
 from modules.kernel.settings import Settings, load_settings
 from tests.conftest import RunningApp, serve
@@ -41,7 +41,7 @@ def dapr_settings(sidecar: Sidecar, **overrides: Any) -> Settings:
 
 
 def dapr_app(pubsub: DaprPubSub) -> Litestar:
-    app = Litestar(route_handlers=dapr_routes(), exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(route_handlers=DaprPubSub.routes(), exception_handlers=EXCEPTION_HANDLERS)
     app.state.runtime = SimpleNamespace(pubsub=pubsub)
     return app
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from modules.kernel.keyring import KeyringError, LocalTransitKeyring
+from modules.kernel.adapters.local_keyring import LocalTransitKeyring
 from modules.kernel.logs import JsonFormatter, register_secret
+from modules.kernel.ports import KeyringError
 from modules.kernel.sealing import (
     CredentialMaterial,
     UnsealError,

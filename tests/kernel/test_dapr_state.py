@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from dapr.clients.exceptions import DaprGrpcError, DaprInternalError
 
-from modules.kernel.adapters.dapr_state import DaprStateStore, close_shared_clients
+from modules.kernel.adapters.dapr_state import DaprStateStore
+from modules.kernel.dapr_sidecar import close_shared_clients
 from modules.kernel.ports import EtagMismatch
 from tests.fakes.dapr_app import COMPONENTS, dapr_settings
 from tests.fakes.dapr_sidecar import FakeDaprSidecar, components_in

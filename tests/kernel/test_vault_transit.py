@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from modules.kernel.adapters.vault_transit import VaultTransitKeyring, VaultUnavailable
-from modules.kernel.keyring import KeyringError
+from modules.kernel.ports import KeyringError
 from modules.kernel.sealing import (
     CredentialMaterial,
     UnsealError,

@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import msgspec
 from dapr.aio.clients import DaprClient
-from dapr.conf import settings as dapr_settings
 from litestar import Request, get, post
 from litestar.params import FromPath
 
+from modules.kernel.dapr_sidecar import open_client, sidecar_healthy
 from modules.kernel.errors import ProblemError
 from modules.kernel.events import DEAD_LETTER_TOPIC, CloudEvent, decode_envelope, encode_envelope
 from modules.kernel.ports import Delivery, EnvelopeHandler
@@ -37,60 +37,6 @@ APP_TOKEN_HEADER = "dapr-api-token"
 _REMEMBERED_SUCCESSES = 10_000
 
 
-# ---- sidecar connection (shared with adapters.dapr_state) ---------------------------------
-
-
-def configure_sdk(settings: Settings) -> None:
-    """Point the SDK at our sidecar.
-
-    The SDK client probes `{DAPR_HTTP_ENDPOINT}/v1.0/healthz/outbound` before connecting and reads
-    that endpoint from its own settings object, where an assigned value wins over the `DAPR_*`
-    environment; the gRPC address is passed to the client explicitly.
-    """
-    endpoint = settings.dapr_http_endpoint.rstrip("/")
-    dapr_settings.DAPR_HTTP_ENDPOINT = endpoint  # type: ignore[attr-defined]
-
-
-async def wait_for_sidecar(http_endpoint: str, budget_seconds: float | None = None) -> None:
-    """Wait until the sidecar reports its outbound side (components) ready.
-
-    The SDK's own probe is synchronous and would stall the event loop while the sidecar starts,
-    so we wait here first; the SDK's probe then succeeds at once.
-    """
-    loop = asyncio.get_running_loop()
-    budget = float(dapr_settings.DAPR_HEALTH_TIMEOUT) if budget_seconds is None else budget_seconds
-    deadline = loop.time() + budget
-    url = f"{http_endpoint.rstrip('/')}/v1.0/healthz/outbound"
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        while True:
-            try:
-                if (await client.get(url)).is_success:
-                    return
-            except httpx.HTTPError:
-                pass
-            if loop.time() >= deadline:
-                raise TimeoutError(f"Dapr sidecar at {http_endpoint} not ready after {budget}s")
-            await asyncio.sleep(0.1)
-
-
-async def open_client(settings: Settings) -> DaprClient:
-    await wait_for_sidecar(settings.dapr_http_endpoint)
-    # Set right before the SDK reads it (no await in between), whatever else ran meanwhile.
-    configure_sdk(settings)
-    return DaprClient(address=settings.dapr_grpc_address)
-
-
-async def sidecar_healthy(client: httpx.AsyncClient, http_endpoint: str) -> bool:
-    try:
-        response = await client.get(f"{http_endpoint.rstrip('/')}/v1.0/healthz")
-    except httpx.HTTPError:
-        return False
-    return response.is_success
-
-
-# ---- the adapter ---------------------------------------------------------------------------
-
-
 class DaprPubSub:
     def __init__(self, settings: Settings, *, app_api_token: str | None = None) -> None:
         self._settings = settings
@@ -102,6 +48,11 @@ class DaprPubSub:
         self._client: DaprClient | None = None
         self._http: httpx.AsyncClient | None = None
         self._succeeded: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    @staticmethod
+    def routes() -> list[Any]:
+        """The routes the sidecar calls; `app.py` mounts them when `settings.pubsub == "dapr"`."""
+        return [_dapr_subscribe, _dapr_event]
 
     def subscribe(self, topic: str, subscriber: str, handler: EnvelopeHandler) -> None:
         if subscriber in self._handlers[topic]:
@@ -227,16 +178,11 @@ def _adapter(request: Request[Any, Any, Any]) -> DaprPubSub:
 
 
 @get("/dapr/subscribe", include_in_schema=False, sync_to_thread=False)
-def dapr_subscribe(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+def _dapr_subscribe(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
     return _adapter(request).subscriptions()
 
 
 @post(f"{EVENTS_ROUTE}/{{topic:str}}", include_in_schema=False, status_code=200)
-async def dapr_event(request: Request[Any, Any, Any], topic: FromPath[str]) -> dict[str, str]:
+async def _dapr_event(request: Request[Any, Any, Any], topic: FromPath[str]) -> dict[str, str]:
     verdict = await _adapter(request).deliver(topic, await request.body())
     return {"status": verdict.value}
-
-
-def dapr_routes() -> list[Any]:
-    """The routes the sidecar calls; `app.py` mounts them when `settings.pubsub == "dapr"`."""
-    return [dapr_subscribe, dapr_event]

@@ -9,49 +9,16 @@ answers a stale etag with gRPC ABORTED (an unparsable one with INVALID_ARGUMENT)
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-
-from dapr.aio.clients import DaprClient
 from dapr.clients.grpc._state import Concurrency, StateOptions
 from grpc import StatusCode
 
-from modules.kernel.adapters.dapr_pubsub import open_client
+from modules.kernel.dapr_sidecar import shared_client
 from modules.kernel.ports import EtagMismatch, StateItem
 from modules.kernel.settings import Settings
 
 _FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)
 # Without an etag the port promises last-write-wins; first-write would refuse to overwrite.
 _LAST_WRITE = StateOptions(concurrency=Concurrency.last_write)
-
-# `runtime.state(module)` builds a store per call, so the gRPC channel is shared per sidecar.
-# A grpc.aio channel belongs to the event loop that created it, hence one set per loop.
-_clients: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, str], DaprClient]
-] = weakref.WeakKeyDictionary()
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def shared_client(settings: Settings) -> DaprClient:
-    loop = asyncio.get_running_loop()
-    clients = _clients.setdefault(loop, {})
-    key = (settings.dapr_grpc_address, settings.dapr_http_endpoint)
-    client = clients.get(key)
-    if client is None:
-        async with _locks.setdefault(loop, asyncio.Lock()):
-            client = clients.get(key)
-            if client is None:
-                client = clients[key] = await open_client(settings)
-    return client
-
-
-async def close_shared_clients() -> None:
-    """Close this loop's shared sidecar channels (process shutdown, tests)."""
-    clients = _clients.pop(asyncio.get_running_loop(), {})
-    for client in clients.values():
-        await client.close()  # type: ignore[no-untyped-call]
 
 
 def _is_etag_conflict(exc: BaseException) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import hvac
 from hvac import exceptions as vault_errors
 
-from modules.kernel.keyring import KeyringError, TransitKeyInfo
+from modules.kernel.ports import KeyringError, TransitKeyInfo
 
 log = logging.getLogger("nija.keyring.vault")
 _REQUEST_FAILURES = (vault_errors.InvalidRequest, vault_errors.InvalidPath)

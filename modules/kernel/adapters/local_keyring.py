@@ -1,8 +1,8 @@
-"""Transit keyring port and its local adapter.
+"""The local transit keyring: the embedded default adapter of the `Keyring` port.
 
-The local keyring keeps AES-256-GCM key versions in a 0600 file and produces ciphertexts in
-HashiCorp Vault Transit's own format (`vault:v<N>:<base64>`), so moving to Vault Transit changes
-the adapter, not the stored data's shape.
+It keeps AES-256-GCM key versions in a 0600 file and produces ciphertexts in HashiCorp Vault
+Transit's own format (`vault:v<N>:<base64>`), so moving to Vault Transit changes the adapter, not
+the stored data's shape.
 """
 
 from __future__ import annotations
@@ -15,37 +15,11 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
 
-import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-
-class KeyringError(Exception):
-    """A ciphertext could not be opened (wrong key, wrong context, tampered, or too old)."""
-
-
-class TransitKeyInfo(msgspec.Struct, frozen=True, kw_only=True):
-    """What Vault's `GET transit/keys/:name` reports about a key's versions."""
-
-    latest_version: int
-    min_decryption_version: int
-
-
-@runtime_checkable
-class Keyring(Protocol):
-    def encrypt(self, key_name: str, plaintext: bytes, *, context: bytes = b"") -> str: ...
-
-    def decrypt(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> bytes: ...
-
-    def rotate(self, key_name: str) -> int: ...
-
-    def rewrap(self, key_name: str, ciphertext: str, *, context: bytes = b"") -> str: ...
-
-    def key_info(self, key_name: str) -> TransitKeyInfo: ...
-
-    def set_min_decryption_version(self, key_name: str, version: int) -> None: ...
+from modules.kernel.ports import KeyringError, TransitKeyInfo
 
 
 class LocalTransitKeyring:
