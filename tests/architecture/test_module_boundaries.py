@@ -1,6 +1,5 @@
 """Architecture rules of the modular monolith, checked on the source and the live objects.
 
-- every module has the same file names;
 - a module imports only `modules.kernel` and other modules' `contracts`;
 - the kernel imports no module;
 - every table lives in its module's schema, and no foreign key crosses schemas;
@@ -22,16 +21,6 @@ from modules.kernel.settings import ALL_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES_DIR = ROOT / "modules"
-FIXED_FILES = {
-    "__init__.py",
-    "contracts.py",
-    "api.py",
-    "service.py",
-    "tables.py",
-    "repository.py",
-    "handlers.py",
-    "schemas.py",
-}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -68,13 +57,6 @@ def _violations(module: str) -> list[str]:
                 if len(parts) > 2 and parts[2] != "contracts":
                     bad.append(where + " (only another module's contracts may be imported)")
     return bad
-
-
-@pytest.mark.parametrize("module", ALL_MODULES)
-def test_module_has_the_fixed_file_names(module: str) -> None:
-    present = {p.name for p in (MODULES_DIR / module).iterdir() if p.is_file()}
-    assert FIXED_FILES <= present, f"{module} lacks {sorted(FIXED_FILES - present)}"
-    assert (MODULES_DIR / module / "adapters").is_dir()
 
 
 @pytest.mark.parametrize("module", ("kernel", *ALL_MODULES))
