@@ -10,7 +10,9 @@ from litestar.types import ControllerRouterHandler
 from modules.dashboard.adapters.memory_hub import InProcessHub
 from modules.dashboard.api import ROUTES
 from modules.dashboard.handlers import subscriptions
+from modules.dashboard.repository import DashboardRepository
 from modules.dashboard.service import DashboardService, PushHub
+from modules.dashboard.views import DashboardViews
 from modules.kernel.module import NijaModule, Runtime, Subscription
 
 _GOING_AWAY = 1001
@@ -22,13 +24,17 @@ class DashboardModule(NijaModule):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
         self.hub = _hub_for(runtime)
-        self.service = DashboardService(runtime, self.hub)
+        self.views = DashboardViews()
+        self.service = DashboardService(runtime, self.hub, DashboardRepository())
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return ROUTES
 
     def dependencies(self) -> dict[str, Provide]:
-        return {"dashboard_service": Provide(lambda: self.service, sync_to_thread=False)}
+        return {
+            "dashboard_service": Provide(lambda: self.service, sync_to_thread=False),
+            "dashboard_views": Provide(lambda: self.views, sync_to_thread=False),
+        }
 
     def subscriptions(self) -> Sequence[Subscription]:
         return subscriptions(self.service)

@@ -39,6 +39,7 @@ from modules.dashboard.schemas import (
     SocketError,
 )
 from modules.dashboard.service import DashboardService, SocketSession
+from modules.dashboard.views import DashboardViews
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
 
@@ -59,29 +60,29 @@ class DashboardController(Controller):
     async def list_orders(
         self,
         principal: NamedDependency[Principal],
-        dashboard_service: NamedDependency[DashboardService],
+        dashboard_views: NamedDependency[DashboardViews],
         limit: int = Parameter(default=50, ge=1, le=200),
     ) -> OrderList:
-        return OrderList(items=await dashboard_service.list_orders(principal, limit))
+        return OrderList(items=await dashboard_views.list_orders(principal.user_id, limit))
 
     @get("/dashboard/orders/{order_id:str}", summary="One of your orders with its fills")
     async def order_detail(
         self,
         principal: NamedDependency[Principal],
-        dashboard_service: NamedDependency[DashboardService],
+        dashboard_views: NamedDependency[DashboardViews],
         order_id: FromPath[str],
     ) -> OrderDetail:
-        return await dashboard_service.order_detail(principal, order_id)
+        return await dashboard_views.order_detail(principal.user_id, order_id)
 
     @get("/notifications", summary="Your in-app notifications, newest first")
     async def notifications(
         self,
         principal: NamedDependency[Principal],
-        dashboard_service: NamedDependency[DashboardService],
+        dashboard_views: NamedDependency[DashboardViews],
         limit: int = Parameter(default=50, ge=1, le=200),
         unread: bool = Parameter(default=False, description="Only unread notifications"),
     ) -> NotificationList:
-        return await dashboard_service.notifications(principal, limit, unread_only=unread)
+        return await dashboard_views.notifications(principal.user_id, limit, unread_only=unread)
 
     @post(
         "/notifications/{notification_id:str}/read",

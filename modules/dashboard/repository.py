@@ -1,83 +1,26 @@
-"""Queries of the dashboard's read models.
+"""Writes of the dashboard's read models, and the reads the event folds need.
 
-Writes happen inside an event handler's transaction and take its asyncpg connection (the row
-lock must belong to that transaction); reads use the Piccolo query builder on the pool.
+These run inside an event handler's transaction and take its asyncpg connection: the row lock
+must belong to that transaction. Marking a notification read is the one write from a request.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from modules.dashboard.tables import Fill, Notification, Order, OrderAttempt
-
-
-class OrderRecord(msgspec.Struct, kw_only=True):
-    """An `orders` row, column for column."""
-
-    order_id: str
-    user_id: str
-    symbol: str | None = None
-    side: str | None = None
-    order_type: str | None = None
-    quantity: Decimal | None = None
-    limit_price: Decimal | None = None
-    venue: str | None = None
-    venue_order_id: str | None = None
-    status: str = "routed"
-    filled_quantity: Decimal = Decimal(0)
-    average_price: Decimal | None = None
-    fees: Decimal = Decimal(0)
-    fee_currency: str | None = None
-    reason: str | None = None
-    revision: int = 0
-    attempt: int = 0
-    created_at: datetime
-    updated_at: datetime
-
-
-class Target(msgspec.Struct, frozen=True):
-    """The order (as the trader knows it) an event is about, and the route attempt it speaks for."""
-
-    order_id: str
-    attempt: int
-
-
-class FillRecord(msgspec.Struct, kw_only=True):
-    # The id execution reported the fill under: the order's own, or a re-route attempt's.
-    order_id: str
-    fill_id: str
-    user_id: str
-    venue: str
-    price: Decimal
-    quantity: Decimal
-    fee: Decimal
-    fee_currency: str
-    liquidity: str
-    executed_at: datetime
-
-
-class FillTotals(msgspec.Struct, frozen=True):
-    quantity: Decimal
-    fees: Decimal
-    notional: Decimal
-
-
-class NotificationRecord(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    user_id: str
-    kind: str
-    title: str
-    body: str
-    order_id: str | None
-    created_at: datetime
-    read_at: datetime | None = None
-
+from modules.dashboard.domain.read_model import (
+    FillRecord,
+    FillTotals,
+    NotificationRecord,
+    OrderRecord,
+    Target,
+)
+from modules.dashboard.tables import Notification
 
 _ORDER_COLUMNS = tuple(f for f in OrderRecord.__struct_fields__)
 _MUTABLE = tuple(c for c in _ORDER_COLUMNS if c not in {"order_id", "user_id"})
@@ -240,55 +183,7 @@ class DashboardRepository:
             *(getattr(notification, column) for column in _NOTIFICATION_COLUMNS),
         )
 
-    # ---- reads ---------------------------------------------------------------------------
-
-    async def list_orders(self, user_id: str, limit: int) -> list[OrderRecord]:
-        rows = (
-            await Order.select()
-            .where(Order.user_id == user_id)
-            .order_by(Order.created_at, ascending=False)
-            .order_by(Order.order_id, ascending=False)
-            .limit(limit)
-        )
-        return [_order(row) for row in rows]
-
-    async def get_order(self, user_id: str, order_id: str) -> OrderRecord | None:
-        row = (
-            await Order.select()
-            .where((Order.order_id == order_id) & (Order.user_id == user_id))
-            .first()
-        )
-        return None if row is None else _order(row)
-
-    async def fills_of(self, order_id: str) -> list[FillRecord]:
-        """Fills of the order's every route attempt, each under the id it was reported for."""
-        attempts = await OrderAttempt.select(OrderAttempt.attempt_order_id).where(
-            OrderAttempt.order_id == order_id
-        )
-        ids = {order_id, *(row["attempt_order_id"] for row in attempts)}
-        rows = (
-            await Fill.select(*(getattr(Fill, column) for column in _FILL_COLUMNS))
-            .where(Fill.order_id.is_in(sorted(ids)))
-            .order_by(Fill.executed_at)
-            .order_by(Fill.id)
-        )
-        return [msgspec.convert(dict(row), FillRecord) for row in rows]
-
-    async def list_notifications(
-        self, user_id: str, limit: int, *, unread_only: bool
-    ) -> list[NotificationRecord]:
-        query = Notification.select().where(Notification.user_id == user_id)
-        if unread_only:
-            query = query.where(Notification.read_at.is_null())
-        rows = await query.order_by(Notification.created_at, ascending=False).limit(limit)
-        return [_notification(row) for row in rows]
-
-    async def count_unread(self, user_id: str) -> int:
-        return int(
-            await Notification.count().where(
-                (Notification.user_id == user_id) & Notification.read_at.is_null()
-            )
-        )
+    # ---- from a request ------------------------------------------------------------------
 
     async def mark_read(
         self, user_id: str, notification_id: uuid.UUID, read_at: datetime

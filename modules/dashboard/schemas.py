@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 import msgspec
 
-OrderStatus = Literal["routed", "accepted", "partially_filled", "filled", "rejected", "expired"]
+from modules.dashboard.domain.read_model import OrderStatus
 
 
 class OrderView(msgspec.Struct, kw_only=True):

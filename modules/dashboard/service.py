@@ -11,8 +11,8 @@ dashboard maps the attempt's id to it, and every event of the attempt folds into
 whose venue and status follow the latest attempt. Execution's events about an attempt whose
 `OrderRouted` has not arrived yet are parked and replayed when it does.
 
-How an event changes a row is pure and lives in adapters/order_fold.py; rows become response
-and push shapes in adapters/views.py. This file does the I/O around them.
+How an event changes a row and what a notice says are pure rules in domain/; rows become push
+shapes through views.py. This file does the I/O around them.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 import jwt
 import msgspec
 
-from modules.dashboard.adapters.order_fold import (
-    TERMINAL,
+from modules.dashboard.domain import notices
+from modules.dashboard.domain.notices import Notice
+from modules.dashboard.domain.order_fold import (
     fill_record,
     for_attempt,
     merge_accepted,
@@ -36,75 +37,34 @@ from modules.dashboard.adapters.order_fold import (
     merge_filled,
     merge_rejected,
     merge_routed,
-    next_status,
     routed_target,
 )
-from modules.dashboard.adapters.views import fill_notice, fill_view, notification_view, order_view
-from modules.dashboard.repository import (
-    DashboardRepository,
-    NotificationRecord,
-    OrderRecord,
-    Target,
-)
+from modules.dashboard.domain.read_model import NotificationRecord, OrderRecord, Target
+from modules.dashboard.repository import DashboardRepository
 from modules.dashboard.schemas import (
     NotificationCreated,
-    NotificationList,
     NotificationView,
-    OrderDetail,
     OrderFilledPush,
     OrderUpdated,
-    OrderView,
 )
+from modules.dashboard.views import fill_view, notification_view, order_view
 from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
 from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
-from modules.kernel.errors import ProblemError
 from modules.kernel.events import decode_event
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+from modules.kernel.refusal import Kind, Refused
 from modules.routing.contracts import OrderRouted
 
-# The pure folds and views moved to adapters/; what was defined here stays importable from here.
-__all__ = [
-    "TERMINAL",
-    "WS_AUTH_TIMEOUT_SECONDS",
-    "DashboardService",
-    "ExecutionEvent",
-    "Outlet",
-    "PushHub",
-    "SocketSession",
-    "fill_notice",
-    "fill_view",
-    "for_attempt",
-    "merge_accepted",
-    "merge_expired",
-    "merge_fill_totals",
-    "merge_filled",
-    "merge_rejected",
-    "merge_routed",
-    "next_status",
-    "notification_view",
-    "order_view",
-    "routed_target",
-]
-
 log = logging.getLogger("nija.dashboard")
-
-# How long a new WebSocket may stay silent before it must have authenticated. Read at each
-# connection, so tests can shorten it.
-WS_AUTH_TIMEOUT_SECONDS = 5.0
 
 _encode = msgspec.json.Encoder().encode
 ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired
 
-_SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
-    "new_device": ("New device", "A new device was registered for biometric login."),
-    "two_factor_enabled": ("Two-factor enabled", "Two-factor authentication is now on."),
-    "two_factor_disabled": ("Two-factor disabled", "Two-factor authentication was turned off."),
-    "password_changed": ("Password changed", "Your password was changed; other sessions ended."),
-    "lockout": ("Sign-in locked", "Too many failed sign-ins: sign-in is paused for a while."),
-}
-
+# How long a new WebSocket may stay silent before it must have authenticated. Read at each
+# connection, so tests can shorten it.
+WS_AUTH_TIMEOUT_SECONDS = 5.0
 
 # ---- ports ---------------------------------------------------------------------------------
 
@@ -151,15 +111,10 @@ class SocketSession(msgspec.Struct, frozen=True):
 
 
 class DashboardService:
-    def __init__(
-        self,
-        runtime: Runtime,
-        hub: PushHub,
-        repository: DashboardRepository | None = None,
-    ) -> None:
+    def __init__(self, runtime: Runtime, hub: PushHub, repository: DashboardRepository) -> None:
         self.runtime = runtime
         self.hub = hub
-        self.repo = repository or DashboardRepository()
+        self.repo = repository
         self._pushes = runtime.metrics.counter(
             "nija_dashboard_pushes_total", "WebSocket pushes by message type", ["type"]
         )
@@ -175,13 +130,7 @@ class DashboardService:
             # when it was placed); the venue stays the later attempt's (`merge_routed` keeps it).
             base = for_attempt(current, target.attempt) or current
             order = await self._save(uow, current, merge_routed(base, event))
-            if target.attempt > current.attempt and current.status == "rejected":
-                # The trader was told the order was rejected; it is in fact still working.
-                body = (
-                    f"{current.venue} could not take your {order.symbol or ''} "
-                    f"{order.side or ''} order ({current.reason}); it was sent to {order.venue}."
-                )
-                await self._notify(uow, order, "order.rerouted", "Order re-routed", body)
+            await self._notify(uow, order, notices.rerouted(current, order))
         for topic, payload in await self.repo.unpark(uow.conn, event.order_id):
             await self._fold(uow, target, cast(ExecutionEvent, decode_event(topic, payload)))
 
@@ -201,26 +150,13 @@ class DashboardService:
             case OrderFilled():
                 await self._filled(uow, target, event)
             case OrderRejected():
-                await self._rejected(uow, target, event)
+                order = await self._apply(uow, target, event, merge_rejected)
+                if order is not None:
+                    await self._notify(uow, order, notices.rejected(order))
             case OrderExpired():
-                await self._expired(uow, target, event)
-
-    async def _rejected(self, uow: UnitOfWork, target: Target, event: OrderRejected) -> None:
-        order = await self._apply(uow, target, event, merge_rejected)
-        if order is not None and order.status == "rejected":
-            body = (
-                f"Your {order.symbol or ''} {order.side or ''} order was rejected: {order.reason}"
-            )
-            await self._notify(uow, order, "order.rejected", "Order rejected", body)
-
-    async def _expired(self, uow: UnitOfWork, target: Target, event: OrderExpired) -> None:
-        order = await self._apply(uow, target, event, merge_expired)
-        if order is not None and order.status == "expired":
-            body = (
-                f"The unfilled {event.remaining_quantity} of your {order.symbol or ''} order "
-                f"was cancelled: {event.reason}"
-            )
-            await self._notify(uow, order, "order.expired", "Order expired", body)
+                order = await self._apply(uow, target, event, merge_expired)
+                if order is not None:
+                    await self._notify(uow, order, notices.expired(order, event))
 
     async def _filled(self, uow: UnitOfWork, target: Target, event: OrderFilled) -> None:
         fill = fill_record(event)
@@ -237,8 +173,7 @@ class DashboardService:
         order = await self._save(uow, current, merged, force=True)
         message = OrderFilledPush(order=order_view(order), fill=fill_view(fill, order.order_id))
         self._push_after_commit(uow, order.user_id, "order.filled", _encode(message))
-        kind, title, body = fill_notice(order, fill)
-        await self._notify(uow, order, kind, title, body)
+        await self._notify(uow, order, notices.filled(order, fill))
 
     async def _lock(
         self, uow: UnitOfWork, order_id: str, user_id: str, event: Any
@@ -278,39 +213,29 @@ class DashboardService:
         self._push_after_commit(uow, order.user_id, "order.updated", payload)
         return order
 
-    async def _notify(
-        self, uow: UnitOfWork, order: OrderRecord, kind: str, title: str, body: str
-    ) -> None:
-        await self._add_notification(uow, order.user_id, kind, title, body, order.order_id)
+    async def _notify(self, uow: UnitOfWork, order: OrderRecord, notice: Notice | None) -> None:
+        if notice is not None:
+            await self._add_notification(uow, order.user_id, notice, order.order_id)
+
+    async def on_security_event(self, event: SecurityEventRaised, uow: UnitOfWork) -> None:
+        """Tell the user about a security-relevant change to their account, at once."""
+        await self._add_notification(uow, event.user_id, notices.security(event.kind), None)
 
     async def _add_notification(
-        self,
-        uow: UnitOfWork,
-        user_id: str,
-        kind: str,
-        title: str,
-        body: str,
-        order_id: str | None,
+        self, uow: UnitOfWork, user_id: str, notice: Notice, order_id: str | None
     ) -> None:
         record = NotificationRecord(
             id=uuid.uuid4(),
             user_id=user_id,
-            kind=kind,
-            title=title,
-            body=body,
+            kind=notice.kind,
+            title=notice.title,
+            body=notice.body,
             order_id=order_id,
             created_at=self.runtime.clock(),
         )
         await self.repo.add_notification(uow.conn, record)
         payload = _encode(NotificationCreated(notification=notification_view(record)))
         self._push_after_commit(uow, user_id, "notification.created", payload)
-
-    async def on_security_event(self, event: SecurityEventRaised, uow: UnitOfWork) -> None:
-        """Tell the user about a security-relevant change to their account, at once."""
-        title, body = _SECURITY_MESSAGES[event.kind]
-        await self._add_notification(
-            uow, event.user_id, f"security.{event.kind}", title, body, None
-        )
 
     def _push_after_commit(self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes) -> None:
         async def push() -> None:
@@ -319,36 +244,18 @@ class DashboardService:
 
         uow.after_commit(push)
 
-    # ---- queries -------------------------------------------------------------------------
-
-    async def list_orders(self, principal: Principal, limit: int) -> list[OrderView]:
-        return [order_view(o) for o in await self.repo.list_orders(principal.user_id, limit)]
-
-    async def order_detail(self, principal: Principal, order_id: str) -> OrderDetail:
-        order = await self.repo.get_order(principal.user_id, order_id)
-        if order is None:
-            raise ProblemError(404, "order_not_found", "No such order")
-        fills = await self.repo.fills_of(order.order_id)
-        views = [fill_view(f, order.order_id) for f in fills]
-        return OrderDetail(order=order_view(order), fills=views)
-
-    async def notifications(
-        self, principal: Principal, limit: int, *, unread_only: bool
-    ) -> NotificationList:
-        records: Sequence[NotificationRecord] = await self.repo.list_notifications(
-            principal.user_id, limit, unread_only=unread_only
-        )
-        unread = await self.repo.count_unread(principal.user_id)
-        return NotificationList(items=[notification_view(r) for r in records], unread=unread)
+    # ---- requests ------------------------------------------------------------------------
 
     async def mark_read(self, principal: Principal, notification_id: str) -> NotificationView:
         try:
             key = uuid.UUID(notification_id)
         except ValueError:
-            raise ProblemError(404, "notification_not_found", "No such notification") from None
+            raise Refused(
+                Kind.NOT_FOUND, "notification_not_found", "No such notification"
+            ) from None
         record = await self.repo.mark_read(principal.user_id, key, self.runtime.clock())
         if record is None:
-            raise ProblemError(404, "notification_not_found", "No such notification")
+            raise Refused(Kind.NOT_FOUND, "notification_not_found", "No such notification")
         return notification_view(record)
 
     # ---- WebSocket sessions --------------------------------------------------------------
@@ -358,7 +265,8 @@ class DashboardService:
         return WS_AUTH_TIMEOUT_SECONDS
 
     def authenticate(self, token: str) -> SocketSession:
-        """Verify an access token sent on a socket; ProblemError(401) when it is not valid."""
+        """Verify an access token sent on a socket; the kernel's token codec refuses (401) a bad
+        or expired one."""
         principal = self.runtime.tokens.verify(token)
         # The signature was just verified; the claims are only read for the expiry.
         claims = jwt.decode(token, options={"verify_signature": False})

@@ -1,4 +1,4 @@
-"""How one order event changes the order's read-model row (pure: no I/O).
+"""How one order event changes the order's read-model row.
 
 Delivery is at-least-once and out of order, so each function merges an event into the current
 row rather than overwriting it: a status only moves forward and never leaves a terminal state,
@@ -12,12 +12,18 @@ from decimal import Decimal
 
 import msgspec
 
-from modules.dashboard.repository import FillRecord, FillTotals, OrderRecord, Target
+from modules.dashboard.domain.read_model import (
+    FillRecord,
+    FillTotals,
+    OrderRecord,
+    OrderStatus,
+    Target,
+)
 from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
 from modules.routing.contracts import OrderRouted
 
-TERMINAL = frozenset({"filled", "rejected", "expired"})
-_RANK = {
+TERMINAL: frozenset[OrderStatus] = frozenset({"filled", "rejected", "expired"})
+_RANK: dict[OrderStatus, int] = {
     "routed": 0,
     "accepted": 1,
     "partially_filled": 2,
@@ -28,7 +34,7 @@ _RANK = {
 _AVERAGE_PLACES = Decimal("1e-10")
 
 
-def next_status(current: str, proposed: str) -> str:
+def next_status(current: OrderStatus, proposed: OrderStatus) -> OrderStatus:
     """Move forward only; a terminal status is final whatever arrives late."""
     if current in TERMINAL or _RANK[proposed] < _RANK[current]:
         return current

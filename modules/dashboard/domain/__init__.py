@@ -1,0 +1,1 @@
+"""The dashboard's rules, free of I/O: how an order event changes its row, what a notice says."""
