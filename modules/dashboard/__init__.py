@@ -10,9 +10,11 @@ from litestar.types import ControllerRouterHandler
 from modules.dashboard.adapters.memory_hub import InProcessHub
 from modules.dashboard.api import ROUTES
 from modules.dashboard.handlers import subscriptions
+from modules.dashboard.ports import PushHub
 from modules.dashboard.repository import DashboardRepository
-from modules.dashboard.service import DashboardService, PushHub
+from modules.dashboard.service import DashboardService
 from modules.dashboard.views import DashboardViews
+from modules.dashboard.workers.push_relay import PushRelay
 from modules.kernel.module import NijaModule, Runtime, Subscription
 
 _GOING_AWAY = 1001
@@ -23,7 +25,14 @@ class DashboardModule(NijaModule):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
-        self.hub = _hub_for(runtime)
+        self.hub: PushHub = InProcessHub(runtime.metrics)
+        self.relay: PushRelay | None = None
+        if runtime.settings.redis_url:
+            # Several replicas share the users: pushes go through Redis to every replica.
+            from modules.dashboard.adapters.redis_hub import RedisHub
+
+            shared = RedisHub(runtime.settings.redis_url, self.hub, runtime.metrics)
+            self.hub, self.relay = shared, PushRelay(shared, runtime.metrics)
         self.views = DashboardViews()
         self.service = DashboardService(runtime, self.hub, DashboardRepository())
 
@@ -40,21 +49,14 @@ class DashboardModule(NijaModule):
         return subscriptions(self.service)
 
     async def start(self) -> None:
-        await self.hub.start()
+        if self.relay is not None:
+            await self.relay.start()
 
     async def stop(self) -> None:
         await self.hub.close_all(_GOING_AWAY, "server shutting down")
+        if self.relay is not None:
+            await self.relay.stop()
         await self.hub.stop()
-
-
-def _hub_for(runtime: Runtime) -> PushHub:
-    """In-process for one replica; through Redis when several replicas share the users."""
-    local = InProcessHub(runtime.metrics)
-    if runtime.settings.redis_url:
-        from modules.dashboard.adapters.redis_hub import RedisHub
-
-        return RedisHub(runtime.settings.redis_url, local)
-    return local
 
 
 plugin = DashboardModule

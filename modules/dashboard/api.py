@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import msgspec
@@ -25,6 +26,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 from litestar.types import ControllerRouterHandler
 
+import modules.dashboard.config as config
 from modules.dashboard.adapters.ws_outlet import SocketOutlet
 from modules.dashboard.schemas import (
     AuthOk,
@@ -43,10 +45,9 @@ from modules.dashboard.views import DashboardViews
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
 
+log = logging.getLogger("nija.dashboard.ws")
 WS_UNAUTHORIZED = 4401
 WS_POLICY_VIOLATION = 1008
-MAX_MESSAGE_BYTES = 16 * 1024
-MAX_CONNECTIONS_PER_USER = 20
 _decode_client = msgspec.json.Decoder(ClientMessage)
 _encode = msgspec.json.Encoder().encode
 _UNAUTHORIZED = _encode(SocketError(code="unauthorized"))
@@ -101,12 +102,24 @@ class DashboardController(Controller):
 # ---- WebSocket -------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _dropped(service: DashboardService, step: str) -> Iterator[None]:
+    """A socket step whose failure must not end anything else (the peer may simply be gone):
+    the error is logged and counted in `nija_dashboard_socket_faults_total{step}`, not raised."""
+    try:
+        yield
+    except Exception:
+        service.socket_faults.labels(step).inc()
+        log.warning("WebSocket %s failed", step, exc_info=True)
+
+
 def _parse(message: Mapping[str, Any]) -> ClientMessage | SocketError:
     raw: str | bytes | None = message.get("text")
     if raw is None:
         raw = message.get("bytes") or b""
-    if len(raw) > MAX_MESSAGE_BYTES:
-        return SocketError(code="message_too_large", detail=f"limit {MAX_MESSAGE_BYTES} bytes")
+    limit = config.MAX_MESSAGE_BYTES
+    if len(raw) > limit:
+        return SocketError(code="message_too_large", detail=f"limit {limit} bytes")
     try:
         decoded: ClientMessage = _decode_client.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
@@ -114,8 +127,8 @@ def _parse(message: Mapping[str, Any]) -> ClientMessage | SocketError:
     return decoded
 
 
-async def _refuse(socket: WebSocket[Any, Any, Any]) -> None:
-    with contextlib.suppress(Exception):
+async def _refuse(socket: WebSocket[Any, Any, Any], service: DashboardService) -> None:
+    with _dropped(service, "refuse"):
         await socket.send_data(_UNAUTHORIZED.decode(), mode="text")
         await socket.close(code=WS_UNAUTHORIZED, reason="unauthorized")
 
@@ -125,9 +138,9 @@ async def _handshake(
 ) -> SocketSession | None:
     """Wait for the auth message; refuse the socket (4401) on anything else."""
     try:
-        message = await asyncio.wait_for(socket.receive(), service.ws_auth_timeout)
+        message = await asyncio.wait_for(socket.receive(), config.WS_AUTH_TIMEOUT_SECONDS)
     except TimeoutError:
-        await _refuse(socket)
+        await _refuse(socket, service)
         return None
     if message["type"] == "websocket.disconnect":
         return None
@@ -137,7 +150,7 @@ async def _handshake(
             return service.authenticate(parsed.token)
         except ProblemError:
             pass
-    await _refuse(socket)
+    await _refuse(socket, service)
     return None
 
 
@@ -196,8 +209,8 @@ async def stream(
         return
     user_id = session.principal.user_id
     hub = dashboard_service.hub
-    if hub.connections(user_id) >= MAX_CONNECTIONS_PER_USER:
-        with contextlib.suppress(Exception):
+    if hub.connections(user_id) >= config.MAX_CONNECTIONS_PER_USER:
+        with _dropped(dashboard_service, "reject"):
             await socket.send_data(_encode(SocketError(code="too_many_connections")).decode())
             await socket.close(code=WS_POLICY_VIOLATION, reason="too many connections")
         return
@@ -214,8 +227,8 @@ async def stream(
         hub.disconnect(user_id, outlet)
         for task in (writer, reader):
             task.cancel()
-        for task in (writer, reader):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+        for step, task in (("write", writer), ("read", reader)):
+            with _dropped(dashboard_service, step), contextlib.suppress(asyncio.CancelledError):
                 await task
 
 

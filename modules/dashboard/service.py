@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import jwt
 import msgspec
@@ -40,6 +40,7 @@ from modules.dashboard.domain.order_fold import (
     routed_target,
 )
 from modules.dashboard.domain.read_model import NotificationRecord, OrderRecord, Target
+from modules.dashboard.ports import PushHub
 from modules.dashboard.repository import DashboardRepository
 from modules.dashboard.schemas import (
     NotificationCreated,
@@ -62,46 +63,6 @@ log = logging.getLogger("nija.dashboard")
 _encode = msgspec.json.Encoder().encode
 ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired
 
-# How long a new WebSocket may stay silent before it must have authenticated. Read at each
-# connection, so tests can shorten it.
-WS_AUTH_TIMEOUT_SECONDS = 5.0
-
-# ---- ports ---------------------------------------------------------------------------------
-
-
-class Outlet(Protocol):
-    """One client connection as the hub sees it."""
-
-    def offer(self, payload: bytes) -> bool:
-        """Queue `payload` without waiting; False when the connection cannot keep up."""
-        ...
-
-    def close(self, code: int, reason: str) -> None: ...
-
-
-class PushHub(Protocol):
-    """Fan-out of pushes to a user's live connections.
-
-    The in-process adapter reaches the connections of this process only; a multi-replica
-    deployment swaps in an adapter that relays `push` through a shared channel (e.g. Redis).
-    """
-
-    def connect(self, user_id: str, outlet: Outlet) -> None: ...
-
-    def disconnect(self, user_id: str, outlet: Outlet) -> None: ...
-
-    def connections(self, user_id: str) -> int:
-        """Open connections of `user_id` in this process."""
-        ...
-
-    async def push(self, user_id: str, payload: bytes) -> None: ...
-
-    async def close_all(self, code: int, reason: str) -> None: ...
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
 
 class SocketSession(msgspec.Struct, frozen=True):
     """An authenticated WebSocket: who it belongs to and until when the token is valid."""
@@ -117,6 +78,11 @@ class DashboardService:
         self.repo = repository
         self._pushes = runtime.metrics.counter(
             "nija_dashboard_pushes_total", "WebSocket pushes by message type", ["type"]
+        )
+        self.socket_faults = runtime.metrics.counter(
+            "nija_dashboard_socket_faults_total",
+            "WebSocket sends, closes and reads that failed and were dropped, by step",
+            ["step"],
         )
 
     # ---- event handlers (each inside the handler's transaction) ----------------------------
@@ -259,10 +225,6 @@ class DashboardService:
         return notification_view(record)
 
     # ---- WebSocket sessions --------------------------------------------------------------
-
-    @property
-    def ws_auth_timeout(self) -> float:
-        return WS_AUTH_TIMEOUT_SECONDS
 
     def authenticate(self, token: str) -> SocketSession:
         """Verify an access token sent on a socket; the kernel's token codec refuses (401) a bad

@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-import modules.dashboard.service as dashboard_service
+import modules.dashboard.config as dashboard_config
 from modules.kernel.auth import Principal, TokenCodec
 from tests.conftest import RunningApp
 from tests.dashboard.helpers import (
@@ -75,7 +75,7 @@ async def test_token_in_url_is_ignored(running: RunningApp) -> None:
 async def test_silent_socket_is_closed_after_the_auth_timeout(
     running: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dashboard_service, "WS_AUTH_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(dashboard_config, "WS_AUTH_TIMEOUT_SECONDS", 0.3)
     started = time.monotonic()
     async with connect(running.ws_url) as ws:
         assert await _refused(ws, None) == 4401

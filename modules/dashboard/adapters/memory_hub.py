@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from modules.dashboard.service import Outlet
+from modules.dashboard.ports import Outlet
 from modules.kernel.metrics import Metrics
 
 log = logging.getLogger("nija.dashboard.hub")
@@ -54,9 +54,6 @@ class InProcessHub:
             for outlet in list(outlets):
                 outlet.close(code, reason)
                 self.disconnect(user_id, outlet)
-
-    async def start(self) -> None:
-        """Nothing to connect to: every connection is in this process."""
 
     async def stop(self) -> None:
         """Nothing to release."""

@@ -5,12 +5,13 @@ it holds itself, so a user's event reaches their phone whichever replica handled
 whichever replica the phone is connected to. Redis pub/sub is at-most-once: a replica that loses
 its subscription misses pushes until it resubscribes, which clients cover by re-reading
 `GET /v1/dashboard/orders` on reconnect (every order carries a `revision`).
+
+The hub is also the `PushChannel` that `workers/push_relay.py` keeps listening.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import msgspec
@@ -18,8 +19,8 @@ import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from modules.dashboard.adapters.memory_hub import InProcessHub
-from modules.dashboard.service import Outlet
+from modules.dashboard.ports import Outlet, PushHub
+from modules.kernel.metrics import Metrics
 
 log = logging.getLogger("nija.dashboard.redis")
 CHANNEL = "nija:dashboard:push"
@@ -32,12 +33,17 @@ class _Envelope(msgspec.Struct, array_like=True, frozen=True):
 
 
 class RedisHub:
-    def __init__(self, url: str, local: InProcessHub, *, channel: str = CHANNEL) -> None:
+    def __init__(
+        self, url: str, local: PushHub, metrics: Metrics, *, channel: str = CHANNEL
+    ) -> None:
         self._client = redis.from_url(url)
         self._local = local
         self._channel = channel
-        self._task: asyncio.Task[None] | None = None
+        self._dropped = metrics.counter(
+            "nija_dashboard_push_drops_total", "Undecodable pushes heard on the Redis channel", []
+        )
         self._subscribed = asyncio.Event()
+        self._failures = 0
 
     def connect(self, user_id: str, outlet: Outlet) -> None:
         self._local.connect(user_id, outlet)
@@ -57,36 +63,30 @@ class RedisHub:
             log.warning("Redis unavailable; push delivered to this replica only")
             await self._local.push(user_id, payload)
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="dashboard:redis-hub")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), 5)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._client.aclose()
-
     async def close_all(self, code: int, reason: str) -> None:
         await self._local.close_all(code, reason)
 
-    async def _listen(self) -> None:
-        attempt = 0
-        while True:
-            try:
-                async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(self._channel)
-                    self._subscribed.set()
-                    attempt = 0
-                    await self._relay(pubsub)
-            except (RedisError, OSError):
-                delay = _RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)]
-                attempt += 1
-                log.warning("Redis subscription lost; retrying", extra={"in_seconds": delay})
-                await asyncio.sleep(delay)
+    async def stop(self) -> None:
+        await self._client.aclose()
+
+    # ---- the channel the relay worker listens on -------------------------------------------
+
+    async def listen(self) -> None:
+        try:
+            async with self._client.pubsub() as pubsub:
+                await pubsub.subscribe(self._channel)
+                self._subscribed.set()
+                self._failures = 0
+                await self._relay(pubsub)
+        except Exception:
+            self._failures += 1
+            raise
+
+    def retry_delay(self) -> float:
+        return _RETRY_SECONDS[min(max(self._failures - 1, 0), len(_RETRY_SECONDS) - 1)]
+
+    async def subscribed(self) -> None:
+        await self._subscribed.wait()
 
     async def _relay(self, pubsub: PubSub) -> None:
         while True:
@@ -96,6 +96,7 @@ class RedisHub:
             try:
                 envelope = msgspec.msgpack.decode(message["data"], type=_Envelope)
             except msgspec.DecodeError:
-                log.warning("undecodable push on the Redis channel dropped")
+                self._dropped.inc()
+                log.warning("undecodable push on the Redis channel dropped", exc_info=True)
                 continue
             await self._local.push(envelope.user_id, envelope.payload)

@@ -8,12 +8,11 @@ network.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 from litestar import WebSocket
 
-MAX_QUEUED_MESSAGES = 512
+from modules.dashboard.config import MAX_QUEUED_MESSAGES
 
 
 class _Close:
@@ -50,11 +49,10 @@ class SocketOutlet:
         self._queue.put_nowait(_Close(code, reason))
 
     async def run(self) -> None:
-        """Send queued frames until a close is queued or the socket fails."""
+        """Send queued frames until a close is queued and sent; raises when the socket fails."""
         while True:
             item = await self._queue.get()
             if isinstance(item, _Close):
-                with contextlib.suppress(Exception):
-                    await self._socket.close(code=item.code, reason=item.reason)
+                await self._socket.close(code=item.code, reason=item.reason)
                 return
             await self._socket.send_data(item.decode("utf-8"), mode="text")

@@ -1,0 +1,15 @@
+"""The dashboard's settings: the limits of the live stream `WS /v1/ws`.
+
+Plain module constants, read where they are used at each connection, so a test can shorten one.
+"""
+
+from __future__ import annotations
+
+# How long a new WebSocket may stay silent before it must have authenticated.
+WS_AUTH_TIMEOUT_SECONDS = 5.0
+# Largest client message; anything longer is answered with `message_too_large`.
+MAX_MESSAGE_BYTES = 16 * 1024
+# Open sockets one user may hold (on this replica); the next is closed with 1008.
+MAX_CONNECTIONS_PER_USER = 20
+# Frames waiting for one socket before its client counts as too slow and is closed (1013).
+MAX_QUEUED_MESSAGES = 512
