@@ -54,7 +54,7 @@ from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
 from modules.kernel.events import decode_event
 from modules.kernel.module import Runtime
-from modules.kernel.outbox import UnitOfWork
+from modules.kernel.outbox import UnitOfWork, in_key_order
 from modules.kernel.refusal import Kind, Refused
 from modules.routing.contracts import OrderRouted
 
@@ -69,6 +69,10 @@ class SocketSession(msgspec.Struct, frozen=True):
 
     principal: Principal
     expires_at: float
+
+
+def _order_id(event: OrderRouted | ExecutionEvent) -> str:
+    return event.order_id
 
 
 class DashboardService:
@@ -86,6 +90,16 @@ class DashboardService:
         )
 
     # ---- event handlers (each inside the handler's transaction) ----------------------------
+
+    # Order events come several per order placed, so they are group-committed: the deliveries
+    # that arrive together share one transaction, taking their order-row locks in order-id order
+    # (`in_key_order`), so batches of different topics about the same orders never deadlock.
+
+    async def fold_routed(self, events: list[OrderRouted], uow: UnitOfWork) -> None:
+        await in_key_order(self.on_routed, key=_order_id)(events, uow)
+
+    async def fold_execution(self, events: list[ExecutionEvent], uow: UnitOfWork) -> None:
+        await in_key_order(self.on_execution, key=_order_id)(events, uow)
 
     async def on_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
         target = routed_target(event)
@@ -183,7 +197,7 @@ class DashboardService:
         if notice is not None:
             await self._add_notification(uow, order.user_id, notice, order.order_id)
 
-    async def on_security_event(self, event: SecurityEventRaised, uow: UnitOfWork) -> None:
+    async def notify_security_event(self, event: SecurityEventRaised, uow: UnitOfWork) -> None:
         """Tell the user about a security-relevant change to their account, at once."""
         await self._add_notification(uow, event.user_id, notices.security(event.kind), None)
 
