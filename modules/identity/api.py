@@ -12,11 +12,9 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from modules.identity.repository import DeviceRow, SessionRow, UserRow
 from modules.identity.schemas import (
     AccessTokenResponse,
     AdminUserDetail,
-    AdminUserOut,
     DeviceChallengeRequest,
     DeviceChallengeResponse,
     DeviceLoginRequest,
@@ -42,19 +40,17 @@ from modules.identity.schemas import (
     UserPage,
     UserStatus,
 )
-from modules.identity.service import (
-    AdminView,
-    ClientInfo,
-    IdentityService,
-    IssuedTokens,
-    SecondFactorChallenge,
-)
+from modules.identity.service.identity import IdentityService
+from modules.identity.service.password_login import SecondFactorChallenge
+from modules.identity.service.sessions import ClientInfo, IssuedTokens
+from modules.identity.views import IdentityViews
 from modules.kernel.auth import Principal
 from modules.kernel.errors import problem
 
 # Token responses must never be cached by a proxy or the client (RFC 6749 section 5.1).
 _NO_STORE = CacheControlHeader(no_store=True)
 Service = NamedDependency[IdentityService]
+Views = NamedDependency[IdentityViews]
 
 
 def _client(request: Request[Any, Any, Any]) -> ClientInfo:
@@ -62,79 +58,11 @@ def _client(request: Request[Any, Any, Any]) -> ClientInfo:
     return ClientInfo(ip=host or "", user_agent=request.headers.get("user-agent", "")[:200])
 
 
-def _user_out(user: UserRow) -> UserOut:
-    return UserOut(
-        id=str(user.id),
-        email=user.email,
-        role=user.role,
-        tier=user.tier,
-        created_at=user.created_at,
-    )
-
-
-def _admin_user(user: UserRow) -> AdminUserOut:
-    return AdminUserOut(
-        id=str(user.id),
-        email=user.email,
-        role=user.role,
-        tier=user.tier,
-        status=cast(UserStatus, user.status),
-        created_at=user.created_at,
-        suspended_at=user.suspended_at,
-        suspended_reason=user.suspended_reason,
-        two_factor_enabled=user.totp_enabled_at is not None,
-    )
-
-
-def _admin_detail(view: AdminView) -> AdminUserDetail:
-    return AdminUserDetail(
-        user=_admin_user(view.user),
-        display_name=view.user.display_name,
-        active_sessions=view.active_sessions,
-        devices=view.devices,
-    )
-
-
 def _tokens_out(tokens: IssuedTokens) -> TokenResponse:
     return TokenResponse(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
         expires_in=tokens.expires_in,
-    )
-
-
-def _session_out(session: SessionRow) -> SessionOut:
-    return SessionOut(
-        id=str(session.id),
-        method=session.method,
-        created_at=session.created_at,
-        last_used_at=session.last_used_at,
-        expires_at=session.expires_at,
-        user_agent=session.user_agent,
-        ip=session.ip,
-    )
-
-
-def _device_out(device: DeviceRow) -> DeviceOut:
-    return DeviceOut(
-        id=str(device.id),
-        name=device.name,
-        created_at=device.created_at,
-        last_used_at=device.last_used_at,
-    )
-
-
-def _profile_out(user: UserRow, devices: int) -> ProfileOut:
-    return ProfileOut(
-        id=str(user.id),
-        email=user.email,
-        role=user.role,
-        tier=user.tier,
-        display_name=user.display_name,
-        timezone=user.timezone,
-        locale=user.locale,
-        two_factor_enabled=user.totp_enabled_at is not None,
-        devices=devices,
     )
 
 
@@ -153,8 +81,11 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/register", status_code=201, summary="Create a trader account")
-    async def register(self, data: JSONBody[RegisterRequest], identity_service: Service) -> UserOut:
-        return _user_out(await identity_service.register(data.email, data.password))
+    async def register(
+        self, data: JSONBody[RegisterRequest], identity_service: Service, identity_views: Views
+    ) -> UserOut:
+        user = await identity_service.register(data.email, data.password)
+        return await identity_views.user(user.id)
 
     @post(
         "/login",
@@ -217,8 +148,14 @@ class AuthController(Controller):
         await identity_service.logout(data.refresh_token)
 
     @get("/me", summary="The signed-in account")
-    async def me(self, principal: NamedDependency[Principal], identity_service: Service) -> UserOut:
-        return _user_out(await identity_service.me(principal))
+    async def me(
+        self,
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+        identity_views: Views,
+    ) -> UserOut:
+        user = await identity_service.active_user(principal)
+        return await identity_views.user(user.id)
 
     @post("/password", status_code=204, summary="Change the password (ends every session)")
     async def change_password(
@@ -231,9 +168,13 @@ class AuthController(Controller):
 
     @get("/sessions", summary="The account's active sessions")
     async def sessions(
-        self, principal: NamedDependency[Principal], identity_service: Service
+        self,
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+        identity_views: Views,
     ) -> list[SessionOut]:
-        return [_session_out(s) for s in await identity_service.sessions(principal)]
+        user = await identity_service.active_user(principal)
+        return await identity_views.sessions(user.id)
 
     @delete("/sessions/{session_id:uuid}", status_code=204, summary="Revoke one session")
     async def revoke_session(
@@ -274,15 +215,20 @@ class AuthController(Controller):
         data: JSONBody[DeviceRegisterRequest],
         step_up: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
     ) -> DeviceOut:
         device = await identity_service.register_device(step_up, data.name, data.public_key)
-        return _device_out(device)
+        return await identity_views.device(device.id)
 
     @get("/devices", summary="The account's registered devices")
     async def devices(
-        self, principal: NamedDependency[Principal], identity_service: Service
+        self,
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+        identity_views: Views,
     ) -> list[DeviceOut]:
-        return [_device_out(d) for d in await identity_service.devices(principal)]
+        user = await identity_service.active_user(principal)
+        return await identity_views.devices(user.id)
 
     @delete("/devices/{device_id:uuid}", status_code=204, summary="Revoke a device")
     async def revoke_device(
@@ -370,9 +316,13 @@ class SettingsController(Controller):
 
     @get("/profile", summary="The signed-in user's profile")
     async def profile(
-        self, principal: NamedDependency[Principal], identity_service: Service
+        self,
+        principal: NamedDependency[Principal],
+        identity_service: Service,
+        identity_views: Views,
     ) -> ProfileOut:
-        return _profile_out(*await identity_service.profile(principal))
+        user = await identity_service.active_user(principal)
+        return await identity_views.profile(user.id)
 
     @patch("/profile", summary="Change display name, time zone or locale")
     async def update_profile(
@@ -380,13 +330,15 @@ class SettingsController(Controller):
         data: JSONBody[ProfilePatch],
         principal: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
     ) -> ProfileOut:
         changes = {
             name: value
             for name, value in msgspec.structs.asdict(data).items()
             if value is not msgspec.UNSET
         }
-        return _profile_out(*await identity_service.update_profile(principal, changes))
+        user = await identity_service.update_profile(principal, changes)
+        return await identity_views.profile(user.id)
 
 
 class AdminUsersController(Controller):
@@ -398,17 +350,14 @@ class AdminUsersController(Controller):
         self,
         admin: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
         q: Annotated[str | None, QueryParameter(max_length=254)] = None,
         status: Annotated[UserStatus | None, QueryParameter()] = None,
     ) -> UserPage:
-        users, total = await identity_service.list_users(
-            admin, query=q, status=status, limit=limit, offset=offset
-        )
-        return UserPage(
-            items=[_admin_user(u) for u in users], total=total, limit=limit, offset=offset
-        )
+        await identity_service.active_user(admin)
+        return await identity_views.users(query=q, status=status, limit=limit, offset=offset)
 
     @get("/{user_id:uuid}", summary="One account (admin only)")
     async def get_user(
@@ -416,8 +365,10 @@ class AdminUsersController(Controller):
         user_id: FromPath[uuid.UUID],
         admin: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
     ) -> AdminUserDetail:
-        return _admin_detail(await identity_service.admin_view(admin, user_id))
+        await identity_service.active_user(admin)
+        return await identity_views.admin_user(user_id)
 
     @post("/{user_id:uuid}/suspend", status_code=200, summary="Suspend an account")
     async def suspend(
@@ -426,8 +377,10 @@ class AdminUsersController(Controller):
         data: JSONBody[SuspendRequest],
         admin: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
     ) -> AdminUserDetail:
-        return _admin_detail(await identity_service.suspend(admin, user_id, data.reason))
+        await identity_service.suspend(admin, user_id, data.reason)
+        return await identity_views.admin_user(user_id)
 
     @post("/{user_id:uuid}/reinstate", status_code=200, summary="Reinstate an account")
     async def reinstate(
@@ -435,8 +388,10 @@ class AdminUsersController(Controller):
         user_id: FromPath[uuid.UUID],
         admin: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
     ) -> AdminUserDetail:
-        return _admin_detail(await identity_service.reinstate(admin, user_id))
+        await identity_service.reinstate(admin, user_id)
+        return await identity_views.admin_user(user_id)
 
     @put("/{user_id:uuid}/tier", status_code=200, summary="Change an account's tier")
     async def change_tier(
@@ -445,5 +400,7 @@ class AdminUsersController(Controller):
         data: JSONBody[TierRequest],
         admin: NamedDependency[Principal],
         identity_service: Service,
+        identity_views: Views,
     ) -> AdminUserDetail:
-        return _admin_detail(await identity_service.change_tier(admin, user_id, data.tier))
+        await identity_service.change_tier(admin, user_id, data.tier)
+        return await identity_views.admin_user(user_id)

@@ -8,12 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from modules.identity.adapters.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from modules.identity.contracts import Role, Tier
+from modules.identity.domain.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
-
-# Format is checked after normalisation (service.normalise_email); this only bounds the size.
+# Format is checked after normalisation (domain/email.py); this only bounds the size.
 Email = Annotated[
     str,
     Meta(min_length=3, max_length=320, description="Email address", examples=["ada@example.com"]),

@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 
 from modules.identity.contracts import UserRegistered
-from modules.kernel.errors import ProblemError
 from modules.kernel.events import CloudEvent, decode_event
 from modules.kernel.ports import Delivery
+from modules.kernel.refusal import Refused
 from tests.conftest import RunningApp, register_and_login
 
 PASSWORD = "admin password that is long"
@@ -93,8 +93,8 @@ async def test_create_admin_refuses_bad_input(running: RunningApp) -> None:
     ):
         try:
             await identity.create_admin(email, password)
-        except ProblemError as error:
-            assert error.code == code
+        except Refused as refusal:
+            assert refusal.code == code
         else:
             raise AssertionError(f"create_admin accepted {email!r}")
 

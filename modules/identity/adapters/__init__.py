@@ -1,1 +1,1 @@
-"""Module-private adapters."""
+"""Implementations of identity's ports (ports.py): argon2id hashing, the bundled password list."""

@@ -1,4 +1,4 @@
-"""Queries on sessions and their refresh-token families (reached as `IdentityRepository.sessions`).
+"""Sessions and their refresh-token families.
 
 A refresh token is spent with one conditional UPDATE ... RETURNING, so of two concurrent
 requests presenting it exactly one wins, no locks held.
@@ -12,39 +12,37 @@ from typing import Any
 
 import msgspec
 
-from modules.identity.adapters.rows import SessionRow
 from modules.identity.tables import RefreshToken, Session
 
 
-class SessionQueries:
+class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    method: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    second_factor_at: datetime | None
+    revoked_at: datetime | None
+    user_agent: str
+    ip: str
+
+
+class SessionRepository:
     # Sessions -------------------------------------------------------------------------------
-    async def create_session(self, session: SessionRow) -> None:
+    async def create(self, session: SessionRow) -> None:
         await Session.insert(Session(**msgspec.structs.asdict(session)))
 
     async def session(self, session_id: uuid.UUID) -> SessionRow | None:
         row = await Session.select().where(Session.id == session_id).first()
         return msgspec.convert(row, SessionRow) if row else None
 
-    async def touch_session(
-        self, session_id: uuid.UUID, now: datetime, expires_at: datetime
-    ) -> None:
+    async def touch(self, session_id: uuid.UUID, now: datetime, expires_at: datetime) -> None:
         await Session.update({Session.last_used_at: now, Session.expires_at: expires_at}).where(
             Session.id == session_id
         )
 
-    async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> list[SessionRow]:
-        rows = (
-            await Session.select()
-            .where(
-                (Session.user_id == user_id)
-                & Session.revoked_at.is_null()
-                & (Session.expires_at > now)
-            )
-            .order_by(Session.last_used_at, ascending=False)
-        )
-        return [msgspec.convert(row, SessionRow) for row in rows]
-
-    async def revoke_sessions(
+    async def revoke(
         self,
         user_id: uuid.UUID,
         *,

@@ -6,7 +6,6 @@ next one in the same family, so revoking the session ends every token it ever is
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import uuid
@@ -14,10 +13,13 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from modules.identity.adapters.common import IdentityPart, suspended
-from modules.identity.adapters.rows import SessionRow, UserRow
+from modules.identity.domain.accounts import account_suspended
+from modules.identity.domain.tokens import digest_token
+from modules.identity.repository.sessions import SessionRow
+from modules.identity.repository.users import UserRow
+from modules.identity.service.part import IdentityPart
 from modules.kernel.auth import Principal
-from modules.kernel.errors import ProblemError
+from modules.kernel.refusal import Kind, Refused
 
 log = logging.getLogger("nija.identity")
 
@@ -33,18 +35,12 @@ class ClientInfo(msgspec.Struct, frozen=True, kw_only=True):
     user_agent: str = ""
 
 
-def digest_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class Sessions(IdentityPart):
     def _refresh_ttl(self) -> timedelta:
         return timedelta(seconds=self._runtime.settings.refresh_token_ttl_seconds)
 
     async def _has_second_factor(self, user: UserRow) -> bool:
-        return user.totp_enabled_at is not None or await self._repo.second_factor.has_devices(
-            user.id
-        )
+        return user.totp_enabled_at is not None or await self._repo.devices.has_devices(user.id)
 
     async def access_token(self, user: UserRow, proved_at: datetime | None) -> str:
         principal = Principal(
@@ -73,7 +69,7 @@ class Sessions(IdentityPart):
             user_agent=client.user_agent[:200],
             ip=client.ip[:64],
         )
-        await self._repo.sessions.create_session(session)
+        await self._repo.sessions.create(session)
         return await self._issue(user, session)
 
     async def _issue(self, user: UserRow, session: SessionRow) -> IssuedTokens:
@@ -102,33 +98,35 @@ class Sessions(IdentityPart):
         now = self._now()
         tokens: IssuedTokens | None = None
         is_suspended = reused = False
-        queries = self._repo.sessions
+        sessions = self._repo.sessions
         async with self._uow():
-            consumed = await queries.consume_refresh_token(token_hash, now)
+            consumed = await sessions.consume_refresh_token(token_hash, now)
             if consumed is not None:
-                user = await self._repo.by_id(consumed[0])
-                session = await queries.session(consumed[1]) if consumed[1] else None
+                user = await self._repo.users.by_id(consumed[0])
+                session = await sessions.session(consumed[1]) if consumed[1] else None
                 if user is not None and user.suspended:
                     is_suspended = True
                 elif user is not None and consumed[1] is None:
                     tokens = await self.start(user, "password", None, client)
                 elif user is not None and session is not None and session.revoked_at is None:
-                    await queries.touch_session(session.id, now, now + self._refresh_ttl())
+                    await sessions.touch(session.id, now, now + self._refresh_ttl())
                     tokens = await self._issue(user, session)
             else:
-                spent = await queries.spent_token(token_hash)
+                spent = await sessions.spent_token(token_hash)
                 if spent is not None:
                     reused = True
-                    await queries.revoke_sessions(
+                    await sessions.revoke(
                         spent[0], reason="refresh_token_reuse", now=now, session_id=spent[1]
                     )
         if tokens is not None:
             return tokens
         if is_suspended:
-            raise suspended()
+            raise account_suspended()
         if reused:
             log.warning("spent refresh token presented again; its session family is revoked")
-        raise ProblemError(401, "invalid_refresh_token", "The refresh token is not valid")
+        raise Refused(
+            Kind.UNAUTHENTICATED, "invalid_refresh_token", "The refresh token is not valid"
+        )
 
     async def logout(self, refresh_token: str) -> None:
         """End the session the refresh token belongs to; unknown tokens are quietly ignored."""
@@ -137,23 +135,20 @@ class Sessions(IdentityPart):
         async with self._uow():
             found = await self._repo.sessions.live_token(token_hash, now)
             if found is not None:
-                await self._repo.sessions.revoke_sessions(
+                await self._repo.sessions.revoke(
                     found[0], reason="logout", now=now, session_id=found[1]
                 )
 
-    async def live(self, user: UserRow) -> list[SessionRow]:
-        return await self._repo.sessions.live_sessions(user.id, self._now())
-
     async def revoke(self, user: UserRow, session_id: uuid.UUID) -> None:
         async with self._uow():
-            count = await self._repo.sessions.revoke_sessions(
+            count = await self._repo.sessions.revoke(
                 user.id, reason="revoked", now=self._now(), session_id=session_id
             )
         if count == 0:
-            raise ProblemError(404, "session_not_found", "No such active session")
+            raise Refused(Kind.NOT_FOUND, "session_not_found", "No such active session")
 
     async def revoke_all(self, user: UserRow) -> int:
         async with self._uow():
-            return await self._repo.sessions.revoke_sessions(
+            return await self._repo.sessions.revoke(
                 user.id, reason="signed_out_everywhere", now=self._now()
             )

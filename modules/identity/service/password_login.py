@@ -1,42 +1,34 @@
-"""Password sign-in (first step when a TOTP is on), re-authentication and password change."""
+"""Password sign-in (the first step when a TOTP is on), re-authentication, password change."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
-from modules.identity.adapters.common import (
-    CONTROL,
-    IdentityPart,
-    check_password_policy,
-    security_event,
-    suspended,
-)
-from modules.identity.adapters.login_throttle import LoginThrottle
-from modules.identity.adapters.passwords import PasswordHashing
-from modules.identity.adapters.rows import ChallengeRow, UserRow
-from modules.identity.adapters.sessions import ClientInfo, IssuedTokens, Sessions
-from modules.identity.repository import IdentityRepository
-from modules.kernel.errors import ProblemError
+from modules.identity.config import CHALLENGE_TTL
+from modules.identity.domain.accounts import account_suspended, invalid_credentials
+from modules.identity.domain.email import login_address
+from modules.identity.domain.password_policy import PasswordPolicy
+from modules.identity.ports import PasswordHasher
+from modules.identity.repository.challenges import ChallengeRow
+from modules.identity.repository.identity import IdentityRepository
+from modules.identity.repository.users import UserRow
+from modules.identity.service.login_throttle import LoginThrottle
+from modules.identity.service.part import IdentityPart, security_event
+from modules.identity.service.sessions import ClientInfo, IssuedTokens, Sessions
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
-
-CHALLENGE_TTL = timedelta(minutes=5)
+from modules.kernel.refusal import Kind, Refused
 
 
 class SecondFactorChallenge(msgspec.Struct, frozen=True, kw_only=True):
     challenge_id: str
     expires_in: int
     methods: list[str]
-
-
-def _invalid_credentials() -> ProblemError:
-    # One wording for unknown email and wrong password, so the answer reveals neither.
-    return ProblemError(401, "invalid_credentials", "The email address or password is not correct")
 
 
 class PasswordLogin(IdentityPart):
@@ -46,12 +38,14 @@ class PasswordLogin(IdentityPart):
         unit_of_work: Callable[[], UnitOfWork],
         repo: IdentityRepository,
         *,
-        passwords: PasswordHashing,
+        passwords: PasswordHasher,
+        policy: PasswordPolicy,
         throttle: LoginThrottle,
         sessions: Sessions,
     ) -> None:
         super().__init__(runtime, unit_of_work, repo)
         self._passwords = passwords
+        self._policy = policy
         self._throttle = throttle
         self._sessions = sessions
         self._logins = runtime.metrics.counter(
@@ -62,28 +56,26 @@ class PasswordLogin(IdentityPart):
         self, email: str, password: str, client: ClientInfo
     ) -> IssuedTokens | SecondFactorChallenge:
         mask = register_secret(password)
-        # No format check: a malformed address is just another unknown account. Control
-        # characters go (PostgreSQL text cannot hold NUL), so every address can be counted.
-        address = CONTROL.sub("", email).strip().lower()
+        address = login_address(email)
         await self._throttle.check(address, client.ip)
-        found = await self._repo.credentials_by_email(address)
+        found = await self._repo.users.credentials_by_email(address)
         ok = await self._passwords.verify(found.password_hash if found else None, password)
         if found is None or not ok:
             self._logins.labels("failure").inc()
             await self._throttle.record_failure(address, client.ip, found.user if found else None)
-            raise _invalid_credentials()
+            raise invalid_credentials()
         if self._passwords.needs_rehash(found.password_hash):
             new_hash = await self._passwords.hash(password)
-            await self._repo.set_password_hash(found.user.id, new_hash, self._now())
+            await self._repo.users.set_password_hash(found.user.id, new_hash, self._now())
         del mask
         if found.user.suspended:
             self._logins.labels("suspended").inc()
-            raise suspended()
+            raise account_suspended()
         self._logins.labels("success").inc()
         now = self._now()
         async with self._uow():
             if found.user.totp_enabled_at is None:
-                await self._repo.clear_failures(address)
+                await self._throttle.clear(address)
                 return await self._sessions.start(found.user, "password", None, client)
             # The count is cleared only once the second factor is proved too: otherwise each
             # correct password would buy a fresh round of guesses at the 6-digit code.
@@ -105,7 +97,7 @@ class PasswordLogin(IdentityPart):
             user_agent=client.user_agent,
             ip=client.ip,
         )
-        await self._repo.second_factor.add_challenge(challenge, now)
+        await self._repo.challenges.add(challenge, now)
         return SecondFactorChallenge(
             challenge_id=str(challenge.id),
             expires_in=int(CHALLENGE_TTL.total_seconds()),
@@ -116,23 +108,23 @@ class PasswordLogin(IdentityPart):
         """Check the account password again for a sensitive change, under the login limits."""
         mask = register_secret(password)
         await self._throttle.check(user.email, "")
-        password_hash = await self._repo.password_hash(user.id)
+        password_hash = await self._repo.users.password_hash(user.id)
         if not await self._passwords.verify(password_hash, password):
             await self._throttle.record_failure(user.email, "", user)
-            raise ProblemError(403, "reauthentication_failed", "The password is not correct")
+            raise Refused(Kind.FORBIDDEN, "reauthentication_failed", "The password is not correct")
         del mask
 
     async def change_password(self, user: UserRow, current: str, new: str) -> None:
         mask = register_secret(new)
         await self.reauthenticate(user, current)
-        check_password_policy(new)
+        self._policy.check(new)
         if new == current:
-            raise ProblemError(422, "password_unchanged", "Choose a password you have not used")
+            raise Refused(Kind.INVALID, "password_unchanged", "Choose a password you have not used")
         new_hash = await self._passwords.hash(new)
         now = self._now()
         async with self._uow() as uow:
-            await self._repo.set_password_hash(user.id, new_hash, now)
+            await self._repo.users.set_password_hash(user.id, new_hash, now)
             # Whoever knew the old password may hold a session: end them all.
-            await self._repo.sessions.revoke_sessions(user.id, reason="password_changed", now=now)
+            await self._repo.sessions.revoke(user.id, reason="password_changed", now=now)
             security_event(uow, user.id, "password_changed")
         del mask

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
-class PasswordHashing:
+class Argon2Hasher:
     def __init__(self, *, workers: int | None = None) -> None:
         self._hasher = PasswordHasher(type=Type.ID)
         self._executor = ThreadPoolExecutor(
@@ -31,7 +31,6 @@ class PasswordHashing:
         return await loop.run_in_executor(self._executor, self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        """True only if `password_hash` exists and matches; always does the full work."""
         loop = asyncio.get_running_loop()
         candidate = password_hash if password_hash is not None else self._dummy_hash
         try:

@@ -1,0 +1,1 @@
+"""Identity's pure rules: addresses, the password policy, sign-in limits, second-factor maths."""

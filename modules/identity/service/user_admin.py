@@ -1,0 +1,48 @@
+"""Admin user management: suspend, reinstate, change tier.
+
+Callers pass the admin's own account, already checked to be active; the admin role itself is
+checked before that by the `admin` dependency (`modules.kernel.auth.provide_admin`). What an
+admin sees of accounts is the read side (views.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from modules.identity.contracts import Tier, UserReinstated, UserSuspended, UserTierChanged
+from modules.identity.domain.accounts import suspension_reason
+from modules.identity.repository.users import UserRow
+from modules.identity.service.part import IdentityPart
+
+log = logging.getLogger("nija.identity")
+
+
+class UserAdmin(IdentityPart):
+    async def suspend(self, admin: UserRow, user_id: uuid.UUID, reason: str) -> None:
+        """Suspend the account and end its sessions; suspending a suspended one changes nothing."""
+        reason = suspension_reason(reason, admin_id=admin.id, user_id=user_id)
+        now = self._now()
+        async with self._uow() as uow:
+            changed = await self._repo.users.change_status(
+                user_id, status="suspended", reason=reason, now=now
+            )
+            if changed is not None:
+                await self._repo.sessions.revoke(user_id, reason="suspended", now=now)
+                uow.publish(UserSuspended(user_id=str(user_id), reason=reason))
+        if changed is not None:
+            log.info("user suspended", extra={"user_id": str(user_id), "by": str(admin.id)})
+
+    async def reinstate(self, user_id: uuid.UUID) -> None:
+        async with self._uow() as uow:
+            changed = await self._repo.users.change_status(
+                user_id, status="active", reason="", now=self._now()
+            )
+            if changed is not None:
+                uow.publish(UserReinstated(user_id=str(user_id)))
+
+    async def change_tier(self, user_id: uuid.UUID, tier: Tier) -> None:
+        async with self._uow() as uow:
+            changed = await self._repo.users.change_tier(user_id, tier, self._now())
+            if changed is not None:
+                uow.publish(UserTierChanged(user_id=str(user_id), tier=tier))
