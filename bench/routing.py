@@ -17,7 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from modules.execution.adapters.sim_market import PROFILES, SYMBOLS, build_levels, ccxt_fees
+from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels
 from modules.routing.adapters.split import plan_split
 from modules.routing.adapters.venue_monitor import VenueMonitor
 from modules.routing.adapters.venue_scoring import Intent, Quote, VenueScorer
@@ -29,7 +30,7 @@ def _quotes(symbol: str, t: float, now: datetime) -> list[Quote]:
         if symbol not in profile.symbols:
             continue
         bids, asks = build_levels(7, profile, symbol, t)
-        fees = ccxt_fees(name)
+        fees = SimVenue.real_fees(name)
         quotes.append(
             Quote(
                 venue=name,

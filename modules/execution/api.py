@@ -14,7 +14,9 @@ from modules.execution.schemas import (
     VenueHealthView,
     VenueView,
 )
-from modules.execution.service import ExecutionService
+from modules.execution.service.user_controls import UserControls
+from modules.execution.service.venue_admin import VenueAdmin
+from modules.execution.views import ExecutionViews
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
 
@@ -27,9 +29,9 @@ class VenuesController(Controller):
     def list_venues(
         self,
         principal: NamedDependency[Principal],
-        execution_service: NamedDependency[ExecutionService],
+        execution_views: NamedDependency[ExecutionViews],
     ) -> list[VenueView]:
-        return execution_service.monitor.overview()
+        return execution_views.venues()
 
 
 class PositionsController(Controller):
@@ -40,9 +42,9 @@ class PositionsController(Controller):
     async def list_positions(
         self,
         principal: NamedDependency[Principal],
-        execution_service: NamedDependency[ExecutionService],
+        execution_views: NamedDependency[ExecutionViews],
     ) -> list[PositionView]:
-        return await execution_service.positions(principal.user_id)
+        return await execution_views.positions(principal.user_id)
 
 
 class ExecutionAdminController(Controller):
@@ -53,18 +55,18 @@ class ExecutionAdminController(Controller):
     async def venues(
         self,
         admin: NamedDependency[Principal],
-        execution_service: NamedDependency[ExecutionService],
+        execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> list[VenueHealthView]:
-        return await execution_service.monitor.venue_health()
+        return await execution_venue_admin.venue_health()
 
     @post("/venues/{venue:str}/breaker/reset", status_code=200, summary="Close a breaker")
     async def reset_breaker(
         self,
         venue: FromPath[str],
         admin: NamedDependency[Principal],
-        execution_service: NamedDependency[ExecutionService],
+        execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> VenueHealthView:
-        return await execution_service.monitor.reset_breaker(venue)
+        return await execution_venue_admin.reset_breaker(venue)
 
     @post("/venues/{venue:str}/faults", status_code=200, summary="Inject faults (sim venues)")
     async def set_faults(
@@ -72,18 +74,18 @@ class ExecutionAdminController(Controller):
         venue: FromPath[str],
         data: JSONBody[VenueFaultsBody],
         admin: NamedDependency[Principal],
-        execution_service: NamedDependency[ExecutionService],
+        execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> VenueFaultsView:
-        return execution_service.monitor.set_faults(venue, data)
+        return execution_venue_admin.set_faults(venue, data)
 
     @post("/users/{user_id:str}/trading/resume", status_code=200, summary="Resume a paused user")
     async def resume_trading(
         self,
         user_id: FromPath[str],
         admin: NamedDependency[Principal],
-        execution_service: NamedDependency[ExecutionService],
+        execution_user_controls: NamedDependency[UserControls],
     ) -> TradingControlView:
         if len(user_id) > 64:
             raise ProblemError(400, "invalid_user_id", "user id is too long")
-        await execution_service.resume_user(user_id)
+        await execution_user_controls.resume_user(user_id)
         return TradingControlView(user_id=user_id, paused=False)

@@ -28,7 +28,8 @@ async def set_faults(running: RunningApp, venue: str, **body: Any) -> dict[str, 
 
 
 def execution(running: RunningApp) -> Any:
-    return running.app.state.platform.modules["execution"].service
+    """The execution plugin: its venues, use cases and workers, as wired."""
+    return running.app.state.platform.modules["execution"]
 
 
 def sim(running: RunningApp, venue: str) -> Any:

@@ -27,14 +27,14 @@ from typing import Any
 import httpx
 import pytest
 
-from modules.execution.adapters.ccxt_venue import CcxtVenue, build_ccxt_venue
-from modules.execution.adapters.venue import (
+from modules.execution.adapters.ccxt_venue import CcxtVenue
+from modules.execution.domain.venue import (
     OrderRequest,
-    Venue,
     VenueFault,
     VenueRejected,
     VenueUnavailable,
 )
+from modules.execution.ports import Venue
 from modules.kernel.sealing import CredentialMaterial
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -338,7 +338,7 @@ async def test_environment_picks_sandbox_or_live_urls(sim: Sim) -> None:
         ("sandbox", "https://testnet.binance.vision/"),
         ("live", "https://api.binance.com/"),
     ):
-        client = build_ccxt_venue("binance", environment)._client(None)
+        client = CcxtVenue.for_environment("binance", environment)._client(None)
         try:
             assert client.urls["api"]["public"].startswith(host)
             assert client.urls["api"]["private"].startswith(host)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from modules.execution.adapters.resilience import BreakerPolicy, CircuitBreaker
 from modules.execution.contracts import (
     OrderAccepted,
     OrderFilled,
@@ -14,6 +13,8 @@ from modules.execution.contracts import (
     UserTradingResumed,
     VenueHealthChanged,
 )
+from modules.execution.domain.breaker import BreakerPolicy
+from modules.execution.service.circuit_breaker import CircuitBreaker
 from tests.conftest import RunningApp
 from tests.execution.support import admin_headers, routed, rows, set_faults, sim, statuses
 from tests.routing.support import Tap, Trader, announce, connect, new_trader

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from app import create_app
-from modules.execution.adapters.venue import OrderRequest
 from modules.execution.contracts import (
     CredentialUnsealed,
     OrderAccepted,
@@ -20,6 +19,7 @@ from modules.execution.contracts import (
     OrderFilled,
     OrderRejected,
 )
+from modules.execution.domain.venue import OrderRequest
 from modules.kernel.events import envelope_for
 from modules.kernel.sealing import CredentialMaterial
 from modules.routing.contracts import OrderRouted
@@ -147,7 +147,7 @@ async def test_an_order_the_venue_already_has_is_recorded_not_placed_again(
     trader = new_trader(running)
     await connect(running, trader, ("binance",))
     order = routed(trader, "binance", quantity=Decimal("0.3"))
-    venue = running.app.state.platform.modules["execution"].service.venues["binance"]
+    venue = running.app.state.platform.modules["execution"].venues["binance"]
     earlier = await venue.place_order(
         OrderRequest(
             client_order_id=order.client_order_id,

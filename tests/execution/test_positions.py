@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from modules.execution.adapters.venue import OrderRequest
 from modules.execution.contracts import (
     CredentialUnsealed,
     CredentialVerified,
@@ -16,6 +15,7 @@ from modules.execution.contracts import (
     UnknownFillDetected,
     UserTradingPaused,
 )
+from modules.execution.domain.venue import OrderRequest
 from modules.vault.contracts import CredentialVerificationRequested
 from tests.conftest import RunningApp
 from tests.execution.support import credential_with_key, execution, routed, sim, statuses
@@ -136,8 +136,8 @@ async def test_an_order_the_platform_never_sent_raises_an_alert_and_pauses_the_u
         material,
     )
     since = datetime.now(UTC) - timedelta(minutes=5)
-    assert await execution(running).sweep_unknown_fills(since) == 1
-    assert await execution(running).sweep_unknown_fills(since) == 0  # alerted once
+    assert await execution(running).reconciler.sweep_unknown_fills(since) == 1
+    assert await execution(running).reconciler.sweep_unknown_fills(since) == 0  # alerted once
     await running.settle()
     (alert,) = tap.of(UnknownFillDetected, user_id=trader.user_id)
     assert alert.venue_order_id == rogue.venue_order_id

@@ -78,7 +78,7 @@ def sandbox_credential(
 
 
 def point_at(running: RunningApp, base_url: str) -> None:
-    execution(running).ccxt_urls["binance"] = {
+    execution(running).credentials.ccxt_urls["binance"] = {
         "public": f"{base_url}/api/v3",
         "private": f"{base_url}/api/v3",
         "sapi": f"{base_url}/sapi/v1",

@@ -10,10 +10,10 @@ from typing import Any
 import ccxt
 import pytest
 
-from modules.execution.adapters.sim_market import PROFILES, SYMBOLS, mid_price
 from modules.execution.adapters.sim_venue import SimVenue
-from modules.execution.adapters.venue import OrderRequest, VenueRejected
 from modules.execution.contracts import VenueBookUpdated
+from modules.execution.domain.sim_market import PROFILES, SYMBOLS, mid_price
+from modules.execution.domain.venue import OrderRequest, VenueRejected
 from modules.kernel.sealing import CredentialMaterial
 from tests.conftest import RunningApp
 from tests.routing.support import Tap, new_trader
@@ -22,7 +22,7 @@ KEY = CredentialMaterial(api_key="sim-key-0001", api_secret="sim-secret-0001")
 
 
 def venues(running: RunningApp) -> dict[str, Any]:
-    return dict(running.app.state.platform.modules["execution"].service.venues)
+    return dict(running.app.state.platform.modules["execution"].venues)
 
 
 def request(symbol: str = "BTC/USD", **fields: Any) -> OrderRequest:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from modules.execution.adapters.sim_market import ccxt_fees
+from modules.execution.adapters.sim_venue import SimVenue
 from tests.conftest import RunningApp
 from tests.routing.support import (
     BookTape,
@@ -77,7 +77,7 @@ async def test_order_goes_to_the_cheapest_venue_and_fills(market: tuple[RunningA
     assert Decimal(detail["average_price"]) == pytest.approx(notional / Decimal("0.8"))
     assert Decimal(detail["fees"]) == sum(Decimal(f["fee"]) for f in fills)
     # The fee charged is the venue's real taker rate from ccxt's fee table.
-    taker = ccxt_fees(cheapest).taker
+    taker = SimVenue.real_fees(cheapest).taker
     assert Decimal(detail["fees"]) == pytest.approx(notional * taker, abs=Decimal("0.0001"))
 
 

@@ -1,1 +1,1 @@
-"""Module-private adapters."""
+"""Implementations of the `Venue` port (ports.py): simulated venues and real ones through ccxt."""

@@ -6,7 +6,7 @@ the client is closed right after, so no credential outlives the call in memory o
 log. Market metadata is loaded once by a key-less public client and shared with every private
 client, so a signed call costs one round trip.
 
-Outcomes are mapped onto the port's three failure kinds (see `venue.py`):
+Outcomes are mapped onto the port's three failure kinds (see `domain/venue.py`):
 - `VenueRejected`: the exchange refused (bad key, no permission, filters, insufficient funds).
 - `VenueFault`: the exchange did not act (429 / 418 rate limits; a 5xx after which the order is
   verifiably absent).
@@ -34,7 +34,7 @@ import ccxt
 import ccxt.async_support as ccxt_async
 import certifi
 
-from modules.execution.adapters.venue import (
+from modules.execution.domain.venue import (
     Book,
     Level,
     OrderRequest,
@@ -115,6 +115,18 @@ class CcxtVenue:
         self._public: Any = None
         self._session: aiohttp.ClientSession | None = None
         self._markets_lock = asyncio.Lock()
+
+    @classmethod
+    def for_environment(
+        cls, venue: str, environment: str, *, urls_override: Mapping[str, str] | None = None
+    ) -> CcxtVenue:
+        """The real-exchange client for a credential's `environment` ("sandbox" or "live")."""
+        return cls(
+            venue,
+            symbols=DEFAULT_SYMBOLS.get(venue, {}),
+            sandbox=environment == "sandbox",
+            urls_override=urls_override,
+        )
 
     # -- port ---------------------------------------------------------------------------------
     async def book(self, symbol: str) -> Book:
@@ -351,18 +363,6 @@ class CcxtVenue:
             status=status,
             fills=tuple(_fill(t, raw) for t in raw.get("trades") or ()),
         )
-
-
-def build_ccxt_venue(
-    venue: str, environment: str, *, urls_override: Mapping[str, str] | None = None
-) -> CcxtVenue:
-    """The real-exchange client for a credential's `environment` ("sandbox" or "live")."""
-    return CcxtVenue(
-        venue,
-        symbols=DEFAULT_SYMBOLS.get(venue, {}),
-        sandbox=environment == "sandbox",
-        urls_override=urls_override,
-    )
 
 
 def _fill(trade: dict[str, Any], order: dict[str, Any]) -> VenueFill:

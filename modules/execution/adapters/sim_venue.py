@@ -11,11 +11,14 @@ placed) and timeouts, where half of the timed-out orders *are* placed before the
 nothing back, exactly the case exactly-once placement has to resolve by looking the order up.
 API keys follow a convention so credential checks can be exercised: `bad-...` is refused,
 `ro-...` may only read, `wd-...` may also withdraw, anything else may read and trade.
+Those rules, the book shape and the matching are pure (domain/sim_market.py); this file keeps
+the exchange's state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 import uuid
@@ -26,26 +29,29 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import msgspec
 
-from modules.execution.adapters.sim_market import (
+from modules.execution.domain.sim_market import (
     PROFILES,
-    QTY_STEP,
-    SYMBOLS,
+    SimFaults,
     VenueProfile,
     build_levels,
-    ccxt_fees,
+    check_order,
+    check_symbol,
     crossing_fills,
     deplete,
+    fault_for,
+    match_status,
+    permissions,
+    refuses_key,
+    taker_fee,
 )
-from modules.execution.adapters.venue import (
+from modules.execution.domain.venue import (
     Book,
     OrderRequest,
     VenueFault,
     VenueFees,
     VenueFill,
     VenueOrder,
-    VenueOrderStatus,
     VenueRejected,
     VenueUnavailable,
     account_fingerprint,
@@ -54,7 +60,6 @@ from modules.kernel.db import Database
 from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
 
-FEE_STEP = Decimal("0.00000001")
 QUOTE_CURRENCY = "USD"
 _CONSUMED_SQL = """
 SELECT side,
@@ -79,16 +84,6 @@ SELECT t.trade_id, $2, t.seq, $3, $4, $5, t.price, t.quantity, t.fee, $6, 'taker
        AS t(trade_id, seq, price, quantity, fee)
 RETURNING *
 """
-
-
-class SimFaults(msgspec.Struct, frozen=True, kw_only=True):
-    """Probabilities (0..1) that a request fails in each way; they are drawn in this order."""
-
-    error_rate: float = 0.0
-    timeout_rate: float = 0.0
-    rate_limit_rate: float = 0.0
-    # Lookups by client order id that fail (503), so an ambiguous order stays unresolved.
-    lookup_error_rate: float = 0.0
 
 
 class SimVenue:
@@ -125,8 +120,32 @@ class SimVenue:
         # advisory lock.
         self._engines: dict[str, asyncio.Lock] = {}
 
+    @classmethod
+    def fleet(cls, db: Database, settings: Settings) -> dict[str, SimVenue]:
+        """One simulated venue per profile (`coinbase`, `kraken`, `binance`)."""
+        return {
+            name: cls(
+                profile,
+                cls.real_fees(name),
+                db,
+                seed=settings.sim_seed,
+                latency_scale=settings.sim_latency_scale,
+            )
+            for name, profile in PROFILES.items()
+        }
+
+    @staticmethod
+    @functools.cache
+    def real_fees(venue: str) -> VenueFees:
+        """The venue's base-tier taker/maker rates from ccxt's fee table (read once per process)."""
+        import ccxt
+
+        exchange = getattr(ccxt, venue)()
+        trading = exchange.fees["trading"]
+        return VenueFees(taker=Decimal(str(trading["taker"])), maker=Decimal(str(trading["maker"])))
+
     async def book(self, symbol: str) -> Book:
-        self._check_symbol(symbol)
+        check_symbol(self.name, self.symbols, symbol)
         async with self._db.connection() as conn:
             return await self._book(conn, symbol)
 
@@ -134,21 +153,18 @@ class SimVenue:
         self, request: OrderRequest, credential: CredentialMaterial
     ) -> VenueOrder:
         self._authenticate(credential)
-        if _permissions(credential.api_key) == ["read"]:
+        if permissions(credential.api_key) == ["read"]:
             raise VenueRejected("permission_denied", f"{self.name}: the API key may not trade")
-        self._validate(request)
+        check_order(self.name, self.symbols, request)
         self.attempts[request.client_order_id] += 1
         await self._network_delay()
-        draw = self._dice.random()
-        faults = self.faults
-        if draw < faults.rate_limit_rate:
+        fault = fault_for(self._dice.random(), self.faults)
+        if fault == "rate_limited":
             raise VenueFault("rate_limited", f"{self.name} answered 429 Too Many Requests")
-        draw -= faults.rate_limit_rate
-        if draw < faults.error_rate:
+        if fault == "unavailable":
             raise VenueFault("venue_unavailable", f"{self.name} answered 503")
-        draw -= faults.error_rate
-        if draw < faults.timeout_rate:
-            if draw < faults.timeout_rate / 2:
+        if fault is not None:
+            if fault == "timeout_placed":
                 await self._place(request, credential)
             raise VenueUnavailable(f"{self.name} did not answer in time")
         return await self._place(request, credential)
@@ -167,7 +183,7 @@ class SimVenue:
     async def verify_credential(self, credential: CredentialMaterial) -> list[str]:
         self._authenticate(credential)
         await self._network_delay()
-        return _permissions(credential.api_key)
+        return permissions(credential.api_key)
 
     async def account_orders(
         self, credential: CredentialMaterial, since: datetime
@@ -195,26 +211,9 @@ class SimVenue:
             return await self._load(conn, client_order_id)
 
     # -- internals ---------------------------------------------------------------------------
-    def _check_symbol(self, symbol: str) -> None:
-        if symbol not in self.symbols:
-            raise VenueRejected("unknown_symbol", f"{self.name} does not list {symbol}")
-
     def _authenticate(self, credential: CredentialMaterial) -> None:
-        key = credential.api_key.strip()
-        if not key or not credential.api_secret.strip() or key.startswith("bad-"):
+        if refuses_key(credential.api_key, credential.api_secret):
             raise VenueRejected("authentication_failed", f"{self.name} refused the API key")
-
-    def _validate(self, request: OrderRequest) -> None:
-        self._check_symbol(request.symbol)
-        spec = SYMBOLS[request.symbol]
-        if request.quantity != request.quantity.quantize(QTY_STEP):
-            raise VenueRejected("invalid_quantity", "quantity has more than 8 decimal places")
-        if request.quantity < spec.min_quantity:
-            raise VenueRejected(
-                "order_too_small", f"minimum order size on {self.name} is {spec.min_quantity}"
-            )
-        if request.order_type == "limit" and (request.limit_price or 0) <= 0:
-            raise VenueRejected("invalid_price", "a limit order needs a positive limit price")
 
     async def _network_delay(self) -> None:
         delay = self.latency_ms / 1000.0 * self._latency_scale
@@ -245,11 +244,7 @@ class SimVenue:
         limit = request.limit_price if request.order_type == "limit" else None
         matched = crossing_fills(levels, request.side, request.quantity, limit)
         filled = sum((size for _, size in matched), Decimal(0))
-        status: VenueOrderStatus
-        if filled >= request.quantity:
-            status = "filled"
-        else:
-            status = "expired" if request.order_type == "market" else "open"
+        status = match_status(request.order_type, request.quantity, filled)
         venue_order_id = str(uuid.uuid4())
         order = await conn.fetchrow(
             _INSERT_ORDER_SQL,
@@ -277,7 +272,7 @@ class SimVenue:
                 list(range(len(matched))),
                 [price for price, _ in matched],
                 [size for _, size in matched],
-                [(price * size * self.fees.taker).quantize(FEE_STEP) for price, size in matched],
+                [taker_fee(price, size, self.fees.taker) for price, size in matched],
             )
         return _venue_order(order, sorted(trades, key=lambda trade: trade["seq"]))
 
@@ -294,14 +289,6 @@ class SimVenue:
             order["venue_order_id"],
         )
         return _venue_order(order, trades)
-
-
-def _permissions(api_key: str) -> list[str]:
-    if api_key.startswith("wd-"):
-        return ["read", "trade", "withdraw"]
-    if api_key.startswith("ro-"):
-        return ["read"]
-    return ["read", "trade"]
 
 
 def _venue_order(order: Any, trades: list[Any]) -> VenueOrder:
@@ -328,16 +315,3 @@ def _venue_order(order: Any, trades: list[Any]) -> VenueOrder:
             for t in trades
         ),
     )
-
-
-def build_sim_venues(db: Database, settings: Settings) -> dict[str, SimVenue]:
-    return {
-        name: SimVenue(
-            profile,
-            ccxt_fees(name),
-            db,
-            seed=settings.sim_seed,
-            latency_scale=settings.sim_latency_scale,
-        )
-        for name, profile in PROFILES.items()
-    }

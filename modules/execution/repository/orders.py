@@ -1,8 +1,8 @@
-"""Execution's queries.
+"""The order queue and its orders: intake, fair claims, outcomes, fills, unknown fills.
 
-Everything runs on the handler's transaction connection (`uow.conn`), so it commits or rolls back
-with the inbox row and the outbox events. Credential writes are order-insensitive: a store and a
-revocation travel on different topics and may arrive in either order.
+`execution.orders` is the queue itself (durable, shared by replicas, claimed with a conditional
+UPDATE); every query runs on the caller's connection, so a use case's writes commit or roll back
+with its inbox row and outbox events.
 """
 
 from __future__ import annotations
@@ -10,80 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import asyncpg
-import msgspec
 
-from modules.execution.adapters.positions import PositionState
-from modules.execution.adapters.venue import VenueFill
-from modules.kernel.sealing import SealedSecret
+from modules.execution.domain.orders import QueuedOrder
+from modules.execution.domain.venue import VenueFill
 from modules.routing.contracts import OrderRouted
-from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
 
-
-class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
-    credential_id: str
-    user_id: str
-    venue: str
-    version: int
-    sealed: SealedSecret | None
-    revoked: bool
-    environment: str = "simulated"
-
-
-class QueuedOrder(msgspec.Struct, frozen=True, kw_only=True):
-    """An order row as a worker needs it."""
-
-    order_id: str
-    user_id: str
-    client_order_id: str
-    venue: str
-    credential_id: str
-    symbol: str
-    side: Literal["buy", "sell"]
-    order_type: Literal["market", "limit"]
-    quantity: Decimal
-    limit_price: Decimal | None
-    status: str
-    priority: int
-
-
-class PositionRow(msgspec.Struct, frozen=True, kw_only=True):
-    position_id: str
-    user_id: str
-    venue: str
-    symbol: str
-    state: PositionState
-
-
-_STORE_CREDENTIAL = """
-INSERT INTO execution.credentials AS c
-       (credential_id, user_id, venue, version, key_hint, ciphertext, wrapped_data_key, stored_at,
-        environment)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
-ON CONFLICT (credential_id) DO UPDATE
-   SET version = EXCLUDED.version, key_hint = EXCLUDED.key_hint,
-       environment = EXCLUDED.environment,
-       ciphertext = EXCLUDED.ciphertext, wrapped_data_key = EXCLUDED.wrapped_data_key,
-       stored_at = now()
- WHERE c.revoked_at IS NULL AND c.version < EXCLUDED.version
-"""
-# A revocation that overtakes its own `CredentialStored` leaves a tombstone, so the late
-# store cannot bring the credential back.
-_REVOKE_CREDENTIAL = """
-INSERT INTO execution.credentials AS c
-       (credential_id, user_id, venue, version, stored_at, revoked_at)
-VALUES ($1, $2, $3, 0, now(), now())
-ON CONFLICT (credential_id) DO UPDATE
-   SET ciphertext = NULL, wrapped_data_key = NULL, revoked_at = COALESCE(c.revoked_at, now())
-"""
-# Only copies still wrapped under the previous wrapping change: a copy stored later already
-# carries the new one, and replaying the event changes nothing.
-_REWRAP_CREDENTIALS = """
-UPDATE execution.credentials SET wrapped_data_key = $3
- WHERE user_id = $1 AND wrapped_data_key = $2
-"""
 _ENQUEUE = """
 INSERT INTO execution.orders
        (order_id, user_id, client_order_id, venue, credential_id, symbol, side, order_type,
@@ -147,73 +81,9 @@ UPDATE execution.queue_turns SET served_at = $3 WHERE turn_id = $1 || ':' || $2
 _FORGET_TURN = """
 DELETE FROM execution.queue_turns WHERE turn_id = $1 || ':' || $2
 """
-_COUNT_ERROR = """
-INSERT INTO execution.user_controls AS u (user_id, paused, reason, consecutive_errors, updated_at)
-VALUES ($1, false, '', 1, now())
-ON CONFLICT (user_id) DO UPDATE
-   SET consecutive_errors = u.consecutive_errors + 1, updated_at = now()
-RETURNING consecutive_errors, paused
-"""
-_PAUSE = """
-INSERT INTO execution.user_controls AS u (user_id, paused, reason, consecutive_errors, updated_at)
-VALUES ($1, true, $2, 0, now())
-ON CONFLICT (user_id) DO UPDATE SET paused = true, reason = $2, updated_at = now()
- WHERE NOT u.paused
-RETURNING user_id
-"""
-_RESUME = """
-UPDATE execution.user_controls SET paused = false, reason = '', consecutive_errors = 0,
-       updated_at = now()
- WHERE user_id = $1 AND paused
-RETURNING user_id
-"""
-_SAVE_POSITION = """
-INSERT INTO execution.positions AS p
-       (position_id, user_id, venue, symbol, quantity, average_entry, realised_pnl, fees,
-        updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-ON CONFLICT (position_id) DO UPDATE
-   SET user_id = EXCLUDED.user_id, venue = EXCLUDED.venue, symbol = EXCLUDED.symbol,
-       quantity = EXCLUDED.quantity, average_entry = EXCLUDED.average_entry,
-       realised_pnl = EXCLUDED.realised_pnl, fees = EXCLUDED.fees, updated_at = now()
-"""
 
 
-class ExecutionRepository:
-    async def rewrap_credentials(
-        self, conn: asyncpg.Connection, event: UserDataKeyRewrapped
-    ) -> None:
-        await conn.execute(
-            _REWRAP_CREDENTIALS,
-            event.user_id,
-            event.previous_wrapped_data_key,
-            event.wrapped_data_key,
-        )
-
-    async def store_credential(self, conn: asyncpg.Connection, event: CredentialStored) -> None:
-        await conn.execute(
-            _STORE_CREDENTIAL,
-            event.credential_id,
-            event.user_id,
-            event.venue,
-            event.version,
-            event.key_hint[-4:],
-            event.sealed.ciphertext,
-            event.sealed.wrapped_data_key,
-            event.environment,
-        )
-
-    async def revoke_credential(self, conn: asyncpg.Connection, event: CredentialRevoked) -> None:
-        await conn.execute(_REVOKE_CREDENTIAL, event.credential_id, event.user_id, event.venue)
-
-    async def credential(
-        self, conn: asyncpg.Connection, credential_id: str
-    ) -> StoredCredential | None:
-        row = await conn.fetchrow(
-            "SELECT * FROM execution.credentials WHERE credential_id = $1", credential_id
-        )
-        return None if row is None else _credential(row)
-
+class OrderRepository:
     async def enqueue(
         self, conn: asyncpg.Connection, event: OrderRouted, status: str = "queued"
     ) -> bool:
@@ -321,15 +191,6 @@ class ExecutionRepository:
         )
         return {r["client_order_id"] for r in rows}
 
-    async def live_credentials(self, conn: asyncpg.Connection) -> list[StoredCredential]:
-        rows = await conn.fetch(
-            "SELECT c.* FROM execution.credentials c "
-            "LEFT JOIN execution.user_controls u ON u.user_id = c.user_id "
-            "WHERE c.revoked_at IS NULL AND c.ciphertext IS NOT NULL "
-            "AND NOT coalesce(u.paused, false)"
-        )
-        return [_credential(r) for r in rows]
-
     async def record_unknown(
         self, conn: asyncpg.Connection, venue: str, user_id: str, venue_order_id: str, cid: str
     ) -> bool:
@@ -345,86 +206,6 @@ class ExecutionRepository:
             )
             is not None
         )
-
-    # -- user controls ---------------------------------------------------------------------
-    async def paused(self, conn: asyncpg.Connection, user_id: str) -> bool:
-        return bool(
-            await conn.fetchval(
-                "SELECT paused FROM execution.user_controls WHERE user_id = $1", user_id
-            )
-        )
-
-    async def count_error(self, conn: asyncpg.Connection, user_id: str) -> int:
-        row = await conn.fetchrow(_COUNT_ERROR, user_id)
-        return int(row["consecutive_errors"])
-
-    async def clear_errors(self, conn: asyncpg.Connection, user_id: str) -> None:
-        await conn.execute(
-            "UPDATE execution.user_controls SET consecutive_errors = 0, updated_at = now() "
-            "WHERE user_id = $1 AND consecutive_errors <> 0",
-            user_id,
-        )
-
-    async def pause(self, conn: asyncpg.Connection, user_id: str, reason: str) -> bool:
-        """True if this call paused the user (False: already paused)."""
-        return await conn.fetchval(_PAUSE, user_id, reason) is not None
-
-    async def resume(self, conn: asyncpg.Connection, user_id: str) -> bool:
-        return await conn.fetchval(_RESUME, user_id) is not None
-
-    # -- positions -------------------------------------------------------------------------
-    async def lock_position(self, conn: asyncpg.Connection, position_id: str) -> PositionState:
-        # Serialises concurrent fills into one position (the insert makes the row lockable).
-        await conn.execute(
-            "INSERT INTO execution.positions (position_id, user_id, venue, symbol, quantity, "
-            "average_entry, realised_pnl, fees, updated_at) "
-            "VALUES ($1, '', '', '', 0, 0, 0, 0, now()) ON CONFLICT DO NOTHING",
-            position_id,
-        )
-        row = await conn.fetchrow(
-            "SELECT * FROM execution.positions WHERE position_id = $1 FOR UPDATE", position_id
-        )
-        return PositionState(
-            quantity=row["quantity"],
-            average_entry=row["average_entry"],
-            realised_pnl=row["realised_pnl"],
-            fees=row["fees"],
-        )
-
-    async def save_position(self, conn: asyncpg.Connection, position: PositionRow) -> None:
-        state = position.state
-        await conn.execute(
-            _SAVE_POSITION,
-            position.position_id,
-            position.user_id,
-            position.venue,
-            position.symbol,
-            state.quantity,
-            state.average_entry,
-            state.realised_pnl,
-            state.fees,
-        )
-
-    async def positions(self, conn: asyncpg.Connection, user_id: str) -> list[PositionRow]:
-        rows = await conn.fetch(
-            "SELECT * FROM execution.positions WHERE user_id = $1 ORDER BY venue, symbol",
-            user_id,
-        )
-        return [
-            PositionRow(
-                position_id=r["position_id"],
-                user_id=r["user_id"],
-                venue=r["venue"],
-                symbol=r["symbol"],
-                state=PositionState(
-                    quantity=r["quantity"],
-                    average_entry=r["average_entry"],
-                    realised_pnl=r["realised_pnl"],
-                    fees=r["fees"],
-                ),
-            )
-            for r in rows
-        ]
 
     async def mark_rejected(self, conn: asyncpg.Connection, order_id: str, code: str) -> None:
         await conn.execute(
@@ -473,23 +254,6 @@ class ExecutionRepository:
             sum((f.fee for f in fills), Decimal(0)),
         )
         return new
-
-
-def _credential(row: Any) -> StoredCredential:
-    sealed = None
-    if row["ciphertext"] is not None and row["wrapped_data_key"] is not None:
-        sealed = SealedSecret(
-            ciphertext=row["ciphertext"], wrapped_data_key=row["wrapped_data_key"]
-        )
-    return StoredCredential(
-        credential_id=row["credential_id"],
-        user_id=row["user_id"],
-        venue=row["venue"],
-        version=row["version"],
-        sealed=sealed,
-        revoked=row["revoked_at"] is not None,
-        environment=row["environment"],
-    )
 
 
 def _queued(row: Any) -> QueuedOrder:

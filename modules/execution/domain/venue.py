@@ -1,9 +1,7 @@
-"""The venue port: what execution needs from an exchange, simulated today, ccxt later.
+"""What execution and a venue say to each other: order requests, venue orders and their fills,
+books, fee rates, and the three ways a venue call can fail.
 
-An adapter must make `place_order` idempotent on `client_order_id` (placing the same id twice
-returns the order already there) and must be able to find an order by that id. Those two
-properties are what exactly-once placement is built on: an ambiguous outcome (timeout, crash
-before our commit) is resolved by asking the venue, never by blindly sending again.
+The `Venue` port that carries them is in ports.py.
 """
 
 from __future__ import annotations
@@ -11,11 +9,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 
 import msgspec
-
-from modules.kernel.sealing import CredentialMaterial
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
@@ -115,28 +111,3 @@ class VenueFault(Exception):
 def account_fingerprint(api_key: str) -> str:
     """A stable, non-reversible name for the exchange account behind an API key."""
     return hashlib.sha256(api_key.encode()).hexdigest()[:32]
-
-
-@runtime_checkable
-class Venue(Protocol):
-    name: str
-    fees: VenueFees
-    latency_ms: float
-    symbols: frozenset[str]
-
-    async def book(self, symbol: str) -> Book: ...
-
-    async def place_order(
-        self, request: OrderRequest, credential: CredentialMaterial
-    ) -> VenueOrder: ...
-
-    async def fetch_order_by_client_id(
-        self, client_order_id: str, credential: CredentialMaterial
-    ) -> VenueOrder | None: ...
-
-
-# Optional capabilities, looked up with getattr (an adapter without them still places orders):
-#   async def verify_credential(credential) -> list[str]   permissions the key has
-#       (raise VenueRejected("authentication_failed", ...) for a refused key)
-#   async def account_orders(credential, since: datetime) -> list[VenueOrder]
-#       orders on the key's account created after `since` (to spot orders we did not send)

@@ -1,23 +1,32 @@
-"""The simulated market: venue profiles, a seeded price model and order-book generation.
+"""The simulated market: venue profiles, a seeded price model, order-book generation, matching,
+and the rules a simulated exchange applies to a request (validation, key permissions, faults).
 
 Everything here is a pure function of (seed, venue, symbol, time), so every replica and every
 process computes the same mid price and the same book at the same instant without talking to
-each other. Fee rates are the real ones, read from ccxt's own fee tables.
+each other. The venue itself (its state, its fee rates from ccxt) is adapters/sim_venue.py.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+from typing import Literal
 
 import msgspec
 
-from modules.execution.adapters.venue import Level, Side, VenueFees
+from modules.execution.domain.venue import (
+    Level,
+    OrderRequest,
+    OrderType,
+    Side,
+    VenueOrderStatus,
+    VenueRejected,
+)
 
 QTY_STEP = Decimal("0.00000001")
+FEE_STEP = Decimal("0.00000001")
 
 
 class SymbolSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -110,16 +119,6 @@ _OCTAVES: tuple[tuple[float, float], ...] = (
 _VENUE_DRIFT = (30.0, 0.0002)
 
 
-@functools.cache
-def ccxt_fees(venue: str) -> VenueFees:
-    """The venue's base-tier taker/maker rates from ccxt's fee table (read once per process)."""
-    import ccxt
-
-    exchange = getattr(ccxt, venue)()
-    trading = exchange.fees["trading"]
-    return VenueFees(taker=Decimal(str(trading["taker"])), maker=Decimal(str(trading["maker"])))
-
-
 def _unit(*parts: object) -> float:
     """A uniform number in [-1, 1] determined by `parts`."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
@@ -202,3 +201,79 @@ def crossing_fills(
         fills.append((level.price, take))
         remaining -= take
     return fills
+
+
+def taker_fee(price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
+    return (price * size * rate).quantize(FEE_STEP)
+
+
+def match_status(order_type: OrderType, quantity: Decimal, filled: Decimal) -> VenueOrderStatus:
+    """A market order's unfilled rest is cancelled; a limit order's rests on the book."""
+    if filled >= quantity:
+        return "filled"
+    return "expired" if order_type == "market" else "open"
+
+
+def check_order(venue: str, symbols: frozenset[str], request: OrderRequest) -> None:
+    """The venue's filters: a listed symbol, 8 decimals, its minimum size, a positive limit."""
+    check_symbol(venue, symbols, request.symbol)
+    spec = SYMBOLS[request.symbol]
+    if request.quantity != request.quantity.quantize(QTY_STEP):
+        raise VenueRejected("invalid_quantity", "quantity has more than 8 decimal places")
+    if request.quantity < spec.min_quantity:
+        raise VenueRejected(
+            "order_too_small", f"minimum order size on {venue} is {spec.min_quantity}"
+        )
+    if request.order_type == "limit" and (request.limit_price or 0) <= 0:
+        raise VenueRejected("invalid_price", "a limit order needs a positive limit price")
+
+
+def check_symbol(venue: str, symbols: frozenset[str], symbol: str) -> None:
+    if symbol not in symbols:
+        raise VenueRejected("unknown_symbol", f"{venue} does not list {symbol}")
+
+
+# -- API keys and injected faults --------------------------------------------------------------
+Fault = Literal["rate_limited", "unavailable", "timeout_placed", "timeout_lost"]
+
+
+class SimFaults(msgspec.Struct, frozen=True, kw_only=True):
+    """Probabilities (0..1) that a request fails in each way; they are drawn in this order."""
+
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    # Lookups by client order id that fail (503), so an ambiguous order stays unresolved.
+    lookup_error_rate: float = 0.0
+
+
+def fault_for(draw: float, faults: SimFaults) -> Fault | None:
+    """Which fault a uniform `draw` in [0, 1) picks: 429, then 503, then a timeout.
+
+    Half of the timeouts happen after the order was placed: the caller hears nothing back
+    although the venue acted, the case exactly-once placement has to resolve by a lookup.
+    """
+    if draw < faults.rate_limit_rate:
+        return "rate_limited"
+    draw -= faults.rate_limit_rate
+    if draw < faults.error_rate:
+        return "unavailable"
+    draw -= faults.error_rate
+    if draw < faults.timeout_rate:
+        return "timeout_placed" if draw < faults.timeout_rate / 2 else "timeout_lost"
+    return None
+
+
+def refuses_key(api_key: str, api_secret: str) -> bool:
+    """Keys the venue refuses: empty ones, and by convention any `bad-...` key."""
+    key = api_key.strip()
+    return not key or not api_secret.strip() or key.startswith("bad-")
+
+
+def permissions(api_key: str) -> list[str]:
+    """By convention `ro-...` may only read, `wd-...` may also withdraw, others read and trade."""
+    if api_key.startswith("wd-"):
+        return ["read", "trade", "withdraw"]
+    if api_key.startswith("ro-"):
+        return ["read"]
+    return ["read", "trade"]

@@ -1,6 +1,8 @@
 """Placing one claimed order: token bucket, breaker, unseal, send, and settle what came back.
 
-A venue's workers (workers.py) call `claim` for a batch of queued orders and `run` for each.
+A venue's queue workers (workers/venue_pool.py) call `claim` for a batch of queued orders and
+`run` for each; nothing is ever sent twice, because the venue is idempotent on the client order
+id and an ambiguous order is never re-sent.
 A timeout or an unreachable venue makes the order `ambiguous`: it is looked up by its client
 order id (reads retry with backoff) and never sent a second time.
 """
@@ -12,24 +14,19 @@ import logging
 import time
 from collections.abc import Mapping
 
-from prometheus_client import Counter
-
-from modules.execution.adapters.credentials import Credentials
-from modules.execution.adapters.order_events import request_for
-from modules.execution.adapters.outcomes import OrderOutcomes, is_error
-from modules.execution.adapters.resilience import CircuitBreaker
-from modules.execution.adapters.venue import (
-    Venue,
-    VenueFault,
-    VenueOrder,
-    VenueRejected,
-    VenueUnavailable,
-)
-from modules.execution.adapters.venue_monitor import VenueMonitor
-from modules.execution.adapters.venue_stats import VenueLimits
-from modules.execution.repository import ExecutionRepository, QueuedOrder
+from modules.execution.config import ExecutionConfig
+from modules.execution.domain.orders import QueuedOrder, is_account_error, request_for
+from modules.execution.domain.venue import VenueFault, VenueOrder, VenueRejected, VenueUnavailable
+from modules.execution.domain.venue_stats import VenueLimits
+from modules.execution.ports import Venue
+from modules.execution.repository.orders import OrderRepository
+from modules.execution.service.circuit_breaker import CircuitBreaker
+from modules.execution.service.credentials import Credentials
+from modules.execution.service.market_reports import MarketReports
+from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
+from modules.kernel.ports import StateStore
 from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.token_bucket import TokenBucket
 
@@ -39,6 +36,7 @@ log = logging.getLogger("nija.execution")
 async def lookup(
     venue: Venue, client_order_id: str, material: CredentialMaterial
 ) -> VenueOrder | None:
+    """The order the venue holds under `client_order_id`; reads retry with backoff."""
     delay = 0.05
     for attempt in range(4):
         try:
@@ -57,36 +55,39 @@ class Placement:
     def __init__(
         self,
         runtime: Runtime,
-        repository: ExecutionRepository,
+        config: ExecutionConfig,
+        orders: OrderRepository,
         replica: str,
         *,
+        state: StateStore,
         limits: Mapping[str, VenueLimits],
-        breakers: Mapping[str, CircuitBreaker],
-        bucket: TokenBucket,
-        monitor: VenueMonitor,
+        reports: MarketReports,
         credentials: Credentials,
         outcomes: OrderOutcomes,
-        attempts: Counter,
-        successes: Counter,
     ) -> None:
         self._runtime = runtime
-        self._repo = repository
+        self._orders = orders
         self._replica = replica
         self._limits = limits
-        self._breakers = breakers
-        self._bucket = bucket
-        self._monitor = monitor
+        self._breakers: Mapping[str, CircuitBreaker] = reports.breakers
+        self._bucket = TokenBucket(state, attempts=config.bucket_attempts)
+        self._reports = reports
         self._credentials = credentials
         self._outcomes = outcomes
-        self._m_exec = attempts
-        self._m_ok = successes
+        metrics = runtime.metrics
+        self._m_exec = metrics.counter(
+            "nija_executions_total", "Placement attempts by venue and outcome", ["venue", "outcome"]
+        )
+        self._m_ok = metrics.counter(
+            "nija_executions_success_total", "Successful placements by venue", ["venue", "outcome"]
+        )
 
     async def claim(
         self, venue: str, skip: list[str], limit: int
     ) -> tuple[list[QueuedOrder], dict[str, float]]:
         limits = self._limits[venue]
         async with self._runtime.db.connection() as conn:
-            claimed = await self._repo.claim_next(conn, venue, skip, self._replica, limit)
+            claimed = await self._orders.claim_next(conn, venue, skip, self._replica, limit)
         # One order per user, so one account each: their tokens can be taken side by side.
         waits = await asyncio.gather(
             *(self._account_wait(venue, order.credential_id, limits) for order, _turn in claimed)
@@ -101,7 +102,7 @@ class Placement:
             # the others meanwhile.
             cooling[order.credential_id] = wait
             async with self._runtime.db.connection() as conn:
-                await self._repo.unclaim(conn, order, previous_turn)
+                await self._orders.unclaim(conn, order, previous_turn)
         return ready, cooling
 
     async def _account_wait(self, venue: str, credential_id: str, limits: VenueLimits) -> float:
@@ -115,7 +116,7 @@ class Placement:
         breaker = self._breakers[order.venue]
         before = breaker.last_state
         admission = await breaker.admit()
-        await self._monitor.breaker_moved(order.venue, before)
+        await self._reports.breaker_moved(order.venue, before)
         if admission == "reject":
             self._m_exec.labels(order.venue, "breaker_open").inc()
             await self._outcomes.reject(
@@ -148,7 +149,7 @@ class Placement:
             outcome = refusal.code
             await breaker.success(probe)
             await self._outcomes.reject(
-                order, refusal.code, refusal.reason, error=is_error(refusal.code)
+                order, refusal.code, refusal.reason, error=is_account_error(refusal.code)
             )
         except VenueFault as fault:
             outcome = fault.code
@@ -163,11 +164,11 @@ class Placement:
             await breaker.success(probe)
             await self._outcomes.record(order, placed)
         latency = (time.perf_counter() - started) * 1000
-        self._monitor.stats[order.venue].add(outcome == "accepted", latency)
+        self._reports.stats[order.venue].add(outcome == "accepted", latency)
         self._m_exec.labels(order.venue, outcome).inc()
         if outcome == "accepted":
             self._m_ok.labels(order.venue, outcome).inc()
-        await self._monitor.breaker_moved(order.venue, before)
+        await self._reports.breaker_moved(order.venue, before)
 
     async def _resolve(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial

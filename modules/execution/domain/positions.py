@@ -1,8 +1,9 @@
-"""Position arithmetic: fold one fill into a net position (average cost, realised P&L)."""
+"""Position arithmetic: fold one fill into a net position (average cost, realised P&L, fees)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 import msgspec
 
@@ -50,7 +51,12 @@ def apply_fill(
     )
 
 
+def status(position: PositionState) -> Literal["open", "closed"]:
+    return "open" if position.quantity != 0 else "closed"
+
+
 def unrealised(position: PositionState, mid: Decimal | None) -> Decimal:
+    """P&L of what is still held, marked at `mid` (0 when there is no mark or nothing held)."""
     if mid is None or position.quantity == 0:
         return Decimal(0)
     return ((mid - position.average_entry) * position.quantity).quantize(PNL_STEP)

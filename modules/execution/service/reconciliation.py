@@ -12,18 +12,22 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from modules.execution.adapters.credentials import Credentials
-from modules.execution.adapters.order_events import event_id
-from modules.execution.adapters.outcomes import OrderOutcomes
-from modules.execution.adapters.placement import lookup
-from modules.execution.adapters.venue import (
+from modules.execution.contracts import UnknownFillDetected
+from modules.execution.domain.ids import event_id
+from modules.execution.domain.orders import QueuedOrder
+from modules.execution.domain.venue import (
     VenueFault,
     VenueOrder,
     VenueRejected,
     VenueUnavailable,
 )
-from modules.execution.contracts import UnknownFillDetected
-from modules.execution.repository import ExecutionRepository, QueuedOrder, StoredCredential
+from modules.execution.ports import ListsAccountOrders
+from modules.execution.repository.credentials import CredentialRepository, StoredCredential
+from modules.execution.repository.orders import OrderRepository
+from modules.execution.service.credentials import Credentials
+from modules.execution.service.outcomes import OrderOutcomes
+from modules.execution.service.placement import lookup
+from modules.execution.service.user_controls import UserControls
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 
@@ -34,28 +38,32 @@ class Reconciler:
     def __init__(
         self,
         runtime: Runtime,
-        repository: ExecutionRepository,
         replica: str,
         *,
+        orders: OrderRepository,
+        credential_copies: CredentialRepository,
         credentials: Credentials,
         outcomes: OrderOutcomes,
+        user_controls: UserControls,
         nudge: Callable[[str], None],
     ) -> None:
         self._runtime = runtime
-        self._repo = repository
         self._replica = replica
+        self._orders = orders
+        self._copies = credential_copies
         self._credentials = credentials
         self._outcomes = outcomes
-        # Wakes the venue's workers when an order goes back on the queue.
+        self._user_controls = user_controls
+        # Wakes the venue's queue workers when an order goes back on the queue.
         self._nudge = nudge
 
     async def reconcile(self, *, startup: bool) -> int:
         """Settle orders left placing/ambiguous (by a dead replica) or open, with their venue."""
         async with self._runtime.db.connection() as conn:
             if startup:
-                orders = await self._repo.unsettled(conn, self._replica)
+                orders = await self._orders.unsettled(conn, self._replica)
             else:
-                orders = await self._repo.ambiguous(conn)
+                orders = await self._orders.ambiguous(conn)
         for order in orders:
             try:
                 await self._reconcile_one(order)
@@ -81,7 +89,7 @@ class Reconciler:
             # Claimed by a replica that died before the venue saw it: safe to queue again,
             # under the same client order id (the venue would answer with the same order).
             async with self._runtime.unit_of_work("execution") as uow:
-                await self._repo.set_status(uow.conn, order.order_id, "queued")
+                await self._orders.set_status(uow.conn, order.order_id, "queued")
             self._nudge(order.venue)
         elif order.status == "ambiguous":
             await self._outcomes.reject(
@@ -91,19 +99,18 @@ class Reconciler:
     async def sweep_unknown_fills(self, since: datetime) -> int:
         """Look at every live account's recent venue orders for ones we never sent."""
         async with self._runtime.db.connection() as conn:
-            credentials = await self._repo.live_credentials(conn)
+            credentials = await self._copies.live(conn)
         found = 0
         for stored in credentials:
             venue = self._credentials.venue_for(stored)
-            listing = getattr(venue, "account_orders", None)
-            if listing is None or stored.sealed is None:
+            if not isinstance(venue, ListsAccountOrders) or stored.sealed is None:
                 continue
             material = await self._credentials.open_for_sweep(stored)
             if material is None:
                 continue
             mask = register_secret(material.api_secret)
             try:
-                orders: list[VenueOrder] = await listing(material, since)
+                orders = await venue.account_orders(material, since)
             except (VenueRejected, VenueFault, VenueUnavailable):
                 continue
             finally:
@@ -115,12 +122,14 @@ class Reconciler:
         if not orders:
             return 0
         async with self._runtime.unit_of_work("execution") as uow:
-            known = await self._repo.known_client_ids(uow.conn, [o.client_order_id for o in orders])
+            known = await self._orders.known_client_ids(
+                uow.conn, [o.client_order_id for o in orders]
+            )
             flagged = 0
             for order in orders:
                 if order.client_order_id in known or not order.fills:
                     continue
-                if not await self._repo.record_unknown(
+                if not await self._orders.record_unknown(
                     uow.conn,
                     order.venue,
                     stored.user_id,
@@ -143,5 +152,5 @@ class Reconciler:
                         quantity=order.filled,
                     )
                 )
-                await self._outcomes.pause_in(uow, stored.user_id, "unknown_fill")
+                await self._user_controls.pause_in(uow, stored.user_id, "unknown_fill")
         return flagged

@@ -1,11 +1,12 @@
-"""Per-venue worker pools: take orders off the queue table and run them, a few at a time.
+"""A venue's queue workers: take orders off the queue table and place them, a few at a time.
 
 The queue itself is the `execution.orders` table (durable, shared by replicas, claimed with a
 conditional UPDATE). Here we only decide *when* to claim: whenever a slot is free and the queue
 may hold work (a local nudge after an enqueue commits, or a poll for work enqueued by another
 replica). One claim takes up to the free slots, at most one order per user; claims on one venue
 are serialised within a replica, so an order that becomes claimable is taken by the very next
-claim: the fairness bound is one slot.
+claim: the fairness bound is one slot. A failed claim or placement is logged and counted in
+`nija_worker_failures_total{worker="execution.queue.<venue>"}`; the pool goes on.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
+
+from modules.kernel.metrics import Metrics
 
 log = logging.getLogger("nija.execution.workers")
 T = TypeVar("T")
@@ -31,9 +34,12 @@ class VenuePool(Generic[T]):
         run: Callable[[T], Awaitable[None]],
         *,
         capacity: Callable[[], int],
+        metrics: Metrics,
         poll_seconds: float = 0.25,
     ) -> None:
         self.venue = venue
+        self.name = f"execution.queue.{venue}"
+        self._failures = metrics.worker_failures.labels(self.name)
         self._claim = claim
         self._run = run
         # Read at every claim: an admin may change how many orders a venue has in flight.
@@ -69,6 +75,7 @@ class VenuePool(Generic[T]):
             try:
                 orders, cooled = await self._next(self._capacity() - self.in_flight)
             except Exception:
+                self._failures.inc()
                 log.exception("claim failed", extra={"venue": self.venue})
                 orders, cooled = [], False
             if not orders:
@@ -102,6 +109,7 @@ class VenuePool(Generic[T]):
         try:
             await self._run(order)
         except Exception:
+            self._failures.inc()
             log.exception("order run failed", extra={"venue": self.venue})
         finally:
             self.in_flight -= 1

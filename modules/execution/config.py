@@ -1,0 +1,41 @@
+"""Execution's settings: how often its workers run, and how long it waits for vault.
+
+Read from the kernel's `Settings` (`NIJA_MARKET_TICK_SECONDS`, the bus retry budget, the
+simulated venues' seed); the rest are fixed defaults.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import msgspec
+
+from modules.kernel.settings import Settings
+
+
+class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True):
+    # Books, health and reconciliation of ambiguous orders run once a tick.
+    market_tick_seconds: float = 1.0
+    # Each live account's recent venue orders are listed this often, for orders we never sent.
+    sweep_seconds: float = 30.0
+    # The first sweep of a process looks this far back.
+    sweep_lookback: timedelta = timedelta(hours=1)
+    # A venue's workers look for orders queued by other replicas this often.
+    queue_poll_seconds: float = 0.25
+    # Every replica's venue workers spend from one account's token bucket: retry more on a race.
+    bucket_attempts: int = 20
+    # A credential we have not heard of may still be on its way from vault (another topic,
+    # another queue): an order naming it is retried for this long before it is refused.
+    credential_grace: timedelta = timedelta(0)
+
+
+def load_config(settings: Settings) -> ExecutionConfig:
+    # Half of the bus's retry budget for one event.
+    budget = sum(
+        min(settings.bus_retry_base_seconds * 2**i, settings.bus_retry_max_seconds)
+        for i in range(max(settings.bus_max_attempts - 1, 0))
+    )
+    return ExecutionConfig(
+        market_tick_seconds=settings.market_tick_seconds,
+        credential_grace=timedelta(seconds=budget / 2),
+    )

@@ -1,0 +1,66 @@
+"""The venue port: what execution needs from an exchange, simulated (adapters/sim_venue.py) or
+real through ccxt (adapters/ccxt_venue.py).
+
+An adapter must make `place_order` idempotent on `client_order_id` (placing the same id twice
+returns the order already there) and must be able to find an order by that id. Those two
+properties are what exactly-once placement is built on: an ambiguous outcome (timeout, crash
+before our commit) is resolved by asking the venue, never by blindly sending again.
+
+The other protocols are optional capabilities, checked with `isinstance`: an adapter without
+them still places orders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from modules.execution.domain.sim_market import SimFaults
+from modules.execution.domain.venue import Book, OrderRequest, VenueFees, VenueOrder
+from modules.kernel.sealing import CredentialMaterial
+
+
+@runtime_checkable
+class Venue(Protocol):
+    name: str
+    fees: VenueFees
+    latency_ms: float
+    symbols: frozenset[str]
+
+    async def book(self, symbol: str) -> Book: ...
+
+    async def place_order(
+        self, request: OrderRequest, credential: CredentialMaterial
+    ) -> VenueOrder: ...
+
+    async def fetch_order_by_client_id(
+        self, client_order_id: str, credential: CredentialMaterial
+    ) -> VenueOrder | None: ...
+
+
+@runtime_checkable
+class VerifiesCredentials(Protocol):
+    async def verify_credential(self, credential: CredentialMaterial) -> list[str]:
+        """What the key may do ("read", "trade", "withdraw"); `VenueRejected` for a refused key."""
+        ...
+
+
+@runtime_checkable
+class ListsAccountOrders(Protocol):
+    async def account_orders(
+        self, credential: CredentialMaterial, since: datetime
+    ) -> list[VenueOrder]:
+        """Orders on the key's account created after `since` (to spot orders we did not send)."""
+        ...
+
+
+@runtime_checkable
+class HoldsConnections(Protocol):
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class TakesFaults(Protocol):
+    """A simulated venue: admins inject faults into it to exercise failover."""
+
+    faults: SimFaults

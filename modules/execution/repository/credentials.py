@@ -1,0 +1,112 @@
+"""Execution's sealed copies of vault's credentials.
+
+Credential writes are order-insensitive: a store and a revocation travel on different topics
+and may arrive in either order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from modules.kernel.sealing import SealedSecret
+from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
+
+
+class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
+    credential_id: str
+    user_id: str
+    venue: str
+    version: int
+    sealed: SealedSecret | None
+    revoked: bool
+    environment: str = "simulated"
+
+
+_STORE_CREDENTIAL = """
+INSERT INTO execution.credentials AS c
+       (credential_id, user_id, venue, version, key_hint, ciphertext, wrapped_data_key, stored_at,
+        environment)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
+ON CONFLICT (credential_id) DO UPDATE
+   SET version = EXCLUDED.version, key_hint = EXCLUDED.key_hint,
+       environment = EXCLUDED.environment,
+       ciphertext = EXCLUDED.ciphertext, wrapped_data_key = EXCLUDED.wrapped_data_key,
+       stored_at = now()
+ WHERE c.revoked_at IS NULL AND c.version < EXCLUDED.version
+"""
+# A revocation that overtakes its own `CredentialStored` leaves a tombstone, so the late
+# store cannot bring the credential back.
+_REVOKE_CREDENTIAL = """
+INSERT INTO execution.credentials AS c
+       (credential_id, user_id, venue, version, stored_at, revoked_at)
+VALUES ($1, $2, $3, 0, now(), now())
+ON CONFLICT (credential_id) DO UPDATE
+   SET ciphertext = NULL, wrapped_data_key = NULL, revoked_at = COALESCE(c.revoked_at, now())
+"""
+# Only copies still wrapped under the previous wrapping change: a copy stored later already
+# carries the new one, and replaying the event changes nothing.
+_REWRAP_CREDENTIALS = """
+UPDATE execution.credentials SET wrapped_data_key = $3
+ WHERE user_id = $1 AND wrapped_data_key = $2
+"""
+
+
+class CredentialRepository:
+    async def rewrap(self, conn: asyncpg.Connection, event: UserDataKeyRewrapped) -> None:
+        await conn.execute(
+            _REWRAP_CREDENTIALS,
+            event.user_id,
+            event.previous_wrapped_data_key,
+            event.wrapped_data_key,
+        )
+
+    async def store(self, conn: asyncpg.Connection, event: CredentialStored) -> None:
+        await conn.execute(
+            _STORE_CREDENTIAL,
+            event.credential_id,
+            event.user_id,
+            event.venue,
+            event.version,
+            event.key_hint[-4:],
+            event.sealed.ciphertext,
+            event.sealed.wrapped_data_key,
+            event.environment,
+        )
+
+    async def revoke(self, conn: asyncpg.Connection, event: CredentialRevoked) -> None:
+        await conn.execute(_REVOKE_CREDENTIAL, event.credential_id, event.user_id, event.venue)
+
+    async def get(self, conn: asyncpg.Connection, credential_id: str) -> StoredCredential | None:
+        row = await conn.fetchrow(
+            "SELECT * FROM execution.credentials WHERE credential_id = $1", credential_id
+        )
+        return None if row is None else _credential(row)
+
+    async def live(self, conn: asyncpg.Connection) -> list[StoredCredential]:
+        rows = await conn.fetch(
+            "SELECT c.* FROM execution.credentials c "
+            "LEFT JOIN execution.user_controls u ON u.user_id = c.user_id "
+            "WHERE c.revoked_at IS NULL AND c.ciphertext IS NOT NULL "
+            "AND NOT coalesce(u.paused, false)"
+        )
+        return [_credential(r) for r in rows]
+
+
+def _credential(row: Any) -> StoredCredential:
+    sealed = None
+    if row["ciphertext"] is not None and row["wrapped_data_key"] is not None:
+        sealed = SealedSecret(
+            ciphertext=row["ciphertext"], wrapped_data_key=row["wrapped_data_key"]
+        )
+    return StoredCredential(
+        credential_id=row["credential_id"],
+        user_id=row["user_id"],
+        venue=row["venue"],
+        version=row["version"],
+        sealed=sealed,
+        revoked=row["revoked_at"] is not None,
+        environment=row["environment"],
+    )

@@ -1,0 +1,86 @@
+"""Taking routed orders in: queue each one durably (or refuse it at once), halt on a kill switch.
+
+The `OrderRouted` handler only *enqueues* (a `queued` row, client order id fixed) and returns;
+the venue's queue workers (workers/venue_pool.py) claim rows fairly and place them outside any
+inbox transaction (placement.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from modules.execution.domain.orders import QueuedOrder
+from modules.execution.ports import Venue
+from modules.execution.repository.orders import OrderRepository
+from modules.execution.repository.user_controls import UserControlRepository
+from modules.execution.service.credentials import Credentials, usable
+from modules.execution.service.outcomes import OrderOutcomes
+from modules.kernel.outbox import UnitOfWork
+from modules.routing.contracts import KillSwitchChanged, OrderRouted
+
+
+class Intake:
+    def __init__(
+        self,
+        venues: Mapping[str, Venue],
+        *,
+        orders: OrderRepository,
+        controls: UserControlRepository,
+        credentials: Credentials,
+        outcomes: OrderOutcomes,
+        nudge: Callable[[str], None],
+    ) -> None:
+        self._venues = venues
+        self._orders = orders
+        self._controls = controls
+        self._credentials = credentials
+        self._outcomes = outcomes
+        # Wakes the venue's queue workers once the order is committed.
+        self._nudge = nudge
+
+    async def enqueue(self, event: OrderRouted, uow: UnitOfWork) -> None:
+        """Durably queue a routed order (or refuse it at once); placement happens later."""
+        stored = await self._credentials.known(uow.conn, event.credential_id, event.occurred_at)
+        refusal = None
+        if event.venue not in self._venues:
+            refusal = ("unknown_venue", f"no venue named {event.venue}")
+        elif not usable(stored, event.user_id, event.venue):
+            refusal = ("credential_unavailable", "the credential is revoked or unknown")
+        elif await self._controls.paused(uow.conn, event.user_id):
+            refusal = ("user_paused", "trading is paused for this user")
+        if refusal is not None:
+            if await self._orders.enqueue(uow.conn, event, status="rejected"):
+                await self._outcomes.reject_in(uow, _order_of(event), *refusal)
+            return
+        if await self._orders.enqueue(uow.conn, event):
+            venue = event.venue
+            uow.after_commit(lambda: self._nudge(venue))
+
+    async def halt_queued(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
+        """A kill switch stops what is still queued, not only what routing has yet to send."""
+        if not event.active:
+            return
+        user_id = event.user_id if event.scope == "user" else None
+        if event.scope == "user" and user_id is None:
+            return
+        for order in await self._orders.lock_queued(uow.conn, user_id):
+            await self._outcomes.reject_in(
+                uow, order, "kill_switch_active", f"trading halted by a {event.scope} kill switch"
+            )
+
+
+def _order_of(event: OrderRouted) -> QueuedOrder:
+    return QueuedOrder(
+        order_id=event.order_id,
+        user_id=event.user_id,
+        client_order_id=event.client_order_id,
+        venue=event.venue,
+        credential_id=event.credential_id,
+        symbol=event.symbol,
+        side=event.side,
+        order_type=event.order_type,
+        quantity=event.quantity,
+        limit_price=event.limit_price,
+        status="queued",
+        priority=event.priority,
+    )

@@ -1,0 +1,111 @@
+"""What a venue's answer means as execution events (no I/O).
+
+Event ids are derived from the facts they report (domain/ids.py), so a fact recorded twice (a
+redelivery, a reconciliation after a crash) is deduped downstream instead of counted twice.
+"""
+
+from __future__ import annotations
+
+from modules.execution.contracts import (
+    OrderAccepted,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    PositionChanged,
+)
+from modules.execution.domain.ids import event_id
+from modules.execution.domain.orders import (
+    NOT_YET_ACCEPTED,
+    FillProgress,
+    QueuedOrder,
+    progress,
+)
+from modules.execution.domain.positions import PositionState, status
+from modules.execution.domain.venue import VenueOrder
+from modules.kernel.events import IntegrationEvent
+
+
+def placement_events(
+    order: QueuedOrder, placed: VenueOrder, before: str, new_fills: set[str]
+) -> list[IntegrationEvent]:
+    """Events for what this recording newly learnt (a second recording publishes nothing twice)."""
+    events: list[IntegrationEvent] = []
+    if before in NOT_YET_ACCEPTED:
+        events.append(
+            OrderAccepted(
+                event_id=event_id(order.order_id, "accepted"),
+                order_id=order.order_id,
+                user_id=order.user_id,
+                venue=placed.venue,
+                client_order_id=placed.client_order_id,
+                venue_order_id=placed.venue_order_id,
+            )
+        )
+    events += [
+        _filled(order, placed, step) for step in progress(placed) if step.fill.trade_id in new_fills
+    ]
+    if placed.status == "expired" and before != "expired":
+        filled = placed.filled
+        events.append(
+            OrderExpired(
+                event_id=event_id(order.order_id, "expired"),
+                order_id=order.order_id,
+                user_id=order.user_id,
+                venue=placed.venue,
+                filled_quantity=filled,
+                remaining_quantity=placed.quantity - filled,
+                reason="the book could not fill the rest of the market order",
+            )
+        )
+    return events
+
+
+def _filled(order: QueuedOrder, placed: VenueOrder, step: FillProgress) -> OrderFilled:
+    fill = step.fill
+    return OrderFilled(
+        event_id=event_id(order.order_id, "fill", fill.trade_id),
+        order_id=order.order_id,
+        user_id=order.user_id,
+        venue=placed.venue,
+        fill_id=fill.trade_id,
+        symbol=placed.symbol,
+        side=placed.side,
+        price=fill.price,
+        quantity=fill.quantity,
+        fee=fill.fee,
+        fee_currency=fill.fee_currency,
+        liquidity=fill.liquidity,
+        filled_quantity=step.filled,
+        remaining_quantity=placed.quantity - step.filled,
+        average_price=step.average_price,
+        status=step.status,
+    )
+
+
+def rejected_event(order: QueuedOrder, code: str, reason: str) -> OrderRejected:
+    return OrderRejected(
+        event_id=event_id(order.order_id, "rejected"),
+        order_id=order.order_id,
+        user_id=order.user_id,
+        venue=order.venue,
+        code=code,
+        reason=reason,
+    )
+
+
+def position_changed(
+    order: QueuedOrder, position_id: str, fill_id: str, state: PositionState
+) -> PositionChanged:
+    return PositionChanged(
+        event_id=event_id(position_id, "fill", fill_id),
+        position_id=position_id,
+        user_id=order.user_id,
+        venue=order.venue,
+        symbol=order.symbol,
+        quantity=state.quantity,
+        average_entry=state.average_entry,
+        realised_pnl=state.realised_pnl,
+        fees=state.fees,
+        fill_id=fill_id,
+        status=status(state),
+    )

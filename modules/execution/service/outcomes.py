@@ -1,0 +1,93 @@
+"""What happens to an order once the venue (or our own checks) has answered: recorded once.
+
+A rejection, an ambiguous mark, a placement with its fills, and the position each new fill
+folds into are written in one transaction with the events that report them. Account errors
+are counted too (user_controls.py pauses the user after too many in a row).
+"""
+
+from __future__ import annotations
+
+from modules.execution.domain.ids import position_id
+from modules.execution.domain.orders import TERMINAL, QueuedOrder, average_price, order_status
+from modules.execution.domain.positions import apply_fill
+from modules.execution.domain.venue import VenueFill, VenueOrder
+from modules.execution.repository.orders import OrderRepository
+from modules.execution.repository.positions import PositionRepository, PositionRow
+from modules.execution.repository.user_controls import UserControlRepository
+from modules.execution.service.order_events import (
+    placement_events,
+    position_changed,
+    rejected_event,
+)
+from modules.execution.service.user_controls import UserControls
+from modules.kernel.module import Runtime
+from modules.kernel.outbox import UnitOfWork
+
+
+class OrderOutcomes:
+    def __init__(
+        self,
+        runtime: Runtime,
+        orders: OrderRepository,
+        positions: PositionRepository,
+        controls: UserControlRepository,
+        user_controls: UserControls,
+    ) -> None:
+        self._runtime = runtime
+        self._orders = orders
+        self._positions = positions
+        self._controls = controls
+        self._user_controls = user_controls
+
+    async def mark_ambiguous(self, order: QueuedOrder) -> None:
+        async with self._runtime.unit_of_work("execution") as uow:
+            await self._orders.set_status(uow.conn, order.order_id, "ambiguous")
+            await self._user_controls.count_error_in(uow, order.user_id)
+
+    async def reject(self, order: QueuedOrder, code: str, reason: str, error: bool = False) -> None:
+        async with self._runtime.unit_of_work("execution") as uow:
+            locked = await self._orders.order(uow.conn, order.order_id)
+            if locked is None or locked.status in TERMINAL:
+                return
+            await self.reject_in(uow, order, code, reason)
+            if error:
+                await self._user_controls.count_error_in(uow, order.user_id)
+
+    async def reject_in(self, uow: UnitOfWork, order: QueuedOrder, code: str, reason: str) -> None:
+        await self._orders.mark_rejected(uow.conn, order.order_id, code)
+        uow.publish(rejected_event(order, code, reason))
+
+    async def record(self, order: QueuedOrder, placed: VenueOrder) -> None:
+        async with self._runtime.unit_of_work("execution") as uow:
+            locked = await self._orders.order(uow.conn, order.order_id)
+            if locked is None or locked.status in ("filled", "expired"):
+                return
+            new_fills = await self._orders.record_placement(
+                uow.conn,
+                order_id=order.order_id,
+                venue=placed.venue,
+                venue_order_id=placed.venue_order_id,
+                status=order_status(placed, placed.filled),
+                fills=placed.fills,
+                average_price=average_price(placed.fills),
+            )
+            for event in placement_events(order, placed, locked.status, new_fills):
+                uow.publish(event)
+            for fill in placed.fills:
+                if fill.trade_id in new_fills:
+                    await self._fold_position(uow, order, fill)
+            await self._controls.clear_errors(uow.conn, order.user_id)
+
+    async def _fold_position(self, uow: UnitOfWork, order: QueuedOrder, fill: VenueFill) -> None:
+        position = position_id(order.user_id, order.venue, order.symbol)
+        held = await self._positions.lock(uow.conn, position)
+        state = apply_fill(held, order.side, fill.price, fill.quantity, fill.fee)
+        row = PositionRow(
+            position_id=position,
+            user_id=order.user_id,
+            venue=order.venue,
+            symbol=order.symbol,
+            state=state,
+        )
+        await self._positions.save(uow.conn, row)
+        uow.publish(position_changed(order, position, fill.trade_id, state))
