@@ -19,7 +19,7 @@ class RawTable(Table, schema="vault"):
 
 
 async def forwards():
-    from modules.vault.repository import entry_hash
+    from modules.vault.domain.audit_chain import entry_hash
 
     manager = MigrationManager(migration_id=ID, app_name="vault", description=DESCRIPTION)
 

@@ -17,9 +17,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal
 from modules.kernel.sealing import CredentialMaterial
-from modules.vault.repository import AuditRow, CredentialRow
 from modules.vault.schemas import (
-    AuditEntryOut,
     AuditPage,
     ChainReportOut,
     CredentialOut,
@@ -27,7 +25,9 @@ from modules.vault.schemas import (
     StoreCredentialRequest,
     VerificationRequested,
 )
-from modules.vault.service import VaultService
+from modules.vault.service.audit_trail import AuditTrail
+from modules.vault.service.credentials import Credentials
+from modules.vault.views import VaultViews
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size")]
 Before = Annotated[int | None, QueryParameter(ge=1, description="Only entries older than this id")]
@@ -35,43 +35,8 @@ Action = Annotated[str | None, QueryParameter(max_length=32, description="e.g. s
 Since = Annotated[datetime | None, QueryParameter(description="Entries at or after this time")]
 Until = Annotated[datetime | None, QueryParameter(description="Entries before this time")]
 UserFilter = Annotated[str | None, QueryParameter(max_length=128, description="A user id")]
-
-
-def _out(row: CredentialRow) -> CredentialOut:
-    return CredentialOut(
-        id=str(row.id),
-        venue=row.venue,
-        label=row.label,
-        key_hint=row.key_hint,
-        status=row.status,
-        version=row.version,
-        environment=row.environment,
-        verification=row.verification,
-        permissions=list(row.permissions),
-        refusal_reason=row.refusal_reason,
-        created_at=row.created_at,
-        rotated_at=row.rotated_at,
-        verified_at=row.verified_at,
-    )
-
-
-def _page(rows: list[AuditRow], limit: int) -> AuditPage:
-    items = [
-        AuditEntryOut(
-            id=row.id,
-            user_id=row.user_id,
-            action=row.action,
-            actor_id=row.actor_id,
-            credential_id=str(row.credential_id) if row.credential_id else None,
-            venue=row.venue,
-            at=row.at,
-            details=row.details,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
-        for row in rows
-    ]
-    return AuditPage(items=items, next_before=items[-1].id if len(items) == limit else None)
+CredentialsService = NamedDependency[Credentials]
+Views = NamedDependency[VaultViews]
 
 
 class CredentialsController(Controller):
@@ -83,30 +48,31 @@ class CredentialsController(Controller):
         self,
         data: JSONBody[StoreCredentialRequest],
         step_up: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_credentials: CredentialsService,
+        vault_views: Views,
     ) -> CredentialOut:
         material = CredentialMaterial(
             api_key=data.api_key, api_secret=data.api_secret, passphrase=data.passphrase
         )
-        row = await vault_service.store(
+        row = await vault_credentials.store(
             step_up.user_id, data.venue, material, data.label, data.environment
         )
-        return _out(row)
+        return await vault_views.credential(step_up.user_id, row.id)
 
     @get("/", summary="Your credentials, newest first (never the secrets)")
     async def list_credentials(
-        self, principal: NamedDependency[Principal], vault_service: NamedDependency[VaultService]
+        self, principal: NamedDependency[Principal], vault_views: Views
     ) -> list[CredentialOut]:
-        return [_out(row) for row in await vault_service.list_credentials(principal.user_id)]
+        return await vault_views.credentials(principal.user_id)
 
     @get("/{credential_id:uuid}", summary="One of your credentials")
     async def get_credential(
         self,
         credential_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_views: Views,
     ) -> CredentialOut:
-        return _out(await vault_service.get(principal.user_id, credential_id))
+        return await vault_views.credential(principal.user_id, credential_id)
 
     @put("/{credential_id:uuid}", summary="Rotate to a new key and secret (a new version)")
     async def rotate(
@@ -114,12 +80,14 @@ class CredentialsController(Controller):
         credential_id: FromPath[uuid.UUID],
         data: JSONBody[RotateCredentialRequest],
         step_up: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_credentials: CredentialsService,
+        vault_views: Views,
     ) -> CredentialOut:
         material = CredentialMaterial(
             api_key=data.api_key, api_secret=data.api_secret, passphrase=data.passphrase
         )
-        return _out(await vault_service.rotate(step_up.user_id, credential_id, material))
+        row = await vault_credentials.rotate(step_up.user_id, credential_id, material)
+        return await vault_views.credential(step_up.user_id, row.id)
 
     @post(
         "/{credential_id:uuid}/verify",
@@ -132,9 +100,9 @@ class CredentialsController(Controller):
         self,
         credential_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_credentials: CredentialsService,
     ) -> VerificationRequested:
-        request_id = await vault_service.request_verification(principal.user_id, credential_id)
+        request_id = await vault_credentials.request_verification(principal.user_id, credential_id)
         return VerificationRequested(request_id=str(request_id), credential_id=str(credential_id))
 
     @delete("/{credential_id:uuid}", status_code=204, summary="Revoke a credential")
@@ -142,9 +110,9 @@ class CredentialsController(Controller):
         self,
         credential_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_credentials: CredentialsService,
     ) -> None:
-        await vault_service.revoke(principal.user_id, credential_id)
+        await vault_credentials.revoke(principal.user_id, credential_id)
 
 
 class AuditController(Controller):
@@ -155,14 +123,14 @@ class AuditController(Controller):
     async def own_trail(
         self,
         principal: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_views: Views,
         action: Action = None,
         since: Since = None,
         until: Until = None,
         limit: Limit = 100,
         before: Before = None,
     ) -> AuditPage:
-        rows = await vault_service.repo.audit_entries(
+        return await vault_views.audit(
             user_id=principal.user_id,
             action=action,
             since=since,
@@ -170,7 +138,6 @@ class AuditController(Controller):
             limit=limit,
             before_id=before,
         )
-        return _page(rows, limit)
 
 
 class AdminAuditController(Controller):
@@ -181,7 +148,7 @@ class AdminAuditController(Controller):
     async def search(
         self,
         admin: NamedDependency[Principal],
-        vault_service: NamedDependency[VaultService],
+        vault_views: Views,
         user_id: UserFilter = None,
         action: Action = None,
         since: Since = None,
@@ -189,7 +156,7 @@ class AdminAuditController(Controller):
         limit: Limit = 100,
         before: Before = None,
     ) -> AuditPage:
-        rows = await vault_service.repo.audit_entries(
+        return await vault_views.audit(
             user_id=user_id,
             action=action,
             since=since,
@@ -197,13 +164,12 @@ class AdminAuditController(Controller):
             limit=limit,
             before_id=before,
         )
-        return _page(rows, limit)
 
     @post("/verify", status_code=200, summary="Check the hash chain; report the first broken link")
     async def verify_chain(
-        self, admin: NamedDependency[Principal], vault_service: NamedDependency[VaultService]
+        self, admin: NamedDependency[Principal], vault_audit: NamedDependency[AuditTrail]
     ) -> ChainReportOut:
-        report = await vault_service.verify_chain()
+        report = await vault_audit.verify_chain()
         return ChainReportOut(
             ok=report.ok,
             checked=report.checked,

@@ -8,18 +8,21 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-MIN_SECRET_LENGTH = 8
-MAX_SECRET_LENGTH = 512
+from modules.vault.domain.credentials import (
+    MAX_SECRET_LENGTH,
+    MIN_SECRET_LENGTH,
+    Environment,
+    Status,
+    Verification,
+)
+
 MAX_LABEL_LENGTH = 64
 
-# Bounds are re-checked after trimming whitespace (service.clean_material).
+# Bounds are re-checked after trimming whitespace (domain/credentials.py).
 SecretValue = Annotated[str, Meta(min_length=MIN_SECRET_LENGTH, max_length=MAX_SECRET_LENGTH)]
 Passphrase = Annotated[str, Meta(min_length=1, max_length=MAX_SECRET_LENGTH)]
 Venue = Annotated[str, Meta(min_length=1, max_length=32, description="coinbase, kraken or binance")]
 Label = Annotated[str, Meta(max_length=MAX_LABEL_LENGTH, description="Your name for the key")]
-Status = Literal["active", "revoked"]
-Environment = Literal["simulated", "sandbox", "live"]
-Verification = Literal["unverified", "pending", "verified", "refused"]
 
 
 class StoreCredentialRequest(msgspec.Struct, frozen=True):

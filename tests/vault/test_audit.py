@@ -215,15 +215,15 @@ async def test_a_real_order_leaves_an_unseal_entry_with_its_order_id(running: Ru
 
 async def test_entries_stamped_out_of_order_are_dated_in_chain_order(running: RunningApp) -> None:
     """Writers stamp an entry before they reach the chain's head; the log still reads in order."""
-    service = running.app.state.platform.modules["vault"].service
+    audit = running.app.state.platform.modules["vault"].audit
     admin = User(running, role="admin")
-    late = service.audit_draft(user_id="u-late", action="unseal", actor_id="execution")
-    early = service.audit_draft(user_id="u-early", action="unseal", actor_id="execution")
+    late = audit.draft(user_id="u-late", action="unseal", actor_id="execution")
+    early = audit.draft(user_id="u-early", action="unseal", actor_id="execution")
     early = msgspec.structs.replace(early, at=late.at - timedelta(seconds=1))
     async with running.runtime.unit_of_work("vault"):
-        await service.audit_many([late])
+        await audit.append([late])
     async with running.runtime.unit_of_work("vault"):
-        await service.audit_many([early])
+        await audit.append([early])
 
     rows = await fetch(running, "SELECT id, user_id, at FROM vault.audit_log ORDER BY id")
     assert [r["user_id"] for r in rows] == ["u-late", "u-early"]

@@ -1,0 +1,1 @@
+"""Vault's pure rules: what a credential may hold, its verification, the audit hash chain."""

@@ -1,0 +1,1 @@
+"""Vault's use cases: credentials, transit key rotation, and the audit trail."""
