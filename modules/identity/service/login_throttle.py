@@ -41,9 +41,9 @@ class LoginThrottle(IdentityPart):
             await failures.add(email=address[:320], ip=ip[:64], now=now)
             recent = await failures.for_email(address, now - LOCKOUT_WINDOW)
             locked = user is not None and locks_account(len(recent))
-            if user is not None and locked:
+            if locked and user is not None:
                 security_event(uow, user.id, "lockout", LOCKOUT_NOTICE)
-        if user is not None and locked:
+        if locked and user is not None:
             log.warning("account locked out", extra={"user_id": str(user.id)})
 
     async def clear(self, address: str) -> None:

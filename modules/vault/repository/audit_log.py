@@ -32,15 +32,6 @@ class AuditLogRepository:
         if not drafts:
             return []
         head = await self._lock_head()
-        if head is None:
-            # An empty log (fresh database): start the chain. If rows did exist, the next
-            # entry's empty prev_hash will not match them and verification reports it.
-            await AuditHead.insert(AuditHead(id=1, last_id=0, last_hash="", length=0)).on_conflict(
-                action="DO NOTHING"
-            )
-            head = await self._lock_head()
-        if head is None:  # pragma: no cover - inserted just above
-            raise RuntimeError("audit chain head is missing")
         # Ids are drawn first so each row is written once, hash included: the table refuses
         # UPDATE (append-only trigger).
         drawn = await AuditEntry.raw(
@@ -77,9 +68,19 @@ class AuditLogRepository:
         ).where(AuditHead.id == 1)
         return appended
 
-    async def _lock_head(self) -> ChainHead | None:
+    async def _lock_head(self) -> ChainHead:
+        """The chain head, row-locked until the transaction ends; created for an empty log."""
         head = await AuditHead.select().where(AuditHead.id == 1).lock_rows("UPDATE").first()
-        return _head(head) if head else None
+        if head is None:
+            # An empty log (fresh database): start the chain. If rows did exist, the next
+            # entry's empty prev_hash will not match them and verification reports it.
+            await AuditHead.insert(AuditHead(id=1, last_id=0, last_hash="", length=0)).on_conflict(
+                action="DO NOTHING"
+            )
+            head = await AuditHead.select().where(AuditHead.id == 1).lock_rows("UPDATE").first()
+        if head is None:  # pragma: no cover - inserted just above
+            raise RuntimeError("audit chain head is missing")
+        return _head(head)
 
     async def head(self) -> ChainHead:
         head = await AuditHead.select().where(AuditHead.id == 1).first()
