@@ -1,10 +1,12 @@
 """What a venue's answer means as execution events (no I/O).
 
-Event ids are derived from the facts they report (domain/ids.py), so a fact recorded twice (a
-redelivery, a reconciliation after a crash) is deduped downstream instead of counted twice.
+Event ids are derived from the facts they report, so a fact recorded twice (a redelivery, a
+reconciliation after a crash) is deduped downstream instead of counted twice.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from modules.execution.contracts import (
     OrderAccepted,
@@ -13,7 +15,7 @@ from modules.execution.contracts import (
     OrderRejected,
     PositionChanged,
 )
-from modules.execution.domain.ids import event_id
+from modules.execution.domain.ids import EVENT_NAMESPACE
 from modules.execution.domain.orders import (
     NOT_YET_ACCEPTED,
     FillProgress,
@@ -23,6 +25,10 @@ from modules.execution.domain.orders import (
 from modules.execution.domain.positions import PositionState, status
 from modules.execution.domain.venue import VenueOrder
 from modules.kernel.events import IntegrationEvent
+
+
+def event_id(*parts: str) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, ":".join(parts)))
 
 
 def placement_events(

@@ -73,15 +73,21 @@ class OrderOutcomes:
             )
             for event in placement_events(order, placed, locked.status, new_fills):
                 uow.publish(event)
-            for fill in placed.fills:
-                if fill.trade_id in new_fills:
-                    await self._fold_position(uow, order, fill)
+            fresh = [fill for fill in placed.fills if fill.trade_id in new_fills]
+            await self._fold_position(uow, order, fresh)
             await self._controls.clear_errors(uow.conn, order.user_id)
 
-    async def _fold_position(self, uow: UnitOfWork, order: QueuedOrder, fill: VenueFill) -> None:
+    async def _fold_position(
+        self, uow: UnitOfWork, order: QueuedOrder, fills: list[VenueFill]
+    ) -> None:
+        """Fold the order's new fills into the user's position (locked once), an event each."""
+        if not fills:
+            return
         position = position_id(order.user_id, order.venue, order.symbol)
-        held = await self._positions.lock(uow.conn, position)
-        state = apply_fill(held, order.side, fill.price, fill.quantity, fill.fee)
+        state = await self._positions.lock(uow.conn, position)
+        for fill in fills:
+            state = apply_fill(state, order.side, fill.price, fill.quantity, fill.fee)
+            uow.publish(position_changed(order, position, fill.trade_id, state))
         row = PositionRow(
             position_id=position,
             user_id=order.user_id,
@@ -90,4 +96,3 @@ class OrderOutcomes:
             state=state,
         )
         await self._positions.save(uow.conn, row)
-        uow.publish(position_changed(order, position, fill.trade_id, state))

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from modules.execution.contracts import UnknownFillDetected
-from modules.execution.domain.ids import event_id
 from modules.execution.domain.orders import QueuedOrder
 from modules.execution.domain.venue import (
     VenueFault,
@@ -25,6 +24,7 @@ from modules.execution.ports import ListsAccountOrders
 from modules.execution.repository.credentials import CredentialRepository, StoredCredential
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.service.credentials import Credentials
+from modules.execution.service.order_events import event_id
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.execution.service.placement import lookup
 from modules.execution.service.user_controls import UserControls

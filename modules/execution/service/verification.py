@@ -9,11 +9,11 @@ import asyncio
 from collections.abc import Mapping
 
 from modules.execution.contracts import CredentialUnsealed, CredentialVerified
-from modules.execution.domain.ids import event_id
 from modules.execution.domain.venue import VenueFault, VenueRejected, VenueUnavailable
 from modules.execution.ports import Venue, VerifiesCredentials
 from modules.execution.repository.credentials import StoredCredential
 from modules.execution.service.credentials import Credentials, RetryLater, usable
+from modules.execution.service.order_events import event_id
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from modules.execution.domain.ids import event_id
 from modules.execution.domain.orders import (
     MAX_CONSECUTIVE_ERRORS,
     QueuedOrder,
@@ -121,9 +120,3 @@ def test_the_request_carries_the_orders_client_id_and_terms() -> None:
     assert request.client_order_id == "nija-1"
     assert (request.symbol, request.side, request.order_type) == ("ETH/USD", "sell", "limit")
     assert (request.quantity, request.limit_price) == (D("0.5"), D(3000))
-
-
-def test_event_ids_are_derived_from_the_facts() -> None:
-    assert event_id("o-1", "fill", "t-1") == event_id("o-1", "fill", "t-1")
-    assert event_id("o-1", "fill", "t-1") != event_id("o-1", "fill", "t-2")
-    assert event_id("o-1", "accepted") != event_id("o-1", "rejected")
