@@ -10,16 +10,27 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
-import json
 import os
 import secrets
 import threading
 from collections.abc import Iterator
 
+import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from modules.kernel.ports import KeyringError, TransitKeyInfo
+
+
+class _KeyVersions(msgspec.Struct, kw_only=True):
+    """One named key in the file: base64 AES-256 keys by version number (as a string)."""
+
+    latest: int
+    min_decryption_version: int
+    versions: dict[str, str]
+
+
+_KeyFile = dict[str, _KeyVersions]
 
 
 class LocalTransitKeyring:
@@ -27,7 +38,7 @@ class LocalTransitKeyring:
         self._path = path
         self._lock = threading.Lock()
         self._mtime = self._stat()
-        self._keys: dict[str, dict[str, object]] = self._load()
+        self._keys: _KeyFile = self._load()
 
     def _stat(self) -> int:
         try:
@@ -44,11 +55,10 @@ class LocalTransitKeyring:
                 self._mtime = mtime
                 self._keys = self._load()
 
-    def _load(self) -> dict[str, dict[str, object]]:
+    def _load(self) -> _KeyFile:
         try:
-            with open(self._path, encoding="utf-8") as handle:
-                data: dict[str, dict[str, object]] = json.load(handle)
-                return data
+            with open(self._path, "rb") as handle:
+                return msgspec.json.decode(handle.read(), type=_KeyFile)
         except FileNotFoundError:
             return {}
 
@@ -56,8 +66,8 @@ class LocalTransitKeyring:
         os.makedirs(os.path.dirname(os.path.abspath(self._path)), exist_ok=True)
         tmp = f"{self._path}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(self._keys, handle)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(msgspec.json.encode(self._keys))
         os.replace(tmp, self._path)
         self._mtime = self._stat()
 
@@ -77,24 +87,23 @@ class LocalTransitKeyring:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
-    def _key(self, key_name: str) -> dict[str, object]:
+    def _key(self, key_name: str) -> _KeyVersions:
         self._reload_if_changed()
         if key_name in self._keys:
             return self._keys[key_name]
         with self._locked():
             if key_name not in self._keys:
-                self._keys[key_name] = {
-                    "latest": 1,
-                    "min_decryption_version": 1,
-                    "versions": {"1": base64.b64encode(secrets.token_bytes(32)).decode()},
-                }
+                self._keys[key_name] = _KeyVersions(
+                    latest=1,
+                    min_decryption_version=1,
+                    versions={"1": base64.b64encode(secrets.token_bytes(32)).decode()},
+                )
                 self._save()
             return self._keys[key_name]
 
     def encrypt(self, key_name: str, plaintext: bytes, *, context: bytes = b"") -> str:
         key = self._key(key_name)
-        version = int(key["latest"])  # type: ignore[call-overload]
-        versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
+        version, versions = key.latest, key.versions
         nonce = secrets.token_bytes(12)
         sealed = AESGCM(base64.b64decode(versions[str(version)])).encrypt(
             nonce, plaintext, context or None
@@ -109,10 +118,10 @@ class LocalTransitKeyring:
             raw = base64.b64decode(body, validate=True)
         except ValueError:
             raise KeyringError("malformed ciphertext") from None
-        versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
+        versions = key.versions
         if prefix != "vault" or str(version) not in versions:
             raise KeyringError("unknown key version")
-        if version < int(key["min_decryption_version"]):  # type: ignore[call-overload]
+        if version < key.min_decryption_version:
             raise KeyringError("key version is below the minimum decryption version")
         try:
             return AESGCM(base64.b64decode(versions[str(version)])).decrypt(
@@ -125,10 +134,9 @@ class LocalTransitKeyring:
         self._key(key_name)
         with self._locked():
             key = self._keys[key_name]
-            latest: int = int(key["latest"]) + 1  # type: ignore[call-overload]
-            versions: dict[str, str] = key["versions"]  # type: ignore[assignment]
-            versions[str(latest)] = base64.b64encode(secrets.token_bytes(32)).decode()
-            key["latest"] = latest
+            latest = key.latest + 1
+            key.versions[str(latest)] = base64.b64encode(secrets.token_bytes(32)).decode()
+            key.latest = latest
             self._save()
         return latest
 
@@ -140,15 +148,14 @@ class LocalTransitKeyring:
     def key_info(self, key_name: str) -> TransitKeyInfo:
         key = self._key(key_name)
         return TransitKeyInfo(
-            latest_version=int(key["latest"]),  # type: ignore[call-overload]
-            min_decryption_version=int(key["min_decryption_version"]),  # type: ignore[call-overload]
+            latest_version=key.latest, min_decryption_version=key.min_decryption_version
         )
 
     def set_min_decryption_version(self, key_name: str, version: int) -> None:
         self._key(key_name)
         with self._locked():
             key = self._keys[key_name]
-            if not 1 <= version <= int(key["latest"]):  # type: ignore[call-overload]
+            if not 1 <= version <= key.latest:
                 raise KeyringError("min decryption version must be between 1 and the latest")
-            key["min_decryption_version"] = version
+            key.min_decryption_version = version
             self._save()
