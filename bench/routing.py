@@ -19,9 +19,9 @@ from decimal import Decimal
 
 from modules.execution.adapters.sim_venue import SimVenue
 from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels
-from modules.routing.adapters.split import plan_split
-from modules.routing.adapters.venue_monitor import VenueMonitor
-from modules.routing.adapters.venue_scoring import Intent, Quote, VenueScorer
+from modules.routing.domain.split import plan_split
+from modules.routing.domain.venue_monitor import VenueMonitor
+from modules.routing.domain.venue_scoring import Intent, Quote, VenueScorer
 
 
 def _quotes(symbol: str, t: float, now: datetime) -> list[Quote]:

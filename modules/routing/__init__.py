@@ -1,6 +1,6 @@
-"""The routing module as a Litestar plugin.
+"""The routing module as a Litestar plugin: builds and wires everything the module is made of.
 
-Use cases: service.py; published events: contracts.py.
+Use cases: service/; reads for the API: views/; published events: contracts.py.
 """
 
 from __future__ import annotations
@@ -11,18 +11,38 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
-from modules.routing.adapters.config import load_config
-from modules.routing.adapters.market_books import MarketBooks
-from modules.routing.adapters.venue_monitor import VenueMonitor
 from modules.routing.api import (
     AdminRoutingController,
     OrdersController,
     PositionsController,
     TradingSettingsController,
 )
-from modules.routing.handlers import RoutingHandlers
-from modules.routing.repository import RoutingRepository
-from modules.routing.service import RoutingDesk, RoutingService
+from modules.routing.config import RoutingConfig, load_config
+from modules.routing.domain.market_books import MarketBooks
+from modules.routing.domain.venue_monitor import VenueMonitor
+from modules.routing.handlers import subscriptions
+from modules.routing.repository.credentials import CredentialRepository
+from modules.routing.repository.idempotency import IdempotencyRepository
+from modules.routing.repository.orders import OrderRepository
+from modules.routing.repository.outcomes import OutcomeRepository
+from modules.routing.repository.positions import PositionRepository
+from modules.routing.repository.risk import RiskRepository
+from modules.routing.repository.twap import TwapRepository
+from modules.routing.service.controls import Controls
+from modules.routing.service.handoff import Handoff
+from modules.routing.service.intake import Intake
+from modules.routing.service.market import MarketFeed
+from modules.routing.service.planner import Planner
+from modules.routing.service.positions import Positions
+from modules.routing.service.reports import Reports
+from modules.routing.service.risk_gate import RiskGate
+from modules.routing.service.standing import Standing
+from modules.routing.service.twap import TwapScheduler
+from modules.routing.views.admin import AdminViews
+from modules.routing.views.orders import OrderViews
+from modules.routing.views.positions import PositionViews
+from modules.routing.views.settings import SettingsViews
+from modules.routing.workers.twap import TwapWorker
 
 
 class RoutingModule(NijaModule):
@@ -31,12 +51,67 @@ class RoutingModule(NijaModule):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
         config = load_config()
-        books = MarketBooks()
-        repository = RoutingRepository(runtime.db)
-        monitor = VenueMonitor(window=config.success_window, min_samples=config.success_min_samples)
-        self.service = RoutingService(runtime, books, repository, config, monitor)
-        self.desk = RoutingDesk(runtime, repository, self.service)
-        self._handlers = RoutingHandlers(runtime, repository, books, self.service)
+        self._books = MarketBooks()
+        self._monitor = VenueMonitor(
+            window=config.success_window, min_samples=config.success_min_samples
+        )
+        self._orders = OrderRepository()
+        self._credentials = CredentialRepository()
+        self._risk = RiskRepository(runtime.db)
+        self._outcomes = OutcomeRepository(runtime.db)
+        self._positions = PositionRepository()
+        self._planner = Planner(runtime, config, self._monitor)
+        self._handoff = Handoff(runtime, self._orders, self._monitor)
+        self._wire_intake(config)
+        self._wire_subscriptions(config)
+        self._order_views = OrderViews(runtime.db)
+        self._position_views = PositionViews()
+        self._settings_views = SettingsViews(runtime.db, config)
+        self._admin_views = AdminViews(runtime.db, runtime.clock, self._monitor)
+        self.controls = Controls(runtime, self._risk, self._settings_views)
+
+    def _wire_intake(self, config: RoutingConfig) -> None:
+        twap = TwapScheduler(
+            self.runtime,
+            self._books,
+            config,
+            plans=TwapRepository(),
+            credentials=self._credentials,
+            risk=self._risk,
+            planner=self._planner,
+            handoff=self._handoff,
+        )
+        self._twap_worker = TwapWorker(twap, config, self.runtime.metrics)
+        self.intake = Intake(
+            self.runtime,
+            self._books,
+            credentials=self._credentials,
+            idempotency=IdempotencyRepository(),
+            orders=self._orders,
+            positions=self._positions,
+            gate=RiskGate(self.runtime, self._risk, config),
+            planner=self._planner,
+            handoff=self._handoff,
+            twap=twap,
+            twap_planned=self._twap_worker.wake,
+        )
+
+    def _wire_subscriptions(self, config: RoutingConfig) -> None:
+        self._market = MarketFeed(self._books, self._monitor, self._outcomes, config)
+        self._standing = Standing(self._credentials, self._risk)
+        self._position_folds = Positions(self._positions)
+        self._reports = Reports(
+            self.runtime,
+            self._books,
+            self._monitor,
+            config,
+            orders=self._orders,
+            credentials=self._credentials,
+            outcomes=self._outcomes,
+            positions=self._position_folds,
+            planner=self._planner,
+            handoff=self._handoff,
+        )
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return [
@@ -48,18 +123,23 @@ class RoutingModule(NijaModule):
 
     def dependencies(self) -> dict[str, Provide]:
         return {
-            "routing_service": Provide(lambda: self.service, sync_to_thread=False),
-            "routing_desk": Provide(lambda: self.desk, sync_to_thread=False),
+            "routing_intake": Provide(lambda: self.intake, sync_to_thread=False),
+            "routing_controls": Provide(lambda: self.controls, sync_to_thread=False),
+            "routing_orders": Provide(lambda: self._order_views, sync_to_thread=False),
+            "routing_positions": Provide(lambda: self._position_views, sync_to_thread=False),
+            "routing_settings": Provide(lambda: self._settings_views, sync_to_thread=False),
+            "routing_admin": Provide(lambda: self._admin_views, sync_to_thread=False),
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return self._handlers.subscriptions()
+        return subscriptions(self._standing, self._market, self._reports, self._position_folds)
 
     async def start(self) -> None:
-        await self.service.start()
+        await self._market.load_outcomes()
+        self._twap_worker.start()
 
     async def stop(self) -> None:
-        await self.service.stop()
+        await self._twap_worker.stop()
 
 
 plugin = RoutingModule

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -25,13 +23,15 @@ from modules.routing.schemas import (
     TradingSettingsPatch,
     TradingSettingsView,
 )
-from modules.routing.service import RoutingDesk, RoutingService
+from modules.routing.service.controls import Controls
+from modules.routing.service.intake import Intake, Placed
+from modules.routing.views.admin import AdminViews
+from modules.routing.views.orders import OrderViews
+from modules.routing.views.positions import PositionViews
+from modules.routing.views.settings import SettingsViews
 
 
-def _placed(placed: object) -> Response[PlacedOrder]:
-    from modules.routing.service import Placed
-
-    assert isinstance(placed, Placed)
+def _placed(placed: Placed) -> Response[PlacedOrder]:
     headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
     return Response(placed.body, status_code=placed.status, headers=headers)
 
@@ -52,31 +52,31 @@ class OrdersController(Controller):
         self,
         data: JSONBody[PlaceOrderRequest],
         principal: NamedDependency[Principal],
-        routing_service: NamedDependency[RoutingService],
+        routing_intake: NamedDependency[Intake],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)
         ] = None,
     ) -> Response[PlacedOrder]:
-        return _placed(await routing_service.place_order(principal, data, idempotency_key))
+        return _placed(await routing_intake.place_order(principal, data, idempotency_key))
 
     @get("/", summary="Your orders, newest first")
     async def list_orders(
         self,
         principal: NamedDependency[Principal],
-        routing_desk: NamedDependency[RoutingDesk],
+        routing_orders: NamedDependency[OrderViews],
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> OrderPage:
-        return await routing_desk.list_orders(principal, limit, offset)
+        return await routing_orders.list_orders(principal, limit, offset)
 
     @get("/{order_id:uuid}", summary="One of your orders with its fills and route decision")
     async def get_order(
         self,
         order_id: FromPath[UUID],
         principal: NamedDependency[Principal],
-        routing_desk: NamedDependency[RoutingDesk],
+        routing_orders: NamedDependency[OrderViews],
     ) -> OrderDetail:
-        return await routing_desk.get_order(principal, order_id)
+        return await routing_orders.get_order(principal, order_id)
 
     @get(
         "/{order_id:uuid}/route",
@@ -86,9 +86,9 @@ class OrdersController(Controller):
         self,
         order_id: FromPath[UUID],
         principal: NamedDependency[Principal],
-        routing_desk: NamedDependency[RoutingDesk],
+        routing_orders: NamedDependency[OrderViews],
     ) -> OrderRoute:
-        return await routing_desk.get_route(principal, order_id)
+        return await routing_orders.get_route(principal, order_id)
 
 
 class PositionsController(Controller):
@@ -100,9 +100,11 @@ class PositionsController(Controller):
         summary="Your open positions per venue, as routing's risk gate sees them from your fills",
     )
     async def list_positions(
-        self, principal: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+        self,
+        principal: NamedDependency[Principal],
+        routing_positions: NamedDependency[PositionViews],
     ) -> list[PositionView]:
-        return await routing_desk.positions(principal)
+        return await routing_positions.positions(principal)
 
     @post(
         "/{position_id:uuid}/close",
@@ -113,9 +115,9 @@ class PositionsController(Controller):
         self,
         position_id: FromPath[UUID],
         principal: NamedDependency[Principal],
-        routing_service: NamedDependency[RoutingService],
+        routing_intake: NamedDependency[Intake],
     ) -> Response[PlacedOrder]:
-        return _placed(await routing_service.close_position(principal, position_id))
+        return _placed(await routing_intake.close_position(principal, position_id))
 
 
 class TradingSettingsController(Controller):
@@ -124,9 +126,11 @@ class TradingSettingsController(Controller):
 
     @get("/", summary="Your risk settings and the limits they give")
     async def get_settings(
-        self, principal: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+        self,
+        principal: NamedDependency[Principal],
+        routing_settings: NamedDependency[SettingsViews],
     ) -> TradingSettingsView:
-        return await routing_desk.trading_settings(principal)
+        return await routing_settings.trading_settings(principal)
 
     @patch("/", summary="Change your risk settings (null resets a field to the default)")
     async def patch_settings(
@@ -134,18 +138,20 @@ class TradingSettingsController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[TradingSettingsPatch],
         principal: NamedDependency[Principal],
-        routing_desk: NamedDependency[RoutingDesk],
+        routing_controls: NamedDependency[Controls],
     ) -> TradingSettingsView:
         # Lowering a limit is always allowed at once; raising one is a sensitive action.
-        if raises_limits(await routing_desk.trading_settings(principal), data):
+        if await routing_controls.raises_limits(principal, data):
             await provide_step_up(request)
-        return await routing_desk.update_trading_settings(principal, data)
+        return await routing_controls.update_trading_settings(principal, data)
 
     @post("/kill-switch", status_code=200, summary="Halt your own trading now")
     async def halt(
-        self, principal: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+        self,
+        principal: NamedDependency[Principal],
+        routing_controls: NamedDependency[Controls],
     ) -> KillSwitchView:
-        return await routing_desk.set_kill_switch(
+        return await routing_controls.set_kill_switch(
             "user", principal.user_id, True, "user", "halted by the trader"
         )
 
@@ -155,9 +161,11 @@ class TradingSettingsController(Controller):
         summary="Resume trading you halted yourself (needs a recent second-factor proof)",
     )
     async def resume(
-        self, step_up: NamedDependency[Principal], routing_desk: NamedDependency[RoutingDesk]
+        self,
+        step_up: NamedDependency[Principal],
+        routing_controls: NamedDependency[Controls],
     ) -> KillSwitchView:
-        return await routing_desk.set_kill_switch("user", step_up.user_id, False, "user", None)
+        return await routing_controls.set_kill_switch("user", step_up.user_id, False, "user", None)
 
 
 class AdminRoutingController(Controller):
@@ -169,9 +177,9 @@ class AdminRoutingController(Controller):
         self,
         data: JSONBody[KillSwitchRequest],
         admin: NamedDependency[Principal],
-        routing_desk: NamedDependency[RoutingDesk],
+        routing_controls: NamedDependency[Controls],
     ) -> KillSwitchView:
-        return await routing_desk.set_kill_switch(
+        return await routing_controls.set_kill_switch(
             data.scope, data.user_id, data.active, "admin", data.reason
         )
 
@@ -179,40 +187,7 @@ class AdminRoutingController(Controller):
     async def routing(
         self,
         admin: NamedDependency[Principal],
-        routing_desk: NamedDependency[RoutingDesk],
+        routing_admin: NamedDependency[AdminViews],
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> AdminRouting:
-        return await routing_desk.admin_routing(limit)
-
-
-_RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
-
-
-def raises_limits(current: TradingSettingsView, patch: TradingSettingsPatch) -> bool:
-    """Whether `patch` would let the trader risk more than the current settings do.
-
-    A `null` resets to the platform default, which is treated as raising unless it provably is
-    not (no cap is the loosest cap).
-    """
-
-    def looser(new: Decimal | None, old: Decimal | None) -> bool:
-        if old is None:
-            return False
-        return new is None or new > old
-
-    if patch.risk_level is not msgspec.UNSET and (
-        patch.risk_level is None or _RISK_ORDER[patch.risk_level] > _RISK_ORDER[current.risk_level]
-    ):
-        return True
-    for name, old in (
-        ("max_position_usd", current.max_position_usd),
-        ("max_daily_loss_usd", current.max_daily_loss_usd),
-        ("equity_usd", current.equity_usd),
-    ):
-        new = getattr(patch, name)
-        if new is not msgspec.UNSET and looser(new, old):
-            return True
-    pairs = patch.allowed_pairs
-    if pairs is msgspec.UNSET or current.allowed_pairs is None:
-        return False
-    return pairs is None or not set(pairs) <= set(current.allowed_pairs)
+        return await routing_admin.admin_routing(limit)

@@ -317,7 +317,7 @@ async def _sleep(seconds: float) -> None:
 async def test_strategy_intents_take_the_same_path(alone: tuple[RunningApp, Tap]):
     running, tap = alone
     trader = await _trader(running)
-    service = running.app.state.platform.modules["routing"].service
+    service = running.app.state.platform.modules["routing"].intake
     placed = await service.submit_intent(
         trader.user_id, symbol="BTC/USD", side="buy", quantity=Decimal("0.02"), signal="entry"
     )
@@ -328,9 +328,9 @@ async def test_strategy_intents_take_the_same_path(alone: tuple[RunningApp, Tap]
         await running.client.get(f"/v1/orders/{placed.body.id}", headers=trader.headers)
     ).json()
     assert detail["source"] == "strategy"
-    from modules.kernel.errors import ProblemError
+    from modules.kernel.refusal import Refused
 
-    with pytest.raises(ProblemError) as refused:
+    with pytest.raises(Refused) as refused:
         await service.submit_intent(
             trader.user_id, symbol="BTC/USD", side="buy", quantity=Decimal("1")
         )

@@ -1,1 +1,0 @@
-"""Module-private adapters."""

@@ -1,0 +1,334 @@
+"""Writes on orders, their route attempts, route decisions and fills.
+
+Intake inserts an order with its first attempt and decision; each re-route adds an attempt and
+a decision. Execution's reports are folded onto the order monotonically (statuses only move
+forward, cumulative quantities only grow) because events of different topics may be delivered
+in any order. Execution knows an order by its route attempt's id, so every report starts by
+resolving (and locking) that attempt. A split or TWAP parent mirrors its children.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import asyncpg
+import msgspec
+
+from modules.execution.contracts import OrderExpired, OrderFilled, OrderRejected
+from modules.routing.domain.venue_scoring import Candidate, Intent, OrderType, Side
+
+
+class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    user_id: str
+    client_order_id: str
+    intent: Intent
+    venue: str
+    credential_id: str
+    created_at: datetime
+    source: str = "trader"
+    signal: str = "entry"
+    priority: int = 3
+    kind: str = "single"
+    parent_order_id: uuid.UUID | None = None
+    notional: Decimal | None = None
+    status: str = "routed"
+
+
+_INSERT_ORDER = """
+INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_type, quantity,
+    limit_price, status, venue, credential_id, filled_quantity, fees, created_at, updated_at,
+    source, signal, priority, kind, parent_order_id, attempt, notional)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, 0, $11, $11, $13, $14, $15, $16, $17, 0,
+        $18)
+"""
+_INSERT_ATTEMPT = """
+INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
+    credential_id, routed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+_INSERT_DECISION = """
+INSERT INTO routing.route_decisions (order_id, chosen, candidates, decided_at, attempt, why)
+VALUES ($1, $2, $3::jsonb, $4, $5, $6)
+"""
+
+
+class AttemptRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An execution-side order id resolved to routing's order, locked for update."""
+
+    order_id: uuid.UUID
+    attempt: int
+    current_attempt: int
+    venue: str
+    status: str
+    user_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Decimal
+    limit_price: Decimal | None
+    parent_order_id: uuid.UUID | None
+    signal: str
+    priority: int
+
+
+_LOCK_ATTEMPT = """
+SELECT o.id AS order_id, a.attempt, o.attempt AS current_attempt, a.venue, o.status, o.user_id,
+       o.symbol, o.side, o.order_type, o.quantity, o.limit_price, o.parent_order_id, o.signal,
+       o.priority
+  FROM routing.route_attempts a JOIN routing.orders o ON o.id = a.order_id
+ WHERE a.attempt_id = $1
+   FOR UPDATE OF o
+"""
+# A parent (split or TWAP) mirrors its children: what they filled, and done once none is open
+# and (for TWAP) every slice has gone out.
+ROLL_UP_PARENT = """
+UPDATE routing.orders p
+   SET filled_quantity = s.filled, fees = s.fees, average_price = s.average, updated_at = now(),
+       status = CASE
+           WHEN s.filled >= p.quantity THEN 'filled'
+           WHEN s.open = 0 AND NOT EXISTS (SELECT 1 FROM routing.twap_plans t
+                                            WHERE t.parent_order_id = p.id
+                                              AND t.status = 'active')
+               THEN CASE WHEN s.filled > 0 THEN 'expired' ELSE 'rejected' END
+           WHEN s.filled > 0 THEN 'partially_filled'
+           ELSE p.status END
+  FROM (SELECT COALESCE(sum(filled_quantity), 0) AS filled, COALESCE(sum(fees), 0) AS fees,
+               sum(filled_quantity * average_price) / NULLIF(sum(filled_quantity), 0) AS average,
+               count(*) FILTER (WHERE status IN ('routed', 'accepted', 'partially_filled'))
+                   AS open
+          FROM routing.orders WHERE parent_order_id = $1) s
+ WHERE p.id = $1
+"""
+_ACCEPTED = """
+UPDATE routing.orders
+   SET venue_order_id = $2, updated_at = now(),
+       status = CASE WHEN status = 'routed' THEN 'accepted' ELSE status END
+ WHERE id = $1
+"""
+_INSERT_FILL = """
+INSERT INTO routing.fills (fill_id, order_id, price, quantity, fee, fee_currency, liquidity,
+                           filled_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (fill_id) DO NOTHING
+"""
+# SET expressions see the row as it was, so each CASE compares against the old values.
+_FILLED = """
+UPDATE routing.orders
+   SET filled_quantity = GREATEST(filled_quantity, $2),
+       average_price = CASE WHEN $2 >= filled_quantity THEN $3 ELSE average_price END,
+       fees = (SELECT COALESCE(sum(fee), 0) FROM routing.fills WHERE order_id = $1),
+       status = CASE WHEN status IN ('expired', 'rejected') THEN status
+                     WHEN GREATEST(filled_quantity, $2) >= quantity THEN 'filled'
+                     ELSE 'partially_filled' END,
+       updated_at = now()
+ WHERE id = $1
+"""
+_EXPIRED = """
+UPDATE routing.orders
+   SET filled_quantity = GREATEST(filled_quantity, $2),
+       status = CASE WHEN status IN ('filled', 'rejected') THEN status ELSE 'expired' END,
+       updated_at = now()
+ WHERE id = $1
+"""
+_REJECTED = """
+UPDATE routing.orders
+   SET status = 'rejected', reject_code = $2, reject_reason = $3, updated_at = now()
+ WHERE id = $1 AND status NOT IN ('filled', 'expired')
+"""
+_REROUTED = """
+UPDATE routing.orders
+   SET attempt = $2, venue = $3, client_order_id = $4, credential_id = $5, status = 'routed',
+       venue_order_id = NULL, updated_at = now()
+ WHERE id = $1
+"""
+
+
+def _order_uuid(order_id: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(order_id)
+    except ValueError:
+        return None
+
+
+class OrderRepository:
+    # -- intake and re-routes ----------------------------------------------------------------
+    async def insert_order(
+        self,
+        conn: asyncpg.Connection,
+        order: NewOrder,
+        candidates: tuple[Candidate, ...],
+        why: str,
+    ) -> None:
+        intent = order.intent
+        await conn.execute(
+            _INSERT_ORDER,
+            order.id,
+            order.user_id,
+            order.client_order_id,
+            intent.symbol,
+            intent.side,
+            intent.order_type,
+            intent.quantity,
+            intent.limit_price,
+            order.venue,
+            order.credential_id,
+            order.created_at,
+            order.status,
+            order.source,
+            order.signal,
+            order.priority,
+            order.kind,
+            order.parent_order_id,
+            order.notional,
+        )
+        if order.kind == "single":
+            await self.insert_attempt(
+                conn,
+                order.id,
+                order.id,
+                0,
+                order.venue,
+                order.client_order_id,
+                order.credential_id,
+                order.created_at,
+            )
+        await self.insert_decision(
+            conn, order.id, order.venue, candidates, order.created_at, 0, why
+        )
+
+    async def insert_attempt(
+        self,
+        conn: asyncpg.Connection,
+        attempt_id: uuid.UUID,
+        order_id: uuid.UUID,
+        attempt: int,
+        venue: str,
+        client_order_id: str,
+        credential_id: str,
+        at: datetime,
+    ) -> None:
+        await conn.execute(
+            _INSERT_ATTEMPT,
+            attempt_id,
+            order_id,
+            attempt,
+            venue,
+            client_order_id,
+            credential_id,
+            at,
+        )
+
+    async def insert_decision(
+        self,
+        conn: asyncpg.Connection,
+        decision_id: uuid.UUID,
+        chosen: str,
+        candidates: tuple[Candidate, ...],
+        at: datetime,
+        attempt: int,
+        why: str,
+    ) -> None:
+        await conn.execute(
+            _INSERT_DECISION,
+            decision_id,
+            chosen,
+            msgspec.json.encode(candidates).decode(),
+            at,
+            attempt,
+            why,
+        )
+
+    # -- execution's reports ------------------------------------------------------------------
+    async def lock_attempt(self, conn: asyncpg.Connection, attempt_id: str) -> AttemptRow | None:
+        """Resolve execution's order id to routing's order, locking the order row.
+
+        Siblings of a split or TWAP lock their parent first (the same order everywhere, so no
+        deadlock) because the parent's roll-up must see every sibling's committed state.
+        """
+        aid = _order_uuid(attempt_id)
+        if aid is None:
+            return None
+        parent = await conn.fetchval(
+            "SELECT o.parent_order_id FROM routing.route_attempts a "
+            "JOIN routing.orders o ON o.id = a.order_id WHERE a.attempt_id = $1",
+            aid,
+        )
+        if parent is not None:
+            await conn.execute("SELECT 1 FROM routing.orders WHERE id = $1 FOR UPDATE", parent)
+        row = await conn.fetchrow(_LOCK_ATTEMPT, aid)
+        return None if row is None else msgspec.convert(dict(row), AttemptRow)
+
+    async def roll_up(self, conn: asyncpg.Connection, row: AttemptRow) -> None:
+        if row.parent_order_id is not None:
+            await conn.execute(ROLL_UP_PARENT, row.parent_order_id)
+
+    async def order_accepted(
+        self, conn: asyncpg.Connection, row: AttemptRow, venue_order_id: str
+    ) -> None:
+        if row.attempt == row.current_attempt:
+            await conn.execute(_ACCEPTED, row.order_id, venue_order_id)
+
+    async def order_filled(
+        self, conn: asyncpg.Connection, row: AttemptRow, event: OrderFilled
+    ) -> bool:
+        """Record the fill; False if it was already recorded (then nothing else changes)."""
+        inserted = await conn.fetchval(
+            _INSERT_FILL + " RETURNING 1",
+            event.fill_id,
+            row.order_id,
+            event.price,
+            event.quantity,
+            event.fee,
+            event.fee_currency,
+            event.liquidity,
+            event.occurred_at,
+        )
+        if inserted is None:
+            return False
+        # Cumulative figures are per venue order; only the current attempt can have any.
+        await conn.execute(_FILLED, row.order_id, event.filled_quantity, event.average_price)
+        await self.roll_up(conn, row)
+        return True
+
+    async def order_expired(
+        self, conn: asyncpg.Connection, row: AttemptRow, event: OrderExpired
+    ) -> None:
+        await conn.execute(_EXPIRED, row.order_id, event.filled_quantity)
+        await self.roll_up(conn, row)
+
+    async def attempt_failed(
+        self, conn: asyncpg.Connection, attempt_id: str, event: OrderRejected
+    ) -> None:
+        await conn.execute(
+            "UPDATE routing.route_attempts SET failed_code = $2, failed_reason = $3, "
+            "failed_at = now() WHERE attempt_id = $1",
+            uuid.UUID(attempt_id),
+            event.code,
+            event.reason[:500],
+        )
+
+    async def order_rejected(
+        self, conn: asyncpg.Connection, row: AttemptRow, code: str, reason: str
+    ) -> None:
+        await conn.execute(_REJECTED, row.order_id, code, reason[:500])
+        await self.roll_up(conn, row)
+
+    async def tried_venues(self, conn: asyncpg.Connection, order_id: uuid.UUID) -> set[str]:
+        rows = await conn.fetch(
+            "SELECT venue FROM routing.route_attempts WHERE order_id = $1", order_id
+        )
+        return {row["venue"] for row in rows}
+
+    async def rerouted(
+        self,
+        conn: asyncpg.Connection,
+        order_id: uuid.UUID,
+        attempt: int,
+        venue: str,
+        client_order_id: str,
+        credential_id: str,
+    ) -> None:
+        await conn.execute(_REROUTED, order_id, attempt, venue, client_order_id, credential_id)

@@ -1,0 +1,265 @@
+"""Intake: take an intent, gate it, plan its route, and commit it with its hand-off.
+
+Every intent (a trader's order, a position close, a strategy's signal) takes one path:
+validate -> risk gate (risk_gate.py) -> plan: one venue, a split across venues, or TWAP slices
+(planner.py) -> one transaction holding the order, its route decision, the idempotency record
+and the `OrderRouted` events (handoff.py), or the TWAP plan whose slices go out later (twap.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+import msgspec
+
+from modules.kernel.auth import Principal
+from modules.kernel.module import Runtime
+from modules.kernel.refusal import Kind, Refused
+from modules.routing.domain import risk
+from modules.routing.domain.attempts import client_order_id
+from modules.routing.domain.idempotency import check_key, check_replay, key_in_use, request_hash
+from modules.routing.domain.market_books import MarketBooks
+from modules.routing.domain.plan import Plan, market_data_unavailable, notional, why
+from modules.routing.domain.venue_scoring import AMOUNT_STEP, Intent, Quote
+from modules.routing.repository.credentials import CredentialRepository
+from modules.routing.repository.idempotency import IdempotencyRepository, StoredResponse
+from modules.routing.repository.orders import NewOrder, OrderRepository
+from modules.routing.repository.positions import PositionRepository
+from modules.routing.schemas import PlacedOrder, PlaceOrderRequest
+from modules.routing.service.handoff import Handoff
+from modules.routing.service.planner import Planner
+from modules.routing.service.risk_gate import RiskGate
+from modules.routing.service.twap import TwapScheduler
+
+ACCEPTED = 202
+
+
+class _KeyTaken(Exception):
+    """Another request committed this idempotency key first; roll back and replay it."""
+
+
+class Placed(msgspec.Struct, frozen=True):
+    status: int
+    body: PlacedOrder
+    replayed: bool
+
+
+class IntentMeta(msgspec.Struct, frozen=True, kw_only=True):
+    source: str = "trader"
+    signal: str = "entry"
+
+
+class Intake:
+    def __init__(
+        self,
+        runtime: Runtime,
+        books: MarketBooks,
+        *,
+        credentials: CredentialRepository,
+        idempotency: IdempotencyRepository,
+        orders: OrderRepository,
+        positions: PositionRepository,
+        gate: RiskGate,
+        planner: Planner,
+        handoff: Handoff,
+        twap: TwapScheduler,
+        twap_planned: Callable[[], None],
+    ) -> None:
+        self._runtime = runtime
+        self._books = books
+        self._credentials = credentials
+        self._idempotency = idempotency
+        self._orders = orders
+        self._positions = positions
+        self._gate = gate
+        self._planner = planner
+        self._handoff = handoff
+        self._twap = twap
+        # Sends a committed TWAP plan's first slice now rather than at the next poll.
+        self._twap_planned = twap_planned
+
+    async def place_order(
+        self, principal: Principal, request: PlaceOrderRequest, idempotency_key: str | None
+    ) -> Placed:
+        intent = Intent(
+            symbol=request.symbol.upper(),
+            side=request.side,
+            order_type=request.type,
+            quantity=request.quantity,
+            limit_price=request.limit_price,
+        )
+        return await self._intake(
+            principal, intent, IntentMeta(signal=request.signal), idempotency_key
+        )
+
+    async def close_position(self, principal: Principal, position_id: uuid.UUID) -> Placed:
+        position = await self._positions.position(principal.user_id, position_id)
+        if position is None or position["quantity"] == 0:
+            raise Refused(Kind.NOT_FOUND, "position_not_found", "No such open position")
+        held: Decimal = position["quantity"]
+        intent = Intent(
+            symbol=position["symbol"],
+            side="sell" if held > 0 else "buy",
+            order_type="market",
+            quantity=abs(held),
+        )
+        # Spot holdings can only be sold where they are held.
+        return await self._intake(
+            principal, intent, IntentMeta(signal="exit"), None, venue=position["venue"]
+        )
+
+    async def submit_intent(
+        self,
+        user_id: str,
+        *,
+        symbol: str,
+        side: str,
+        quantity: Decimal,
+        signal: str = "entry",
+        order_type: str = "market",
+        limit_price: Decimal | None = None,
+        source: str = "strategy",
+    ) -> Placed:
+        """An intent from inside the platform (a strategy now, alerts later): same gate and path."""
+        intent = msgspec.convert(
+            {
+                "symbol": symbol.upper(),
+                "side": side,
+                "order_type": order_type,
+                "quantity": quantity,
+                "limit_price": limit_price,
+            },
+            Intent,
+        )
+        principal = Principal(user_id=user_id, role="trader")
+        return await self._intake(principal, intent, IntentMeta(source=source, signal=signal), None)
+
+    async def _intake(
+        self,
+        principal: Principal,
+        intent: Intent,
+        meta: IntentMeta,
+        idempotency_key: str | None,
+        venue: str | None = None,
+    ) -> Placed:
+        fingerprint = request_hash(intent, meta.signal)
+        if idempotency_key is not None:
+            check_key(idempotency_key)
+            prior = await self._idempotency.stored_response(principal.user_id, idempotency_key)
+            if prior is not None:
+                return _replay(prior, fingerprint)
+        quotes, credentials = await self._validate(principal, intent)
+        if venue is not None:
+            credentials = {v: c for v, c in credentials.items() if v == venue}
+        worth = notional(intent, quotes)
+        await self._gate.check(principal, intent, meta.signal, worth)
+        plan = self._planner.plan(intent, quotes, credentials, worth)
+        order, body = self._new_order(principal, intent, meta, plan, credentials, worth)
+        try:
+            await self._commit(order, body, plan, credentials, idempotency_key, fingerprint)
+        except _KeyTaken:
+            assert idempotency_key is not None
+            prior = await self._idempotency.stored_response(principal.user_id, idempotency_key)
+            if prior is None:
+                raise key_in_use() from None
+            return _replay(prior, fingerprint)
+        return Placed(ACCEPTED, body, replayed=False)
+
+    async def _validate(
+        self, principal: Principal, intent: Intent
+    ) -> tuple[list[Quote], dict[str, str]]:
+        quotes = self._books.for_symbol(intent.symbol)
+        if not quotes:
+            if self._books.empty:
+                raise market_data_unavailable()
+            raise Refused(Kind.INVALID, "unknown_symbol", f"No venue lists {intent.symbol}")
+        credentials = await self._credentials.active_credentials(principal.user_id)
+        if not any(quote.venue in credentials for quote in quotes):
+            raise Refused(
+                Kind.INVALID,
+                "no_credentials",
+                f"Store API credentials for a venue listing {intent.symbol} first: "
+                + ", ".join(sorted(q.venue for q in quotes)),
+            )
+        return quotes, credentials
+
+    async def _commit(
+        self,
+        order: NewOrder,
+        body: PlacedOrder,
+        plan: Plan,
+        credentials: dict[str, str],
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> None:
+        """The order, its route decision, the idempotency record and the hand-off (or the TWAP
+        plan), in one transaction."""
+        async with self._runtime.unit_of_work("routing") as uow:
+            if idempotency_key is not None:
+                if not await self._idempotency.claim_key(
+                    uow.conn, order.user_id, idempotency_key, fingerprint
+                ):
+                    raise _KeyTaken
+                await self._idempotency.complete_key(
+                    uow.conn, order.user_id, idempotency_key, ACCEPTED, msgspec.json.encode(body)
+                )
+            await self._orders.insert_order(uow.conn, order, plan.decision.candidates, why(plan))
+            if plan.kind == "single":
+                self._handoff.publish_route(uow, order, plan.decision)
+            elif plan.kind == "split":
+                for child in plan.children:
+                    await self._handoff.insert_child(
+                        uow, order, child.intent, child.decision, credentials
+                    )
+            else:
+                await self._twap.schedule(uow, order)
+        if plan.kind == "twap":
+            self._twap_planned()
+
+    def _new_order(
+        self,
+        principal: Principal,
+        intent: Intent,
+        meta: IntentMeta,
+        plan: Plan,
+        credentials: dict[str, str],
+        worth: Decimal,
+    ) -> tuple[NewOrder, PlacedOrder]:
+        """The order to insert and the response to give (and store under the idempotency key)."""
+        order_id = uuid.uuid4()
+        now = self._runtime.clock()
+        chosen = plan.decision.chosen
+        venue = chosen.venue if plan.kind == "single" and chosen is not None else plan.kind
+        order = NewOrder(
+            id=order_id,
+            user_id=principal.user_id,
+            client_order_id=client_order_id(order_id),
+            intent=intent,
+            venue=venue,
+            credential_id=credentials.get(venue, ""),
+            created_at=now,
+            source=meta.source,
+            signal=meta.signal,
+            priority=risk.priority_of(meta.signal),
+            kind=plan.kind,
+            notional=worth.quantize(AMOUNT_STEP),
+            status="routed" if plan.kind == "single" else "working",
+        )
+        body = PlacedOrder(
+            id=str(order_id),
+            status=order.status,
+            venue=order.venue,
+            client_order_id=order.client_order_id,
+            created_at=now,
+            kind=plan.kind,
+        )
+        return order, body
+
+
+def _replay(prior: StoredResponse, fingerprint: str) -> Placed:
+    completed = prior.status is not None and prior.body is not None
+    check_replay(prior.request_hash, fingerprint, completed=completed)
+    assert prior.status is not None and prior.body is not None
+    return Placed(prior.status, msgspec.json.decode(prior.body, type=PlacedOrder), replayed=True)

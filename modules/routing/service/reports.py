@@ -1,0 +1,164 @@
+"""Execution's reports on an order, folded onto it; a venue's fault re-routes it.
+
+Statuses and fills go onto the order through the route attempt execution knows it by; fills
+also into the user's positions (positions.py); each outcome into the venue's measured success
+rate; and a rejection that blames the venue into a re-route to the next best venue (at most
+`max_reroutes` times), with a new attempt id and client order id per attempt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.kernel.module import Runtime
+from modules.kernel.outbox import UnitOfWork
+from modules.routing.config import RoutingConfig
+from modules.routing.domain.attempts import FAULT_CODES, attempt_id, client_order_id
+from modules.routing.domain.market_books import MarketBooks
+from modules.routing.domain.venue_monitor import VenueMonitor
+from modules.routing.domain.venue_scoring import Decision, Intent, explain
+from modules.routing.repository.credentials import CredentialRepository
+from modules.routing.repository.orders import AttemptRow, NewOrder, OrderRepository
+from modules.routing.repository.outcomes import OutcomeRepository
+from modules.routing.service.handoff import Handoff
+from modules.routing.service.planner import Planner
+from modules.routing.service.positions import Positions
+
+
+class Reports:
+    def __init__(
+        self,
+        runtime: Runtime,
+        books: MarketBooks,
+        monitor: VenueMonitor,
+        config: RoutingConfig,
+        *,
+        orders: OrderRepository,
+        credentials: CredentialRepository,
+        outcomes: OutcomeRepository,
+        positions: Positions,
+        planner: Planner,
+        handoff: Handoff,
+    ) -> None:
+        self._clock = runtime.clock
+        self._books = books
+        self._monitor = monitor
+        self._config = config
+        self._orders = orders
+        self._credentials = credentials
+        self._outcomes = outcomes
+        self._positions = positions
+        self._planner = planner
+        self._handoff = handoff
+
+    async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
+        self._monitor.settled(event.order_id)
+        row = await self._orders.lock_attempt(uow.conn, event.order_id)
+        if row is not None:
+            await self._orders.order_accepted(uow.conn, row, event.venue_order_id)
+
+    async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
+        self._monitor.settled(event.order_id)
+        row = await self._orders.lock_attempt(uow.conn, event.order_id)
+        if row is None or not await self._orders.order_filled(uow.conn, row, event):
+            return
+        await self._positions.fold_fill(event, uow)
+        if event.status == "filled":
+            await self._outcome(uow, event.venue, event.symbol, True)
+
+    async def order_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
+        self._monitor.settled(event.order_id)
+        row = await self._orders.lock_attempt(uow.conn, event.order_id)
+        if row is not None and row.attempt == row.current_attempt:
+            await self._orders.order_expired(uow.conn, row, event)
+            await self._outcome(uow, event.venue, row.symbol, True)
+
+    async def order_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
+        self._monitor.settled(event.order_id)
+        row = await self._orders.lock_attempt(uow.conn, event.order_id)
+        if row is None:
+            return
+        fault = event.code in FAULT_CODES
+        if fault:
+            await self._outcome(uow, event.venue, row.symbol, False)
+        await self._orders.attempt_failed(uow.conn, event.order_id, event)
+        live = row.status in ("routed", "accepted")
+        if row.attempt != row.current_attempt or not live:
+            return  # a superseded attempt, or the order already finished
+        if fault and row.current_attempt < self._config.max_reroutes:
+            if await self._reroute(uow, row):
+                return
+        reason = event.reason
+        if fault and row.current_attempt >= self._config.max_reroutes:
+            reason = f"{reason} (after {row.current_attempt} re-routes)"
+        await self._orders.order_rejected(uow.conn, row, event.code, reason)
+
+    async def _reroute(self, uow: UnitOfWork, row: AttemptRow) -> bool:
+        tried = await self._orders.tried_venues(uow.conn, row.order_id)
+        credentials = await self._credentials.credentials_in(uow.conn, row.user_id)
+        intent = Intent(
+            symbol=row.symbol,
+            side=row.side,
+            order_type=row.order_type,
+            quantity=row.quantity,
+            limit_price=row.limit_price,
+        )
+        decision = self._planner.decide(
+            intent, self._books.for_symbol(row.symbol), credentials, tried
+        )
+        chosen = decision.chosen
+        if chosen is None:
+            return False
+        attempt = row.current_attempt + 1
+        aid = attempt_id(row.order_id, attempt)
+        now = self._clock()
+        credential = credentials[chosen.venue]
+        await self._record_attempt(uow, row, decision, aid, attempt, credential, now)
+        order = NewOrder(
+            id=row.order_id,
+            user_id=row.user_id,
+            client_order_id=client_order_id(aid),
+            intent=intent,
+            venue=chosen.venue,
+            credential_id=credential,
+            created_at=now,
+            signal=row.signal,
+            priority=row.priority,
+            parent_order_id=row.parent_order_id,
+        )
+        self._handoff.publish_route(uow, order, decision, attempt)
+        return True
+
+    async def _record_attempt(
+        self,
+        uow: UnitOfWork,
+        row: AttemptRow,
+        decision: Decision,
+        aid: uuid.UUID,
+        attempt: int,
+        credential: str,
+        now: datetime,
+    ) -> None:
+        """The re-route's attempt, its decision, and the order now pointing at it."""
+        chosen = decision.chosen
+        assert chosen is not None
+        cid = client_order_id(aid)
+        await self._orders.insert_attempt(
+            uow.conn, aid, row.order_id, attempt, chosen.venue, cid, credential, now
+        )
+        await self._orders.insert_decision(
+            uow.conn,
+            aid,
+            chosen.venue,
+            decision.candidates,
+            now,
+            attempt,
+            f"re-route {attempt} after {row.venue} failed: " + explain(decision),
+        )
+        await self._orders.rerouted(uow.conn, row.order_id, attempt, chosen.venue, cid, credential)
+
+    async def _outcome(self, uow: UnitOfWork, venue: str, symbol: str, ok: bool) -> None:
+        await self._outcomes.record_outcome(uow.conn, venue, symbol, ok, self._clock())
+        uow.after_commit(lambda: self._monitor.record(venue, symbol, ok))

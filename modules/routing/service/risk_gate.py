@@ -1,0 +1,75 @@
+"""The risk gate: the user's figures read in one query, checked by the rules, then the order rate.
+
+The rules are pure (domain/risk.py) over a snapshot built here; the per-user order rate is the
+kernel's token bucket kept in the state port, so every replica spends from the same bucket.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC
+from decimal import Decimal
+
+import msgspec
+
+from modules.kernel.auth import Principal
+from modules.kernel.module import Runtime
+from modules.kernel.refusal import Kind, Refused
+from modules.kernel.token_bucket import TokenBucket
+from modules.routing.config import RoutingConfig
+from modules.routing.domain import risk
+from modules.routing.domain.venue_scoring import Intent
+from modules.routing.repository.risk import RiskRepository
+
+
+class RiskGate:
+    def __init__(self, runtime: Runtime, repository: RiskRepository, config: RoutingConfig) -> None:
+        self._runtime = runtime
+        self._repo = repository
+        self._config = config
+        self._bucket = TokenBucket(runtime.state("routing"))
+
+    async def check(
+        self, principal: Principal, intent: Intent, signal: str, notional: Decimal
+    ) -> None:
+        """Raise the refusal of this order, if any; return if it may go."""
+        now = self._runtime.clock()
+        day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        inputs, settings = await self._repo.risk_inputs(principal.user_id, intent.symbol, day_start)
+        kills = (inputs["kill_switches"] or "").split(",")
+        kill = "global" if "global" in kills else ("user" if principal.user_id in kills else None)
+        snapshot = risk.build_snapshot(
+            self._config,
+            settings=settings,
+            status=msgspec.json.decode(inputs["status"]) if inputs["status"] else None,
+            fallback_tier=principal.tier,
+            kill_switch=kill,
+            position_quantity=inputs["position_quantity"] or Decimal(0),
+            open_positions=inputs["open_positions"],
+            trades_today=inputs["trades_today"],
+            realized_today=inputs["realized_today"] or Decimal(0),
+        )
+        risk.check(
+            snapshot,
+            symbol=intent.symbol,
+            side=intent.side,
+            quantity=intent.quantity,
+            signal=signal,
+            notional=notional,
+        )
+        await self._take_order_token(principal.user_id)
+
+    async def _take_order_token(self, user_id: str) -> None:
+        rate = self._config.order_rate_per_second
+        burst = self._config.order_rate_burst
+        wait = await self._bucket.take(f"order-rate:{user_id}", rate=rate, burst=float(burst))
+        if wait is not None and wait <= 0:
+            return
+        # No answer at all (heavy contention on one user's bucket) is itself a sign of flooding.
+        retry_after = 1.0 / rate if wait is None else wait
+        raise Refused(
+            Kind.TOO_MANY,
+            "order_rate_exceeded",
+            f"At most {rate:g} orders a second (bursts of {burst}); retry shortly",
+            retry_after=max(1, math.ceil(retry_after)),
+        )

@@ -1,0 +1,1 @@
+"""Routing's read side: the queries behind its GET endpoints, and rows turned into schemas."""

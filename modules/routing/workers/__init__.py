@@ -1,0 +1,1 @@
+"""Routing's long-running loops."""
