@@ -17,12 +17,11 @@ from typing import Any
 
 import click
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from modules.kernel.adapters.local_keyring import LocalTransitKeyring
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
+from modules.kernel.api_docs import api_docs_assets, api_docs_config
 from modules.kernel.auth import (
     TokenCodec,
     load_or_create_secret,
@@ -167,7 +166,7 @@ def create_app(
     settings = settings or load_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     platform = Platform(settings, pubsub=pubsub, state_factory=state_factory, keyring=keyring)
-    route_handlers: list[Any] = list(KERNEL_ROUTES)
+    route_handlers: list[Any] = [*KERNEL_ROUTES, api_docs_assets()]
     if settings.pubsub == "dapr":
         from modules.kernel.adapters.dapr_pubsub import DaprPubSub
 
@@ -184,12 +183,7 @@ def create_app(
             "admin": provide_admin,
             "step_up": provide_step_up,
         },
-        openapi_config=OpenAPIConfig(
-            title="NIJA API",
-            version="1.0.0",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-        ),
+        openapi_config=api_docs_config("NIJA API", "1.0.0"),
         debug=False,
         logging_config=None,
     )

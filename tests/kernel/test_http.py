@@ -24,3 +24,21 @@ async def test_unknown_route_is_a_problem_with_request_id(running: RunningApp) -
     assert body["status"] == 404 and body["instance"] == "/v1/nothing-here"
     assert body["request_id"] == "abc-123"
     assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_api_docs_load_nothing_from_another_origin(running: RunningApp) -> None:
+    """The docs work offline: every script, style and icon they name is served by the app."""
+    import re
+
+    client = running.client
+    for page in ("/schema", "/schema/swagger"):
+        response = await client.get(page)
+        assert response.status_code == 200, page
+        html = response.text
+        assert not re.search(r"(?:src|href)=['\"]?(?:https?:)?//", html), html
+        assets = re.findall(r"(?:src|href)=['\"](/[^'\"]+)['\"]", html)
+        assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+        for asset in assets:
+            fetched = await client.get(asset)
+            assert fetched.status_code == 200 and len(fetched.content) > 100, asset
+    assert "SwaggerUIBundle" in (await client.get("/schema/assets/swagger-ui-bundle.js")).text
