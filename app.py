@@ -11,6 +11,7 @@ import getpass
 import importlib
 import logging
 import os
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,6 +37,7 @@ from modules.kernel.logs import configure_logging
 from modules.kernel.module import NijaModule, Runtime
 from modules.kernel.ports import Keyring, PubSub, StateFactory
 from modules.kernel.ratelimit import rate_limit_guard
+from modules.kernel.refusal import Refused
 from modules.kernel.settings import Settings, load_settings
 
 log = logging.getLogger("nija.app")
@@ -252,9 +254,12 @@ def users() -> None:
 
 @users.command("create-admin", help="Create an admin account (or promote an existing one).")
 @click.option("--email", required=True)
-@click.option("--password", default=None, help="Prompted for when omitted.")
-def create_admin(email: str, password: str | None) -> None:
-    secret = password or getpass.getpass("Password: ")
+def create_admin(email: str) -> None:
+    """The password is prompted for (twice) on a terminal, or read from stdin's first line.
+
+    Never an option: a password on the command line lands in shell history and `ps`.
+    """
+    secret = _read_password()
 
     async def action(platform: Platform) -> str:
         identity = platform.modules.get("identity")
@@ -263,8 +268,23 @@ def create_admin(email: str, password: str | None) -> None:
         user_id: str = await identity.create_admin(email, secret)  # type: ignore[attr-defined]
         return user_id
 
-    user_id = asyncio.run(_with_platform(action))
+    try:
+        user_id = asyncio.run(_with_platform(action))
+    except Refused as refused:
+        raise click.ClickException(f"{refused.reason} ({refused.code})") from None
     click.echo(f"admin {email} ready (id {user_id})")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        secret = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat it: ") != secret:
+            raise click.ClickException("the two passwords differ")
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret:
+        raise click.ClickException("no password given (type it at the prompt, or pipe it in)")
+    return secret
 
 
 @cli.group(help="Manage the credential vault.")

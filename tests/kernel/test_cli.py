@@ -51,4 +51,26 @@ async def test_migrate_and_create_admin(database_url: str, tmp_path: Path) -> No
     finally:
         await conn.close()
     # Running it again promotes/keeps the same account rather than failing.
-    _run(["users", "create-admin", "--email", "ops@example.com", "--password", password], env)
+    _run(["users", "create-admin", "--email", "ops@example.com"], env, stdin=password + "\n")
+
+
+def _fails(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [NIJA, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_create_admin_refusals_are_one_line_reasons(database_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "NIJA_DATABASE_URL": database_url, "NIJA_DATA_DIR": str(tmp_path)}
+    env["NIJA_LOG_LEVEL"] = "WARNING"
+    weak = _fails(["users", "create-admin", "--email", "ops@example.com"], env, stdin="short\n")
+    assert "Traceback" not in weak
+    assert "Error: " in weak and "weak_password" in weak
+    assert "short" not in weak.replace("too short", "")
+    empty = _fails(["users", "create-admin", "--email", "ops@example.com"], env, stdin="")
+    assert "no password given" in empty and "Traceback" not in empty
+    # A password on the command line would end up in shell history and `ps`: not an option.
+    flag = _fails(["users", "create-admin", "--email", "a@b.co", "--password", "x" * 20], env)
+    assert "No such option" in flag
