@@ -225,7 +225,9 @@ def run(host: str, port: int) -> None:
         f"  WebSocket  ws://{host}:{port}/v1/ws\n"
         f"  database   {database}"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
+    # The app reads X-Forwarded-For itself, from NIJA_TRUSTED_PROXIES only; uvicorn's own
+    # handling would believe any local caller.
+    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on", proxy_headers=False)
 
 
 async def _with_platform(action: Any, modules: Sequence[str] | None = None) -> Any:

@@ -136,7 +136,9 @@ class RunningApp:
 
 @contextlib.asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[RunningApp]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -46,6 +46,7 @@ from modules.identity.service.sessions import ClientInfo, IssuedTokens
 from modules.identity.views import IdentityViews
 from modules.kernel.auth import Principal
 from modules.kernel.errors import problem
+from modules.kernel.http import request_client_address
 
 # Token responses must never be cached by a proxy or the client (RFC 6749 section 5.1).
 _NO_STORE = CacheControlHeader(no_store=True)
@@ -54,8 +55,9 @@ Views = NamedDependency[IdentityViews]
 
 
 def _client(request: Request[Any, Any, Any]) -> ClientInfo:
-    host = request.client.host if request.client else ""
-    return ClientInfo(ip=host or "", user_agent=request.headers.get("user-agent", "")[:200])
+    return ClientInfo(
+        ip=request_client_address(request), user_agent=request.headers.get("user-agent", "")[:200]
+    )
 
 
 def _tokens_out(tokens: IssuedTokens) -> TokenResponse:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, Response, get
@@ -88,3 +90,41 @@ def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 KERNEL_ROUTES = [health, ready, metrics]
+
+
+def client_address(
+    peer: str, forwarded_for: str, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str:
+    """The address a request came from, believing `X-Forwarded-For` only from our own proxies.
+
+    Walks the header from the right (the entry our nearest proxy appended) past every trusted
+    proxy; the first address that is not one is the client. A header from anyone else is
+    ignored, so a caller cannot pick the address its login failures are counted against.
+    """
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop if _parse(hop) is not None else peer
+    return hops[0] if hops else peer
+
+
+def request_client_address(request: Request[Any, Any, Any]) -> str:
+    peer = request.client.host if request.client else ""
+    trusted = request.app.state.runtime.settings.trusted_proxy_networks
+    return client_address(peer, request.headers.get("x-forwarded-for", ""), trusted)
+
+
+def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _within(
+    address: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    parsed = _parse(address)
+    return parsed is not None and any(parsed in network for network in networks)

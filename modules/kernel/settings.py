@@ -6,6 +6,7 @@ bus, Postgres-backed state and the local transit keyring.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Literal
@@ -39,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     redis_url: str | None = None
+    # Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed; nobody else's is.
+    trusted_proxies: tuple[str, ...] = ()
     # Overrides of the per-user API budget by tier (requests a minute), e.g. for load tests:
     # NIJA_API_RATE_LIMITS_PER_MINUTE='{"basic": 100000}'.
     api_rate_limits_per_minute: dict[str, int] = msgspec.field(default_factory=dict)
@@ -58,11 +61,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     key_rotation_interval_seconds: float = 0.0
 
     @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
+
+    @property
     def data_path(self) -> str:
         return os.path.abspath(self.data_dir)
 
 
-_LIST_FIELDS = {"modules"}
+_LIST_FIELDS = {"modules", "trusted_proxies"}
 _JSON_FIELDS = {"api_rate_limits_per_minute"}
 
 
@@ -91,4 +98,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     unknown = set(settings.modules) - set(ALL_MODULES)
     if unknown:
         raise ValueError(f"NIJA_MODULES names unknown modules: {sorted(unknown)}")
+    try:
+        settings.trusted_proxy_networks  # noqa: B018 - parsed now so a typo fails at start-up
+    except ValueError as error:
+        raise ValueError(f"NIJA_TRUSTED_PROXIES: {error}") from None
     return settings

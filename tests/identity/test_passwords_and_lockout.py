@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from modules.identity.contracts import SecurityEventRaised
 from tests.conftest import RunningApp
 from tests.identity.conftest import (
@@ -133,3 +135,50 @@ async def test_password_change_needs_the_current_one_and_ends_every_session(
     changed = [e for e in await published(running, SecurityEventRaised)]
     assert [(e.user_id, e.kind) for e in changed] == [(user_id, "password_changed")]
     assert "pass phrase" not in str(changed)
+
+
+async def _spoofed_failures(running: RunningApp, count: int) -> None:
+    for n in range(count):  # each from a "different" address, if the header were believed
+        response = await running.client.post(
+            "/v1/auth/login",
+            json={"email": new_email(), "password": WRONG},
+            headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+        )
+        problem(response, 401, "invalid_credentials")
+
+
+async def test_a_forged_forwarded_for_does_not_dodge_the_ip_lock(
+    running: RunningApp, clock: FakeClock
+) -> None:
+    """Without NIJA_TRUSTED_PROXIES nobody's X-Forwarded-For is believed: the peer is locked."""
+    email = new_email()
+    await register(running, email)
+    await _spoofed_failures(running, 20)
+    problem(await login(running, email), 429, "too_many_attempts")
+
+
+async def test_a_trusted_proxy_names_the_client(make_settings: Any, database_url: str) -> None:
+    """Behind a proxy we trust, failures count against the address it forwarded."""
+    from app import create_app
+    from tests.conftest import serve, truncate_all
+
+    await truncate_all(database_url)
+    settings = make_settings(trusted_proxies=("127.0.0.0/8",))
+    async with serve(create_app(settings)) as running:
+        email = new_email()
+        await register(running, email)
+        await _spoofed_failures(running, 20)  # twenty clients, one failure each
+        assert (await login(running, email)).status_code == 200
+        for _ in range(20):
+            await running.client.post(
+                "/v1/auth/login",
+                json={"email": new_email(), "password": WRONG},
+                headers={"X-Forwarded-For": "198.51.100.7, 127.0.0.1"},
+            )
+        locked = await running.client.post(
+            "/v1/auth/login",
+            json={"email": email, "password": PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.7"},
+        )
+        problem(locked, 429, "too_many_attempts")
+        assert (await login(running, email)).status_code == 200  # the proxy itself is not locked
