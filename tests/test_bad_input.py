@@ -123,3 +123,30 @@ async def test_unknown_resources_and_methods(running: RunningApp) -> None:
         404,
     )
     assert_problem(await running.client.delete("/v1/auth/login"), 405)
+
+
+@pytest.mark.parametrize("before", ["9223372036854775808", "99999999999999999999999", "0", "-1"])
+async def test_out_of_range_integers_in_the_query_are_400(running: RunningApp, before: str) -> None:
+    """The bound is in the schema (so the OpenAPI documents it), not a database overflow."""
+    client = running.client
+    headers = await register_and_login(client)
+    response = await client.get("/v1/audit", params={"before": before}, headers=headers)
+    assert_problem(response, 400, "invalid_request")
+    assert (await client.get("/v1/audit?before=9223372036854775807", headers=headers)).is_success
+
+
+async def test_every_integer_query_parameter_is_bounded_in_the_openapi(
+    running: RunningApp,
+) -> None:
+    spec = (await running.client.get("/schema/openapi.json")).json()
+    unbounded = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                options = schema.get("oneOf", [schema])
+                for option in options:
+                    bounded = "maximum" in option or "maximum" in schema
+                    if option.get("type") == "integer" and not bounded:
+                        unbounded.append(f"{method.upper()} {path} {parameter['name']}")
+    assert unbounded == []

@@ -30,7 +30,10 @@ from modules.vault.service.credentials import Credentials
 from modules.vault.views import VaultViews
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size")]
-Before = Annotated[int | None, QueryParameter(ge=1, description="Only entries older than this id")]
+Before = Annotated[
+    int | None,
+    QueryParameter(ge=1, le=2**63 - 1, description="Only entries older than this id"),
+]
 Action = Annotated[str | None, QueryParameter(max_length=32, description="e.g. store, unseal")]
 Since = Annotated[datetime | None, QueryParameter(description="Entries at or after this time")]
 Until = Annotated[datetime | None, QueryParameter(description="Entries before this time")]
