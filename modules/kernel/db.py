@@ -8,6 +8,7 @@ started under `<data_dir>/pg`; otherwise the given server is used. Piccolo table
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -94,9 +95,28 @@ class Database:
             min_size=self._pool_min, max_size=self._pool_max, reset=_keep_session
         )
 
-    async def stop(self) -> None:
-        if self.engine.pool is not None:
-            await self.engine.close_connection_pool()
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Close the pool; connections still held after the grace period are cut.
+
+        Every module has stopped its own work by now, so a connection still out belongs to a
+        task that missed its cancellation (a request mid-flight at SIGTERM, say). Waiting for it
+        forever would hang the shutdown, and with it a deployment's rollout.
+        """
+        pool = self.engine.pool
+        if pool is None:
+            return
+        closing = asyncio.ensure_future(pool.close())
+        try:
+            await asyncio.wait_for(asyncio.shield(closing), grace_seconds)
+        except TimeoutError:
+            held = pool.get_size() - pool.get_idle_size()
+            log.warning(
+                "database pool: %d connection(s) still held after %.0f s; cut", held, grace_seconds
+            )
+            pool.terminate()
+            with contextlib.suppress(Exception):
+                await closing
+        self.engine.pool = None
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
