@@ -25,6 +25,8 @@ from modules.kernel.adapters.pg_state import PostgresStateStore
 from modules.kernel.api_docs import api_docs_assets, api_docs_config
 from modules.kernel.auth import (
     TokenCodec,
+    authentication_guard,
+    declare_bearer_security,
     load_or_create_secret,
     provide_admin,
     provide_principal,
@@ -178,7 +180,7 @@ def create_app(
         plugins=list(platform.modules.values()),
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
-        guards=[rate_limit_guard],
+        guards=[authentication_guard, rate_limit_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies={
             "principal": provide_principal,
@@ -188,6 +190,9 @@ def create_app(
         openapi_config=api_docs_config("NIJA API", "1.0.0"),
         debug=False,
         logging_config=None,
+    )
+    declare_bearer_security(
+        handler for route in app.routes for handler in getattr(route, "route_handlers", ())
     )
     app.state.platform = platform
     app.state.runtime = platform.runtime

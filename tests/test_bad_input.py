@@ -150,3 +150,56 @@ async def test_every_integer_query_parameter_is_bounded_in_the_openapi(
                     if option.get("type") == "integer" and not bounded:
                         unbounded.append(f"{method.upper()} {path} {parameter['name']}")
     assert unbounded == []
+
+
+async def test_anonymous_callers_learn_nothing_but_401_from_any_body(running: RunningApp) -> None:
+    """Authentication comes before the body: a malformed body without a token is still 401."""
+    spec = (await running.client.get("/schema/openapi.json")).json()
+    secured = [
+        (method, path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method in {"post", "put", "patch"}
+        and "requestBody" in operation
+        and operation.get("security") == [{"bearer": []}]
+    ]
+    assert len(secured) >= 10
+    for method, path in secured:
+        url = path.replace("{", "").replace("}", "")  # any id: auth is checked before it
+        response = await running.client.request(method, url, content=b"{not json", headers=JSON)
+        if response.status_code == 404 and "{" in path:
+            continue  # a path parameter of the wrong type is routed nowhere
+        assert_problem(response, 401)
+
+
+async def test_the_openapi_says_which_operations_need_the_bearer_token(
+    running: RunningApp,
+) -> None:
+    spec = (await running.client.get("/schema/openapi.json")).json()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    public = {
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if not operation.get("security")
+    }
+    assert public == {
+        "GET /health",
+        "GET /ready",
+        "GET /metrics",
+        "POST /v1/auth/register",
+        "POST /v1/auth/login",
+        "POST /v1/auth/login/second-factor",
+        "POST /v1/auth/refresh",
+        "POST /v1/auth/logout",
+        "POST /v1/auth/device/challenge",
+        "POST /v1/auth/device/login",
+    }
+    for path in ("/v1/orders", "/v1/credentials", "/v1/admin/users"):
+        assert spec["paths"][path]["get"]["security"] == [{"bearer": []}]
+
+
+async def test_traders_get_403_on_admin_routes_whatever_the_body(running: RunningApp) -> None:
+    headers = {**await register_and_login(running.client), **JSON}
+    response = await running.client.post("/v1/admin/kill-switch", content=b"[[[", headers=headers)
+    assert_problem(response, 403, "admin_required")

@@ -13,7 +13,10 @@ from typing import Any
 
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+
+from modules.kernel.auth import BEARER_SCHEME
 
 DOCS_PATH = "/schema"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
@@ -28,7 +31,19 @@ def api_docs_config(title: str, version: str) -> OpenAPIConfig:
         path=["/", "/swagger"],
         favicon=f'<link rel="icon" type="image/png" href="{ASSETS_PATH}/favicon-32x32.png">',
     )
-    return OpenAPIConfig(title=title, version=version, path=DOCS_PATH, render_plugins=[swagger])
+    bearer = SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="The access token from POST /v1/auth/login (15 minutes; refresh to renew)",
+    )
+    return OpenAPIConfig(
+        title=title,
+        version=version,
+        path=DOCS_PATH,
+        render_plugins=[swagger],
+        components=Components(security_schemes={BEARER_SCHEME: bearer}),
+    )
 
 
 def api_docs_assets() -> Any:

@@ -12,13 +12,15 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import jwt
 import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 
 from modules.kernel.errors import ProblemError
 
@@ -254,3 +256,40 @@ async def provide_step_up(request: Request[Any, Any, Any]) -> Principal:
                 "Confirm this action with your second factor or device, then retry",
             )
     return principal
+
+
+_PRINCIPAL_DEPENDENCIES = frozenset({"principal", "admin", "step_up"})
+
+
+BEARER_SCHEME = "bearer"
+
+
+def needs_principal(route_handler: BaseRouteHandler) -> frozenset[str]:
+    """Which of the principal dependencies (`principal`, `admin`, `step_up`) a handler takes."""
+    return _PRINCIPAL_DEPENDENCIES & route_handler.parsed_fn_signature.parameters.keys()
+
+
+def declare_bearer_security(route_handlers: Iterable[BaseRouteHandler]) -> None:
+    """Mark every operation that takes a principal as needing the bearer token in the OpenAPI,
+    from the same test the guard applies, so the document cannot drift from the code."""
+    for handler in route_handlers:
+        if isinstance(handler, HTTPRouteHandler) and needs_principal(handler):
+            handler.security = [{BEARER_SCHEME: []}]
+
+
+async def authentication_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """App-wide guard: a route that needs a principal refuses a missing or bad token first.
+
+    Guards run before the body is read, so an anonymous caller learns nothing but 401 (not
+    whether its body would have been valid), and a trader nothing but 403 on an admin route.
+    """
+    if connection.scope["type"] != ScopeType.HTTP:
+        return
+    needs = needs_principal(route_handler)
+    if not needs:
+        return
+    principal = authenticate(connection)
+    if "admin" in needs and not principal.is_admin:
+        raise ProblemError(403, "admin_required", "This action needs the admin role")
