@@ -34,7 +34,7 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
-from modules.kernel.http import KERNEL_ROUTES, request_context_middleware
+from modules.kernel.http import KERNEL_ROUTES, json_body_guard, request_context_middleware
 from modules.kernel.logs import configure_logging
 from modules.kernel.module import NijaModule, Runtime
 from modules.kernel.ports import Keyring, PubSub, StateFactory
@@ -180,7 +180,7 @@ def create_app(
         plugins=list(platform.modules.values()),
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
-        guards=[authentication_guard, rate_limit_guard],
+        guards=[authentication_guard, rate_limit_guard, json_body_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies={
             "principal": provide_principal,

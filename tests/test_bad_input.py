@@ -203,3 +203,24 @@ async def test_traders_get_403_on_admin_routes_whatever_the_body(running: Runnin
     headers = {**await register_and_login(running.client), **JSON}
     response = await running.client.post("/v1/admin/kill-switch", content=b"[[[", headers=headers)
     assert_problem(response, 403, "admin_required")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", None],
+)
+@pytest.mark.parametrize("path", ["/v1/orders", "/v1/credentials", "/v1/auth/login"])
+async def test_a_json_body_under_another_media_type_is_415(
+    running: RunningApp, path: str, content_type: str | None
+) -> None:
+    headers = await register_and_login(running.client)
+    body = b'{"email": "a@b.co", "password": "correct horse battery 9", "symbol": "BTC/USD"}'
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = await running.client.post(path, content=body, headers=headers)
+    assert_problem(response, 415, "unsupported_media_type")
+    multipart = await running.client.post(path, files={"f": ("a.json", body)}, headers=headers)
+    assert_problem(multipart, 415, "unsupported_media_type")
+    charset = {**headers, "Content-Type": "application/json; charset=utf-8"}
+    accepted = await running.client.post(path, content=body, headers=charset)
+    assert accepted.status_code != 415

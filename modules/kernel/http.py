@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from modules.kernel.errors import ProblemError
 from modules.kernel.logs import request_id_var
 from modules.kernel.metrics import Metrics
 
@@ -128,3 +131,32 @@ def _within(
 ) -> bool:
     parsed = _parse(address)
     return parsed is not None and any(parsed in network for network in networks)
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+async def json_body_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """A route that reads a JSON body refuses any other media type with 415.
+
+    Litestar would decode JSON sent as text/plain or a form just the same; answering 415 tells a
+    misconfigured client (or a cross-site form post, which cannot send application/json) what
+    is wrong instead of acting on it.
+    """
+    if connection.scope["type"] != ScopeType.HTTP:
+        return
+    if "data" not in route_handler.parsed_fn_signature.parameters:
+        return
+    content_type = connection.headers.get("content-type", "")
+    if not _is_json(content_type):
+        raise ProblemError(
+            415,
+            "unsupported_media_type",
+            "Send the body as JSON with 'Content-Type: application/json'",
+        )
