@@ -224,3 +224,15 @@ async def test_a_json_body_under_another_media_type_is_415(
     charset = {**headers, "Content-Type": "application/json; charset=utf-8"}
     accepted = await running.client.post(path, content=body, headers=charset)
     assert accepted.status_code != 415
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+async def test_absurdly_nested_json_is_a_400_not_a_crash(
+    running: RunningApp, opener: bytes
+) -> None:
+    headers = {**await register_and_login(running.client), **JSON}
+    body = opener * 100_000
+    for path in ("/v1/orders", "/v1/credentials", "/v1/auth/login"):
+        response = await running.client.post(path, content=body, headers=headers)
+        assert_problem(response, 400)
+    assert (await running.client.get("/health")).status_code == 200

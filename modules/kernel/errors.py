@@ -158,6 +158,19 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     )
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # The JSON decoder refuses absurd nesting by raising RecursionError; nothing else in NIJA
+    # recurses on input, so this is a malformed body, not a fault of ours.
+    log.warning("refused a body nested too deeply on %s %s", request.method, request.url.path)
+    return problem(
+        400,
+        "body_too_deeply_nested",
+        "The JSON body is nested too deeply",
+        request.url.path,
+        request_id=_request_id(request),
+    )
+
+
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -174,5 +187,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Refused: _refused,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    RecursionError: _too_deep,
     Exception: _unexpected_error,
 }
