@@ -236,3 +236,35 @@ async def test_absurdly_nested_json_is_a_400_not_a_crash(
         response = await running.client.post(path, content=body, headers=headers)
         assert_problem(response, 400)
     assert (await running.client.get("/health")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "bad", ["\u0000", "a\u0000b", "line\nbreak", "tab\there", "\u007f", "\u001b[31m"]
+)
+async def test_control_characters_are_refused_naming_the_field(
+    running: RunningApp, bad: str
+) -> None:
+    """Never stored (a NUL was a 500 from the driver) and never silently stripped."""
+    client = running.client
+    headers = await register_and_login(client)
+    credential = {"venue": "kraken", "api_key": "key-12345678", "api_secret": "secret-12345678"}
+    response = await client.post(
+        "/v1/credentials", json={**credential, "label": bad}, headers=headers
+    )
+    body = assert_problem(response, 422, "control_characters")
+    assert body["errors"][0]["key"] == "$.label" and "$.label" in body["detail"]
+    response = await client.post(
+        "/v1/credentials", json={**credential, "api_secret": "secret-1234" + bad}, headers=headers
+    )
+    assert_problem(response, 422, "control_characters")
+    assert "secret-1234" not in response.text  # the refusal names the field, never its value
+    response = await client.post(
+        "/v1/auth/register", json={"email": f"x{bad}@example.com", "password": "x" * 16}
+    )
+    assert assert_problem(response, 422, "control_characters")["errors"][0]["key"] == "$.email"
+    response = await client.patch(
+        "/v1/settings/profile", json={"display_name": f"Ann{bad}"}, headers=headers
+    )
+    assert_problem(response, 422, "control_characters")
+    listed = (await client.get("/v1/credentials", headers=headers)).json()
+    assert listed == [] or all("\u0000" not in str(item) for item in listed)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -160,3 +161,51 @@ async def json_body_guard(
             "unsupported_media_type",
             "Send the body as JSON with 'Content-Type: application/json'",
         )
+    if isinstance(connection, Request):
+        # Read once here; Litestar keeps the body for the handler's own decoding.
+        _refuse_control_characters(await connection.body())
+
+
+# JSON carries a control character only escaped (`\u0000`-`\u001f`, `\n`, ...), except DEL,
+# which may also come raw.
+_ESCAPED_CONTROL = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfnrt])|\x7f")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _refuse_control_characters(body: bytes) -> None:
+    """Refuse NUL and other control characters in any string of the body, naming the field.
+
+    PostgreSQL text cannot hold NUL (a 500 from the driver), and no email, name, label, key or
+    reason needs a control character; silently stripping them would store something other than
+    what was sent. Bodies without an escaped control character (nearly all) are not decoded.
+    """
+    if not _ESCAPED_CONTROL.search(body):
+        return
+    try:
+        document = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return  # malformed: the handler's own decoding answers 400
+    field = _first_control(document, "$")
+    if field is not None:
+        raise ProblemError(
+            422,
+            "control_characters",
+            f"{field} contains a control character (such as NUL or a line break)",
+            errors=[{"key": field, "message": "control characters are not allowed"}],
+        )
+
+
+def _first_control(node: object, path: str) -> str | None:
+    if isinstance(node, str):
+        return path if _CONTROL.search(node) else None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found = _first_control(key, path) or _first_control(value, f"{path}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _first_control(value, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
