@@ -148,7 +148,13 @@ class UserTradingResumed(IntegrationEvent, frozen=True, kw_only=True):
 
 
 class PositionChanged(IntegrationEvent, frozen=True, kw_only=True):
-    """A fill moved the user's net position (quantity < 0 is short; 0 is closed)."""
+    """A fill moved the user's net position (quantity < 0 is short; 0 is closed).
+
+    `realised_pnl` is net of every fee paid on the position (in the quote currency) and `fees`
+    shows those fees on their own. `realised_delta` is what this fill realised, its fee
+    included. `version` counts the fills folded into the position: a reader that may see the
+    events out of order keeps the highest version.
+    """
 
     TOPIC: ClassVar[str] = "execution.position-changed.v1"
     position_id: str
@@ -161,6 +167,8 @@ class PositionChanged(IntegrationEvent, frozen=True, kw_only=True):
     fees: Decimal
     fill_id: str
     status: Literal["open", "closed"]
+    realised_delta: Decimal = Decimal(0)
+    version: int = 0
 
 
 BreakerState = Literal["closed", "open", "half_open"]

@@ -8,7 +8,7 @@ when our transaction does (that difference is what exactly-once placement has to
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, Integer, Numeric, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Integer, Numeric, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -82,7 +82,11 @@ class UserControl(Table, tablename="user_controls", schema="execution", db=ENGIN
 
 
 class Position(Table, tablename="positions", schema="execution", db=ENGINE):
-    """A user's net position in one symbol on one venue; quantity < 0 is short."""
+    """A user's net position in one symbol on one venue; quantity < 0 is short.
+
+    `realised_pnl` is net of every fee paid on the position (quote currency); `fees` shows the
+    fees on their own; `version` counts the fills folded in.
+    """
 
     position_id = Varchar(length=64, primary_key=True)
     user_id = Varchar(length=64, index=True)
@@ -92,6 +96,7 @@ class Position(Table, tablename="positions", schema="execution", db=ENGINE):
     average_entry = Numeric()
     realised_pnl = Numeric()
     fees = Numeric()
+    version = BigInt(default=0)
     updated_at = Timestamptz()
 
 

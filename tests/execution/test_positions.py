@@ -45,7 +45,8 @@ async def test_fills_build_a_position_and_sells_realise_pnl(running: RunningApp)
     (held,) = await positions(running, trader.headers)
     assert Decimal(held["quantity"]) == Decimal("0.5")
     assert Decimal(held["average_entry"]) == entry
-    assert Decimal(held["realised_pnl"]) == 0 and Decimal(held["fees"]) == buy_fees
+    # Fees are charged to realised P&L when paid, and shown on their own too.
+    assert Decimal(held["realised_pnl"]) == -buy_fees and Decimal(held["fees"]) == buy_fees
     mark = Decimal(held["mark_price"])
     assert Decimal(held["unrealised_pnl"]) == ((mark - entry) * Decimal("0.5")).quantize(STEP)
     assert held["status"] == "open"
@@ -54,12 +55,13 @@ async def test_fills_build_a_position_and_sells_realise_pnl(running: RunningApp)
     sell = routed(trader, "kraken", side="sell", quantity=Decimal("0.2"), signal="exit")
     await announce(running, sell)
     sells = tap.of(OrderFilled, order_id=sell.order_id)
-    realised = sum(((f.price - entry) * f.quantity for f in sells), Decimal(0)).quantize(STEP)
+    sell_fees = sum((f.fee for f in sells), Decimal(0))
+    gain = sum(((f.price - entry) * f.quantity for f in sells), Decimal(0)).quantize(STEP)
     (held,) = await positions(running, trader.headers)
     assert Decimal(held["quantity"]) == Decimal("0.3")
     assert Decimal(held["average_entry"]) == entry  # a reduction keeps the entry price
-    assert Decimal(held["realised_pnl"]) == realised
-    assert Decimal(held["fees"]) == buy_fees + sum((f.fee for f in sells), Decimal(0))
+    assert Decimal(held["realised_pnl"]) == gain - buy_fees - sell_fees
+    assert Decimal(held["fees"]) == buy_fees + sell_fees
 
     close = routed(trader, "kraken", side="sell", quantity=Decimal("0.3"), signal="stop_loss")
     await announce(running, close)
@@ -70,6 +72,12 @@ async def test_fills_build_a_position_and_sells_realise_pnl(running: RunningApp)
     fills = tap.of(OrderFilled, user_id=trader.user_id)
     assert len(changes) == len(fills)  # one position change per fill
     assert {c.status for c in changes if c.quantity == 0} == {"closed"}
+    # Each change says what its fill realised (fees included) and counts one more version.
+    assert sorted(c.version for c in changes) == list(range(1, len(fills) + 1))
+    last = max(changes, key=lambda c: c.version)
+    assert sum((c.realised_delta for c in changes), Decimal(0)) == last.realised_pnl
+    assert Decimal(held["realised_pnl"]) == last.realised_pnl
+    assert last.fees == sum((f.fee for f in fills), Decimal(0))
     assert (await running.client.get("/v1/positions")).status_code == 401
 
 

@@ -10,12 +10,13 @@ from modules.execution.domain.positions import PositionState
 _SAVE_POSITION = """
 INSERT INTO execution.positions AS p
        (position_id, user_id, venue, symbol, quantity, average_entry, realised_pnl, fees,
-        updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+        version, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (position_id) DO UPDATE
    SET user_id = EXCLUDED.user_id, venue = EXCLUDED.venue, symbol = EXCLUDED.symbol,
        quantity = EXCLUDED.quantity, average_entry = EXCLUDED.average_entry,
-       realised_pnl = EXCLUDED.realised_pnl, fees = EXCLUDED.fees, updated_at = now()
+       realised_pnl = EXCLUDED.realised_pnl, fees = EXCLUDED.fees, version = EXCLUDED.version,
+       updated_at = now()
 """
 
 
@@ -44,6 +45,7 @@ class PositionRepository:
             average_entry=row["average_entry"],
             realised_pnl=row["realised_pnl"],
             fees=row["fees"],
+            version=row["version"],
         )
 
     async def save(self, conn: asyncpg.Connection, position: PositionRow) -> None:
@@ -58,4 +60,5 @@ class PositionRepository:
             state.average_entry,
             state.realised_pnl,
             state.fees,
+            state.version,
         )

@@ -22,7 +22,7 @@ from modules.execution.domain.orders import (
     QueuedOrder,
     progress,
 )
-from modules.execution.domain.positions import PositionState, status
+from modules.execution.domain.positions import PositionState, realised_delta, status
 from modules.execution.domain.venue import VenueOrder
 from modules.kernel.events import IntegrationEvent
 
@@ -100,7 +100,7 @@ def rejected_event(order: QueuedOrder, code: str, reason: str) -> OrderRejected:
 
 
 def position_changed(
-    order: QueuedOrder, position_id: str, fill_id: str, state: PositionState
+    order: QueuedOrder, position_id: str, fill_id: str, before: PositionState, state: PositionState
 ) -> PositionChanged:
     return PositionChanged(
         event_id=event_id(position_id, "fill", fill_id),
@@ -114,4 +114,6 @@ def position_changed(
         fees=state.fees,
         fill_id=fill_id,
         status=status(state),
+        realised_delta=realised_delta(before, state),
+        version=state.version,
     )

@@ -7,9 +7,12 @@ are counted too (user_controls.py pauses the user after too many in a row).
 
 from __future__ import annotations
 
+import logging
+from decimal import Decimal
+
 from modules.execution.domain.ids import position_id
 from modules.execution.domain.orders import TERMINAL, QueuedOrder, average_price, order_status
-from modules.execution.domain.positions import apply_fill
+from modules.execution.domain.positions import apply_fill, fee_in_quote
 from modules.execution.domain.venue import VenueFill, VenueOrder
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.repository.positions import PositionRepository, PositionRow
@@ -22,6 +25,8 @@ from modules.execution.service.order_events import (
 from modules.execution.service.user_controls import UserControls
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+
+log = logging.getLogger("nija.execution")
 
 
 class OrderOutcomes:
@@ -86,8 +91,10 @@ class OrderOutcomes:
         position = position_id(order.user_id, order.venue, order.symbol)
         state = await self._positions.lock(uow.conn, position)
         for fill in fills:
-            state = apply_fill(state, order.side, fill.price, fill.quantity, fill.fee)
-            uow.publish(position_changed(order, position, fill.trade_id, state))
+            before = state
+            fee = _fee_in_quote(order, fill)
+            state = apply_fill(before, order.side, fill.price, fill.quantity, fee)
+            uow.publish(position_changed(order, position, fill.trade_id, before, state))
         row = PositionRow(
             position_id=position,
             user_id=order.user_id,
@@ -96,3 +103,19 @@ class OrderOutcomes:
             state=state,
         )
         await self._positions.save(uow.conn, row)
+
+
+def _fee_in_quote(order: QueuedOrder, fill: VenueFill) -> Decimal:
+    fee = fee_in_quote(order.symbol, fill.fee, fill.fee_currency, fill.price)
+    if fee is None:
+        # A fee in the exchange's own token (e.g. BNB): the fill cannot price it, so it stays
+        # on the fill (GET /v1/orders/{id}) and out of the position's P&L.
+        log.warning(
+            "fee of %s %s on %s fill %s left out of the position's P&L",
+            fill.fee,
+            fill.fee_currency,
+            order.symbol,
+            fill.trade_id,
+        )
+        return Decimal(0)
+    return fee
