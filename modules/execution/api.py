@@ -46,6 +46,15 @@ class PositionsController(Controller):
     ) -> list[PositionView]:
         return await execution_views.positions(principal.user_id)
 
+    @get("/{position_id:str}", summary="One of the caller's positions (the id close takes)")
+    async def get_position(
+        self,
+        position_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        execution_views: NamedDependency[ExecutionViews],
+    ) -> PositionView:
+        return await execution_views.position(principal.user_id, position_id)
+
 
 class ExecutionAdminController(Controller):
     path = "/v1/admin"

@@ -19,7 +19,11 @@ class VenueView(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PositionView(msgspec.Struct, frozen=True, kw_only=True):
-    """A net position; P&L in the quote currency, unrealised marked at the venue's book mid."""
+    """A net position; P&L in the quote currency, unrealised marked at the venue's book mid.
+
+    `realised_pnl` is net of every fee paid on the position; `fees` shows those fees on their
+    own. `position_id` is the id `POST /v1/positions/{id}/close` takes.
+    """
 
     position_id: str
     venue: str

@@ -10,6 +10,7 @@ from modules.execution.domain.positions import PositionState, status, unrealised
 from modules.execution.ports import Venue
 from modules.execution.schemas import PositionView, VenueView
 from modules.kernel.db import Database
+from modules.kernel.refusal import Kind, Refused
 
 # The venue's latest book mid for a symbol (None before its first book).
 Marks = Callable[[str, str], Decimal | None]
@@ -29,12 +30,25 @@ class ExecutionViews:
             )
         return [self._position(row) for row in rows]
 
+    async def position(self, user_id: str, position_id: str) -> PositionView:
+        """One of the caller's positions; another user's is as unknown as a made-up id."""
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT * FROM execution.positions WHERE position_id = $1 AND user_id = $2",
+                position_id,
+                user_id,
+            )
+        if row is None:
+            raise Refused(Kind.NOT_FOUND, "position_not_found", "No such position")
+        return self._position(row)
+
     def _position(self, row: Any) -> PositionView:
         state = PositionState(
             quantity=row["quantity"],
             average_entry=row["average_entry"],
             realised_pnl=row["realised_pnl"],
             fees=row["fees"],
+            version=row["version"],
         )
         mid = self._marks(row["venue"], row["symbol"])
         return PositionView(
