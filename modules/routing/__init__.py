@@ -14,7 +14,7 @@ from modules.kernel.module import NijaModule, Runtime, Subscription
 from modules.routing.api import (
     AdminRoutingController,
     OrdersController,
-    PositionsController,
+    PositionCloseController,
     TradingSettingsController,
 )
 from modules.routing.config import RoutingConfig, load_config
@@ -40,7 +40,6 @@ from modules.routing.service.standing import Standing
 from modules.routing.service.twap import TwapScheduler
 from modules.routing.views.admin import AdminViews
 from modules.routing.views.orders import OrderViews
-from modules.routing.views.positions import PositionViews
 from modules.routing.views.settings import SettingsViews
 from modules.routing.workers.twap import TwapWorker
 
@@ -59,13 +58,12 @@ class RoutingModule(NijaModule):
         self._credentials = CredentialRepository()
         self._risk = RiskRepository(runtime.db)
         self._outcomes = OutcomeRepository(runtime.db)
-        self._positions = PositionRepository()
+        self._positions = PositionRepository(runtime.db)
         self._planner = Planner(runtime, config, self._monitor)
         self._handoff = Handoff(runtime, self._orders, self._monitor)
         self._wire_intake(config)
         self._wire_subscriptions(config)
         self._order_views = OrderViews(runtime.db)
-        self._position_views = PositionViews()
         self._settings_views = SettingsViews(runtime.db, config)
         self._admin_views = AdminViews(runtime.db, runtime.clock, self._monitor)
         self.controls = Controls(runtime, self._risk, self._settings_views)
@@ -99,7 +97,7 @@ class RoutingModule(NijaModule):
     def _wire_subscriptions(self, config: RoutingConfig) -> None:
         self._market = MarketFeed(self._books, self._monitor, self._outcomes, config)
         self._standing = Standing(self._credentials, self._risk)
-        self._position_folds = Positions(self._positions)
+        self._position_copies = Positions(self._positions)
         self._reports = Reports(
             self.runtime,
             self._books,
@@ -108,7 +106,6 @@ class RoutingModule(NijaModule):
             orders=self._orders,
             credentials=self._credentials,
             outcomes=self._outcomes,
-            positions=self._position_folds,
             planner=self._planner,
             handoff=self._handoff,
         )
@@ -116,7 +113,7 @@ class RoutingModule(NijaModule):
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return [
             OrdersController,
-            PositionsController,
+            PositionCloseController,
             TradingSettingsController,
             AdminRoutingController,
         ]
@@ -126,13 +123,12 @@ class RoutingModule(NijaModule):
             "routing_intake": Provide(lambda: self.intake, sync_to_thread=False),
             "routing_controls": Provide(lambda: self.controls, sync_to_thread=False),
             "routing_orders": Provide(lambda: self._order_views, sync_to_thread=False),
-            "routing_positions": Provide(lambda: self._position_views, sync_to_thread=False),
             "routing_settings": Provide(lambda: self._settings_views, sync_to_thread=False),
             "routing_admin": Provide(lambda: self._admin_views, sync_to_thread=False),
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self._standing, self._market, self._reports, self._position_folds)
+        return subscriptions(self._standing, self._market, self._reports, self._position_copies)
 
     async def start(self) -> None:
         await self._market.load_outcomes()

@@ -1,4 +1,4 @@
-"""Routing's HTTP surface: orders and their routes, positions, trading settings, admin."""
+"""Routing's HTTP surface: orders and their routes, closing a position, trading settings, admin."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from modules.routing.schemas import (
     OrderRoute,
     PlacedOrder,
     PlaceOrderRequest,
-    PositionView,
     TradingSettingsPatch,
     TradingSettingsView,
 )
@@ -27,7 +26,6 @@ from modules.routing.service.controls import Controls
 from modules.routing.service.intake import Intake, Placed
 from modules.routing.views.admin import AdminViews
 from modules.routing.views.orders import OrderViews
-from modules.routing.views.positions import PositionViews
 from modules.routing.views.settings import SettingsViews
 
 
@@ -91,25 +89,16 @@ class OrdersController(Controller):
         return await routing_orders.get_route(principal, order_id)
 
 
-class PositionsController(Controller):
+class PositionCloseController(Controller):
     path = "/v1/positions"
     tags = ["positions"]
-
-    @get(
-        "/net",
-        summary="Your open positions per venue, as routing's risk gate sees them from your fills",
-    )
-    async def list_positions(
-        self,
-        principal: NamedDependency[Principal],
-        routing_positions: NamedDependency[PositionViews],
-    ) -> list[PositionView]:
-        return await routing_positions.positions(principal)
 
     @post(
         "/{position_id:uuid}/close",
         status_code=202,
-        summary="Close a position with a market exit order (priority 2)",
+        summary="Close a position (its id from GET /v1/positions) with a market exit order",
+        description="Sells (or buys back) the whole quantity at market on the venue that holds "
+        "it, as an exit (priority 2).",
     )
     async def close_position(
         self,

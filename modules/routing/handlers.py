@@ -31,7 +31,7 @@ def subscriptions(
         Subscription(VenueBookUpdated, market.book_updated, "venue-book", durable=False),
         Subscription(VenueHealthChanged, market.venue_health, "venue-health", durable=False),
         Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
-        Subscription(PositionChanged, positions.link, "position-changed"),
+        Subscription(PositionChanged, positions.position_changed, "position-changed"),
         Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
         Subscription(OrderAccepted, reports.order_accepted, "order-accepted"),
         Subscription(OrderFilled, reports.order_filled, "order-filled"),

@@ -236,18 +236,6 @@ class KillSwitchView(msgspec.Struct, frozen=True, kw_only=True):
     set_by: str
 
 
-class PositionView(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    venue: str
-    symbol: str
-    quantity: Decimal
-    average_price: Decimal
-    realized_pnl: Decimal
-    fees: Decimal
-    opened_at: datetime
-    updated_at: datetime
-
-
 class DecisionSummary(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     attempt: int

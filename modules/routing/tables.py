@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSONB,
     UUID,
+    BigInt,
     BigSerial,
     Boolean,
     Bytea,
@@ -109,28 +110,28 @@ class KillSwitch(Table, tablename="kill_switches", schema="routing", db=ENGINE):
 
 
 class Position(Table, tablename="positions", schema="routing", db=ENGINE):
-    """Routing's own view of a user's position per venue and symbol, folded from fills."""
+    """A read copy of execution's position (`PositionChanged`), under execution's id.
 
-    id = UUID(primary_key=True)
+    Only what the risk gate and a close need; `version` is the newest event applied. The index
+    on (user_id, symbol) is made by the migration (Piccolo declares no composite indexes).
+    """
+
+    id = Varchar(length=64, primary_key=True)
     user_id = Varchar(length=64)
     venue = Varchar(length=32)
     symbol = Varchar(length=32)
     quantity = Numeric()
-    average_price = Numeric()
-    realized_pnl = Numeric()
-    fees = Numeric()
-    opened_at = Timestamptz()
+    version = BigInt(default=0)
     updated_at = Timestamptz()
-    # Execution's id for the same position (`PositionChanged`), so a close can name either.
-    execution_position_id = Varchar(length=64, null=True, default=None, index=True)
-    one_per_symbol = Unique(["user_id", "venue", "symbol"])
 
 
 class DailyPnl(Table, tablename="daily_pnl", schema="routing", db=ENGINE):
+    """Realised P&L per user and UTC day, fees included, summed from `PositionChanged`."""
+
     id = BigSerial(primary_key=True)
     user_id = Varchar(length=64)
     day = Date()
-    realized = Numeric()
+    realised = Numeric()
     one_per_day = Unique(["user_id", "day"])
 
 

@@ -275,6 +275,38 @@ def fill_event(routed: Any, price: Decimal, quantity: Decimal | None = None) -> 
     )
 
 
+def position_event(
+    routed: Any,
+    *,
+    quantity: Decimal,
+    version: int,
+    realised_delta: Decimal = Decimal(0),
+    position_id: str | None = None,
+) -> Any:
+    """Execution's report that a fill of `routed` moved the position to `quantity`.
+
+    Only what routing reads is meaningful (id, quantity, version, realised delta); the id is
+    one per user, venue and symbol, as execution's is.
+    """
+    from modules.execution.contracts import PositionChanged
+
+    key = f"position:{routed.user_id}:{routed.venue}:{routed.symbol}"
+    return PositionChanged(
+        position_id=position_id or str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
+        user_id=routed.user_id,
+        venue=routed.venue,
+        symbol=routed.symbol,
+        quantity=quantity,
+        average_entry=Decimal(0),
+        realised_pnl=Decimal(0),
+        fees=Decimal(0),
+        fill_id=f"fill-{uuid.uuid4().hex}",
+        status="open" if quantity else "closed",
+        realised_delta=realised_delta,
+        version=version,
+    )
+
+
 def admin_headers(running: RunningApp) -> dict[str, str]:
     token = running.runtime.tokens.issue(Principal(user_id=str(uuid.uuid4()), role="admin"))
     return {"Authorization": f"Bearer {token}"}

@@ -22,11 +22,13 @@ from tests.routing.support import (
     fill_event,
     new_trader,
     order,
+    position_event,
     routing_only,
     trade_settings,
 )
 
 VENUES = ("coinbase", "kraken", "binance")
+D = Decimal
 
 
 @pytest.fixture
@@ -50,12 +52,24 @@ def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-async def _fill_last(running: RunningApp, tap: Tap, trader: Trader, price: Decimal) -> Any:
+async def _fill_last(
+    running: RunningApp,
+    tap: Tap,
+    trader: Trader,
+    price: Decimal,
+    *,
+    held: Decimal,
+    version: int = 1,
+    realised: Decimal = Decimal(0),
+) -> str:
+    """Fill the trader's last routed order at `price` and report the position it leaves
+    (`held`, its `version`, what the fill `realised`), as execution would; its id."""
     await running.settle()
     routed = [e for e in tap.of(OrderRouted, user_id=trader.user_id)]
     last = max(routed, key=lambda e: e.occurred_at)
-    await announce(running, fill_event(last, price))
-    return last
+    moved = position_event(last, quantity=held, version=version, realised_delta=realised)
+    await announce(running, fill_event(last, price), moved)
+    return str(moved.position_id)
 
 
 async def test_signal_sets_priority_and_bad_signal_is_refused(alone: tuple[RunningApp, Tap]):
@@ -218,12 +232,10 @@ async def test_max_open_positions_by_tier_and_exits_still_pass(alone: tuple[Runn
         assert (
             await order(running, trader, symbol=symbol, quantity=sizes[symbol])
         ).status_code == 202
-        await _fill_last(running, tap, trader, prices[symbol])
+        await _fill_last(running, tap, trader, prices[symbol], held=Decimal(sizes[symbol]))
     # Basic allows 3 open positions.
     assert (await order(running, trader, symbol="SOL/USD", quantity="2")).status_code == 202
-    await _fill_last(running, tap, trader, prices["SOL/USD"])
-    positions = (await running.client.get("/v1/positions/net", headers=trader.headers)).json()
-    assert sorted(p["symbol"] for p in positions) == ["BTC/USD", "ETH/USD", "SOL/USD"]
+    sol = await _fill_last(running, tap, trader, prices["SOL/USD"], held=Decimal(2))
 
     # A fourth symbol would open a fourth position.
     await _publish_xrp(running)
@@ -232,8 +244,7 @@ async def test_max_open_positions_by_tier_and_exits_still_pass(alone: tuple[Runn
     )
     # Adding to an open position is fine; so is closing one.
     assert (await order(running, trader, symbol="BTC/USD", quantity="0.01")).status_code == 202
-    sol = next(p for p in positions if p["symbol"] == "SOL/USD")
-    closed = await running.client.post(f"/v1/positions/{sol['id']}/close", headers=trader.headers)
+    closed = await running.client.post(f"/v1/positions/{sol}/close", headers=trader.headers)
     assert closed.status_code == 202, closed.text
     await running.settle()
     exit_order = tap.of(OrderRouted, order_id=closed.json()["id"])[0]
@@ -243,7 +254,8 @@ async def test_max_open_positions_by_tier_and_exits_still_pass(alone: tuple[Runn
         "exit",
         2,
     )
-    assert exit_order.venue == sol["venue"]  # sold where it is held
+    sol_buy = tap.of(OrderRouted, user_id=trader.user_id, symbol="SOL/USD", signal="entry")[0]
+    assert exit_order.venue == sol_buy.venue  # sold where it is held
     # Pro allows 10.
     await announce(running, UserTierChanged(user_id=trader.user_id, tier="pro"))
     assert (await order(running, trader, symbol="XRP/USD", quantity="100")).status_code == 202
@@ -276,15 +288,52 @@ async def test_daily_loss_limit_from_realised_fills(alone: tuple[RunningApp, Tap
     trader = await _trader(running)
     await trade_settings(running, trader, max_daily_loss_usd="50")
     assert (await order(running, trader, quantity="0.05")).status_code == 202
-    await _fill_last(running, tap, trader, Decimal(50000))
-    position = (await running.client.get("/v1/positions/net", headers=trader.headers)).json()[0]
-    assert Decimal(position["quantity"]) == Decimal("0.05")
-    closed = await running.client.post(
-        f"/v1/positions/{position['id']}/close", headers=trader.headers
+    position = await _fill_last(
+        running, tap, trader, Decimal(50000), held=Decimal("0.05"), realised=Decimal("-1.5")
     )
+    assert (await order(running, trader, quantity="0.01")).status_code == 202  # -1.5 of 50
+    await _fill_last(
+        running, tap, trader, Decimal(50000), held=Decimal("0.06"), version=2, realised=D("-0.3")
+    )
+    closed = await running.client.post(f"/v1/positions/{position}/close", headers=trader.headers)
     assert closed.status_code == 202
-    await _fill_last(running, tap, trader, Decimal(48000))  # sold 0.05 BTC 2,000 lower: -100
-    assert (await running.client.get("/v1/positions/net", headers=trader.headers)).json() == []
+    await running.settle()
+    exit_order = tap.of(OrderRouted, order_id=closed.json()["id"])[0]
+    assert (exit_order.side, exit_order.quantity) == ("sell", Decimal("0.06"))
+    # Sold 0.06 BTC 2,000 lower (-120) and its fee: today's realised loss passes 50.
+    await _fill_last(
+        running, tap, trader, Decimal(48000), held=Decimal(0), version=3, realised=D("-121.8")
+    )
+    _problem(await order(running, trader, quantity="0.01"), 422, "daily_loss_limit")
+    _problem(
+        await running.client.post(f"/v1/positions/{position}/close", headers=trader.headers),
+        404,
+        "position_not_found",
+    )
+
+
+async def test_the_read_copy_keeps_the_newest_position_whatever_the_delivery_order(
+    alone: tuple[RunningApp, Tap],
+):
+    running, tap = alone
+    trader = await _trader(running)
+    await trade_settings(running, trader, max_daily_loss_usd="50")
+    assert (await order(running, trader, quantity="0.05")).status_code == 202
+    await running.settle()
+    (bought,) = tap.of(OrderRouted, user_id=trader.user_id)
+    closing = position_event(bought, quantity=Decimal(0), version=2, realised_delta=D(-30))
+    opening = position_event(bought, quantity=Decimal("0.05"), version=1, realised_delta=D(-25))
+    # The closing fill's report overtakes the opening one's.
+    await announce(running, closing)
+    await announce(running, opening)
+    _problem(
+        await running.client.post(
+            f"/v1/positions/{opening.position_id}/close", headers=trader.headers
+        ),
+        404,
+        "position_not_found",
+    )
+    # Each fill's realised P&L counts once, in whatever order: -55 today.
     _problem(await order(running, trader, quantity="0.01"), 422, "daily_loss_limit")
 
 

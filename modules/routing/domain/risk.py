@@ -69,7 +69,7 @@ class RiskSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     position_quantity: Decimal  # signed, in the order's symbol
     open_positions: int
     trades_today: int
-    realized_today: Decimal
+    realised_today: Decimal
 
 
 def position_cap(snapshot: RiskSnapshot) -> Decimal:
@@ -148,7 +148,7 @@ def _check_limits(snapshot: RiskSnapshot, symbol: str, notional: Decimal) -> Non
             "daily_trade_limit",
             f"Your {snapshot.tier} tier allows {snapshot.trades_per_day} trades a day",
         )
-    if -snapshot.realized_today >= snapshot.max_daily_loss_usd:
+    if -snapshot.realised_today >= snapshot.max_daily_loss_usd:
         raise Refused(
             Kind.INVALID,
             "daily_loss_limit",
@@ -166,7 +166,7 @@ def build_snapshot(
     position_quantity: Decimal,
     open_positions: int,
     trades_today: int,
-    realized_today: Decimal,
+    realised_today: Decimal,
 ) -> RiskSnapshot:
     """The user's figures over the platform's defaults for whatever they have not set."""
     settings = settings or {}
@@ -195,5 +195,5 @@ def build_snapshot(
         position_quantity=position_quantity,
         open_positions=open_positions,
         trades_today=trades_today,
-        realized_today=realized_today,
+        realised_today=realised_today,
     )

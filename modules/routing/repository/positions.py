@@ -1,112 +1,77 @@
-"""Positions and realised P&L per day, as routing folds them from fills.
+"""Routing's read copy of execution's positions, and realised P&L per user and UTC day.
 
-Routing folds fills into positions itself (domain/positions.py) because the risk gate needs
-realised P&L per day; from execution it only learns the id users see for a position.
+Execution owns positions (it folds every fill); routing keeps from `PositionChanged` only what
+its risk gate and a close need: each position's quantity under execution's id, and the sum of
+what fills realised per day.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 
-from modules.routing.domain.positions import PositionState
-from modules.routing.tables import Position
+from modules.kernel.db import Database
+
+# One statement: the copy moves only to a newer version (events may arrive out of order), and
+# the day's realised P&L takes every event's delta once (the inbox dedupes redeliveries).
+# A data-modifying CTE runs whether or not the outer statement reads it.
+_APPLY_CHANGE = """
+WITH copy AS (
+    INSERT INTO routing.positions AS p
+           (id, user_id, venue, symbol, quantity, version, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (id) DO UPDATE
+       SET quantity = EXCLUDED.quantity, version = EXCLUDED.version,
+           updated_at = EXCLUDED.updated_at
+     WHERE p.version < EXCLUDED.version
+)
+INSERT INTO routing.daily_pnl AS d (user_id, day, realised)
+SELECT $2, $8::date, $9::numeric WHERE $9::numeric <> 0
+ON CONFLICT (user_id, day) DO UPDATE SET realised = d.realised + EXCLUDED.realised
+"""
+
+
+class PositionChange(msgspec.Struct, frozen=True, kw_only=True):
+    position_id: str
+    user_id: str
+    venue: str
+    symbol: str
+    quantity: Decimal
+    version: int
+    at: datetime
+    day: date  # the UTC day the fill's realised P&L counts for
+    realised_delta: Decimal
 
 
 class PositionRepository:
-    async def lock_position(
-        self, conn: asyncpg.Connection, user_id: str, venue: str, symbol: str, at: datetime
-    ) -> dict[str, Any]:
-        await conn.execute(
-            "INSERT INTO routing.positions (id, user_id, venue, symbol, quantity, average_price, "
-            "realized_pnl, fees, opened_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $5) "
-            "ON CONFLICT (user_id, venue, symbol) DO NOTHING",
-            uuid.uuid4(),
-            user_id,
-            venue,
-            symbol,
-            at,
-        )
-        row = await conn.fetchrow(
-            "SELECT id, quantity, average_price, realized_pnl, fees FROM routing.positions "
-            "WHERE user_id = $1 AND venue = $2 AND symbol = $3 FOR UPDATE",
-            user_id,
-            venue,
-            symbol,
-        )
-        return dict(row)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
-    async def save_position(
-        self,
-        conn: asyncpg.Connection,
-        position_id: uuid.UUID,
-        state: PositionState,
-        opened: bool,
-        at: datetime,
-    ) -> None:
+    async def apply_change(self, conn: asyncpg.Connection, change: PositionChange) -> None:
         await conn.execute(
-            "UPDATE routing.positions SET quantity = $2, average_price = $3, realized_pnl = $4, "
-            "fees = $5, updated_at = $6, opened_at = CASE WHEN $7 THEN $6 ELSE opened_at END "
-            "WHERE id = $1",
-            position_id,
-            state.quantity,
-            state.average_price,
-            state.realized_pnl,
-            state.fees,
-            at,
-            opened,
+            _APPLY_CHANGE,
+            change.position_id,
+            change.user_id,
+            change.venue,
+            change.symbol,
+            change.quantity,
+            change.version,
+            change.at,
+            change.day,
+            change.realised_delta,
         )
 
-    async def add_daily_pnl(
-        self, conn: asyncpg.Connection, user_id: str, day: date, amount: Decimal
-    ) -> None:
-        await conn.execute(
-            "INSERT INTO routing.daily_pnl AS d (user_id, day, realized) VALUES ($1, $2, $3) "
-            "ON CONFLICT (user_id, day) DO UPDATE SET realized = d.realized + EXCLUDED.realized",
-            user_id,
-            day,
-            amount,
-        )
-
-    async def position(self, user_id: str, position_id: uuid.UUID) -> dict[str, Any] | None:
-        """The user's position by routing's id or by execution's id for it."""
-        row: dict[str, Any] | None = (
-            await Position.select()
-            .where(
-                (Position.user_id == user_id)
-                & (
-                    (Position.id == position_id)
-                    | (Position.execution_position_id == str(position_id))
-                )
+    async def position(self, user_id: str, position_id: str) -> dict[str, Any] | None:
+        """The user's position by execution's id (None for another user's)."""
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, venue, symbol, quantity FROM routing.positions "
+                "WHERE id = $1 AND user_id = $2",
+                position_id,
+                user_id,
             )
-            .first()
-        )
-        return row
-
-    async def link_position(
-        self,
-        conn: asyncpg.Connection,
-        user_id: str,
-        venue: str,
-        symbol: str,
-        external: str,
-        at: datetime,
-    ) -> None:
-        await conn.execute(
-            "INSERT INTO routing.positions (id, user_id, venue, symbol, quantity, average_price, "
-            "realized_pnl, fees, opened_at, updated_at, execution_position_id) "
-            "VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $5, $6) "
-            "ON CONFLICT (user_id, venue, symbol) DO UPDATE "
-            "SET execution_position_id = EXCLUDED.execution_position_id",
-            uuid.uuid4(),
-            user_id,
-            venue,
-            symbol,
-            at,
-            external,
-        )
+        return None if row is None else dict(row)

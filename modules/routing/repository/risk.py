@@ -140,8 +140,8 @@ SELECT (SELECT sum(quantity) FROM routing.positions WHERE user_id = $1 AND symbo
            AS open_positions,
        (SELECT count(*) FROM routing.orders
          WHERE user_id = $1 AND parent_order_id IS NULL AND created_at >= $3) AS trades_today,
-       (SELECT realized FROM routing.daily_pnl WHERE user_id = $1 AND day = $4)
-           AS realized_today,
+       (SELECT realised FROM routing.daily_pnl WHERE user_id = $1 AND day = $4)
+           AS realised_today,
        (SELECT row_to_json(s) FROM (SELECT suspended, tier, paused, paused_reason
                                       FROM routing.user_status
          WHERE user_id = $1) s)::text AS status,

@@ -95,7 +95,10 @@ class Intake:
         )
 
     async def close_position(self, principal: Principal, position_id: uuid.UUID) -> Placed:
-        position = await self._positions.position(principal.user_id, position_id)
+        """Sell (or buy back) what the position holds, at market, where it is held.
+
+        `position_id` is execution's id for the position (`GET /v1/positions`)."""
+        position = await self._positions.position(principal.user_id, str(position_id))
         if position is None or position["quantity"] == 0:
             raise Refused(Kind.NOT_FOUND, "position_not_found", "No such open position")
         held: Decimal = position["quantity"]

@@ -1,48 +1,34 @@
-"""Positions as routing keeps them: each fill folded in, with realised P&L per day.
+"""Positions as routing reads them: a copy of execution's, kept from `PositionChanged`.
 
-Routing folds fills itself (domain/positions.py) because the risk gate needs realised P&L per
-day; from execution it only learns the id users see for a position, so a close may name it.
+Execution owns positions and their P&L (one fold, one fee rule). Routing's risk gate needs the
+quantity held per symbol, the number of open positions and today's realised P&L, and a close
+needs the position's venue and quantity; each event brings all of that.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
 
-from modules.execution.contracts import OrderFilled, PositionChanged
+from modules.execution.contracts import PositionChanged
 from modules.kernel.outbox import UnitOfWork
-from modules.routing.domain.positions import PositionState, fold_fill
-from modules.routing.repository.positions import PositionRepository
+from modules.routing.repository.positions import PositionChange, PositionRepository
 
 
 class Positions:
     def __init__(self, repository: PositionRepository) -> None:
         self._repo = repository
 
-    async def fold_fill(self, event: OrderFilled, uow: UnitOfWork) -> None:
+    async def position_changed(self, event: PositionChanged, uow: UnitOfWork) -> None:
         at = event.occurred_at
-        current = await self._repo.lock_position(
-            uow.conn, event.user_id, event.venue, event.symbol, at
+        change = PositionChange(
+            position_id=event.position_id,
+            user_id=event.user_id,
+            venue=event.venue,
+            symbol=event.symbol,
+            quantity=event.quantity,
+            version=event.version,
+            at=at,
+            day=at.astimezone(UTC).date(),
+            realised_delta=event.realised_delta,
         )
-        state = PositionState(
-            quantity=current["quantity"],
-            average_price=current["average_price"],
-            realized_pnl=current["realized_pnl"],
-            fees=current["fees"],
-        )
-        folded = fold_fill(state, event.side, event.quantity, event.price, event.fee)
-        await self._repo.save_position(
-            uow.conn, current["id"], folded.state, state.quantity == 0, at
-        )
-        await self._repo.add_daily_pnl(
-            uow.conn, event.user_id, at.astimezone(UTC).date(), folded.realized_delta
-        )
-
-    async def link(self, event: PositionChanged, uow: UnitOfWork) -> None:
-        await self._repo.link_position(
-            uow.conn,
-            event.user_id,
-            event.venue,
-            event.symbol,
-            event.position_id,
-            event.occurred_at,
-        )
+        await self._repo.apply_change(uow.conn, change)

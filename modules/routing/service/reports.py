@@ -1,9 +1,9 @@
 """Execution's reports on an order, folded onto it; a venue's fault re-routes it.
 
-Statuses and fills go onto the order through the route attempt execution knows it by; fills
-also into the user's positions (positions.py); each outcome into the venue's measured success
-rate; and a rejection that blames the venue into a re-route to the next best venue (at most
-`max_reroutes` times), with a new attempt id and client order id per attempt.
+Statuses and fills go onto the order through the route attempt execution knows it by; each
+outcome into the venue's measured success rate; and a rejection that blames the venue into a
+re-route to the next best venue (at most `max_reroutes` times), with a new attempt id and client
+order id per attempt.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from modules.routing.repository.orders import AttemptRow, NewOrder, OrderReposit
 from modules.routing.repository.outcomes import OutcomeRepository
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.planner import Planner
-from modules.routing.service.positions import Positions
 
 
 class Reports:
@@ -38,7 +37,6 @@ class Reports:
         orders: OrderRepository,
         credentials: CredentialRepository,
         outcomes: OutcomeRepository,
-        positions: Positions,
         planner: Planner,
         handoff: Handoff,
     ) -> None:
@@ -49,7 +47,6 @@ class Reports:
         self._orders = orders
         self._credentials = credentials
         self._outcomes = outcomes
-        self._positions = positions
         self._planner = planner
         self._handoff = handoff
 
@@ -64,7 +61,6 @@ class Reports:
         row = await self._orders.lock_attempt(uow.conn, event.order_id)
         if row is None or not await self._orders.order_filled(uow.conn, row, event):
             return
-        await self._positions.fold_fill(event, uow)
         if event.status == "filled":
             await self._outcome(uow, event.venue, event.symbol, True)
 

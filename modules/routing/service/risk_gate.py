@@ -47,7 +47,7 @@ class RiskGate:
             position_quantity=inputs["position_quantity"] or Decimal(0),
             open_positions=inputs["open_positions"],
             trades_today=inputs["trades_today"],
-            realized_today=inputs["realized_today"] or Decimal(0),
+            realised_today=inputs["realised_today"] or Decimal(0),
         )
         risk.check(
             snapshot,

@@ -52,7 +52,7 @@ class SettingsViews:
             position_quantity=Decimal(0),
             open_positions=0,
             trades_today=0,
-            realized_today=Decimal(0),
+            realised_today=Decimal(0),
         )
         return TradingSettingsView(
             risk_level=cast(RiskLevel, snapshot.risk_level),

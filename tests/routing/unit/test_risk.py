@@ -31,7 +31,7 @@ def snapshot(**changes: Any) -> RiskSnapshot:
         "position_quantity": D(0),
         "open_positions": 0,
         "trades_today": 0,
-        "realized_today": D(0),
+        "realised_today": D(0),
     }
     values.update(changes)
     return RiskSnapshot(**values)
@@ -150,29 +150,29 @@ def test_trades_per_day_limit_is_reached_at_the_limit() -> None:
 
 
 def test_daily_loss_limit_is_reached_when_the_loss_equals_it() -> None:
-    check(snapshot(realized_today=D("-4999.99")))
-    check(snapshot(realized_today=D(7_000)))  # a gain never trips it
-    refused = refusal(snapshot(realized_today=D(-5_000)))
+    check(snapshot(realised_today=D("-4999.99")))
+    check(snapshot(realised_today=D(7_000)))  # a gain never trips it
+    refused = refusal(snapshot(realised_today=D(-5_000)))
     assert (refused.kind, refused.code) == (Kind.INVALID, "daily_loss_limit")
     assert refused.reason == "Today's realised loss reached your limit of 5000.00 USD"
 
 
 def test_limits_are_checked_in_order() -> None:
     everything = snapshot(
-        allowed_pairs=["ETH/USD"], open_positions=3, trades_today=50, realized_today=D(-5_000)
+        allowed_pairs=["ETH/USD"], open_positions=3, trades_today=50, realised_today=D(-5_000)
     )
     assert refusal(everything, notional="9999").code == "pair_not_allowed"
-    everything = snapshot(open_positions=3, trades_today=50, realized_today=D(-5_000))
+    everything = snapshot(open_positions=3, trades_today=50, realised_today=D(-5_000))
     assert refusal(everything, notional="9999").code == "position_size_exceeded"
     assert refusal(everything).code == "max_open_positions"
-    assert refusal(snapshot(trades_today=50, realized_today=D(-5_000))).code == (
+    assert refusal(snapshot(trades_today=50, realised_today=D(-5_000))).code == (
         "daily_trade_limit"
     )
 
 
 # -- orders that only reduce a position -----------------------------------------------------
 
-BREACHED = {"allowed_pairs": [], "trades_today": 50, "realized_today": D(-5_000)}
+BREACHED = {"allowed_pairs": [], "trades_today": 50, "realised_today": D(-5_000)}
 
 
 @pytest.mark.parametrize("signal", ["exit", "stop_loss", "profit_take"])
@@ -216,7 +216,7 @@ def build(**changes: Any) -> RiskSnapshot:
         "position_quantity": D(0),
         "open_positions": 0,
         "trades_today": 0,
-        "realized_today": D(0),
+        "realised_today": D(0),
     }
     values.update(changes)
     return risk.build_snapshot(RoutingConfig(), **values)
