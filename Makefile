@@ -32,5 +32,10 @@ typecheck: install
 bench: install
 	$(PY) bench/orders.py
 
-clean:
+clean:  ## remove the venv, caches and the embedded database (refused while its server runs)
+	@pid=$$(head -n1 .nija/pg/postmaster.pid 2>/dev/null); \
+	if [ -n "$$pid" ] && kill -0 "$$pid" 2>/dev/null; then \
+		echo "make clean: the embedded PostgreSQL (pid $$pid) is running on .nija; stop 'nija run' first" >&2; \
+		exit 1; \
+	fi
 	rm -rf $(VENV) .nija .pytest_cache .mypy_cache .ruff_cache

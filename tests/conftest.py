@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 
 from app import create_app
-from modules.kernel.db import start_embedded_server
+from modules.kernel.embedded_pg import EmbeddedServer
 from modules.kernel.logs import JsonFormatter
 from modules.kernel.settings import ALL_MODULES, Settings, load_settings
 
@@ -42,9 +42,13 @@ def database_server_url() -> Iterator[str]:
         yield external
         return
     data_dir = tempfile.mkdtemp(prefix="nija-pg-")
-    url = start_embedded_server(data_dir)
-    yield url
-    shutil.rmtree(data_dir, ignore_errors=True)
+    server = EmbeddedServer(data_dir)
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()  # no test session leaves a server running behind it
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _with_db(url: str, name: str) -> str:

