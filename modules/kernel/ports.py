@@ -28,6 +28,14 @@ class Delivery(enum.StrEnum):
 EnvelopeHandler = Callable[[CloudEvent], Awaitable[Delivery]]
 
 
+class RetryLater(Exception):
+    """Not a fault: what the event needs is not there yet (say, a credential still on its way).
+
+    A handler raises it to have the bus redeliver after a backoff; the adapters log it as a
+    retry, not as a failure with a traceback.
+    """
+
+
 @runtime_checkable
 class PubSub(Protocol):
     """At-least-once publish/subscribe of CloudEvent envelopes."""

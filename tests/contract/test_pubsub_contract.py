@@ -8,6 +8,7 @@ inbox, a redelivered event is applied once.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,7 +26,7 @@ from modules.kernel.events import (
     envelope_for,
 )
 from modules.kernel.outbox import UnitOfWork, inbox_handler
-from modules.kernel.ports import Delivery
+from modules.kernel.ports import Delivery, RetryLater
 from tests.contract.conftest import Bus
 
 TOPIC = "contract.pinged.v1"
@@ -105,7 +106,9 @@ async def test_every_subscriber_of_a_topic_gets_every_message(bus: Bus) -> None:
     assert set(bus.pubsub.topics()) == {TOPIC, OTHER_TOPIC}
 
 
-@pytest.mark.parametrize("failure", [Delivery.RETRY, RuntimeError("handler blew up")])
+@pytest.mark.parametrize(
+    "failure", [Delivery.RETRY, RuntimeError("handler blew up"), RetryLater("key not here yet")]
+)
 async def test_failed_delivery_is_redelivered_to_the_failing_subscriber(
     bus: Bus, failure: Any
 ) -> None:
@@ -123,6 +126,21 @@ async def test_failed_delivery_is_redelivered_to_the_failing_subscriber(
     assert data_of(flaky[1]) == data_of(message)
     assert [e.id for e in steady] == [message.id]  # the others are not bothered again
     assert dead == []
+
+
+async def test_a_retry_later_is_logged_as_a_retry_not_a_failure(
+    bus: Bus, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator acts on errors; a credential still on its way is not one."""
+    got: list[CloudEvent] = []
+    bus.pubsub.subscribe(TOPIC, "execution.waiting", recorder(got, [RetryLater("not yet")]))
+    with caplog.at_level(logging.INFO):
+        await bus.pubsub.publish(envelope())
+        await bus.drain()
+    assert len(got) == 2
+    retries = [r for r in caplog.records if "retries later" in r.getMessage()]
+    assert retries and all(r.levelno == logging.INFO and r.exc_info is None for r in retries)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_message_is_dead_lettered_with_its_data_after_the_attempt_budget(bus: Bus) -> None:

@@ -25,14 +25,11 @@ from modules.execution.repository.user_controls import UserControlRepository
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+from modules.kernel.ports import RetryLater
 from modules.kernel.sealing import CredentialMaterial, UnsealError, unseal
 from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
 
 log = logging.getLogger("nija.execution")
-
-
-class RetryLater(Exception):
-    """Not an error yet: raise to have the bus redeliver the event after a backoff."""
 
 
 def usable(stored: StoredCredential | None, user_id: str, venue: str) -> bool:

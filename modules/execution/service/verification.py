@@ -12,11 +12,12 @@ from modules.execution.contracts import CredentialUnsealed, CredentialVerified
 from modules.execution.domain.venue import VenueFault, VenueRejected, VenueUnavailable
 from modules.execution.ports import Venue, VerifiesCredentials
 from modules.execution.repository.credentials import StoredCredential
-from modules.execution.service.credentials import Credentials, RetryLater, usable
+from modules.execution.service.credentials import Credentials, usable
 from modules.execution.service.order_events import event_id
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+from modules.kernel.ports import RetryLater
 from modules.kernel.sealing import UnsealError, unseal
 from modules.vault.contracts import CredentialVerificationRequested
 

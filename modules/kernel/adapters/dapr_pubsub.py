@@ -25,7 +25,7 @@ from litestar.params import FromPath
 from modules.kernel.dapr_sidecar import open_client, sidecar_healthy
 from modules.kernel.errors import ProblemError
 from modules.kernel.events import DEAD_LETTER_TOPIC, CloudEvent, decode_envelope, encode_envelope
-from modules.kernel.ports import Delivery, EnvelopeHandler
+from modules.kernel.ports import Delivery, EnvelopeHandler, RetryLater
 from modules.kernel.settings import Settings
 
 log = logging.getLogger("nija.dapr")
@@ -146,6 +146,11 @@ class DaprPubSub:
         envelope = _as_delivered_on(topic, decode_envelope(body))
         try:
             verdict = await handler(envelope)
+        except RetryLater as later:
+            log.info(
+                "subscriber retries later: %s", later, extra={"topic": topic, "subscriber": name}
+            )
+            return Delivery.RETRY
         except Exception:
             log.exception("subscriber failed", extra={"topic": topic, "subscriber": name})
             return Delivery.RETRY

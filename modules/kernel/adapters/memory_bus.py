@@ -18,7 +18,7 @@ from modules.kernel.events import (
     decode_envelope,
     encode_envelope,
 )
-from modules.kernel.ports import Delivery, EnvelopeHandler
+from modules.kernel.ports import Delivery, EnvelopeHandler, RetryLater
 
 log = logging.getLogger("nija.bus")
 
@@ -154,6 +154,13 @@ class InProcessPubSub:
         envelope = decode_envelope(payload)
         try:
             verdict = await sub.handler(envelope)
+        except RetryLater as later:
+            log.info(
+                "subscriber retries later: %s",
+                later,
+                extra={"topic": sub.topic, "subscriber": sub.name},
+            )
+            verdict = Delivery.RETRY
         except Exception:
             log.exception("subscriber failed", extra={"topic": sub.topic, "subscriber": sub.name})
             verdict = Delivery.RETRY
