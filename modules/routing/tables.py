@@ -126,12 +126,14 @@ class Position(Table, tablename="positions", schema="routing", db=ENGINE):
 
 
 class DailyPnl(Table, tablename="daily_pnl", schema="routing", db=ENGINE):
-    """Realised P&L per user and UTC day, fees included, summed from `PositionChanged`."""
+    """Per user and UTC day: realised P&L (fees included, summed from `PositionChanged`) and
+    the trader's own orders placed, so the risk gate reads a row instead of the history."""
 
     id = BigSerial(primary_key=True)
     user_id = Varchar(length=64)
     day = Date()
     realised = Numeric()
+    trades = Integer(default=0)
     one_per_day = Unique(["user_id", "day"])
 
 

@@ -418,3 +418,52 @@ async def test_bad_trading_settings_are_problems(
     _problem(response, 400, "invalid_request")
     settings = (await running.client.get("/v1/settings/trading", headers=trader.headers)).json()
     assert (settings["risk_level"], Decimal(settings["equity_usd"])) == ("medium", 100_000)
+
+
+async def test_trades_today_does_not_read_the_order_history(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """50,000 orders of history and a busy day for others: the gate's read of the user's day
+    touches no order at all, and the tier's daily limit still holds exactly."""
+    import json
+
+    import asyncpg
+
+    from modules.routing.repository.risk import _RISK_INPUTS
+
+    tiers = '{"basic": {"max_open_positions": 3, "trades_per_day": 3}}'
+    async with routing_only(make_settings, database_url, monkeypatch, tiers=tiers) as (running, _):
+        trader = await _trader(running)
+        assert (await order(running, trader)).status_code == 202
+        conn = await asyncpg.connect(database_url)
+        try:
+            placed = await conn.fetchval(
+                "SELECT id FROM routing.orders WHERE user_id = $1", trader.user_id
+            )
+            for extra in (
+                # the user's history, back-dated one to five days
+                "'client_order_id', 'old-' || g,"
+                " 'created_at', now() - interval '1 day' - g * interval '8 seconds'",
+                # today's orders of 2,000 other traders
+                "'client_order_id', 'busy-' || g, 'user_id', 'other-' || (g % 2000),"
+                " 'created_at', now() - g * interval '1 ms'",
+            ):
+                await conn.execute(
+                    "INSERT INTO routing.orders SELECT (jsonb_populate_record(o, "
+                    f"jsonb_build_object('id', gen_random_uuid(), {extra}))).*"
+                    " FROM routing.orders o, generate_series(1, 25000) g WHERE o.id = $1",
+                    placed,
+                )
+            await conn.execute("ANALYZE routing.orders")
+            plan = await conn.fetchval(
+                "EXPLAIN (FORMAT JSON) " + _RISK_INPUTS,
+                trader.user_id,
+                "BTC/USD",
+                datetime.now(UTC).date(),
+            )
+        finally:
+            await conn.close()
+        assert '"Relation Name": "orders"' not in json.dumps(json.loads(plan)), plan
+        for _ in range(2):  # today: one placed above, two more reach the limit of three
+            assert (await order(running, trader)).status_code == 202
+        _problem(await order(running, trader), 422, "daily_trade_limit")

@@ -44,6 +44,17 @@ INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_ty
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, 0, $11, $11, $13, $14, $15, $16, $17, 0,
         $18)
 """
+# A trader's own order (not a split's child or a TWAP slice) also counts toward today's trades,
+# in the same statement: the risk gate then reads one row instead of counting the history.
+_INSERT_TOP_LEVEL_ORDER = (
+    "WITH placed AS ("
+    + _INSERT_ORDER.strip()
+    + """ RETURNING user_id, created_at)
+INSERT INTO routing.daily_pnl AS d (user_id, day, realised, trades)
+SELECT user_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM placed
+ON CONFLICT (user_id, day) DO UPDATE SET trades = d.trades + 1
+"""
+)
 _INSERT_ATTEMPT = """
 INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
     credential_id, routed_at)
@@ -164,7 +175,7 @@ class OrderRepository:
     ) -> None:
         intent = order.intent
         await conn.execute(
-            _INSERT_ORDER,
+            _INSERT_ORDER if order.parent_order_id is not None else _INSERT_TOP_LEVEL_ORDER,
             order.id,
             order.user_id,
             order.client_order_id,

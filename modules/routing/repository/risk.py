@@ -24,7 +24,7 @@ class RiskRepository:
         """The gate's view of the user, and their trading settings (None: none saved), in one
         round trip: it is on every order's path."""
         async with self._db.connection() as conn:
-            row = await conn.fetchrow(_RISK_INPUTS, user_id, symbol, day_start, day_start.date())
+            row = await conn.fetchrow(_RISK_INPUTS, user_id, symbol, day_start.date())
         inputs = dict(row)
         settings = {column: inputs.pop(column) for column in _SETTINGS_COLUMNS}
         return inputs, _settings_row(settings) if inputs.pop("has_settings") else None
@@ -138,10 +138,8 @@ SELECT (SELECT sum(quantity) FROM routing.positions WHERE user_id = $1 AND symbo
            AS position_quantity,
        (SELECT count(*) FROM routing.positions WHERE user_id = $1 AND quantity <> 0)
            AS open_positions,
-       (SELECT count(*) FROM routing.orders
-         WHERE user_id = $1 AND parent_order_id IS NULL AND created_at >= $3) AS trades_today,
-       (SELECT realised FROM routing.daily_pnl WHERE user_id = $1 AND day = $4)
-           AS realised_today,
+       today.trades AS trades_today,
+       today.realised AS realised_today,
        (SELECT row_to_json(s) FROM (SELECT suspended, tier, paused, paused_reason
                                       FROM routing.user_status
          WHERE user_id = $1) s)::text AS status,
@@ -151,6 +149,7 @@ SELECT (SELECT sum(quantity) FROM routing.positions WHERE user_id = $1 AND symbo
        ts.risk_level, ts.max_position_usd, ts.max_daily_loss_usd, ts.allowed_pairs, ts.equity_usd
   FROM (SELECT 1) AS one
   LEFT JOIN routing.trading_settings ts ON ts.user_id = $1
+  LEFT JOIN routing.daily_pnl today ON today.user_id = $1 AND today.day = $3
 """
 _SETTINGS_COLUMNS = (
     "risk_level",

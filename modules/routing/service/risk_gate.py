@@ -46,7 +46,7 @@ class RiskGate:
             kill_switch=kill,
             position_quantity=inputs["position_quantity"] or Decimal(0),
             open_positions=inputs["open_positions"],
-            trades_today=inputs["trades_today"],
+            trades_today=inputs["trades_today"] or 0,
             realised_today=inputs["realised_today"] or Decimal(0),
         )
         risk.check(
