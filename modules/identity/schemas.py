@@ -10,6 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from modules.identity.contracts import Role, Tier
 from modules.identity.domain.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from modules.kernel.http import MULTILINE
 
 # Format is checked after normalisation (domain/email.py); this only bounds the size.
 Email = Annotated[
@@ -156,6 +157,7 @@ class DeviceRegisterRequest(msgspec.Struct, frozen=True):
             min_length=1,
             max_length=4096,
             description="P-256 public key: PEM, base64 DER SubjectPublicKeyInfo or X9.62 point",
+            extra_json_schema=MULTILINE,
         ),
     ]
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import ipaddress
 import logging
 import re
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
+import msgspec.inspect
 from litestar import Request, Response, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -163,7 +166,7 @@ async def json_body_guard(
         )
     if isinstance(connection, Request):
         # Read once here; Litestar keeps the body for the handler's own decoding.
-        _refuse_control_characters(await connection.body())
+        _refuse_control_characters(await connection.body(), _multiline_fields(route_handler))
 
 
 # JSON carries a control character only escaped (`\u0000`-`\u001f`, `\n`, ...), except DEL,
@@ -172,7 +175,33 @@ _ESCAPED_CONTROL = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfnrt])|\x7f"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _refuse_control_characters(body: bytes) -> None:
+# A schema marks a text field that may span lines (a PEM key): `Meta(extra_json_schema=MULTILINE)`.
+MULTILINE = {"x-multiline": True}
+_LINE_BREAKS = re.compile(r"[\r\n\t]")
+
+
+def _multiline_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
+    """Top-level body fields the handler's schema marks as multi-line."""
+    body_type = route_handler.parsed_fn_signature.parameters["data"].annotation
+    while get_origin(body_type) is Annotated:
+        body_type = get_args(body_type)[0]  # JSONBody[X] is Annotated[X, Body(...)]
+    return _multiline_fields_of(body_type) if isinstance(body_type, type) else frozenset()
+
+
+@functools.cache
+def _multiline_fields_of(body_type: type) -> frozenset[str]:
+    names: set[str] = set()
+    with contextlib.suppress(TypeError, ValueError):
+        info = msgspec.inspect.type_info(body_type)
+        if isinstance(info, msgspec.inspect.StructType):
+            for field in info.fields:
+                extra = getattr(field.type, "extra_json_schema", None) or {}
+                if extra.get("x-multiline"):
+                    names.add(f"$.{field.encode_name}")
+    return frozenset(names)
+
+
+def _refuse_control_characters(body: bytes, multiline: frozenset[str] = frozenset()) -> None:
     """Refuse NUL and other control characters in any string of the body, naming the field.
 
     PostgreSQL text cannot hold NUL (a 500 from the driver), and no email, name, label, key or
@@ -185,7 +214,7 @@ def _refuse_control_characters(body: bytes) -> None:
         document = msgspec.json.decode(body)
     except (msgspec.DecodeError, RecursionError):
         return  # malformed: the handler's own decoding answers 400
-    field = _first_control(document, "$")
+    field = _first_control(document, "$", multiline)
     if field is not None:
         raise ProblemError(
             422,
@@ -195,17 +224,20 @@ def _refuse_control_characters(body: bytes) -> None:
         )
 
 
-def _first_control(node: object, path: str) -> str | None:
+def _first_control(node: object, path: str, multiline: frozenset[str]) -> str | None:
     if isinstance(node, str):
-        return path if _CONTROL.search(node) else None
+        text = _LINE_BREAKS.sub("", node) if path in multiline else node
+        return path if _CONTROL.search(text) else None
     if isinstance(node, dict):
         for key, value in node.items():
-            found = _first_control(key, path) or _first_control(value, f"{path}.{key}")
+            found = _first_control(key, path, frozenset()) or _first_control(
+                value, f"{path}.{key}", multiline
+            )
             if found is not None:
                 return found
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found = _first_control(value, f"{path}[{index}]")
+            found = _first_control(value, f"{path}[{index}]", multiline)
             if found is not None:
                 return found
     return None

@@ -133,9 +133,13 @@ async def test_profile_read_and_update(running: RunningApp) -> None:
         "two_factor_enabled": False,
         "devices": 0,
     }
+    bell = await running.client.patch(
+        "/v1/settings/profile", json={"display_name": "Ada\x07 L."}, headers=headers
+    )
+    assert bell.status_code == 422 and bell.json()["code"] == "control_characters"
     changed = await running.client.patch(
         "/v1/settings/profile",
-        json={"display_name": "  Ada\x07 L. ", "timezone": "Europe/Paris", "locale": "fr-FR"},
+        json={"display_name": "  Ada L. ", "timezone": "Europe/Paris", "locale": "fr-FR"},
         headers=headers,
     )
     assert changed.status_code == 200, changed.text
