@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar, get
+from litestar.params import FromPath
 
 from modules.kernel.errors import EXCEPTION_HANDLERS, ProblemError
 from modules.kernel.metrics import Metrics
@@ -19,12 +20,12 @@ from modules.kernel.worker import Worker
 
 def _app() -> Litestar:
     @get("/refused/{kind:str}", sync_to_thread=False)
-    def refused(kind: str) -> None:
+    def refused(kind: FromPath[str]) -> None:
         retry = 7 if kind == "TOO_MANY" else None
         raise Refused(Kind[kind], "some_rule", "The rule said no", retry_after=retry)
 
     @get("/problem/{status:int}", sync_to_thread=False)
-    def problem(status: int) -> None:
+    def problem(status: FromPath[int]) -> None:
         headers = {"Retry-After": "7"} if status == 429 else None
         raise ProblemError(status, "some_rule", "The rule said no", headers=headers)
 
