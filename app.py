@@ -197,6 +197,7 @@ def create_app(
     app.state.platform = platform
     app.state.runtime = platform.runtime
     app.state.tokens = platform.runtime.tokens
+    app.state.revocations = platform.runtime.revocations
     app.state.metrics = platform.runtime.metrics
     return app
 

@@ -7,9 +7,10 @@ Protocol (JSON text frames):
 - client: `auth` {token} (first, within WS_AUTH_TIMEOUT_SECONDS; again later to renew), `ping`.
 - server: `auth.ok` {user_id}, `pong`, `order.updated` {order}, `order.filled` {order, fill},
   `notification.created` {notification}, `error` {code, detail?}.
-- close 4401 after `error` `unauthorized` (bad, missing or late auth) or `token_expired`; 1013
-  when the client reads too slowly to keep up; 1001 on server shutdown. Pushes of one order may
-  arrive out of order across topics: keep the one with the highest `order.revision`.
+- close 4401 after `error` `unauthorized` (bad, missing, revoked or late auth) or
+  `token_expired`; 1013 when the client reads too slowly to keep up; 1001 on server shutdown.
+  Pushes of one order may arrive out of order across topics: keep the one with the highest
+  `order.revision`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from modules.dashboard.service import DashboardService, SocketSession
 from modules.dashboard.views import DashboardViews
 from modules.kernel.auth import Principal
 from modules.kernel.errors import ProblemError
+from modules.kernel.refusal import Refused
 
 log = logging.getLogger("nija.dashboard.ws")
 WS_UNAUTHORIZED = 4401
@@ -147,8 +149,8 @@ async def _handshake(
     parsed = _parse(cast(Mapping[str, Any], message))
     if isinstance(parsed, ClientAuth):
         try:
-            return service.authenticate(parsed.token)
-        except ProblemError:
+            return await service.authenticate(parsed.token)
+        except (ProblemError, Refused):
             pass
     await _refuse(socket, service)
     return None
@@ -178,7 +180,7 @@ async def _read(
         if isinstance(parsed, ClientPing):
             outlet.offer(_encode(Pong()))
         elif isinstance(parsed, ClientAuth):
-            renewed = _renew(service, session, parsed.token)
+            renewed = await _renew(service, session, parsed.token)
             if renewed is None:
                 outlet.offer(_UNAUTHORIZED)
                 outlet.close(WS_UNAUTHORIZED, "unauthorized")
@@ -190,10 +192,12 @@ async def _read(
             outlet.offer(_encode(parsed))
 
 
-def _renew(service: DashboardService, session: SocketSession, token: str) -> SocketSession | None:
+async def _renew(
+    service: DashboardService, session: SocketSession, token: str
+) -> SocketSession | None:
     try:
-        renewed = service.authenticate(token)
-    except ProblemError:
+        renewed = await service.authenticate(token)
+    except (ProblemError, Refused):
         return None
     return renewed if renewed.principal.user_id == session.principal.user_id else None
 

@@ -240,10 +240,13 @@ class DashboardService:
 
     # ---- WebSocket sessions --------------------------------------------------------------
 
-    def authenticate(self, token: str) -> SocketSession:
-        """Verify an access token sent on a socket; the kernel's token codec refuses (401) a bad
-        or expired one."""
+    async def authenticate(self, token: str) -> SocketSession:
+        """Verify an access token sent on a socket: the kernel's token codec refuses a bad or
+        expired one, its revocations a revoked one (or one of a suspended user)."""
         principal = self.runtime.tokens.verify(token)
+        await self.runtime.revocations.check(
+            principal.user_id, principal.issued_at_ms, principal.session_id
+        )
         # The signature was just verified; the claims are only read for the expiry.
         claims = jwt.decode(token, options={"verify_signature": False})
         return SocketSession(principal=principal, expires_at=float(claims["exp"]))

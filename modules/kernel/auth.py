@@ -1,8 +1,10 @@
 """Access tokens (JWT, HS256) and the request principal.
 
 Identity issues tokens through `TokenCodec.issue`; every module's handlers receive the verified
-`Principal` through the `principal` dependency. Algorithms are pinned, so `alg: none` or a
-token signed for another algorithm is refused.
+`Principal` through the `principal` dependency (`admin` and `step_up` add their demands).
+Algorithms are pinned, so `alg: none` or a token signed for another algorithm is refused. A
+verified token is also checked against the revocations identity wrote
+(`modules.kernel.revocation`), from a per-replica cache at most a second old.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from litestar.enums import ScopeType
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 
 from modules.kernel.errors import ProblemError
+from modules.kernel.revocation import TokenRevocations, now_ms
 
 Role = Literal["trader", "admin"]
 _ALGORITHM = "HS256"
@@ -40,6 +43,10 @@ class Principal(msgspec.Struct, frozen=True):
     # proved it (epoch seconds). Sensitive actions demand a recent proof (step-up).
     second_factor: bool = False
     second_factor_at: int | None = None
+    # The session the token belongs to (signing out of it kills the token), and when the token
+    # was issued in epoch milliseconds (set on verification; a revocation kills older tokens).
+    session_id: str | None = None
+    issued_at_ms: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -127,13 +134,15 @@ class TokenCodec:
         return self._keys[self._current]
 
     def issue(self, principal: Principal, *, ttl_seconds: int | None = None) -> str:
-        now = int(time.time())
-        claims = {
+        issued_ms = now_ms()
+        now = issued_ms // 1000
+        claims: dict[str, Any] = {
             "sub": principal.user_id,
             "role": principal.role,
             "tier": principal.tier,
             "iss": self._issuer,
             "iat": now,
+            "iatm": issued_ms,
             "exp": now + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds),
             "jti": uuid.uuid4().hex,
             "typ": "access",
@@ -141,6 +150,8 @@ class TokenCodec:
         }
         if principal.second_factor_at is not None:
             claims["sfa"] = principal.second_factor_at
+        if principal.session_id is not None:
+            claims["sid"] = principal.session_id
         return jwt.encode(
             claims, self._secret, algorithm=_ALGORITHM, headers={"kid": self._current}
         )
@@ -178,12 +189,20 @@ class TokenCodec:
         if claims.get("typ") != "access" or claims.get("role") not in ("trader", "admin"):
             raise ProblemError(401, "invalid_token", "The access token is not valid")
         proved_at = claims.get("sfa")
+        session_id = claims.get("sid")
+        issued_ms = claims.get("iatm")
+        if not isinstance(issued_ms, int):
+            # A token from before millisecond stamps: the start of its second, so a revocation
+            # in that same second kills it rather than letting it live.
+            issued_ms = int(claims["iat"]) * 1000
         return Principal(
             user_id=str(claims["sub"]),
             role=claims["role"],
             tier=str(claims.get("tier", "basic")),
             second_factor=bool(claims.get("sf", False)),
             second_factor_at=int(proved_at) if isinstance(proved_at, int) else None,
+            session_id=session_id if isinstance(session_id, str) else None,
+            issued_at_ms=issued_ms,
         )
 
 
@@ -211,13 +230,15 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 _VERIFIED = "nija.principal"
+_LIVE = "nija.principal.live"
 
 
 def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """The principal of the request's bearer token, verified once per request.
+    """The principal of the request's bearer token, its signature verified once per request.
 
     The app-wide rate-limit guard and the handler's dependency both need it; the result is kept
-    in the request's scope so the signature is checked once, not twice.
+    in the request's scope so the signature is checked once, not twice. Whether the token was
+    revoked is `live_principal`'s question.
     """
     state = connection.scope.setdefault("state", {})
     cached = state.get(_VERIFIED)
@@ -229,14 +250,41 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
+async def live_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The verified principal, refused if its token was revoked (once per request)."""
+    state = connection.scope.setdefault("state", {})
+    live = state.get(_LIVE)
+    if live is not None:
+        return live  # type: ignore[no-any-return]
+    principal = authenticate(connection)
+    revocations: TokenRevocations = connection.app.state.revocations
+    await revocations.check(principal.user_id, principal.issued_at_ms, principal.session_id)
+    state[_LIVE] = principal
+    return principal
+
+
+def require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise ProblemError(403, "admin_required", "This action needs the admin role")
+
+
+def require_recent_proof(principal: Principal) -> None:
+    """A second-factor proof (TOTP or device signature) within the step-up window."""
+    if time.time() - (principal.second_factor_at or 0) > STEP_UP_WINDOW_SECONDS:
+        raise ProblemError(
+            403,
+            "step_up_required",
+            "Confirm this action with your second factor or device, then retry",
+        )
+
+
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    return authenticate(request)
+    return await live_principal(request)
 
 
 async def provide_admin(request: Request[Any, Any, Any]) -> Principal:
-    principal = await provide_principal(request)
-    if not principal.is_admin:
-        raise ProblemError(403, "admin_required", "This action needs the admin role")
+    principal = await live_principal(request)
+    require_admin(principal)
     return principal
 
 
@@ -246,15 +294,9 @@ async def provide_step_up(request: Request[Any, Any, Any]) -> Principal:
     A user with a second factor enrolled must have proved it (TOTP or device signature) within
     the last five minutes; a user with none enrolled has nothing stronger to offer.
     """
-    principal = await provide_principal(request)
+    principal = await live_principal(request)
     if principal.second_factor:
-        proved_at = principal.second_factor_at or 0
-        if time.time() - proved_at > STEP_UP_WINDOW_SECONDS:
-            raise ProblemError(
-                403,
-                "step_up_required",
-                "Confirm this action with your second factor or device, then retry",
-            )
+        require_recent_proof(principal)
     return principal
 
 
@@ -280,7 +322,8 @@ def declare_bearer_security(route_handlers: Iterable[BaseRouteHandler]) -> None:
 async def authentication_guard(
     connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
-    """App-wide guard: a route that needs a principal refuses a missing or bad token first.
+    """App-wide guard: a route that needs a principal refuses a missing, bad or revoked token
+    first.
 
     Guards run before the body is read, so an anonymous caller learns nothing but 401 (not
     whether its body would have been valid), and a trader nothing but 403 on an admin route.
@@ -290,6 +333,6 @@ async def authentication_guard(
     needs = needs_principal(route_handler)
     if not needs:
         return
-    principal = authenticate(connection)
-    if "admin" in needs and not principal.is_admin:
-        raise ProblemError(403, "admin_required", "This action needs the admin role")
+    principal = await live_principal(connection)
+    if "admin" in needs:
+        require_admin(principal)

@@ -2,7 +2,7 @@
 
 `app.py` builds one `Runtime` from the adapters it chose and gives it to each enabled module. A
 module sees the world only through it: its database transactions (with outbox), the pub/sub and
-state ports, the keyring, the token codec and the metrics registry.
+state ports, the keyring, the token codec and its revocations, and the metrics registry.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar, NamedTuple
 
 from litestar.config.app import AppConfig
@@ -30,6 +31,8 @@ from modules.kernel.outbox import (
     inbox_handler,
 )
 from modules.kernel.ports import Delivery, Keyring, PubSub, StateFactory, StateStore
+from modules.kernel.revocation import STATE_NAME as REVOCATION_STATE
+from modules.kernel.revocation import TokenRevocations
 from modules.kernel.settings import Settings
 
 log = logging.getLogger("nija.module")
@@ -63,6 +66,14 @@ class Runtime:
 
     def state(self, module: str) -> StateStore:
         return self.state_factory(module)
+
+    @cached_property
+    def revocations(self) -> TokenRevocations:
+        """One per process, so its cache is shared by every request and socket."""
+        # A revoked session is remembered a little longer than its last access token can live.
+        return TokenRevocations(
+            self.state(REVOCATION_STATE), retain_seconds=self.tokens.ttl_seconds + 60
+        )
 
 
 class Subscription(NamedTuple):

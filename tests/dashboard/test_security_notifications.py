@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 from websockets.asyncio.client import connect
@@ -23,7 +24,8 @@ async def test_a_password_change_notifies_the_user(make_settings: Any, database_
 
 async def _change_password_and_watch(running: Any) -> None:
     client = running.client
-    headers = await register_and_login(client, password=PASSWORD)
+    email = f"trader-{uuid.uuid4().hex[:8]}@example.com"
+    headers = await register_and_login(client, email, password=PASSWORD)
     token = headers["Authorization"].removeprefix("Bearer ")
     async with connect(running.ws_url) as ws:
         await ws.send(json.dumps({"type": "auth", "token": token}))
@@ -38,6 +40,12 @@ async def _change_password_and_watch(running: Any) -> None:
         pushed = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert pushed["type"] == "notification.created"
     assert pushed["notification"]["kind"] == "security.password_changed"
+    # The change ended every session, this token's too: the user signs in with the new password.
+    assert (await client.get("/v1/notifications", headers=headers)).status_code == 401
+    signed_in = await client.post(
+        "/v1/auth/login", json={"email": email, "password": "a brand new pass phrase 77"}
+    )
+    headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
     listed = (await client.get("/v1/notifications", headers=headers)).json()
     kinds = [n["kind"] for n in listed["items"]]
     assert kinds == ["security.password_changed"]

@@ -58,7 +58,15 @@ async def test_register_login_me_and_refresh(running: RunningApp) -> None:
     assert tokens["token_type"] == "bearer"
     assert tokens["expires_in"] == running.runtime.tokens.ttl_seconds
     principal = running.runtime.tokens.verify(tokens["access_token"])
-    assert principal == Principal(user_id=user["id"], role="trader", tier="basic")
+    assert principal == Principal(
+        user_id=user["id"],
+        role="trader",
+        tier="basic",
+        session_id=principal.session_id,
+        issued_at_ms=principal.issued_at_ms,
+    )
+    # The token names its session and its issue time to the millisecond (for revocation).
+    assert principal.session_id and abs(principal.issued_at_ms / 1000 - time.time()) < 60
 
     me = await running.client.get("/v1/auth/me", headers=_bearer(tokens["access_token"]))
     assert me.status_code == 200 and me.json() == user

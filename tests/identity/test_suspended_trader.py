@@ -1,4 +1,5 @@
-"""A suspension made in the admin API stops the user's trading at once (routing listens)."""
+"""A suspension made in the admin API stops the user's trading at once (routing listens, and
+the user's access tokens are refused); reinstating needs a new sign-in."""
 
 from __future__ import annotations
 
@@ -56,7 +57,12 @@ async def test_a_suspended_users_next_order_is_refused(running: RunningApp) -> N
     await running.settle()
     problem(await _place(running, headers), 403, "user_suspended")
 
+    problem(await running.client.get("/v1/orders", headers=headers), 403, "user_suspended")
+
     reinstated = await running.client.post(f"/v1/admin/users/{user_id}/reinstate", headers=admin)
     assert reinstated.status_code == 200, reinstated.text
     await running.settle()
+    # Reinstating does not revive the tokens the suspension killed: the trader signs in again.
+    problem(await _place(running, headers), 401, "token_revoked")
+    headers = bearer((await tokens_for(running, email))["access_token"])
     assert (await _place(running, headers)).status_code == 202

@@ -134,7 +134,10 @@ async def test_sessions_are_listed_and_revoked_one_by_one_or_all(running: Runnin
     assert response.status_code == 204
     for token in (logins[0]["refresh_token"], rotated.json()["refresh_token"]):
         problem(await refresh(running, token), 401, "invalid_refresh_token")
-    assert (await running.client.get("/v1/auth/sessions", headers=headers)).json() == []
+    # Signing out everywhere ends the access token that asked for it too.
+    problem(await running.client.get("/v1/auth/sessions", headers=headers), 401, "token_revoked")
+    fresh = bearer((await tokens_for(running, email))["access_token"])
+    assert len((await running.client.get("/v1/auth/sessions", headers=fresh)).json()) == 1
 
 
 async def test_logout_ends_only_that_session(running: RunningApp) -> None:

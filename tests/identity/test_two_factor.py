@@ -3,13 +3,11 @@ and step-up (a fresh proof for sensitive actions), all over HTTP with codes comp
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from typing import Any
 
 import jwt
-import pyotp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -18,6 +16,7 @@ from modules.kernel.auth import Principal
 from tests.conftest import RunningApp
 from tests.identity.conftest import (
     PASSWORD,
+    Authenticator,
     FakeClock,
     bearer,
     login,
@@ -27,27 +26,6 @@ from tests.identity.conftest import (
     register,
     tokens_for,
 )
-
-
-class Authenticator:
-    """The user's phone app: a fresh, never-reused code each time (the server refuses replays)."""
-
-    def __init__(self, secret: str) -> None:
-        self.totp = pyotp.TOTP(secret)
-        self.last_step = 0
-
-    async def code(self) -> str:
-        while True:
-            now = time.time()
-            if now % 30 > 29:  # don't hand over a code a moment before the step changes
-                await asyncio.sleep(1.1)
-                continue
-            current = int(now // 30)
-            step = max(current - 1, self.last_step + 1)
-            if step <= current + 1:
-                self.last_step = step
-                return self.totp.at(step * 30)
-            await asyncio.sleep(30 - now % 30 + 0.1)
 
 
 async def enrol(running: RunningApp, email: str) -> tuple[Authenticator, list[str], dict[str, str]]:

@@ -143,7 +143,11 @@ class IdentityService:
     ) -> str:
         user = await self.active_user(principal)
         return await self._step_up.prove(
-            user, code=code, challenge_id=challenge_id, signature=signature
+            user,
+            code=code,
+            challenge_id=challenge_id,
+            signature=signature,
+            session_id=principal.session_id,
         )
 
     # Admin ----------------------------------------------------------------------------------

@@ -122,6 +122,8 @@ class PasswordLogin(IdentityPart):
             raise Refused(Kind.INVALID, "password_unchanged", "Choose a password you have not used")
         new_hash = await self._passwords.hash(new)
         now = self._now()
+        # Access tokens first: a failure below leaves them dead and the password unchanged.
+        await self._runtime.revocations.revoke_user(str(user.id))
         async with self._uow() as uow:
             await self._repo.users.set_password_hash(user.id, new_hash, now)
             # Whoever knew the old password may hold a session: end them all.

@@ -1,7 +1,11 @@
 """Sessions: access tokens, refresh-token families and their rotation, sign-out.
 
 A session is a family of refresh tokens: each refresh spends the presented token and issues the
-next one in the same family, so revoking the session ends every token it ever issued.
+next one in the same family, so revoking the session ends every token it ever issued. Access
+tokens name their session (`sid`); ending sessions also writes a revocation marker
+(`runtime.revocations`) so the access tokens already out stop working on every replica too. The
+marker is written before the sessions' rows change: a failure in between leaves tokens dead
+(the client signs in again), never alive.
 """
 
 from __future__ import annotations
@@ -42,13 +46,16 @@ class Sessions(IdentityPart):
     async def _has_second_factor(self, user: UserRow) -> bool:
         return user.totp_enabled_at is not None or await self._repo.devices.has_devices(user.id)
 
-    async def access_token(self, user: UserRow, proved_at: datetime | None) -> str:
+    async def access_token(
+        self, user: UserRow, proved_at: datetime | None, session_id: str | None
+    ) -> str:
         principal = Principal(
             user_id=str(user.id),
             role=user.role,
             tier=user.tier,
             second_factor=await self._has_second_factor(user),
             second_factor_at=int(proved_at.timestamp()) if proved_at else None,
+            session_id=session_id,
         )
         return self._runtime.tokens.issue(principal)
 
@@ -83,7 +90,7 @@ class Sessions(IdentityPart):
             expires_at=now + self._refresh_ttl(),
         )
         return IssuedTokens(
-            access_token=await self.access_token(user, session.second_factor_at),
+            access_token=await self.access_token(user, session.second_factor_at, str(session.id)),
             refresh_token=refresh,
             expires_in=self._runtime.tokens.ttl_seconds,
         )
@@ -98,6 +105,7 @@ class Sessions(IdentityPart):
         now = self._now()
         tokens: IssuedTokens | None = None
         is_suspended = reused = False
+        spent: tuple[uuid.UUID, uuid.UUID | None] | None = None
         sessions = self._repo.sessions
         async with self._uow():
             consumed = await sessions.consume_refresh_token(token_hash, now)
@@ -122,8 +130,9 @@ class Sessions(IdentityPart):
             return tokens
         if is_suspended:
             raise account_suspended()
-        if reused:
+        if reused and spent is not None:
             log.warning("spent refresh token presented again; its session family is revoked")
+            await self._revoke_access_tokens(spent[0], spent[1])
         raise Refused(
             Kind.UNAUTHENTICATED, "invalid_refresh_token", "The refresh token is not valid"
         )
@@ -132,14 +141,24 @@ class Sessions(IdentityPart):
         """End the session the refresh token belongs to; unknown tokens are quietly ignored."""
         token_hash = digest_token(refresh_token)
         now = self._now()
+        found = await self._repo.sessions.live_token(token_hash, now)
+        if found is None:
+            return
+        await self._revoke_access_tokens(found[0], found[1])
         async with self._uow():
-            found = await self._repo.sessions.live_token(token_hash, now)
-            if found is not None:
-                await self._repo.sessions.revoke(
-                    found[0], reason="logout", now=now, session_id=found[1]
-                )
+            await self._repo.sessions.revoke(
+                found[0], reason="logout", now=now, session_id=found[1]
+            )
+
+    async def _revoke_access_tokens(self, user_id: uuid.UUID, session_id: uuid.UUID | None) -> None:
+        """Kill the session's access tokens (all of the user's for a token without a session)."""
+        if session_id is None:
+            await self._runtime.revocations.revoke_user(str(user_id))
+        else:
+            await self._runtime.revocations.revoke_session(str(user_id), str(session_id))
 
     async def revoke(self, user: UserRow, session_id: uuid.UUID) -> None:
+        await self._revoke_access_tokens(user.id, session_id)
         async with self._uow():
             count = await self._repo.sessions.revoke(
                 user.id, reason="revoked", now=self._now(), session_id=session_id
@@ -148,6 +167,7 @@ class Sessions(IdentityPart):
             raise Refused(Kind.NOT_FOUND, "session_not_found", "No such active session")
 
     async def revoke_all(self, user: UserRow) -> int:
+        await self._runtime.revocations.revoke_user(str(user.id))
         async with self._uow():
             return await self._repo.sessions.revoke(
                 user.id, reason="signed_out_everywhere", now=self._now()

@@ -42,8 +42,9 @@ class StepUp(IdentityPart):
         code: str | None,
         challenge_id: str | None,
         signature: str | None,
+        session_id: str | None,
     ) -> str:
-        """A fresh access token stamped with a second-factor proof made just now."""
+        """A fresh access token of the same session, stamped with a proof made just now."""
         if code is None and (challenge_id is None or signature is None):
             raise Refused(
                 Kind.INVALID,
@@ -58,4 +59,4 @@ class StepUp(IdentityPart):
                 ok = await self._devices.spend_proof(challenge_id, signature, user.id) is not None
         if not ok:
             raise Refused(Kind.FORBIDDEN, "invalid_second_factor", "The second-factor proof failed")
-        return await self._sessions.access_token(user, self._now())
+        return await self._sessions.access_token(user, self._now(), session_id)
