@@ -29,6 +29,7 @@ from modules.kernel.auth import (
     declare_bearer_security,
     load_or_create_secret,
     provide_admin,
+    provide_admin_step_up,
     provide_principal,
     provide_step_up,
 )
@@ -185,6 +186,7 @@ def create_app(
         dependencies={
             "principal": provide_principal,
             "admin": provide_admin,
+            "admin_step_up": provide_admin_step_up,
             "step_up": provide_step_up,
         },
         openapi_config=api_docs_config("NIJA API", "1.0.0"),

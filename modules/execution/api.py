@@ -72,7 +72,7 @@ class ExecutionAdminController(Controller):
     async def reset_breaker(
         self,
         venue: FromPath[str],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> VenueHealthView:
         return await execution_venue_admin.reset_breaker(venue)
@@ -82,7 +82,7 @@ class ExecutionAdminController(Controller):
         self,
         venue: FromPath[str],
         data: JSONBody[VenueFaultsBody],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> VenueFaultsView:
         return execution_venue_admin.set_faults(venue, data)
@@ -91,7 +91,7 @@ class ExecutionAdminController(Controller):
     async def resume_trading(
         self,
         user_id: FromPath[str],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         execution_user_controls: NamedDependency[UserControls],
     ) -> TradingControlView:
         if len(user_id) > 64:

@@ -377,22 +377,22 @@ class AdminUsersController(Controller):
         self,
         user_id: FromPath[uuid.UUID],
         data: JSONBody[SuspendRequest],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         identity_service: Service,
         identity_views: Views,
     ) -> AdminUserDetail:
-        await identity_service.suspend(admin, user_id, data.reason)
+        await identity_service.suspend(admin_step_up, user_id, data.reason)
         return await identity_views.admin_user(user_id)
 
     @post("/{user_id:uuid}/reinstate", status_code=200, summary="Reinstate an account")
     async def reinstate(
         self,
         user_id: FromPath[uuid.UUID],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         identity_service: Service,
         identity_views: Views,
     ) -> AdminUserDetail:
-        await identity_service.reinstate(admin, user_id)
+        await identity_service.reinstate(admin_step_up, user_id)
         return await identity_views.admin_user(user_id)
 
     @put("/{user_id:uuid}/tier", status_code=200, summary="Change an account's tier")
@@ -400,9 +400,9 @@ class AdminUsersController(Controller):
         self,
         user_id: FromPath[uuid.UUID],
         data: JSONBody[TierRequest],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         identity_service: Service,
         identity_views: Views,
     ) -> AdminUserDetail:
-        await identity_service.change_tier(admin, user_id, data.tier)
+        await identity_service.change_tier(admin_step_up, user_id, data.tier)
         return await identity_views.admin_user(user_id)

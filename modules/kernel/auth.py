@@ -1,9 +1,9 @@
 """Access tokens (JWT, HS256) and the request principal.
 
 Identity issues tokens through `TokenCodec.issue`; every module's handlers receive the verified
-`Principal` through the `principal` dependency (`admin` and `step_up` add their demands).
-Algorithms are pinned, so `alg: none` or a token signed for another algorithm is refused. A
-verified token is also checked against the revocations identity wrote
+`Principal` through the `principal` dependency (`admin`, `admin_step_up` and `step_up` add their
+demands). Algorithms are pinned, so `alg: none` or a token signed for another algorithm is
+refused. A verified token is also checked against the revocations identity wrote
 (`modules.kernel.revocation`), from a per-replica cache at most a second old.
 """
 
@@ -264,8 +264,15 @@ async def live_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Prin
 
 
 def require_admin(principal: Principal) -> None:
+    """The admin role, with a second factor enrolled: a password alone does not open /v1/admin."""
     if not principal.is_admin:
         raise ProblemError(403, "admin_required", "This action needs the admin role")
+    if not principal.second_factor:
+        raise ProblemError(
+            403,
+            "second_factor_required_for_admin",
+            "Enrol a second factor (TOTP or a device) and prove it before using admin functions",
+        )
 
 
 def require_recent_proof(principal: Principal) -> None:
@@ -288,6 +295,14 @@ async def provide_admin(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
+async def provide_admin_step_up(request: Request[Any, Any, Any]) -> Principal:
+    """An admin who proved their second factor within the last five minutes: for admin actions
+    that change money or access (kill switches, suspensions, tiers, breakers, faults)."""
+    principal = await provide_admin(request)
+    require_recent_proof(principal)
+    return principal
+
+
 async def provide_step_up(request: Request[Any, Any, Any]) -> Principal:
     """The principal, if it may perform a sensitive action now.
 
@@ -300,14 +315,16 @@ async def provide_step_up(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-_PRINCIPAL_DEPENDENCIES = frozenset({"principal", "admin", "step_up"})
+_PRINCIPAL_DEPENDENCIES = frozenset({"principal", "admin", "admin_step_up", "step_up"})
+_ADMIN_DEPENDENCIES = frozenset({"admin", "admin_step_up"})
 
 
 BEARER_SCHEME = "bearer"
 
 
 def needs_principal(route_handler: BaseRouteHandler) -> frozenset[str]:
-    """Which of the principal dependencies (`principal`, `admin`, `step_up`) a handler takes."""
+    """Which of the principal dependencies (`principal`, `admin`, `admin_step_up`, `step_up`) a
+    handler takes."""
     return _PRINCIPAL_DEPENDENCIES & route_handler.parsed_fn_signature.parameters.keys()
 
 
@@ -327,6 +344,8 @@ async def authentication_guard(
 
     Guards run before the body is read, so an anonymous caller learns nothing but 401 (not
     whether its body would have been valid), and a trader nothing but 403 on an admin route.
+    Admin routes also demand an enrolled second factor, and a recent proof of it for actions
+    that change money or access.
     """
     if connection.scope["type"] != ScopeType.HTTP:
         return
@@ -334,5 +353,7 @@ async def authentication_guard(
     if not needs:
         return
     principal = await live_principal(connection)
-    if "admin" in needs:
+    if needs & _ADMIN_DEPENDENCIES:
         require_admin(principal)
+    if "admin_step_up" in needs:
+        require_recent_proof(principal)

@@ -165,7 +165,7 @@ class AdminRoutingController(Controller):
     async def kill_switch(
         self,
         data: JSONBody[KillSwitchRequest],
-        admin: NamedDependency[Principal],
+        admin_step_up: NamedDependency[Principal],
         routing_controls: NamedDependency[Controls],
     ) -> KillSwitchView:
         return await routing_controls.set_kill_switch(

@@ -6,17 +6,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from modules.kernel.auth import Principal
 from modules.kernel.sealing import CredentialMaterial, new_wrapped_data_key, seal
 from modules.routing.contracts import OrderRouted
 from modules.vault.contracts import CredentialStored
 from tests.conftest import RunningApp
-from tests.routing.support import Trader
-
-
-def admin_headers(running: RunningApp) -> dict[str, str]:
-    token = running.runtime.tokens.issue(Principal(user_id=str(uuid.uuid4()), role="admin"))
-    return {"Authorization": f"Bearer {token}"}
+from tests.routing.support import Trader, admin_headers
 
 
 async def set_faults(running: RunningApp, venue: str, **body: Any) -> dict[str, Any]:

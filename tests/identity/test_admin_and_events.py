@@ -13,6 +13,7 @@ from modules.kernel.events import CloudEvent, decode_event
 from modules.kernel.ports import Delivery
 from modules.kernel.refusal import Refused
 from tests.conftest import RunningApp, register_and_login
+from tests.identity.conftest import enrol_totp, step_up
 
 PASSWORD = "admin password that is long"
 
@@ -22,11 +23,13 @@ def _identity(running: RunningApp) -> Any:
 
 
 async def _admin_headers(running: RunningApp, email: str) -> dict[str, str]:
+    """Signed in, then TOTP enrolled and proved: what the admin API demands of an admin."""
     response = await running.client.post(
         "/v1/auth/login", json={"email": email, "password": PASSWORD}
     )
     assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return await step_up(running, headers, await enrol_totp(running, headers))
 
 
 async def test_create_admin_then_list_users_with_paging(running: RunningApp) -> None:

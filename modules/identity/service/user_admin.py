@@ -1,10 +1,10 @@
 """Admin user management: suspend, reinstate, change tier.
 
-Callers pass the admin's own account, already checked to be active; the admin role itself is
-checked before that by the `admin` dependency (`modules.kernel.auth.provide_admin`). What an
-admin sees of accounts is the read side (views.py). Suspending and reinstating also keep the
-user's token revocation marker (`runtime.revocations`) in step, so access tokens follow the
-account's status on every replica.
+Callers pass the admin's own account, already checked to be active; the admin role, an enrolled
+second factor and a fresh proof of it are checked before that by the `admin_step_up` dependency
+(`modules.kernel.auth.provide_admin_step_up`). What an admin sees of accounts is the read side
+(views.py). Suspending and reinstating also keep the user's token revocation marker
+(`runtime.revocations`) in step, so access tokens follow the account's status on every replica.
 """
 
 from __future__ import annotations
