@@ -22,12 +22,13 @@ from litestar import Litestar
 from modules.kernel.adapters.local_keyring import LocalTransitKeyring
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
-from modules.kernel.api_docs import api_docs_assets, api_docs_config
+from modules.kernel.api_docs import api_docs_assets, api_docs_config, declare_problem_responses
 from modules.kernel.auth import (
     TokenCodec,
     authentication_guard,
     declare_bearer_security,
     load_or_create_secret,
+    needs_principal,
     provide_admin,
     provide_admin_step_up,
     provide_principal,
@@ -193,9 +194,9 @@ def create_app(
         debug=False,
         logging_config=None,
     )
-    declare_bearer_security(
-        handler for route in app.routes for handler in getattr(route, "route_handlers", ())
-    )
+    handlers = [h for route in app.routes for h in getattr(route, "route_handlers", ())]
+    declare_bearer_security(handlers)
+    declare_problem_responses(handlers, secured=lambda handler: bool(needs_principal(handler)))
     app.state.platform = platform
     app.state.runtime = platform.runtime
     app.state.tokens = platform.runtime.tokens

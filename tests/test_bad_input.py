@@ -268,3 +268,22 @@ async def test_control_characters_are_refused_naming_the_field(
     assert_problem(response, 422, "control_characters")
     listed = (await client.get("/v1/credentials", headers=headers)).json()
     assert listed == [] or all("\u0000" not in str(item) for item in listed)
+
+
+async def test_the_openapi_documents_the_problems_each_operation_can_answer(
+    running: RunningApp,
+) -> None:
+    spec = (await running.client.get("/schema/openapi.json")).json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "code"} <= set(problem["required"])
+    post_order = spec["paths"]["/v1/orders"]["post"]["responses"]
+    assert {"400", "401", "403", "409", "413", "415", "422", "429"} <= post_order.keys()
+    for status in ("401", "415", "422", "429"):
+        content = post_order[status]["content"]
+        assert content["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+    assert "404" in spec["paths"]["/v1/orders/{order_id}"]["get"]["responses"]
+    assert "401" not in spec["paths"]["/health"]["get"]["responses"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security"):
+                assert {"401", "403", "429"} <= operation["responses"].keys(), (method, path)
