@@ -287,3 +287,33 @@ async def test_the_openapi_documents_the_problems_each_operation_can_answer(
         for method, operation in operations.items():
             if operation.get("security"):
                 assert {"401", "403", "429"} <= operation["responses"].keys(), (method, path)
+
+
+LOOSE_AMOUNTS = (" 0.01 ", "1_000", "\u0661", "\uff11", "1e3", "0x10", "+1", ".5", "1.", "NaN")
+
+
+async def test_loosely_spelt_amounts_are_refused(running: RunningApp) -> None:
+    """Python's Decimal would read each of these; an amount is plain digits and one dot."""
+    headers = await register_and_login(running.client)
+    for quantity in LOOSE_AMOUNTS:
+        order = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": quantity}
+        response = await running.client.post("/v1/orders", json=order, headers=headers)
+        body = assert_problem(response, 422, "invalid_decimal")
+        assert body["errors"][0]["key"] == "$.quantity", quantity
+        settings = await running.client.patch(
+            "/v1/settings/trading", json={"max_position_usd": quantity}, headers=headers
+        )
+        assert_problem(settings, 422, "invalid_decimal")
+    raw_number = b'{"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": 1e-2}'
+    response = await running.client.post(
+        "/v1/orders", content=raw_number, headers={**headers, **JSON}
+    )
+    assert_problem(response, 422, "invalid_decimal")
+
+
+async def test_plainly_spelt_amounts_pass_the_spelling_check(running: RunningApp) -> None:
+    headers = await register_and_login(running.client)
+    for quantity in ("0.01", 0.01, 1):
+        order = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": quantity}
+        response = await running.client.post("/v1/orders", json=order, headers=headers)
+        assert response.json().get("code") != "invalid_decimal", response.text

@@ -166,7 +166,9 @@ async def json_body_guard(
         )
     if isinstance(connection, Request):
         # Read once here; Litestar keeps the body for the handler's own decoding.
-        _refuse_control_characters(await connection.body(), _multiline_fields(route_handler))
+        body = await connection.body()
+        _refuse_control_characters(body, _multiline_fields(route_handler))
+        _refuse_loose_decimals(body, _decimal_fields(route_handler))
 
 
 # JSON carries a control character only escaped (`\u0000`-`\u001f`, `\n`, ...), except DEL,
@@ -180,25 +182,77 @@ MULTILINE = {"x-multiline": True}
 _LINE_BREAKS = re.compile(r"[\r\n\t]")
 
 
-def _multiline_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
-    """Top-level body fields the handler's schema marks as multi-line."""
+def _body_type(route_handler: BaseRouteHandler) -> type | None:
     body_type = route_handler.parsed_fn_signature.parameters["data"].annotation
     while get_origin(body_type) is Annotated:
         body_type = get_args(body_type)[0]  # JSONBody[X] is Annotated[X, Body(...)]
-    return _multiline_fields_of(body_type) if isinstance(body_type, type) else frozenset()
+    return body_type if isinstance(body_type, type) else None
+
+
+def _multiline_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
+    """Top-level body fields the handler's schema marks as multi-line."""
+    body_type = _body_type(route_handler)
+    return _fields_of(body_type)[0] if body_type is not None else frozenset()
+
+
+def _decimal_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
+    """Top-level body fields the handler's schema declares as Decimal (amounts, prices)."""
+    body_type = _body_type(route_handler)
+    return _fields_of(body_type)[1] if body_type is not None else frozenset()
 
 
 @functools.cache
-def _multiline_fields_of(body_type: type) -> frozenset[str]:
-    names: set[str] = set()
+def _fields_of(body_type: type) -> tuple[frozenset[str], frozenset[str]]:
+    """(multi-line text fields, decimal fields) of a body Struct, by their JSON names."""
+    multiline: set[str] = set()
+    decimals: set[str] = set()
     with contextlib.suppress(TypeError, ValueError):
         info = msgspec.inspect.type_info(body_type)
         if isinstance(info, msgspec.inspect.StructType):
             for field in info.fields:
                 extra = getattr(field.type, "extra_json_schema", None) or {}
                 if extra.get("x-multiline"):
-                    names.add(f"$.{field.encode_name}")
-    return frozenset(names)
+                    multiline.add(f"$.{field.encode_name}")
+                if _is_decimal(field.type):
+                    decimals.add(field.encode_name)
+    return frozenset(multiline), frozenset(decimals)
+
+
+def _is_decimal(kind: msgspec.inspect.Type) -> bool:
+    if isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    if isinstance(kind, msgspec.inspect.UnionType):
+        return any(_is_decimal(member) for member in kind.types)
+    return isinstance(kind, msgspec.inspect.DecimalType)
+
+
+# An amount is plain ASCII digits with at most one dot: no spaces, signs, exponents, underscores
+# or other scripts' digits, all of which Python's Decimal would otherwise read.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# JSON numbers are read as their text, so 1e3 or 0.1000000000000000055 are seen as written.
+_NUMBERS_AS_TEXT = msgspec.json.Decoder(float_hook=str)
+
+
+def _refuse_loose_decimals(body: bytes, fields: frozenset[str]) -> None:
+    if not fields:
+        return
+    try:
+        document = _NUMBERS_AS_TEXT.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return  # malformed: the handler's own decoding answers 400
+    if not isinstance(document, dict):
+        return
+    for name in sorted(fields):
+        value = document.get(name)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            continue
+        if not isinstance(value, str) or not _PLAIN_DECIMAL.fullmatch(value):
+            raise ProblemError(
+                422,
+                "invalid_decimal",
+                f'$.{name} must be plain digits with at most one dot, e.g. "0.01"',
+                errors=[{"key": f"$.{name}", "message": "not a plain decimal"}],
+            )
 
 
 def _refuse_control_characters(body: bytes, multiline: frozenset[str] = frozenset()) -> None:
