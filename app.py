@@ -36,7 +36,8 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
-from modules.kernel.http import KERNEL_ROUTES, json_body_guard, request_context_middleware
+from modules.kernel.http import KERNEL_ROUTES, request_context_middleware
+from modules.kernel.json_body import json_body_guard
 from modules.kernel.logs import configure_logging
 from modules.kernel.module import NijaModule, Runtime
 from modules.kernel.ports import Keyring, PubSub, StateFactory

@@ -10,7 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from modules.identity.contracts import Role, Tier
 from modules.identity.domain.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from modules.kernel.http import MULTILINE
+from modules.kernel.json_body import MULTILINE
 
 # Format is checked after normalisation (domain/email.py); this only bounds the size.
 Email = Annotated[

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import ipaddress
 import logging
 import re
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Annotated, Any, get_args, get_origin
+from typing import Any
 
-import msgspec
-import msgspec.inspect
 from litestar import Request, Response, get
-from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from modules.kernel.errors import ProblemError
 from modules.kernel.logs import request_id_var
 from modules.kernel.metrics import Metrics
 
@@ -135,163 +128,3 @@ def _within(
 ) -> bool:
     parsed = _parse(address)
     return parsed is not None and any(parsed in network for network in networks)
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
-
-
-async def json_body_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
-) -> None:
-    """A route that reads a JSON body refuses any other media type with 415.
-
-    Litestar would decode JSON sent as text/plain or a form just the same; answering 415 tells a
-    misconfigured client (or a cross-site form post, which cannot send application/json) what
-    is wrong instead of acting on it.
-    """
-    if connection.scope["type"] != ScopeType.HTTP:
-        return
-    if "data" not in route_handler.parsed_fn_signature.parameters:
-        return
-    content_type = connection.headers.get("content-type", "")
-    if not _is_json(content_type):
-        raise ProblemError(
-            415,
-            "unsupported_media_type",
-            "Send the body as JSON with 'Content-Type: application/json'",
-        )
-    if isinstance(connection, Request):
-        # Read once here; Litestar keeps the body for the handler's own decoding.
-        body = await connection.body()
-        _refuse_control_characters(body, _multiline_fields(route_handler))
-        _refuse_loose_decimals(body, _decimal_fields(route_handler))
-
-
-# JSON carries a control character only escaped (`\u0000`-`\u001f`, `\n`, ...), except DEL,
-# which may also come raw.
-_ESCAPED_CONTROL = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfnrt])|\x7f")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-# A schema marks a text field that may span lines (a PEM key): `Meta(extra_json_schema=MULTILINE)`.
-MULTILINE = {"x-multiline": True}
-_LINE_BREAKS = re.compile(r"[\r\n\t]")
-
-
-def _body_type(route_handler: BaseRouteHandler) -> type | None:
-    body_type = route_handler.parsed_fn_signature.parameters["data"].annotation
-    while get_origin(body_type) is Annotated:
-        body_type = get_args(body_type)[0]  # JSONBody[X] is Annotated[X, Body(...)]
-    return body_type if isinstance(body_type, type) else None
-
-
-def _multiline_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
-    """Top-level body fields the handler's schema marks as multi-line."""
-    body_type = _body_type(route_handler)
-    return _fields_of(body_type)[0] if body_type is not None else frozenset()
-
-
-def _decimal_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
-    """Top-level body fields the handler's schema declares as Decimal (amounts, prices)."""
-    body_type = _body_type(route_handler)
-    return _fields_of(body_type)[1] if body_type is not None else frozenset()
-
-
-@functools.cache
-def _fields_of(body_type: type) -> tuple[frozenset[str], frozenset[str]]:
-    """(multi-line text fields, decimal fields) of a body Struct, by their JSON names."""
-    multiline: set[str] = set()
-    decimals: set[str] = set()
-    with contextlib.suppress(TypeError, ValueError):
-        info = msgspec.inspect.type_info(body_type)
-        if isinstance(info, msgspec.inspect.StructType):
-            for field in info.fields:
-                extra = getattr(field.type, "extra_json_schema", None) or {}
-                if extra.get("x-multiline"):
-                    multiline.add(f"$.{field.encode_name}")
-                if _is_decimal(field.type):
-                    decimals.add(field.encode_name)
-    return frozenset(multiline), frozenset(decimals)
-
-
-def _is_decimal(kind: msgspec.inspect.Type) -> bool:
-    if isinstance(kind, msgspec.inspect.Metadata):
-        kind = kind.type
-    if isinstance(kind, msgspec.inspect.UnionType):
-        return any(_is_decimal(member) for member in kind.types)
-    return isinstance(kind, msgspec.inspect.DecimalType)
-
-
-# An amount is plain ASCII digits with at most one dot: no spaces, signs, exponents, underscores
-# or other scripts' digits, all of which Python's Decimal would otherwise read.
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-# JSON numbers are read as their text, so 1e3 or 0.1000000000000000055 are seen as written.
-_NUMBERS_AS_TEXT = msgspec.json.Decoder(float_hook=str)
-
-
-def _refuse_loose_decimals(body: bytes, fields: frozenset[str]) -> None:
-    if not fields:
-        return
-    try:
-        document = _NUMBERS_AS_TEXT.decode(body)
-    except (msgspec.DecodeError, RecursionError):
-        return  # malformed: the handler's own decoding answers 400
-    if not isinstance(document, dict):
-        return
-    for name in sorted(fields):
-        value = document.get(name)
-        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-            continue
-        if not isinstance(value, str) or not _PLAIN_DECIMAL.fullmatch(value):
-            raise ProblemError(
-                422,
-                "invalid_decimal",
-                f'$.{name} must be plain digits with at most one dot, e.g. "0.01"',
-                errors=[{"key": f"$.{name}", "message": "not a plain decimal"}],
-            )
-
-
-def _refuse_control_characters(body: bytes, multiline: frozenset[str] = frozenset()) -> None:
-    """Refuse NUL and other control characters in any string of the body, naming the field.
-
-    PostgreSQL text cannot hold NUL (a 500 from the driver), and no email, name, label, key or
-    reason needs a control character; silently stripping them would store something other than
-    what was sent. Bodies without an escaped control character (nearly all) are not decoded.
-    """
-    if not _ESCAPED_CONTROL.search(body):
-        return
-    try:
-        document = msgspec.json.decode(body)
-    except (msgspec.DecodeError, RecursionError):
-        return  # malformed: the handler's own decoding answers 400
-    field = _first_control(document, "$", multiline)
-    if field is not None:
-        raise ProblemError(
-            422,
-            "control_characters",
-            f"{field} contains a control character (such as NUL or a line break)",
-            errors=[{"key": field, "message": "control characters are not allowed"}],
-        )
-
-
-def _first_control(node: object, path: str, multiline: frozenset[str]) -> str | None:
-    if isinstance(node, str):
-        text = _LINE_BREAKS.sub("", node) if path in multiline else node
-        return path if _CONTROL.search(text) else None
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found = _first_control(key, path, frozenset()) or _first_control(
-                value, f"{path}.{key}", multiline
-            )
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found = _first_control(value, f"{path}[{index}]", multiline)
-            if found is not None:
-                return found
-    return None
