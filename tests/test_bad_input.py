@@ -289,11 +289,12 @@ async def test_the_openapi_documents_the_problems_each_operation_can_answer(
                 assert {"401", "403", "429"} <= operation["responses"].keys(), (method, path)
 
 
-LOOSE_AMOUNTS = (" 0.01 ", "1_000", "\u0661", "\uff11", "1e3", "0x10", "+1", ".5", "1.", "NaN")
+LOOSE_AMOUNTS = (" 0.01 ", "1_000", "\u0661", "\uff11", "1e3", "+1", ".5", "1.", "1E-2")
 
 
 async def test_loosely_spelt_amounts_are_refused(running: RunningApp) -> None:
-    """Python's Decimal would read each of these; an amount is plain digits and one dot."""
+    """Python's Decimal would read each of these; an amount is plain digits and one dot.
+    (What is no number at all, "NaN" or "abc", stays the schema's 400.)"""
     headers = await register_and_login(running.client)
     for quantity in LOOSE_AMOUNTS:
         order = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": quantity}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
@@ -111,11 +112,20 @@ def _is_decimal(kind: msgspec.inspect.Type) -> bool:
     return isinstance(kind, msgspec.inspect.DecimalType)
 
 
-# An amount is plain ASCII digits with at most one dot: no spaces, signs, exponents, underscores
-# or other scripts' digits, all of which Python's Decimal would otherwise read.
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# An amount is spelt with ASCII digits, at most one dot and an optional minus. Python's Decimal
+# would also read spaces, underscores, exponents, a plus sign and other scripts' digits: those
+# are refused here. What is not a number at all, or out of range, is the schema's to refuse.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 # JSON numbers are read as their text, so 1e3 or 0.1000000000000000055 are seen as written.
 _NUMBERS_AS_TEXT = msgspec.json.Decoder(float_hook=str)
+
+
+def _loosely_spelt(value: str) -> bool:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return False  # not a number: the schema answers
+    return number.is_finite() and not _PLAIN_DECIMAL.fullmatch(value)
 
 
 def _refuse_loose_decimals(body: bytes, fields: frozenset[str]) -> None:
@@ -129,9 +139,7 @@ def _refuse_loose_decimals(body: bytes, fields: frozenset[str]) -> None:
         return
     for name in sorted(fields):
         value = document.get(name)
-        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-            continue
-        if not isinstance(value, str) or not _PLAIN_DECIMAL.fullmatch(value):
+        if isinstance(value, str) and _loosely_spelt(value):
             raise ProblemError(
                 422,
                 "invalid_decimal",
