@@ -35,6 +35,16 @@ ON CONFLICT (user_id, day) DO UPDATE SET realised = d.realised + EXCLUDED.realis
 """
 
 
+# Served by the partial index `orders_open_exits`: only unfinished exits are ever in it. Any
+# venue counts (a large close is a TWAP or split parent, whose `venue` names the plan): when in
+# doubt a close sells less, never more.
+_CLOSING = """
+SELECT COALESCE(sum(quantity - filled_quantity), 0) FROM routing.orders
+ WHERE user_id = $1 AND symbol = $2 AND signal = 'exit'
+   AND parent_order_id IS NULL AND status NOT IN ('filled', 'rejected', 'expired', 'cancelled')
+"""
+
+
 class PositionChange(msgspec.Struct, frozen=True, kw_only=True):
     position_id: str
     user_id: str
@@ -69,9 +79,15 @@ class PositionRepository:
         """The user's position by execution's id (None for another user's)."""
         async with self._db.connection() as conn:
             row = await conn.fetchrow(
-                "SELECT id, venue, symbol, quantity FROM routing.positions "
+                "SELECT id, venue, symbol, quantity, version FROM routing.positions "
                 "WHERE id = $1 AND user_id = $2",
                 position_id,
                 user_id,
             )
         return None if row is None else dict(row)
+
+    async def closing_quantity(self, user_id: str, symbol: str) -> Decimal:
+        """What the user's closes still in flight will trade of `symbol`."""
+        async with self._db.connection() as conn:
+            closing: Decimal = await conn.fetchval(_CLOSING, user_id, symbol)
+        return closing

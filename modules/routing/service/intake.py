@@ -95,22 +95,40 @@ class Intake:
         )
 
     async def close_position(self, principal: Principal, position_id: uuid.UUID) -> Placed:
-        """Sell (or buy back) what the position holds, at market, where it is held.
+        """Sell (or buy back) what the position holds and no close is already taking, at market,
+        where it is held.
 
-        `position_id` is execution's id for the position (`GET /v1/positions`)."""
+        `position_id` is execution's id for the position (`GET /v1/positions`). A double tap is
+        one close: both taps carry the key of the position's current version, so the second
+        replays the first. A close never sells what another close in flight will sell, so late
+        or out-of-order fills can never turn a long into a short.
+        """
         position = await self._positions.position(principal.user_id, str(position_id))
         if position is None or position["quantity"] == 0:
             raise Refused(Kind.NOT_FOUND, "position_not_found", "No such open position")
         held: Decimal = position["quantity"]
+        key = f"close:{position_id}:{position['version']}"
+        closing = await self._positions.closing_quantity(principal.user_id, position["symbol"])
+        left = abs(held) - closing
+        if left <= 0:
+            prior = await self._idempotency.stored_response(principal.user_id, key)
+            if prior is not None and prior.status is not None and prior.body is not None:
+                body = msgspec.json.decode(prior.body, type=PlacedOrder)
+                return Placed(prior.status, body, replayed=True)
+            raise Refused(
+                Kind.CONFLICT,
+                "close_in_flight",
+                "A close of this position is still being executed; wait for its fills",
+            )
         intent = Intent(
             symbol=position["symbol"],
             side="sell" if held > 0 else "buy",
             order_type="market",
-            quantity=abs(held),
+            quantity=left,
         )
         # Spot holdings can only be sold where they are held.
         return await self._intake(
-            principal, intent, IntentMeta(signal="exit"), None, venue=position["venue"]
+            principal, intent, IntentMeta(signal="exit"), key, venue=position["venue"]
         )
 
     async def submit_intent(
