@@ -28,7 +28,6 @@ from modules.kernel.auth import (
     authentication_guard,
     declare_bearer_security,
     load_or_create_secret,
-    needs_principal,
     provide_admin,
     provide_admin_step_up,
     provide_principal,
@@ -197,7 +196,7 @@ def create_app(
     )
     handlers = [h for route in app.routes for h in getattr(route, "route_handlers", ())]
     declare_bearer_security(handlers)
-    declare_problem_responses(handlers, secured=lambda handler: bool(needs_principal(handler)))
+    declare_problem_responses(handlers)
     app.state.platform = platform
     app.state.runtime = platform.runtime
     app.state.tokens = platform.runtime.tokens

@@ -8,7 +8,7 @@ offline and lets a third party run script on our origin. The assets come instead
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
-from modules.kernel.auth import BEARER_SCHEME
+from modules.kernel.auth import BEARER_SCHEME, needs_principal
 
 DOCS_PATH = "/schema"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
@@ -94,9 +94,7 @@ def _problem_spec(status: int) -> ResponseSpec:
     )
 
 
-def declare_problem_responses(
-    route_handlers: Iterable[BaseRouteHandler], secured: Callable[[BaseRouteHandler], bool]
-) -> None:
+def declare_problem_responses(route_handlers: Iterable[BaseRouteHandler]) -> None:
     """Document, on every operation, the problem responses it can answer, from what the
     operation takes (a body, path parameters, a token), so a client knows the shape of every
     error; an operation's own spec for a status wins."""
@@ -107,7 +105,7 @@ def declare_problem_responses(
         parameters = handler.parsed_fn_signature.parameters
         if "data" in parameters:
             statuses |= {409, 413, 415, 422}
-        if secured(handler):
+        if needs_principal(handler):
             statuses |= {401, 403, 429}  # the per-user budget applies to signed-in callers
         if "{" in "".join(handler.paths):
             statuses.add(404)

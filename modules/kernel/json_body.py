@@ -52,9 +52,9 @@ async def json_body_guard(
         )
     if isinstance(connection, Request):
         # Read once here; Litestar keeps the body for the handler's own decoding.
-        body = await connection.body()
-        _refuse_control_characters(body, _multiline_fields(route_handler))
-        _refuse_loose_decimals(body, _decimal_fields(route_handler))
+        body_type = _body_type(route_handler)
+        multiline, decimals = _fields_of(body_type) if body_type else (frozenset(), frozenset())
+        _check_body(await connection.body(), multiline, decimals)
 
 
 # JSON carries a control character only escaped (`\u0000`-`\u001f`, `\n`, ...), except DEL,
@@ -73,18 +73,6 @@ def _body_type(route_handler: BaseRouteHandler) -> type | None:
     while get_origin(body_type) is Annotated:
         body_type = get_args(body_type)[0]  # JSONBody[X] is Annotated[X, Body(...)]
     return body_type if isinstance(body_type, type) else None
-
-
-def _multiline_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
-    """Top-level body fields the handler's schema marks as multi-line."""
-    body_type = _body_type(route_handler)
-    return _fields_of(body_type)[0] if body_type is not None else frozenset()
-
-
-def _decimal_fields(route_handler: BaseRouteHandler) -> frozenset[str]:
-    """Top-level body fields the handler's schema declares as Decimal (amounts, prices)."""
-    body_type = _body_type(route_handler)
-    return _fields_of(body_type)[1] if body_type is not None else frozenset()
 
 
 @functools.cache
@@ -128,16 +116,32 @@ def _loosely_spelt(value: str) -> bool:
     return number.is_finite() and not _PLAIN_DECIMAL.fullmatch(value)
 
 
-def _refuse_loose_decimals(body: bytes, fields: frozenset[str]) -> None:
-    if not fields:
+def _check_body(body: bytes, multiline: frozenset[str], decimals: frozenset[str]) -> None:
+    """Refuse a control character in any string and a loosely spelt amount, naming the field.
+
+    PostgreSQL text cannot hold NUL (a 500 from the driver), and no email, name, label, key or
+    reason needs a control character; silently stripping them would store something other than
+    what was sent. The body is decoded once, and only when it has an escaped control character
+    (nearly never) or the schema declares amounts.
+    """
+    controls = _ESCAPED_CONTROL.search(body) is not None
+    if not controls and not decimals:
         return
     try:
         document = _NUMBERS_AS_TEXT.decode(body)
     except (msgspec.DecodeError, RecursionError):
         return  # malformed: the handler's own decoding answers 400
+    field = _first_control(document, "$", multiline) if controls else None
+    if field is not None:
+        raise ProblemError(
+            422,
+            "control_characters",
+            f"{field} contains a control character (such as NUL or a line break)",
+            errors=[{"key": field, "message": "control characters are not allowed"}],
+        )
     if not isinstance(document, dict):
         return
-    for name in sorted(fields):
+    for name in sorted(decimals):
         value = document.get(name)
         if isinstance(value, str) and _loosely_spelt(value):
             raise ProblemError(
@@ -146,29 +150,6 @@ def _refuse_loose_decimals(body: bytes, fields: frozenset[str]) -> None:
                 f'$.{name} must be plain digits with at most one dot, e.g. "0.01"',
                 errors=[{"key": f"$.{name}", "message": "not a plain decimal"}],
             )
-
-
-def _refuse_control_characters(body: bytes, multiline: frozenset[str] = frozenset()) -> None:
-    """Refuse NUL and other control characters in any string of the body, naming the field.
-
-    PostgreSQL text cannot hold NUL (a 500 from the driver), and no email, name, label, key or
-    reason needs a control character; silently stripping them would store something other than
-    what was sent. Bodies without an escaped control character (nearly all) are not decoded.
-    """
-    if not _ESCAPED_CONTROL.search(body):
-        return
-    try:
-        document = msgspec.json.decode(body)
-    except (msgspec.DecodeError, RecursionError):
-        return  # malformed: the handler's own decoding answers 400
-    field = _first_control(document, "$", multiline)
-    if field is not None:
-        raise ProblemError(
-            422,
-            "control_characters",
-            f"{field} contains a control character (such as NUL or a line break)",
-            errors=[{"key": field, "message": "control characters are not allowed"}],
-        )
 
 
 def _first_control(node: object, path: str, multiline: frozenset[str]) -> str | None:
