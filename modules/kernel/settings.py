@@ -6,6 +6,7 @@ bus, Postgres-backed state and the local transit keyring.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -14,6 +15,9 @@ from typing import Literal
 import msgspec
 
 ALL_MODULES: tuple[str, ...] = ("identity", "vault", "routing", "execution", "dashboard")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,12 +65,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     key_rotation_interval_seconds: float = 0.0
 
     @property
-    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return _networks(self.trusted_proxies)
 
     @property
     def data_path(self) -> str:
         return os.path.abspath(self.data_dir)
+
+
+@functools.cache
+def _networks(
+    entries: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    # Parsed once per list, not on every login that asks where the caller is.
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 _LIST_FIELDS = {"modules", "trusted_proxies"}
