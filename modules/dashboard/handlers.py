@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from modules.dashboard.service import DashboardService
-from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.execution.contracts import (
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
 from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.module import Subscription
 from modules.routing.contracts import OrderRouted
@@ -17,5 +23,6 @@ def subscriptions(service: DashboardService) -> list[Subscription]:
         Subscription(OrderFilled, service.fold_execution, "order-filled", batched=True),
         Subscription(OrderRejected, service.fold_execution, "order-rejected", batched=True),
         Subscription(OrderExpired, service.fold_execution, "order-expired", batched=True),
+        Subscription(OrderCancelled, service.fold_execution, "order-cancelled", batched=True),
         Subscription(SecurityEventRaised, service.notify_security_event, "security-event"),
     ]

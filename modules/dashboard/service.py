@@ -32,6 +32,7 @@ from modules.dashboard.domain.order_fold import (
     fill_record,
     for_attempt,
     merge_accepted,
+    merge_cancelled,
     merge_expired,
     merge_fill_totals,
     merge_filled,
@@ -49,7 +50,13 @@ from modules.dashboard.schemas import (
     OrderUpdated,
 )
 from modules.dashboard.views import fill_view, notification_view, order_view
-from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.execution.contracts import (
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
 from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
 from modules.kernel.events import decode_event
@@ -61,7 +68,7 @@ from modules.routing.contracts import OrderRouted
 log = logging.getLogger("nija.dashboard")
 
 _encode = msgspec.json.Encoder().encode
-ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired
+ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired | OrderCancelled
 
 
 class SocketSession(msgspec.Struct, frozen=True):
@@ -137,6 +144,10 @@ class DashboardService:
                 order = await self._apply(uow, target, event, merge_expired)
                 if order is not None:
                     await self._notify(uow, order, notices.expired(order, event))
+            case OrderCancelled():
+                order = await self._apply(uow, target, event, merge_cancelled)
+                if order is not None:
+                    await self._notify(uow, order, notices.cancelled(order, event))
 
     async def _filled(self, uow: UnitOfWork, target: Target, event: OrderFilled) -> None:
         fill = fill_record(event)

@@ -23,6 +23,7 @@ from modules.execution.repository.credentials import CredentialRepository
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.repository.positions import PositionRepository
 from modules.execution.repository.user_controls import UserControlRepository
+from modules.execution.service.cancels import Cancels
 from modules.execution.service.circuit_breaker import CircuitBreaker
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
@@ -37,6 +38,7 @@ from modules.execution.views import ExecutionViews
 from modules.execution.workers.order_queue import OrderQueueWorkers
 from modules.execution.workers.periodic import periodic_workers
 from modules.kernel.module import NijaModule, Runtime, Subscription
+from modules.kernel.worker import Worker
 
 
 class ExecutionModule(NijaModule):
@@ -93,6 +95,14 @@ class ExecutionModule(NijaModule):
             outcomes=outcomes,
             nudge=self._nudge,
         )
+        self.cancels = Cancels(
+            runtime,
+            orders=orders,
+            credentials=self.credentials,
+            outcomes=outcomes,
+            resting_poll_seconds=config.resting_poll_seconds,
+            wake=lambda: self.open_orders.wake(),
+        )
         self.reconciler = Reconciler(
             runtime,
             replica,
@@ -121,6 +131,12 @@ class ExecutionModule(NijaModule):
             reconcile=functools.partial(self.reconciler.reconcile, startup=False),
             sweep_unknown_fills=self.reconciler.sweep_unknown_fills,
         )
+        self.open_orders = Worker(
+            "execution.open-orders",
+            self.cancels.round,
+            period=self.config.market_tick_seconds,
+            metrics=runtime.metrics,
+        )
 
     def _nudge(self, venue: str) -> None:
         # The queue workers are built after the use cases that wake them.
@@ -137,7 +153,7 @@ class ExecutionModule(NijaModule):
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self.intake, self.credentials, self.verification)
+        return subscriptions(self.intake, self.credentials, self.verification, self.cancels)
 
     async def start(self) -> None:
         # One round before serving, so routing has books for the very first order.
@@ -146,7 +162,7 @@ class ExecutionModule(NijaModule):
         # before new work is taken; queued rows are simply picked up by the workers.
         await self.reconciler.reconcile(startup=True)
         self.queue.start()
-        for worker in self.periodic:
+        for worker in (*self.periodic, self.open_orders):
             worker.start()
 
     async def idle(self) -> None:
@@ -156,7 +172,7 @@ class ExecutionModule(NijaModule):
     async def stop(self) -> None:
         await self.queue.stop()
         await self.credentials.close()
-        for worker in self.periodic:
+        for worker in (*self.periodic, self.open_orders):
             await worker.stop()
 
 

@@ -63,6 +63,20 @@ class OrderExpired(IntegrationEvent, frozen=True, kw_only=True):
     reason: str
 
 
+class OrderCancelled(IntegrationEvent, frozen=True, kw_only=True):
+    """The venue cancelled the unfilled rest of an order at the trader's (or a halt's) request.
+
+    Fills before the cancel stand: `filled_quantity` of them, reported by `OrderFilled` first.
+    """
+
+    TOPIC: ClassVar[str] = "execution.order-cancelled.v1"
+    order_id: str
+    user_id: str
+    venue: str
+    filled_quantity: Decimal
+    remaining_quantity: Decimal
+
+
 class BookLevel(msgspec.Struct, frozen=True, array_like=True):
     price: Decimal
     size: Decimal
@@ -98,7 +112,7 @@ class CredentialUnsealed(IntegrationEvent, frozen=True, kw_only=True):
     venue: str
     order_id: str
     # For "verify_credential", `order_id` carries the verification request id.
-    purpose: Literal["place_order", "verify_credential", "reconcile"]
+    purpose: Literal["place_order", "verify_credential", "reconcile", "cancel_order"]
 
 
 class CredentialVerified(IntegrationEvent, frozen=True, kw_only=True):

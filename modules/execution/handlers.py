@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from modules.execution.service.cancels import Cancels
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
 from modules.execution.service.verification import CredentialVerification
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import in_key_order
-from modules.routing.contracts import KillSwitchChanged, OrderRouted
+from modules.routing.contracts import CancelOrderRequested, KillSwitchChanged, OrderRouted
 from modules.vault.contracts import (
     CredentialRevoked,
     CredentialStored,
@@ -17,7 +18,7 @@ from modules.vault.contracts import (
 
 
 def subscriptions(
-    intake: Intake, credentials: Credentials, verification: CredentialVerification
+    intake: Intake, credentials: Credentials, verification: CredentialVerification, cancels: Cancels
 ) -> list[Subscription]:
     # Order-routed is one per order placed, so it is group-committed (`GroupCommit`), each
     # batch in order-id order; queuing locks nothing.
@@ -29,5 +30,6 @@ def subscriptions(
         Subscription(UserDataKeyRewrapped, credentials.rewrap, "data-key-rewrapped"),
         Subscription(OrderRouted, by_order, "order-routed", batched=True),
         Subscription(KillSwitchChanged, intake.halt_queued, "kill-switch-changed"),
+        Subscription(CancelOrderRequested, cancels.request, "order-cancel-requested"),
         Subscription(CredentialVerificationRequested, verify, "credential-verification-requested"),
     ]

@@ -46,6 +46,20 @@ class VerifiesCredentials(Protocol):
 
 
 @runtime_checkable
+class CancelsOrders(Protocol):
+    async def cancel_order(
+        self, client_order_id: str, symbol: str, credential: CredentialMaterial
+    ) -> VenueOrder | None:
+        """Cancel the unfilled rest of an order; the order as the venue holds it afterwards.
+
+        `cancelled` with the fills made before the cancel, or `filled`/`expired` when the order
+        ended first; None when the venue does not know the order. Like placing, a timeout
+        (`VenueUnavailable`) leaves the outcome unknown: look the order up.
+        """
+        ...
+
+
+@runtime_checkable
 class ListsAccountOrders(Protocol):
     async def account_orders(
         self, credential: CredentialMaterial, since: datetime

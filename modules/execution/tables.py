@@ -60,6 +60,8 @@ class Order(Table, tablename="orders", schema="execution", db=ENGINE):
     queued_at = Timestamptz(null=True, default=None)
     dispatched_at = Timestamptz(null=True, default=None)
     claimed_by = Varchar(length=64, null=True, default=None)
+    # Set when a cancel is asked for an order already on its way to (or at) the venue.
+    cancel_requested_at = Timestamptz(null=True, default=None)
 
 
 class QueueTurn(Table, tablename="queue_turns", schema="execution", db=ENGINE):

@@ -21,6 +21,7 @@ from modules.routing.config import RoutingConfig, load_config
 from modules.routing.domain.market_books import MarketBooks
 from modules.routing.domain.venue_monitor import VenueMonitor
 from modules.routing.handlers import subscriptions
+from modules.routing.repository.cancels import CancelRepository
 from modules.routing.repository.credentials import CredentialRepository
 from modules.routing.repository.idempotency import IdempotencyRepository
 from modules.routing.repository.orders import OrderRepository
@@ -28,6 +29,7 @@ from modules.routing.repository.outcomes import OutcomeRepository
 from modules.routing.repository.positions import PositionRepository
 from modules.routing.repository.risk import RiskRepository
 from modules.routing.repository.twap import TwapRepository
+from modules.routing.service.cancels import OrderCancels
 from modules.routing.service.controls import Controls
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.intake import Intake
@@ -59,6 +61,8 @@ class RoutingModule(NijaModule):
         self._risk = RiskRepository(runtime.db)
         self._outcomes = OutcomeRepository(runtime.db)
         self._positions = PositionRepository(runtime.db)
+        self._cancel_repository = CancelRepository()
+        self.cancels = OrderCancels(runtime, self._cancel_repository)
         self._planner = Planner(runtime, config, self._monitor)
         self._handoff = Handoff(runtime, self._orders, self._monitor)
         self._wire_intake(config)
@@ -106,6 +110,7 @@ class RoutingModule(NijaModule):
             orders=self._orders,
             credentials=self._credentials,
             outcomes=self._outcomes,
+            cancels=self._cancel_repository,
             planner=self._planner,
             handoff=self._handoff,
         )
@@ -122,6 +127,7 @@ class RoutingModule(NijaModule):
         return {
             "routing_intake": Provide(lambda: self.intake, sync_to_thread=False),
             "routing_controls": Provide(lambda: self.controls, sync_to_thread=False),
+            "routing_cancels": Provide(lambda: self.cancels, sync_to_thread=False),
             "routing_orders": Provide(lambda: self._order_views, sync_to_thread=False),
             "routing_settings": Provide(lambda: self._settings_views, sync_to_thread=False),
             "routing_admin": Provide(lambda: self._admin_views, sync_to_thread=False),

@@ -14,6 +14,8 @@ from modules.routing.schemas import (
     AdminRouting,
     KillSwitchRequest,
     KillSwitchView,
+    OrderCancel,
+    OrderCancels,
     OrderDetail,
     OrderPage,
     OrderRoute,
@@ -22,6 +24,7 @@ from modules.routing.schemas import (
     TradingSettingsPatch,
     TradingSettingsView,
 )
+from modules.routing.service.cancels import OrderCancels as Cancels
 from modules.routing.service.controls import Controls
 from modules.routing.service.intake import Intake, Placed
 from modules.routing.views.admin import AdminViews
@@ -75,6 +78,37 @@ class OrdersController(Controller):
         routing_orders: NamedDependency[OrderViews],
     ) -> OrderDetail:
         return await routing_orders.get_order(principal, order_id)
+
+    @delete(
+        "/{order_id:uuid}",
+        status_code=202,
+        summary="Cancel what is left of one of your orders",
+        description="The venue cancels the unfilled rest; fills made before stand. The answer "
+        "says `cancelling` until the venue confirms; the order then ends `cancelled` (or "
+        "`filled`, when the market got there first) and the WebSocket reports it. Asking twice "
+        "is one cancel. A filled, expired or rejected order answers 409 `order_not_open`.",
+    )
+    async def cancel_order(
+        self,
+        order_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        routing_cancels: NamedDependency[Cancels],
+    ) -> OrderCancel:
+        return await routing_cancels.cancel_order(principal.user_id, order_id)
+
+    @delete(
+        "/",
+        status_code=202,
+        summary="Cancel every open order of yours",
+        description="Each open order is cancelled as by `DELETE /v1/orders/{id}`; the answer "
+        "lists them.",
+    )
+    async def cancel_all_orders(
+        self,
+        principal: NamedDependency[Principal],
+        routing_cancels: NamedDependency[Cancels],
+    ) -> OrderCancels:
+        return OrderCancels(orders=await routing_cancels.cancel_all(principal.user_id))
 
     @get(
         "/{order_id:uuid}/route",

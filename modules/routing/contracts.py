@@ -42,6 +42,17 @@ class OrderRouted(IntegrationEvent, frozen=True, kw_only=True):
     original_order_id: str | None = None
 
 
+class CancelOrderRequested(IntegrationEvent, frozen=True, kw_only=True):
+    """The trader (or a halt) asked to cancel what is left of a routed order; execution cancels
+    it at its venue (or in its queue) and answers with `OrderCancelled`, or with the fills that
+    beat the cancel. `order_id` is the id execution knows the order by (the route attempt's)."""
+
+    TOPIC: ClassVar[str] = "routing.order-cancel-requested.v1"
+    order_id: str
+    user_id: str
+    original_order_id: str
+
+
 KillSwitchScope = Literal["global", "user"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modules.execution.contracts import (
     OrderAccepted,
+    OrderCancelled,
     OrderExpired,
     OrderFilled,
     OrderRejected,
@@ -37,6 +38,7 @@ def subscriptions(
         Subscription(OrderFilled, reports.order_filled, "order-filled"),
         Subscription(OrderExpired, reports.order_expired, "order-expired"),
         Subscription(OrderRejected, reports.order_rejected, "order-rejected"),
+        Subscription(OrderCancelled, reports.order_cancelled, "order-cancelled"),
         Subscription(UserSuspended, standing.user_suspended, "user-suspended"),
         Subscription(UserReinstated, standing.user_reinstated, "user-reinstated"),
         Subscription(UserTierChanged, standing.user_tier_changed, "user-tier-changed"),

@@ -75,6 +75,20 @@ class PlacedOrder(msgspec.Struct, frozen=True, kw_only=True):
     kind: str = "single"
 
 
+class OrderCancel(msgspec.Struct, frozen=True, kw_only=True):
+    """A cancel asked for: `cancelling` until the venue confirms (the order then ends
+    `cancelled` with the fills made before the cancel, or `filled` if the market got there
+    first), `cancelled` when nothing was left at any venue."""
+
+    id: str
+    status: Literal["cancelling", "cancelled"]
+    cancel_requested_at: datetime
+
+
+class OrderCancels(msgspec.Struct, frozen=True, kw_only=True):
+    orders: list[OrderCancel]
+
+
 class FillView(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     price: Decimal

@@ -57,6 +57,8 @@ class Order(Table, tablename="orders", schema="routing", db=ENGINE):
     # Re-routes after venue faults: the current attempt (0 = first venue).
     attempt = Integer(default=0)
     notional = Numeric(null=True, default=None)
+    # When a cancel was asked: the order is never re-routed after it.
+    cancel_requested_at = Timestamptz(null=True, default=None)
 
 
 class RouteAttempt(Table, tablename="route_attempts", schema="routing", db=ENGINE):

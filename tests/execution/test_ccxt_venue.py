@@ -182,6 +182,24 @@ def _fields(request: OrderRequest) -> dict[str, Any]:
     return {f: getattr(request, f) for f in request.__struct_fields__}
 
 
+async def test_orders_are_cancelled_by_client_order_id_through_ccxt(
+    sim: Sim, venue: CcxtVenue
+) -> None:
+    key = sim.account()
+    resting = order(order_type="limit", quantity=Decimal("0.5"), limit_price=Decimal("60000"))
+    await venue.place_order(resting, key)
+    cancelled = await venue.cancel_order(resting.client_order_id, "BTC/USD", key)
+    assert cancelled is not None and cancelled.status == "cancelled"
+    assert cancelled.client_order_id == resting.client_order_id and cancelled.fills == ()
+    assert [row["status"] for row in sim.orders(resting.client_order_id)] == ["CANCELED"]
+    # An order that filled before the cancel: the answer is the order as it ended.
+    market = order()
+    await venue.place_order(market, key)
+    ended = await venue.cancel_order(market.client_order_id, "BTC/USD", key)
+    assert ended is not None and ended.status == "filled" and ended.filled == Decimal("0.01")
+    assert await venue.cancel_order("never-sent", "BTC/USD", key) is None
+
+
 async def test_same_client_order_id_twice_places_one_order(sim: Sim, venue: CcxtVenue) -> None:
     key = sim.account()
     request = order()

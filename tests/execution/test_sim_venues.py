@@ -12,7 +12,7 @@ import pytest
 
 from modules.execution.adapters.sim_venue import SimVenue
 from modules.execution.contracts import VenueBookUpdated
-from modules.execution.domain.sim_market import PROFILES, SYMBOLS, mid_price
+from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels, mid_price
 from modules.execution.domain.venue import OrderRequest, VenueRejected
 from modules.kernel.sealing import CredentialMaterial
 from tests.conftest import RunningApp
@@ -163,6 +163,37 @@ async def test_limit_orders_fill_what_crosses_and_rest_the_rest(running: Running
     assert crossing.status == "open"
     assert all(f.price <= limit for f in crossing.fills)
     assert Decimal(0) < crossing.filled < crossing.quantity
+
+
+async def test_a_cancel_racing_the_market_ends_in_exactly_one_state(running: RunningApp) -> None:
+    venue = venues(running)["kraken"]
+    start = venue._clock()
+    venue._clock = lambda: start  # the market holds still until the test moves it
+    limit = (await venue.book("BTC/USD")).bids[0].price  # below the best ask: it rests
+    filled_first = request(order_type="limit", limit_price=limit, quantity=Decimal("0.01"))
+    cancelled_first = request(order_type="limit", limit_price=limit, quantity=Decimal("0.01"))
+    for order in (filled_first, cancelled_first):
+        assert (await venue.place_order(order, KEY)).status == "open"
+    cancelled = await venue.cancel_order(cancelled_first.client_order_id, "BTC/USD", KEY)
+    assert cancelled is not None and cancelled.status == "cancelled" and cancelled.fills == ()
+
+    # Later the market comes down to the orders' price, before the other cancel arrives.
+    crossing = next(
+        start + second
+        for second in range(1, 7200)
+        if build_levels(venue._seed, venue._profile, "BTC/USD", start + second)[1][0].price <= limit
+    )
+    venue._clock = lambda: crossing
+    beaten = await venue.cancel_order(filled_first.client_order_id, "BTC/USD", KEY)
+    assert beaten is not None and beaten.status == "filled", "the fill came first"
+    assert {(f.price, f.liquidity) for f in beaten.fills} == {(limit, "maker")}
+    assert beaten.filled == Decimal("0.01")
+    # Asked again, each order says the same; the cancelled one never fills.
+    again = await venue.cancel_order(filled_first.client_order_id, "BTC/USD", KEY)
+    assert again == beaten
+    still = await venue.fetch_order_by_client_id(cancelled_first.client_order_id, KEY)
+    assert still == cancelled
+    assert await venue.cancel_order("never-sent", "BTC/USD", KEY) is None
 
 
 async def test_venue_refusals(running: RunningApp) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from modules.dashboard.domain.read_model import FillRecord, OrderRecord
-from modules.execution.contracts import OrderExpired
+from modules.execution.contracts import OrderCancelled, OrderExpired
 
 _SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "new_device": ("New device", "A new device was registered for biometric login."),
@@ -58,6 +58,15 @@ def expired(order: OrderRecord, event: OrderExpired) -> Notice | None:
         f"was cancelled: {event.reason}"
     )
     return Notice("order.expired", "Order expired", body)
+
+
+def cancelled(order: OrderRecord, event: OrderCancelled) -> Notice | None:
+    """The cancel went through; None when the order ended otherwise (filled first)."""
+    if order.status != "cancelled":
+        return None
+    kept = f", {event.filled_quantity} filled before it stands" if event.filled_quantity else ""
+    body = f"Your {order.symbol or ''} {order.side or ''} order was cancelled{kept}."
+    return Notice("order.cancelled", "Order cancelled", body)
 
 
 def _base_symbol(symbol: str) -> str:

@@ -19,10 +19,16 @@ from modules.dashboard.domain.read_model import (
     OrderStatus,
     Target,
 )
-from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.execution.contracts import (
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
 from modules.routing.contracts import OrderRouted
 
-TERMINAL: frozenset[OrderStatus] = frozenset({"filled", "rejected", "expired"})
+TERMINAL: frozenset[OrderStatus] = frozenset({"filled", "rejected", "expired", "cancelled"})
 _RANK: dict[OrderStatus, int] = {
     "routed": 0,
     "accepted": 1,
@@ -30,6 +36,7 @@ _RANK: dict[OrderStatus, int] = {
     "filled": 3,
     "rejected": 3,
     "expired": 3,
+    "cancelled": 3,
 }
 _AVERAGE_PLACES = Decimal("1e-10")
 
@@ -151,4 +158,14 @@ def merge_expired(order: OrderRecord, event: OrderExpired) -> OrderRecord:
         quantity=order.quantity or event.filled_quantity + event.remaining_quantity,
         filled_quantity=max(order.filled_quantity, event.filled_quantity),
         reason=event.reason if status == "expired" else order.reason,
+    )
+
+
+def merge_cancelled(order: OrderRecord, event: OrderCancelled) -> OrderRecord:
+    return msgspec.structs.replace(
+        order,
+        venue=event.venue,
+        status=next_status(order.status, "cancelled"),
+        quantity=order.quantity or event.filled_quantity + event.remaining_quantity,
+        filled_quantity=max(order.filled_quantity, event.filled_quantity),
     )

@@ -13,7 +13,9 @@ from typing import Literal
 
 import msgspec
 
-OrderStatus = Literal["routed", "accepted", "partially_filled", "filled", "rejected", "expired"]
+OrderStatus = Literal[
+    "routed", "accepted", "partially_filled", "filled", "rejected", "expired", "cancelled"
+]
 
 
 class OrderRecord(msgspec.Struct, kw_only=True):

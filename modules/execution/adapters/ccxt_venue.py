@@ -71,7 +71,7 @@ DEFAULT_SYMBOLS: dict[str, dict[str, str]] = {
 _STATUS: dict[str, VenueOrderStatus] = {
     "open": "open",
     "closed": "filled",
-    "canceled": "expired",
+    "canceled": "cancelled",
     "expired": "expired",
     "rejected": "expired",
 }
@@ -182,6 +182,20 @@ class CcxtVenue:
                 if found is not None:
                     return found
         return None
+
+    async def cancel_order(
+        self, client_order_id: str, symbol: str, credential: CredentialMaterial
+    ) -> VenueOrder | None:
+        market = self._market_id(symbol)
+        async with self._private(credential) as client:
+            try:
+                await client.cancel_order(None, market, {"origClientOrderId": client_order_id})
+            except ccxt.OrderNotFound:
+                pass  # filled or ended before the cancel arrived: the lookup below says which
+            except ccxt.BaseError as error:
+                raise _mapped(self.name, error) from None
+            # The cancel's answer lacks the fills; the order as it now stands has them.
+            return await self._lookup(client, client_order_id, market)
 
     async def verify_credential(self, credential: CredentialMaterial) -> list[str]:
         """What the key may do: read always (it authenticated), trade and withdraw per account."""

@@ -6,6 +6,11 @@ connection, committed whatever happens to the caller's transaction. Placing a cl
 that the venue already knows returns that order instead of a second one. Recent trades deplete
 the book and it refills linearly over `replenish_seconds`.
 
+A limit order that does not cross rests on the book. The venue fills it (as maker) when the
+market comes to it, which the simulation checks whenever the order is looked at: a lookup, a
+cancel (so a cancel racing the market is settled by whichever the matching engine sees first) or
+a new order. A cancel leaves the fills made before it.
+
 Faults can be injected per venue (`SimFaults`): errors (5xx, nothing placed), 429s (nothing
 placed) and timeouts, where half of the timed-out orders *are* placed before the caller hears
 nothing back, exactly the case exactly-once placement has to resolve by looking the order up.
@@ -18,17 +23,19 @@ the exchange's state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from modules.execution.domain.sim_market import (
     PROFILES,
@@ -43,7 +50,7 @@ from modules.execution.domain.sim_market import (
     match_status,
     permissions,
     refuses_key,
-    taker_fee,
+    trade_fee,
 )
 from modules.execution.domain.venue import (
     Book,
@@ -79,7 +86,7 @@ RETURNING *
 _INSERT_TRADES_SQL = """
 INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
                                   quantity, fee, fee_currency, liquidity, created_at)
-SELECT t.trade_id, $2, t.seq, $3, $4, $5, t.price, t.quantity, t.fee, $6, 'taker', now()
+SELECT t.trade_id, $2, t.seq, $3, $4, $5, t.price, t.quantity, t.fee, $6, $11, now()
   FROM unnest($1::text[], $7::int[], $8::numeric[], $9::numeric[], $10::numeric[])
        AS t(trade_id, seq, price, quantity, fee)
 RETURNING *
@@ -170,15 +177,54 @@ class SimVenue:
         return await self._place(request, credential)
 
     async def _place(self, request: OrderRequest, credential: CredentialMaterial) -> VenueOrder:
-        engine = self._engines.setdefault(request.symbol, asyncio.Lock())
-        async with engine, self._db.connection() as conn, conn.transaction():
-            # The matching engine of one market handles one order at a time.
-            lock = f"sim:{self.name}:{request.symbol}"
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock)
+        async with self._engine(request.symbol) as conn:
             existing = await self._load(conn, request.client_order_id)
             if existing is not None:
-                return existing
+                return await self._fill_resting(conn, existing)
             return await self._match(conn, request, account_fingerprint(credential.api_key))
+
+    async def cancel_order(
+        self, client_order_id: str, symbol: str, credential: CredentialMaterial
+    ) -> VenueOrder | None:
+        self._authenticate(credential)
+        if permissions(credential.api_key) == ["read"]:
+            raise VenueRejected("permission_denied", f"{self.name}: the API key may not trade")
+        await self._network_delay()
+        fault = fault_for(self._dice.random(), self.faults)
+        if fault == "rate_limited":
+            raise VenueFault("rate_limited", f"{self.name} answered 429 Too Many Requests")
+        if fault == "unavailable":
+            raise VenueFault("venue_unavailable", f"{self.name} answered 503")
+        if fault is not None:
+            if fault == "timeout_placed":
+                await self._cancel(client_order_id, symbol)
+            raise VenueUnavailable(f"{self.name} did not answer in time")
+        return await self._cancel(client_order_id, symbol)
+
+    async def _cancel(self, client_order_id: str, symbol: str) -> VenueOrder | None:
+        async with self._engine(symbol) as conn:
+            order = await self._load(conn, client_order_id)
+            if order is None:
+                return None
+            order = await self._fill_resting(conn, order)
+            if order.status != "open":
+                return order  # filled (perhaps just now) or already ended: nothing to cancel
+            await conn.execute(
+                "UPDATE execution.sim_orders SET status = 'cancelled' "
+                "WHERE venue = $1 AND client_order_id = $2",
+                self.name,
+                client_order_id,
+            )
+            return msgspec.structs.replace(order, status="cancelled")
+
+    @contextlib.asynccontextmanager
+    async def _engine(self, symbol: str) -> AsyncIterator[asyncpg.Connection]:
+        """The matching engine of one market, which handles one order at a time."""
+        engine = self._engines.setdefault(symbol, asyncio.Lock())
+        async with engine, self._db.connection() as conn, conn.transaction():
+            lock = f"sim:{self.name}:{symbol}"
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock)
+            yield conn
 
     async def verify_credential(self, credential: CredentialMaterial) -> list[str]:
         self._authenticate(credential)
@@ -208,7 +254,12 @@ class SimVenue:
         if self._dice.random() < self.faults.lookup_error_rate:
             raise VenueFault("venue_unavailable", f"{self.name} answered 503")
         async with self._db.connection() as conn:
-            return await self._load(conn, client_order_id)
+            order = await self._load(conn, client_order_id)
+        if order is None or order.status != "open":
+            return order
+        async with self._engine(order.symbol) as conn:
+            order = await self._load(conn, client_order_id)
+            return None if order is None else await self._fill_resting(conn, order)
 
     # -- internals ---------------------------------------------------------------------------
     def _authenticate(self, credential: CredentialMaterial) -> None:
@@ -272,9 +323,49 @@ class SimVenue:
                 list(range(len(matched))),
                 [price for price, _ in matched],
                 [size for _, size in matched],
-                [taker_fee(price, size, self.fees.taker) for price, size in matched],
+                [trade_fee(price, size, self.fees.taker) for price, size in matched],
+                "taker",
             )
         return _venue_order(order, sorted(trades, key=lambda trade: trade["seq"]))
+
+    async def _fill_resting(self, conn: asyncpg.Connection, order: VenueOrder) -> VenueOrder:
+        """Fill what the market now offers a resting limit order, as maker (engine held)."""
+        if order.status != "open" or order.limit_price is None:
+            return order
+        book = await self._book(conn, order.symbol)
+        levels = book.asks if order.side == "buy" else book.bids
+        crossed = crossing_fills(levels, order.side, order.remaining, order.limit_price)
+        if not crossed:
+            return order
+        # A resting order trades at its own price: the market came to it.
+        matched = [(order.limit_price, size) for _, size in crossed]
+        seq = len(order.fills)
+        trades = await conn.fetch(
+            _INSERT_TRADES_SQL,
+            [str(uuid.uuid4()) for _ in matched],
+            order.venue_order_id,
+            self.name,
+            order.symbol,
+            order.side,
+            QUOTE_CURRENCY,
+            list(range(seq, seq + len(matched))),
+            [price for price, _ in matched],
+            [size for _, size in matched],
+            [trade_fee(price, size, self.fees.maker) for price, size in matched],
+            "maker",
+        )
+        filled = order.filled + sum((size for _, size in matched), Decimal(0))
+        status = match_status(order.order_type, order.quantity, filled)
+        if status != order.status:
+            await conn.execute(
+                "UPDATE execution.sim_orders SET status = $3 WHERE venue = $1 "
+                "AND client_order_id = $2",
+                self.name,
+                order.client_order_id,
+                status,
+            )
+        fills = order.fills + tuple(_fill(t) for t in sorted(trades, key=lambda t: t["seq"]))
+        return msgspec.structs.replace(order, status=status, fills=fills)
 
     async def _load(self, conn: asyncpg.Connection, client_order_id: str) -> VenueOrder | None:
         order = await conn.fetchrow(
@@ -302,16 +393,17 @@ def _venue_order(order: Any, trades: list[Any]) -> VenueOrder:
         quantity=order["quantity"],
         limit_price=order["limit_price"],
         status=order["status"],
-        fills=tuple(
-            VenueFill(
-                trade_id=t["trade_id"],
-                price=t["price"],
-                quantity=t["quantity"],
-                fee=t["fee"],
-                fee_currency=t["fee_currency"],
-                liquidity=t["liquidity"],
-                at=t["created_at"],
-            )
-            for t in trades
-        ),
+        fills=tuple(_fill(t) for t in trades),
+    )
+
+
+def _fill(trade: Any) -> VenueFill:
+    return VenueFill(
+        trade_id=trade["trade_id"],
+        price=trade["price"],
+        quantity=trade["quantity"],
+        fee=trade["fee"],
+        fee_currency=trade["fee_currency"],
+        liquidity=trade["liquidity"],
+        at=trade["created_at"],
     )

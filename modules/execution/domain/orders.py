@@ -2,7 +2,8 @@
 
 Statuses: `queued` (waiting for a venue worker), `placing` (claimed, on its way), `ambiguous`
 (the venue did not answer: looked up, never re-sent), then what the venue says (`open`,
-`partially_filled`, `filled`, `expired`) or `rejected`.
+`partially_filled`, `filled`, `expired`, `cancelled`) or `rejected`. A trader's cancel of an order
+still queued ends it at once; of one at the venue, it stays open until the venue confirms.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from modules.execution.domain.venue import OrderRequest, VenueFill, VenueOrder
 
 PRICE_STEP = Decimal("0.00000001")
 # Nothing more can happen to an order in these states (a late answer is ignored).
-TERMINAL = frozenset({"filled", "expired", "rejected"})
+TERMINAL = frozenset({"filled", "expired", "rejected", "cancelled"})
+# At the venue with an unfilled rest: fills may still come, and a cancel has something to stop.
+RESTING = frozenset({"open", "partially_filled"})
 # States in which the venue's acceptance has not been reported yet.
 NOT_YET_ACCEPTED = frozenset({"queued", "placing", "ambiguous"})
 # Account errors in a row after which the user's trading is paused.

@@ -203,7 +203,7 @@ def crossing_fills(
     return fills
 
 
-def taker_fee(price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
+def trade_fee(price: Decimal, size: Decimal, rate: Decimal) -> Decimal:
     return (price * size * rate).quantize(FEE_STEP)
 
 

@@ -17,7 +17,8 @@ Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
 Liquidity = Literal["maker", "taker"]
 # `expired`: the venue cancelled what it could not fill (a market order on a thin book).
-VenueOrderStatus = Literal["open", "filled", "expired"]
+# `cancelled`: the rest of the order was cancelled at our request; its fills stand.
+VenueOrderStatus = Literal["open", "filled", "expired", "cancelled"]
 
 
 class VenueFees(msgspec.Struct, frozen=True):

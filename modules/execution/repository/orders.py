@@ -170,6 +170,22 @@ class OrderRepository:
             status,
         )
 
+    async def request_cancel(self, conn: asyncpg.Connection, order_id: str) -> None:
+        await conn.execute(
+            "UPDATE execution.orders SET cancel_requested_at = now(), updated_at = now() "
+            "WHERE order_id = $1 AND cancel_requested_at IS NULL",
+            order_id,
+        )
+
+    async def resting(self, conn: asyncpg.Connection, *, cancelling: bool) -> list[QueuedOrder]:
+        """Orders at the venue with an unfilled rest: those a cancel waits for, or the others."""
+        rows = await conn.fetch(
+            "SELECT * FROM execution.orders WHERE status IN ('open', 'partially_filled') "
+            "AND (cancel_requested_at IS NOT NULL) = $1 ORDER BY created_at",
+            cancelling,
+        )
+        return [_queued(r) for r in rows]
+
     async def queue_depths(self, conn: asyncpg.Connection) -> dict[str, int]:
         rows = await conn.fetch(
             "SELECT venue, count(*) AS n FROM execution.orders WHERE status = 'queued' "

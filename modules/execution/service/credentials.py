@@ -17,7 +17,7 @@ import asyncpg
 
 from modules.execution.config import ExecutionConfig
 from modules.execution.contracts import CredentialUnsealed
-from modules.execution.domain.orders import TERMINAL, QueuedOrder
+from modules.execution.domain.orders import RESTING, TERMINAL, QueuedOrder
 from modules.execution.ports import HoldsConnections, Venue
 from modules.execution.repository.credentials import CredentialRepository, StoredCredential
 from modules.execution.repository.orders import OrderRepository
@@ -87,7 +87,7 @@ class Credentials:
         return stored
 
     async def open_for(
-        self, order: QueuedOrder, purpose: Literal["place_order", "reconcile"]
+        self, order: QueuedOrder, purpose: Literal["place_order", "reconcile", "cancel_order"]
     ) -> tuple[Venue, CredentialMaterial] | None:
         """Unseal the order's credential in memory (audited), or reject the order."""
         async with self._runtime.unit_of_work("execution") as uow:
@@ -108,6 +108,10 @@ class Credentials:
                     )
                 except UnsealError:
                     log.warning("credential did not open", extra={"order": order.order_id})
+            if (material is None or stored is None) and locked.status in RESTING:
+                # The order is at the venue whatever our key says: it stays open, not rejected.
+                log.warning("no usable credential to cancel", extra={"order": order.order_id})
+                return None
             if material is None or stored is None:
                 await self._outcomes.reject_in(
                     uow, order, "credential_unavailable", "the credential is revoked or unknown"

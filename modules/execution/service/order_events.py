@@ -7,9 +7,11 @@ reconciliation after a crash) is deduped downstream instead of counted twice.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from modules.execution.contracts import (
     OrderAccepted,
+    OrderCancelled,
     OrderExpired,
     OrderFilled,
     OrderRejected,
@@ -63,7 +65,31 @@ def placement_events(
                 reason="the book could not fill the rest of the market order",
             )
         )
+    if placed.status == "cancelled" and before != "cancelled":
+        filled = placed.filled
+        events.append(
+            OrderCancelled(
+                event_id=event_id(order.order_id, "cancelled"),
+                order_id=order.order_id,
+                user_id=order.user_id,
+                venue=placed.venue,
+                filled_quantity=filled,
+                remaining_quantity=placed.quantity - filled,
+            )
+        )
     return events
+
+
+def cancelled_in_queue(order: QueuedOrder) -> OrderCancelled:
+    """A cancel that caught the order before any venue saw it: nothing filled."""
+    return OrderCancelled(
+        event_id=event_id(order.order_id, "cancelled"),
+        order_id=order.order_id,
+        user_id=order.user_id,
+        venue=order.venue,
+        filled_quantity=Decimal(0),
+        remaining_quantity=order.quantity,
+    )
 
 
 def _filled(order: QueuedOrder, placed: VenueOrder, step: FillProgress) -> OrderFilled:

@@ -65,7 +65,7 @@ class OrderOutcomes:
     async def record(self, order: QueuedOrder, placed: VenueOrder) -> None:
         async with self._runtime.unit_of_work("execution") as uow:
             locked = await self._orders.order(uow.conn, order.order_id)
-            if locked is None or locked.status in ("filled", "expired"):
+            if locked is None or locked.status in ("filled", "expired", "cancelled"):
                 return
             new_fills = await self._orders.record_placement(
                 uow.conn,

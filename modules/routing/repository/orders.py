@@ -83,12 +83,13 @@ class AttemptRow(msgspec.Struct, frozen=True, kw_only=True):
     parent_order_id: uuid.UUID | None
     signal: str
     priority: int
+    cancelling: bool = False
 
 
 _LOCK_ATTEMPT = """
 SELECT o.id AS order_id, a.attempt, o.attempt AS current_attempt, a.venue, o.status, o.user_id,
        o.symbol, o.side, o.order_type, o.quantity, o.limit_price, o.parent_order_id, o.signal,
-       o.priority
+       o.priority, o.cancel_requested_at IS NOT NULL AS cancelling
   FROM routing.route_attempts a JOIN routing.orders o ON o.id = a.order_id
  WHERE a.attempt_id = $1
    FOR UPDATE OF o
@@ -103,7 +104,8 @@ UPDATE routing.orders p
            WHEN s.open = 0 AND NOT EXISTS (SELECT 1 FROM routing.twap_plans t
                                             WHERE t.parent_order_id = p.id
                                               AND t.status = 'active')
-               THEN CASE WHEN s.filled > 0 THEN 'expired' ELSE 'rejected' END
+               THEN CASE WHEN p.cancel_requested_at IS NOT NULL THEN 'cancelled'
+                         WHEN s.filled > 0 THEN 'expired' ELSE 'rejected' END
            WHEN s.filled > 0 THEN 'partially_filled'
            ELSE p.status END
   FROM (SELECT COALESCE(sum(filled_quantity), 0) AS filled, COALESCE(sum(fees), 0) AS fees,
@@ -131,7 +133,7 @@ UPDATE routing.orders
    SET filled_quantity = GREATEST(filled_quantity, $2),
        average_price = CASE WHEN $2 >= filled_quantity THEN $3 ELSE average_price END,
        fees = (SELECT COALESCE(sum(fee), 0) FROM routing.fills WHERE order_id = $1),
-       status = CASE WHEN status IN ('expired', 'rejected') THEN status
+       status = CASE WHEN status IN ('expired', 'rejected', 'cancelled') THEN status
                      WHEN GREATEST(filled_quantity, $2) >= quantity THEN 'filled'
                      ELSE 'partially_filled' END,
        updated_at = now()
@@ -140,14 +142,15 @@ UPDATE routing.orders
 _EXPIRED = """
 UPDATE routing.orders
    SET filled_quantity = GREATEST(filled_quantity, $2),
-       status = CASE WHEN status IN ('filled', 'rejected') THEN status ELSE 'expired' END,
+       status = CASE WHEN status IN ('filled', 'rejected', 'cancelled') THEN status
+                     ELSE 'expired' END,
        updated_at = now()
  WHERE id = $1
 """
 _REJECTED = """
 UPDATE routing.orders
    SET status = 'rejected', reject_code = $2, reject_reason = $3, updated_at = now()
- WHERE id = $1 AND status NOT IN ('filled', 'expired')
+ WHERE id = $1 AND status NOT IN ('filled', 'expired', 'cancelled')
 """
 _REROUTED = """
 UPDATE routing.orders

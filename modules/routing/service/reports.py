@@ -11,7 +11,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled, OrderRejected
+from modules.execution.contracts import (
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.config import RoutingConfig
@@ -19,6 +25,7 @@ from modules.routing.domain.attempts import FAULT_CODES, attempt_id, client_orde
 from modules.routing.domain.market_books import MarketBooks
 from modules.routing.domain.venue_monitor import VenueMonitor
 from modules.routing.domain.venue_scoring import Decision, Intent, explain
+from modules.routing.repository.cancels import CancelRepository
 from modules.routing.repository.credentials import CredentialRepository
 from modules.routing.repository.orders import AttemptRow, NewOrder, OrderRepository
 from modules.routing.repository.outcomes import OutcomeRepository
@@ -37,6 +44,7 @@ class Reports:
         orders: OrderRepository,
         credentials: CredentialRepository,
         outcomes: OutcomeRepository,
+        cancels: CancelRepository,
         planner: Planner,
         handoff: Handoff,
     ) -> None:
@@ -47,6 +55,7 @@ class Reports:
         self._orders = orders
         self._credentials = credentials
         self._outcomes = outcomes
+        self._cancels = cancels
         self._planner = planner
         self._handoff = handoff
 
@@ -71,6 +80,13 @@ class Reports:
             await self._orders.order_expired(uow.conn, row, event)
             await self._outcome(uow, event.venue, row.symbol, True)
 
+    async def order_cancelled(self, event: OrderCancelled, uow: UnitOfWork) -> None:
+        self._monitor.settled(event.order_id)
+        row = await self._orders.lock_attempt(uow.conn, event.order_id)
+        if row is not None and row.attempt == row.current_attempt:
+            await self._cancels.order_cancelled(uow.conn, row.order_id, event.filled_quantity)
+            await self._orders.roll_up(uow.conn, row)
+
     async def order_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)
         row = await self._orders.lock_attempt(uow.conn, event.order_id)
@@ -83,7 +99,8 @@ class Reports:
         live = row.status in ("routed", "accepted")
         if row.attempt != row.current_attempt or not live:
             return  # a superseded attempt, or the order already finished
-        if fault and row.current_attempt < self._config.max_reroutes:
+        # A cancel asked for stops the order here: no other venue gets it.
+        if fault and not row.cancelling and row.current_attempt < self._config.max_reroutes:
             if await self._reroute(uow, row):
                 return
         reason = event.reason

@@ -20,7 +20,7 @@ from modules.execution.domain.sim_market import (
     mid_price,
     permissions,
     refuses_key,
-    taker_fee,
+    trade_fee,
 )
 from modules.execution.domain.venue import Level, OrderRequest, OrderType, VenueRejected
 
@@ -38,9 +38,9 @@ def _request(**fields: object) -> OrderRequest:
 
 
 def test_the_taker_fee_is_rate_times_notional_to_eight_decimals() -> None:
-    assert taker_fee(D(65000), D("0.001"), D("0.0026")) == D("0.169")
-    assert taker_fee(D("0.3"), D(1), D("0.001")) == D("0.0003")
-    assert taker_fee(D(1), D(1), D("0.000000001")) == D("0E-8")
+    assert trade_fee(D(65000), D("0.001"), D("0.0026")) == D("0.169")
+    assert trade_fee(D("0.3"), D(1), D("0.001")) == D("0.0003")
+    assert trade_fee(D(1), D(1), D("0.000000001")) == D("0E-8")
 
 
 @pytest.mark.parametrize(
