@@ -31,6 +31,7 @@ from modules.routing.repository.risk import RiskRepository
 from modules.routing.repository.twap import TwapRepository
 from modules.routing.service.cancels import OrderCancels
 from modules.routing.service.controls import Controls
+from modules.routing.service.halt import HaltCloser
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.intake import Intake
 from modules.routing.service.market import MarketFeed
@@ -71,6 +72,7 @@ class RoutingModule(NijaModule):
         self._settings_views = SettingsViews(runtime.db, config)
         self._admin_views = AdminViews(runtime.db, runtime.clock, self._monitor)
         self.controls = Controls(runtime, self._risk, self._settings_views)
+        self.halt = HaltCloser(self._positions, self.cancels, self.intake)
 
     def _wire_intake(self, config: RoutingConfig) -> None:
         twap = TwapScheduler(
@@ -128,6 +130,7 @@ class RoutingModule(NijaModule):
             "routing_intake": Provide(lambda: self.intake, sync_to_thread=False),
             "routing_controls": Provide(lambda: self.controls, sync_to_thread=False),
             "routing_cancels": Provide(lambda: self.cancels, sync_to_thread=False),
+            "routing_halt": Provide(lambda: self.halt, sync_to_thread=False),
             "routing_orders": Provide(lambda: self._order_views, sync_to_thread=False),
             "routing_settings": Provide(lambda: self._settings_views, sync_to_thread=False),
             "routing_admin": Provide(lambda: self._admin_views, sync_to_thread=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -26,6 +27,7 @@ from modules.routing.schemas import (
 )
 from modules.routing.service.cancels import OrderCancels as Cancels
 from modules.routing.service.controls import Controls
+from modules.routing.service.halt import HaltCloser
 from modules.routing.service.intake import Intake, Placed
 from modules.routing.views.admin import AdminViews
 from modules.routing.views.orders import OrderViews
@@ -195,15 +197,30 @@ class AdminRoutingController(Controller):
     path = "/v1/admin"
     tags = ["admin"]
 
-    @post("/kill-switch", status_code=200, summary="Halt or resume trading, globally or per user")
+    @post(
+        "/kill-switch",
+        status_code=200,
+        summary="Halt or resume trading, globally or per user",
+        description="With `close_all_positions`, the affected users' open orders are cancelled "
+        "and their positions closed at market (each once, never more than it holds).",
+    )
     async def kill_switch(
         self,
         data: JSONBody[KillSwitchRequest],
         admin_step_up: NamedDependency[Principal],
         routing_controls: NamedDependency[Controls],
+        routing_halt: NamedDependency[HaltCloser],
     ) -> KillSwitchView:
-        return await routing_controls.set_kill_switch(
+        view = await routing_controls.set_kill_switch(
             data.scope, data.user_id, data.active, "admin", data.reason
+        )
+        if not data.close_all_positions:
+            return view
+        unwound = await routing_halt.close_all(data.user_id)
+        return msgspec.structs.replace(
+            view,
+            orders_cancelled=unwound.orders_cancelled,
+            positions_closing=unwound.positions_closing,
         )
 
     @get("/routing", summary="Recent route decisions and per-venue routing statistics")

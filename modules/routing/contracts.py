@@ -9,7 +9,8 @@ from modules.kernel.events import IntegrationEvent
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
-Signal = Literal["entry", "exit", "profit_take", "stop_loss", "manual"]
+# `kill_switch`: a close the kill switch itself ordered (it passes the halt, never adds risk).
+Signal = Literal["entry", "exit", "profit_take", "stop_loss", "manual", "kill_switch"]
 
 
 class OrderRouted(IntegrationEvent, frozen=True, kw_only=True):

@@ -237,10 +237,14 @@ class KillSwitchRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     active: bool
     user_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    # Engaging only: cancel the affected users' open orders and close their positions at market.
+    close_all_positions: bool = False
 
     def __post_init__(self) -> None:
         if (self.scope == "user") != (self.user_id is not None):
             raise ValueError("user_id is required for scope user, and only for it")
+        if self.close_all_positions and not self.active:
+            raise ValueError("close_all_positions goes with engaging the kill switch")
 
 
 class KillSwitchView(msgspec.Struct, frozen=True, kw_only=True):
@@ -248,6 +252,9 @@ class KillSwitchView(msgspec.Struct, frozen=True, kw_only=True):
     user_id: str | None
     active: bool
     set_by: str
+    # With close_all_positions: the open orders cancelled and the closes sent.
+    orders_cancelled: int = 0
+    positions_closing: int = 0
 
 
 class DecisionSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,6 +23,8 @@ TERMINAL = frozenset({"filled", "expired", "rejected", "cancelled"})
 RESTING = frozenset({"open", "partially_filled"})
 # States in which the venue's acceptance has not been reported yet.
 NOT_YET_ACCEPTED = frozenset({"queued", "placing", "ambiguous"})
+# Orders that only reduce a position: capped at what the position holds when they go out.
+EXIT_SIGNALS = frozenset({"exit", "stop_loss", "profit_take", "kill_switch"})
 # Account errors in a row after which the user's trading is paused.
 MAX_CONSECUTIVE_ERRORS = 5
 
@@ -42,6 +44,7 @@ class QueuedOrder(msgspec.Struct, frozen=True, kw_only=True):
     limit_price: Decimal | None
     status: str
     priority: int
+    signal: str = "manual"
 
 
 class FillProgress(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,6 +96,13 @@ def progress(placed: VenueOrder) -> Iterator[FillProgress]:
             average_price=(notional / filled).quantize(PRICE_STEP),
             status="filled" if filled >= placed.quantity else "partially_filled",
         )
+
+
+def closable(side: str, held: Decimal, closing: Decimal) -> Decimal:
+    """What an exit on `side` may still trade: the position it reduces, less what other exits
+    in flight will trade. Never more, so late or out-of-order fills cannot flip a position."""
+    reduces = (held > 0 and side == "sell") or (held < 0 and side == "buy")
+    return max(abs(held) - closing, Decimal(0)) if reduces else Decimal(0)
 
 
 def is_account_error(code: str) -> bool:

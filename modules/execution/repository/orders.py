@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from modules.execution.domain.orders import QueuedOrder
+from modules.execution.domain.orders import EXIT_SIGNALS, QueuedOrder
 from modules.execution.domain.venue import VenueFill
 from modules.routing.contracts import OrderRouted
 
@@ -68,6 +68,14 @@ WITH candidates AS (
 )
 SELECT * FROM claimed ORDER BY priority, previous_turn NULLS FIRST, queued_at, order_id
 """
+_EXIT_ROOM = """
+SELECT COALESCE((SELECT quantity FROM execution.positions WHERE position_id = $1), 0) AS held,
+       COALESCE((SELECT sum(quantity - filled_quantity) FROM execution.orders
+                  WHERE user_id = $2 AND venue = $3 AND symbol = $4 AND side = $5
+                    AND order_id <> $6 AND signal = ANY($7::text[])
+                    AND status IN ('placing', 'ambiguous', 'open', 'partially_filled')), 0)
+         AS closing
+"""
 # Give back a claim whose account had no rate-limit token: queued again in its old place, and
 # the user's turn as it was, so being skipped costs the user nothing.
 _REQUEUE = """
@@ -107,14 +115,16 @@ class OrderRepository:
         return claimed is not None
 
     async def lock_queued(self, conn: asyncpg.Connection, user_id: str | None) -> list[QueuedOrder]:
-        """Orders still waiting in the queue (one user's, or everyone's), locked for a change.
+        """Orders still waiting in the queue (one user's, or everyone's), locked for a change,
+        but for the closes the kill switch itself sent.
 
         SKIP LOCKED leaves alone an order a worker is claiming right now: it is already on
         its way to the venue, where a halt can no longer stop it.
         """
         rows = await conn.fetch(
             "SELECT * FROM execution.orders WHERE status = 'queued' "
-            "AND ($1::text IS NULL OR user_id = $1) FOR UPDATE SKIP LOCKED",
+            "AND ($1::text IS NULL OR user_id = $1) AND signal <> 'kill_switch' "
+            "FOR UPDATE SKIP LOCKED",
             user_id,
         )
         return [_queued(row) for row in rows]
@@ -168,6 +178,29 @@ class OrderRepository:
             "UPDATE execution.orders SET status = $2, updated_at = now() WHERE order_id = $1",
             order_id,
             status,
+        )
+
+    async def exit_room(
+        self, conn: asyncpg.Connection, order: QueuedOrder, position_id: str
+    ) -> tuple[Decimal, Decimal]:
+        """(the position held, what other exits in flight on it will still trade)."""
+        row = await conn.fetchrow(
+            _EXIT_ROOM,
+            position_id,
+            order.user_id,
+            order.venue,
+            order.symbol,
+            order.side,
+            order.order_id,
+            list(EXIT_SIGNALS),
+        )
+        return row["held"], row["closing"]
+
+    async def shrink(self, conn: asyncpg.Connection, order_id: str, quantity: Decimal) -> None:
+        await conn.execute(
+            "UPDATE execution.orders SET quantity = $2, updated_at = now() WHERE order_id = $1",
+            order_id,
+            quantity,
         )
 
     async def request_cancel(self, conn: asyncpg.Connection, order_id: str) -> None:
@@ -286,4 +319,5 @@ def _queued(row: Any) -> QueuedOrder:
         limit_price=row["limit_price"],
         status=row["status"],
         priority=row["priority"],
+        signal=row["signal"],
     )

@@ -14,8 +14,17 @@ import logging
 import time
 from collections.abc import Mapping
 
+import msgspec
+
 from modules.execution.config import ExecutionConfig
-from modules.execution.domain.orders import QueuedOrder, is_account_error, request_for
+from modules.execution.domain.ids import position_id
+from modules.execution.domain.orders import (
+    EXIT_SIGNALS,
+    QueuedOrder,
+    closable,
+    is_account_error,
+    request_for,
+)
 from modules.execution.domain.venue import VenueFault, VenueOrder, VenueRejected, VenueUnavailable
 from modules.execution.domain.venue_stats import VenueLimits
 from modules.execution.ports import Venue
@@ -123,6 +132,10 @@ class Placement:
                 order, "breaker_open", f"{order.venue} is failing; breaker open"
             )
             return
+        capped = await self._capped_exit(order)
+        if capped is None:
+            return
+        order = capped
         opened = await self._credentials.open_for(order, purpose="place_order")
         if opened is None:
             return
@@ -132,6 +145,25 @@ class Placement:
             await self._attempt(order, venue, material, probe=admission == "probe")
         finally:
             del mask, material
+
+    async def _capped_exit(self, order: QueuedOrder) -> QueuedOrder | None:
+        """An exit sells at most what the position holds here, less other exits in flight
+        (routing's copy of the position may lag its fills); None when nothing is left."""
+        if order.signal not in EXIT_SIGNALS:
+            return order
+        position = position_id(order.user_id, order.venue, order.symbol)
+        async with self._runtime.unit_of_work("execution") as uow:
+            held, closing = await self._orders.exit_room(uow.conn, order, position)
+            room = closable(order.side, held, closing)
+            if room <= 0:
+                await self._outcomes.reject_in(
+                    uow, order, "nothing_to_close", "the position is already closed or closing"
+                )
+                return None
+            if room >= order.quantity:
+                return order
+            await self._orders.shrink(uow.conn, order.order_id, room)
+        return msgspec.structs.replace(order, quantity=room)
 
     async def _attempt(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, probe: bool

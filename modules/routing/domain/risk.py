@@ -15,9 +15,9 @@ import msgspec
 
 from modules.kernel.refusal import Kind, Refused
 
-PRIORITY: dict[str, int] = {"stop_loss": 1, "exit": 2, "entry": 3}
+PRIORITY: dict[str, int] = {"kill_switch": 1, "stop_loss": 1, "exit": 2, "entry": 3}
 OTHER_PRIORITY = 4
-REDUCING_SIGNALS = frozenset({"exit", "stop_loss", "profit_take"})
+REDUCING_SIGNALS = frozenset({"exit", "stop_loss", "profit_take", "kill_switch"})
 # Per-order position cap as a share of equity, by the user's risk level: the hard control is
 # "position size 2-10 % of equity", so every level sits inside that band.
 RISK_LEVEL_PCT: dict[str, Decimal] = {
@@ -97,7 +97,15 @@ def check(
     notional: Decimal,
 ) -> None:
     """Raise the first refusal, in the issue's order: standing, then (unless the order only
-    reduces a position) pair, size, open positions, trades today, daily loss."""
+    reduces a position) pair, size, open positions, trades today, daily loss.
+
+    A close the kill switch orders (`kill_switch`) is what the halt asked for: it skips the
+    standing checks, and it must reduce the position.
+    """
+    if signal == "kill_switch":
+        if not reduces_position(snapshot, signal, side, quantity):
+            raise Refused(Kind.CONFLICT, "nothing_to_close", "The position is already flat")
+        return
     _check_standing(snapshot)
     if reduces_position(snapshot, signal, side, quantity):
         return

@@ -133,8 +133,9 @@ UPDATE routing.orders
    SET filled_quantity = GREATEST(filled_quantity, $2),
        average_price = CASE WHEN $2 >= filled_quantity THEN $3 ELSE average_price END,
        fees = (SELECT COALESCE(sum(fee), 0) FROM routing.fills WHERE order_id = $1),
-       status = CASE WHEN status IN ('expired', 'rejected', 'cancelled') THEN status
-                     WHEN GREATEST(filled_quantity, $2) >= quantity THEN 'filled'
+       status = CASE WHEN status IN ('filled', 'expired', 'rejected', 'cancelled') THEN status
+                     WHEN $4 = 'filled' OR GREATEST(filled_quantity, $2) >= quantity
+                         THEN 'filled'
                      ELSE 'partially_filled' END,
        updated_at = now()
  WHERE id = $1
@@ -303,7 +304,11 @@ class OrderRepository:
         if inserted is None:
             return False
         # Cumulative figures are per venue order; only the current attempt can have any.
-        await conn.execute(_FILLED, row.order_id, event.filled_quantity, event.average_price)
+        # Execution may have sent less than asked (an exit capped at what the position held):
+        # its word that the order is filled counts.
+        await conn.execute(
+            _FILLED, row.order_id, event.filled_quantity, event.average_price, event.status
+        )
         await self.roll_up(conn, row)
         return True
 

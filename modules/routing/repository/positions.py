@@ -40,7 +40,7 @@ ON CONFLICT (user_id, day) DO UPDATE SET realised = d.realised + EXCLUDED.realis
 # doubt a close sells less, never more.
 _CLOSING = """
 SELECT COALESCE(sum(quantity - filled_quantity), 0) FROM routing.orders
- WHERE user_id = $1 AND symbol = $2 AND signal = 'exit'
+ WHERE user_id = $1 AND symbol = $2 AND signal IN ('exit', 'kill_switch')
    AND parent_order_id IS NULL AND status NOT IN ('filled', 'rejected', 'expired', 'cancelled')
 """
 
@@ -85,6 +85,26 @@ class PositionRepository:
                 user_id,
             )
         return None if row is None else dict(row)
+
+    async def open_positions(self, user_id: str) -> list[str]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT id FROM routing.positions WHERE user_id = $1 AND quantity <> 0 ORDER BY id",
+                user_id,
+            )
+        return [row["id"] for row in rows]
+
+    async def users_with_exposure(self) -> list[str]:
+        """Users holding a position or with an order still working: what a global halt with
+        close-all has to unwind."""
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT user_id FROM routing.positions WHERE quantity <> 0 UNION "
+                "SELECT user_id FROM routing.orders WHERE parent_order_id IS NULL "
+                "AND status IN ('routed', 'working', 'accepted', 'partially_filled') "
+                "ORDER BY user_id"
+            )
+        return [row["user_id"] for row in rows]
 
     async def closing_quantity(self, user_id: str, symbol: str) -> Decimal:
         """What the user's closes still in flight will trade of `symbol`."""

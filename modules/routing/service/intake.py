@@ -94,7 +94,9 @@ class Intake:
             principal, intent, IntentMeta(signal=request.signal), idempotency_key
         )
 
-    async def close_position(self, principal: Principal, position_id: uuid.UUID) -> Placed:
+    async def close_position(
+        self, principal: Principal, position_id: uuid.UUID, *, by_halt: bool = False
+    ) -> Placed:
         """Sell (or buy back) what the position holds and no close is already taking, at market,
         where it is held.
 
@@ -102,12 +104,16 @@ class Intake:
         one close: both taps carry the key of the position's current version, so the second
         replays the first. A close never sells what another close in flight will sell, so late
         or out-of-order fills can never turn a long into a short.
+
+        `by_halt`: the kill switch's close-all closes it (signal `kill_switch`), under its own
+        key, and the halt does not stop it.
         """
         position = await self._positions.position(principal.user_id, str(position_id))
         if position is None or position["quantity"] == 0:
             raise Refused(Kind.NOT_FOUND, "position_not_found", "No such open position")
         held: Decimal = position["quantity"]
-        key = f"close:{position_id}:{position['version']}"
+        signal = "kill_switch" if by_halt else "exit"
+        key = f"{'halt' if by_halt else 'close'}:{position_id}:{position['version']}"
         closing = await self._positions.closing_quantity(principal.user_id, position["symbol"])
         left = abs(held) - closing
         if left <= 0:
@@ -128,7 +134,11 @@ class Intake:
         )
         # Spot holdings can only be sold where they are held.
         return await self._intake(
-            principal, intent, IntentMeta(signal="exit"), key, venue=position["venue"]
+            principal,
+            intent,
+            IntentMeta(source="kill_switch" if by_halt else "trader", signal=signal),
+            key,
+            venue=position["venue"],
         )
 
     async def submit_intent(
