@@ -15,6 +15,7 @@ from modules.dashboard.repository import DashboardRepository
 from modules.dashboard.service import DashboardService
 from modules.dashboard.views import DashboardViews
 from modules.dashboard.workers.push_relay import PushRelay
+from modules.dashboard.workers.socket_guard import SocketGuard
 from modules.kernel.module import NijaModule, Runtime, Subscription
 
 _GOING_AWAY = 1001
@@ -35,6 +36,7 @@ class DashboardModule(NijaModule):
             self.hub, self.relay = shared, PushRelay(shared, runtime.metrics)
         self.views = DashboardViews()
         self.service = DashboardService(runtime, self.hub, DashboardRepository())
+        self.guard = SocketGuard(self.service, runtime.metrics)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return ROUTES
@@ -51,8 +53,10 @@ class DashboardModule(NijaModule):
     async def start(self) -> None:
         if self.relay is not None:
             await self.relay.start()
+        self.guard.start()
 
     async def stop(self) -> None:
+        await self.guard.stop()
         await self.hub.close_all(_GOING_AWAY, "server shutting down")
         if self.relay is not None:
             await self.relay.stop()

@@ -7,8 +7,11 @@ Protocol (JSON text frames):
 - client: `auth` {token} (first, within WS_AUTH_TIMEOUT_SECONDS; again later to renew), `ping`.
 - server: `auth.ok` {user_id}, `pong`, `order.updated` {order}, `order.filled` {order, fill},
   `notification.created` {notification}, `error` {code, detail?}.
-- close 4401 after `error` `unauthorized` (bad, missing, revoked or late auth) or
-  `token_expired`; 1013 when the client reads too slowly to keep up; 1001 on server shutdown.
+- close 4401 after `error` `unauthorized` (bad, missing, revoked or late auth, or a renewal with
+  such a token), `token_expired` or `token_revoked` (signed out everywhere, the session revoked or
+  logged out, the password changed); 4403 after `user_suspended`; 1013 when the client reads too
+  slowly to keep up; 1001 on server shutdown. An open socket ends within about two seconds of its
+  token expiring or being revoked on any replica (`workers/socket_guard.py`).
   Pushes of one order may arrive out of order across topics: keep the one with the highest
   `order.revision`.
 """
@@ -29,6 +32,7 @@ from litestar.types import ControllerRouterHandler
 
 import modules.dashboard.config as config
 from modules.dashboard.adapters.ws_outlet import SocketOutlet
+from modules.dashboard.domain.socket_end import UNAUTHORIZED
 from modules.dashboard.schemas import (
     AuthOk,
     ClientAuth,
@@ -162,31 +166,27 @@ async def _read(
     session: SocketSession,
     service: DashboardService,
 ) -> None:
-    """Answer client messages until it disconnects; end the session when its token expires."""
-    expired = False
+    """Answer client messages until it disconnects; a fresh token renews the session.
+
+    Ending the socket when its token expires or is revoked is the socket guard's job
+    (`workers/socket_guard.py`), which sees every socket of the replica at once.
+    """
     while True:
-        timeout = None if expired else max(service.seconds_left(session), 0.0)
-        try:
-            message = await asyncio.wait_for(socket.receive(), timeout)
-        except TimeoutError:
-            # The client renews by sending a fresh token before expiry; this one did not.
-            outlet.offer(_encode(SocketError(code="token_expired")))
-            outlet.close(WS_UNAUTHORIZED, "token expired")
-            expired = True
-            continue
+        message = await socket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        if outlet.closing:
+            continue  # its close is queued: nothing more is answered, nor renewed
         parsed = _parse(cast(Mapping[str, Any], message))
         if isinstance(parsed, ClientPing):
             outlet.offer(_encode(Pong()))
         elif isinstance(parsed, ClientAuth):
             renewed = await _renew(service, session, parsed.token)
             if renewed is None:
-                outlet.offer(_UNAUTHORIZED)
-                outlet.close(WS_UNAUTHORIZED, "unauthorized")
-                expired = True
+                service.end_socket(outlet, UNAUTHORIZED)
                 continue
             session = renewed
+            service.track(outlet, session)
             outlet.offer(_encode(AuthOk(user_id=session.principal.user_id)))
         else:
             outlet.offer(_encode(parsed))
@@ -223,12 +223,14 @@ async def stream(
     # user committed after the client saw it reaches the socket.
     outlet.offer(_encode(AuthOk(user_id=user_id)))
     hub.connect(user_id, outlet)
+    dashboard_service.track(outlet, session)
     writer = asyncio.create_task(outlet.run(), name=f"ws-writer:{user_id}")
     reader = asyncio.create_task(_read(socket, outlet, session, dashboard_service))
     try:
         await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         hub.disconnect(user_id, outlet)
+        dashboard_service.forget(outlet)
         for task in (writer, reader):
             task.cancel()
         for step, task in (("write", writer), ("read", reader)):

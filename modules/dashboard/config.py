@@ -13,3 +13,8 @@ MAX_MESSAGE_BYTES = 16 * 1024
 MAX_CONNECTIONS_PER_USER = 20
 # Frames waiting for one socket before its client counts as too slow and is closed (1013).
 MAX_QUEUED_MESSAGES = 512
+# How often each replica checks its open sockets' tokens against expiry and revocations. A
+# revocation made elsewhere is seen within the revocation cache's refresh (1 s) plus this.
+WS_SESSION_CHECK_SECONDS = 0.5
+# Revocation reads one such check may have in flight (users whose cache entry went stale).
+WS_REVOCATION_READS = 16

@@ -17,6 +17,7 @@ shapes through views.py. This file does the I/O around them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -26,6 +27,7 @@ from typing import Any, cast
 import jwt
 import msgspec
 
+import modules.dashboard.config as config
 from modules.dashboard.domain import notices
 from modules.dashboard.domain.notices import Notice
 from modules.dashboard.domain.order_fold import (
@@ -41,13 +43,15 @@ from modules.dashboard.domain.order_fold import (
     routed_target,
 )
 from modules.dashboard.domain.read_model import NotificationRecord, OrderRecord, Target
-from modules.dashboard.ports import PushHub
+from modules.dashboard.domain.socket_end import SocketEnd, socket_end
+from modules.dashboard.ports import Outlet, PushHub
 from modules.dashboard.repository import DashboardRepository
 from modules.dashboard.schemas import (
     NotificationCreated,
     NotificationView,
     OrderFilledPush,
     OrderUpdated,
+    SocketError,
 )
 from modules.dashboard.views import fill_view, notification_view, order_view
 from modules.execution.contracts import (
@@ -63,6 +67,7 @@ from modules.kernel.events import decode_event
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork, in_key_order
 from modules.kernel.refusal import Kind, Refused
+from modules.kernel.revocation import UserRevocation
 from modules.routing.contracts import OrderRouted
 
 log = logging.getLogger("nija.dashboard")
@@ -72,7 +77,8 @@ ExecutionEvent = OrderAccepted | OrderFilled | OrderRejected | OrderExpired | Or
 
 
 class SocketSession(msgspec.Struct, frozen=True):
-    """An authenticated WebSocket: who it belongs to and until when the token is valid."""
+    """An authenticated WebSocket: who it belongs to, in which session, and until when the token
+    is valid (epoch seconds); the socket lives no longer than its token."""
 
     principal: Principal
     expires_at: float
@@ -95,6 +101,13 @@ class DashboardService:
             "WebSocket sends, closes and reads that failed and were dropped, by step",
             ["step"],
         )
+        self._sockets_ended = runtime.metrics.counter(
+            "nija_dashboard_sockets_ended_total",
+            "Open WebSockets the server closed because their token stopped being valid, by why",
+            ["why"],
+        )
+        # This replica's open sockets and the session each one's token belongs to.
+        self._sockets: dict[Outlet, SocketSession] = {}
 
     # ---- event handlers (each inside the handler's transaction) ----------------------------
 
@@ -262,6 +275,55 @@ class DashboardService:
         claims = jwt.decode(token, options={"verify_signature": False})
         return SocketSession(principal=principal, expires_at=float(claims["exp"]))
 
-    @staticmethod
-    def seconds_left(session: SocketSession) -> float:
-        return session.expires_at - time.time()
+    def track(self, outlet: Outlet, session: SocketSession) -> None:
+        """Keep `outlet` open only while `session`'s token stays valid (until `forget`)."""
+        self._sockets[outlet] = session
+
+    def forget(self, outlet: Outlet) -> None:
+        self._sockets.pop(outlet, None)
+
+    def end_socket(self, outlet: Outlet, end: SocketEnd) -> None:
+        """Tell the client why, then close; later pushes to the socket are dropped."""
+        self.forget(outlet)
+        self._sockets_ended.labels(end.error).inc()
+        outlet.offer(_encode(SocketError(code=end.error)))
+        outlet.close(end.code, end.reason)
+
+    async def end_dead_sockets(self) -> int:
+        """Close this replica's sockets whose token expired or was revoked; how many closed.
+
+        A revocation made on any replica reaches this one through the shared state. Each user
+        with open sockets costs one look at the revocation cache HTTP requests share, so at most
+        one state read per user per refresh interval, however many sockets they hold.
+        """
+        watched = list(self._sockets.items())
+        markers = await self._revocations({s.principal.user_id for _, s in watched})
+        now = time.time()
+        ended = 0
+        for outlet, session in watched:
+            if self._sockets.get(outlet) is not session:
+                continue  # renewed or gone while the revocations were read: judged next round
+            principal = session.principal
+            marker = markers[principal.user_id]
+            refusal = None
+            if marker is not None:
+                refusal = marker.refusal(principal.issued_at_ms, principal.session_id)
+            end = socket_end(refusal, session.expires_at, now)
+            if end is not None:
+                self.end_socket(outlet, end)
+                ended += 1
+        return ended
+
+    async def _revocations(self, user_ids: set[str]) -> dict[str, UserRevocation | None]:
+        # Bounded, so a replica holding many users' sockets does not take every database
+        # connection when their cache entries go stale together.
+        gate = asyncio.Semaphore(config.WS_REVOCATION_READS)
+        revocations = self.runtime.revocations
+
+        async def read(user_id: str) -> UserRevocation | None:
+            async with gate:
+                return await revocations.marker(user_id)
+
+        users = list(user_ids)
+        markers = await asyncio.gather(*(read(user_id) for user_id in users))
+        return dict(zip(users, markers, strict=True))

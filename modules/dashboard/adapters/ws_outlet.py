@@ -29,6 +29,11 @@ class SocketOutlet:
         self._queue: asyncio.Queue[bytes | _Close] = asyncio.Queue(maxsize=max_queued)
         self._closing = False
 
+    @property
+    def closing(self) -> bool:
+        """A close is queued: whatever is offered from now on is dropped."""
+        return self._closing
+
     def offer(self, payload: bytes) -> bool:
         if self._closing:
             return True
