@@ -21,7 +21,7 @@ class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True):
     # The first sweep of a process looks this far back.
     sweep_lookback: timedelta = timedelta(hours=1)
     # Orders resting at a venue (limit orders on the book) are looked up this often for fills.
-    resting_poll_seconds: float = 5.0
+    resting_poll_seconds: float = 10.0
     # A venue's workers look for orders queued by other replicas this often.
     queue_poll_seconds: float = 0.25
     # Every replica's venue workers spend from one account's token bucket: retry more on a race.

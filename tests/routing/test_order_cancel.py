@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from app import create_app
-from modules.execution.contracts import OrderCancelled
+from modules.execution.contracts import CredentialUnsealed, OrderCancelled
+from modules.execution.domain.sim_market import build_levels
 from modules.routing.contracts import CancelOrderRequested
 from tests.conftest import RunningApp, serve, truncate_all
 from tests.dashboard.helpers import messages_until_quiet, open_socket
@@ -233,3 +234,33 @@ async def test_a_cancel_whose_answer_is_lost_is_settled_by_looking_the_order_up(
         order_id,
     )
     assert row["status"] == "cancelled"
+
+
+async def test_resting_orders_fill_when_the_market_comes_to_them_one_unseal_per_account(
+    running: RunningApp,
+) -> None:
+    trader = await trader_on_venue(running)
+    venue = sim(running, VENUE)
+    start = venue._clock()
+    venue._clock = lambda: start
+    limit = (await venue.book(SYMBOL)).bids[0].price  # below the best ask: both rest
+    orders = [
+        await place(running, trader, quantity="0.001", limit_price=str(limit)) for _ in range(2)
+    ]
+    await running.settle()
+    assert {(await order_of(running, trader, o))["status"] for o in orders} == {"accepted"}
+    crossing = next(
+        start + second
+        for second in range(1, 7200)
+        if build_levels(venue._seed, venue._profile, SYMBOL, start + second)[1][0].price <= limit
+    )
+    venue._clock = lambda: crossing
+    tap = Tap().attach(running, CredentialUnsealed.TOPIC)
+    execution(running).cancels._polled_at = None  # the poll is due now
+    await cancel_round(running)
+
+    for order_id in orders:
+        order = await order_of(running, trader, order_id)
+        assert order["status"] == "filled", order
+        assert [(f["price"], f["liquidity"]) for f in order["fills"]] == [(str(limit), "maker")]
+    assert len(tap.of(CredentialUnsealed, purpose="reconcile")) == 1

@@ -9,7 +9,8 @@ transaction (outcomes.py). A cancel whose answer is lost is settled by looking t
 asked again next round while the order is still open; cancelling twice is harmless at a venue.
 
 The same round looks up the other resting orders every `resting_poll_seconds`, so fills of a
-limit order that rests on the book reach the trader without a cancel.
+limit order that rests on the book reach the trader without a cancel. An account's key is
+unsealed once per round for all of its orders (one audit event, not one per order).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from modules.execution.domain.orders import TERMINAL, QueuedOrder
 from modules.execution.domain.venue import VenueFault, VenueOrder, VenueRejected, VenueUnavailable
-from modules.execution.ports import CancelsOrders
+from modules.execution.ports import CancelsOrders, Venue
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.order_events import cancelled_in_queue
@@ -31,6 +33,7 @@ from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.ports import RetryLater
+from modules.kernel.sealing import CredentialMaterial
 from modules.routing.contracts import CancelOrderRequested
 
 log = logging.getLogger("nija.execution")
@@ -81,15 +84,35 @@ class Cancels:
             resting = await self._orders.resting(conn, cancelling=False) if poll else []
         if poll:
             self._polled_at = self._monotonic()
-        for order in cancelling:
-            await self._settle(order, cancel=True)
-        for order in resting:
-            await self._settle(order, cancel=False)
+        for orders in _by_account(cancelling):
+            await self._settle_account(orders, cancel=True)
+        for orders in _by_account(resting):
+            await self._settle_account(orders, cancel=False)
 
-    async def _settle(self, order: QueuedOrder, *, cancel: bool) -> None:
+    async def _settle_account(self, orders: list[QueuedOrder], *, cancel: bool) -> None:
+        """One account's orders with one unsealing of its key (and one audit event) per round."""
+        purpose: Literal["cancel_order", "reconcile"] = "cancel_order" if cancel else "reconcile"
+        opened = None
+        for order in orders:  # the first order still at the venue opens the key
+            opened = await self._credentials.open_for(order, purpose=purpose)
+            if opened is not None:
+                break
+        if opened is None:
+            return
+        venue, material = opened
+        mask = register_secret(material.api_secret)
+        try:
+            for order in orders:
+                await self._settle(order, venue, material, cancel=cancel)
+        finally:
+            del mask, material
+
+    async def _settle(
+        self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, cancel: bool
+    ) -> None:
         """One order's cancel or look-up; a failure waits for the next round (logged)."""
         try:
-            found = await self._ask_venue(order, cancel=cancel)
+            found = await self._ask_venue(order, venue, material, cancel=cancel)
         except (VenueFault, VenueUnavailable, TimeoutError) as error:
             log.info(
                 "venue did not settle the order; next round tries again",
@@ -105,27 +128,26 @@ class Cancels:
         if found is not None:
             await self._outcomes.record(order, found)
 
-    async def _ask_venue(self, order: QueuedOrder, *, cancel: bool) -> VenueOrder | None:
-        opened = await self._credentials.open_for(
-            order, purpose="cancel_order" if cancel else "reconcile"
-        )
-        if opened is None:
+    async def _ask_venue(
+        self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, cancel: bool
+    ) -> VenueOrder | None:
+        if not cancel:
+            return await lookup(venue, order.client_order_id, material)
+        if not isinstance(venue, CancelsOrders):
+            log.warning("venue cannot cancel orders", extra={"venue": order.venue})
             return None
-        venue, material = opened
-        mask = register_secret(material.api_secret)
         try:
-            if not cancel:
-                return await lookup(venue, order.client_order_id, material)
-            if not isinstance(venue, CancelsOrders):
-                log.warning("venue cannot cancel orders", extra={"venue": order.venue})
-                return None
-            try:
-                return await asyncio.wait_for(
-                    venue.cancel_order(order.client_order_id, order.symbol, material),
-                    CANCEL_TIMEOUT_SECONDS,
-                )
-            except (VenueUnavailable, TimeoutError):
-                # Like a placement: the outcome is unknown, so ask the venue what it holds.
-                return await lookup(venue, order.client_order_id, material)
-        finally:
-            del mask, material
+            return await asyncio.wait_for(
+                venue.cancel_order(order.client_order_id, order.symbol, material),
+                CANCEL_TIMEOUT_SECONDS,
+            )
+        except (VenueUnavailable, TimeoutError):
+            # Like a placement: the outcome is unknown, so ask the venue what it holds.
+            return await lookup(venue, order.client_order_id, material)
+
+
+def _by_account(orders: list[QueuedOrder]) -> list[list[QueuedOrder]]:
+    accounts: dict[str, list[QueuedOrder]] = {}
+    for order in orders:
+        accounts.setdefault(order.credential_id, []).append(order)
+    return list(accounts.values())
