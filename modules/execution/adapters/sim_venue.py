@@ -29,10 +29,10 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -68,6 +68,7 @@ from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
 
 QUOTE_CURRENCY = "USD"
+_Answer = TypeVar("_Answer")
 _CONSUMED_SQL = """
 SELECT side,
        COALESCE(sum(quantity * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - created_at) / $3)), 0)
@@ -159,22 +160,10 @@ class SimVenue:
     async def place_order(
         self, request: OrderRequest, credential: CredentialMaterial
     ) -> VenueOrder:
-        self._authenticate(credential)
-        if permissions(credential.api_key) == ["read"]:
-            raise VenueRejected("permission_denied", f"{self.name}: the API key may not trade")
+        self._may_trade(credential)
         check_order(self.name, self.symbols, request)
         self.attempts[request.client_order_id] += 1
-        await self._network_delay()
-        fault = fault_for(self._dice.random(), self.faults)
-        if fault == "rate_limited":
-            raise VenueFault("rate_limited", f"{self.name} answered 429 Too Many Requests")
-        if fault == "unavailable":
-            raise VenueFault("venue_unavailable", f"{self.name} answered 503")
-        if fault is not None:
-            if fault == "timeout_placed":
-                await self._place(request, credential)
-            raise VenueUnavailable(f"{self.name} did not answer in time")
-        return await self._place(request, credential)
+        return await self._through_faults(lambda: self._place(request, credential))
 
     async def _place(self, request: OrderRequest, credential: CredentialMaterial) -> VenueOrder:
         async with self._engine(request.symbol) as conn:
@@ -186,9 +175,17 @@ class SimVenue:
     async def cancel_order(
         self, client_order_id: str, symbol: str, credential: CredentialMaterial
     ) -> VenueOrder | None:
+        self._may_trade(credential)
+        return await self._through_faults(lambda: self._cancel(client_order_id, symbol))
+
+    def _may_trade(self, credential: CredentialMaterial) -> None:
         self._authenticate(credential)
         if permissions(credential.api_key) == ["read"]:
             raise VenueRejected("permission_denied", f"{self.name}: the API key may not trade")
+
+    async def _through_faults(self, act: Callable[[], Awaitable[_Answer]]) -> _Answer:
+        """A request as the network and the injected faults let it through: 429 and 503 do
+        nothing; half of the timeouts act before the answer is lost."""
         await self._network_delay()
         fault = fault_for(self._dice.random(), self.faults)
         if fault == "rate_limited":
@@ -197,9 +194,9 @@ class SimVenue:
             raise VenueFault("venue_unavailable", f"{self.name} answered 503")
         if fault is not None:
             if fault == "timeout_placed":
-                await self._cancel(client_order_id, symbol)
+                await act()
             raise VenueUnavailable(f"{self.name} did not answer in time")
-        return await self._cancel(client_order_id, symbol)
+        return await act()
 
     async def _cancel(self, client_order_id: str, symbol: str) -> VenueOrder | None:
         async with self._engine(symbol) as conn:
