@@ -4,11 +4,12 @@ and the rules a simulated exchange applies to a request (validation, key permiss
 Everything here is a pure function of (seed, venue, symbol, time), so every replica and every
 process computes the same mid price and the same book at the same instant without talking to
 each other. The venue itself (its state, its fee rates from ccxt) is adapters/sim_venue.py.
+Trends, ranges and volatility bursts (the regimes) are domain/sim_regimes.py; OHLCV bars built
+from this model are domain/sim_bars.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
@@ -16,6 +17,8 @@ from typing import Literal
 
 import msgspec
 
+from modules.execution.domain.sim_regimes import noise_scale, trend_offset
+from modules.execution.domain.sim_regimes import unit as _unit
 from modules.execution.domain.venue import (
     Level,
     OrderRequest,
@@ -115,14 +118,12 @@ _OCTAVES: tuple[tuple[float, float], ...] = (
     (7200.0, 0.01),
     (86400.0, 0.03),
 )
+# Octaves up to this period are the short-term noise a regime amplifies (bursts) or damps.
+_SHORT_PERIOD = 600.0
 # Venues quote slightly different mids (a few bps), drifting on this period.
 _VENUE_DRIFT = (30.0, 0.0002)
-
-
-def _unit(*parts: object) -> float:
-    """A uniform number in [-1, 1] determined by `parts`."""
-    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**63 - 1.0
+# Where a simulated market running faster than real time starts (2024-01-01T00:00:00Z).
+SIM_EPOCH = 1_704_067_200.0
 
 
 def _smooth_noise(seed: int, key: str, period: float, t: float) -> float:
@@ -138,10 +139,26 @@ def _smooth_noise(seed: int, key: str, period: float, t: float) -> float:
 def mid_price(seed: int, venue: str, symbol: str, t: float) -> float:
     """The venue's mid for `symbol` at unix time `t` (deterministic in all arguments)."""
     spec = SYMBOLS[symbol]
-    log_move = sum(amp * _smooth_noise(seed, symbol, period, t) for period, amp in _OCTAVES)
+    short = noise_scale(seed, symbol, t)
+    log_move = trend_offset(seed, symbol, t)
+    for period, amp in _OCTAVES:
+        scale = short if period <= _SHORT_PERIOD else 1.0
+        log_move += scale * amp * _smooth_noise(seed, symbol, period, t)
     period, amp = _VENUE_DRIFT
     log_move += amp * _smooth_noise(seed, f"{venue}:{symbol}", period, t)
     return spec.base_price * math.exp(log_move)
+
+
+def market_time(wall: float, started: float, speed: float) -> float:
+    """The simulated market's clock at wall time `wall` for a process started at `started`.
+
+    At speed 1 it is the wall clock itself, so every replica quotes the same market. Faster (or
+    slower) markets start at `SIM_EPOCH` when the process starts: reproducible from run to run,
+    but each process then runs its own market.
+    """
+    if speed == 1.0:
+        return wall
+    return SIM_EPOCH + (wall - started) * speed
 
 
 def _level_size(seed: int, profile: VenueProfile, symbol: str, side: Side, index: int) -> Decimal:
