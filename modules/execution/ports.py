@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from modules.execution.domain.bars import Bar, Timeframe
 from modules.execution.domain.sim_market import SimFaults
 from modules.execution.domain.venue import Book, OrderRequest, VenueFees, VenueOrder
 from modules.kernel.sealing import CredentialMaterial
@@ -65,6 +66,21 @@ class ListsAccountOrders(Protocol):
         self, credential: CredentialMaterial, since: datetime
     ) -> list[VenueOrder]:
         """Orders on the key's account created after `since` (to spot orders we did not send)."""
+        ...
+
+
+@runtime_checkable
+class ProvidesHistory(Protocol):
+    """Closed OHLCV bars of the venue's markets (for the bars worker and for backtests)."""
+
+    def market_now(self) -> datetime:
+        """The venue's market clock (a simulated market may run faster than the wall clock)."""
+        ...
+
+    async def history(
+        self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime
+    ) -> list[Bar]:
+        """The closed bars starting in [start, end), oldest first; none still under way."""
         ...
 
 

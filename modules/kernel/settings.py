@@ -54,6 +54,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     market_tick_seconds: float = 1.0
     sim_seed: int = 7
     sim_latency_scale: float = 1.0
+    # Simulated market time runs this many times faster than the wall clock (60: a 1m bar a
+    # second); 1 keeps it on the wall clock, the same on every replica.
+    sim_speed: float = 1.0
     # Transit keyring: the local 0600 key file, or HashiCorp Vault Transit through hvac/AppRole.
     keyring: Literal["local", "vault"] = "local"
     vault_addr: str = "http://127.0.0.1:8200"

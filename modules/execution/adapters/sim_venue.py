@@ -37,6 +37,8 @@ from typing import Any, TypeVar
 import asyncpg
 import msgspec
 
+from modules.execution.domain.bars import Bar, Timeframe, bar_starts, seconds
+from modules.execution.domain.sim_bars import sim_bar
 from modules.execution.domain.sim_market import (
     PROFILES,
     SimFaults,
@@ -47,6 +49,7 @@ from modules.execution.domain.sim_market import (
     crossing_fills,
     deplete,
     fault_for,
+    market_time,
     match_status,
     permissions,
     refuses_key,
@@ -68,6 +71,8 @@ from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
 
 QUOTE_CURRENCY = "USD"
+# Up to this many seconds of market (a few milliseconds of sampling) are built on the loop.
+_INLINE_SECONDS = 900
 _Answer = TypeVar("_Answer")
 _CONSUMED_SQL = """
 SELECT side,
@@ -130,7 +135,11 @@ class SimVenue:
 
     @classmethod
     def fleet(cls, db: Database, settings: Settings) -> dict[str, SimVenue]:
-        """One simulated venue per profile (`coinbase`, `kraken`, `binance`)."""
+        """One simulated venue per profile (`coinbase`, `kraken`, `binance`), on one market
+        clock running `sim_speed` times faster than the wall clock."""
+        if settings.sim_speed <= 0:
+            raise ValueError("NIJA_SIM_SPEED must be positive")
+        clock = functools.partial(_market_clock, time.time(), settings.sim_speed)
         return {
             name: cls(
                 profile,
@@ -138,6 +147,7 @@ class SimVenue:
                 db,
                 seed=settings.sim_seed,
                 latency_scale=settings.sim_latency_scale,
+                clock=clock,
             )
             for name, profile in PROFILES.items()
         }
@@ -281,7 +291,9 @@ class SimVenue:
             # Buyers take the asks, sellers hit the bids.
             bids=deplete(bids, consumed.get("sell", Decimal(0))),
             asks=deplete(asks, consumed.get("buy", Decimal(0))),
-            at=datetime.fromtimestamp(now, UTC),
+            # When the snapshot was taken (routing ages books on the wall clock), whatever
+            # market time its prices are from.
+            at=datetime.now(UTC),
         )
 
     async def _match(
@@ -377,6 +389,34 @@ class SimVenue:
             order["venue_order_id"],
         )
         return _venue_order(order, trades)
+
+    # -- market data (ProvidesHistory) -------------------------------------------------------
+    def market_now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    async def history(
+        self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime
+    ) -> list[Bar]:
+        """The same bars as the bars worker publishes: a function of the seed and the time."""
+        check_symbol(self.name, self.symbols, symbol)
+        starts = bar_starts(start.timestamp(), end.timestamp(), self._clock(), timeframe)
+        build = functools.partial(
+            _bars, self._seed, self.name, self._profile.depth, symbol, timeframe, starts
+        )
+        # A backtest's months of bars take seconds of CPU: off the event loop.
+        if len(starts) * seconds(timeframe) > _INLINE_SECONDS:
+            return await asyncio.to_thread(build)
+        return build()
+
+
+def _bars(
+    seed: int, venue: str, depth: float, symbol: str, timeframe: Timeframe, starts: range
+) -> list[Bar]:
+    return [sim_bar(seed, venue, depth, symbol, timeframe, start) for start in starts]
+
+
+def _market_clock(started: float, speed: float) -> float:
+    return market_time(time.time(), started, speed)
 
 
 def _venue_order(order: Any, trades: list[Any]) -> VenueOrder:
