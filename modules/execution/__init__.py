@@ -27,6 +27,7 @@ from modules.execution.service.cancels import Cancels
 from modules.execution.service.circuit_breaker import CircuitBreaker
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
+from modules.execution.service.market_data import BarPublisher
 from modules.execution.service.market_reports import MarketReports
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.execution.service.placement import Placement
@@ -35,6 +36,7 @@ from modules.execution.service.user_controls import UserControls
 from modules.execution.service.venue_admin import VenueAdmin
 from modules.execution.service.verification import CredentialVerification
 from modules.execution.views import ExecutionViews
+from modules.execution.workers.bars import bars_worker
 from modules.execution.workers.order_queue import OrderQueueWorkers
 from modules.execution.workers.periodic import periodic_workers
 from modules.kernel.module import NijaModule, Runtime, Subscription
@@ -137,6 +139,13 @@ class ExecutionModule(NijaModule):
             period=self.config.market_tick_seconds,
             metrics=runtime.metrics,
         )
+        self.bars = BarPublisher(
+            runtime,
+            self.venues,
+            timeframes=self.config.bar_timeframes,
+            catch_up=self.config.bar_catch_up,
+        )
+        self.periodic.append(bars_worker(self.config, runtime.metrics, self.bars))
 
     def _nudge(self, venue: str) -> None:
         # The queue workers are built after the use cases that wake them.

@@ -7,10 +7,13 @@ simulated venues' seed); the rest are fixed defaults.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 import msgspec
 
 from modules.kernel.settings import Settings
+
+Timeframe = Literal["1m", "5m", "15m", "1h"]
 
 
 class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +32,11 @@ class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True):
     # A credential we have not heard of may still be on its way from vault (another topic,
     # another queue): an order naming it is retried for this long before it is refused.
     credential_grace: timedelta = timedelta(0)
+    # Closed bars are published for each venue, listed symbol and each of these timeframes.
+    bar_timeframes: tuple[Timeframe, ...] = ("1m", "5m", "15m", "1h")
+    # A bars round that fell behind publishes at most this many bars per market and timeframe
+    # (the latest); older ones are for `history`.
+    bar_catch_up: int = 120
 
 
 def load_config(settings: Settings) -> ExecutionConfig:
