@@ -2,11 +2,12 @@
 
 It speaks the endpoints ccxt's binance class calls for spot trading, with Binance's answers:
 public `ping`, `time`, `exchangeInfo` (LOT_SIZE / PRICE_FILTER / NOTIONAL filters), `depth`,
-`ticker/price`; signed `order` (POST / GET / DELETE), `openOrders`, `myTrades`, `account`, and
-`/sapi/v1/account/apiRestrictions`. Signed requests are checked like Binance checks them:
-`X-MBX-APIKEY` must name a known key (else 401 -2015), `timestamp` must fall inside `recvWindow`
-(else 400 -1021), and `signature` must be HMAC-SHA256 over the query string concatenated with
-the body, exactly as sent (else 400 -1022). The exchange rules live in `binance_engine.py`.
+`ticker/price`, `klines` (binance_klines.py); signed `order` (POST / GET / DELETE),
+`openOrders`, `myTrades`, `account`, and `/sapi/v1/account/apiRestrictions`. Signed requests
+are checked like Binance checks them: `X-MBX-APIKEY` must name a known key (else 401 -2015),
+`timestamp` must fall inside `recvWindow` (else 400 -1021), and `signature` must be HMAC-SHA256
+over the query string concatenated with the body, exactly as sent (else 400 -1022).
+The exchange rules live in `binance_engine.py`.
 
 Test controls (not Binance): `POST /_sim/accounts` adds an API key, `GET /_sim/orders` lists
 every order (count by client order id for exactly-once checks), `GET /_sim/unknown` lists
@@ -53,6 +54,7 @@ from tests.fakes.binance_engine import (
     now_ms,
 )
 from tests.fakes.binance_info import exchange_info
+from tests.fakes.binance_klines import klines
 
 MAX_RECV_WINDOW = 60_000
 TOO_MUCH_WEIGHT = (
@@ -234,6 +236,9 @@ class BinanceSim:
             return {"symbol": symbol, "price": fmt(self.engine.market(symbol).mid)}
         return [{"symbol": m.symbol, "price": fmt(m.mid)} for m in MARKETS.values()]
 
+    def klines(self, params: dict[str, str], account: Account | None) -> Any:
+        return klines(self.engine.market(params.get("symbol")), params)
+
     def account(self, params: dict[str, str], account: Account | None) -> Any:
         assert account is not None
         return self.engine.account_view(account)
@@ -343,6 +348,7 @@ _ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("GET", "/api/v3/exchangeInfo"): ("exchange_info", False),
     ("GET", "/api/v3/depth"): ("depth", False),
     ("GET", "/api/v3/ticker/price"): ("ticker_price", False),
+    ("GET", "/api/v3/klines"): ("klines", False),
     ("GET", "/api/v3/account"): ("account", True),
     ("POST", "/api/v3/order"): ("new_order", True),
     ("GET", "/api/v3/order"): ("get_order", True),

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import re
 import ssl
+import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,6 +35,7 @@ import ccxt
 import ccxt.async_support as ccxt_async
 import certifi
 
+from modules.execution.domain.bars import Bar, Timeframe, align, seconds
 from modules.execution.domain.venue import (
     Book,
     Level,
@@ -79,6 +81,8 @@ _STATUS: dict[str, VenueOrderStatus] = {
 # must not exist even when the platform runs at DEBUG.
 logging.getLogger("ccxt").setLevel(logging.INFO)
 _TLS = ssl.create_default_context(cafile=certifi.where())
+# Binance's largest page of candles.
+_OHLCV_PAGE = 1000
 _EXCHANGE_MSG = re.compile(r'"msg"\s*:\s*"([^"]{1,200})"')
 
 
@@ -377,6 +381,49 @@ class CcxtVenue:
             status=status,
             fills=tuple(_fill(t, raw) for t in raw.get("trades") or ()),
         )
+
+    # -- market data (ProvidesHistory) ---------------------------------------------------------
+    def market_now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def history(
+        self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime
+    ) -> list[Bar]:
+        """Closed candles through ccxt's `fetch_ohlcv`, a page of at most 1000 per request."""
+        public = await self._public_client()  # first: only what the exchange lists is known
+        market = self._market_id(symbol)
+        step = seconds(timeframe) * 1000
+        since = -(-int(start.timestamp() * 1000) // step) * step
+        # The candle under way is not closed: stop before it.
+        stop = min(int(end.timestamp() * 1000), align(time.time(), timeframe) * 1000)
+        bars: list[Bar] = []
+        while since < stop:
+            try:
+                rows = await public.fetch_ohlcv(
+                    market, timeframe, since, _OHLCV_PAGE, {"until": stop - 1}
+                )
+            except ccxt.BaseError as error:
+                raise _mapped(self.name, error) from None
+            page = [row for row in rows if since <= row[0] < stop]
+            if not page:
+                break
+            bars.extend(_candle(symbol, timeframe, row) for row in page)
+            since = int(page[-1][0]) + step
+        return bars
+
+
+def _candle(symbol: str, timeframe: Timeframe, row: list[Any]) -> Bar:
+    opened, open_, high, low, close, volume = row[:6]
+    return Bar(
+        symbol=symbol,
+        timeframe=timeframe,
+        start=_time(opened),
+        open=_dec(open_),
+        high=_dec(high),
+        low=_dec(low),
+        close=_dec(close),
+        volume=_dec(volume),
+    )
 
 
 def _fill(trade: dict[str, Any], order: dict[str, Any]) -> VenueFill:
