@@ -13,6 +13,7 @@ import pytest
 from modules.execution.adapters.sim_venue import SimVenue
 from modules.execution.contracts import VenueBookUpdated
 from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels, mid_price
+from modules.execution.domain.sim_regimes import next_segment
 from modules.execution.domain.venue import OrderRequest, VenueRejected
 from modules.kernel.sealing import CredentialMaterial
 from tests.conftest import RunningApp
@@ -167,7 +168,8 @@ async def test_limit_orders_fill_what_crosses_and_rest_the_rest(running: Running
 
 async def test_a_cancel_racing_the_market_ends_in_exactly_one_state(running: RunningApp) -> None:
     venue = venues(running)["kraken"]
-    start = venue._clock()
+    # A down-trend, so the market surely comes down to the orders within the next two hours.
+    start = next_segment(venue._seed, "BTC/USD", venue._clock(), "down")
     venue._clock = lambda: start  # the market holds still until the test moves it
     limit = (await venue.book("BTC/USD")).bids[0].price  # below the best ask: it rests
     filled_first = request(order_type="limit", limit_price=limit, quantity=Decimal("0.01"))

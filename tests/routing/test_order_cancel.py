@@ -12,6 +12,7 @@ import pytest
 from app import create_app
 from modules.execution.contracts import CredentialUnsealed, OrderCancelled
 from modules.execution.domain.sim_market import build_levels
+from modules.execution.domain.sim_regimes import next_segment
 from modules.routing.contracts import CancelOrderRequested
 from tests.conftest import RunningApp, serve, truncate_all
 from tests.dashboard.helpers import messages_until_quiet, open_socket
@@ -241,7 +242,8 @@ async def test_resting_orders_fill_when_the_market_comes_to_them_one_unseal_per_
 ) -> None:
     trader = await trader_on_venue(running)
     venue = sim(running, VENUE)
-    start = venue._clock()
+    # A down-trend, so the market surely comes down to the orders within the next two hours.
+    start = next_segment(venue._seed, SYMBOL, venue._clock(), "down")
     venue._clock = lambda: start
     limit = (await venue.book(SYMBOL)).bids[0].price  # below the best ask: both rest
     orders = [

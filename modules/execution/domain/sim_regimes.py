@@ -93,3 +93,14 @@ def noise_scale(seed: int, symbol: str, t: float) -> float:
         return scale
     before = NOISE_SCALE[regime(seed, symbol, segment - 1)]
     return before + (scale - before) * into / _BLEND
+
+
+def next_segment(seed: int, symbol: str, t: float, wanted: Regime) -> float:
+    """The start of the first segment, from the one `t` falls in, whose regime is `wanted`.
+
+    For tests and demos that need the market to move one way, whatever the time now.
+    """
+    segment = segment_of(t)
+    while regime(seed, symbol, segment) != wanted:
+        segment += 1
+    return segment * REGIME_SECONDS
