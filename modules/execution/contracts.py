@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -201,3 +202,21 @@ class VenueHealthChanged(IntegrationEvent, frozen=True, kw_only=True):
     queue_depth: int
     latency_p50_ms: float
     latency_p99_ms: float
+
+
+Timeframe = Literal["1m", "5m", "15m", "1h"]
+
+
+class BarClosed(IntegrationEvent, frozen=True, kw_only=True):
+    """A candle of a venue's market closed: its open, high, low, close and traded volume."""
+
+    TOPIC: ClassVar[str] = "execution.bar-closed.v1"
+    venue: str
+    symbol: str
+    timeframe: Timeframe
+    start: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
