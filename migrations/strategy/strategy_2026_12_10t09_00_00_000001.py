@@ -34,7 +34,7 @@ _CREATE = [
     "planned_quantity numeric NOT NULL, quantity numeric NOT NULL, exited numeric NOT NULL, "
     "entry_price numeric NULL, stop numeric NOT NULL, planned_risk numeric NOT NULL, "
     "targets jsonb NOT NULL, targets_hit integer NOT NULL DEFAULT 0, "
-    "trailing boolean NOT NULL DEFAULT false, exit_in_flight uuid NULL, "
+    "trailing_on boolean NOT NULL DEFAULT false, exit_in_flight uuid NULL, "
     "exit_attempts integer NOT NULL DEFAULT 0, close_reason varchar(32) NULL, "
     "opened_at timestamptz NOT NULL, closed_at timestamptz NULL)",
     # At most one live position per bot and pair; the bar handler finds them by pair.

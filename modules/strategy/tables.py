@@ -74,7 +74,7 @@ class BotPosition(Table, tablename="positions", schema="strategy", db=ENGINE):
     planned_risk = Numeric()
     targets = JSONB()
     targets_hit = Integer(default=0)
-    trailing = Boolean(default=False)
+    trailing_on = Boolean(default=False)
     exit_in_flight = UUID(null=True, default=None)
     exit_attempts = Integer(default=0)
     close_reason = Varchar(length=32, null=True, default=None)

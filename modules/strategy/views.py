@@ -28,7 +28,7 @@ _BOT = (
 )
 _POSITIONS = (
     "SELECT id, venue, symbol, status, quantity, exited, entry_price, stop, targets, "
-    "targets_hit, trailing, opened_at FROM strategy.positions "
+    "targets_hit, trailing_on, opened_at FROM strategy.positions "
     "WHERE user_id = $1 AND status IN ('pending', 'open') ORDER BY opened_at"
 )
 
@@ -45,7 +45,7 @@ def _position(row: Any) -> BotPositionView:
         stop=row["stop"],
         targets=msgspec.json.decode(row["targets"], type=list[Decimal]),
         targets_hit=row["targets_hit"],
-        trailing=row["trailing"],
+        trailing=row["trailing_on"],
         opened_at=row["opened_at"],
     )
 

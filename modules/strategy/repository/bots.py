@@ -63,8 +63,8 @@ class BotRepository:
     ) -> None:
         # Starting clears the count of venue rejections that may have paused the bot.
         await conn.execute(
-            "UPDATE strategy.bots SET status = $2, paused_reason = $3, updated_at = $4, "
-            "rejections = CASE WHEN $2 = 'running' THEN 0 ELSE rejections END "
+            "UPDATE strategy.bots SET status = $2::varchar, paused_reason = $3, updated_at = $4, "
+            "rejections = CASE WHEN $2::varchar = 'running' THEN 0 ELSE rejections END "
             "WHERE user_id = $1",
             user_id,
             status,

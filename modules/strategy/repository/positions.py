@@ -18,7 +18,7 @@ from modules.strategy.domain.protection import Guard
 
 _COLUMNS = (
     "id, user_id, venue, symbol, timeframe, status, entry_intent_id, planned_quantity, quantity, "
-    "exited, entry_price, stop, planned_risk, targets, targets_hit, trailing, exit_in_flight, "
+    "exited, entry_price, stop, planned_risk, targets, targets_hit, trailing_on, exit_in_flight, "
     "exit_attempts, opened_at"
 )
 
@@ -37,7 +37,7 @@ def guard_of(row: dict[str, Any]) -> Guard:
         stop=row["stop"],
         targets=row["targets"],
         targets_hit=row["targets_hit"],
-        trailing=row["trailing"],
+        trailing=row["trailing_on"],
     )
 
 
@@ -111,7 +111,7 @@ class PositionRepository:
     ) -> None:
         await conn.execute(
             "UPDATE strategy.positions SET stop = $2, targets = $3::jsonb, targets_hit = $4, "
-            "trailing = $5, exit_in_flight = $6, exit_attempts = $7 WHERE id = $1",
+            "trailing_on = $5, exit_in_flight = $6, exit_attempts = $7 WHERE id = $1",
             position_id,
             guard.stop,
             _targets(guard.targets),
