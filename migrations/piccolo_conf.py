@@ -10,7 +10,7 @@ from piccolo.conf.apps import AppRegistry
 
 from modules.kernel.db import ENGINE as DB
 
-APPS = ("kernel", "identity", "vault", "routing", "execution", "dashboard")
+APPS = ("kernel", "identity", "vault", "routing", "execution", "dashboard", "strategy")
 
 APP_REGISTRY = AppRegistry(apps=[f"modules.{name}.tables" for name in APPS])
 

@@ -14,7 +14,14 @@ from typing import Literal
 
 import msgspec
 
-ALL_MODULES: tuple[str, ...] = ("identity", "vault", "routing", "execution", "dashboard")
+ALL_MODULES: tuple[str, ...] = (
+    "identity",
+    "vault",
+    "routing",
+    "execution",
+    "dashboard",
+    "strategy",
+)
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

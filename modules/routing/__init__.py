@@ -34,6 +34,7 @@ from modules.routing.service.controls import Controls
 from modules.routing.service.halt import HaltCloser
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.intake import Intake
+from modules.routing.service.intents import Intents
 from modules.routing.service.market import MarketFeed
 from modules.routing.service.planner import Planner
 from modules.routing.service.positions import Positions
@@ -104,6 +105,7 @@ class RoutingModule(NijaModule):
         self._market = MarketFeed(self._books, self._monitor, self._outcomes, config)
         self._standing = Standing(self._credentials, self._risk)
         self._position_copies = Positions(self._positions)
+        self._intents = Intents(self.runtime, self.intake)
         self._reports = Reports(
             self.runtime,
             self._books,
@@ -137,7 +139,9 @@ class RoutingModule(NijaModule):
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self._standing, self._market, self._reports, self._position_copies)
+        return subscriptions(
+            self._standing, self._market, self._reports, self._position_copies, self._intents
+        )
 
     async def start(self) -> None:
         await self._market.load_outcomes()

@@ -65,3 +65,15 @@ class KillSwitchChanged(IntegrationEvent, frozen=True, kw_only=True):
     user_id: str | None = None
     active: bool
     set_by: Literal["admin", "user"]
+
+
+class IntentRefused(IntegrationEvent, frozen=True, kw_only=True):
+    """An intent submitted by another module (a strategy's `IntentSubmitted`) was refused before
+    it became an order: by the risk gate, or for want of a venue, market data or credentials.
+    `code` is the refusal's stable code (the same the HTTP API answers with)."""
+
+    TOPIC: ClassVar[str] = "routing.intent-refused.v1"
+    intent_id: str
+    user_id: str
+    code: str
+    reason: str

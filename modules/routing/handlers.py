@@ -16,15 +16,21 @@ from modules.execution.contracts import (
 )
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Subscription
+from modules.routing.service.intents import Intents
 from modules.routing.service.market import MarketFeed
 from modules.routing.service.positions import Positions
 from modules.routing.service.reports import Reports
 from modules.routing.service.standing import Standing
+from modules.strategy.contracts import IntentSubmitted
 from modules.vault.contracts import CredentialRevoked, CredentialStored
 
 
 def subscriptions(
-    standing: Standing, market: MarketFeed, reports: Reports, positions: Positions
+    standing: Standing,
+    market: MarketFeed,
+    reports: Reports,
+    positions: Positions,
+    intents: Intents,
 ) -> list[Subscription]:
     return [
         Subscription(CredentialStored, standing.credential_stored, "credential-stored"),
@@ -42,4 +48,7 @@ def subscriptions(
         Subscription(UserSuspended, standing.user_suspended, "user-suspended"),
         Subscription(UserReinstated, standing.user_reinstated, "user-reinstated"),
         Subscription(UserTierChanged, standing.user_tier_changed, "user-tier-changed"),
+        # Not behind the inbox: intake opens its own transaction, and the intent id as the
+        # idempotency key already makes a redelivered intent one order.
+        Subscription(IntentSubmitted, intents.intent_submitted, "intent-submitted", durable=False),
     ]

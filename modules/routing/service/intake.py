@@ -152,8 +152,15 @@ class Intake:
         order_type: str = "market",
         limit_price: Decimal | None = None,
         source: str = "strategy",
+        order_id: uuid.UUID | None = None,
+        venue: str | None = None,
     ) -> Placed:
-        """An intent from inside the platform (a strategy now, alerts later): same gate and path."""
+        """An intent from inside the platform (a strategy now, alerts later): same gate and path.
+
+        `order_id`, when given, is the order's id and its idempotency key, so the module that
+        submitted the intent knows its order ids and a redelivered intent is one order.
+        `venue` pins the intent to one venue (an exit sells where the position is held).
+        """
         intent = msgspec.convert(
             {
                 "symbol": symbol.upper(),
@@ -165,7 +172,9 @@ class Intake:
             Intent,
         )
         principal = Principal(user_id=user_id, role="trader")
-        return await self._intake(principal, intent, IntentMeta(source=source, signal=signal), None)
+        meta = IntentMeta(source=source, signal=signal)
+        key = None if order_id is None else f"intent:{order_id}"
+        return await self._intake(principal, intent, meta, key, venue=venue, order_id=order_id)
 
     async def _intake(
         self,
@@ -174,6 +183,7 @@ class Intake:
         meta: IntentMeta,
         idempotency_key: str | None,
         venue: str | None = None,
+        order_id: uuid.UUID | None = None,
     ) -> Placed:
         fingerprint = request_hash(intent, meta.signal)
         if idempotency_key is not None:
@@ -187,7 +197,7 @@ class Intake:
         worth = notional(intent, quotes)
         await self._gate.check(principal, intent, meta.signal, worth)
         plan = self._planner.plan(intent, quotes, credentials, worth)
-        order, body = self._new_order(principal, intent, meta, plan, credentials, worth)
+        order, body = self._new_order(principal, intent, meta, plan, credentials, worth, order_id)
         try:
             await self._commit(order, body, plan, credentials, idempotency_key, fingerprint)
         except _KeyTaken:
@@ -257,9 +267,10 @@ class Intake:
         plan: Plan,
         credentials: dict[str, str],
         worth: Decimal,
+        order_id: uuid.UUID | None = None,
     ) -> tuple[NewOrder, PlacedOrder]:
         """The order to insert and the response to give (and store under the idempotency key)."""
-        order_id = uuid.uuid4()
+        order_id = order_id or uuid.uuid4()
         now = self._runtime.clock()
         chosen = plan.decision.chosen
         venue = chosen.venue if plan.kind == "single" and chosen is not None else plan.kind

@@ -1,0 +1,70 @@
+"""The strategy module as a Litestar plugin: the trading bots (APEX v7.1), one per user.
+
+Use cases: service/; reads for the API: views.py; published events: contracts.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from modules.kernel.module import NijaModule, Runtime, Subscription
+from modules.strategy.api import BotController, SignalsController
+from modules.strategy.config import load_config
+from modules.strategy.handlers import subscriptions
+from modules.strategy.repository.bars import BarRepository
+from modules.strategy.repository.bots import BotRepository
+from modules.strategy.repository.holds import HoldRepository
+from modules.strategy.repository.intents import IntentRepository
+from modules.strategy.repository.positions import PositionRepository
+from modules.strategy.repository.signals import SignalRepository
+from modules.strategy.repository.venue_positions import VenuePositionRepository
+from modules.strategy.service.controls import BotControls
+from modules.strategy.service.evaluation import Evaluator
+from modules.strategy.service.reports import Reports
+from modules.strategy.service.standing import Standing
+from modules.strategy.service.status import BotStatus
+from modules.strategy.service.trades import Trades
+from modules.strategy.views import BotViews
+
+
+class StrategyModule(NijaModule):
+    name = "strategy"
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        config = load_config()
+        bots, positions, intents = BotRepository(), PositionRepository(), IntentRepository()
+        holds = HoldRepository()
+        status = BotStatus(runtime, bots)
+        self.controls = BotControls(runtime, config, bots, holds, status)
+        self._views = BotViews(runtime.db, config)
+        trades = Trades(bots, positions, intents, SignalRepository())
+        self._evaluator = Evaluator(runtime, config, BarRepository(), bots, positions, trades)
+        self._reports = Reports(
+            runtime,
+            config,
+            bots=bots,
+            intents=intents,
+            positions=positions,
+            venue_positions=VenuePositionRepository(),
+            status=status,
+        )
+        self._standing = Standing(holds, status)
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        return [BotController, SignalsController]
+
+    def dependencies(self) -> dict[str, Provide]:
+        return {
+            "strategy_controls": Provide(lambda: self.controls, sync_to_thread=False),
+            "strategy_views": Provide(lambda: self._views, sync_to_thread=False),
+        }
+
+    def subscriptions(self) -> Sequence[Subscription]:
+        return subscriptions(self._evaluator, self._reports, self._standing)
+
+
+plugin = StrategyModule

@@ -1,0 +1,46 @@
+"""Strategy's configuration, from `NIJA_STRATEGY_*` variables (e.g. `NIJA_STRATEGY_WINDOW_BARS`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+
+import msgspec
+
+
+class StrategyConfig(msgspec.Struct, frozen=True, kw_only=True):
+    # Bars kept in memory (and in the bars table) per venue, symbol and timeframe.
+    window_bars: int = 200
+    # A bot's settings before its owner changes them.
+    default_pairs: tuple[str, ...] = ("BTC/USD",)
+    default_venue: str = "coinbase"
+    default_timeframe: str = "5m"
+    default_risk_level: str = "high"
+    default_max_position_usd: Decimal = Decimal(1000)
+    default_equity_usd: Decimal = Decimal(10000)
+    # Venue rejections in a row that pause the bot.
+    max_consecutive_rejections: int = 5
+
+    def default_settings(self) -> dict[str, object]:
+        """A new bot's settings (paper, APEX v7.1), as the bot's row would hold them."""
+        return {
+            "mode": "paper",
+            "strategy": "apex_v71",
+            "pairs": list(self.default_pairs),
+            "venue": self.default_venue,
+            "timeframe": self.default_timeframe,
+            "risk_level": self.default_risk_level,
+            "max_position_usd": self.default_max_position_usd,
+            "equity_usd": self.default_equity_usd,
+        }
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> StrategyConfig:
+    source = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(StrategyConfig):
+        raw = source.get(f"NIJA_STRATEGY_{field.name.upper()}")
+        if raw:
+            values[field.name] = raw.split(",") if field.name == "default_pairs" else raw
+    return msgspec.convert(values, StrategyConfig, strict=False)

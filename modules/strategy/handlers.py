@@ -1,0 +1,51 @@
+"""Strategy's subscriptions, each straight into the service that handles it."""
+
+from __future__ import annotations
+
+from modules.execution.contracts import (
+    BarClosed,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    PositionChanged,
+    UserTradingPaused,
+    UserTradingResumed,
+)
+from modules.identity.contracts import UserReinstated, UserSuspended
+from modules.kernel.module import Subscription
+from modules.kernel.outbox import in_key_order
+from modules.routing.contracts import IntentRefused, KillSwitchChanged
+from modules.strategy.service.evaluation import Evaluator
+from modules.strategy.service.reports import Reports
+from modules.strategy.service.standing import Standing
+
+
+def _order_id(event: OrderFilled) -> str:
+    return event.order_id
+
+
+def _position_key(event: PositionChanged) -> str:
+    return f"{event.user_id}:{event.venue}:{event.symbol}"
+
+
+def subscriptions(evaluator: Evaluator, reports: Reports, standing: Standing) -> list[Subscription]:
+    return [
+        Subscription(BarClosed, evaluator.bar_closed, "bar-closed"),
+        Subscription(
+            OrderFilled, in_key_order(reports.order_filled, _order_id), "order-filled", batched=True
+        ),
+        Subscription(OrderRejected, reports.order_rejected, "order-rejected"),
+        Subscription(OrderExpired, reports.order_expired, "order-expired"),
+        Subscription(
+            PositionChanged,
+            in_key_order(reports.position_changed, _position_key),
+            "position-changed",
+            batched=True,
+        ),
+        Subscription(IntentRefused, reports.intent_refused, "intent-refused"),
+        Subscription(KillSwitchChanged, standing.kill_switch_changed, "kill-switch-changed"),
+        Subscription(UserSuspended, standing.user_suspended, "user-suspended"),
+        Subscription(UserReinstated, standing.user_reinstated, "user-reinstated"),
+        Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
+        Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
+    ]

@@ -1,0 +1,31 @@
+"""Execution's positions as the bot last heard of them: only the version, to drop stale news."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import asyncpg
+
+
+class VenuePositionRepository:
+    async def newer(
+        self,
+        conn: asyncpg.Connection,
+        user_id: str,
+        venue: str,
+        symbol: str,
+        version: int,
+        quantity: Decimal,
+    ) -> bool:
+        """Record this version if it is the newest seen; whether it was."""
+        row = await conn.fetchval(
+            "INSERT INTO strategy.venue_positions AS v (user_id, venue, symbol, version, "
+            "quantity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, venue, symbol) "
+            "DO UPDATE SET version = $4, quantity = $5 WHERE v.version < $4 RETURNING 1",
+            user_id,
+            venue,
+            symbol,
+            version,
+            quantity,
+        )
+        return row is not None

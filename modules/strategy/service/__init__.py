@@ -1,0 +1,1 @@
+"""Strategy's use cases: the bot's controls, bar evaluation, and following the bot's orders."""

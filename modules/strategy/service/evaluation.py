@@ -1,0 +1,115 @@
+"""Closed bars in, bots' intents out.
+
+A bar is evaluated once per (venue, symbol, timeframe), whatever the number of bots trading it:
+the window of the key's latest bars lives in memory (reloaded from the bars table when this
+replica missed a bar, and on its first bar after start), APEX runs on it once, and each bot then
+does O(1) work with that verdict: one query finds the running bots, one their live positions.
+Each bot's work runs in a savepoint of its own, so a failing bot is logged and counted and the
+others' intents still go out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from modules.execution.contracts import BarClosed
+from modules.kernel.events import IntegrationEvent
+from modules.kernel.module import Runtime
+from modules.kernel.outbox import UnitOfWork
+from modules.strategy.config import StrategyConfig
+from modules.strategy.domain import apex
+from modules.strategy.domain.bars import Bar, BarKey, BarWindow
+from modules.strategy.repository.bars import BarRepository
+from modules.strategy.repository.bots import BotRepository
+from modules.strategy.repository.positions import PositionRepository
+from modules.strategy.service.trades import Trades
+
+log = logging.getLogger("nija.strategy.evaluation")
+
+
+class Evaluator:
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: StrategyConfig,
+        bars: BarRepository,
+        bots: BotRepository,
+        positions: PositionRepository,
+        trades: Trades,
+    ) -> None:
+        self._runtime = runtime
+        self._config = config
+        self._bars = bars
+        self._bots = bots
+        self._positions = positions
+        self._trades = trades
+        self._windows: dict[BarKey, BarWindow] = {}
+        self._locks: dict[BarKey, asyncio.Lock] = {}
+        self._failures = runtime.metrics.counter(
+            "nija_strategy_bot_failures_total", "Bots whose work on a bar failed", ["venue"]
+        )
+        self._evaluations = runtime.metrics.counter(
+            "nija_strategy_evaluations_total", "Bars evaluated by APEX", ["timeframe"]
+        )
+
+    async def bar_closed(self, event: BarClosed, uow: UnitOfWork) -> None:
+        key = BarKey(event.venue, event.symbol.upper(), event.timeframe)
+        bar = Bar(
+            start=event.start,
+            open=event.open,
+            high=event.high,
+            low=event.low,
+            close=event.close,
+            volume=event.volume,
+        )
+        # One bar of a key at a time: the window is shared by every delivery of that key.
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            await self._bars.insert(uow.conn, key, bar, keep=self._config.window_bars * 2)
+            window = await self._window(uow, key, bar)
+            if window.bars[-1].start != bar.start:
+                return  # a late bar, older than the window's last: history, not a signal
+            evaluation = apex.evaluate(window.bars)
+            self._evaluations.labels(key.timeframe).inc()
+            await self._each_bot(uow, key, bar, evaluation)
+
+    async def _window(self, uow: UnitOfWork, key: BarKey, bar: Bar) -> BarWindow:
+        window = self._windows.get(key)
+        if window is not None and window.follows(bar):
+            window.add(bar)
+            return window
+        size = self._config.window_bars
+        bars = await self._bars.latest(uow.conn, key, size)
+        window = self._windows[key] = BarWindow(key.timeframe, size, bars)
+        return window
+
+    async def _each_bot(
+        self, uow: UnitOfWork, key: BarKey, bar: Bar, evaluation: apex.Evaluation
+    ) -> None:
+        conn = uow.conn
+        bots = {
+            b["user_id"]: b
+            for b in await self._bots.running_for(conn, key.venue, key.symbol, key.timeframe)
+        }
+        positions = {
+            p["user_id"]: p
+            for p in await self._positions.live_for_pair(conn, key.venue, key.symbol, key.timeframe)
+        }
+        now = self._runtime.clock()
+        for user_id in sorted(bots.keys() | positions.keys()):
+            bot, position = bots.get(user_id), positions.get(user_id)
+            sent: list[IntegrationEvent] = []
+            try:
+                async with conn.transaction():
+                    sent = await self._trades.on_bar(conn, key, bar, evaluation, bot, position, now)
+            except Exception:
+                self._failures.labels(key.venue).inc()
+                log.exception("bot failed on a bar", extra=_where(user_id, key))
+                continue
+            for event in sent:
+                uow.publish(event)
+
+
+def _where(user_id: str, key: BarKey) -> dict[str, Any]:
+    return {"user_id": user_id, "venue": key.venue, "symbol": key.symbol}

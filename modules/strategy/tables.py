@@ -1,0 +1,139 @@
+"""Strategy tables, all in the `strategy` Postgres schema.
+
+The use cases speak SQL to them directly (repository/); these declarations are the schema's
+record for Piccolo and the architecture tests. The migration is hand-written.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    UUID,
+    BigSerial,
+    Boolean,
+    Integer,
+    Numeric,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from modules.kernel.db import ENGINE
+from modules.kernel.outbox import outbox_tables
+from modules.kernel.tables import app_config
+
+Outbox, Inbox = outbox_tables("strategy")
+
+
+class Bot(Table, tablename="bots", schema="strategy", db=ENGINE):
+    user_id = Varchar(length=64, primary_key=True)
+    status = Varchar(length=16)
+    paused_reason = Text(null=True, default=None)
+    mode = Varchar(length=8)
+    strategy = Varchar(length=32)
+    pairs = JSONB()
+    venue = Varchar(length=32)
+    timeframe = Varchar(length=4)
+    risk_level = Varchar(length=8)
+    max_position_usd = Numeric()
+    equity_usd = Numeric()
+    rejections = Integer(default=0)
+    last_signal_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class BarRow(Table, tablename="bars", schema="strategy", db=ENGINE):
+    id = BigSerial(primary_key=True)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    timeframe = Varchar(length=4)
+    start = Timestamptz()
+    open = Numeric()
+    high = Numeric()
+    low = Numeric()
+    close = Numeric()
+    volume = Numeric()
+    one_per_start = Unique(["venue", "symbol", "timeframe", "start"])
+
+
+class BotPosition(Table, tablename="positions", schema="strategy", db=ENGINE):
+    id = UUID(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    timeframe = Varchar(length=4)
+    status = Varchar(length=16)
+    entry_intent_id = UUID()
+    planned_quantity = Numeric()
+    quantity = Numeric()
+    exited = Numeric()
+    entry_price = Numeric(null=True, default=None)
+    stop = Numeric()
+    planned_risk = Numeric()
+    targets = JSONB()
+    targets_hit = Integer(default=0)
+    trailing_on = Boolean(default=False)
+    exit_in_flight = UUID(null=True, default=None)
+    exit_attempts = Integer(default=0)
+    close_reason = Varchar(length=32, null=True, default=None)
+    opened_at = Timestamptz()
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class Intent(Table, tablename="intents", schema="strategy", db=ENGINE):
+    intent_id = UUID(primary_key=True)
+    user_id = Varchar(length=64)
+    position_id = UUID()
+    kind = Varchar(length=16)
+    side = Varchar(length=8)
+    quantity = Numeric()
+    status = Varchar(length=20)
+    filled_quantity = Numeric()
+    average_price = Numeric(null=True, default=None)
+    code = Varchar(length=64, null=True, default=None)
+    reason = Text(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class SignalRow(Table, tablename="signals", schema="strategy", db=ENGINE):
+    id = BigSerial(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    timeframe = Varchar(length=4)
+    bar_start = Timestamptz()
+    action = Varchar(length=16)
+    detail = JSONB()
+    order_ids = JSONB()
+    created_at = Timestamptz()
+
+
+class Hold(Table, tablename="holds", schema="strategy", db=ENGINE):
+    """What halts a user's trading (or everyone's: subject "global") as the bot learned it."""
+
+    id = BigSerial(primary_key=True)
+    subject = Varchar(length=64)
+    kind = Varchar(length=32)
+    reason = Text()
+    one_per_kind = Unique(["subject", "kind"])
+
+
+class VenuePosition(Table, tablename="venue_positions", schema="strategy", db=ENGINE):
+    """The latest version of execution's position per user, venue and symbol."""
+
+    id = BigSerial(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    version = Integer()
+    quantity = Numeric()
+    one_per_key = Unique(["user_id", "venue", "symbol"])
+
+
+APP_CONFIG = app_config(
+    "strategy",
+    [Outbox, Inbox, Bot, BarRow, BotPosition, Intent, SignalRow, Hold, VenuePosition],
+)

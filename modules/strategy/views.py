@@ -1,0 +1,92 @@
+"""The read side: the bot with its open positions, and its signals, newest first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from modules.kernel.db import Database
+from modules.strategy.config import StrategyConfig
+from modules.strategy.schemas import BotPositionView, BotView, SignalOrder, SignalPage, SignalView
+
+_SIGNALS = (
+    "SELECT s.id, s.venue, s.symbol, s.timeframe, s.bar_start, s.action, s.detail, s.created_at, "
+    "COALESCE((SELECT jsonb_agg(jsonb_build_object('order_id', i.intent_id::text, "
+    "'kind', i.kind, 'status', i.status, 'quantity', i.quantity::text, "
+    "'filled_quantity', i.filled_quantity::text, 'code', i.code, 'reason', i.reason)) "
+    "FROM strategy.intents i WHERE i.intent_id::text IN "
+    "(SELECT jsonb_array_elements_text(s.order_ids))), '[]'::jsonb) AS orders "
+    "FROM strategy.signals s WHERE s.user_id = $1 ORDER BY s.id DESC LIMIT $2 OFFSET $3"
+)
+
+
+_BOT = (
+    "SELECT status, paused_reason, mode, strategy, pairs, venue, timeframe, risk_level, "
+    "max_position_usd, equity_usd, last_signal_at FROM strategy.bots WHERE user_id = $1"
+)
+_POSITIONS = (
+    "SELECT id, venue, symbol, status, quantity, exited, entry_price, stop, targets, "
+    "targets_hit, trailing_on, opened_at FROM strategy.positions "
+    "WHERE user_id = $1 AND status IN ('pending', 'open') ORDER BY opened_at"
+)
+
+
+def _position(row: Any) -> BotPositionView:
+    return BotPositionView(
+        id=str(row["id"]),
+        venue=row["venue"],
+        symbol=row["symbol"],
+        status=row["status"],
+        quantity=row["quantity"],
+        remaining=max(row["quantity"] - row["exited"], Decimal(0)),
+        entry_price=row["entry_price"],
+        stop=row["stop"],
+        targets=msgspec.json.decode(row["targets"], type=list[Decimal]),
+        targets_hit=row["targets_hit"],
+        trailing=row["trailing_on"],
+        opened_at=row["opened_at"],
+    )
+
+
+class BotViews:
+    def __init__(self, db: Database, config: StrategyConfig) -> None:
+        self._db = db
+        self._config = config
+
+    async def bot(self, user_id: str) -> BotView:
+        async with self._db.connection() as conn:
+            bot = await conn.fetchrow(_BOT, user_id)
+            positions = await conn.fetch(_POSITIONS, user_id)
+        values: dict[str, Any] = {
+            "status": "off",
+            "paused_reason": None,
+            "last_signal_at": None,
+            **self._config.default_settings(),
+        }
+        if bot is not None:
+            values.update(bot)
+            values["pairs"] = msgspec.json.decode(bot["pairs"])
+        values["open_positions"] = [_position(p) for p in positions]
+        fields = {f.name for f in msgspec.structs.fields(BotView)}
+        return msgspec.convert({k: v for k, v in values.items() if k in fields}, BotView)
+
+    async def signals(self, user_id: str, limit: int, offset: int) -> SignalPage:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(_SIGNALS, user_id, limit, offset)
+        signals = [
+            SignalView(
+                id=r["id"],
+                venue=r["venue"],
+                symbol=r["symbol"],
+                timeframe=r["timeframe"],
+                bar_start=r["bar_start"],
+                action=r["action"],
+                detail=msgspec.json.decode(r["detail"]),
+                orders=msgspec.json.decode(r["orders"], type=list[SignalOrder]),
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+        return SignalPage(signals=signals, limit=limit, offset=offset)
