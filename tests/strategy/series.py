@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from modules.strategy.domain.bars import Bar
 
-T0 = datetime(2026, 12, 1, tzinfo=UTC)
+# Far ahead of the live market: the simulated venues' own bars are always older, so late.
+T0 = datetime(2099, 1, 1, tzinfo=UTC)
 
 
 def bar(

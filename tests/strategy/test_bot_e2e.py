@@ -4,7 +4,6 @@ shows in execution's positions."""
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +17,16 @@ VENUE, SYMBOL = "binance", "SOL/USD"
 SCALE = 1.35  # the series around 150, where the simulated SOL/USD trades
 
 
-async def wait_for(predicate: Any, timeout: float = 60.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
+async def wait_for(running: RunningApp, predicate: Any, rounds: int = 20) -> None:
+    """Deliver every event (and let execution go idle) until `predicate` holds.
+
+    Asked after each settle, not on a timer: a trader's plan allows 60 requests a minute.
+    """
+    for _ in range(rounds):
+        await running.settle()
+        if await predicate():
+            return
+    raise AssertionError("condition not reached after every event was delivered")
 
 
 async def close_bar(running: RunningApp, b: Bar) -> None:
@@ -85,7 +89,7 @@ async def test_a_paper_bot_enters_records_its_stop_and_is_stopped_out(
         positions = (await bot(running, trader))["open_positions"]
         return bool(positions) and positions[0]["status"] == "open"
 
-    await wait_for(entered)
+    await wait_for(running, entered)
     view = await bot(running, trader)
     [position] = view["open_positions"]
     [entry] = await signals(running, trader)
@@ -110,7 +114,7 @@ async def test_a_paper_bot_enters_records_its_stop_and_is_stopped_out(
             and latest[0]["orders"][0]["status"] == "filled"
         )
 
-    await wait_for(stopped_out)
+    await wait_for(running, stopped_out)
     [stop_signal, _entry] = await signals(running, trader)
     assert Decimal(stop_signal["orders"][0]["filled_quantity"]) == Decimal(position["quantity"])
     response = await running.client.get("/v1/positions", headers=trader.headers)
@@ -130,7 +134,7 @@ async def test_a_kill_switch_pauses_the_bot_and_it_cannot_start_until_lifted(
     async def paused() -> bool:
         return (await bot(running, trader))["status"] == "paused"
 
-    await wait_for(paused)
+    await wait_for(running, paused)
     assert "kill switch" in (await bot(running, trader))["paused_reason"]
     refused = await running.client.post("/v1/bot/start", headers=trader.headers)
     assert refused.status_code == 409 and refused.json()["code"] == "bot_halted"

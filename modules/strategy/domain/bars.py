@@ -37,7 +37,15 @@ class BarWindow:
 
     def __init__(self, timeframe: str, size: int, bars: list[Bar] | None = None) -> None:
         self._step = TIMEFRAMES[timeframe]
-        self._bars: deque[Bar] = deque(bars or (), maxlen=size)
+        self._bars: deque[Bar] = deque(self._contiguous(bars or []), maxlen=size)
+
+    def _contiguous(self, bars: list[Bar]) -> list[Bar]:
+        """The run of bars that ends with the newest and has no gap: indicators over bars on
+        both sides of a hole (a stopped feed, a replayed series) would mix two markets."""
+        start = len(bars) - 1
+        while start > 0 and bars[start].start - bars[start - 1].start == self._step:
+            start -= 1
+        return bars[max(start, 0) :]
 
     @property
     def bars(self) -> list[Bar]:

@@ -30,3 +30,9 @@ def test_a_repeated_bar_replaces_the_last_one() -> None:
 
 def test_an_empty_window_follows_nothing() -> None:
     assert not BarWindow("1m", 5).follows(bar(0, 1, 2, 0.5, 1.5, minutes=1))
+
+
+def test_a_window_loaded_across_a_gap_keeps_only_the_run_ending_with_the_newest_bar() -> None:
+    bars = uptrend(12)
+    window = BarWindow("5m", 20, [*bars[:3], *bars[6:]])  # bars 3-5 never arrived
+    assert window.bars == bars[6:]
