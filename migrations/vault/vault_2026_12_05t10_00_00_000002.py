@@ -22,7 +22,7 @@ async def forwards():
     async def add_account_view():
         await RawTable.raw(
             "ALTER TABLE vault.credentials ADD COLUMN IF NOT EXISTS balances jsonb "
-            "NOT NULL DEFAULT '{}'::jsonb"
+            "NOT NULL DEFAULT jsonb_build_object()"
         )
         await RawTable.raw(
             "ALTER TABLE vault.credentials ADD COLUMN IF NOT EXISTS markets integer "
