@@ -86,6 +86,9 @@ async def truncate_all(url: str) -> None:
         await conn.close()
 
 
+DEEP_PAPER_WALLET_USD = 10_000_000
+
+
 @pytest.fixture
 def make_settings(database_url: str, tmp_path: Any) -> Any:
     def build(**overrides: Any) -> Settings:
@@ -100,6 +103,10 @@ def make_settings(database_url: str, tmp_path: Any) -> Any:
             "market_tick_seconds": 0.2,
             "sim_latency_scale": 0.05,
             "log_json": True,
+            # Most tests are about something other than funds and trade whole BTC (~65,000 USD)
+            # on the simulated venues: their paper wallets can pay for that. The wallets' own
+            # rules, from the 10,000 USD default, are tests/execution/test_paper_wallets.py's.
+            "sim_paper_usd": DEEP_PAPER_WALLET_USD,
         }
         values.update(overrides)
         return load_settings(environ={}, **values)

@@ -23,6 +23,7 @@ from modules.execution.repository.credentials import CredentialRepository
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.repository.positions import PositionRepository
 from modules.execution.repository.user_controls import UserControlRepository
+from modules.execution.service.balances import BalanceReports
 from modules.execution.service.cancels import Cancels
 from modules.execution.service.circuit_breaker import CircuitBreaker
 from modules.execution.service.credentials import Credentials
@@ -76,6 +77,7 @@ class ExecutionModule(NijaModule):
             controls=controls,
             outcomes=outcomes,
         )
+        balances = BalanceReports(runtime)
         self.verification = CredentialVerification(runtime, venues, self.credentials)
         replica = f"replica-{uuid.uuid4().hex[:12]}"
         self.placement = Placement(
@@ -88,6 +90,7 @@ class ExecutionModule(NijaModule):
             reports=self.reports,
             credentials=self.credentials,
             outcomes=outcomes,
+            balances=balances,
         )
         self.intake = Intake(
             venues,

@@ -127,6 +127,10 @@ class CredentialVerified(IntegrationEvent, frozen=True, kw_only=True):
     ok: bool
     permissions: list[str]
     reason: str = ""
+    # What the account holds (totals per asset) and how many markets the platform can trade
+    # there; empty and 0 when the venue could not say, or in events from before they existed.
+    balances: dict[str, Decimal] = {}
+    markets: int = 0
 
 
 class UnknownFillDetected(IntegrationEvent, frozen=True, kw_only=True):
@@ -223,3 +227,19 @@ class BarClosed(IntegrationEvent, frozen=True, kw_only=True):
     low: Decimal
     close: Decimal
     volume: Decimal  # base units
+
+
+class BalanceChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """A venue account's balances as the venue reported them after a fill or a verification.
+
+    `balances` are totals per asset (free and held by open orders). `equity_usd` values them:
+    dollars (USD, USDT, USDC) at par, other assets at the venue's mid; an asset without a USD
+    market there is left out. A newer snapshot supersedes an older one (`occurred_at`).
+    """
+
+    TOPIC: ClassVar[str] = "execution.balance-changed.v1"
+    user_id: str
+    venue: str
+    credential_id: str
+    balances: dict[str, Decimal]
+    equity_usd: Decimal

@@ -13,6 +13,7 @@ them still places orders.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from modules.execution.domain.bars import Bar, Timeframe
@@ -94,3 +95,11 @@ class TakesFaults(Protocol):
     """A simulated venue: admins inject faults into it to exercise failover."""
 
     faults: SimFaults
+
+
+@runtime_checkable
+class ReportsBalances(Protocol):
+    async def balances(self, credential: CredentialMaterial) -> dict[str, Decimal]:
+        """The account's total balance per asset (free and held by open orders), non-zero ones
+        and always the quote currency; `VenueRejected` for a refused key."""
+        ...

@@ -8,7 +8,7 @@ when our transaction does (that difference is what exactly-once placement has to
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Boolean, Integer, Numeric, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, Integer, Numeric, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -159,6 +159,17 @@ class SimTrade(Table, tablename="sim_trades", schema="execution", db=ENGINE):
     created_at = Timestamptz(index=True)
 
 
+class SimBalance(Table, tablename="sim_balances", schema="execution", db=ENGINE):
+    """A simulated exchange account's balance of one asset (its paper wallet)."""
+
+    id = BigSerial(primary_key=True)
+    venue = Varchar(length=32)
+    account = Varchar(length=64)  # fingerprint of the API key, as on `sim_orders`
+    asset = Varchar(length=16)
+    amount = Numeric()
+    one_per_asset = Unique(["venue", "account", "asset"])
+
+
 APP_CONFIG = app_config(
     "execution",
     [
@@ -169,6 +180,7 @@ APP_CONFIG = app_config(
         Fill,
         SimOrder,
         SimTrade,
+        SimBalance,
         QueueTurn,
         UserControl,
         Position,

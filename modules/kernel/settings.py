@@ -10,6 +10,7 @@ import functools
 import ipaddress
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -64,6 +65,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Simulated market time runs this many times faster than the wall clock (60: a 1m bar a
     # second); 1 keeps it on the wall clock, the same on every replica.
     sim_speed: float = 1.0
+    # What a simulated venue's paper wallet starts with, in USD, for each new account (API key).
+    sim_paper_usd: Decimal = Decimal(10_000)
     # Transit keyring: the local 0600 key file, or HashiCorp Vault Transit through hvac/AppRole.
     keyring: Literal["local", "vault"] = "local"
     vault_addr: str = "http://127.0.0.1:8200"

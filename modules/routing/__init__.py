@@ -23,6 +23,7 @@ from modules.routing.domain.venue_monitor import VenueMonitor
 from modules.routing.handlers import subscriptions
 from modules.routing.repository.cancels import CancelRepository
 from modules.routing.repository.credentials import CredentialRepository
+from modules.routing.repository.equity import EquityRepository
 from modules.routing.repository.idempotency import IdempotencyRepository
 from modules.routing.repository.orders import OrderRepository
 from modules.routing.repository.outcomes import OutcomeRepository
@@ -104,8 +105,8 @@ class RoutingModule(NijaModule):
     def _wire_subscriptions(self, config: RoutingConfig) -> None:
         self._market = MarketFeed(self._books, self._monitor, self._outcomes, config)
         self._standing = Standing(self._credentials, self._risk)
-        self._position_copies = Positions(self._positions)
         self._intents = Intents(self.runtime, self.intake)
+        self._position_copies = Positions(self._positions, EquityRepository())
         self._reports = Reports(
             self.runtime,
             self._books,

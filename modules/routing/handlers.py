@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modules.execution.contracts import (
+    BalanceChanged,
     OrderAccepted,
     OrderCancelled,
     OrderExpired,
@@ -39,6 +40,7 @@ def subscriptions(
         Subscription(VenueHealthChanged, market.venue_health, "venue-health", durable=False),
         Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
         Subscription(PositionChanged, positions.position_changed, "position-changed"),
+        Subscription(BalanceChanged, positions.balance_changed, "balance-changed"),
         Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
         Subscription(OrderAccepted, reports.order_accepted, "order-accepted"),
         Subscription(OrderFilled, reports.order_filled, "order-filled"),

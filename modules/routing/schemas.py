@@ -205,7 +205,14 @@ class TradingSettingsView(msgspec.Struct, frozen=True, kw_only=True):
     max_position_usd: Decimal | None
     max_daily_loss_usd: Decimal
     allowed_pairs: list[str] | None
-    equity_usd: Decimal
+    equity_usd: Annotated[Decimal, msgspec.Meta(description="What position size is capped against")]
+    equity_source: Annotated[
+        Literal["balances", "settings", "default"],
+        msgspec.Meta(
+            description="balances: what your venue accounts hold (once a venue reported them); "
+            "settings: your own equity_usd until then; default: the platform's"
+        ),
+    ] = "default"
     tier: str
     max_open_positions: int
     trades_per_day: int

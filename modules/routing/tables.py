@@ -127,6 +127,20 @@ class Position(Table, tablename="positions", schema="routing", db=ENGINE):
     updated_at = Timestamptz()
 
 
+class VenueEquity(Table, tablename="venue_equity", schema="routing", db=ENGINE):
+    """A read copy of a venue account's equity in USD, from execution's `BalanceChanged`.
+
+    One row per credential; `as_of` is the newest snapshot applied (events may arrive out of
+    order). The risk gate sums the user's active credentials' rows.
+    """
+
+    credential_id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    venue = Varchar(length=32)
+    equity_usd = Numeric()
+    as_of = Timestamptz()
+
+
 class DailyPnl(Table, tablename="daily_pnl", schema="routing", db=ENGINE):
     """Per user and UTC day: realised P&L (fees included, summed from `PositionChanged`) and
     the trader's own orders placed, so the risk gate reads a row instead of the history."""
@@ -225,6 +239,7 @@ APP_CONFIG = app_config(
         KillSwitch,
         Position,
         DailyPnl,
+        VenueEquity,
         VenueOutcome,
         TwapPlan,
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -69,6 +70,13 @@ class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     rotated_at: datetime | None
     verified_at: datetime | None
+    balances: Annotated[
+        dict[str, Decimal],
+        Meta(description="What the account held at the last verification: total per asset"),
+    ] = {}
+    markets: Annotated[
+        int, Meta(description="How many markets the platform can trade there (at verification)")
+    ] = 0
 
 
 class VerificationRequested(msgspec.Struct, frozen=True, kw_only=True):

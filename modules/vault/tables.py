@@ -61,6 +61,10 @@ class Credential(Table, tablename="credentials", schema="vault", db=ENGINE):
     verified_at = Timestamptz(null=True, default=None)
     refusal_reason = Varchar(length=200, null=True, default=None)
     rotated_at = Timestamptz(null=True, default=None)
+    # The account as the last verification saw it: totals per asset (decimal strings) and the
+    # number of markets the platform can trade there.
+    balances = JSONB(default="{}")
+    markets = Integer(default=0)
     known_status = Check("status IN ('active', 'revoked')")
     sealed_while_active = Check(
         "(status = 'active' AND ciphertext IS NOT NULL AND wrapped_data_key IS NOT NULL)"

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 from modules.vault.domain.audit_chain import stored_details
 from modules.vault.domain.credentials import credential_not_found
@@ -29,6 +32,8 @@ _CREDENTIAL = (
     Credential.created_at,
     Credential.rotated_at,
     Credential.verified_at,
+    Credential.balances,
+    Credential.markets,
 )
 
 
@@ -47,7 +52,16 @@ def _credential(row: dict[str, Any]) -> CredentialOut:
         created_at=row["created_at"],
         rotated_at=row["rotated_at"],
         verified_at=row["verified_at"],
+        balances=_balances(row["balances"]),
+        markets=row["markets"] or 0,
     )
+
+
+def _balances(stored: str | dict[str, str] | None) -> dict[str, Decimal]:
+    if not stored:
+        return {}
+    raw = msgspec.json.decode(stored) if isinstance(stored, str) else stored
+    return {asset: Decimal(amount) for asset, amount in raw.items()}
 
 
 def _entry(row: dict[str, Any]) -> AuditEntryOut:

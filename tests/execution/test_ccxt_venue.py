@@ -34,7 +34,7 @@ from modules.execution.domain.venue import (
     VenueRejected,
     VenueUnavailable,
 )
-from modules.execution.ports import Venue
+from modules.execution.ports import ReportsBalances, Venue
 from modules.kernel.sealing import CredentialMaterial
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -393,3 +393,22 @@ def test_simulator_checks_signatures_like_binance(sim: Sim) -> None:
     assert (answer.status_code, answer.json()["code"]) == (400, -1021)
     answer = sim.http.get(f"/api/v3/account?{stale}&signature=00", headers={})
     assert (answer.status_code, answer.json()["code"]) == (401, -2014)
+
+
+async def test_balances_are_the_accounts_totals_and_move_with_a_fill(
+    sim: Sim, venue: CcxtVenue
+) -> None:
+    assert isinstance(venue, ReportsBalances)
+    key = sim.account(balances={"USDT": "1000", "BTC": "0.5", "ETH": "0"})
+    # ccxt's `total`; assets the account holds none of are left out.
+    assert await venue.balances(key) == {"BTC": Decimal("0.5"), "USDT": Decimal(1000)}
+    placed = await venue.place_order(order(quantity=Decimal("0.001")), key)
+    assert placed.status == "filled" and placed.fills
+    assert {f.fee_currency for f in placed.fills} == {"USDT"}
+    paid = sum(f.price * f.quantity + f.fee for f in placed.fills)
+    assert await venue.balances(key) == {"BTC": Decimal("0.501"), "USDT": Decimal(1000) - paid}
+    # The markets verification reports are those the platform can trade there (SOL is not listed).
+    assert venue.symbols == {"BTC/USD", "ETH/USD"}
+    with pytest.raises(VenueRejected) as refused:
+        await venue.balances(CredentialMaterial(api_key="nobody", api_secret="whatever-123"))
+    assert refused.value.code == "authentication_failed"

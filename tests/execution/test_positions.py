@@ -137,7 +137,7 @@ async def test_an_order_the_platform_never_sent_raises_an_alert_and_pauses_the_u
         OrderRequest(
             client_order_id=f"rogue-{uuid.uuid4().hex}",
             symbol="BTC/USD",
-            side="sell",
+            side="buy",
             order_type="market",
             quantity=Decimal("0.01"),
         ),

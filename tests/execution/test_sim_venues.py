@@ -135,16 +135,23 @@ async def test_the_book_refills_after_trades(running: RunningApp) -> None:
     profile = PROFILES["binance"]
     fees = venues(running)["binance"].fees
     venue = SimVenue(
-        profile, fees, running.runtime.db, seed=7, latency_scale=0, replenish_seconds=0.5
+        profile,
+        fees,
+        running.runtime.db,
+        seed=7,
+        latency_scale=0,
+        replenish_seconds=0.5,
+        paper_usd=Decimal(10_000_000),  # half the book's ETH is ~750,000 USD
     )
-    before = sum(level.size for level in (await venue.book("ETH/USD")).bids)
+    # A buy (a spot wallet holds dollars, not ETH, to start with) takes from the asks.
+    before = sum(level.size for level in (await venue.book("ETH/USD")).asks)
     await venue.place_order(
-        request("ETH/USD", side="sell", quantity=(before / 2).quantize(Decimal("1e-8"))), KEY
+        request("ETH/USD", side="buy", quantity=(before / 2).quantize(Decimal("1e-8"))), KEY
     )
-    drained = sum(level.size for level in (await venue.book("ETH/USD")).bids)
+    drained = sum(level.size for level in (await venue.book("ETH/USD")).asks)
     assert drained < before * Decimal("0.6")
     await asyncio.sleep(0.6)
-    refilled = sum(level.size for level in (await venue.book("ETH/USD")).bids)
+    refilled = sum(level.size for level in (await venue.book("ETH/USD")).asks)
     assert refilled == pytest.approx(before, rel=Decimal("0.001"))
 
 

@@ -27,6 +27,8 @@ PUBLIC_FIELDS = {
     "refusal_reason",
     "rotated_at",
     "verified_at",
+    "balances",
+    "markets",
 }
 
 

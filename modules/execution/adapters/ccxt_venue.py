@@ -218,6 +218,20 @@ class CcxtVenue:
             permissions.append("withdraw")
         return permissions
 
+    async def balances(self, credential: CredentialMaterial) -> dict[str, Decimal]:
+        """The account's `total` per asset (free and in open orders), as ccxt reports it."""
+        async with self._private(credential) as client:
+            try:
+                raw = await client.fetch_balance()
+            except ccxt.BaseError as error:
+                raise _mapped(self.name, error) from None
+        totals = raw.get("total") or {}
+        return {
+            str(asset): _dec(amount)
+            for asset, amount in sorted(totals.items())
+            if amount is not None and _dec(amount) != 0
+        }
+
     async def account_orders(
         self, credential: CredentialMaterial, since: datetime
     ) -> list[VenueOrder]:

@@ -11,6 +11,9 @@ market comes to it, which the simulation checks whenever the order is looked at:
 cancel (so a cancel racing the market is settled by whichever the matching engine sees first) or
 a new order. A cancel leaves the fills made before it.
 
+Each account (API key) has a paper wallet (adapters/sim_wallet.py) that its trades move in the
+transaction recording them; an order the wallet cannot pay for is refused before it trades.
+
 Faults can be injected per venue (`SimFaults`): errors (5xx, nothing placed), 429s (nothing
 placed) and timeouts, where half of the timed-out orders *are* placed before the caller hears
 nothing back, exactly the case exactly-once placement has to resolve by looking the order up.
@@ -37,6 +40,7 @@ from typing import Any, TypeVar
 import asyncpg
 import msgspec
 
+from modules.execution.adapters.sim_wallet import SimWallet
 from modules.execution.domain.bars import Bar, Timeframe, bar_starts, seconds
 from modules.execution.domain.sim_bars import sim_bar
 from modules.execution.domain.sim_market import (
@@ -66,6 +70,7 @@ from modules.execution.domain.venue import (
     VenueUnavailable,
     account_fingerprint,
 )
+from modules.execution.domain.wallet import Trade
 from modules.kernel.db import Database
 from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
@@ -110,6 +115,7 @@ class SimVenue:
         latency_scale: float,
         replenish_seconds: float = 20.0,
         clock: Callable[[], float] = time.time,
+        paper_usd: Decimal = Decimal(10_000),
     ) -> None:
         self.name = profile.name
         self.fees = fees
@@ -122,6 +128,7 @@ class SimVenue:
         self._replenish = Decimal(str(replenish_seconds))
         self._replenish_window = timedelta(seconds=replenish_seconds)
         self._clock = clock
+        self._wallet = SimWallet(db, profile.name, paper_usd=paper_usd, maker_rate=fees.maker)
         self.faults = SimFaults()
         # Every placement request that reached this venue, by client order id (as a real
         # exchange's request log would show): proof that nothing was sent twice.
@@ -148,6 +155,7 @@ class SimVenue:
                 seed=settings.sim_seed,
                 latency_scale=settings.sim_latency_scale,
                 clock=clock,
+                paper_usd=settings.sim_paper_usd,
             )
             for name, profile in PROFILES.items()
         }
@@ -238,6 +246,11 @@ class SimVenue:
         await self._network_delay()
         return permissions(credential.api_key)
 
+    async def balances(self, credential: CredentialMaterial) -> dict[str, Decimal]:
+        self._authenticate(credential)
+        await self._network_delay()
+        return await self._wallet.balances(credential)
+
     async def account_orders(
         self, credential: CredentialMaterial, since: datetime
     ) -> list[VenueOrder]:
@@ -305,6 +318,17 @@ class SimVenue:
         matched = crossing_fills(levels, request.side, request.quantity, limit)
         filled = sum((size for _, size in matched), Decimal(0))
         status = match_status(request.order_type, request.quantity, filled)
+        trades = [Trade(p, size, trade_fee(p, size, self.fees.taker)) for p, size in matched]
+        # Refused here, before anything is recorded, when the wallet cannot pay for it.
+        await self._wallet.settle(
+            conn,
+            account,
+            request.symbol,
+            request.side,
+            trades,
+            resting=request.quantity - filled if status == "open" else Decimal(0),
+            limit_price=request.limit_price,
+        )
         venue_order_id = str(uuid.uuid4())
         order = await conn.fetchrow(
             _INSERT_ORDER_SQL,
@@ -319,9 +343,9 @@ class SimVenue:
             status,
             account,
         )
-        trades = []
+        rows = []
         if matched:
-            trades = await conn.fetch(
+            rows = await conn.fetch(
                 _INSERT_TRADES_SQL,
                 [str(uuid.uuid4()) for _ in matched],
                 venue_order_id,
@@ -330,12 +354,12 @@ class SimVenue:
                 request.side,
                 QUOTE_CURRENCY,
                 list(range(len(matched))),
-                [price for price, _ in matched],
-                [size for _, size in matched],
-                [trade_fee(price, size, self.fees.taker) for price, size in matched],
+                [trade.price for trade in trades],
+                [trade.quantity for trade in trades],
+                [trade.fee for trade in trades],
                 "taker",
             )
-        return _venue_order(order, sorted(trades, key=lambda trade: trade["seq"]))
+        return _venue_order(order, sorted(rows, key=lambda row: row["seq"]))
 
     async def _fill_resting(self, conn: asyncpg.Connection, order: VenueOrder) -> VenueOrder:
         """Fill what the market now offers a resting limit order, as maker (engine held)."""
@@ -348,6 +372,13 @@ class SimVenue:
             return order
         # A resting order trades at its own price: the market came to it.
         matched = [(order.limit_price, size) for _, size in crossed]
+        made = [Trade(p, size, trade_fee(p, size, self.fees.maker)) for p, size in matched]
+        account = await conn.fetchval(
+            "SELECT account FROM execution.sim_orders WHERE venue_order_id = $1",
+            order.venue_order_id,
+        )
+        # Not checked again: the wallet has held these funds since the order was placed.
+        await self._wallet.settle(conn, account, order.symbol, order.side, made, check=False)
         seq = len(order.fills)
         trades = await conn.fetch(
             _INSERT_TRADES_SQL,
@@ -358,9 +389,9 @@ class SimVenue:
             order.side,
             QUOTE_CURRENCY,
             list(range(seq, seq + len(matched))),
-            [price for price, _ in matched],
-            [size for _, size in matched],
-            [trade_fee(price, size, self.fees.maker) for price, size in matched],
+            [trade.price for trade in made],
+            [trade.quantity for trade in made],
+            [trade.fee for trade in made],
             "maker",
         )
         filled = order.filled + sum((size for _, size in matched), Decimal(0))

@@ -29,6 +29,7 @@ from modules.execution.domain.venue import VenueFault, VenueOrder, VenueRejected
 from modules.execution.domain.venue_stats import VenueLimits
 from modules.execution.ports import Venue
 from modules.execution.repository.orders import OrderRepository
+from modules.execution.service.balances import BalanceReports
 from modules.execution.service.circuit_breaker import CircuitBreaker
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.market_reports import MarketReports
@@ -73,6 +74,7 @@ class Placement:
         reports: MarketReports,
         credentials: Credentials,
         outcomes: OrderOutcomes,
+        balances: BalanceReports,
     ) -> None:
         self._runtime = runtime
         self._orders = orders
@@ -83,6 +85,7 @@ class Placement:
         self._reports = reports
         self._credentials = credentials
         self._outcomes = outcomes
+        self._balances = balances
         metrics = runtime.metrics
         self._m_exec = metrics.counter(
             "nija_executions_total", "Placement attempts by venue and outcome", ["venue", "outcome"]
@@ -142,7 +145,15 @@ class Placement:
         venue, material = opened
         mask = register_secret(material.api_secret)
         try:
-            await self._attempt(order, venue, material, probe=admission == "probe")
+            filled = await self._attempt(order, venue, material, probe=admission == "probe")
+            if filled:
+                # After the fills are committed and reported, so the order does not wait on it.
+                await self._balances.after_fill(
+                    user_id=order.user_id,
+                    credential_id=order.credential_id,
+                    venue=venue,
+                    material=material,
+                )
         finally:
             del mask, material
 
@@ -167,11 +178,13 @@ class Placement:
 
     async def _attempt(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, probe: bool
-    ) -> None:
+    ) -> bool:
+        """Send the order and record the outcome; whether the venue filled any of it."""
         breaker = self._breakers[order.venue]
         before = breaker.last_state
         started = time.perf_counter()
         outcome = "accepted"
+        filled = False
         try:
             placed = await asyncio.wait_for(
                 venue.place_order(request_for(order), material),
@@ -191,21 +204,24 @@ class Placement:
             outcome = "ambiguous"
             await breaker.failure(probe)
             await self._outcomes.mark_ambiguous(order)
-            await self._resolve(order, venue, material)
+            filled = await self._resolve(order, venue, material)
         else:
             await breaker.success(probe)
             await self._outcomes.record(order, placed)
+            filled = bool(placed.fills)
         latency = (time.perf_counter() - started) * 1000
         self._reports.stats[order.venue].add(outcome == "accepted", latency)
         self._m_exec.labels(order.venue, outcome).inc()
         if outcome == "accepted":
             self._m_ok.labels(order.venue, outcome).inc()
         await self._reports.breaker_moved(order.venue, before)
+        return filled
 
     async def _resolve(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial
     ) -> bool:
-        """Settle an ambiguous order by looking it up (reads retry with backoff). Never re-sends."""
+        """Settle an ambiguous order by looking it up (reads retry with backoff), never
+        re-sending it; whether the venue filled any of it."""
         try:
             found = await lookup(venue, order.client_order_id, material)
         except (VenueFault, VenueUnavailable, TimeoutError):
@@ -215,6 +231,6 @@ class Placement:
             await self._outcomes.reject(
                 order, "timeout", f"{order.venue} did not answer; order not placed"
             )
-        else:
-            await self._outcomes.record(order, found)
-        return True
+            return False
+        await self._outcomes.record(order, found)
+        return bool(found.fills)

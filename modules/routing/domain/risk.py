@@ -4,12 +4,18 @@ Every refusal is a `Refused` with a reason code. Orders that reduce an open posi
 stop-loss or profit-take on the opposite side, no bigger than the position) skip the limits
 that exist to cap new risk: pair allowed, position size, open positions, trades per day and
 daily loss. Suspension, kill switches and the order rate apply to every order.
+
+Position size is capped against the user's equity, taken in this order: what the user's venue
+accounts hold (the sum over their active credentials of execution's `BalanceChanged` equity,
+once any venue has reported), else the figure the user entered (`equity_usd`), else the
+platform default. The accounts come first because they are what an order is really paid from;
+the entered figure only stands in until a venue has reported.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -54,6 +60,9 @@ class RiskPolicy(Protocol):
     def limits(self, tier: str) -> TierLimits: ...
 
 
+EquitySource = Literal["balances", "settings", "default"]
+
+
 class RiskSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     suspended: bool
     paused: str | None = None  # why execution paused the user's trading, if it did
@@ -70,6 +79,7 @@ class RiskSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     open_positions: int
     trades_today: int
     realised_today: Decimal
+    equity_source: EquitySource = "default"
 
 
 def position_cap(snapshot: RiskSnapshot) -> Decimal:
@@ -175,12 +185,12 @@ def build_snapshot(
     open_positions: int,
     trades_today: int,
     realised_today: Decimal,
+    balance_equity: Decimal | None = None,
 ) -> RiskSnapshot:
     """The user's figures over the platform's defaults for whatever they have not set."""
     settings = settings or {}
     status = status or {}
-    equity = settings.get("equity_usd") or policy.default_equity_usd
-    assert isinstance(equity, Decimal)
+    equity, source = _equity(policy, settings, balance_equity)
     max_position = settings.get("max_position_usd")
     daily = settings.get("max_daily_loss_usd")
     if not isinstance(daily, Decimal):
@@ -204,4 +214,17 @@ def build_snapshot(
         open_positions=open_positions,
         trades_today=trades_today,
         realised_today=realised_today,
+        equity_source=source,
     )
+
+
+def _equity(
+    policy: RiskPolicy, settings: dict[str, object], balance_equity: Decimal | None
+) -> tuple[Decimal, EquitySource]:
+    """Balances when known, else the entered figure, else the default (module docstring)."""
+    if balance_equity is not None:
+        return balance_equity, "balances"
+    entered = settings.get("equity_usd")
+    if isinstance(entered, Decimal) and entered > 0:
+        return entered, "settings"
+    return policy.default_equity_usd, "default"

@@ -145,6 +145,9 @@ SELECT (SELECT sum(quantity) FROM routing.positions WHERE user_id = $1 AND symbo
          WHERE user_id = $1) s)::text AS status,
        (SELECT string_agg(scope, ',') FROM routing.kill_switches
          WHERE active AND scope IN ('global', $1)) AS kill_switches,
+       (SELECT sum(e.equity_usd) FROM routing.venue_equity e
+          JOIN routing.user_venues u ON u.credential_id = e.credential_id
+         WHERE e.user_id = $1 AND u.revoked_at IS NULL) AS balance_equity,
        ts.user_id IS NOT NULL AS has_settings,
        ts.risk_level, ts.max_position_usd, ts.max_daily_loss_usd, ts.allowed_pairs, ts.equity_usd
   FROM (SELECT 1) AS one

@@ -48,6 +48,7 @@ class RiskGate:
             open_positions=inputs["open_positions"],
             trades_today=inputs["trades_today"] or 0,
             realised_today=inputs["realised_today"] or Decimal(0),
+            balance_equity=inputs["balance_equity"],
         )
         risk.check(
             snapshot,

@@ -13,6 +13,13 @@ from modules.kernel.db import Database
 from modules.routing.domain.risk import RISK_LEVEL_PCT, RiskPolicy, build_snapshot, position_cap
 from modules.routing.schemas import RiskLevel, TradingSettingsView
 
+# The same sum the risk gate reads (repository/risk.py): the user's active venue accounts.
+_BALANCE_EQUITY = """
+SELECT sum(e.equity_usd) FROM routing.venue_equity e
+  JOIN routing.user_venues u ON u.credential_id = e.credential_id
+ WHERE e.user_id = $1 AND u.revoked_at IS NULL
+"""
+
 
 class SettingsViews:
     def __init__(self, db: Database, policy: RiskPolicy) -> None:
@@ -43,6 +50,7 @@ class SettingsViews:
                 principal.user_id,
             )
             switch = await active_kill_switch(conn, principal.user_id)
+            balance_equity = await conn.fetchval(_BALANCE_EQUITY, principal.user_id)
         snapshot = build_snapshot(
             self._policy,
             settings=stored,
@@ -53,6 +61,7 @@ class SettingsViews:
             open_positions=0,
             trades_today=0,
             realised_today=Decimal(0),
+            balance_equity=balance_equity,
         )
         return TradingSettingsView(
             risk_level=cast(RiskLevel, snapshot.risk_level),
@@ -62,6 +71,7 @@ class SettingsViews:
             max_daily_loss_usd=snapshot.max_daily_loss_usd,
             allowed_pairs=snapshot.allowed_pairs,
             equity_usd=snapshot.equity_usd,
+            equity_source=snapshot.equity_source,
             tier=snapshot.tier,
             max_open_positions=snapshot.max_open_positions,
             trades_per_day=snapshot.trades_per_day,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -149,6 +150,8 @@ class CredentialRepository:
                     Credential.verification_request_id: None,
                     Credential.verified_at: None,
                     Credential.refusal_reason: None,
+                    Credential.balances: "{}",
+                    Credential.markets: 0,
                 }
             )
             .where(Credential.id == row.id)
@@ -183,6 +186,8 @@ class CredentialRepository:
         permissions: list[str],
         reason: str | None,
         now: datetime,
+        balances: dict[str, Decimal] | None = None,
+        markets: int = 0,
     ) -> None:
         await Credential.update(
             {
@@ -190,5 +195,7 @@ class CredentialRepository:
                 Credential.permissions: permissions,
                 Credential.refusal_reason: reason,
                 Credential.verified_at: now,
+                Credential.balances: msgspec.json.encode(balances or {}).decode(),
+                Credential.markets: markets,
             }
         ).where(Credential.id == credential_id)

@@ -286,6 +286,8 @@ class Credentials:
             permissions=permissions,
             reason=verdict.refusal[:200] if verdict.refusal else None,
             now=now,
+            balances=event.balances if verdict.verified else {},
+            markets=event.markets if verdict.verified else 0,
         )
         await self._audit(
             row,

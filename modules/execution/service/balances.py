@@ -1,0 +1,79 @@
+"""Balance reports: what a venue account holds, valued in USD, published as `BalanceChanged`.
+
+Read from the venue (the simulated exchange's paper wallet or the real account through ccxt)
+after a placement that filled something and when a credential is verified. Routing sizes
+positions from the equity these events carry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+
+from modules.execution.contracts import BalanceChanged
+from modules.execution.domain.venue import VenueFault, VenueRejected, VenueUnavailable
+from modules.execution.domain.wallet import DOLLARS, equity_usd
+from modules.execution.ports import ReportsBalances, Venue
+from modules.kernel.module import Runtime
+from modules.kernel.sealing import CredentialMaterial
+
+log = logging.getLogger("nija.execution")
+READ_TIMEOUT_SECONDS = 5.0
+
+
+async def valued(venue: Venue, balances: dict[str, Decimal]) -> Decimal:
+    """The balances' USD equity: dollars at par, other assets at the venue's own mid now."""
+    mids: dict[str, Decimal] = {}
+    for asset, amount in balances.items():
+        symbol = f"{asset}/USD"
+        if asset in DOLLARS or amount == 0 or symbol not in venue.symbols:
+            continue
+        book = await venue.book(symbol)
+        if book.bids and book.asks:
+            mids[asset] = (book.bids[0].price + book.asks[0].price) / 2
+    return equity_usd(balances, mids)
+
+
+async def read_balances(venue: Venue, material: CredentialMaterial) -> dict[str, Decimal] | None:
+    """The account's balances, or None when the venue does not report them."""
+    if not isinstance(venue, ReportsBalances):
+        return None
+    return await asyncio.wait_for(venue.balances(material), READ_TIMEOUT_SECONDS)
+
+
+class BalanceReports:
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def after_fill(
+        self,
+        *,
+        user_id: str,
+        credential_id: str,
+        venue: Venue,
+        material: CredentialMaterial,
+    ) -> None:
+        """Publish the account's balances after fills were recorded (outside the order's
+        transaction). A venue that cannot say now is skipped: the next fill reports again."""
+        try:
+            balances = await read_balances(venue, material)
+            if balances is None:
+                return
+            equity = await valued(venue, balances)
+        except (VenueFault, VenueUnavailable, VenueRejected, TimeoutError) as error:
+            log.warning(
+                "balances not read after a fill",
+                extra={"venue": venue.name, "user_id": user_id, "error": type(error).__name__},
+            )
+            return
+        async with self._runtime.unit_of_work("execution") as uow:
+            uow.publish(
+                BalanceChanged(
+                    user_id=user_id,
+                    venue=venue.name,
+                    credential_id=credential_id,
+                    balances=balances,
+                    equity_usd=equity,
+                )
+            )
