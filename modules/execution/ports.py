@@ -1,5 +1,5 @@
 """The venue port: what execution needs from an exchange, simulated (adapters/sim_venue.py) or
-real through ccxt (adapters/ccxt_venue.py).
+real through ccxt (adapters/ccxt_venue/).
 
 An adapter must make `place_order` idempotent on `client_order_id` (placing the same id twice
 returns the order already there) and must be able to find an order by that id. Those two

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from modules.execution.adapters.ccxt_venue import CcxtVenue
+from modules.execution.adapters.ccxt_venue.venue import CcxtVenue
 from modules.execution.domain.bars import align, utc
 from modules.execution.domain.venue import VenueFault, VenueRejected
 from modules.execution.ports import ProvidesHistory

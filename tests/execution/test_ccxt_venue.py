@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from modules.execution.adapters.ccxt_venue import CcxtVenue
+from modules.execution.adapters.ccxt_venue.venue import CcxtVenue
 from modules.execution.domain.venue import (
     OrderRequest,
     VenueFault,

@@ -169,7 +169,7 @@ class Credentials:
         key = (stored.venue, stored.environment)
         if key not in self._real:
             try:
-                from modules.execution.adapters.ccxt_venue import CcxtVenue
+                from modules.execution.adapters.ccxt_venue.venue import CcxtVenue
             except ImportError:
                 return None
             self._real[key] = CcxtVenue.for_environment(
