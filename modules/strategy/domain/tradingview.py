@@ -30,8 +30,24 @@ KNOWN_QUOTES = ("USDT", "USDC", "USD", "EUR", "GBP", "BTC", "ETH")
 _PART = re.compile(r"^[A-Z0-9]{2,12}$")
 _SEPARATORS = ("/", "-", "_")
 
-DEFAULT_MAX_LAG_SECONDS = 60
-MAX_LAG_LIMIT_SECONDS = 600
+HOOKS_PATH = "/v1/webhooks/tradingview"
+
+
+def hook_url(base_url: str, hook_id: str) -> str:
+    return f"{base_url.rstrip('/')}{HOOKS_PATH}/{hook_id}"
+
+
+def alert_message(secret: str) -> str:
+    """A TradingView alert message for a new hook: TradingView fills in the placeholders (a
+    strategy's order action, the chart's ticker, the time it fires)."""
+    message = {
+        "secret": secret,
+        "action": "{{strategy.order.action}}",
+        "symbol": "{{ticker}}",
+        "size_usd": "100",
+        "timestamp": "{{timenow}}",
+    }
+    return msgspec.json.encode(message).decode()
 
 
 def _unknown(raw: str) -> Refused:
