@@ -43,7 +43,8 @@ def test_tradingview_symbols_map_to_the_platforms(raw: str, symbol: str) -> None
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "BTC", "USD", "BTCXYZ", "BTC/", "/USD", "BTCUSDT.P", "B/USD", "USD/USDT", "BTC//USD"]
+    "raw",
+    ["", "BTC", "USD", "BTCXYZ", "BTC/", "/USD", "BTCUSDT.P", "B/USD", "USD/USDT", "BTC//USD"],
 )
 def test_unreadable_symbols_are_refused(raw: str) -> None:
     with pytest.raises(Refused) as refused:
