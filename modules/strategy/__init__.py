@@ -11,15 +11,18 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
-from modules.strategy.api import BotController, SignalsController
-from modules.strategy.config import load_config
-from modules.strategy.handlers import subscriptions
+from modules.strategy.api import BotController, SignalsController, TradingViewController
+from modules.strategy.config import load_config, load_tradingview_config
+from modules.strategy.handlers import subscriptions, tradingview_subscriptions
 from modules.strategy.repository.bars import BarRepository
 from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.holds import HoldRepository
 from modules.strategy.repository.intents import IntentRepository
 from modules.strategy.repository.positions import PositionRepository
+from modules.strategy.repository.prices import PriceRepository
 from modules.strategy.repository.signals import SignalRepository
+from modules.strategy.repository.tradingview_alerts import AlertRepository
+from modules.strategy.repository.tradingview_hooks import HookRepository
 from modules.strategy.repository.venue_positions import VenuePositionRepository
 from modules.strategy.service.controls import BotControls
 from modules.strategy.service.evaluation import Evaluator
@@ -27,7 +30,9 @@ from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
 from modules.strategy.service.status import BotStatus
 from modules.strategy.service.trades import Trades
-from modules.strategy.views import BotViews
+from modules.strategy.service.tradingview_alerts import TradingViewAlerts
+from modules.strategy.service.tradingview_hooks import TradingViewHooks
+from modules.strategy.views import BotViews, TradingViewViews
 
 
 class StrategyModule(NijaModule):
@@ -53,18 +58,49 @@ class StrategyModule(NijaModule):
             status=status,
         )
         self._standing = Standing(holds, status)
+        self._wire_tradingview(runtime)
+
+    def _wire_tradingview(self, runtime: Runtime) -> None:
+        config, hooks, prices = load_tradingview_config(), HookRepository(), PriceRepository()
+        self._tradingview_hooks = TradingViewHooks(runtime, config, hooks, prices)
+        self._tradingview_alerts = TradingViewAlerts(
+            runtime,
+            config,
+            hooks=hooks,
+            alerts=AlertRepository(),
+            prices=prices,
+            venue_positions=VenuePositionRepository(),
+        )
+        self._tradingview_views = TradingViewViews(runtime.db, config)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [BotController, SignalsController]
+        return [BotController, SignalsController, TradingViewController]
 
     def dependencies(self) -> dict[str, Provide]:
         return {
             "strategy_controls": Provide(lambda: self.controls, sync_to_thread=False),
             "strategy_views": Provide(lambda: self._views, sync_to_thread=False),
+            **self._tradingview_dependencies(),
+        }
+
+    def _tradingview_dependencies(self) -> dict[str, Provide]:
+        return {
+            "strategy_tradingview_hooks": Provide(
+                lambda: self._tradingview_hooks, sync_to_thread=False
+            ),
+            "strategy_tradingview_alerts": Provide(
+                lambda: self._tradingview_alerts, sync_to_thread=False
+            ),
+            "strategy_tradingview_views": Provide(
+                lambda: self._tradingview_views, sync_to_thread=False
+            ),
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self._evaluator, self._reports, self._standing)
+        return [
+            *subscriptions(self._evaluator, self._reports, self._standing),
+            *tradingview_subscriptions(self._tradingview_alerts),
+        ]
 
 
 plugin = StrategyModule

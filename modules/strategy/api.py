@@ -1,17 +1,36 @@
-"""Strategy's HTTP surface: the trader's bot (settings, start, pause) and its signals."""
+"""Strategy's HTTP surface: the trader's bot (settings, start, pause), its signals, and
+TradingView hooks with the public endpoint their alerts arrive at."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, delete, get, post, put
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from modules.kernel.api_docs import Problem
 from modules.kernel.auth import Principal, provide_step_up
-from modules.strategy.schemas import BotSettingsRequest, BotView, SignalPage
+from modules.kernel.errors import ProblemError
+from modules.strategy.domain.tradingview import HOOKS_PATH
+from modules.strategy.schemas import (
+    BotSettingsRequest,
+    BotView,
+    SignalPage,
+    TradingViewAccepted,
+    TradingViewAlertRequest,
+    TradingViewHookCreated,
+    TradingViewHookDetail,
+    TradingViewHookRequest,
+    TradingViewHookView,
+)
 from modules.strategy.service.controls import BotControls
-from modules.strategy.views import BotViews
+from modules.strategy.service.tradingview_alerts import TradingViewAlerts
+from modules.strategy.service.tradingview_hooks import TradingViewHooks
+from modules.strategy.views import BotViews, TradingViewViews
 
 
 class BotController(Controller):
@@ -87,3 +106,115 @@ class SignalsController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> SignalPage:
         return await strategy_views.signals(principal.user_id, limit, offset)
+
+
+# TradingView alerts ---------------------------------------------------------------------------
+
+_NO_STORE = CacheControlHeader(no_store=True)
+# The alert endpoint is public, so the kernel documents no 401 or 429 for it: say them here.
+_ALERT_PROBLEMS = {
+    401: ResponseSpec(
+        data_container=Problem,
+        media_type="application/problem+json",
+        description="`webhook_unauthorized`: an unknown or revoked hook, or a wrong secret "
+        "(the same answer for each, so hook ids cannot be probed)",
+        generate_examples=False,
+    ),
+    429: ResponseSpec(
+        data_container=Problem,
+        media_type="application/problem+json",
+        description="`alert_rate_limited`: over the hook's budget; retry after `Retry-After`",
+        generate_examples=False,
+    ),
+}
+
+
+def _base_url(request: Request[Any, Any, Any]) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _hook_uuid(hook_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(hook_id)
+    except ValueError:
+        raise ProblemError(404, "webhook_not_found", "No such TradingView hook") from None
+
+
+class TradingViewController(Controller):
+    path = HOOKS_PATH
+    tags = ["tradingview"]
+
+    @post(
+        "/",
+        status_code=201,
+        cache_control=_NO_STORE,
+        summary="Create a TradingView hook: its URL and secret (shown only in this answer)",
+        description="Paste `url` as the alert's webhook URL and `alert_message` as its message. "
+        "NIJA keeps only a hash of the secret: lose it and create a new hook.",
+    )
+    async def create_hook(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TradingViewHookRequest],
+        principal: NamedDependency[Principal],
+        strategy_tradingview_hooks: NamedDependency[TradingViewHooks],
+    ) -> TradingViewHookCreated:
+        return await strategy_tradingview_hooks.create(principal.user_id, data, _base_url(request))
+
+    @get("/", summary="Your TradingView hooks (their secrets are never shown again)")
+    async def list_hooks(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        strategy_tradingview_views: NamedDependency[TradingViewViews],
+    ) -> list[TradingViewHookView]:
+        return await strategy_tradingview_views.hooks(principal.user_id, _base_url(request))
+
+    @get(
+        "/{hook_id:str}",
+        summary="One of your hooks with its latest alerts and what became of each",
+        description="An alert `submitted` went to the risk gate as order `order_id`; one the "
+        "gate refused later turns `refused` with the gate's `code`.",
+    )
+    async def get_hook(
+        self,
+        request: Request[Any, Any, Any],
+        hook_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        strategy_tradingview_views: NamedDependency[TradingViewViews],
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> TradingViewHookDetail:
+        hook = await strategy_tradingview_views.hook(
+            principal.user_id, _hook_uuid(hook_id), _base_url(request), limit
+        )
+        if hook is None:
+            raise ProblemError(404, "webhook_not_found", "No such TradingView hook")
+        return hook
+
+    @delete("/{hook_id:str}", status_code=204, summary="Revoke a hook: its alerts are refused")
+    async def revoke_hook(
+        self,
+        hook_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        strategy_tradingview_hooks: NamedDependency[TradingViewHooks],
+    ) -> None:
+        await strategy_tradingview_hooks.revoke(principal.user_id, _hook_uuid(hook_id))
+
+    @post(
+        "/{hook_id:str}",
+        status_code=202,
+        request_max_body_size=4096,
+        responses=_ALERT_PROBLEMS,
+        summary="Receive a TradingView alert (no bearer token: the hook's secret authenticates)",
+        description="The order goes through the risk gate like any other; its answer comes "
+        "later (see GET of the hook). Refused here: a stale `timestamp` (422 `stale_alert`), a "
+        "replay (409 `alert_replayed`), an unreadable symbol (422 `unknown_symbol`).",
+    )
+    async def receive_alert(
+        self,
+        hook_id: FromPath[str],
+        data: JSONBody[TradingViewAlertRequest],
+        strategy_tradingview_alerts: NamedDependency[TradingViewAlerts],
+    ) -> TradingViewAccepted:
+        order_id = await strategy_tradingview_alerts.receive(hook_id, data)
+        return TradingViewAccepted(received=True, order_id=str(order_id))

@@ -44,3 +44,27 @@ def load_config(environ: Mapping[str, str] | None = None) -> StrategyConfig:
         if raw:
             values[field.name] = raw.split(",") if field.name == "default_pairs" else raw
     return msgspec.convert(values, StrategyConfig, strict=False)
+
+
+class TradingViewConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """TradingView alerts, from `NIJA_STRATEGY_TRADINGVIEW_*` variables."""
+
+    # The origin TradingView reaches NIJA at, for the hook URLs shown; unset: the request's own
+    # (right when no proxy sits in front).
+    public_base_url: str = ""
+    # Each hook's budget: a token bucket refilled at this rate, holding up to `burst` alerts.
+    alerts_per_minute: int = 30
+    alert_burst: int = 10
+    # Hooks one user may hold, and the alerts each hook remembers for its owner to read.
+    max_hooks_per_user: int = 10
+    alerts_kept: int = 100
+
+
+def load_tradingview_config(environ: Mapping[str, str] | None = None) -> TradingViewConfig:
+    source = os.environ if environ is None else environ
+    values = {
+        field.name: raw
+        for field in msgspec.structs.fields(TradingViewConfig)
+        if (raw := source.get(f"NIJA_STRATEGY_TRADINGVIEW_{field.name.upper()}"))
+    }
+    return msgspec.convert(values, TradingViewConfig, strict=False)

@@ -18,6 +18,7 @@ from modules.routing.contracts import IntentRefused, KillSwitchChanged
 from modules.strategy.service.evaluation import Evaluator
 from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
+from modules.strategy.service.tradingview_alerts import TradingViewAlerts
 
 
 def _order_id(event: OrderFilled) -> str:
@@ -49,3 +50,8 @@ def subscriptions(evaluator: Evaluator, reports: Reports, standing: Standing) ->
         Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
         Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
     ]
+
+
+def tradingview_subscriptions(alerts: TradingViewAlerts) -> list[Subscription]:
+    """Routing's refusal of an alert's order is written on the alert, for its owner to read."""
+    return [Subscription(IntentRefused, alerts.intent_refused, "tradingview-intent-refused")]

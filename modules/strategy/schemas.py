@@ -124,3 +124,93 @@ class SignalPage(msgspec.Struct, frozen=True, kw_only=True):
     signals: list[SignalView]
     limit: int
     offset: int
+
+
+# TradingView alerts ---------------------------------------------------------------------------
+
+TradingViewAction = Literal["buy", "sell", "close"]
+HookLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class TradingViewHookRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A new hook: the venue its alerts trade on, and a name for you."""
+
+    venue: Venue
+    label: HookLabel | None = None
+
+
+class TradingViewHookView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    venue: str
+    label: str | None
+    url: str
+    created_at: datetime
+    last_alert_at: datetime | None
+
+
+class TradingViewHookCreated(TradingViewHookView, frozen=True, kw_only=True):
+    """The hook with its secret, shown this once: NIJA keeps only a hash of it."""
+
+    secret: str
+    # A message to paste into the TradingView alert (placeholders filled in by TradingView).
+    alert_message: str
+
+
+class TradingViewAlertView(msgspec.Struct, frozen=True, kw_only=True):
+    """An alert the hook received: `submitted` went to the risk gate as order `order_id` (see
+    GET /v1/orders/{id}); `refused` says why in `code` and `reason`."""
+
+    id: int
+    received_at: datetime
+    action: str
+    symbol: str
+    side: str | None
+    quantity: Decimal | None
+    status: Literal["submitted", "refused"]
+    order_id: str | None
+    code: str | None
+    reason: str | None
+
+
+class TradingViewHookDetail(TradingViewHookView, frozen=True, kw_only=True):
+    alerts: list[TradingViewAlertView]
+
+
+class TradingViewAlertRequest(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    """An alert as TradingView posts it (the alert's message, JSON)."""
+
+    secret: Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
+    action: TradingViewAction
+    symbol: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=2,
+            max_length=40,
+            pattern=r"^[A-Za-z0-9:/._ -]+$",
+            examples=["BTCUSD", "BINANCE:BTCUSDT", "BTC/USD"],
+        ),
+    ]
+    size_usd: (
+        Annotated[Decimal, msgspec.Meta(description="For buy and sell: how much, in USD")] | None
+    ) = None
+    timestamp: (
+        Annotated[
+            datetime,
+            msgspec.Meta(tz=True, description="When TradingView sent it: {{timenow}}"),
+        ]
+        | None
+    ) = None
+    max_lag: Annotated[
+        int, msgspec.Meta(ge=1, le=600, description="Seconds the timestamp may be off by")
+    ] = 60
+
+    def __post_init__(self) -> None:
+        if self.size_usd is not None:
+            _check_usd("size_usd", self.size_usd)
+
+
+class TradingViewAccepted(msgspec.Struct, frozen=True, kw_only=True):
+    received: bool
+    order_id: str

@@ -137,3 +137,51 @@ APP_CONFIG = app_config(
     "strategy",
     [Outbox, Inbox, Bot, BarRow, BotPosition, Intent, SignalRow, Hold, VenuePosition],
 )
+
+
+# TradingView alerts ---------------------------------------------------------------------------
+
+
+class TradingViewHook(Table, tablename="tradingview_hooks", schema="strategy", db=ENGINE):
+    """A user's TradingView webhook, bound to one venue; only the secret's hash is kept."""
+
+    id = UUID(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    label = Varchar(length=64, null=True, default=None)
+    secret_hash = Varchar(length=64)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    last_alert_at = Timestamptz(null=True, default=None)
+
+
+class TradingViewAlert(Table, tablename="tradingview_alerts", schema="strategy", db=ENGINE):
+    """An alert a hook received and what became of it (the order's id, or why not)."""
+
+    id = BigSerial(primary_key=True)
+    hook_id = UUID()
+    user_id = Varchar(length=64)
+    intent_id = UUID(null=True, default=None)
+    action = Varchar(length=8)
+    symbol = Varchar(length=40)
+    side = Varchar(length=4, null=True, default=None)
+    quantity = Numeric(null=True, default=None)
+    status = Varchar(length=16)
+    code = Varchar(length=64, null=True, default=None)
+    reason = Text(null=True, default=None)
+    received_at = Timestamptz()
+
+
+class TradingViewFingerprint(
+    Table, tablename="tradingview_fingerprints", schema="strategy", db=ENGINE
+):
+    """Alerts seen while they could still be fresh: a second delivery of one is a replay."""
+
+    id = BigSerial(primary_key=True)
+    hook_id = UUID()
+    fingerprint = Varchar(length=64)
+    expires_at = Timestamptz()
+    one_per_alert = Unique(["hook_id", "fingerprint"])
+
+
+APP_CONFIG.table_classes.extend([TradingViewHook, TradingViewAlert, TradingViewFingerprint])

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from modules.kernel.db import Database
-from modules.strategy.config import StrategyConfig
-from modules.strategy.schemas import BotPositionView, BotView, SignalOrder, SignalPage, SignalView
+from modules.strategy.config import StrategyConfig, TradingViewConfig
+from modules.strategy.domain.tradingview import hook_url
+from modules.strategy.schemas import (
+    BotPositionView,
+    BotView,
+    SignalOrder,
+    SignalPage,
+    SignalView,
+    TradingViewAlertView,
+    TradingViewHookDetail,
+    TradingViewHookView,
+)
 
 _SIGNALS = (
     "SELECT s.id, s.venue, s.symbol, s.timeframe, s.bar_start, s.action, s.detail, s.created_at, "
@@ -90,3 +101,57 @@ class BotViews:
             for r in rows
         ]
         return SignalPage(signals=signals, limit=limit, offset=offset)
+
+
+# TradingView alerts ---------------------------------------------------------------------------
+
+_HOOKS = (
+    "SELECT id, venue, label, created_at, last_alert_at FROM strategy.tradingview_hooks "
+    "WHERE user_id = $1 AND revoked_at IS NULL"
+)
+_ALERTS = (
+    "SELECT id, received_at, action, symbol, side, quantity, status, intent_id, code, reason "
+    "FROM strategy.tradingview_alerts WHERE hook_id = $1 ORDER BY id DESC LIMIT $2"
+)
+
+
+class TradingViewViews:
+    """The trader's hooks (never their secrets) and what each hook's latest alerts became."""
+
+    def __init__(self, db: Database, config: TradingViewConfig) -> None:
+        self._db = db
+        self._config = config
+
+    def _hook(self, row: Any, request_base_url: str) -> TradingViewHookView:
+        base = self._config.public_base_url or request_base_url
+        return TradingViewHookView(
+            id=str(row["id"]),
+            venue=row["venue"],
+            label=row["label"],
+            url=hook_url(base, str(row["id"])),
+            created_at=row["created_at"],
+            last_alert_at=row["last_alert_at"],
+        )
+
+    async def hooks(self, user_id: str, request_base_url: str) -> list[TradingViewHookView]:
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(_HOOKS + " ORDER BY created_at", user_id)
+        return [self._hook(r, request_base_url) for r in rows]
+
+    async def hook(
+        self, user_id: str, hook_id: uuid.UUID, request_base_url: str, limit: int
+    ) -> TradingViewHookDetail | None:
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(_HOOKS + " AND id = $2", user_id, hook_id)
+            alerts = [] if row is None else await conn.fetch(_ALERTS, hook_id, limit)
+        if row is None:
+            return None
+        views = [
+            TradingViewAlertView(
+                **{k: v for k, v in a.items() if k != "intent_id"},
+                order_id=None if a["intent_id"] is None else str(a["intent_id"]),
+            )
+            for a in alerts
+        ]
+        hook = self._hook(row, request_base_url)
+        return TradingViewHookDetail(**msgspec.structs.asdict(hook), alerts=views)

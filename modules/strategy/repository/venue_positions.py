@@ -29,3 +29,16 @@ class VenuePositionRepository:
             quantity,
         )
         return row is not None
+
+    async def quantity(
+        self, conn: asyncpg.Connection, user_id: str, venue: str, symbol: str
+    ) -> Decimal | None:
+        """What the user holds there, as execution last said (None: never heard of it)."""
+        held = await conn.fetchval(
+            "SELECT quantity FROM strategy.venue_positions "
+            "WHERE user_id = $1 AND venue = $2 AND symbol = $3",
+            user_id,
+            venue,
+            symbol,
+        )
+        return None if held is None else Decimal(held)
