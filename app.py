@@ -22,7 +22,12 @@ from litestar import Litestar
 from modules.kernel.adapters.local_keyring import LocalTransitKeyring
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.adapters.pg_state import PostgresStateStore
-from modules.kernel.api_docs import api_docs_assets, api_docs_config, declare_problem_responses
+from modules.kernel.api_docs import (
+    StructSchemaPlugin,
+    api_docs_assets,
+    api_docs_config,
+    declare_problem_responses,
+)
 from modules.kernel.auth import (
     TokenCodec,
     authentication_guard,
@@ -35,7 +40,11 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
-from modules.kernel.http import KERNEL_ROUTES, request_context_middleware
+from modules.kernel.http import (
+    KERNEL_ROUTES,
+    answer_options_with_every_method,
+    request_context_middleware,
+)
 from modules.kernel.json_body import json_body_guard
 from modules.kernel.logs import configure_logging
 from modules.kernel.module import NijaModule, Runtime
@@ -179,7 +188,7 @@ def create_app(
         route_handlers.extend(DaprPubSub.routes())
     app = Litestar(
         route_handlers=route_handlers,
-        plugins=list(platform.modules.values()),
+        plugins=[StructSchemaPlugin(), *platform.modules.values()],
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
         guards=[authentication_guard, rate_limit_guard, json_body_guard],
@@ -197,6 +206,7 @@ def create_app(
     handlers = [h for route in app.routes for h in getattr(route, "route_handlers", ())]
     declare_bearer_security(handlers)
     declare_problem_responses(handlers)
+    answer_options_with_every_method(app.routes)
     app.state.platform = platform
     app.state.runtime = platform.runtime
     app.state.tokens = platform.runtime.tokens

@@ -27,7 +27,7 @@ from typing import Any, cast
 import msgspec
 from litestar import Controller, WebSocket, get, post, websocket
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 
 import modules.dashboard.config as config
@@ -48,6 +48,7 @@ from modules.dashboard.schemas import (
 from modules.dashboard.service import DashboardService, SocketSession
 from modules.dashboard.views import DashboardViews
 from modules.kernel.auth import Principal
+from modules.kernel.bounds import IdPath
 from modules.kernel.errors import ProblemError
 from modules.kernel.refusal import Refused
 
@@ -77,7 +78,7 @@ class DashboardController(Controller):
         self,
         principal: NamedDependency[Principal],
         dashboard_views: NamedDependency[DashboardViews],
-        order_id: FromPath[str],
+        order_id: IdPath,
     ) -> OrderDetail:
         return await dashboard_views.order_detail(principal.user_id, order_id)
 
@@ -100,7 +101,7 @@ class DashboardController(Controller):
         self,
         principal: NamedDependency[Principal],
         dashboard_service: NamedDependency[DashboardService],
-        notification_id: FromPath[str],
+        notification_id: IdPath,
     ) -> NotificationView:
         return await dashboard_service.mark_read(principal, notification_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from modules.execution.schemas import (
     PositionView,
@@ -18,6 +18,7 @@ from modules.execution.service.user_controls import UserControls
 from modules.execution.service.venue_admin import VenueAdmin
 from modules.execution.views import ExecutionViews
 from modules.kernel.auth import Principal
+from modules.kernel.bounds import IdPath
 from modules.kernel.errors import ProblemError
 
 
@@ -49,7 +50,7 @@ class PositionsController(Controller):
     @get("/{position_id:str}", summary="One of the caller's positions (the id close takes)")
     async def get_position(
         self,
-        position_id: FromPath[str],
+        position_id: IdPath,
         principal: NamedDependency[Principal],
         execution_views: NamedDependency[ExecutionViews],
     ) -> PositionView:
@@ -71,7 +72,7 @@ class ExecutionAdminController(Controller):
     @post("/venues/{venue:str}/breaker/reset", status_code=200, summary="Close a breaker")
     async def reset_breaker(
         self,
-        venue: FromPath[str],
+        venue: IdPath,
         admin_step_up: NamedDependency[Principal],
         execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> VenueHealthView:
@@ -80,7 +81,7 @@ class ExecutionAdminController(Controller):
     @post("/venues/{venue:str}/faults", status_code=200, summary="Inject faults (sim venues)")
     async def set_faults(
         self,
-        venue: FromPath[str],
+        venue: IdPath,
         data: JSONBody[VenueFaultsBody],
         admin_step_up: NamedDependency[Principal],
         execution_venue_admin: NamedDependency[VenueAdmin],
@@ -90,7 +91,7 @@ class ExecutionAdminController(Controller):
     @post("/users/{user_id:str}/trading/resume", status_code=200, summary="Resume a paused user")
     async def resume_trading(
         self,
-        user_id: FromPath[str],
+        user_id: IdPath,
         admin_step_up: NamedDependency[Principal],
         execution_user_controls: NamedDependency[UserControls],
     ) -> TradingControlView:

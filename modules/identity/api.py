@@ -44,7 +44,9 @@ from modules.identity.service.identity import IdentityService
 from modules.identity.service.password_login import SecondFactorChallenge
 from modules.identity.service.sessions import ClientInfo, IssuedTokens
 from modules.identity.views import IdentityViews
+from modules.kernel.api_docs import problem_response
 from modules.kernel.auth import Principal
+from modules.kernel.bounds import SINGLE_LINE
 from modules.kernel.errors import problem
 from modules.kernel.http import request_client_address
 
@@ -94,7 +96,10 @@ class AuthController(Controller):
         status_code=200,
         cache_control=_NO_STORE,
         summary="Exchange email and password for tokens",
-        responses={401: _SECOND_FACTOR_SPEC},
+        responses={
+            401: _SECOND_FACTOR_SPEC,
+            429: problem_response(429, "Too many failed sign-ins for this address or from here"),
+        },
     )
     async def login(
         self,
@@ -119,6 +124,7 @@ class AuthController(Controller):
         status_code=200,
         cache_control=_NO_STORE,
         summary="Finish a login with a TOTP or recovery code",
+        responses={401: problem_response(401, "The code is wrong or the sign-in attempt expired")},
     )
     async def login_second_factor(
         self,
@@ -136,6 +142,7 @@ class AuthController(Controller):
         status_code=200,
         cache_control=_NO_STORE,
         summary="Rotate a refresh token for a new token pair",
+        responses={401: problem_response(401, "The refresh token is not valid (or was used)")},
     )
     async def refresh(
         self,
@@ -260,6 +267,7 @@ class AuthController(Controller):
         status_code=200,
         cache_control=_NO_STORE,
         summary="Log in with a device signature over a challenge",
+        responses={401: problem_response(401, "The signature or the challenge is not valid")},
     )
     async def device_login(
         self,
@@ -355,7 +363,7 @@ class AdminUsersController(Controller):
         identity_views: Views,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-        q: Annotated[str | None, QueryParameter(max_length=254)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=254, pattern=SINGLE_LINE)] = None,
         status: Annotated[UserStatus | None, QueryParameter()] = None,
     ) -> UserPage:
         await identity_service.active_user(admin)

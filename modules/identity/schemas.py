@@ -10,30 +10,30 @@ from msgspec import UNSET, Meta, UnsetType
 
 from modules.identity.contracts import Role, Tier
 from modules.identity.domain.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from modules.kernel.json_body import MULTILINE
+from modules.kernel.bounds import identifier, text
 
 # Format is checked after normalisation (domain/email.py); this only bounds the size.
 Email = Annotated[
     str,
-    Meta(min_length=3, max_length=320, description="Email address", examples=["ada@example.com"]),
+    text(320, min_length=3, description="Email address", examples=["ada@example.com"]),
 ]
 NewPassword = Annotated[
     str,
-    Meta(
+    text(
+        MAX_PASSWORD_LENGTH,
         min_length=MIN_PASSWORD_LENGTH,
-        max_length=MAX_PASSWORD_LENGTH,
         description=f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters, not a common one",
     ),
 ]
 # Any length within the bound is accepted at login, so a policy change never locks anyone out.
-Password = Annotated[str, Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-OpaqueToken = Annotated[str, Meta(min_length=1, max_length=256)]
+Password = Annotated[str, text(MAX_PASSWORD_LENGTH, min_length=1)]
+OpaqueToken = Annotated[str, text(256, min_length=1)]
 OneTimeCode = Annotated[
-    str,
-    Meta(min_length=6, max_length=32, description="A 6-digit TOTP code or a recovery code"),
+    str, text(32, min_length=6, description="A 6-digit TOTP code or a recovery code")
 ]
-TotpCode = Annotated[str, Meta(min_length=6, max_length=8, description="A 6-digit TOTP code")]
-Base64 = Annotated[str, Meta(min_length=1, max_length=4096)]
+TotpCode = Annotated[str, text(8, min_length=6, description="A 6-digit TOTP code")]
+Base64 = Annotated[str, text(4096, min_length=1)]
+Id = Annotated[str, identifier()]
 UserStatus = Literal["active", "suspended"]
 
 
@@ -52,12 +52,12 @@ class RefreshRequest(msgspec.Struct, frozen=True):
 
 
 class SecondFactorLoginRequest(msgspec.Struct, frozen=True):
-    challenge_id: str
+    challenge_id: Id
     code: OneTimeCode
 
 
 class DeviceChallengeRequest(msgspec.Struct, frozen=True):
-    device_id: str
+    device_id: Id
 
 
 class DeviceChallengeResponse(msgspec.Struct, frozen=True):
@@ -67,7 +67,7 @@ class DeviceChallengeResponse(msgspec.Struct, frozen=True):
 
 
 class DeviceLoginRequest(msgspec.Struct, frozen=True):
-    challenge_id: str
+    challenge_id: Id
     signature: Annotated[Base64, Meta(description="base64url DER (or raw r||s) ECDSA signature")]
 
 
@@ -75,7 +75,7 @@ class StepUpRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Either a TOTP `code`, or a device `challenge_id` and its `signature`."""
 
     code: TotpCode | None = None
-    challenge_id: str | None = None
+    challenge_id: Id | None = None
     signature: Base64 | None = None
 
 
@@ -132,7 +132,7 @@ class UserPage(msgspec.Struct, frozen=True):
 
 
 class SuspendRequest(msgspec.Struct, frozen=True):
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    reason: Annotated[str, text(500, min_length=1)]
 
 
 class TierRequest(msgspec.Struct, frozen=True):
@@ -150,14 +150,14 @@ class SessionOut(msgspec.Struct, frozen=True):
 
 
 class DeviceRegisterRequest(msgspec.Struct, frozen=True):
-    name: Annotated[str, Meta(min_length=1, max_length=80)]
+    name: Annotated[str, text(80, min_length=1)]
     public_key: Annotated[
         str,
-        Meta(
+        text(
+            4096,
             min_length=1,
-            max_length=4096,
+            multiline=True,
             description="P-256 public key: PEM, base64 DER SubjectPublicKeyInfo or X9.62 point",
-            extra_json_schema=MULTILINE,
         ),
     ]
 
@@ -201,6 +201,6 @@ class ProfileOut(msgspec.Struct, frozen=True):
 
 
 class ProfilePatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    display_name: Annotated[str, Meta(max_length=80)] | UnsetType = UNSET
-    timezone: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = UNSET
-    locale: Annotated[str, Meta(min_length=2, max_length=35)] | UnsetType = UNSET
+    display_name: Annotated[str, text(80)] | UnsetType = UNSET
+    timezone: Annotated[str, text(64, min_length=1)] | UnsetType = UNSET
+    locale: Annotated[str, text(35, min_length=2)] | UnsetType = UNSET

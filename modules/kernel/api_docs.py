@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from litestar._openapi.schema_generation import SchemaCreator
+from litestar._openapi.schema_generation.plugins.struct import (
+    StructSchemaPlugin as _LitestarStructSchemaPlugin,
+)
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, Schema, SecurityScheme
 from litestar.static_files import create_static_files_router
+from litestar.typing import FieldDefinition
 
 from modules.kernel.auth import BEARER_SCHEME, needs_principal
 
@@ -85,11 +90,13 @@ _WHY = {
 }
 
 
-def _problem_spec(status: int) -> ResponseSpec:
+def problem_response(status: int, description: str | None = None) -> ResponseSpec:
+    """The OpenAPI answer of a problem with `status`, for an operation to declare a refusal that
+    `declare_problem_responses` cannot infer from its signature (a 401 on a public operation)."""
     return ResponseSpec(
         data_container=Problem,
         media_type="application/problem+json",
-        description=_WHY[status],
+        description=description or _WHY[status],
         generate_examples=False,
     )
 
@@ -113,5 +120,74 @@ def declare_problem_responses(route_handlers: Iterable[BaseRouteHandler]) -> Non
             statuses |= {404, 409, 422}
         documented = dict(handler.responses or {})
         for status in sorted(statuses):
-            documented.setdefault(status, _problem_spec(status))
+            documented.setdefault(status, problem_response(status))
         handler.responses = documented
+
+
+# A bound of zero is falsy, and Litestar 2 drops falsy bounds of an optional field from the
+# OpenAPI (`minimum: 0` of a `float | None` vanishes); carried as schema extras they stay.
+_ZERO_BOUNDS = {
+    "ge": "minimum",
+    "gt": "exclusive_minimum",
+    "le": "maximum",
+    "lt": "exclusive_maximum",
+}
+
+
+class StructSchemaPlugin(_LitestarStructSchemaPlugin):
+    """Litestar's msgspec schemas, with what they leave out of a request's contract: a Struct
+    that forbids unknown fields says `additionalProperties: false`, and zero bounds stay."""
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        struct_type = field_definition.type_
+        if struct_type.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        info = msgspec.inspect.type_info(struct_type)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for field in info.fields:
+            prop = (schema.properties or {}).get(field.encode_name)
+            if isinstance(prop, Schema):
+                for name, value in _zero_bounds(field.type).items():
+                    setattr(prop, name, value)
+                _constrain_items(field.type, prop)
+        return schema
+
+
+def _zero_bounds(kind: msgspec.inspect.Type) -> dict[str, float]:
+    if isinstance(kind, msgspec.inspect.UnionType):
+        found: dict[str, float] = {}
+        for member in kind.types:
+            found |= _zero_bounds(member)
+        return found
+    if isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    if not isinstance(kind, msgspec.inspect.IntType | msgspec.inspect.FloatType):
+        return {}
+    return {
+        schema_key: 0.0 for bound, schema_key in _ZERO_BOUNDS.items() if getattr(kind, bound) == 0
+    }
+
+
+def _constrain_items(kind: msgspec.inspect.Type, prop: Schema) -> None:
+    """The length and pattern of a list's strings, which Litestar leaves out of `items`."""
+    if isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    lists = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
+    for member in lists:
+        if isinstance(member, msgspec.inspect.Metadata):
+            member = member.type
+        if not isinstance(member, msgspec.inspect.ListType):
+            continue
+        item = member.item_type
+        if isinstance(item, msgspec.inspect.Metadata):
+            item = item.type
+        if not isinstance(item, msgspec.inspect.StrType):
+            continue
+        for schema in (prop, *(prop.one_of or ())):
+            if isinstance(schema, Schema) and isinstance(schema.items, Schema):
+                schema.items.pattern = item.pattern
+                schema.items.min_length = item.min_length or None
+                schema.items.max_length = item.max_length

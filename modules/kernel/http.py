@@ -7,12 +7,15 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
+from litestar.enums import MediaType, ScopeType
+from litestar.openapi import ResponseSpec
+from litestar.routes import BaseRoute, HTTPRoute
+from litestar.status_codes import HTTP_204_NO_CONTENT
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -72,7 +75,12 @@ def health() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@get("/ready", tags=["ops"], summary="Readiness: database and bus reachable")
+@get(
+    "/ready",
+    tags=["ops"],
+    summary="Readiness: database and bus reachable",
+    responses={503: ResponseSpec(dict[str, Any], description="The database or the bus is down")},
+)
 async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     runtime = request.app.state.runtime
     checks = {"database": await runtime.db.ping(), "bus": await runtime.pubsub.ping()}
@@ -83,13 +91,52 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     )
 
 
-@get("/metrics", tags=["ops"], summary="Prometheus metrics", sync_to_thread=False)
-def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+# Litestar appends the charset to a text/* media type itself; given prometheus' full content type
+# it would name the charset twice.
+_METRICS_MEDIA_TYPE = CONTENT_TYPE_LATEST.split("; charset=")[0]
+
+
+@get(
+    "/metrics",
+    tags=["ops"],
+    summary="Prometheus metrics",
+    sync_to_thread=False,
+    media_type=_METRICS_MEDIA_TYPE,
+)
+def metrics(request: Request[Any, Any, Any]) -> Response[str]:
     registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry).decode(), media_type=_METRICS_MEDIA_TYPE)
 
 
 KERNEL_ROUTES = [health, ready, metrics]
+
+
+def _allow(route: HTTPRoute) -> Callable[[Scope], Response[None]]:
+    def options_handler(scope: Scope) -> Response[None]:
+        return Response(
+            content=None,
+            status_code=HTTP_204_NO_CONTENT,
+            headers={"Allow": ", ".join(sorted(route.methods))},
+            media_type=MediaType.TEXT,
+        )
+
+    return options_handler
+
+
+def answer_options_with_every_method(routes: Iterable[BaseRoute]) -> None:
+    """Make each path's automatic OPTIONS answer list all the methods the path serves.
+
+    Litestar 2 builds that answer with the route first made for a path; when a later handler
+    joins the path (a PATCH beside a GET), the route is rebuilt but keeps the old answer, which
+    leaves the new methods out of `Allow` (litestar-org/litestar#4169, fixed in Litestar 3).
+    """
+    for route in routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.http_methods == {"OPTIONS"} and handler.handler_name == "options_handler":
+                # A sync answer, as the one it replaces (`has_sync_callable` was set for that).
+                handler._fn = _allow(route)  # type: ignore[assignment]
 
 
 def client_address(

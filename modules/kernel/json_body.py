@@ -53,8 +53,13 @@ async def json_body_guard(
     if isinstance(connection, Request):
         # Read once here; Litestar keeps the body for the handler's own decoding.
         body_type = _body_type(route_handler)
-        multiline, decimals = _fields_of(body_type) if body_type else (frozenset(), frozenset())
-        _check_body(await connection.body(), multiline, decimals)
+        if body_type is None:
+            return
+        multiline, decimals, scalars = _fields_of(body_type)
+        body = await connection.body()
+        _check_body(body, multiline, decimals)
+        if scalars:
+            _check_scalars(body, body_type)
 
 
 # JSON carries a control character only escaped (`\u0000`-`\u001f`, `\n`, ...), except DEL,
@@ -63,7 +68,7 @@ _ESCAPED_CONTROL = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfnrt])|\x7f"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-# A schema marks a text field that may span lines (a PEM key): `Meta(extra_json_schema=MULTILINE)`.
+# A schema marks a text field that may span lines (a PEM key): `bounds.text(..., multiline=True)`.
 MULTILINE = {"x-multiline": True}
 _LINE_BREAKS = re.compile(r"[\r\n\t]")
 
@@ -76,10 +81,12 @@ def _body_type(route_handler: BaseRouteHandler) -> type | None:
 
 
 @functools.cache
-def _fields_of(body_type: type) -> tuple[frozenset[str], frozenset[str]]:
-    """(multi-line text fields, decimal fields) of a body Struct, by their JSON names."""
+def _fields_of(body_type: type) -> tuple[frozenset[str], frozenset[str], bool]:
+    """(multi-line text fields, decimal fields) of a body Struct, by their JSON names, and
+    whether it has a boolean or numeric field."""
     multiline: set[str] = set()
     decimals: set[str] = set()
+    scalars = False
     with contextlib.suppress(TypeError, ValueError):
         info = msgspec.inspect.type_info(body_type)
         if isinstance(info, msgspec.inspect.StructType):
@@ -87,23 +94,47 @@ def _fields_of(body_type: type) -> tuple[frozenset[str], frozenset[str]]:
                 extra = getattr(field.type, "extra_json_schema", None) or {}
                 if extra.get("x-multiline"):
                     multiline.add(f"$.{field.encode_name}")
-                if _is_decimal(field.type):
+                if _is_a(field.type, msgspec.inspect.DecimalType):
                     decimals.add(field.encode_name)
-    return frozenset(multiline), frozenset(decimals)
+                scalars = scalars or _is_a(field.type, _SCALARS)
+    return frozenset(multiline), frozenset(decimals), scalars
 
 
-def _is_decimal(kind: msgspec.inspect.Type) -> bool:
+_SCALARS = (msgspec.inspect.BoolType, msgspec.inspect.IntType, msgspec.inspect.FloatType)
+
+
+def _is_a(kind: msgspec.inspect.Type, types: type | tuple[type, ...]) -> bool:
     if isinstance(kind, msgspec.inspect.Metadata):
         kind = kind.type
     if isinstance(kind, msgspec.inspect.UnionType):
-        return any(_is_decimal(member) for member in kind.types)
-    return isinstance(kind, msgspec.inspect.DecimalType)
+        return any(_is_a(member, types) for member in kind.types)
+    return isinstance(kind, types)
 
 
-# An amount is spelt with ASCII digits, at most one dot and an optional minus. Python's Decimal
-# would also read spaces, underscores, exponents, a plus sign and other scripts' digits: those
-# are refused here. What is not a number at all, or out of range, is the schema's to refuse.
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+def _check_scalars(body: bytes, body_type: type) -> None:
+    """Refuse a boolean or number sent as something else (`"active": 0`, `"burst": "5"`).
+
+    Litestar converts a body leniently, as it must a query string, so it would read 0 as false
+    and "5" as 5, which the OpenAPI does not allow; the body is decoded strictly here instead.
+    """
+    try:
+        msgspec.json.decode(body, type=body_type, strict=True)
+    except msgspec.ValidationError as invalid:
+        raise ProblemError(
+            400,
+            "invalid_request",
+            f"Validation failed: {invalid}",
+            errors=[{"message": str(invalid), "source": "body"}],
+        ) from None
+    except (msgspec.DecodeError, RecursionError):
+        return  # malformed: the handler's own decoding answers 400
+
+
+# An amount is spelt with ASCII digits, at most one dot, an optional minus and no leading zero.
+# Python's Decimal would also read spaces, underscores, exponents, a plus sign, leading zeros and
+# other scripts' digits: those are refused here. What is not a number at all, or out of range,
+# is the schema's to refuse.
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 # JSON numbers are read as their text, so 1e3 or 0.1000000000000000055 are seen as written.
 _NUMBERS_AS_TEXT = msgspec.json.Decoder(float_hook=str)
 

@@ -22,7 +22,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 
-from modules.kernel.auth import authenticate
+from modules.kernel.auth import authenticate, needs_principal
 from modules.kernel.errors import ProblemError
 from modules.kernel.ports import EtagMismatch, StateStore
 
@@ -90,10 +90,15 @@ class TierRateLimiter:
 
 
 async def rate_limit_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
 ) -> None:
-    """App-wide guard: 429 with `Retry-After` once a user exceeds their tier's minute budget."""
-    if connection.scope["type"] != ScopeType.HTTP:
+    """App-wide guard: 429 with `Retry-After` once a user exceeds their tier's minute budget.
+
+    Only operations that take a principal count: a public one (health, login, refresh) is open
+    to anyone without a token, so a token sent along must not make it answer 429 (nor is that
+    429 in its OpenAPI).
+    """
+    if connection.scope["type"] != ScopeType.HTTP or not needs_principal(route_handler):
         return
     try:
         principal = authenticate(connection)

@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from modules.kernel.bounds import identifier, positive_amount, text
+from modules.kernel.refusal import Kind, Refused
+
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
 Signal = Literal["entry", "exit", "profit_take", "stop_loss"]
@@ -27,8 +30,13 @@ def _check_amount(name: str, value: Decimal) -> None:
         raise ValueError(f"{name} must be a positive number")
     if value > MAX_AMOUNT:
         raise ValueError(f"{name} must be at most {MAX_AMOUNT}")
-    if value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
-        raise ValueError(f"{name} has more than {MAX_DECIMALS} decimal places")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        # Decimals as written (1.000000000 too): a well-formed amount finer than the instruments
+        # trade breaks a rule, it is not malformed.
+        raise Refused(
+            Kind.INVALID, "too_many_decimals", f"{name} has more than {MAX_DECIMALS} decimal places"
+        )
 
 
 class PlaceOrderRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -42,12 +50,14 @@ class PlaceOrderRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     ]
     side: Side
     type: OrderType
-    quantity: Annotated[
-        Decimal, msgspec.Meta(description="Base-currency amount, > 0", examples=["0.01"])
-    ]
-    limit_price: Annotated[
-        Decimal | None, msgspec.Meta(description="Required for limit orders, absent for market")
-    ] = None
+    quantity: Annotated[Decimal, positive_amount("Base-currency amount, > 0", examples=["0.01"])]
+    limit_price: (
+        Annotated[
+            Decimal,
+            positive_amount("Required for limit orders, absent for market", nullable=True),
+        ]
+        | None
+    ) = None
     signal: Annotated[
         Signal,
         msgspec.Meta(
@@ -57,12 +67,21 @@ class PlaceOrderRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
 
     def __post_init__(self) -> None:
         _check_amount("quantity", self.quantity)
+        # Which fields go together is a rule the OpenAPI cannot state per field: 422, not 400.
         if self.type == "limit":
             if self.limit_price is None:
-                raise ValueError("limit_price is required for a limit order")
+                raise Refused(
+                    Kind.INVALID,
+                    "limit_price_required",
+                    "limit_price is required for a limit order",
+                )
             _check_amount("limit_price", self.limit_price)
         elif self.limit_price is not None:
-            raise ValueError("limit_price is only allowed on a limit order")
+            raise Refused(
+                Kind.INVALID,
+                "limit_price_not_allowed",
+                "limit_price is only allowed on a limit order",
+            )
 
 
 class PlacedOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -224,14 +243,17 @@ def _positive_or_none(name: str, value: Decimal | msgspec.UnsetType | None) -> N
         _check_amount(name, value)
 
 
+Amount = Annotated[Decimal, positive_amount("USD, > 0; null resets it", nullable=True)]
+
+
 class TradingSettingsPatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Fields left out keep their value; `null` resets a field to the platform default."""
 
     risk_level: RiskLevel | msgspec.UnsetType | None = msgspec.UNSET
-    max_position_usd: Decimal | msgspec.UnsetType | None = msgspec.UNSET
-    max_daily_loss_usd: Decimal | msgspec.UnsetType | None = msgspec.UNSET
+    max_position_usd: Amount | msgspec.UnsetType | None = msgspec.UNSET
+    max_daily_loss_usd: Amount | msgspec.UnsetType | None = msgspec.UNSET
     allowed_pairs: PairList | msgspec.UnsetType | None = msgspec.UNSET
-    equity_usd: Decimal | msgspec.UnsetType | None = msgspec.UNSET
+    equity_usd: Amount | msgspec.UnsetType | None = msgspec.UNSET
 
     def __post_init__(self) -> None:
         _positive_or_none("max_position_usd", self.max_position_usd)
@@ -242,16 +264,24 @@ class TradingSettingsPatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
 class KillSwitchRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     scope: Literal["global", "user"]
     active: bool
-    user_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    user_id: Annotated[str, identifier()] | None = None
+    reason: Annotated[str, text(500)] | None = None
     # Engaging only: cancel the affected users' open orders and close their positions at market.
     close_all_positions: bool = False
 
     def __post_init__(self) -> None:
         if (self.scope == "user") != (self.user_id is not None):
-            raise ValueError("user_id is required for scope user, and only for it")
+            raise Refused(
+                Kind.INVALID,
+                "user_id_with_scope",
+                "user_id is required for scope user, and only for it",
+            )
         if self.close_all_positions and not self.active:
-            raise ValueError("close_all_positions goes with engaging the kill switch")
+            raise Refused(
+                Kind.INVALID,
+                "close_all_needs_engaging",
+                "close_all_positions goes with engaging the kill switch",
+            )
 
 
 class KillSwitchView(msgspec.Struct, frozen=True, kw_only=True):

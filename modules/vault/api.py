@@ -8,7 +8,6 @@ killed at once.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
@@ -16,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal
+from modules.kernel.bounds import ID_PATTERN, MAX_ID_LENGTH, parse_timestamp, timestamp_query
 from modules.kernel.sealing import CredentialMaterial
 from modules.vault.schemas import (
     AuditPage,
@@ -34,10 +34,16 @@ Before = Annotated[
     int | None,
     QueryParameter(ge=1, le=2**63 - 1, description="Only entries older than this id"),
 ]
-Action = Annotated[str | None, QueryParameter(max_length=32, description="e.g. store, unseal")]
-Since = Annotated[datetime | None, QueryParameter(description="Entries at or after this time")]
-Until = Annotated[datetime | None, QueryParameter(description="Entries before this time")]
-UserFilter = Annotated[str | None, QueryParameter(max_length=128, description="A user id")]
+Action = Annotated[
+    str | None,
+    QueryParameter(max_length=32, pattern=ID_PATTERN, description="e.g. store, unseal"),
+]
+Since = Annotated[str | None, timestamp_query("Entries at or after this time (RFC 3339)")]
+Until = Annotated[str | None, timestamp_query("Entries before this time (RFC 3339)")]
+UserFilter = Annotated[
+    str | None,
+    QueryParameter(max_length=MAX_ID_LENGTH, pattern=ID_PATTERN, description="A user id"),
+]
 CredentialsService = NamedDependency[Credentials]
 Views = NamedDependency[VaultViews]
 
@@ -136,8 +142,8 @@ class AuditController(Controller):
         return await vault_views.audit(
             user_id=principal.user_id,
             action=action,
-            since=since,
-            until=until,
+            since=parse_timestamp("since", since),
+            until=parse_timestamp("until", until),
             limit=limit,
             before_id=before,
         )
@@ -162,8 +168,8 @@ class AdminAuditController(Controller):
         return await vault_views.audit(
             user_id=user_id,
             action=action,
-            since=since,
-            until=until,
+            since=parse_timestamp("since", since),
+            until=parse_timestamp("until", until),
             limit=limit,
             before_id=before,
         )

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from modules.kernel.bounds import text
 from modules.vault.domain.credentials import (
     MAX_SECRET_LENGTH,
     MIN_SECRET_LENGTH,
@@ -20,10 +21,10 @@ from modules.vault.domain.credentials import (
 MAX_LABEL_LENGTH = 64
 
 # Bounds are re-checked after trimming whitespace (domain/credentials.py).
-SecretValue = Annotated[str, Meta(min_length=MIN_SECRET_LENGTH, max_length=MAX_SECRET_LENGTH)]
-Passphrase = Annotated[str, Meta(min_length=1, max_length=MAX_SECRET_LENGTH)]
-Venue = Annotated[str, Meta(min_length=1, max_length=32, description="coinbase, kraken or binance")]
-Label = Annotated[str, Meta(max_length=MAX_LABEL_LENGTH, description="Your name for the key")]
+SecretValue = Annotated[str, text(MAX_SECRET_LENGTH, min_length=MIN_SECRET_LENGTH)]
+Passphrase = Annotated[str, text(MAX_SECRET_LENGTH, min_length=1)]
+Venue = Annotated[str, text(32, min_length=1, description="coinbase, kraken or binance")]
+Label = Annotated[str, text(MAX_LABEL_LENGTH, description="Your name for the key")]
 
 
 class StoreCredentialRequest(msgspec.Struct, frozen=True):

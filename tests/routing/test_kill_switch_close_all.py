@@ -75,8 +75,8 @@ async def test_close_all_only_goes_with_engaging(running: RunningApp) -> None:
         json={"scope": "global", "active": False, "close_all_positions": True},
         headers=admin_headers(running),
     )
-    assert response.status_code == 400, response.text
-    assert "close_all_positions" in response.json()["errors"][0]["message"]
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "close_all_needs_engaging"
 
 
 async def test_an_exit_never_sells_more_than_the_venue_position_holds(

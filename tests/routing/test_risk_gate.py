@@ -130,8 +130,8 @@ async def test_global_and_user_kill_switches(alone: tuple[RunningApp, Tap]):
     _problem(resume, 403, "kill_switch_admin_only")
     _problem(
         await running.client.post(url, json={"scope": "user", "active": True}, headers=admin),
-        400,
-        "invalid_request",
+        422,
+        "user_id_with_scope",
     )
     await running.client.post(url, json={**body, "active": False}, headers=admin)
     assert (await order(running, trader)).status_code == 202
