@@ -8,6 +8,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from modules.kernel.bounds import positive_amount, text
+from modules.kernel.refusal import Kind, Refused
+
 BotStatus = Literal["off", "running", "paused"]
 Mode = Literal["paper", "live"]
 Timeframe = Literal["1m", "5m", "15m", "1h"]
@@ -28,9 +31,13 @@ MAX_USD = Decimal(1_000_000_000)
 
 def _check_usd(name: str, value: Decimal) -> None:
     if not value.is_finite() or value <= 0 or value > MAX_USD:
-        raise ValueError(f"{name} must be a positive amount of at most {MAX_USD}")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"{name} has more than 2 decimal places")
+        raise Refused(
+            Kind.INVALID, "invalid_amount", f"{name} must be a positive amount of at most {MAX_USD}"
+        )
+    # As written, too: "1.000" says more than the cents an amount in USD can carry.
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise Refused(Kind.INVALID, "too_many_decimals", f"{name} has more than 2 decimal places")
 
 
 class BotSettingsRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -45,10 +52,10 @@ class BotSettingsRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     timeframe: Timeframe | msgspec.UnsetType = msgspec.UNSET
     risk_level: RiskLevel | msgspec.UnsetType = msgspec.UNSET
     max_position_usd: (
-        Annotated[Decimal, msgspec.Meta(description="Cap of one entry, in USD")] | msgspec.UnsetType
+        Annotated[Decimal, positive_amount("Cap of one entry, in USD")] | msgspec.UnsetType
     ) = msgspec.UNSET
     equity_usd: (
-        Annotated[Decimal, msgspec.Meta(description="What entries are sized against, in USD")]
+        Annotated[Decimal, positive_amount("What entries are sized against, in USD")]
         | msgspec.UnsetType
     ) = msgspec.UNSET
 
@@ -60,7 +67,7 @@ class BotSettingsRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
         if self.pairs is not msgspec.UNSET and len({p.upper() for p in self.pairs}) != len(
             self.pairs
         ):
-            raise ValueError("pairs must not repeat")
+            raise Refused(Kind.INVALID, "duplicate_pairs", "pairs must not repeat")
 
 
 class BotPositionView(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,7 +136,7 @@ class SignalPage(msgspec.Struct, frozen=True, kw_only=True):
 # TradingView alerts ---------------------------------------------------------------------------
 
 TradingViewAction = Literal["buy", "sell", "close"]
-HookLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+HookLabel = Annotated[str, text(64, min_length=1)]
 
 
 class TradingViewHookRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -181,7 +188,7 @@ class TradingViewAlertRequest(
 ):
     """An alert as TradingView posts it (the alert's message, JSON)."""
 
-    secret: Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
+    secret: Annotated[str, msgspec.Meta(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
     action: TradingViewAction
     symbol: Annotated[
         str,
@@ -193,7 +200,8 @@ class TradingViewAlertRequest(
         ),
     ]
     size_usd: (
-        Annotated[Decimal, msgspec.Meta(description="For buy and sell: how much, in USD")] | None
+        Annotated[Decimal, positive_amount("For buy and sell: how much, in USD", nullable=True)]
+        | None
     ) = None
     timestamp: (
         Annotated[
