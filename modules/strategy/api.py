@@ -10,10 +10,11 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from modules.kernel.api_docs import Problem
 from modules.kernel.auth import Principal, provide_step_up
+from modules.kernel.bounds import IdPath
 from modules.kernel.errors import ProblemError
 from modules.strategy.domain.tradingview import HOOKS_PATH
 from modules.strategy.schemas import (
@@ -179,7 +180,7 @@ class TradingViewController(Controller):
     async def get_hook(
         self,
         request: Request[Any, Any, Any],
-        hook_id: FromPath[str],
+        hook_id: IdPath,
         principal: NamedDependency[Principal],
         strategy_tradingview_views: NamedDependency[TradingViewViews],
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -194,7 +195,7 @@ class TradingViewController(Controller):
     @delete("/{hook_id:str}", status_code=204, summary="Revoke a hook: its alerts are refused")
     async def revoke_hook(
         self,
-        hook_id: FromPath[str],
+        hook_id: IdPath,
         principal: NamedDependency[Principal],
         strategy_tradingview_hooks: NamedDependency[TradingViewHooks],
     ) -> None:
@@ -212,7 +213,7 @@ class TradingViewController(Controller):
     )
     async def receive_alert(
         self,
-        hook_id: FromPath[str],
+        hook_id: IdPath,
         data: JSONBody[TradingViewAlertRequest],
         strategy_tradingview_alerts: NamedDependency[TradingViewAlerts],
     ) -> TradingViewAccepted:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from modules.kernel.bounds import positive_amount, text
+from modules.kernel.bounds import TIMESTAMP_PATTERN, positive_amount, text
 from modules.kernel.refusal import Kind, Refused
 
 BotStatus = Literal["off", "running", "paused"]
@@ -206,7 +206,11 @@ class TradingViewAlertRequest(
     timestamp: (
         Annotated[
             datetime,
-            msgspec.Meta(tz=True, description="When TradingView sent it: {{timenow}}"),
+            msgspec.Meta(
+                tz=True,
+                description="When TradingView sent it: {{timenow}}",
+                extra_json_schema={"extra": {"max_length": 40, "pattern": TIMESTAMP_PATTERN}},
+            ),
         ]
         | None
     ) = None
