@@ -11,9 +11,11 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
-from modules.strategy.api import BotController, SignalsController
+from modules.strategy.api import BacktestsController, BotController, SignalsController
 from modules.strategy.config import load_config
+from modules.strategy.domain.backtest_report import Report
 from modules.strategy.handlers import subscriptions
+from modules.strategy.repository.backtests import BacktestRepository
 from modules.strategy.repository.bars import BarRepository
 from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.holds import HoldRepository
@@ -21,13 +23,16 @@ from modules.strategy.repository.intents import IntentRepository
 from modules.strategy.repository.positions import PositionRepository
 from modules.strategy.repository.signals import SignalRepository
 from modules.strategy.repository.venue_positions import VenuePositionRepository
+from modules.strategy.schemas import BacktestRequest
+from modules.strategy.service.backtests import Backtests, Serve, run_now, spec_of
 from modules.strategy.service.controls import BotControls
 from modules.strategy.service.evaluation import Evaluator
 from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
 from modules.strategy.service.status import BotStatus
 from modules.strategy.service.trades import Trades
-from modules.strategy.views import BotViews
+from modules.strategy.views import BacktestViews, BotViews
+from modules.strategy.workers.backtests import backtests_worker
 
 
 class StrategyModule(NijaModule):
@@ -35,7 +40,7 @@ class StrategyModule(NijaModule):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
-        config = load_config()
+        config = self._config = load_config()
         bots, positions, intents = BotRepository(), PositionRepository(), IntentRepository()
         holds = HoldRepository()
         status = BotStatus(runtime, bots)
@@ -53,18 +58,37 @@ class StrategyModule(NijaModule):
             status=status,
         )
         self._standing = Standing(holds, status)
+        self._wire_backtests(runtime)
+
+    def _wire_backtests(self, runtime: Runtime) -> None:
+        self.backtests = Backtests(runtime, self._config, BacktestRepository())
+        self._backtest_views = BacktestViews(runtime.db)
+        self._backtest_worker = backtests_worker(self._config, runtime.metrics, self.backtests)
+        self.backtests.wake = self._backtest_worker.wake
+
+    async def backtest(self, request: BacktestRequest, serve: Serve) -> Report:
+        """`nija backtest`: the same backtest as the API's, its history asked of `serve`."""
+        return await run_now(spec_of(request, self._config), serve)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [BotController, SignalsController]
+        return [BotController, SignalsController, BacktestsController]
 
     def dependencies(self) -> dict[str, Provide]:
         return {
             "strategy_controls": Provide(lambda: self.controls, sync_to_thread=False),
             "strategy_views": Provide(lambda: self._views, sync_to_thread=False),
+            "strategy_backtests": Provide(lambda: self.backtests, sync_to_thread=False),
+            "strategy_backtest_views": Provide(lambda: self._backtest_views, sync_to_thread=False),
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self._evaluator, self._reports, self._standing)
+        return subscriptions(self._evaluator, self._reports, self._standing, self.backtests)
+
+    async def start(self) -> None:
+        self._backtest_worker.start()
+
+    async def stop(self) -> None:
+        await self._backtest_worker.stop()
 
 
 plugin = StrategyModule

@@ -1,4 +1,5 @@
-"""Strategy's HTTP surface: the trader's bot (settings, start, pause) and its signals."""
+"""Strategy's HTTP surface: the trader's bot (settings, start, pause), its signals, and
+backtests of its strategy."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal, provide_step_up
-from modules.strategy.schemas import BotSettingsRequest, BotView, SignalPage
+from modules.kernel.errors import ProblemError
+from modules.strategy.schemas import (
+    BacktestAccepted,
+    BacktestRequest,
+    BacktestView,
+    BotSettingsRequest,
+    BotView,
+    SignalPage,
+)
+from modules.strategy.service.backtests import Backtests
 from modules.strategy.service.controls import BotControls
-from modules.strategy.views import BotViews
+from modules.strategy.views import BacktestViews, BotViews
 
 
 class BotController(Controller):
@@ -87,3 +97,38 @@ class SignalsController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> SignalPage:
         return await strategy_views.signals(principal.user_id, limit, offset)
+
+
+class BacktestsController(Controller):
+    path = "/v1/backtests"
+    tags = ["backtests"]
+
+    @post(
+        "/",
+        status_code=202,
+        summary="Backtest the bot's strategy over a venue's recent history",
+        description="Runs in the background: poll `GET /v1/backtests/{id}` until `done` (with "
+        "the report) or `failed`. `days` is 1 to 90 (at most 25,920 bars: 18 days of `1m`); "
+        "equity, risk level and maximum position default to a new bot's. 429 "
+        "`too_many_backtests` while three of yours are under way.",
+    )
+    async def submit(
+        self,
+        data: JSONBody[BacktestRequest],
+        principal: NamedDependency[Principal],
+        strategy_backtests: NamedDependency[Backtests],
+    ) -> BacktestAccepted:
+        backtest_id = await strategy_backtests.submit(principal.user_id, data)
+        return BacktestAccepted(id=backtest_id, status="queued")
+
+    @get("/{backtest_id:str}", summary="One of your backtests: status, parameters, report")
+    async def get_backtest(
+        self,
+        backtest_id: str,
+        principal: NamedDependency[Principal],
+        strategy_backtest_views: NamedDependency[BacktestViews],
+    ) -> BacktestView:
+        view = await strategy_backtest_views.backtest(principal.user_id, backtest_id)
+        if view is None:
+            raise ProblemError(404, "backtest_not_found", "No such backtest")
+        return view
