@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal, provide_step_up
 from modules.kernel.errors import ProblemError
@@ -124,7 +124,7 @@ class BacktestsController(Controller):
     @get("/{backtest_id:str}", summary="One of your backtests: status, parameters, report")
     async def get_backtest(
         self,
-        backtest_id: str,
+        backtest_id: FromPath[str],
         principal: NamedDependency[Principal],
         strategy_backtest_views: NamedDependency[BacktestViews],
     ) -> BacktestView:

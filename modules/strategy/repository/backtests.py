@@ -18,7 +18,7 @@ _CLAIM = f"""
 UPDATE strategy.backtests SET status = 'running', started_at = $2
  WHERE id IN (SELECT id FROM strategy.backtests
                WHERE status = 'ready'
-                  OR (status = 'running' AND started_at < $2 - interval '{_STALE_RUN}')
+                  OR (status = 'running' AND started_at < $2::timestamptz - interval '{_STALE_RUN}')
                ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
 RETURNING id, params, book
 """  # noqa: S608 - a constant, not input
