@@ -331,5 +331,61 @@ def rotate_keys() -> None:
     )
 
 
+@cli.command(
+    help="Backtest the bot's strategy over a venue's recent history, filled by the venue's "
+    "model (fees and slippage walked from its book). Same seed, same arguments, same report."
+)
+@click.option("--strategy", type=click.Choice(["apex_v71"]), default="apex_v71", show_default=True)
+@click.option("--symbol", required=True, help="e.g. BTC/USD")
+@click.option("--venue", required=True, help="coinbase, kraken or binance")
+@click.option("--days", type=click.IntRange(1, 90), default=30, show_default=True)
+@click.option(
+    "--timeframe", type=click.Choice(["1m", "5m", "15m", "1h"]), default="5m", show_default=True
+)
+@click.option("--equity", "equity_usd", default=None, help="Starting equity in USD [10000]")
+@click.option("--risk-level", type=click.Choice(["low", "medium", "high"]), default=None)
+@click.option("--max-position", "max_position_usd", default=None, help="USD cap of one entry")
+@click.option("--end", default=None, help="End of the history, ISO 8601 UTC [the market now]")
+@click.option("--seed", type=int, default=None, help="The simulated market's seed [NIJA_SIM_SEED]")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Equity curve, .svg")
+def backtest(
+    seed: int | None, as_json: bool, plot: str | None, end: str | None, **fields: Any
+) -> None:
+    import msgspec
+
+    from modules.strategy.domain.backtest_chart import summary, svg
+    from modules.strategy.schemas import BacktestRequest
+
+    if plot is not None and not plot.lower().endswith(".svg"):
+        raise click.ClickException("--plot draws SVG (no PNG library is installed): name a .svg")
+    given = {k: v for k, v in fields.items() if v is not None}
+    if end is not None:
+        given["end"] = end if end.endswith(("Z", "+00:00")) else end + "Z"
+    try:
+        request = msgspec.convert(given, BacktestRequest, strict=False)
+    except msgspec.ValidationError as error:
+        raise click.ClickException(str(error)) from None
+    overrides: dict[str, Any] = {"modules": ("execution", "strategy")}
+    if seed is not None:
+        overrides["sim_seed"] = seed
+    # History and the engine are pure computations: nothing is started, no database is used.
+    platform = Platform(load_settings(**overrides))
+    execution, strategy = platform.modules["execution"], platform.modules["strategy"]
+    try:
+        report = asyncio.run(strategy.backtest(request, execution.history.answer))  # type: ignore[attr-defined]
+    except Refused as refused:
+        raise click.ClickException(f"{refused.reason} ({refused.code})") from None
+    title = f"{request.strategy} {request.symbol.upper()} on {request.venue}, {request.timeframe}"
+    if plot is not None:
+        with open(plot, "w", encoding="utf-8") as handle:
+            handle.write(svg(report, title))
+    click.echo(
+        msgspec.json.encode(report).decode() if as_json else summary(report, title), nl=False
+    )
+    if as_json:
+        click.echo()
+
+
 if __name__ == "__main__":
     cli()

@@ -29,6 +29,7 @@ from modules.execution.service.circuit_breaker import CircuitBreaker
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
 from modules.execution.service.market_data import BarPublisher
+from modules.execution.service.market_history import MarketHistory
 from modules.execution.service.market_reports import MarketReports
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.execution.service.placement import Placement
@@ -57,6 +58,7 @@ class ExecutionModule(NijaModule):
         self._wire_workers(runtime)
         self.views = ExecutionViews(runtime.db, self.venues, marks=self.reports.mid)
         self.venue_admin = VenueAdmin(self.reports, self.limits, in_flight=self.queue.in_flight)
+        self.history = MarketHistory(self.venues)
 
     def _wire_service(self, runtime: Runtime) -> None:
         config, venues, orders = self.config, self.venues, self._orders
@@ -165,7 +167,9 @@ class ExecutionModule(NijaModule):
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self.intake, self.credentials, self.verification, self.cancels)
+        return subscriptions(
+            self.intake, self.credentials, self.verification, self.cancels, self.history
+        )
 
     async def start(self) -> None:
         # One round before serving, so routing has books for the very first order.

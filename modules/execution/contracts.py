@@ -243,3 +243,48 @@ class BalanceChanged(IntegrationEvent, frozen=True, kw_only=True):
     credential_id: str
     balances: dict[str, Decimal]
     equity_usd: Decimal
+
+
+class HistoryBar(msgspec.Struct, frozen=True, array_like=True):
+    start: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+class BookShape(msgspec.Struct, frozen=True, kw_only=True):
+    """A venue's book as a shape around its mid, and what a market order pays there.
+
+    Each level is (distance from the mid as a fraction, size in base units), best first: at mid
+    `m` the asks are `m * (1 + d)` rounded up to `price_tick`, the bids `m * (1 - d)` rounded
+    down. A simulated venue's book is exactly this shape at every instant (before recent trades
+    deplete it); a real venue's is its book when the history was served.
+    """
+
+    taker_fee: Decimal
+    price_tick: Decimal
+    min_quantity: Decimal
+    bids: list[tuple[Decimal, Decimal]]
+    asks: list[tuple[Decimal, Decimal]]
+
+
+class MarketHistoryServed(IntegrationEvent, frozen=True, kw_only=True):
+    """The answer to a `MarketHistoryRequested` (strategy): the closed bars of [start, end),
+    oldest first, with the venue's book shape; or no bars and an `error_code`
+    (`unknown_venue`, `unknown_symbol`, `history_unavailable`). One request is at most a
+    thousand bars, so an answer stays small; a backtest asks again for the bars before `start`.
+    Event id derived from the request id."""
+
+    TOPIC: ClassVar[str] = "execution.market-history-served.v1"
+    request_id: str
+    venue: str
+    symbol: str
+    timeframe: Timeframe
+    start: datetime
+    end: datetime
+    bars: list[HistoryBar]
+    book: BookShape | None = None
+    error_code: str | None = None
+    error: str | None = None

@@ -1,14 +1,17 @@
-"""Execution's subscriptions: vault's credentials (sealed copies) and routing's orders."""
+"""Execution's subscriptions: vault's credentials (sealed copies), routing's orders, and
+strategy's requests for market history (backtests)."""
 
 from __future__ import annotations
 
 from modules.execution.service.cancels import Cancels
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
+from modules.execution.service.market_history import MarketHistory
 from modules.execution.service.verification import CredentialVerification
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import in_key_order
 from modules.routing.contracts import CancelOrderRequested, KillSwitchChanged, OrderRouted
+from modules.strategy.contracts import MarketHistoryRequested
 from modules.vault.contracts import (
     CredentialRevoked,
     CredentialStored,
@@ -18,7 +21,11 @@ from modules.vault.contracts import (
 
 
 def subscriptions(
-    intake: Intake, credentials: Credentials, verification: CredentialVerification, cancels: Cancels
+    intake: Intake,
+    credentials: Credentials,
+    verification: CredentialVerification,
+    cancels: Cancels,
+    history: MarketHistory,
 ) -> list[Subscription]:
     # Order-routed is one per order placed, so it is group-committed (`GroupCommit`), each
     # batch in order-id order; queuing locks nothing.
@@ -32,4 +39,5 @@ def subscriptions(
         Subscription(KillSwitchChanged, intake.halt_queued, "kill-switch-changed"),
         Subscription(CancelOrderRequested, cancels.request, "order-cancel-requested"),
         Subscription(CredentialVerificationRequested, verify, "credential-verification-requested"),
+        Subscription(MarketHistoryRequested, history.serve, "market-history-requested"),
     ]

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from modules.execution.domain.bars import Bar, Timeframe
+from modules.execution.domain.history import Shape
 from modules.execution.domain.sim_market import SimFaults
 from modules.execution.domain.venue import Book, OrderRequest, VenueFees, VenueOrder
 from modules.kernel.sealing import CredentialMaterial
@@ -83,6 +84,13 @@ class ProvidesHistory(Protocol):
     ) -> list[Bar]:
         """The closed bars starting in [start, end), oldest first; none still under way."""
         ...
+
+
+@runtime_checkable
+class DescribesBook(Protocol):
+    """A venue whose book has a fixed shape around its mid (a simulated one), for backtests."""
+
+    def book_shape(self, symbol: str) -> Shape: ...
 
 
 @runtime_checkable

@@ -1,4 +1,5 @@
-"""The strategy module as a Litestar plugin: the trading bots (APEX v7.1), one per user.
+"""The strategy module as a Litestar plugin: the trading bots (APEX v7.1), one per user,
+TradingView alert hooks, and backtests.
 
 Use cases: service/; reads for the API: views.py; published events: contracts.py.
 """
@@ -11,9 +12,16 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
-from modules.strategy.api import BotController, SignalsController, TradingViewController
+from modules.strategy.api import (
+    BacktestsController,
+    BotController,
+    SignalsController,
+    TradingViewController,
+)
 from modules.strategy.config import load_config, load_tradingview_config
+from modules.strategy.domain.backtest_report import Report
 from modules.strategy.handlers import subscriptions, tradingview_subscriptions
+from modules.strategy.repository.backtests import BacktestRepository
 from modules.strategy.repository.bars import BarRepository
 from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.holds import HoldRepository
@@ -24,6 +32,8 @@ from modules.strategy.repository.signals import SignalRepository
 from modules.strategy.repository.tradingview_alerts import AlertRepository
 from modules.strategy.repository.tradingview_hooks import HookRepository
 from modules.strategy.repository.venue_positions import VenuePositionRepository
+from modules.strategy.schemas import BacktestRequest
+from modules.strategy.service.backtests import Backtests, Serve, run_now, spec_of
 from modules.strategy.service.controls import BotControls
 from modules.strategy.service.evaluation import Evaluator
 from modules.strategy.service.reports import Reports
@@ -32,7 +42,8 @@ from modules.strategy.service.status import BotStatus
 from modules.strategy.service.trades import Trades
 from modules.strategy.service.tradingview_alerts import TradingViewAlerts
 from modules.strategy.service.tradingview_hooks import TradingViewHooks
-from modules.strategy.views import BotViews, TradingViewViews
+from modules.strategy.views import BacktestViews, BotViews, TradingViewViews
+from modules.strategy.workers.backtests import backtests_worker
 
 
 class StrategyModule(NijaModule):
@@ -40,7 +51,7 @@ class StrategyModule(NijaModule):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
-        config = load_config()
+        config = self._config = load_config()
         bots, positions, intents = BotRepository(), PositionRepository(), IntentRepository()
         holds = HoldRepository()
         status = BotStatus(runtime, bots)
@@ -59,6 +70,7 @@ class StrategyModule(NijaModule):
         )
         self._standing = Standing(holds, status)
         self._wire_tradingview(runtime)
+        self._wire_backtests(runtime)
 
     def _wire_tradingview(self, runtime: Runtime) -> None:
         config, hooks, prices = load_tradingview_config(), HookRepository(), PriceRepository()
@@ -73,13 +85,25 @@ class StrategyModule(NijaModule):
         )
         self._tradingview_views = TradingViewViews(runtime.db, config)
 
+    def _wire_backtests(self, runtime: Runtime) -> None:
+        self.backtests = Backtests(runtime, self._config, BacktestRepository())
+        self._backtest_views = BacktestViews(runtime.db)
+        self._backtest_worker = backtests_worker(self._config, runtime.metrics, self.backtests)
+        self.backtests.wake = self._backtest_worker.wake
+
+    async def backtest(self, request: BacktestRequest, serve: Serve) -> Report:
+        """`nija backtest`: the same backtest as the API's, its history asked of `serve`."""
+        return await run_now(spec_of(request, self._config), serve)
+
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [BotController, SignalsController, TradingViewController]
+        return [BotController, SignalsController, TradingViewController, BacktestsController]
 
     def dependencies(self) -> dict[str, Provide]:
         return {
             "strategy_controls": Provide(lambda: self.controls, sync_to_thread=False),
             "strategy_views": Provide(lambda: self._views, sync_to_thread=False),
+            "strategy_backtests": Provide(lambda: self.backtests, sync_to_thread=False),
+            "strategy_backtest_views": Provide(lambda: self._backtest_views, sync_to_thread=False),
             **self._tradingview_dependencies(),
         }
 
@@ -98,9 +122,15 @@ class StrategyModule(NijaModule):
 
     def subscriptions(self) -> Sequence[Subscription]:
         return [
-            *subscriptions(self._evaluator, self._reports, self._standing),
+            *subscriptions(self._evaluator, self._reports, self._standing, self.backtests),
             *tradingview_subscriptions(self._tradingview_alerts),
         ]
+
+    async def start(self) -> None:
+        self._backtest_worker.start()
+
+    async def stop(self) -> None:
+        await self._backtest_worker.stop()
 
 
 plugin = StrategyModule

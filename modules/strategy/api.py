@@ -1,5 +1,5 @@
-"""Strategy's HTTP surface: the trader's bot (settings, start, pause), its signals, and
-TradingView hooks with the public endpoint their alerts arrive at."""
+"""Strategy's HTTP surface: the trader's bot (settings, start, pause), its signals, TradingView
+hooks with the public endpoint their alerts arrive at, and backtests of its strategy."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from modules.kernel.bounds import IdPath
 from modules.kernel.errors import ProblemError
 from modules.strategy.domain.tradingview import HOOKS_PATH
 from modules.strategy.schemas import (
+    BacktestAccepted,
+    BacktestRequest,
+    BacktestView,
     BotSettingsRequest,
     BotView,
     SignalPage,
@@ -28,10 +31,11 @@ from modules.strategy.schemas import (
     TradingViewHookRequest,
     TradingViewHookView,
 )
+from modules.strategy.service.backtests import Backtests
 from modules.strategy.service.controls import BotControls
 from modules.strategy.service.tradingview_alerts import TradingViewAlerts
 from modules.strategy.service.tradingview_hooks import TradingViewHooks
-from modules.strategy.views import BotViews, TradingViewViews
+from modules.strategy.views import BacktestViews, BotViews, TradingViewViews
 
 
 class BotController(Controller):
@@ -219,3 +223,38 @@ class TradingViewController(Controller):
     ) -> TradingViewAccepted:
         order_id = await strategy_tradingview_alerts.receive(hook_id, data)
         return TradingViewAccepted(received=True, order_id=str(order_id))
+
+
+class BacktestsController(Controller):
+    path = "/v1/backtests"
+    tags = ["backtests"]
+
+    @post(
+        "/",
+        status_code=202,
+        summary="Backtest the bot's strategy over a venue's recent history",
+        description="Runs in the background: poll `GET /v1/backtests/{id}` until `done` (with "
+        "the report) or `failed`. `days` is 1 to 90 (at most 25,920 bars: 18 days of `1m`); "
+        "equity, risk level and maximum position default to a new bot's. 429 "
+        "`too_many_backtests` while three of yours are under way.",
+    )
+    async def submit(
+        self,
+        data: JSONBody[BacktestRequest],
+        principal: NamedDependency[Principal],
+        strategy_backtests: NamedDependency[Backtests],
+    ) -> BacktestAccepted:
+        backtest_id = await strategy_backtests.submit(principal.user_id, data)
+        return BacktestAccepted(id=backtest_id, status="queued")
+
+    @get("/{backtest_id:str}", summary="One of your backtests: status, parameters, report")
+    async def get_backtest(
+        self,
+        backtest_id: IdPath,
+        principal: NamedDependency[Principal],
+        strategy_backtest_views: NamedDependency[BacktestViews],
+    ) -> BacktestView:
+        view = await strategy_backtest_views.backtest(principal.user_id, backtest_id)
+        if view is None:
+            raise ProblemError(404, "backtest_not_found", "No such backtest")
+        return view

@@ -21,6 +21,11 @@ class StrategyConfig(msgspec.Struct, frozen=True, kw_only=True):
     default_equity_usd: Decimal = Decimal(10000)
     # Venue rejections in a row that pause the bot.
     max_consecutive_rejections: int = 5
+    # Backtests: how many one user may have under way, how many a replica runs at once (each
+    # takes a core while it runs), and how often its worker looks for ready ones when not woken.
+    backtests_per_user: int = 3
+    backtest_workers: int = 1
+    backtest_poll_seconds: float = 2.0
 
     def default_settings(self) -> dict[str, object]:
         """A new bot's settings (paper, APEX v7.1), as the bot's row would hold them."""

@@ -1,7 +1,9 @@
-"""Strategy's published language: the bots' order intents and their status changes."""
+"""Strategy's published language: the bots' order intents and their status changes, and the
+backtests' requests for market history."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -36,3 +38,17 @@ class BotStatusChanged(IntegrationEvent, frozen=True, kw_only=True):
     status: BotStatus
     previous: BotStatus
     reason: str | None = None
+
+
+class MarketHistoryRequested(IntegrationEvent, frozen=True, kw_only=True):
+    """A backtest wants a venue's history: the `bars` closed bars of `timeframe` that end at
+    `end` (the venue's market clock when null), answered by execution's
+    `MarketHistoryServed` under the same `request_id`."""
+
+    TOPIC: ClassVar[str] = "strategy.market-history-requested.v1"
+    request_id: str
+    venue: str
+    symbol: str
+    timeframe: Literal["1m", "5m", "15m", "1h"]
+    bars: int
+    end: datetime | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modules.execution.contracts import (
     BarClosed,
+    MarketHistoryServed,
     OrderExpired,
     OrderFilled,
     OrderRejected,
@@ -15,6 +16,7 @@ from modules.identity.contracts import UserReinstated, UserSuspended
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import in_key_order
 from modules.routing.contracts import IntentRefused, KillSwitchChanged
+from modules.strategy.service.backtests import Backtests
 from modules.strategy.service.evaluation import Evaluator
 from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
@@ -29,7 +31,9 @@ def _position_key(event: PositionChanged) -> str:
     return f"{event.user_id}:{event.venue}:{event.symbol}"
 
 
-def subscriptions(evaluator: Evaluator, reports: Reports, standing: Standing) -> list[Subscription]:
+def subscriptions(
+    evaluator: Evaluator, reports: Reports, standing: Standing, backtests: Backtests
+) -> list[Subscription]:
     return [
         Subscription(BarClosed, evaluator.bar_closed, "bar-closed"),
         Subscription(
@@ -49,6 +53,7 @@ def subscriptions(evaluator: Evaluator, reports: Reports, standing: Standing) ->
         Subscription(UserReinstated, standing.user_reinstated, "user-reinstated"),
         Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
         Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
+        Subscription(MarketHistoryServed, backtests.history_served, "market-history-served"),
     ]
 
 

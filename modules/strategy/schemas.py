@@ -10,6 +10,7 @@ import msgspec
 
 from modules.kernel.bounds import TIMESTAMP_PATTERN, positive_amount, text
 from modules.kernel.refusal import Kind, Refused
+from modules.strategy.domain.backtest_report import Report
 
 BotStatus = Literal["off", "running", "paused"]
 Mode = Literal["paper", "live"]
@@ -226,3 +227,71 @@ class TradingViewAlertRequest(
 class TradingViewAccepted(msgspec.Struct, frozen=True, kw_only=True):
     received: bool
     order_id: str
+
+
+# ---- backtests --------------------------------------------------------------------------
+
+BacktestStatus = Literal["queued", "running", "done", "failed"]
+
+
+class BacktestRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A backtest of the bot's strategy over a venue's recent history."""
+
+    strategy: StrategyName = "apex_v71"
+    symbol: Pair
+    venue: Venue
+    timeframe: Timeframe = "5m"
+    days: Annotated[
+        int, msgspec.Meta(ge=1, le=90, description="Days of bars traded (the warm-up is extra)")
+    ]
+    equity_usd: (
+        Annotated[Decimal, msgspec.Meta(description="Starting equity, what entries are sized on")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    risk_level: RiskLevel | msgspec.UnsetType = msgspec.UNSET
+    max_position_usd: Decimal | msgspec.UnsetType = msgspec.UNSET
+    end: (
+        Annotated[
+            datetime,
+            msgspec.Meta(description="End of the history (UTC); the venue's clock if left out"),
+        ]
+        | None
+    ) = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_position_usd", "equity_usd"):
+            value = getattr(self, name)
+            if value is not msgspec.UNSET:
+                _check_usd(name, value)
+
+
+class BacktestAccepted(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    status: BacktestStatus
+
+
+class BacktestParams(msgspec.Struct, frozen=True, kw_only=True):
+    strategy: StrategyName
+    venue: str
+    symbol: str
+    timeframe: Timeframe
+    days: int
+    equity_usd: Decimal
+    risk_level: RiskLevel
+    max_position_usd: Decimal
+    end: datetime | None
+    window_bars: int
+
+
+class BacktestView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    status: BacktestStatus
+    params: BacktestParams
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error_code: str | None = None
+    error: str | None = None
+    # Trades, win rate, net P&L after fees, drawdown, profit factor, Sharpe, exposure and the
+    # equity curve; see the README's "Backtests".
+    report: Report | None = None

@@ -185,3 +185,39 @@ class TradingViewFingerprint(
 
 
 APP_CONFIG.table_classes.extend([TradingViewHook, TradingViewAlert, TradingViewFingerprint])
+
+
+# Backtests: appended, and registered with the app below, so the bot's tables above stay as
+# they were.
+class Backtest(Table, tablename="backtests", schema="strategy", db=ENGINE):
+    """One backtest: queued while its history arrives (`ready` once it has), then run by the
+    backtests worker; the report is kept as JSON."""
+
+    id = UUID(primary_key=True)
+    user_id = Varchar(length=64)
+    status = Varchar(length=16)
+    params = JSONB()
+    bars_wanted = Integer()
+    bars_got = Integer(default=0)
+    requests = Integer(default=0)
+    book = JSONB(null=True, default=None)
+    report = JSONB(null=True, default=None)
+    error_code = Varchar(length=64, null=True, default=None)
+    error = Text(null=True, default=None)
+    created_at = Timestamptz()
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class BacktestPart(Table, tablename="backtest_parts", schema="strategy", db=ENGINE):
+    """One answer of execution's history for a backtest, until the backtest has run."""
+
+    id = BigSerial(primary_key=True)
+    backtest_id = UUID()
+    request_id = Varchar(length=100, unique=True)
+    start = Timestamptz()
+    bars = JSONB()
+
+
+APP_CONFIG.register_table(Backtest)
+APP_CONFIG.register_table(BacktestPart)

@@ -10,8 +10,11 @@ import msgspec
 
 from modules.kernel.db import Database
 from modules.strategy.config import StrategyConfig, TradingViewConfig
+from modules.strategy.domain.backtest_report import Report
 from modules.strategy.domain.tradingview import hook_url
 from modules.strategy.schemas import (
+    BacktestParams,
+    BacktestView,
     BotPositionView,
     BotView,
     SignalOrder,
@@ -155,3 +158,39 @@ class TradingViewViews:
         ]
         hook = self._hook(row, request_base_url)
         return TradingViewHookDetail(**msgspec.structs.asdict(hook), alerts=views)
+
+
+_BACKTEST = (
+    "SELECT id, status, params, report, error_code, error, created_at, started_at, finished_at "
+    "FROM strategy.backtests WHERE id = $1 AND user_id = $2"
+)
+# Internal statuses as the API names them: history complete but not yet running is queued.
+_BACKTEST_STATUS = {"queued": "queued", "ready": "queued", "running": "running"}
+
+
+class BacktestViews:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def backtest(self, user_id: str, backtest_id: str) -> BacktestView | None:
+        """The caller's backtest, or None (someone else's is as unknown as a missing one)."""
+        try:
+            key = uuid.UUID(backtest_id)
+        except ValueError:
+            return None
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(_BACKTEST, key, user_id)
+        if row is None:
+            return None
+        report = row["report"]
+        return BacktestView(
+            id=str(row["id"]),
+            status=_BACKTEST_STATUS.get(row["status"], row["status"]),
+            params=msgspec.json.decode(row["params"], type=BacktestParams),
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            error_code=row["error_code"],
+            error=row["error"],
+            report=None if report is None else msgspec.json.decode(report, type=Report),
+        )

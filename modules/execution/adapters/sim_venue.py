@@ -42,11 +42,14 @@ import msgspec
 
 from modules.execution.adapters.sim_wallet import SimWallet
 from modules.execution.domain.bars import Bar, Timeframe, bar_starts, seconds
+from modules.execution.domain.history import Shape
 from modules.execution.domain.sim_bars import sim_bar
 from modules.execution.domain.sim_market import (
     PROFILES,
+    SYMBOLS,
     SimFaults,
     VenueProfile,
+    book_shape,
     build_levels,
     check_order,
     check_symbol,
@@ -438,6 +441,15 @@ class SimVenue:
         if len(starts) * seconds(timeframe) > _INLINE_SECONDS:
             return await asyncio.to_thread(build)
         return build()
+
+    def book_shape(self, symbol: str) -> Shape:
+        """The shape `build_levels` gives the book at every instant (DescribesBook)."""
+        check_symbol(self.name, self.symbols, symbol)
+        bids, asks = book_shape(self._seed, self._profile, symbol)
+        spec = SYMBOLS[symbol]
+        return Shape(
+            price_tick=spec.price_tick, min_quantity=spec.min_quantity, bids=bids, asks=asks
+        )
 
 
 def _bars(

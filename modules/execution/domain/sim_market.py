@@ -294,3 +294,20 @@ def permissions(api_key: str) -> list[str]:
     if api_key.startswith("ro-"):
         return ["read"]
     return ["read", "trade"]
+
+
+def book_shape(
+    seed: int, profile: VenueProfile, symbol: str
+) -> tuple[tuple[tuple[Decimal, Decimal], ...], tuple[tuple[Decimal, Decimal], ...]]:
+    """(bids, asks) of `build_levels` as (distance from the mid, size), best first: the same
+    at every instant, so a backtest can rebuild the book around any mid (to within a tick)."""
+    half = profile.spread_bps / 2e4
+    step = profile.level_step_bps / 1e4
+    offsets = [Decimal(repr(half + step * i)) for i in range(profile.levels)]
+    bids = tuple(
+        (off, _level_size(seed, profile, symbol, "sell", i)) for i, off in enumerate(offsets)
+    )
+    asks = tuple(
+        (off, _level_size(seed, profile, symbol, "buy", i)) for i, off in enumerate(offsets)
+    )
+    return bids, asks

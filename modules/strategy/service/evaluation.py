@@ -99,6 +99,8 @@ class Evaluator:
         now = self._runtime.clock()
         for user_id in sorted(bots.keys() | positions.keys()):
             bot, position = bots.get(user_id), positions.get(user_id)
+            if not self._trades.may_act(evaluation, bot, position):
+                continue  # no savepoint for a bot with nothing to do: a quiet bar stays O(1)
             sent: list[IntegrationEvent] = []
             try:
                 async with conn.transaction():

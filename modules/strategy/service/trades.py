@@ -50,6 +50,16 @@ class Trades:
         self._intents = intents
         self._signals = signals
 
+    @staticmethod
+    def may_act(
+        evaluation: Evaluation, bot: dict[str, Any] | None, position: dict[str, Any] | None
+    ) -> bool:
+        """Whether `on_bar` can do anything for this bot on this bar: protect (and maybe exit)
+        its open position, or enter on a signal. Most bars, most bots do nothing."""
+        if position is not None:
+            return bool(position["status"] == "open")
+        return bot is not None and evaluation.long.action == "entry"
+
     async def on_bar(
         self,
         conn: asyncpg.Connection,

@@ -1,0 +1,1 @@
+"""Strategy's long-running loops."""
