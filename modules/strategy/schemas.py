@@ -245,15 +245,20 @@ class BacktestRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
         int, msgspec.Meta(ge=1, le=90, description="Days of bars traded (the warm-up is extra)")
     ]
     equity_usd: (
-        Annotated[Decimal, msgspec.Meta(description="Starting equity, what entries are sized on")]
+        Annotated[Decimal, positive_amount("Starting equity, what entries are sized on")]
         | msgspec.UnsetType
     ) = msgspec.UNSET
     risk_level: RiskLevel | msgspec.UnsetType = msgspec.UNSET
-    max_position_usd: Decimal | msgspec.UnsetType = msgspec.UNSET
+    max_position_usd: (
+        Annotated[Decimal, positive_amount("Cap of one entry, in USD")] | msgspec.UnsetType
+    ) = msgspec.UNSET
     end: (
         Annotated[
             datetime,
-            msgspec.Meta(description="End of the history (UTC); the venue's clock if left out"),
+            msgspec.Meta(
+                description="End of the history (UTC); the venue's clock if left out",
+                extra_json_schema={"extra": {"max_length": 40, "pattern": TIMESTAMP_PATTERN}},
+            ),
         ]
         | None
     ) = None

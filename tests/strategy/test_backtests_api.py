@@ -94,7 +94,7 @@ async def test_bounds_are_problems(running: RunningApp) -> None:
         ({"days": 91}, 400),
         ({"timeframe": "2m"}, 400),
         ({"strategy": "other"}, 400),
-        ({"equity_usd": "-5"}, 400),
+        ({"equity_usd": "-5"}, 422),
         ({"surprise": 1}, 400),
         ({"timeframe": "1m", "days": 30}, 422),
     ]:
