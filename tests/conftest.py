@@ -70,18 +70,71 @@ async def database_url(database_server_url: str) -> AsyncIterator[str]:
     await admin.close()
 
 
+_TABLES = """
+SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name,
+       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+           AS has_triggers
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p')
+"""
+_REFERENCES = (
+    "SELECT conrelid::int AS child, confrelid::int AS parent FROM pg_constraint "
+    "WHERE contype = 'f' AND conrelid <> confrelid"
+)
+_SEQUENCES = (
+    "SELECT schemaname, sequencename, start_value FROM pg_sequences "
+    "WHERE schemaname = ANY($1::text[])"
+)
+
+
+def _quoted(*names: str) -> str:
+    return ".".join('"' + name.replace('"', '""') + '"' for name in names)
+
+
 async def truncate_all(url: str) -> None:
-    """Empty every module table; a database not yet migrated has none, and is left as it is."""
+    """Empty every module table and restart its sequences, like `TRUNCATE ... RESTART IDENTITY`.
+
+    A test leaves a few rows behind, and DELETE empties a table of a few rows in well under a
+    millisecond where TRUNCATE gives each of the fifty tables new files (0.3 s a test). Rows are
+    deleted children first; a table with triggers of its own (the append-only audit log refuses
+    DELETE) is truncated, and only when it has rows. A database not yet migrated has no tables,
+    and is left as it is.
+    """
     conn = await asyncpg.connect(url)
     try:
-        tables = await conn.fetch(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema = ANY($1::text[]) AND table_type = 'BASE TABLE'",
-            list(MODULE_SCHEMAS),
-        )
-        if tables:
-            names = ", ".join(f'"{t["table_schema"]}"."{t["table_name"]}"' for t in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        schemas = list(MODULE_SCHEMAS)
+        tables = {row["oid"]: row for row in await conn.fetch(_TABLES, schemas)}
+        if not tables:
+            return
+        parents: dict[int, set[int]] = {oid: set() for oid in tables}
+        for ref in await conn.fetch(_REFERENCES):
+            if ref["child"] in tables and ref["parent"] in tables:
+                parents[ref["child"]].add(ref["parent"])
+        # Children before the tables they reference: a table goes once nothing left refers to it.
+        order: list[int] = []
+        left = set(tables)
+        while left:
+            ready = [oid for oid in left if not any(oid in parents[o] for o in left if o != oid)]
+            if not ready:  # a cycle of references: TRUNCATE ... CASCADE sorts it out
+                order = []
+                break
+            order.extend(sorted(ready))
+            left.difference_update(ready)
+        statements: list[str] = []
+        for oid in order or tables:
+            table = tables[oid]
+            name = _quoted(table["schema"], table["name"])
+            if not order:
+                statements.append(f"TRUNCATE {name} CASCADE")
+            elif not table["has_triggers"]:
+                statements.append(f"DELETE FROM {name}")
+            elif await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {name})"):
+                statements.append(f"TRUNCATE {name} CASCADE")
+        for seq in await conn.fetch(_SEQUENCES, schemas):
+            name = _quoted(seq["schemaname"], seq["sequencename"])
+            statements.append(f"SELECT setval('{name}', {int(seq['start_value'])}, false)")
+        async with conn.transaction():
+            await conn.execute(";\n".join(statements))
     finally:
         await conn.close()
 
