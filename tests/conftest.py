@@ -193,24 +193,48 @@ class RunningApp:
 
 @contextlib.asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[RunningApp]:
+    """Serve `app` on a free loopback port for the block; shut down as uvicorn would.
+
+    uvicorn's own `serve()` notices `should_exit` on a 0.1 s tick and then sleeps another 0.1 s
+    before closing connections; here start-up and shut-down are driven directly, each step
+    waiting on what it needs (the client gone, the connections closed), not on a clock.
+    """
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", proxy_headers=False
     )
+    config.load()
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("server exited during start-up")
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        try:
+    server.lifespan = config.lifespan_class(config)
+    try:
+        await server.startup()
+    except SystemExit:  # uvicorn's answer to a failed lifespan start-up, which it has logged
+        raise RuntimeError("the app failed to start; its lifespan start-up raised") from None
+    try:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
             yield RunningApp(app=app, base_url=base_url, client=client)
-        finally:
-            server.should_exit = True
-            await task
+    finally:
+        await _shut_down(server)
+
+
+async def _shut_down(server: uvicorn.Server, grace_seconds: float = 10.0) -> None:
+    """uvicorn's graceful shutdown (`Server.shutdown`) minus its fixed sleeps."""
+    for listener in server.servers:
+        listener.close()
+    state = server.server_state
+    for connection in list(state.connections):
+        connection.shutdown()  # idle ones close now, busy ones after their response
+    deadline = asyncio.get_running_loop().time() + grace_seconds
+    while state.connections or state.tasks:
+        if asyncio.get_running_loop().time() > deadline:
+            for task in state.tasks:
+                task.cancel()
+            break
+        await asyncio.sleep(0.002)
+    for listener in server.servers:
+        await listener.wait_closed()
+    await server.lifespan.shutdown()
 
 
 @pytest.fixture
