@@ -140,9 +140,13 @@ async def truncate_all(url: str) -> None:
 
 
 @pytest.fixture
-def make_settings(database_url: str, tmp_path: Any) -> Any:
+def make_settings(database_url: str, tmp_path: Any, request: pytest.FixtureRequest) -> Any:
+    # argon2id at its cheapest (0.2 s a hash otherwise), unless a test is about hashing's cost.
+    production_hashing = request.node.get_closest_marker("production_password_hashing")
+
     def build(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
+            "password_hash_cost": "production" if production_hashing else "test",
             "env": "test",
             "database_url": database_url,
             "data_dir": str(tmp_path / "data"),
