@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import shutil
+import ssl
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -195,6 +197,13 @@ class RunningApp:
             await asyncio.sleep(0.01)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # httpx builds (and loads the CA bundle into) a TLS context per client, some 50 ms, for a
+    # plain-HTTP loopback client that never uses it: every test's client shares this one.
+    return ssl.create_default_context()
+
+
 @contextlib.asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[RunningApp]:
     """Serve `app` on a free loopback port for the block; shut down as uvicorn would.
@@ -216,7 +225,7 @@ async def serve(app: Any) -> AsyncIterator[RunningApp]:
     try:
         port = server.servers[0].sockets[0].getsockname()[1]
         base_url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=base_url, timeout=10, verify=_tls()) as client:
             yield RunningApp(app=app, base_url=base_url, client=client)
     finally:
         await _shut_down(server)
