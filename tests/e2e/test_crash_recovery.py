@@ -96,7 +96,13 @@ async def test_no_order_lost_or_placed_twice_across_twenty_crashes(tmp_path: Pat
     rng = random.Random(SEED)
     server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
     async with fresh_database(server, "nija_crash") as external_url:
-        platform = PlatformProcess(tmp_path / "data", database_url=external_url)
+        # Passwords are hashed at the test cost: 21 starts and 6 sign-ups would otherwise spend
+        # some 10 s in argon2id, which has nothing to do with what a crash may lose.
+        platform = PlatformProcess(
+            tmp_path / "data",
+            database_url=external_url,
+            extra_env={"NIJA_ENV": "test", "NIJA_PASSWORD_HASH_COST": "test"},
+        )
         platform.start()
         try:
             await platform.wait_ready()
