@@ -98,7 +98,11 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._txn = self._db.engine.transaction(allow_nested=False)
-        txn = await self._txn.__aenter__()
+        try:
+            txn = await self._txn.__aenter__()
+        except BaseException:  # cancelled during BEGIN, say: no exit will give it back
+            await self._give_back_connection()
+            raise
         self.conn = txn.connection
         return self
 
@@ -142,12 +146,15 @@ class UnitOfWork:
         try:
             await self._txn.__aexit__(exc_type, exc, tb)
         except BaseException:
-            connection = getattr(self._txn, "connection", None)
-            pool = self._db.engine.pool
-            if pool is not None and connection is not None:
-                with contextlib.suppress(Exception):
-                    await pool.release(connection)  # a no-op if it was already given back
+            await self._give_back_connection()
             raise
+
+    async def _give_back_connection(self) -> None:
+        connection = getattr(self._txn, "connection", None)
+        pool = self._db.engine.pool
+        if pool is not None and connection is not None:
+            with contextlib.suppress(Exception):
+                await pool.release(connection)  # a no-op if it was already given back
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Run `callback` (sync or async) once the transaction has committed, never before.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -68,3 +69,31 @@ async def test_cancelled_during_commit_the_connection_goes_back_to_the_pool(db: 
     with pytest.raises(asyncio.CancelledError):
         await task
     assert uow.conn._con is None, "the connection is still checked out of the pool"
+
+
+async def test_cancelled_during_begin_the_connection_goes_back_to_the_pool(db: Database) -> None:
+    from piccolo.engine.postgres import PostgresTransaction
+
+    began = asyncio.Event()
+
+    class BeginNeverAnswered(PostgresTransaction):
+        async def begin(self) -> None:
+            await super().begin()
+            began.set()
+            await asyncio.Event().wait()  # still waiting for BEGIN's answer when cancelled
+
+    class Engine:  # the real engine and pool, with the slow transaction above
+        pool = db.engine.pool
+
+        def transaction(self, allow_nested: bool) -> PostgresTransaction:
+            return BeginNeverAnswered(engine=db.engine, allow_nested=allow_nested)
+
+    database: Any = SimpleNamespace(engine=Engine())
+    uow = UnitOfWork(database, SCHEMA, "test", lambda: None)
+    task = asyncio.create_task(uow.__aenter__())
+    await began.wait()
+    connection = uow._txn.connection
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert connection._con is None, "the connection is still checked out of the pool"
