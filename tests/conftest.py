@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import ssl
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -246,7 +247,21 @@ async def serve(app: Any) -> AsyncIterator[RunningApp]:
         async with httpx.AsyncClient(base_url=base_url, timeout=10, verify=_tls()) as client:
             yield RunningApp(app=app, base_url=base_url, client=client)
     finally:
+        await _quiesce(app)
         await _shut_down(server)
+
+
+async def _quiesce(app: Any, within: float = 2.0) -> None:
+    """Let deliveries already on the in-process bus finish (bounded) before shutting down.
+
+    A test often ends with events in flight; shutdown cancels them wherever they are, and a
+    delivery cut short mid-transaction is the kind of path that used to leave a connection out.
+    """
+    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    drain = getattr(getattr(runtime, "pubsub", None), "drain", None)
+    if drain is not None:
+        with contextlib.suppress(TimeoutError):
+            await drain(max_seconds=within)
 
 
 async def _shut_down(server: uvicorn.Server, grace_seconds: float = 10.0) -> None:
@@ -265,7 +280,13 @@ async def _shut_down(server: uvicorn.Server, grace_seconds: float = 10.0) -> Non
         await asyncio.sleep(0.002)
     for listener in server.servers:
         await listener.wait_closed()
-    await server.lifespan.shutdown()
+    stopping = asyncio.ensure_future(server.lifespan.shutdown())
+    done, _ = await asyncio.wait({stopping}, timeout=60)
+    if not done:  # say where it hangs, instead of a bare pytest-timeout later
+        for task in asyncio.all_tasks():
+            task.print_stack(limit=10, file=sys.stderr)
+        raise RuntimeError("the app did not shut down within 60 s; its tasks are on stderr")
+    stopping.result()
 
 
 @pytest.fixture
