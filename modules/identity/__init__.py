@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from modules.identity.adapters.argon2_hasher import Argon2Hasher
+from modules.identity.adapters.argon2_hasher import PRODUCTION, TEST_ONLY, Argon2Hasher
 from modules.identity.adapters.bundled_password_list import BundledPasswordList
 from modules.identity.api import AdminUsersController, AuthController, SettingsController
 from modules.identity.domain.password_policy import PasswordPolicy
@@ -34,7 +34,8 @@ class IdentityModule(NijaModule):
         super().__init__(runtime)
         uow = self.unit_of_work
         repo = IdentityRepository()
-        self._hasher = hasher = Argon2Hasher()
+        cost = runtime.settings.password_hash_cost
+        self._hasher = hasher = Argon2Hasher(parameters=TEST_ONLY if cost == "test" else PRODUCTION)
         policy = PasswordPolicy(BundledPasswordList().common_passwords())
         sessions = Sessions(runtime, uow, repo)
         throttle = LoginThrottle(runtime, uow, repo)

@@ -98,7 +98,11 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._txn = self._db.engine.transaction(allow_nested=False)
-        txn = await self._txn.__aenter__()
+        try:
+            txn = await self._txn.__aenter__()
+        except BaseException:  # cancelled during BEGIN, say: no exit will give it back
+            await self._give_back_connection()
+            raise
         self.conn = txn.connection
         return self
 
@@ -112,9 +116,9 @@ class UnitOfWork:
             try:
                 await self._write_outbox()
             except BaseException as write_error:
-                await self._txn.__aexit__(type(write_error), write_error, write_error.__traceback__)
+                await self._end(type(write_error), write_error, write_error.__traceback__)
                 raise
-        await self._txn.__aexit__(exc_type, exc, tb)
+        await self._end(exc_type, exc, tb)
         if exc is not None:
             return
         if self._events:
@@ -126,6 +130,31 @@ class UnitOfWork:
                     await result
             except Exception:
                 log.exception("after-commit callback failed")
+
+    async def _end(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Commit or roll back, and always give the connection back.
+
+        Piccolo's exit returns the connection to the pool only after COMMIT (or ROLLBACK) has
+        answered: a task cancelled while waiting for that answer (a delivery cut short at
+        shutdown) would keep it checked out for good, and the pool's close would wait for it.
+        """
+        try:
+            await self._txn.__aexit__(exc_type, exc, tb)
+        except BaseException:
+            await self._give_back_connection()
+            raise
+
+    async def _give_back_connection(self) -> None:
+        connection = getattr(self._txn, "connection", None)
+        pool = self._db.engine.pool
+        if pool is not None and connection is not None:
+            with contextlib.suppress(Exception):
+                await pool.release(connection)  # a no-op if it was already given back
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Run `callback` (sync or async) once the transaction has committed, never before.

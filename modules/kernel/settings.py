@@ -76,6 +76,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vault_namespace: str | None = None
     # Rotate the transit key (and rewrap every data key) this often; 0 turns it off.
     key_rotation_interval_seconds: float = 0.0
+    # "test": argon2id at its smallest cost, so a test suite that registers and logs in hundreds
+    # of users does not spend minutes hashing. Refused unless env is "test".
+    password_hash_cost: Literal["production", "test"] = "production"
+
+    def __post_init__(self) -> None:
+        if self.password_hash_cost == "test" and self.env != "test":
+            raise ValueError("password_hash_cost 'test' is for the test suite only (env 'test')")
 
     @property
     def trusted_proxy_networks(self) -> tuple[Network, ...]:

@@ -92,11 +92,17 @@ async def _wait_terminal(conn: asyncpg.Connection, ids: list[str]) -> list[Any]:
 
 
 @pytest.mark.timeout(900)
-async def test_no_order_lost_or_placed_twice_across_twenty_crashes(tmp_path: Path) -> None:
+async def test_no_order_lost_or_placed_twice_across_twenty_crashes(embedded_tmp_path: Path) -> None:
     rng = random.Random(SEED)
     server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
     async with fresh_database(server, "nija_crash") as external_url:
-        platform = PlatformProcess(tmp_path / "data", database_url=external_url)
+        # Passwords are hashed at the test cost: 21 starts and 6 sign-ups would otherwise spend
+        # some 10 s in argon2id, which has nothing to do with what a crash may lose.
+        platform = PlatformProcess(
+            embedded_tmp_path / "data",
+            database_url=external_url,
+            extra_env={"NIJA_ENV": "test", "NIJA_PASSWORD_HASH_COST": "test"},
+        )
         platform.start()
         try:
             await platform.wait_ready()
@@ -138,7 +144,9 @@ async def test_no_order_lost_or_placed_twice_across_twenty_crashes(tmp_path: Pat
             accepted = [oid for t in traders for oid in t.accepted.values()]
             assert len(accepted) >= 20, f"too few orders got through to prove anything: {accepted}"
             assert len(set(accepted)) == len(accepted), "two keys produced the same order"
-            conn = await asyncpg.connect(await _database_url(tmp_path / "data", external_url))
+            conn = await asyncpg.connect(
+                await _database_url(embedded_tmp_path / "data", external_url)
+            )
             try:
                 await _check_books(conn, accepted)
             finally:

@@ -28,11 +28,11 @@ from tests.e2e.trader import (
 
 @pytest.fixture
 async def platform(
-    tmp_path: Path, request: pytest.FixtureRequest
+    embedded_tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[PlatformProcess]:
     server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
     async with running_platform(
-        tmp_path / "data", server_url=server, db_prefix="nija_e2e"
+        embedded_tmp_path / "data", server_url=server, db_prefix="nija_e2e"
     ) as started:
         yield started
         report = getattr(request.node, "rep_call", None)

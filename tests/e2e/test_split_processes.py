@@ -69,11 +69,11 @@ async def _place_when_market_data_arrives(
 
 @pytest.mark.timeout(420)
 async def test_an_order_placed_on_one_process_is_filled_by_the_other(
-    tmp_path: Path, sidecar: dict[str, str]
+    embedded_tmp_path: Path, sidecar: dict[str, str]
 ) -> None:
     # One data dir: both processes share the embedded server (or a fresh database on the test
     # server) and the local keyring file, standing in for Vault Transit in production.
-    data_dir = tmp_path / "data"
+    data_dir = embedded_tmp_path / "data"
     server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
     dapr_env = {
         "NIJA_PUBSUB": "dapr",

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import RunningApp
-from tests.execution.support import admin_headers, routed, set_faults, sim, statuses
+from tests.execution.support import (
+    admin_headers,
+    execution,
+    routed,
+    set_faults,
+    sim,
+    statuses,
+)
 from tests.execution.test_queue import publish, wait_for
 from tests.routing.support import connect, new_trader
 
@@ -20,9 +27,23 @@ async def test_user_kill_switch_rejects_that_users_queued_orders(running: Runnin
     other_orders = [routed(other, "kraken") for _ in range(2)]
     await publish(running, *halted_orders, *other_orders)
 
+    # Wait for the state the switch is meant to meet, not for a count that passes on the way:
+    # every order recorded (3 queued of 5 can also mean "3 inserted, none placed yet"), each
+    # user's first order at the venue, and the queue having tried each user's next order and
+    # given it back for want of a token (while it holds one, that order is not "queued").
+    pool = execution(running).queue.pools["kraken"]
+    accounts = {trader.credentials["kraken"] for trader in (halted, other)}
+
     async def first_ones_placed() -> bool:
         found = await statuses(running, [o.order_id for o in halted_orders + other_orders])
-        return sum(s == "queued" for s in found.values()) == 3
+        at_venue = set(sim(running, "kraken").attempts)
+        return (
+            len(found) == 5
+            and sum(s == "queued" for s in found.values()) == 3
+            and sum(o.client_order_id in at_venue for o in halted_orders) == 1
+            and sum(o.client_order_id in at_venue for o in other_orders) == 1
+            and accounts <= set(pool._cooling)
+        )
 
     await wait_for(first_ones_placed)
     switched = await running.client.post(

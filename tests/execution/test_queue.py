@@ -50,7 +50,9 @@ async def test_a_flooding_user_delays_another_users_order_by_at_most_one_slot(
 ) -> None:
     # Venue latency (kraken ~33 ms here) and 4 orders in flight: the flood takes seconds to
     # serve, so it is still waiting when the other order arrives, however fast the machine is.
-    async with fresh_app(make_settings, database_url, sim_latency_scale=0.3) as running:
+    async with fresh_app(
+        make_settings, database_url, sim_latency_scale=0.3, modules=("execution",)
+    ) as running:
         await set_faults(running, "kraken", orders_per_second=100000, burst=100000, max_in_flight=4)
         flooder, other = new_trader(running), new_trader(running)
         await connect(running, flooder, ("kraken",))
@@ -99,7 +101,9 @@ async def test_a_flooding_user_delays_another_users_order_by_at_most_one_slot(
 
 
 async def test_higher_priority_is_served_first(make_settings: Any, database_url: str) -> None:
-    async with fresh_app(make_settings, database_url, sim_latency_scale=0.3) as running:
+    async with fresh_app(
+        make_settings, database_url, sim_latency_scale=0.3, modules=("execution",)
+    ) as running:
         await set_faults(running, "kraken", orders_per_second=100000, burst=100000, max_in_flight=4)
         trader = new_trader(running)
         await connect(running, trader, ("kraken",))

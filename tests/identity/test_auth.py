@@ -136,6 +136,7 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(running: Run
     assert wrong == unknown
 
 
+@pytest.mark.production_password_hashing  # the timing compared is argon2id's at its real cost
 async def test_unknown_email_costs_a_password_verification(running: RunningApp) -> None:
     """Without a dummy hash, an unknown email answers many times faster than a wrong password."""
     email = _email()

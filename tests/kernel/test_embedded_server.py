@@ -67,10 +67,10 @@ def _gone(pid: int, within: float = 20) -> bool:
 
 
 def test_sigterm_stops_the_server_and_sigkill_leaves_one_the_next_start_adopts(
-    tmp_path: Path,
+    embedded_tmp_path: Path,
 ) -> None:
-    pgdata = tmp_path / "pg"
-    first, _ = _start(tmp_path)
+    pgdata = embedded_tmp_path / "pg"
+    first, _ = _start(embedded_tmp_path)
     postmaster = live_postmaster(pgdata)
     assert postmaster is not None
     first.send_signal(signal.SIGTERM)
@@ -78,21 +78,21 @@ def test_sigterm_stops_the_server_and_sigkill_leaves_one_the_next_start_adopts(
     assert first.wait(60) in (0, -signal.SIGTERM)
     assert _gone(postmaster), "the embedded server outlived nija run after SIGTERM"
 
-    crashed, _ = _start(tmp_path)
+    crashed, _ = _start(embedded_tmp_path)
     orphan = live_postmaster(pgdata)
     crashed.kill()
     crashed.wait(30)
     assert orphan is not None and live_postmaster(pgdata) == orphan  # a crash leaves it behind
 
-    adopter, base = _start(tmp_path)
+    adopter, base = _start(embedded_tmp_path)
     assert httpx.get(f"{base}/ready", timeout=5).status_code == 200
     adopter.send_signal(signal.SIGINT)
     adopter.wait(60)
     assert _gone(orphan), "the orphan was adopted but not stopped"
 
 
-def test_a_guest_leaves_the_server_to_its_owner(tmp_path: Path) -> None:
-    owner = EmbeddedServer(str(tmp_path))
+def test_a_guest_leaves_the_server_to_its_owner(embedded_tmp_path: Path) -> None:
+    owner = EmbeddedServer(str(embedded_tmp_path))
     owner.start()
     try:
         guest_process = subprocess.run(
@@ -101,7 +101,7 @@ def test_a_guest_leaves_the_server_to_its_owner(tmp_path: Path) -> None:
                 "-c",
                 "import sys; from modules.kernel.embedded_pg import EmbeddedServer as E;"
                 "s = E(sys.argv[1]); s.start(); print(s.owned); s.stop()",
-                str(tmp_path),
+                str(embedded_tmp_path),
             ],
             capture_output=True,
             text=True,
@@ -109,7 +109,7 @@ def test_a_guest_leaves_the_server_to_its_owner(tmp_path: Path) -> None:
             check=True,
         )
         assert guest_process.stdout.strip() == "False"
-        assert live_postmaster(tmp_path / "pg") is not None
+        assert live_postmaster(embedded_tmp_path / "pg") is not None
     finally:
         owner.stop()
-    assert live_postmaster(tmp_path / "pg") is None
+    assert live_postmaster(embedded_tmp_path / "pg") is None

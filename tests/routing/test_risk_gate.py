@@ -448,10 +448,13 @@ async def test_trades_today_does_not_read_the_order_history(
                 "'client_order_id', 'busy-' || g, 'user_id', 'other-' || (g % 2000),"
                 " 'created_at', now() - g * interval '1 ms'",
             ):
+                # LATERAL, not `(jsonb_populate_record(...)).*`, which runs the function once
+                # per column of every row.
                 await conn.execute(
-                    "INSERT INTO routing.orders SELECT (jsonb_populate_record(o, "
-                    f"jsonb_build_object('id', gen_random_uuid(), {extra}))).*"
-                    " FROM routing.orders o, generate_series(1, 25000) g WHERE o.id = $1",
+                    "INSERT INTO routing.orders SELECT copy.* FROM routing.orders o,"
+                    " generate_series(1, 25000) g, LATERAL jsonb_populate_record(o,"
+                    f" jsonb_build_object('id', gen_random_uuid(), {extra})) copy"
+                    " WHERE o.id = $1",
                     placed,
                 )
             await conn.execute("ANALYZE routing.orders")

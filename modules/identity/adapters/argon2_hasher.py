@@ -8,17 +8,24 @@ starving the default executor that the rest of the process relies on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-from argon2 import PasswordHasher, Type
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+
+# RFC 9106's second recommendation (argon2-cffi's defaults): argon2id, t=3, m=64 MiB, p=4.
+PRODUCTION = profiles.RFC_9106_LOW_MEMORY
+# The same algorithm and lengths at the smallest cost, for the test suite only: settings refuse
+# it outside env "test" (`Settings.password_hash_cost`).
+TEST_ONLY = dataclasses.replace(PRODUCTION, time_cost=1, memory_cost=8, parallelism=1)
 
 
 class Argon2Hasher:
-    def __init__(self, *, workers: int | None = None) -> None:
-        self._hasher = PasswordHasher(type=Type.ID)
+    def __init__(self, *, workers: int | None = None, parameters: Parameters = PRODUCTION) -> None:
+        self._hasher = PasswordHasher.from_parameters(parameters)
         self._executor = ThreadPoolExecutor(
             max_workers=workers or min(4, os.cpu_count() or 1), thread_name_prefix="argon2"
         )
