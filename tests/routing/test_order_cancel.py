@@ -256,8 +256,9 @@ async def test_resting_orders_fill_when_the_market_comes_to_them_one_unseal_per_
         for second in range(1, 7200)
         if build_levels(venue._seed, venue._profile, SYMBOL, start + second)[1][0].price <= limit
     )
-    venue._clock = lambda: crossing
+    # Listen before the market moves: the worker's own round may be the one that sees it.
     tap = Tap().attach(running, CredentialUnsealed.TOPIC)
+    venue._clock = lambda: crossing
     execution(running).cancels._polled_at = None  # the poll is due now
     await cancel_round(running)
 
