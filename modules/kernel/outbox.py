@@ -153,8 +153,11 @@ class UnitOfWork:
         connection = getattr(self._txn, "connection", None)
         pool = self._db.engine.pool
         if pool is not None and connection is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await pool.release(connection)  # a no-op if it was already given back
+            except Exception:
+                # The transaction's own error is what the caller gets; this one is only told.
+                log.warning("could not give a connection back to the pool", exc_info=True)
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Run `callback` (sync or async) once the transaction has committed, never before.

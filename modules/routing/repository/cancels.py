@@ -30,6 +30,7 @@ SELECT a.attempt_id
  WHERE (o.id = $1 OR o.parent_order_id = $1)
    AND o.status IN ('routed', 'working', 'accepted', 'partially_filled')
 """
+_OWN_ORDER = "SELECT id, status, kind, cancel_requested_at FROM routing.orders "
 _CANCELLED = """
 UPDATE routing.orders
    SET filled_quantity = GREATEST(filled_quantity, $2),
@@ -54,8 +55,7 @@ class CancelRepository:
         """The user's order as they placed it (a split's or TWAP's children are not theirs to
         name), unlocked: the caller stops its TWAP plan before locking it."""
         row = await conn.fetchrow(
-            "SELECT id, status, kind, cancel_requested_at FROM routing.orders "
-            "WHERE id = $1 AND user_id = $2 AND parent_order_id IS NULL",
+            _OWN_ORDER + "WHERE id = $1 AND user_id = $2 AND parent_order_id IS NULL",
             order_id,
             user_id,
         )
@@ -78,11 +78,7 @@ class CancelRepository:
         )
 
     async def lock(self, conn: asyncpg.Connection, order_id: uuid.UUID) -> OwnOrder:
-        row = await conn.fetchrow(
-            "SELECT id, status, kind, cancel_requested_at FROM routing.orders "
-            "WHERE id = $1 FOR UPDATE",
-            order_id,
-        )
+        row = await conn.fetchrow(_OWN_ORDER + "WHERE id = $1 FOR UPDATE", order_id)
         return msgspec.convert(dict(row), OwnOrder)
 
     async def request(

@@ -67,8 +67,10 @@ class OrderCancels:
                     original_order_id=str(order.id),
                 )
             )
-        if order.kind != "single":
-            await self._cancels.settle_parent(uow.conn, order.id)
+        if order.kind == "single":
+            return _answer(order, at)  # still live: execution answers the cancel later
+        # A parent with nothing left working ends now: read what the roll-up made of it.
+        await self._cancels.settle_parent(uow.conn, order.id)
         return _answer(await self._cancels.lock(uow.conn, order.id), at)
 
 
