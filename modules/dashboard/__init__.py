@@ -8,12 +8,14 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from modules.dashboard.adapters.memory_hub import InProcessHub
-from modules.dashboard.api import ROUTES
+from modules.dashboard.api.notifications import NotificationsController
+from modules.dashboard.api.orders import OrdersController
+from modules.dashboard.api.stream import stream
 from modules.dashboard.handlers import subscriptions
 from modules.dashboard.ports import PushHub
-from modules.dashboard.repository import DashboardRepository
-from modules.dashboard.service import DashboardService
-from modules.dashboard.views import DashboardViews
+from modules.dashboard.repository.orders import DashboardRepository
+from modules.dashboard.service.orders import DashboardService
+from modules.dashboard.views.orders import DashboardViews
 from modules.dashboard.workers.push_relay import PushRelay
 from modules.dashboard.workers.socket_guard import SocketGuard
 from modules.kernel.module import NijaModule, Runtime, Subscription
@@ -39,7 +41,7 @@ class DashboardModule(NijaModule):
         self.guard = SocketGuard(self.service, runtime.metrics)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return ROUTES
+        return [OrdersController, NotificationsController, stream]
 
     def dependencies(self) -> dict[str, Provide]:
         return {

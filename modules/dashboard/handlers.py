@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modules.dashboard.service import DashboardService
+from modules.dashboard.service.orders import DashboardService
 from modules.execution.contracts import (
     OrderAccepted,
     OrderCancelled,

@@ -9,7 +9,7 @@ and the next one tries again.
 from __future__ import annotations
 
 import modules.dashboard.config as config
-from modules.dashboard.service import DashboardService
+from modules.dashboard.service.orders import DashboardService
 from modules.kernel.metrics import Metrics
 from modules.kernel.worker import Worker
 

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from modules.dashboard.domain.read_model import FillRecord, NotificationRecord, OrderRecord
-from modules.dashboard.schemas import (
+from modules.dashboard.schemas.orders import (
     FillView,
     NotificationList,
     NotificationView,

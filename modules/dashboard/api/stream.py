@@ -1,4 +1,4 @@
-"""Dashboard HTTP surface and the `WS /v1/ws` live stream.
+"""The `WS /v1/ws` live stream.
 
 The socket authenticates with its first message, `{"type": "auth", "token": ...}`, never with a
 token in the URL (URLs end up in proxy logs and browser history). Until then it receives nothing.
@@ -25,30 +25,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import msgspec
-from litestar import Controller, WebSocket, get, post, websocket
+from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
-from litestar.params import Parameter
-from litestar.types import ControllerRouterHandler
 
 import modules.dashboard.config as config
 from modules.dashboard.adapters.ws_outlet import SocketOutlet
 from modules.dashboard.domain.socket_end import UNAUTHORIZED
-from modules.dashboard.schemas import (
+from modules.dashboard.schemas.orders import (
     AuthOk,
     ClientAuth,
     ClientMessage,
     ClientPing,
-    NotificationList,
-    NotificationView,
-    OrderDetail,
-    OrderList,
     Pong,
     SocketError,
 )
-from modules.dashboard.service import DashboardService, SocketSession
-from modules.dashboard.views import DashboardViews
-from modules.kernel.auth import Principal
-from modules.kernel.bounds import IdPath
+from modules.dashboard.service.orders import DashboardService, SocketSession
 from modules.kernel.errors import ProblemError
 from modules.kernel.refusal import Refused
 
@@ -58,52 +49,6 @@ WS_POLICY_VIOLATION = 1008
 _decode_client = msgspec.json.Decoder(ClientMessage)
 _encode = msgspec.json.Encoder().encode
 _UNAUTHORIZED = _encode(SocketError(code="unauthorized"))
-
-
-class DashboardController(Controller):
-    path = "/v1"
-    tags = ["dashboard"]
-
-    @get("/dashboard/orders", summary="Your orders as the dashboard shows them, newest first")
-    async def list_orders(
-        self,
-        principal: NamedDependency[Principal],
-        dashboard_views: NamedDependency[DashboardViews],
-        limit: int = Parameter(default=50, ge=1, le=200),
-    ) -> OrderList:
-        return OrderList(items=await dashboard_views.list_orders(principal.user_id, limit))
-
-    @get("/dashboard/orders/{order_id:str}", summary="One of your orders with its fills")
-    async def order_detail(
-        self,
-        principal: NamedDependency[Principal],
-        dashboard_views: NamedDependency[DashboardViews],
-        order_id: IdPath,
-    ) -> OrderDetail:
-        return await dashboard_views.order_detail(principal.user_id, order_id)
-
-    @get("/notifications", summary="Your in-app notifications, newest first")
-    async def notifications(
-        self,
-        principal: NamedDependency[Principal],
-        dashboard_views: NamedDependency[DashboardViews],
-        limit: int = Parameter(default=50, ge=1, le=200),
-        unread: bool = Parameter(default=False, description="Only unread notifications"),
-    ) -> NotificationList:
-        return await dashboard_views.notifications(principal.user_id, limit, unread_only=unread)
-
-    @post(
-        "/notifications/{notification_id:str}/read",
-        status_code=200,
-        summary="Mark one of your notifications read",
-    )
-    async def mark_read(
-        self,
-        principal: NamedDependency[Principal],
-        dashboard_service: NamedDependency[DashboardService],
-        notification_id: IdPath,
-    ) -> NotificationView:
-        return await dashboard_service.mark_read(principal, notification_id)
 
 
 # ---- WebSocket -------------------------------------------------------------------------------
@@ -237,6 +182,3 @@ async def stream(
         for step, task in (("write", writer), ("read", reader)):
             with _dropped(dashboard_service, step), contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-ROUTES: list[ControllerRouterHandler] = [DashboardController, stream]

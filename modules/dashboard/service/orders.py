@@ -45,15 +45,15 @@ from modules.dashboard.domain.order_fold import (
 from modules.dashboard.domain.read_model import NotificationRecord, OrderRecord, Target
 from modules.dashboard.domain.socket_end import SocketEnd, socket_end
 from modules.dashboard.ports import Outlet, PushHub
-from modules.dashboard.repository import DashboardRepository
-from modules.dashboard.schemas import (
+from modules.dashboard.repository.orders import DashboardRepository
+from modules.dashboard.schemas.orders import (
     NotificationCreated,
     NotificationView,
     OrderFilledPush,
     OrderUpdated,
     SocketError,
 )
-from modules.dashboard.views import fill_view, notification_view, order_view
+from modules.dashboard.views.orders import fill_view, notification_view, order_view
 from modules.execution.contracts import (
     OrderAccepted,
     OrderCancelled,

@@ -1,0 +1,1 @@
+"""Dashboard HTTP surface and the WebSocket, one file per screen family."""

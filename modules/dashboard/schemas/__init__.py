@@ -1,0 +1,1 @@
+"""Dashboard request and response bodies, and the WebSocket messages."""

@@ -1,0 +1,1 @@
+"""Dashboard read side: queries behind the screens."""
