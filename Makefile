@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-external lint typecheck bench clean
+.PHONY: install run test test-external lint typecheck bench clean openapi
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "NIJA needs Python 3.11+"'
@@ -28,6 +28,9 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+
+openapi: install  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
+	$(VENV)/bin/nija openapi --output docs/openapi.json
 
 bench: install
 	$(PY) bench/orders.py

@@ -9,11 +9,13 @@ import asyncio
 import gc
 import getpass
 import importlib
+import json
 import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -218,6 +220,12 @@ def create_app(
     return app
 
 
+def openapi_document() -> str:
+    """The OpenAPI document of every module, as the committed snapshot holds it (stable order)."""
+    app = create_app(load_settings(environ={}))
+    return json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True) + "\n"
+
+
 # ---- the `nija` command ------------------------------------------------------------------
 
 
@@ -260,6 +268,15 @@ async def _with_platform(action: Any, modules: Sequence[str] | None = None) -> A
         return await action(platform)
     finally:
         await platform.stop()
+
+
+@cli.command(help="Write the OpenAPI document the app and the admin panel are typed from.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), default="docs/openapi.json", show_default=True
+)
+def openapi(output: str) -> None:
+    Path(output).write_text(openapi_document())
+    click.echo(f"wrote {output}")
 
 
 @cli.command(help="Apply every module's database migrations.")
