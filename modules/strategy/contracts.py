@@ -52,3 +52,44 @@ class MarketHistoryRequested(IntegrationEvent, frozen=True, kw_only=True):
     timeframe: Literal["1m", "5m", "15m", "1h"]
     bars: int
     end: datetime | None = None
+
+
+class SignalRecorded(IntegrationEvent, frozen=True, kw_only=True):
+    """A bot acted on a bar: why (conditions, score, stop, targets) and the orders it led to,
+    so read models can show the strategy block of the position it opened."""
+
+    TOPIC: ClassVar[str] = "strategy.signal-recorded.v1"
+    signal_id: str
+    user_id: str
+    venue: str
+    symbol: str
+    timeframe: str
+    bar_start: datetime
+    action: Literal["entry", "exit", "stop_loss", "profit_take"]
+    side: Literal["buy", "sell"]
+    score: int | None = None  # entry conditions that held, of 5
+    conditions: list[str] = []  # the names of the conditions and filters that held
+    stop: Decimal | None = None
+    targets: list[Decimal] = []
+    intent_ids: list[str] = []
+
+
+class BotPositionChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """A bot's position moved: opened (entry filled), its stop raised (break-even, trailing),
+    a target taken, or closed, and why. `version` grows with every change: keep the highest."""
+
+    TOPIC: ClassVar[str] = "strategy.bot-position-changed.v1"
+    bot_position_id: str
+    user_id: str
+    venue: str
+    symbol: str
+    status: Literal["pending", "open", "closed"]
+    entry_intent_id: str
+    entry_price: Decimal | None = None
+    quantity: Decimal
+    stop: Decimal
+    targets: list[Decimal] = []
+    targets_hit: int = 0
+    trailing: bool = False
+    close_reason: str | None = None  # stop_loss, take_profit, exit_signal, manual, kill_switch
+    version: int
