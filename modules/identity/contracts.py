@@ -36,6 +36,17 @@ class UserTierChanged(IntegrationEvent, frozen=True, kw_only=True):
     tier: Tier
 
 
+class UserProfileChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """A user's profile as it now stands (after registration or a change): read models need the
+    time zone to cut days where the user lives."""
+
+    TOPIC: ClassVar[str] = "identity.user-profile-changed.v1"
+    user_id: str
+    display_name: str
+    timezone: str  # IANA name, e.g. "Europe/Berlin"
+    locale: str
+
+
 SecurityEventKind = Literal[
     "new_device", "two_factor_enabled", "two_factor_disabled", "password_changed", "lockout"
 ]
