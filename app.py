@@ -43,6 +43,7 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
+from modules.kernel.frontends import spa_routes
 from modules.kernel.http import (
     KERNEL_ROUTES,
     answer_options_with_every_method,
@@ -185,6 +186,8 @@ def create_app(
     configure_logging(settings.log_level, json_lines=settings.log_json)
     platform = Platform(settings, pubsub=pubsub, state_factory=state_factory, keyring=keyring)
     route_handlers: list[Any] = [*KERNEL_ROUTES, api_docs_assets()]
+    # The traders' app (mobile/, exported for the web by `make mobile-build`).
+    route_handlers.extend(spa_routes("/app", Path(__file__).parent / "mobile" / "dist"))
     if settings.pubsub == "dapr":
         from modules.kernel.adapters.dapr_pubsub import DaprPubSub
 

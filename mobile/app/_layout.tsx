@@ -2,12 +2,12 @@ import { Stack, useRouter } from "expo-router";
 import { StatusBar } from "expo-status-bar";
 import { useEffect, useState } from "react";
 import { ActivityIndicator, AppState, Platform, View } from "react-native";
-import { GestureHandlerRootView } from "react-native-gesture-handler";
 import { StepUpGate } from "../src/auth/StepUpGate";
 import "../src/polyfills";
 import { listenForTaps, registerForPush } from "../src/push/register";
 import { createServices, ServicesProvider, useServices, useSessionState } from "../src/services";
 import { ConfirmProvider } from "../src/ui/Confirm";
+import { GestureRoot } from "../src/ui/GestureRoot";
 import { usePalette } from "../src/ui/theme";
 
 /** Idle sign-out counts touches and keys; coming back from the background checks at once. */
@@ -99,7 +99,7 @@ export default function RootLayout() {
     };
   }, [services]);
   return (
-    <GestureHandlerRootView style={{ flex: 1 }}>
+    <GestureRoot>
       <ServicesProvider services={services}>
         <ConfirmProvider>
           <StepUpGate>
@@ -107,6 +107,6 @@ export default function RootLayout() {
           </StepUpGate>
         </ConfirmProvider>
       </ServicesProvider>
-    </GestureHandlerRootView>
+    </GestureRoot>
   );
 }

@@ -1,7 +1,6 @@
 import { useRouter } from "expo-router";
 import { useMemo, useState } from "react";
-import { Platform, View } from "react-native";
-import ReanimatedSwipeable from "react-native-gesture-handler/ReanimatedSwipeable";
+import { View } from "react-native";
 import { messageOf, unwrap } from "../api/errors";
 import { useAction, useBot, usePositions, type Position } from "../api/queries";
 import { add, dec, mul } from "../lib/decimal";
@@ -13,6 +12,7 @@ import { Field } from "../ui/Field";
 import { useNow } from "../ui/hooks";
 import { Banner, Card, Pnl, Row, Screen, Segmented } from "../ui/parts";
 import { QueryState } from "../ui/QueryState";
+import { SwipeRow } from "../ui/SwipeRow";
 import { Text } from "../ui/Text";
 
 type PnlFilter = "all" | "gain" | "loss";
@@ -142,21 +142,20 @@ function PositionCard({
       </View>
     </Card>
   );
-  if (Platform.OS === "web") return card;
   return (
-    <ReanimatedSwipeable
-      renderRightActions={() => (
-        <View style={{ justifyContent: "center", gap: 6, paddingLeft: 8 }}>
-          <Button kind="danger" title="Close" accessibilityLabel={`Close ${p.symbol}`} onPress={onClose} />
+    <SwipeRow
+      right={
+        <View style={{ justifyContent: "center", paddingLeft: 8 }}>
+          <Button kind="danger" title="Close" accessibilityLabel={`Swipe action: close ${p.symbol}`} onPress={onClose} />
         </View>
-      )}
-      renderLeftActions={() => (
+      }
+      left={
         <View style={{ justifyContent: "center", paddingRight: 8 }}>
-          <Button title="Alert" accessibilityLabel={`Price alert for ${p.symbol}`} onPress={onAlert} />
+          <Button title="Alert" accessibilityLabel={`Swipe action: price alert for ${p.symbol}`} onPress={onAlert} />
         </View>
-      )}
+      }
     >
       {card}
-    </ReanimatedSwipeable>
+    </SwipeRow>
   );
 }

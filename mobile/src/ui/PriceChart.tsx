@@ -1,5 +1,5 @@
 import { View, useWindowDimensions } from "react-native";
-import { LineChart } from "react-native-gifted-charts";
+import { LineChart } from "react-native-gifted-charts/dist/LineChart";
 import { price } from "../lib/format";
 import { Text } from "./Text";
 import { usePalette } from "./theme";
