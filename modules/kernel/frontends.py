@@ -21,7 +21,12 @@ _REVALIDATE = "no-cache"
 
 def _file(path: Path, cache: str) -> File:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return File(path=path, media_type=media_type, headers={"Cache-Control": cache})
+    return File(
+        path=path,
+        media_type=media_type,
+        content_disposition_type="inline",
+        headers={"Cache-Control": cache},
+    )
 
 
 def spa_routes(prefix: str, dist: Path) -> list[Any]:
