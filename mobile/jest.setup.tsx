@@ -108,3 +108,16 @@ beforeEach(() => {
   Object.values(mockRouter).forEach((fn) => fn.mockClear());
   for (const key of Object.keys(mockSearchParams)) delete mockSearchParams[key];
 });
+
+// Reanimated's worklets need their native half: the swipeable renders its actions beside the
+// card instead, so tests press them as a swipe would reveal them.
+jest.mock("react-native-gesture-handler/ReanimatedSwipeable", () => {
+  const { View } = jest.requireActual("react-native");
+  return (props: { renderLeftActions: () => unknown; renderRightActions: () => unknown; children: unknown }) => (
+    <View testID="swipeable">
+      {props.renderLeftActions() as never}
+      {props.children as never}
+      {props.renderRightActions() as never}
+    </View>
+  );
+});
