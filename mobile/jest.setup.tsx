@@ -121,3 +121,7 @@ jest.mock("react-native-gesture-handler/ReanimatedSwipeable", () => {
     </View>
   );
 });
+
+// The machine is shared: give findBy/waitFor room before calling a screen wrong.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("@testing-library/react-native").configure({ asyncUtilTimeout: 5000 });

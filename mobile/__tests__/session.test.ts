@@ -3,7 +3,7 @@ import { createApi } from "../src/api/client";
 import { unwrap } from "../src/api/errors";
 import { BASE, fakeBackend, problem, secureItems } from "./support";
 
-const tokens = (n: number, expiresIn = 900) => ({ access_token: `access-${n}`, refresh_token: `refresh-${n}`, expires_in: expiresIn, token_type: "bearer" });
+const tokens = (n: number, expiresIn = 900) => ({ access_token: `access-${n}`, refresh_token: `refresh-${n}`, expires_in: expiresIn, token_type: "bearer" as const });
 
 afterEach(() => jest.useRealTimers());
 

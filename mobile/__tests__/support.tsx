@@ -75,6 +75,7 @@ export async function renderScreen(ui: ReactElement, options: { signedIn?: boole
       </ConfirmProvider>
     </ServicesProvider>,
   );
+  await act(async () => undefined); // the live socket's first connect step settles inside act
   return { ...view, services };
 }
 

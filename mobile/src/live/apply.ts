@@ -1,5 +1,6 @@
 import type { QueryClient } from "@tanstack/react-query";
 import type { components } from "../api/schema";
+import type { Overview } from "../api/readside";
 import type { LiveMessage, Revisions } from "./socket";
 
 type OrderView = components["schemas"]["OrderView"];
@@ -8,23 +9,20 @@ type OrderList = components["schemas"]["OrderList"];
 /** What a fill changes besides the order itself. */
 const AFTER_FILL = [["positions"], ["position"], ["bot"], ["credentials"], ["overview"], ["activity"]];
 
-function revisionOf(value: unknown): number | undefined {
-  const revision = (value as { revision?: unknown } | null)?.revision;
-  return typeof revision === "number" ? revision : undefined;
+const revisionOf = (message: LiveMessage): number | undefined =>
+  typeof message.revision === "number" ? message.revision : undefined;
+
+function field<T>(value: unknown, name: string): T | undefined {
+  return (value as Record<string, unknown> | null | undefined)?.[name] as T | undefined;
 }
 
-function idOf(value: unknown, ...fields: string[]): string | undefined {
-  for (const field of fields) {
-    const id = (value as Record<string, unknown> | null)?.[field];
-    if (typeof id === "string") return id;
-  }
-  return undefined;
-}
-
-/** Fold one live message into the query cache; the highest revision of each item wins. */
+/**
+ * Fold one live message into the query cache. Every push carries a revision; per thing shown
+ * (an order, a position, a venue's balance, the P&L, the bot, a trade) the highest wins and an
+ * older one arriving late is dropped.
+ */
 export function applyLive(client: QueryClient, revisions: Revisions, message: LiveMessage): void {
-  const invalidate = (...keys: string[][]) =>
-    keys.forEach((queryKey) => void client.invalidateQueries({ queryKey }));
+  const invalidate = (...keys: string[][]) => keys.forEach((queryKey) => void client.invalidateQueries({ queryKey }));
   switch (message.type) {
     case "order.updated":
     case "order.filled": {
@@ -34,8 +32,7 @@ export function applyLive(client: QueryClient, revisions: Revisions, message: Li
         if (!list) return list;
         const known = list.items.find((item) => item.id === order.id);
         if (known && known.revision > order.revision) return list;
-        const others = list.items.filter((item) => item.id !== order.id);
-        return { ...list, items: [order, ...others] };
+        return { ...list, items: [order, ...list.items.filter((item) => item.id !== order.id)] };
       });
       if (message.type === "order.filled" || order.status === "filled") invalidate(...AFTER_FILL);
       return;
@@ -44,24 +41,36 @@ export function applyLive(client: QueryClient, revisions: Revisions, message: Li
       invalidate(["notifications"]);
       return;
     case "position.updated": {
-      const position = message.position ?? message;
-      const id = idOf(position, "position_id", "id");
-      if (id && !revisions.accept(`position:${id}`, revisionOf(position))) return;
-      invalidate(["positions"], ["position"], ["overview"]);
+      const id = field<string>(message.position, "id");
+      if (!id || !revisions.accept(`position:${id}`, revisionOf(message))) return;
+      invalidate(["positions"], ["position", id], ["overview"]);
+      return;
+    }
+    case "pnl.updated": {
+      if (!revisions.accept("pnl", revisionOf(message))) return;
+      client.setQueryData<Overview>(["overview"], (overview) =>
+        overview
+          ? { ...overview, pnl: message.pnl as Overview["pnl"], unrealised_pnl: message.unrealised_pnl as string }
+          : overview,
+      );
+      return;
+    }
+    case "balance.updated": {
+      const venue = field<string>(message.balance, "venue");
+      if (!venue || !revisions.accept(`balance:${venue}`, revisionOf(message))) return;
+      invalidate(["overview"], ["credentials"]);
       return;
     }
     case "bot.status":
-      if (!revisions.accept("bot", revisionOf(message.bot ?? message))) return;
+      if (!revisions.accept("bot", revisionOf(message))) return;
       invalidate(["bot"], ["overview"]);
       return;
-    case "pnl.updated":
-    case "balance.updated":
-      if (!revisions.accept(message.type, revisionOf(message))) return;
-      invalidate(["overview"], ["credentials"], ["positions"]);
+    case "trade.executed": {
+      const id = field<string>(message.trade, "id");
+      if (!id || !revisions.accept(`trade:${id}`, revisionOf(message))) return;
+      invalidate(["activity"], ["overview"]);
       return;
-    case "trade.executed":
-      invalidate(...AFTER_FILL);
-      return;
+    }
     default:
       return;
   }

@@ -1,59 +1,74 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { ActivityIndicator, SectionList, StyleSheet, View } from "react-native";
-import { messageOf, unwrap } from "../api/errors";
-import type { Schemas } from "../api/queries";
-import { capitalise, dateTime, day, price, qty, usd } from "../lib/format";
+import { messageOf } from "../api/errors";
+import { useActivity, type ActivityFilters, type ActivityItem, type ActivityType } from "../api/readside";
+import { capitalise, day, dateTime, price, qty, usd } from "../lib/format";
 import { exportActivityCsv } from "../lib/exportCsv";
-import { useApi, useServices } from "../services";
+import { useServices } from "../services";
 import { Button } from "../ui/Button";
-import { Banner, Card, Row, Segmented, Tag } from "../ui/parts";
+import { Banner, Card, Pnl, Row, Segmented, Tag } from "../ui/parts";
 import { QueryState } from "../ui/QueryState";
 import { Text } from "../ui/Text";
 import { usePalette } from "../ui/theme";
+import { describe, tagOf, toneOf } from "./activityText";
 
-type Order = Schemas["OrderSummary"];
-export type ActivityTag = "Buy" | "Sell" | "Take Profit" | "Stop Loss";
-type TypeFilter = "all" | ActivityTag;
-const PAGE = 30;
+type TypeFilter = "all" | ActivityType;
+type Span = "all" | "today" | "7d" | "30d";
+const DAY_MS = 86_400_000;
 
-export function tagOf(order: Pick<Order, "side" | "signal">): ActivityTag {
-  if (order.signal === "profit_take") return "Take Profit";
-  if (order.signal === "stop_loss") return "Stop Loss";
-  return order.side === "buy" ? "Buy" : "Sell";
+function since(span: Span, now = Date.now()): string | undefined {
+  if (span === "all") return undefined;
+  if (span === "today") {
+    const start = new Date(now);
+    start.setHours(0, 0, 0, 0);
+    return start.toISOString();
+  }
+  return new Date(now - (span === "7d" ? 7 : 30) * DAY_MS).toISOString();
 }
 
 export function ActivityScreen() {
-  const api = useApi();
   const { session } = useServices();
   const palette = usePalette();
   const [type, setType] = useState<TypeFilter>("all");
   const [venue, setVenue] = useState("all");
-  const [exporting, setExporting] = useState<string | null>(null);
+  const [pnl, setPnl] = useState<"all" | "positive" | "negative">("all");
+  const [span, setSpan] = useState<Span>("all");
+  const [exported, setExported] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
-  const query = useInfiniteQuery({
-    queryKey: ["activity", "orders"],
-    initialPageParam: 0,
-    queryFn: ({ pageParam }) =>
-      unwrap(api.GET("/v1/orders", { params: { query: { limit: PAGE, offset: pageParam } } })),
-    getNextPageParam: (last) => (last.items.length < last.limit ? undefined : last.offset + last.limit),
-  });
-  const all = useMemo(() => (query.data?.pages ?? []).flatMap((page) => page.items), [query.data]);
-  const venues = ["all", ...new Set(all.map((o) => o.venue).filter(Boolean))];
+  const filters: ActivityFilters = useMemo(
+    () => ({
+      type: type === "all" ? undefined : type,
+      venue: venue === "all" ? undefined : venue,
+      pnl: pnl === "all" ? undefined : pnl,
+      from: since(span),
+    }),
+    [type, venue, pnl, span],
+  );
+  const query = useActivity(filters);
+  const pages = query.data?.pages;
+  const items = useMemo(() => (pages ?? []).flatMap((page) => page.items), [pages]);
+  // Venues seen so far stay offered while a venue filter narrows the list.
+  const [venues, setVenues] = useState<string[]>(["all"]);
+  useEffect(() => {
+    const fresh = items.map((i) => i.venue).filter((v): v is string => !!v && !venues.includes(v));
+    if (fresh.length) setVenues([...venues, ...new Set(fresh)]);
+  }, [items, venues]);
   const sections = useMemo(() => {
-    const groups = new Map<string, Order[]>();
-    for (const order of all) {
-      if (type !== "all" && tagOf(order) !== type) continue;
-      if (venue !== "all" && order.venue !== venue) continue;
-      const key = day(order.created_at);
-      groups.set(key, [...(groups.get(key) ?? []), order]);
+    const groups = new Map<string, ActivityItem[]>();
+    for (const item of items) {
+      const key = day(item.at);
+      groups.set(key, [...(groups.get(key) ?? []), item]);
     }
     return [...groups].map(([title, data]) => ({ title, data }));
-  }, [all, type, venue]);
+  }, [items]);
   const exportCsv = async () => {
     setExportError(null);
+    setExported(null);
     try {
-      setExporting(await exportActivityCsv(session, venue === "all" ? {} : { venue }));
+      const query: Record<string, string> = {};
+      if (filters.venue) query.venue = filters.venue;
+      if (filters.from) query.from = filters.from;
+      setExported(await exportActivityCsv(session, query));
     } catch (failure) {
       setExportError(messageOf(failure));
     }
@@ -62,16 +77,29 @@ export function ActivityScreen() {
     <View style={styles.header}>
       <Segmented
         label="Type"
-        options={(["all", "Buy", "Sell", "Take Profit", "Stop Loss"] as const).map((t) => ({ value: t, label: t === "all" ? "All" : t }))}
+        options={[
+          { value: "all", label: "All" },
+          { value: "trade", label: "Trades" },
+          { value: "close", label: "Closes" },
+          { value: "bot", label: "Bot" },
+          { value: "security", label: "Security" },
+        ] as const}
         value={type}
         onChange={setType}
       />
       <Segmented label="Venue" options={venues.map((v) => ({ value: v, label: v === "all" ? "All venues" : capitalise(v) }))} value={venue} onChange={setVenue} />
+      <Segmented label="P&L" options={[{ value: "all", label: "Any P&L" }, { value: "positive", label: "Gains" }, { value: "negative", label: "Losses" }] as const} value={pnl} onChange={setPnl} />
+      <Segmented label="When" options={[{ value: "all", label: "All time" }, { value: "today", label: "Today" }, { value: "7d", label: "7 days" }, { value: "30d", label: "30 days" }] as const} value={span} onChange={setSpan} />
       <Button kind="secondary" title="Export CSV" accessibilityLabel="Export activity as CSV" onPress={() => void exportCsv()} />
-      {exporting ? <Text accessibilityLiveRegion="polite">Exported {exporting}</Text> : null}
+      {exported ? <Text accessibilityLiveRegion="polite">Exported {exported}</Text> : null}
       {exportError ? <Banner tone="danger" text={`Export failed: ${exportError}`} /> : null}
-      <QueryState query={{ ...query, data: query.data?.pages, refetch: () => query.refetch() }} what="activity" isEmpty={() => all.length === 0} empty={<Text variant="muted">No activity yet. Trades, closes and bot changes appear here.</Text>}>
-        {() => (sections.length === 0 ? <Text variant="muted">Nothing matches these filters.</Text> : null)}
+      <QueryState
+        query={{ ...query, data: pages, refetch: () => query.refetch() }}
+        what="activity"
+        isEmpty={() => items.length === 0}
+        empty={<Text variant="muted">{type === "all" && venue === "all" && pnl === "all" && span === "all" ? "No activity yet. Trades, closes and bot changes appear here." : "Nothing matches these filters."}</Text>}
+      >
+        {() => null}
       </QueryState>
     </View>
   );
@@ -81,7 +109,7 @@ export function ActivityScreen() {
       style={{ backgroundColor: palette.background }}
       contentContainerStyle={styles.list}
       sections={sections}
-      keyExtractor={(order) => order.id}
+      keyExtractor={(item) => item.id}
       ListHeaderComponent={header}
       refreshing={query.isRefetching && !query.isFetchingNextPage}
       onRefresh={() => void query.refetch()}
@@ -94,27 +122,35 @@ export function ActivityScreen() {
           {section.title}
         </Text>
       )}
-      renderItem={({ item }) => <ActivityItem order={item} />}
-      ListFooterComponent={query.isFetchingNextPage ? <ActivityIndicator accessibilityLabel="Loading more" /> : null}
+      renderItem={({ item }) => <Entry item={item} />}
+      ListFooterComponent={
+        query.isFetchingNextPage ? (
+          <ActivityIndicator accessibilityLabel="Loading more" />
+        ) : query.hasNextPage ? (
+          <Button kind="secondary" title="Load more" onPress={() => void query.fetchNextPage()} />
+        ) : null
+      }
     />
   );
 }
 
-function ActivityItem({ order }: { order: Order }) {
-  const tag = tagOf(order);
+function Entry({ item }: { item: ActivityItem }) {
+  const tag = tagOf(item);
   return (
-    <Card label={`${tag} ${order.symbol} ${order.status}`} style={{ marginTop: 8 }}>
+    <Card label={`${tag}: ${describe(item)}`} style={{ marginTop: 8 }}>
       <View style={{ flexDirection: "row", gap: 8, alignItems: "center" }}>
-        <Tag text={tag} tone={tag === "Buy" || tag === "Take Profit" ? "gain" : "loss"} />
-        <Text style={{ flex: 1, fontWeight: "600" }}>
-          {order.symbol} · {capitalise(order.venue)}
-        </Text>
+        <Tag text={tag} tone={toneOf(tag)} />
+        <Text style={{ flex: 1, fontWeight: "600" }}>{describe(item)}</Text>
       </View>
-      <Row label="Filled" value={`${qty(order.filled_quantity)} of ${qty(order.quantity)}`} />
-      <Row label="Price" value={price(order.average_price ?? order.limit_price)} />
-      <Row label="Fees" value={usd(order.fees)} />
-      <Row label={capitalise(order.status)} value={dateTime(order.updated_at)} />
-      {order.reject_reason ? <Text variant="muted">{order.reject_reason}</Text> : null}
+      {item.type === "trade" ? (
+        <>
+          <Row label="Quantity" value={qty(item.quantity)} />
+          <Row label="Price" value={price(item.price)} />
+          <Row label="Fee" value={item.fee ? `${item.fee_currency === "USD" || !item.fee_currency ? usd(item.fee) : `${qty(item.fee)} ${item.fee_currency}`}` : "—"} />
+        </>
+      ) : null}
+      {item.type === "close" && item.realised_pnl ? <Pnl value={item.realised_pnl} percent={item.pnl_pct} label="Realised P&L" /> : null}
+      <Text variant="muted">{dateTime(item.at)}</Text>
     </Card>
   );
 }

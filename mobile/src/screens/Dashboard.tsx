@@ -1,99 +1,93 @@
 import { useRouter } from "expo-router";
 import { View } from "react-native";
 import { messageOf, unwrap } from "../api/errors";
-import { useAction, useBot, useCredentials, usePositions, useRecentOrders, type Bot } from "../api/queries";
-import { add, dec, mul } from "../lib/decimal";
+import { useAction, useBot, type Bot } from "../api/queries";
+import { useOverview, type ActivityItem, type Overview } from "../api/readside";
 import { capitalise, dateTime, pct, price, qty, usd } from "../lib/format";
 import { useApi, useLiveStatus } from "../services";
 import { Button } from "../ui/Button";
 import { useConfirm } from "../ui/Confirm";
-import { Banner, Card, Pnl, Row, Screen, Tag, percentOf } from "../ui/parts";
+import { Banner, Card, Pnl, Row, Screen, Tag } from "../ui/parts";
 import { QueryState } from "../ui/QueryState";
 import { Text } from "../ui/Text";
-
-const isToday = (iso: string) => new Date(iso).toDateString() === new Date().toDateString();
+import { describe, tagOf, toneOf } from "./activityText";
 
 export function DashboardScreen() {
   const router = useRouter();
   const bot = useBot();
-  const positions = usePositions();
-  const orders = useRecentOrders();
-  const credentials = useCredentials();
+  const overview = useOverview();
   const live = useLiveStatus();
-  const refreshing = bot.isRefetching || positions.isRefetching || orders.isRefetching;
   const refresh = () => {
     void bot.refetch();
-    void positions.refetch();
-    void orders.refetch();
-    void credentials.refetch();
+    void overview.refetch();
   };
-  const open = (positions.data ?? []).filter((p) => p.status === "open");
-  const unrealised = add(...open.map((p) => dec(p.unrealised_pnl)));
-  const realised = add(...(positions.data ?? []).map((p) => dec(p.realised_pnl)));
-  const invested = add(...open.map((p) => mul(dec(p.average_entry), dec(p.quantity))));
-  const closed = (positions.data ?? []).filter((p) => p.status !== "open");
-  const wins = closed.filter((p) => dec(p.realised_pnl) > 0n).length;
-  const filled = (orders.data?.items ?? []).filter((o) => o.status === "filled" || o.status === "partially_filled");
-  const todayTrades = filled.filter((o) => isToday(o.updated_at)).length;
-  const lastTrade = filled[0];
   return (
-    <Screen testID="dashboard" refreshing={refreshing} onRefresh={refresh}>
+    <Screen testID="dashboard" refreshing={bot.isRefetching || overview.isRefetching} onRefresh={refresh}>
       {live === "reconnecting" ? <Banner text="Live updates paused — reconnecting…" /> : null}
       <QueryState query={bot} what="your bot">
-        {(data) => <BotCard bot={data} venues={(credentials.data ?? []).filter((c) => c.status === "active").map((c) => c.venue)} lastTrade={lastTrade ? `${capitalise(lastTrade.side ?? "")} ${qty(lastTrade.filled_quantity)} ${lastTrade.symbol ?? ""} at ${price(lastTrade.average_price)}, ${dateTime(lastTrade.updated_at)}` : "none yet"} />}
+        {(data) => <BotCard bot={data} overview={overview.data} />}
       </QueryState>
-      <QueryState query={positions} what="your P&L">
-        {() => (
-          <Card label="Profit and loss">
-            <Text variant="heading">P&L</Text>
-            <Text variant="muted">Open positions now</Text>
-            <Pnl big value={unrealised} percent={percentOf(unrealised, invested)} label="Unrealised P&L" />
-            <Row label="Trades today" value={String(todayTrades)} />
-            <Row label="Win rate" value={closed.length ? pct((wins / closed.length) * 100).replace("+", "") : "—"} />
-            <Row label="All-time P&L" value={<Pnl value={add(realised, unrealised)} label="All-time P&L" />} />
-          </Card>
-        )}
+      <QueryState query={overview} what="your P&L">
+        {(data) => <Figures overview={data} />}
       </QueryState>
       <Text variant="heading">Open positions</Text>
       <QueryState
-        query={positions}
+        query={overview}
         what="positions"
-        isEmpty={() => open.length === 0}
+        isEmpty={(data) => data.open_positions.length === 0}
         empty={<Text variant="muted">No open positions. Your bot opens them when its signal fires.</Text>}
       >
-        {() =>
-          open.slice(0, 5).map((p) => (
-            <Card key={p.position_id} label={`${p.symbol} on ${p.venue}`}>
-              <Row label={`${p.symbol} · ${capitalise(p.venue)}`} value={qty(p.quantity)} />
-              <Pnl value={p.unrealised_pnl} label={`${p.symbol} P&L`} />
-              <Button kind="secondary" title="Details" accessibilityLabel={`Details of ${p.symbol}`} onPress={() => router.push(`/position/${p.position_id}`)} />
+        {(data) =>
+          data.open_positions.slice(0, 5).map((p) => (
+            <Card key={`${p.id}:${p.cycle}`} label={`${p.symbol} on ${p.venue}`}>
+              <Row label={`${p.symbol} · ${capitalise(p.venue)}`} value={`${qty(p.size)} at ${price(p.current_price)}`} />
+              <Pnl value={p.unrealised_pnl} percent={p.pnl_pct} label={`${p.symbol} P&L`} />
+              <Button kind="secondary" title="Details" accessibilityLabel={`Details of ${p.symbol}`} onPress={() => router.push(`/position/${p.id}`)} />
             </Card>
           ))
         }
       </QueryState>
       <Text variant="heading">Recent activity</Text>
-      <QueryState
-        query={orders}
-        what="activity"
-        isEmpty={(data) => data.items.length === 0}
-        empty={<Text variant="muted">No trades yet.</Text>}
-      >
-        {(data) => data.items.slice(0, 5).map((order) => (
-          <Card key={order.id} label={`${order.side} ${order.symbol} ${order.status}`}>
-            <View style={{ flexDirection: "row", gap: 8, alignItems: "center" }}>
-              <Tag text={order.side === "buy" ? "Buy" : "Sell"} tone={order.side === "buy" ? "gain" : "loss"} />
-              <Text style={{ flex: 1 }}>{order.symbol} · {qty(order.filled_quantity)} of {qty(order.quantity)}</Text>
-            </View>
-            <Row label={capitalise(order.status)} value={order.average_price ? price(order.average_price) : dateTime(order.created_at)} />
-          </Card>
-        ))}
+      <QueryState query={overview} what="activity" isEmpty={(data) => data.activity.length === 0} empty={<Text variant="muted">No trades yet.</Text>}>
+        {(data) => data.activity.slice(0, 5).map((item) => <ActivityLine key={item.id} item={item} />)}
       </QueryState>
       <Button title="New order" onPress={() => router.push("/order")} />
     </Screen>
   );
 }
 
-function BotCard({ bot, venues, lastTrade }: { bot: Bot; venues: string[]; lastTrade: string }) {
+function Figures({ overview }: { overview: Overview }) {
+  const today = overview.pnl.today;
+  const all = overview.pnl.all;
+  return (
+    <Card label="Profit and loss">
+      <Text variant="heading">Today</Text>
+      <Pnl big value={today.pnl} percent={today.pnl_pct} label="Today's P&L" />
+      <Row label="Trades today" value={String(today.trades)} />
+      <Row label="Win rate" value={today.win_rate === null ? "—" : pct(today.win_rate).replace("+", "")} />
+      <Row label="All-time P&L" value={<Pnl value={all.pnl} percent={all.pnl_pct} label="All-time P&L" />} />
+      <Row label="Open positions" value={`${overview.open_positions.length}`} />
+      <Row label="Unrealised" value={<Pnl value={overview.unrealised_pnl} label="Unrealised P&L" />} />
+      <Row label="Equity" value={usd(overview.equity_usd)} />
+    </Card>
+  );
+}
+
+export function ActivityLine({ item }: { item: ActivityItem }) {
+  const tag = tagOf(item);
+  return (
+    <Card label={`${tag}: ${describe(item)}`}>
+      <View style={{ flexDirection: "row", gap: 8, alignItems: "center" }}>
+        <Tag text={tag} tone={toneOf(tag)} />
+        <Text style={{ flex: 1 }}>{describe(item)}</Text>
+      </View>
+      {item.realised_pnl && item.type === "close" ? <Pnl value={item.realised_pnl} percent={item.pnl_pct} label="Realised P&L" /> : null}
+      <Text variant="muted">{dateTime(item.at)}</Text>
+    </Card>
+  );
+}
+
+function BotCard({ bot, overview }: { bot: Bot; overview: Overview | undefined }) {
   const api = useApi();
   const confirm = useConfirm();
   const running = bot.status === "running";
@@ -107,17 +101,18 @@ function BotCard({ bot, venues, lastTrade }: { bot: Bot; venues: string[]; lastT
       if (!ok) return null;
       return unwrap(running ? api.POST("/v1/bot/pause") : api.POST("/v1/bot/start"));
     },
-    [["bot"]],
+    [["bot"], ["overview"]],
   );
   const statusText = running ? "Active" : bot.status === "paused" ? `Paused${bot.paused_reason ? ` (${bot.paused_reason.replace(/_/g, " ")})` : ""}` : "Off";
+  const venues = overview?.balances.map((b) => capitalise(b.venue)) ?? [];
+  const last = overview?.last_trade;
   return (
     <Card label={`Bot ${statusText}`}>
       <Text variant="heading">Bot: {statusText}</Text>
       <Row label="Mode" value={bot.mode === "live" ? "Live" : "Paper"} />
-      <Row label="Exchanges" value={venues.length ? venues.map(capitalise).join(", ") : "none connected"} />
+      <Row label="Exchanges" value={venues.length ? venues.join(", ") : "none connected"} />
       <Row label="Trades on" value={`${capitalise(bot.venue)} · ${bot.pairs.join(", ")}`} />
-      <Row label="Last trade" value={lastTrade} />
-      <Row label="Max position" value={usd(bot.max_position_usd)} />
+      <Row label="Last trade" value={last ? `${describe(last)}, ${dateTime(last.at)}` : "none yet"} />
       {toggle.error ? <Banner tone="danger" text={messageOf(toggle.error)} /> : null}
       <Button
         kind={running ? "danger" : "primary"}

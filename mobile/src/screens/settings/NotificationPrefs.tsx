@@ -1,11 +1,11 @@
-import { useQuery } from "@tanstack/react-query";
 import { useLocalSearchParams } from "expo-router";
 import { useState } from "react";
 import { View } from "react-native";
 import { messageOf } from "../../api/errors";
 import { rawCall } from "../../api/pending";
 import { useAction } from "../../api/queries";
-import { capitalise, dateTime, price } from "../../lib/format";
+import { usePreferences, usePriceAlerts, type Preferences, type PriceAlert } from "../../api/readside";
+import { dateTime, price } from "../../lib/format";
 import { useServices } from "../../services";
 import { Button } from "../../ui/Button";
 import { Field } from "../../ui/Field";
@@ -13,54 +13,68 @@ import { Banner, Card, Screen, Segmented, Toggle } from "../../ui/parts";
 import { QueryState } from "../../ui/QueryState";
 import { Text } from "../../ui/Text";
 
-type Preferences = Record<string, unknown>;
-export type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; created_at?: string; triggered_at?: string | null };
+const TYPES: { key: keyof Preferences; label: string; hint: string }[] = [
+  { key: "push_enabled", label: "Push notifications", hint: "Off silences every push below." },
+  { key: "trade_alerts", label: "Trades", hint: "Trade executed, position closed, stop loss hit" },
+  { key: "price_alerts", label: "Price alerts", hint: "When a pair crosses your price" },
+  { key: "bot_alerts", label: "Bot status", hint: "Paused, resumed, halted" },
+  { key: "daily_summary", label: "Daily summary", hint: "Trades, P&L and win rate once a day" },
+];
 
-const PREFS = "/v1/notifications/preferences";
-const ALERTS = "/v1/price-alerts";
-
-/** Push on/off per type: one switch per boolean the platform keeps for the trader. */
+/** Push on/off per type, and the daily summary's time (in the trader's time zone). */
 export function PushPreferences() {
   const { session } = useServices();
-  const prefs = useQuery({ queryKey: ["notification-prefs"], queryFn: () => rawCall<Preferences>(session, "GET", PREFS) });
-  const save = useAction((change: Preferences) => rawCall<Preferences>(session, "PATCH", PREFS, { body: change }), [["notification-prefs"]]);
+  const prefs = usePreferences();
+  const [time, setTime] = useState<string | null>(null);
+  const save = useAction(
+    (change: Partial<Preferences>) => rawCall<Preferences>(session, "PUT", "/v1/notifications/preferences", { body: change }),
+    [["notification-prefs"]],
+  );
   return (
     <Card label="Push per type">
       <Text variant="heading">What to push</Text>
       <QueryState query={prefs} what="your notification settings">
-        {(data) =>
-          Object.entries(data)
-            .filter(([, value]) => typeof value === "boolean")
-            .map(([key, value]) => (
-              <Toggle key={key} label={capitalise(key)} value={value as boolean} onChange={(on) => save.mutate({ [key]: on })} />
-            ))
-        }
+        {(data) => (
+          <>
+            {TYPES.map((type) => (
+              <Toggle
+                key={type.key}
+                label={type.label}
+                hint={type.hint}
+                value={data[type.key] as boolean}
+                disabled={type.key !== "push_enabled" && !data.push_enabled}
+                onChange={(on) => save.mutate({ [type.key]: on })}
+              />
+            ))}
+            <Field
+              label="Daily summary at"
+              value={time ?? data.daily_summary_time}
+              onChangeText={setTime}
+              hint={`HH:MM in ${data.timezone}`}
+              onEndEditing={() => time && save.mutate({ daily_summary_time: time })}
+            />
+          </>
+        )}
       </QueryState>
       {save.error ? <Banner tone="danger" text={messageOf(save.error)} /> : null}
     </Card>
   );
 }
 
-export function usePriceAlerts() {
-  const { session } = useServices();
-  return useQuery({ queryKey: ["price-alerts"], queryFn: () => rawCall<PriceAlert[] | { items: PriceAlert[] }>(session, "GET", ALERTS) });
-}
-
-const itemsOf = (data: PriceAlert[] | { items: PriceAlert[] }) => (Array.isArray(data) ? data : data.items);
-
 export function PriceAlerts() {
   const { session } = useServices();
   const alerts = usePriceAlerts();
-  const remove = useAction((id: string) => rawCall(session, "DELETE", `${ALERTS}/${encodeURIComponent(id)}`), [["price-alerts"]]);
+  const remove = useAction((id: string) => rawCall(session, "DELETE", `/v1/price-alerts/${encodeURIComponent(id)}`), [["price-alerts"]]);
   return (
     <Card label="Price alerts">
       <Text variant="heading">Price alerts</Text>
-      <QueryState query={alerts} what="price alerts" isEmpty={(data) => itemsOf(data).length === 0} empty={<Text variant="muted">No price alerts. Add one from a position.</Text>}>
+      <QueryState query={alerts} what="price alerts" isEmpty={(data) => data.items.length === 0} empty={<Text variant="muted">No price alerts. Add one from a position.</Text>}>
         {(data) =>
-          itemsOf(data).map((a) => (
+          data.items.map((a) => (
             <View key={a.id} style={{ flexDirection: "row", alignItems: "center", gap: 8 }}>
               <Text style={{ flex: 1 }}>
-                {a.symbol} {a.direction} {price(a.price)}{a.triggered_at ? ` · fired ${dateTime(a.triggered_at)}` : ""}
+                {a.symbol} {a.direction} {price(a.price)}
+                {a.status === "triggered" ? ` · fired ${dateTime(a.triggered_at)} at ${price(a.triggered_price)}` : " · armed"}
               </Text>
               <Button kind="secondary" title="Delete" accessibilityLabel={`Delete alert ${a.symbol} ${a.direction} ${a.price}`} onPress={() => remove.mutate(a.id)} />
             </View>
@@ -80,7 +94,7 @@ export function PriceAlertScreen() {
   const [direction, setDirection] = useState<"above" | "below">("above");
   const [level, setLevel] = useState("");
   const create = useAction(
-    () => rawCall<PriceAlert>(session, "POST", ALERTS, { body: { symbol: symbol.trim().toUpperCase(), direction, price: level.trim() } }),
+    () => rawCall<PriceAlert>(session, "POST", "/v1/price-alerts", { body: { symbol: symbol.trim().toUpperCase(), direction, price: level.trim() } }),
     [["price-alerts"]],
   );
   return (
@@ -90,7 +104,11 @@ export function PriceAlertScreen() {
       <Segmented label="When the price goes" options={[{ value: "above", label: "Above" }, { value: "below", label: "Below" }] as const} value={direction} onChange={setDirection} />
       <Field label="Price (USD)" value={level} onChangeText={setLevel} keyboardType="decimal-pad" />
       {create.error ? <Banner tone="danger" text={messageOf(create.error)} /> : null}
-      {create.data ? <Text accessibilityLiveRegion="polite">Alert set: {create.data.symbol} {create.data.direction} {price(create.data.price)}.</Text> : null}
+      {create.data ? (
+        <Text accessibilityLiveRegion="polite">
+          Alert set: {create.data.symbol} {create.data.direction} {price(create.data.price)}. It fires once.
+        </Text>
+      ) : null}
       <Button title="Set alert" busy={create.isPending} disabled={!symbol.trim() || !(Number(level) > 0)} onPress={() => create.mutate(undefined)} />
     </Screen>
   );
