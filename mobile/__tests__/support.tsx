@@ -66,8 +66,8 @@ export function testServices(): Services {
 /** Render a screen inside the app's providers; signed in unless told otherwise. */
 export async function renderScreen(ui: ReactElement, options: { signedIn?: boolean; services?: Services } = {}) {
   const services = options.services ?? testServices();
-  if (options.signedIn ?? true) await services.session.accept(TOKENS);
-  else services.session.state = { status: "signedOut" };
+  if (!(options.signedIn ?? true)) services.session.state = { status: "signedOut" };
+  else if (services.session.state.status !== "signedIn") await services.session.accept(TOKENS);
   const view = render(
     <ServicesProvider services={services}>
       <ConfirmProvider>

@@ -66,8 +66,8 @@ export function PriceAlerts() {
   const alerts = usePriceAlerts();
   const remove = useAction((id: string) => rawCall(session, "DELETE", `/v1/price-alerts/${encodeURIComponent(id)}`), [["price-alerts"]]);
   return (
-    <Card label="Price alerts">
-      <Text variant="heading">Price alerts</Text>
+    <Card label="Your price alerts">
+      <Text variant="heading">Your price alerts</Text>
       <QueryState query={alerts} what="price alerts" isEmpty={(data) => data.items.length === 0} empty={<Text variant="muted">No price alerts. Add one from a position.</Text>}>
         {(data) =>
           data.items.map((a) => (
