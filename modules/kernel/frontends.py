@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Response, get
+from litestar.params import FromPath
 from litestar.response import File
 
 # Hashed bundles never change under their name; index.html must always be asked again.
@@ -53,8 +54,13 @@ def spa_routes(prefix: str, dist: Path) -> list[Any]:
     def index() -> Response[Any] | File:
         return answer("")
 
-    @get(f"{prefix}/{{path:path}}", include_in_schema=False, name=f"{name}-files", sync_to_thread=False)
-    def files(path: str) -> Response[Any] | File:
+    @get(
+        f"{prefix}/{{path:path}}",
+        include_in_schema=False,
+        name=f"{name}-files",
+        sync_to_thread=False,
+    )
+    def files(path: FromPath[str]) -> Response[Any] | File:
         return answer(path)
 
     return [index, files]

@@ -18,8 +18,8 @@ from playwright.async_api import BrowserContext, async_playwright
 from bench.launcher import PlatformProcess, running_platform
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("NIJA_CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser"
+CHROMIUM = (
+    os.environ.get("NIJA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 )
 
 

@@ -78,7 +78,9 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     create = page.get_by_role("button", name="Create an account")
     await expect(create).to_be_enabled(timeout=15_000)
     interactive_ms = await page.evaluate("performance.now()")
-    print(f"first screen interactive in {interactive_ms:.0f} ms (target {INTERACTIVE_TARGET_MS} ms)")
+    print(
+        f"first screen interactive in {interactive_ms:.0f} ms (target {INTERACTIVE_TARGET_MS} ms)"
+    )
     assert interactive_ms < INTERACTIVE_LIMIT_MS
     await _shot(page, "01-welcome")
 
@@ -95,7 +97,9 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     await expect(page.get_by_text("Step 1 of 3")).to_be_visible(timeout=15_000)
     await _shot(page, "03-connect-instructions")
     await page.get_by_role("button", name="I have my key").click()
-    await page.get_by_role("textbox", name="API key", exact=True).fill(f"binance-{secrets.token_hex(8)}")
+    await page.get_by_role("textbox", name="API key", exact=True).fill(
+        f"binance-{secrets.token_hex(8)}"
+    )
     await page.get_by_role("textbox", name="API secret", exact=True).fill(secrets.token_urlsafe(24))
     await _shot(page, "04-connect-keys")
     await page.get_by_role("button", name="Verify").click()
