@@ -193,6 +193,7 @@ APP_CONFIG = app_config(
         SimBalance,
         QueueTurn,
         UserControl,
+        KillSwitch,
         Position,
         UnknownFill,
     ],
