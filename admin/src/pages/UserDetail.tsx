@@ -213,14 +213,14 @@ function Actions({ data, start, busy, refresh }: ActionsProps) {
         )}
         <form
           className="card"
-          aria-label="Tier"
+          aria-label="Change the tier"
           onSubmit={(event) => {
             event.preventDefault();
             changeTier();
           }}
         >
           <h3>Tier</h3>
-          <label htmlFor="tier">Tier</label>
+          <label htmlFor="tier">New tier</label>
           <select id="tier" value={tier} onChange={(event) => setTier(event.target.value as Tier)}>
             {TIERS.map((value) => (
               <option key={value} value={value}>
