@@ -1,6 +1,6 @@
 import { useEffect } from "react";
 import type { Api } from "./api/client";
-import { signOut, tokenHasSecondFactor } from "./api/auth";
+import { claims, signOut } from "./api/auth";
 import { ApiContext, useSession } from "./context";
 import { Link, match, navigate, useLocation } from "./router";
 import { SignIn } from "./pages/SignIn";
@@ -43,8 +43,15 @@ function Shell() {
     };
   }, [api]);
 
-  if (!signedIn) return <SignIn />;
-  if (!tokenHasSecondFactor(token)) return <Enrol />;
+  const { role, sf } = claims(token);
+  const admitted = signedIn && role === "admin";
+  useEffect(() => {
+    // Only admins stay: anyone else's session is ended at once.
+    if (signedIn && role !== "admin") void signOut(api, "not_admin");
+  }, [api, signedIn, role]);
+
+  if (!admitted) return <SignIn />;
+  if (!sf) return <Enrol />;
   return <Console />;
 }
 

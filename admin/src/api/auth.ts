@@ -2,8 +2,8 @@
 import type { components } from "./schema";
 import { ApiError, asProblem } from "./problem";
 import { must, type Api } from "./client";
+import type { SignedOutReason } from "./session";
 
-export type Me = components["schemas"]["UserOut"];
 export type TotpSetup = components["schemas"]["TotpSetupResponse"];
 
 export type SignInOutcome =
@@ -34,10 +34,6 @@ export async function finishSecondFactor(api: Api, challengeId: string, code: st
   api.session.start(tokens.access_token, tokens.refresh_token);
 }
 
-export function me(api: Api): Promise<Me> {
-  return must(api.client.GET("/v1/auth/me"));
-}
-
 export function beginTotp(api: Api): Promise<TotpSetup> {
   return must(api.client.POST("/v1/auth/2fa/totp"));
 }
@@ -57,7 +53,7 @@ export async function stepUp(api: Api, code: string): Promise<void> {
 }
 
 /** Ends the session on the server (its refresh token) and forgets the tokens here. */
-export async function signOut(api: Api, reason: "signed_out" | "idle" = "signed_out") {
+export async function signOut(api: Api, reason: SignedOutReason = "signed_out") {
   const refresh = api.session.refresh;
   api.session.end(reason);
   if (refresh) {
@@ -67,15 +63,21 @@ export async function signOut(api: Api, reason: "signed_out" | "idle" = "signed_
   }
 }
 
-/** Whether an access token's holder has a second factor enrolled (the `sf` claim). The token
- * is the server's; reading a claim here only picks the screen, the API still decides. */
-export function tokenHasSecondFactor(token: string | null): boolean {
-  if (!token) return false;
+export interface Claims {
+  role?: string;
+  /** A second factor is enrolled. */
+  sf?: boolean;
+}
+
+/** The claims of an access token. The token is the server's; reading it here only picks the
+ * screen to show (enrol, or the console), the API still decides every call. */
+export function claims(token: string | null): Claims {
+  if (!token) return {};
   try {
     const payload = token.split(".")[1] ?? "";
     const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    return Boolean((JSON.parse(json) as { sf?: boolean }).sf);
+    return JSON.parse(json) as Claims;
   } catch {
-    return false;
+    return {};
   }
 }

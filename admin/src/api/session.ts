@@ -6,7 +6,7 @@
 
 export const IDLE_LIMIT_MS = 15 * 60 * 1000;
 
-export type SignedOutReason = "signed_out" | "idle" | "expired";
+export type SignedOutReason = "signed_out" | "idle" | "expired" | "not_admin";
 
 type Listener = () => void;
 

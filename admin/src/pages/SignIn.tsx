@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
-import { finishSecondFactor, me, signIn, signOut } from "../api/auth";
+import { finishSecondFactor, signIn } from "../api/auth";
 import { ApiError, asProblem, describe } from "../api/problem";
 import { useApi } from "../context";
 
 const REASONS: Record<string, string> = {
   idle: "You were signed out after 15 minutes without activity.",
   expired: "Your session ended. Sign in again.",
+  not_admin: "This panel is for admins; that account is not one.",
 };
 
 export function SignIn() {
@@ -21,15 +22,6 @@ export function SignIn() {
   const fail = (caught: unknown) =>
     setError(describe(caught instanceof ApiError ? caught.problem : asProblem(caught)));
 
-  /** Only admins may stay: a trader's session is ended at once. */
-  const admitAdminsOnly = async () => {
-    const who = await me(api);
-    if (who.role !== "admin") {
-      await signOut(api);
-      setError("This panel is for admins; this account is not one.");
-    }
-  };
-
   const submitPassword = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -41,7 +33,6 @@ export function SignIn() {
         setPassword("");
       } else {
         setPassword("");
-        await admitAdminsOnly();
       }
     } catch (caught) {
       fail(caught);
@@ -57,7 +48,6 @@ export function SignIn() {
     setError(null);
     try {
       await finishSecondFactor(api, challenge, code);
-      await admitAdminsOnly();
     } catch (caught) {
       if (caught instanceof ApiError && caught.status === 401 && caught.code !== "invalid_second_factor") {
         setChallenge(null);
@@ -73,7 +63,7 @@ export function SignIn() {
     <main id="main" className="signin">
       <h1>NIJA admin</h1>
       {reason && !error && (
-        <p className="notice" role="status">
+        <p className={reason === REASONS.not_admin ? "notice notice-error" : "notice"} role="status">
           {reason}
         </p>
       )}

@@ -162,7 +162,7 @@ function Faults({
                 type="number"
                 min={0}
                 max={1}
-                step={0.05}
+                step="any"
                 required
                 value={rates[field]}
                 onChange={(event) => setRates({ ...rates, [field]: event.target.value })}

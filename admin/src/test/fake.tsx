@@ -7,6 +7,7 @@ import { render } from "@testing-library/react";
 import { App } from "../App";
 import { createApi, type Api } from "../api/client";
 import { Session } from "../api/session";
+import type { AdminUser } from "../api/admin";
 
 export interface Answer {
   status?: number;
@@ -32,8 +33,9 @@ function base64url(value: object): string {
 }
 
 /** An access token shaped like the platform's (only its claims are read by the panel). */
-export function token(claims: { sf?: boolean; n?: number } = {}): string {
-  return `${base64url({ alg: "HS256" })}.${base64url({ sub: "admin-1", role: "admin", sf: claims.sf ?? true, n: claims.n ?? 0 })}.sig`;
+export function token(claims: { sf?: boolean; n?: number; role?: string } = {}): string {
+  const payload = { sub: "admin-1", role: claims.role ?? "admin", sf: claims.sf ?? true, n: claims.n ?? 0 };
+  return `${base64url({ alg: "HS256" })}.${base64url(payload)}.sig`;
 }
 
 export function fakeFetch(routes: Routes) {
@@ -80,19 +82,19 @@ export function renderAt(
   return { api, calls: fake.calls };
 }
 
-export const ADA = {
+export const ADA: AdminUser = {
   id: "7d0c3c4e-1111-4222-8333-944455556666",
   email: "ada@example.com",
-  role: "trader" as const,
-  tier: "basic" as const,
-  status: "active" as const,
+  role: "trader",
+  tier: "basic",
+  status: "active",
   suspended_at: null,
   suspended_reason: "",
   two_factor_enabled: false,
   created_at: "2026-11-30T10:00:00Z",
 };
 
-export const adaDetail = (over: Partial<typeof ADA> = {}) => ({
+export const adaDetail = (over: Partial<AdminUser> = {}) => ({
   user: { ...ADA, ...over },
   display_name: "Ada",
   active_sessions: 2,

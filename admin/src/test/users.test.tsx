@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { ADA, AUDIT_ENTRY, adaDetail, problem, renderAt, token } from "./fake";
+import { ADA, AUDIT_ENTRY, adaDetail, problem, renderAt, token, type Routes } from "./fake";
 
 const STEPPED = token({ n: 1 });
 
@@ -57,7 +57,7 @@ describe("Users", () => {
 });
 
 describe("A user's page", () => {
-  const routes = (over: Record<string, unknown> = {}) => ({
+  const routes = (over: Routes = {}): Routes => ({
     [`GET /v1/admin/users/${ADA.id}`]: { body: adaDetail() },
     "GET /v1/admin/audit": { body: { items: [AUDIT_ENTRY], next_before: null } },
     ...over,
