@@ -46,7 +46,7 @@ clean:  ## remove the venv, caches and the embedded database (refused while its 
 	rm -rf $(VENV) .nija .pytest_cache .mypy_cache .ruff_cache
 
 # ---- admin panel (admin/: React + TypeScript, built with Vite, served at /admin) ----------
-.PHONY: admin-build test-admin browser-deps
+.PHONY: admin-build test-admin browser-deps admin-screenshots
 ADMIN_SOURCES := $(shell find admin/src admin/public -type f 2>/dev/null) \
 	admin/index.html admin/vite.config.ts admin/tsconfig.json admin/package.json
 
@@ -62,6 +62,9 @@ admin-build: admin/dist/index.html  ## build the panel into admin/dist (only whe
 
 test-admin: admin/node_modules  ## the panel's type check and tests (Vitest + Testing Library)
 	cd admin && npx tsc --noEmit && npx vitest run
+
+admin-screenshots: install admin-build browser-deps  ## refresh admin/docs/screenshots (the browser test's)
+	NIJA_UPDATE_SCREENSHOTS=1 NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser
 
 browser-deps:  ## Debian's Chromium for the browser tests (tests/browser), installed when missing
 	@if [ ! -x /usr/bin/chromium ]; then \

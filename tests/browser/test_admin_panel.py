@@ -3,12 +3,14 @@
 An admin made with `nija users create-admin` signs in, enrols TOTP and proves it; finds a
 trader and suspends them (the trader's next order is refused) and reinstates them; engages the
 global kill switch (the trader's order is refused) and releases it; resets a breaker; verifies
-the audit chain and finds their own actions in it. Every page is saved as a screenshot for
-admin/README.md.
+the audit chain and finds their own actions in it. Every page is saved as a screenshot: into
+admin/docs/screenshots (shown by admin/README.md) with NIJA_UPDATE_SCREENSHOTS=1
+(`make admin-screenshots`), else beside the test's data, so a test run leaves the tree clean.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -23,16 +25,21 @@ import pytest
 from bench.launcher import PlatformProcess
 from tests.e2e.trader import store_credentials
 
-SHOTS = Path(__file__).resolve().parents[2] / "admin" / "docs" / "screenshots"
+README_SHOTS = Path(__file__).resolve().parents[2] / "admin" / "docs" / "screenshots"
 ADMIN_EMAIL = "root@example.com"
 ADMIN_PASSWORD = "browser admin horse battery 9"
 TRADER_PASSWORD = "browser trader horse battery 8"
 ORDER = {"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.001"}
 
 
-async def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+class Shots:
+    def __init__(self, scratch: Path) -> None:
+        keep = os.environ.get("NIJA_UPDATE_SCREENSHOTS") == "1"
+        self.folder = README_SHOTS if keep else scratch / "screenshots"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    async def __call__(self, page: Any, name: str) -> None:
+        await page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
 
 
 async def trader_signs_in(client: httpx.AsyncClient, email: str) -> dict[str, str]:
@@ -62,6 +69,7 @@ async def test_an_admin_enrols_and_steers_the_platform(
     browser_platform: PlatformProcess, browser_context: Any
 ) -> None:
     platform = browser_platform
+    shot = Shots(platform.data_dir.parent)
     platform.command("users", "create-admin", "--email", ADMIN_EMAIL, stdin=f"{ADMIN_PASSWORD}\n")
     trader_email = f"trader-{uuid.uuid4().hex[:6]}@example.com"
     async with httpx.AsyncClient(base_url=platform.base_url, timeout=30) as client:
