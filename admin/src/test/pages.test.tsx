@@ -7,7 +7,7 @@ const users = (total: number) => ({ body: { items: [], total, limit: 1, offset: 
 const overviewRoutes = {
   "GET /v1/admin/users": (request: Request) => {
     const status = new URL(request.url).searchParams.get("status");
-    return users(status === "suspended" ? 3 : status === "active" ? 97 : 100);
+    return users(status === "suspended" ? 3 : status === "active" ? 97 : 0);
   },
   "GET /v1/admin/venues": { body: VENUES },
   "GET /v1/admin/routing": { body: ROUTING },
