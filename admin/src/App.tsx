@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import type { Api } from "./api/client";
 import { claims, signOut } from "./api/auth";
 import { ApiContext, useSession } from "./context";
@@ -58,6 +58,12 @@ function Shell() {
 function Console() {
   const { api } = useSession();
   const { path } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    // A new page takes the focus, so keyboard and screen-reader users start at its content.
+    if (first.current) first.current = false;
+    else document.getElementById("main")?.focus();
+  }, [path]);
   const userMatch = match("/users/:id", path);
   let page;
   if (path === "/" || path === "/sign-in" || path === "/enrol") page = <Overview />;

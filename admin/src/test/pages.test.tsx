@@ -249,6 +249,18 @@ describe("Audit", () => {
 });
 
 describe("Navigation", () => {
+  it("moves between sections by keyboard, and the new page takes the focus", async () => {
+    renderAt("/routing", { "GET /v1/admin/routing": { body: ROUTING }, "GET /v1/admin/venues": { body: VENUES } });
+    await screen.findByRole("heading", { name: "Recent decisions" });
+    const venues = screen.getByRole("link", { name: "Venues" });
+    venues.focus();
+    await userEvent.keyboard("{Enter}");
+    expect(await screen.findByRole("heading", { name: "Venues" })).toBeInTheDocument();
+    expect(location.pathname).toBe("/admin/venues");
+    expect(document.activeElement).toBe(screen.getByRole("main"));
+    expect(screen.getByRole("link", { name: "Venues" })).toHaveAttribute("aria-current", "page");
+  });
+
   it("every section is a deep link with a labelled nav, and unknown addresses say so", async () => {
     renderAt("/nowhere", {});
     expect(await screen.findByRole("heading", { name: "Not found" })).toBeInTheDocument();
