@@ -16,11 +16,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install  ## set up and run the platform on embedded defaults
+run: install admin-build  ## set up and run the platform on embedded defaults (admin panel at /admin)
 	$(VENV)/bin/nija run --host $(HOST) --port $(PORT)
 
-test: install  ## set up and run the whole test suite (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
-	$(PY) -m pytest
+test: install admin-build browser-deps  ## set up and run the whole test suite (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set), then the admin panel's
+	NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest
+	$(MAKE) test-admin
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -29,8 +30,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-openapi: install  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
+openapi: install admin/node_modules  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
 	$(VENV)/bin/nija openapi --output docs/openapi.json
+	cd admin && npm run --silent generate
 
 bench: install
 	$(PY) bench/orders.py
@@ -42,3 +44,30 @@ clean:  ## remove the venv, caches and the embedded database (refused while its 
 		exit 1; \
 	fi
 	rm -rf $(VENV) .nija .pytest_cache .mypy_cache .ruff_cache
+
+# ---- admin panel (admin/: React + TypeScript, built with Vite, served at /admin) ----------
+.PHONY: admin-build test-admin browser-deps admin-screenshots
+ADMIN_SOURCES := $(shell find admin/src admin/public -type f 2>/dev/null) \
+	admin/index.html admin/vite.config.ts admin/tsconfig.json admin/package.json
+
+admin/node_modules: admin/package.json admin/package-lock.json  ## the panel's pinned packages
+	@command -v npm >/dev/null || { echo "the admin panel needs Node.js 20+ and npm" >&2; exit 1; }
+	cd admin && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+admin/dist/index.html: admin/node_modules $(ADMIN_SOURCES)
+	cd admin && npx vite build --logLevel warn
+
+admin-build: admin/dist/index.html  ## build the panel into admin/dist (only when its sources changed)
+
+test-admin: admin/node_modules  ## the panel's type check and tests (Vitest + Testing Library)
+	cd admin && npx tsc --noEmit && npx vitest run
+
+admin-screenshots: install admin-build browser-deps  ## refresh admin/docs/screenshots (the browser test's)
+	NIJA_UPDATE_SCREENSHOTS=1 NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser
+
+browser-deps:  ## Debian's Chromium for the browser tests (tests/browser), installed when missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; \
+	fi

@@ -43,6 +43,7 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
+from modules.kernel.frontends import single_page_app
 from modules.kernel.http import (
     KERNEL_ROUTES,
     answer_options_with_every_method,
@@ -57,6 +58,8 @@ from modules.kernel.refusal import Refused
 from modules.kernel.settings import Settings, load_settings
 
 log = logging.getLogger("nija.app")
+# The admin panel's build (`make admin-build`), served at /admin.
+ADMIN_DIST = Path(__file__).resolve().parent / "admin" / "dist"
 os.environ.setdefault("PICCOLO_CONF", "migrations.piccolo_conf")
 
 
@@ -191,7 +194,13 @@ def create_app(
         route_handlers.extend(DaprPubSub.routes())
     app = Litestar(
         route_handlers=route_handlers,
-        plugins=[StructSchemaPlugin(), *platform.modules.values()],
+        plugins=[
+            StructSchemaPlugin(),
+            *platform.modules.values(),
+            single_page_app(
+                "/admin", ADMIN_DIST, name="admin panel", build_hint="make admin-build"
+            ),
+        ],
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
         guards=[authentication_guard, rate_limit_guard, json_body_guard],
@@ -243,6 +252,7 @@ def run(host: str, port: int) -> None:
     settings = load_settings()
     app = create_app(settings)
     base = f"http://{host}:{port}"
+    admin_note = "" if (ADMIN_DIST / "index.html").is_file() else " (not built: make admin-build)"
     database = (
         f"embedded PostgreSQL under {settings.data_path}"
         if settings.database_url is None
@@ -253,6 +263,7 @@ def run(host: str, port: int) -> None:
         f"  API docs   {base}/schema\n"
         f"  health     {base}/health  ready {base}/ready  metrics {base}/metrics\n"
         f"  WebSocket  ws://{host}:{port}/v1/ws\n"
+        f"  admin      {base}/admin{admin_note}\n"
         f"  database   {database}"
     )
     # The app reads X-Forwarded-For itself, from NIJA_TRUSTED_PROXIES only; uvicorn's own
