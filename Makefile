@@ -19,9 +19,9 @@ install: $(VENV)/.installed
 run: install admin-build  ## set up and run the platform on embedded defaults (admin panel at /admin)
 	$(VENV)/bin/nija run --host $(HOST) --port $(PORT)
 
-test: install admin-build browser-deps  ## set up and run the whole test suite (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set), then the admin panel's
-	NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest
+test: install admin-build browser-deps  ## set up and run every test: the panel's, then Python's with the browser tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
 	$(MAKE) test-admin
+	NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
