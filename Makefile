@@ -16,11 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install mobile-build  ## set up and run the platform on embedded defaults (the app at /app)
+run: install admin-build mobile-build  ## set up and run the platform on embedded defaults (admin panel at /admin, traders' app at /app)
 	$(VENV)/bin/nija run --host $(HOST) --port $(PORT)
 
-test: install test-mobile mobile-build  ## set up and run the whole test suite (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
-	$(PY) -m pytest
+test: install admin-build mobile-build browser-deps  ## set up and run every test: the panel's, the app's, then Python's with the browser tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
+	$(MAKE) test-admin
+	$(MAKE) test-mobile
+	NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -29,8 +31,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-openapi: install  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
+openapi: install admin/node_modules mobile/node_modules  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
 	$(VENV)/bin/nija openapi --output docs/openapi.json
+	cd admin && npm run --silent generate
 	$(MAKE) mobile-schema
 
 bench: install
@@ -44,6 +47,33 @@ clean:  ## remove the venv, caches and the embedded database (refused while its 
 	fi
 	rm -rf $(VENV) .nija .pytest_cache .mypy_cache .ruff_cache
 
+# ---- admin panel (admin/: React + TypeScript, built with Vite, served at /admin) ----------
+.PHONY: admin-build test-admin browser-deps admin-screenshots
+ADMIN_SOURCES := $(shell find admin/src admin/public -type f 2>/dev/null) \
+	admin/index.html admin/vite.config.ts admin/tsconfig.json admin/package.json
+
+admin/node_modules: admin/package.json admin/package-lock.json  ## the panel's pinned packages
+	@command -v npm >/dev/null || { echo "the admin panel needs Node.js 20+ and npm" >&2; exit 1; }
+	cd admin && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+admin/dist/index.html: admin/node_modules $(ADMIN_SOURCES)
+	cd admin && npx vite build --logLevel warn
+
+admin-build: admin/dist/index.html  ## build the panel into admin/dist (only when its sources changed)
+
+test-admin: admin/node_modules  ## the panel's type check and tests (Vitest + Testing Library)
+	cd admin && npx tsc --noEmit && npx vitest run
+
+admin-screenshots: install admin-build browser-deps  ## refresh admin/docs/screenshots (the browser test's)
+	NIJA_UPDATE_SCREENSHOTS=1 NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser
+
+browser-deps:  ## Debian's Chromium for the browser tests (tests/browser), installed when missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; \
+	fi
+
 # ---- the traders' app (mobile/: Expo, served for the web at /app) --------------------------
 NPM ?= npm
 MOBILE_SOURCES := $(shell find mobile/app mobile/src -type f 2>/dev/null) \
@@ -51,13 +81,14 @@ MOBILE_SOURCES := $(shell find mobile/app mobile/src -type f 2>/dev/null) \
 
 .PHONY: mobile-build mobile-schema test-mobile
 
-mobile/node_modules: mobile/package.json mobile/package-lock.json
-	cd mobile && $(NPM) ci --no-audit --no-fund
+mobile/node_modules: mobile/package.json mobile/package-lock.json  ## the app's pinned packages
+	@command -v npm >/dev/null || { echo "the traders' app needs Node.js 20+ and npm" >&2; exit 1; }
+	cd mobile && $(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Rebuilt only when a source is newer than the export.
-mobile/dist/index.html: mobile/node_modules $(MOBILE_SOURCES)
-	cd mobile && CI=1 npx expo export --platform web --output-dir dist
+mobile/dist/index.html: mobile/node_modules $(MOBILE_SOURCES) mobile/scripts/web-layout.mjs
+	cd mobile && CI=1 $(NPM) run --silent build:web
 	@touch $@
 
 mobile-build: mobile/dist/index.html  ## the app's web export (mobile/dist), served at /app

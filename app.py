@@ -43,7 +43,7 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
-from modules.kernel.frontends import spa_routes
+from modules.kernel.frontends import single_page_app
 from modules.kernel.http import (
     KERNEL_ROUTES,
     answer_options_with_every_method,
@@ -58,6 +58,10 @@ from modules.kernel.refusal import Refused
 from modules.kernel.settings import Settings, load_settings
 
 log = logging.getLogger("nija.app")
+# The admin panel's build (`make admin-build`), served at /admin.
+ADMIN_DIST = Path(__file__).resolve().parent / "admin" / "dist"
+# The traders' app's web export (`make mobile-build`), served at /app.
+MOBILE_DIST = Path(__file__).resolve().parent / "mobile" / "dist"
 os.environ.setdefault("PICCOLO_CONF", "migrations.piccolo_conf")
 
 
@@ -186,15 +190,22 @@ def create_app(
     configure_logging(settings.log_level, json_lines=settings.log_json)
     platform = Platform(settings, pubsub=pubsub, state_factory=state_factory, keyring=keyring)
     route_handlers: list[Any] = [*KERNEL_ROUTES, api_docs_assets()]
-    # The traders' app (mobile/, exported for the web by `make mobile-build`).
-    route_handlers.extend(spa_routes("/app", Path(__file__).parent / "mobile" / "dist"))
     if settings.pubsub == "dapr":
         from modules.kernel.adapters.dapr_pubsub import DaprPubSub
 
         route_handlers.extend(DaprPubSub.routes())
     app = Litestar(
         route_handlers=route_handlers,
-        plugins=[StructSchemaPlugin(), *platform.modules.values()],
+        plugins=[
+            StructSchemaPlugin(),
+            *platform.modules.values(),
+            single_page_app(
+                "/admin", ADMIN_DIST, name="admin panel", build_hint="make admin-build"
+            ),
+            single_page_app(
+                "/app", MOBILE_DIST, name="traders' app", build_hint="make mobile-build"
+            ),
+        ],
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
         guards=[authentication_guard, rate_limit_guard, json_body_guard],
@@ -246,6 +257,8 @@ def run(host: str, port: int) -> None:
     settings = load_settings()
     app = create_app(settings)
     base = f"http://{host}:{port}"
+    admin_note = "" if (ADMIN_DIST / "index.html").is_file() else " (not built: make admin-build)"
+    app_note = "" if (MOBILE_DIST / "index.html").is_file() else " (not built: make mobile-build)"
     database = (
         f"embedded PostgreSQL under {settings.data_path}"
         if settings.database_url is None
@@ -256,6 +269,8 @@ def run(host: str, port: int) -> None:
         f"  API docs   {base}/schema\n"
         f"  health     {base}/health  ready {base}/ready  metrics {base}/metrics\n"
         f"  WebSocket  ws://{host}:{port}/v1/ws\n"
+        f"  admin      {base}/admin{admin_note}\n"
+        f"  app        {base}/app{app_note}\n"
         f"  database   {database}"
     )
     # The app reads X-Forwarded-For itself, from NIJA_TRUSTED_PROXIES only; uvicorn's own

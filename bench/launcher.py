@@ -88,6 +88,21 @@ class PlatformProcess:
         self._stderr_path = data_dir.parent / f"{data_dir.name}.stderr.log"
         self._process: subprocess.Popen[bytes] | None = None
 
+    def command(self, *args: str, stdin: str = "", timeout: float = 120) -> str:
+        """Run another `nija` command beside the server, on its data dir and database (as an
+        operator would, e.g. `nija users create-admin`); returns its output, raises on failure."""
+        done = subprocess.run(
+            [str(NIJA), *args],
+            env=self._env,
+            input=stdin.encode(),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"nija {' '.join(args)} failed:\n{done.stderr.decode()[-4000:]}")
+        return done.stdout.decode()
+
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self._stdout_path, "wb") as out, open(self._stderr_path, "wb") as err:

@@ -83,6 +83,16 @@ class UserControl(Table, tablename="user_controls", schema="execution", db=ENGIN
     updated_at = Timestamptz()
 
 
+class KillSwitch(Table, tablename="kill_switches", schema="execution", db=ENGINE):
+    """The kill switches engaged now, as routing announced them: `*` for everyone, or a user id.
+
+    Claiming an order checks them, so an order a halt could not reach (claimed at that moment,
+    or still on its way from routing) is refused rather than placed."""
+
+    subject = Varchar(length=64, primary_key=True)
+    engaged_at = Timestamptz()
+
+
 class Position(Table, tablename="positions", schema="execution", db=ENGINE):
     """A user's net position in one symbol on one venue; quantity < 0 is short.
 
@@ -183,6 +193,7 @@ APP_CONFIG = app_config(
         SimBalance,
         QueueTurn,
         UserControl,
+        KillSwitch,
         Position,
         UnknownFill,
     ],

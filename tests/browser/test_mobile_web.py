@@ -34,8 +34,8 @@ PASSWORD = "correct horse battery staple 7"
 
 def _bundle_bytes() -> int:
     html = (DIST / "index.html").read_text()
-    scripts = re.findall(r'src="/app/([^"]+\.js)"', html)
-    assert scripts, "index.html loads no script from /app"
+    scripts = re.findall(r'src="/app/assets/([^"]+\.js)"', html)
+    assert scripts, "index.html loads no script from /app/assets/"
     return sum((DIST / script).stat().st_size for script in scripts)
 
 
@@ -52,7 +52,7 @@ def _box(page: Page, test_id: str) -> Any:
 
 @pytest.mark.timeout(300)
 async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
-    browser_platform: PlatformProcess, browser_context: BrowserContext
+    mobile_platform: PlatformProcess, browser_context: BrowserContext
 ) -> None:
     assert (DIST / "index.html").is_file(), "mobile/dist is missing: run `make mobile-build`"
     bundle = _bundle_bytes()
@@ -60,6 +60,7 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     assert bundle <= BUNDLE_BUDGET_BYTES
 
     page = await browser_context.new_page()
+    await page.set_viewport_size({"width": 420, "height": 900})  # a phone's width
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     frames: list[dict[str, Any]] = []
@@ -71,7 +72,7 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
         socket.on("framereceived", received)
 
     page.on("websocket", watch)
-    base = browser_platform.base_url
+    base = mobile_platform.base_url
 
     # Welcome, interactive fast.
     await page.goto(f"{base}/app")

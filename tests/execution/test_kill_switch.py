@@ -67,3 +67,39 @@ async def test_user_kill_switch_rejects_that_users_queued_orders(running: Runnin
     assert sorted(after.values()).count("rejected") == 2
     others = await statuses(running, [o.order_id for o in other_orders])
     assert "rejected" not in others.values(), "another user's orders are untouched"
+
+
+async def test_an_order_the_halt_could_not_reach_is_refused_when_claimed(
+    running: RunningApp,
+) -> None:
+    """An order still on its way from routing when the switch is engaged (or given back to the
+    queue while the halt ran) is refused when a worker claims it; release lets orders through."""
+    trader = new_trader(running)
+    await connect(running, trader, ("kraken",))
+
+    async def switch(active: bool) -> None:
+        answer = await running.client.post(
+            "/v1/admin/kill-switch",
+            json={"scope": "user", "user_id": trader.user_id, "active": active},
+            headers=admin_headers(running),
+        )
+        assert answer.status_code in (200, 201), answer.text
+
+    await switch(True)
+    late = routed(trader, "kraken")
+    await publish(running, late)
+
+    async def refused() -> bool:
+        return (await statuses(running, [late.order_id])).get(late.order_id) == "rejected"
+
+    await wait_for(refused, timeout=20)
+    assert late.client_order_id not in set(sim(running, "kraken").attempts)
+
+    await switch(False)
+    after_release = routed(trader, "kraken")
+    await publish(running, after_release)
+
+    async def placed() -> bool:
+        return after_release.client_order_id in set(sim(running, "kraken").attempts)
+
+    await wait_for(placed, timeout=20)

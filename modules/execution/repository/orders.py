@@ -60,7 +60,10 @@ WITH candidates AS (
        SET status = 'placing', dispatched_at = clock_timestamp(), claimed_by = $3,
            updated_at = now()
       FROM next WHERE o.order_id = next.order_id AND o.status = 'queued'
-    RETURNING o.*, next.previous_turn
+    RETURNING o.*, next.previous_turn,
+              o.signal <> 'kill_switch' AND EXISTS (
+                  SELECT 1 FROM execution.kill_switches k WHERE k.subject IN ('*', o.user_id)
+              ) AS halted
 ), turn AS (
     INSERT INTO execution.queue_turns (turn_id, venue, user_id, served_at)
     SELECT venue || ':' || user_id, venue, user_id, clock_timestamp() FROM claimed
@@ -136,10 +139,21 @@ class OrderRepository:
         skip_credentials: list[str],
         replica: str,
         limit: int,
-    ) -> list[tuple[QueuedOrder, datetime | None]]:
-        """Claim up to `limit` orders (one per user) on `venue`, each with its user's last turn."""
+    ) -> list[tuple[QueuedOrder, datetime | None, bool]]:
+        """Claim up to `limit` orders (one per user) on `venue`, each with its user's last turn
+        and whether a kill switch engaged now halts it."""
         rows = await conn.fetch(_CLAIM_NEXT, venue, skip_credentials, replica, limit)
-        return [(_queued(row), row["previous_turn"]) for row in rows]
+        return [(_queued(row), row["previous_turn"], row["halted"]) for row in rows]
+
+    async def set_kill_switch(self, conn: asyncpg.Connection, subject: str, active: bool) -> None:
+        if active:
+            await conn.execute(
+                "INSERT INTO execution.kill_switches (subject, engaged_at) VALUES ($1, now()) "
+                "ON CONFLICT (subject) DO NOTHING",
+                subject,
+            )
+        else:
+            await conn.execute("DELETE FROM execution.kill_switches WHERE subject = $1", subject)
 
     async def unclaim(
         self, conn: asyncpg.Connection, order: QueuedOrder, previous_turn: datetime | None

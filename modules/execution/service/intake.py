@@ -57,11 +57,14 @@ class Intake:
             uow.after_commit(lambda: self._nudge(venue))
 
     async def halt_queued(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
-        """A kill switch stops what is still queued, not only what routing has yet to send."""
-        if not event.active:
-            return
+        """A kill switch stops what is still queued, not only what routing has yet to send;
+        what it cannot reach now (an order being claimed, or still on its way) is refused when
+        claimed, for as long as the switch stays engaged."""
         user_id = event.user_id if event.scope == "user" else None
         if event.scope == "user" and user_id is None:
+            return
+        await self._orders.set_kill_switch(uow.conn, user_id or "*", event.active)
+        if not event.active:
             return
         for order in await self._orders.lock_queued(uow.conn, user_id):
             await self._outcomes.reject_in(

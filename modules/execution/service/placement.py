@@ -100,13 +100,20 @@ class Placement:
         limits = self._limits[venue]
         async with self._runtime.db.connection() as conn:
             claimed = await self._orders.claim_next(conn, venue, skip, self._replica, limit)
+        live = [(order, turn) for order, turn, halted in claimed if not halted]
+        for order, _turn, halted in claimed:
+            if halted:
+                self._m_exec.labels(venue, "kill_switch").inc()
+                await self._outcomes.reject(
+                    order, "kill_switch_active", "trading halted by a kill switch"
+                )
         # One order per user, so one account each: their tokens can be taken side by side.
         waits = await asyncio.gather(
-            *(self._account_wait(venue, order.credential_id, limits) for order, _turn in claimed)
+            *(self._account_wait(venue, order.credential_id, limits) for order, _turn in live)
         )
         ready: list[QueuedOrder] = []
         cooling: dict[str, float] = {}
-        for (order, previous_turn), wait in zip(claimed, waits, strict=True):
+        for (order, previous_turn), wait in zip(live, waits, strict=True):
             if wait <= 0:
                 ready.append(order)
                 continue
