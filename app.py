@@ -43,7 +43,7 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
-from modules.kernel.frontends import single_page_app
+from modules.kernel.frontends import STRICT_CSP, single_page_app
 from modules.kernel.http import (
     KERNEL_ROUTES,
     answer_options_with_every_method,
@@ -62,6 +62,9 @@ log = logging.getLogger("nija.app")
 ADMIN_DIST = Path(__file__).resolve().parent / "admin" / "dist"
 # The traders' app's web export (`make mobile-build`), served at /app.
 MOBILE_DIST = Path(__file__).resolve().parent / "mobile" / "dist"
+# React Native for Web styles components through a <style> sheet it writes and style
+# attributes: the app's policy allows inline styles; scripts stay this origin's only.
+MOBILE_CSP = STRICT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 os.environ.setdefault("PICCOLO_CONF", "migrations.piccolo_conf")
 
 
@@ -203,7 +206,11 @@ def create_app(
                 "/admin", ADMIN_DIST, name="admin panel", build_hint="make admin-build"
             ),
             single_page_app(
-                "/app", MOBILE_DIST, name="traders' app", build_hint="make mobile-build"
+                "/app",
+                MOBILE_DIST,
+                name="traders' app",
+                build_hint="make mobile-build",
+                csp=MOBILE_CSP,
             ),
         ],
         lifespan=[platform.lifespan],

@@ -1,71 +1,17 @@
-import Constants from "expo-constants";
-import * as Device from "expo-device";
-import * as Notifications from "expo-notifications";
-import { Platform } from "react-native";
-import { rawCall } from "../api/pending";
-import { installId } from "../auth/storage";
 import type { Services } from "../services";
 
 export type PushOutcome = "registered" | "denied" | "unsupported";
+export { deepLinkPath } from "./links";
 
 /**
- * After sign-in: ask for permission, get this phone's Expo push token and register it with
- * `POST /v1/push/devices` (one row per installation: `device_id` is this install's random id).
- * The web export and simulators get no push token.
+ * The web export gets no push (Expo push tokens belong to phones; the notifications list in
+ * Settings shows the same events). Phones use register.native.ts; keeping expo-notifications
+ * out of the web bundle also keeps its web warnings out of the console.
  */
-export async function registerForPush(services: Services): Promise<PushOutcome> {
-  if (Platform.OS === "web" || !Device.isDevice) return "unsupported";
-  let { status } = await Notifications.getPermissionsAsync();
-  if (status !== "granted") ({ status } = await Notifications.requestPermissionsAsync());
-  if (status !== "granted") return "denied";
-  if (Platform.OS === "android") {
-    await Notifications.setNotificationChannelAsync("default", {
-      name: "Trades and alerts",
-      importance: Notifications.AndroidImportance.HIGH,
-    });
-  }
-  const projectId =
-    Constants.easConfig?.projectId ??
-    (Constants.expoConfig?.extra as { eas?: { projectId?: string } } | undefined)?.eas?.projectId;
-  const { data: token } = await Notifications.getExpoPushTokenAsync(projectId ? { projectId } : undefined);
-  await rawCall(services.session, "POST", "/v1/push/devices", {
-    body: {
-      expo_push_token: token,
-      platform: Platform.OS === "ios" ? "ios" : "android",
-      device_id: await installId(),
-    },
-  });
-  return "registered";
+export async function registerForPush(_services: Services): Promise<PushOutcome> {
+  return "unsupported";
 }
 
-/**
- * Where a tapped notification goes: its `url` (`nija://position/ID`, `nija://activity`, ...)
- * mapped onto the app's routes, else its `position_id`, else by type.
- */
-export function deepLinkPath(data: Record<string, unknown> | undefined | null): string | null {
-  if (!data) return null;
-  const url = typeof data.url === "string" ? data.url : "";
-  const path = url.replace(/^nija:\/\/\/?/, "").replace(/^\/+/, "").split("?")[0] ?? "";
-  const [head, id] = path.split("/");
-  if ((head === "position" || head === "positions") && id) return `/position/${encodeURIComponent(id)}`;
-  if (head === "positions") return "/positions";
-  if (head === "activity") return "/activity";
-  if (head === "settings") return id ? `/settings/${encodeURIComponent(id)}` : "/settings";
-  if (head === "dashboard" || head === "") {
-    if (typeof data.position_id === "string") return `/position/${encodeURIComponent(data.position_id)}`;
-    return head === "dashboard" ? "/" : null;
-  }
-  return null;
-}
-
-/** Opens the screen a tapped notification points at (also the one that launched the app). */
-export function listenForTaps(open: (path: string) => void): () => void {
-  if (Platform.OS === "web") return () => undefined;
-  const handle = (response: Notifications.NotificationResponse | null) => {
-    const path = deepLinkPath(response?.notification.request.content.data);
-    if (path) open(path);
-  };
-  void Notifications.getLastNotificationResponseAsync().then(handle);
-  const subscription = Notifications.addNotificationResponseReceivedListener(handle);
-  return () => subscription.remove();
+export function listenForTaps(_open: (path: string) => void): () => void {
+  return () => undefined;
 }
