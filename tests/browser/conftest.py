@@ -69,8 +69,11 @@ async def browser_platform(
 async def mobile_platform(
     embedded_tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[PlatformProcess]:
-    """`nija run` serving the traders' app's web export at /app, its market sped up 60 times
-    (a 1-minute bar a second) so a position's chart has prices within the test."""
+    """`nija run` serving the traders' app's web export at /app.
+
+    The market runs at the wall clock's speed: a position's chart is drawn from the bars of the
+    wall-clock window before now, and a sped-up simulator's bars carry its own market time
+    (from 2024-01-01), which no such window holds."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing: `make browser-deps` installs Debian's chromium")
     if not (MOBILE_DIST / "index.html").is_file():
@@ -80,7 +83,6 @@ async def mobile_platform(
         embedded_tmp_path / "data",
         server_url=server,
         db_prefix="nija_app",
-        extra_env={"NIJA_SIM_SPEED": "60"},
     ) as started:
         yield started
         report = getattr(request.node, "rep_call", None)

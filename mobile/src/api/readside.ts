@@ -164,6 +164,7 @@ export function useChart(id: string, range: string) {
   const { session } = useServices();
   return useQuery({
     queryKey: ["position", id, "chart", range],
+    refetchInterval: 30_000, // a new bar closes every minute
     queryFn: () => rawCall<PositionChart>(session, "GET", `/v1/dashboard/positions/${encodeURIComponent(id)}/chart`, { query: { range } }),
   });
 }
