@@ -1,4 +1,5 @@
-import { View, useWindowDimensions } from "react-native";
+import { useState } from "react";
+import { View } from "react-native";
 import { LineChart } from "react-native-gifted-charts/dist/LineChart";
 import { price } from "../lib/format";
 import { Text } from "./Text";
@@ -13,14 +14,15 @@ export type ChartLines = { entry?: string | null; stop?: string | null; target?:
  */
 export function PriceChart({ points, lines, label }: { points: ChartPoint[]; lines: ChartLines; label: string }) {
   const palette = usePalette();
-  const { width } = useWindowDimensions();
+  const [width, setWidth] = useState(0);
   const values = points.map((p) => Number(p.price));
   const levels = [lines.entry, lines.stop, lines.target].filter((v): v is string => !!v).map(Number);
   const low = Math.min(...values, ...levels);
   const high = Math.max(...values, ...levels);
   const pad = (high - low) * 0.05 || Math.max(Math.abs(high) * 0.01, 1);
   const offset = low - pad;
-  const chartWidth = Math.min(width, 720) - 80;
+  // The plot's width is what the card gives it, less the price labels on its left.
+  const chartWidth = Math.max(120, width - 72 - 24);
   const line = (value: string | null | undefined, color: string) =>
     value ? { position: Number(value) - offset, config: { color, dashWidth: 6, dashGap: 4, thickness: 2 } } : null;
   const entry = line(lines.entry, palette.primary);
@@ -35,7 +37,14 @@ export function PriceChart({ points, lines, label }: { points: ChartPoint[]; lin
       : `${label}: no prices in this range`;
   if (values.length === 0) return <Text variant="muted">No prices in this range yet.</Text>;
   return (
-    <View accessible accessibilityRole="image" accessibilityLabel={summary} testID="price-chart">
+    <View
+      accessible
+      accessibilityRole="image"
+      accessibilityLabel={summary}
+      testID="price-chart"
+      onLayout={(event) => setWidth(event.nativeEvent.layout.width)}
+      style={{ overflow: "hidden" }}
+    >
       <LineChart
         data={values.map((value) => ({ value: value - offset }))}
         width={chartWidth}
