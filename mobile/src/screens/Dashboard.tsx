@@ -41,7 +41,7 @@ export function DashboardScreen() {
           data.open_positions.slice(0, 5).map((p) => (
             <Card key={`${p.id}:${p.cycle}`} label={`${p.symbol} on ${p.venue}`}>
               <Row label={`${p.symbol} · ${capitalise(p.venue)}`} value={`${qty(p.size)} at ${price(p.current_price)}`} />
-              <Pnl value={p.unrealised_pnl} percent={p.pnl_pct} label={`${p.symbol} P&L`} />
+              <Pnl value={p.pnl} percent={p.pnl_pct} label={`${p.symbol} P&L`} />
               <Button kind="secondary" title="Details" accessibilityLabel={`Details of ${p.symbol}`} onPress={() => router.push(`/position/${p.id}`)} />
             </Card>
           ))

@@ -137,7 +137,7 @@ function PositionCard({
       <Row label="Entry" value={price(p.entry_price)} />
       <Row label="Current" value={price(p.current_price)} />
       <Row label="Size" value={qty(p.size)} />
-      <Row label="P&L" value={<Pnl value={p.unrealised_pnl} percent={p.pnl_pct} label={`${p.symbol} P&L`} />} />
+      <Row label="P&L" value={<Pnl value={p.pnl} percent={p.pnl_pct} label={`${p.symbol} P&L`} />} />
       <Row label="Duration" value={duration(p.opened_at, now)} />
       <View style={{ flexDirection: "row", gap: 8, flexWrap: "wrap" }}>
         <Button kind="secondary" title="Details" accessibilityLabel={`Details of ${p.symbol}`} onPress={onOpen} />
