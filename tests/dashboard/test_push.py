@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from modules.identity.contracts import SecurityEventRaised
-from modules.strategy.contracts import BotPositionChanged, BotStatusChanged
 from modules.kernel.events import envelope_for
+from modules.strategy.contracts import BotPositionChanged, BotStatusChanged
 from tests.conftest import LogCapture, RunningApp
 from tests.dashboard.helpers import accepted, filled, publish, routed
 from tests.dashboard.push_helpers import (
