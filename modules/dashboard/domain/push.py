@@ -94,7 +94,9 @@ def usd(amount: Decimal) -> str:
     elif size >= 1:
         shown = size.quantize(Decimal("0.01"), ROUND_HALF_UP)
     else:
-        shown = size.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        # Four places for a small price, but no trailing zeros past the cents ($0.05, $0.1235).
+        whole, _, places = f"{size.quantize(Decimal('0.0001'), ROUND_HALF_UP):f}".partition(".")
+        return f"${whole}.{places.rstrip('0').ljust(2, '0')}"
     return f"${shown:,}"
 
 

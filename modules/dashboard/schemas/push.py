@@ -10,11 +10,13 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from modules.kernel.bounds import positive_amount, text
+from modules.kernel.bounds import MAX_AMOUNT, positive_amount, text
+from modules.kernel.refusal import Kind, Refused
 
 HHMM_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 # What an app may call its device (an install id, a UUID, an Android id).
 DEVICE_ID = Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+MAX_PRICE_DECIMALS = 12
 VENUE = Meta(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
 
 
@@ -85,6 +87,19 @@ class PriceAlertCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     direction: Literal["above", "below"]
     price: Annotated[Decimal, positive_amount("The threshold, in the pair's quote currency")]
     venue: Annotated[str, VENUE] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.price.is_finite() or self.price <= 0:
+            raise ValueError("price must be a positive number")
+        if self.price > MAX_AMOUNT:
+            raise ValueError(f"price must be at most {MAX_AMOUNT}")
+        exponent = self.price.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_PRICE_DECIMALS:
+            raise Refused(
+                Kind.INVALID,
+                "too_many_decimals",
+                f"price has more than {MAX_PRICE_DECIMALS} decimal places",
+            )
 
 
 class PriceAlertView(msgspec.Struct, kw_only=True):

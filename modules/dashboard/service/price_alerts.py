@@ -33,7 +33,6 @@ from modules.kernel.module import Runtime
 from modules.kernel.refusal import Kind, Refused
 
 log = logging.getLogger("nija.dashboard.price_alerts")
-_PRICE_STEP = Decimal("1e-12")
 
 
 class PriceAlerts:
@@ -47,8 +46,6 @@ class PriceAlerts:
 
     async def create(self, user_id: str, body: PriceAlertCreate) -> PriceAlertView:
         symbol = canonical_symbol(body.symbol)
-        if body.price != body.price.quantize(_PRICE_STEP):
-            raise Refused(Kind.INVALID, "invalid_price", "price has too many decimals")
         alert = ArmedAlert(
             id=uuid.uuid4(),
             user_id=user_id,

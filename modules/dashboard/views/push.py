@@ -6,6 +6,7 @@ A push device is shown by its hint, never its token.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -39,17 +40,24 @@ def device_view(record: DeviceRecord) -> DeviceView:
     )
 
 
+def plain(amount: Decimal) -> Decimal:
+    """70000, not 7E+4 (the driver reads a whole numeric back in exponent form)."""
+    exponent = amount.as_tuple().exponent
+    return amount.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else amount
+
+
 def alert_view(record: AlertRecord) -> PriceAlertView:
+    fired_at = record.triggered_price
     return PriceAlertView(
         id=record.id,
         symbol=record.symbol,
         venue=record.venue,
         direction=record.direction,
-        price=record.threshold,
+        price=plain(record.threshold),
         status="armed" if record.triggered_at is None else "triggered",
         created_at=record.created_at,
         triggered_at=record.triggered_at,
-        triggered_price=record.triggered_price,
+        triggered_price=None if fired_at is None else plain(fired_at),
         triggered_venue=record.triggered_venue,
     )
 
