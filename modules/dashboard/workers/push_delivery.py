@@ -23,15 +23,32 @@ _FINISH_ROUND_SECONDS = 15.0
 
 
 class ShieldedRounds:
-    """Runs each round as its own task, so cancelling the loop leaves a round to finish."""
+    """Runs each round as its own task, so cancelling the loop leaves a round to finish.
+
+    A wake-up that comes while a round runs (`again`) makes it run once more at once: the loop
+    forgets wake-ups that arrive during a round, and the push that caused it would otherwise
+    wait for the next period.
+    """
 
     def __init__(self, round_: Callable[[], Awaitable[object]]) -> None:
         self._round = round_
         self._current: asyncio.Task[object] | None = None
+        self._again = False
+
+    def again(self) -> None:
+        self._again = True
 
     async def __call__(self) -> object:
-        self._current = asyncio.ensure_future(self._round())
+        self._current = asyncio.ensure_future(self._rounds())
         return await asyncio.shield(self._current)
+
+    async def _rounds(self) -> object:
+        result: object = None
+        self._again = True
+        while self._again:
+            self._again = False
+            result = await self._round()
+        return result
 
     async def finish(self) -> None:
         """Wait (bounded) for the round in flight, then cancel it if it still runs."""
@@ -85,12 +102,14 @@ class PushWorkers:
     def wake_delivery(self, delay: float) -> None:
         """Run a delivery round in `delay` seconds (a queued push falls due then)."""
         if delay <= 0:
+            self._delivery_rounds.again()
             self.delivery.wake()
             return
         timer: asyncio.TimerHandle | None = None
 
         def fire() -> None:
             self._timers.discard(timer)
+            self._delivery_rounds.again()
             self.delivery.wake()
 
         # A hair late, so the push is due by the time the round reads the clock.
