@@ -35,7 +35,8 @@ _CREATE = [
     "due_at timestamptz NOT NULL, send_by timestamptz NOT NULL, "
     "created_at timestamptz NOT NULL, sent_at timestamptz NULL, "
     "ticket_id varchar(100) NULL, collapsed_into bigint NULL, error varchar(200) NULL)",
-    # The delivery round's queue (groups of pending rows), and the receipts round's queue.
+    # The delivery round's queue (rows due, then their groups), and the receipts round's.
+    "CREATE INDEX push_outbox_due ON dashboard.push_outbox (due_at) WHERE status = 'pending'",
     "CREATE INDEX push_outbox_pending ON dashboard.push_outbox (device, collapse_key) "
     "WHERE status = 'pending'",
     "CREATE INDEX push_outbox_tickets ON dashboard.push_outbox (sent_at) "

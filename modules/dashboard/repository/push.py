@@ -260,9 +260,14 @@ class PushRepository:
         A group is due when its newest row is (no push has joined it for the quiet time), or
         when its oldest must go (the longest a burst may hold a push back).
         """
+        # A row's `due_at` is never after its `send_by`, so only groups with a row due now can
+        # be due: rows waiting out a retry's backoff are not even looked at.
         rows = await conn.fetch(
-            "WITH due AS (SELECT device, collapse_key FROM dashboard.push_outbox "  # noqa: S608
-            "WHERE status = 'pending' GROUP BY device, collapse_key "
+            "WITH ripe AS (SELECT DISTINCT device, collapse_key FROM dashboard.push_outbox "  # noqa: S608
+            "WHERE status = 'pending' AND due_at <= $1), "
+            "due AS (SELECT device, collapse_key FROM dashboard.push_outbox "
+            "JOIN ripe USING (device, collapse_key) WHERE status = 'pending' "
+            "GROUP BY device, collapse_key "
             "HAVING max(due_at) <= $1 OR min(send_by) <= $1 LIMIT $2) "
             f"SELECT {_PENDING_COLUMNS} FROM dashboard.push_outbox o "
             "JOIN due USING (device, collapse_key) WHERE o.status = 'pending' "

@@ -193,11 +193,12 @@ class PushDelivery:
         due_before = now - timedelta(seconds=config.PUSH_RECEIPT_DELAY_SECONDS)
         give_up = now - timedelta(seconds=config.PUSH_RECEIPT_GIVE_UP_SECONDS)
         async with self._runtime.unit_of_work("dashboard") as uow:
+            await self._pushes.purge(uow.conn, now - timedelta(days=config.PUSH_RETENTION_DAYS))
+        async with self._runtime.unit_of_work("dashboard") as uow:
             tickets = await self._pushes.claim_tickets(
                 uow.conn, due_before, config.EXPO_RECEIPTS_PER_REQUEST
             )
             if not tickets:
-                await self._pushes.purge(uow.conn, now - timedelta(days=config.PUSH_RETENTION_DAYS))
                 return 0
             receipts = await self._sender.receipts([ticket for _, ticket, _, _ in tickets])
             delivered: list[int] = []
