@@ -35,7 +35,9 @@ class PushDevicesController(Controller):
         "here. The token is never shown again (only `token_hint`).",
         responses={
             200: ResponseSpec(
-                data_container=DeviceView, description="The device was registered already"
+                data_container=DeviceView,
+                description="The device was registered already",
+                generate_examples=False,
             )
         },
     )

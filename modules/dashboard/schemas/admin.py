@@ -44,7 +44,7 @@ class OrderPathLatency(msgspec.Struct, kw_only=True):
     p99_ms: float | None
 
 
-class VenueHealthView(msgspec.Struct, kw_only=True):
+class VenueHealthReport(msgspec.Struct, kw_only=True):
     venue: str
     breaker_state: str
     success_rate: float
@@ -59,7 +59,7 @@ class VenueSummary(msgspec.Struct, kw_only=True):
         dict[str, int],
         Meta(description="Venues per breaker state; `stale`: no report for a minute"),
     ]
-    venues: list[VenueHealthView]
+    venues: list[VenueHealthReport]
 
 
 class AdminOverview(msgspec.Struct, kw_only=True):

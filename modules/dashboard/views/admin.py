@@ -22,7 +22,7 @@ from modules.dashboard.schemas.admin import (
     OrderPathLatency,
     TradingFigures,
     UserCounts,
-    VenueHealthView,
+    VenueHealthReport,
     VenueSummary,
 )
 from modules.kernel.db import Database
@@ -99,7 +99,7 @@ class AdminViews:
             venues=VenueSummary(
                 breakers=breaker_summary(reports, now, STALE_AFTER),
                 venues=[
-                    VenueHealthView(
+                    VenueHealthReport(
                         venue=r.venue,
                         breaker_state=r.breaker_state,
                         success_rate=r.success_rate,
