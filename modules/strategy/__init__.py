@@ -13,6 +13,7 @@ from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
 from modules.strategy.api import (
+    AdminBotController,
     BacktestsController,
     BotController,
     SignalsController,
@@ -96,7 +97,13 @@ class StrategyModule(NijaModule):
         return await run_now(spec_of(request, self._config), serve)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [BotController, SignalsController, TradingViewController, BacktestsController]
+        return [
+            BotController,
+            SignalsController,
+            TradingViewController,
+            BacktestsController,
+            AdminBotController,
+        ]
 
     def dependencies(self) -> dict[str, Provide]:
         return {
