@@ -5,6 +5,7 @@ tests run (`tool` fails instead of skipping when NIJA_REQUIRE_TOOLS=1, as `make 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ from typing import Any
 
 import hcl2
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 NOMAD = ROOT / "nomad"
@@ -185,3 +187,26 @@ def job(name: str) -> Job:
 
 def app_tasks() -> list[tuple[Job, Group, Task]]:
     return [(j, g, g.app) for j in jobs() for g in j.groups]
+
+
+# ---- observability ----------------------------------------------------------------------------
+
+DASHBOARD = NOMAD / "grafana" / "nija.json"
+ALERTS = NOMAD / "prometheus" / "alerts.yml"
+_METRIC = re.compile(r"\bnija_[a-z0-9_]+\b")
+
+
+def dashboard_exprs() -> list[str]:
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return [t["expr"] for p in panels for t in p.get("targets", [])]
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    groups = yaml.safe_load(ALERTS.read_text())["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+def referenced_metrics() -> set[str]:
+    """Every series name the dashboard or the alerting rules query."""
+    exprs = dashboard_exprs() + [str(rule["expr"]) for rule in alert_rules()]
+    return {name for expr in exprs for name in _METRIC.findall(expr)}

@@ -45,6 +45,10 @@ def _fields(struct: type[msgspec.Struct], prefix: str) -> set[str]:
     return {f"{prefix}{f.name.upper()}" for f in msgspec.structs.fields(struct)}
 
 
+APP_TASKS = [pytest.param(j, g, t, id=f"{j.name}/{g.name}") for j, g, t in app_tasks()]
+GROUPS = [pytest.param(g, id=f"{j.name}/{g.name}") for j in jobs() for g in j.groups]
+
+
 # Every NIJA_* variable the platform reads: the kernel's settings and the modules' own loaders.
 KNOWN_VARIABLES = (
     _fields(Settings, "NIJA_")
@@ -93,7 +97,7 @@ def test_the_jobs_are_the_monolith_and_the_split() -> None:
         assert update["health_check"] == "checks" and update["auto_revert"] is True
 
 
-@pytest.mark.parametrize(("j", "group", "task"), app_tasks(), ids=lambda x: getattr(x, "name", x))
+@pytest.mark.parametrize(("j", "group", "task"), APP_TASKS)
 def test_every_nija_variable_is_a_setting_with_a_value_it_accepts(
     j: Job, group: Group, task: Task
 ) -> None:
@@ -119,7 +123,7 @@ def test_every_setting_without_a_default_is_decided() -> None:
     assert set(REQUIRED_WHEN) == without_default
 
 
-@pytest.mark.parametrize(("j", "group", "task"), app_tasks(), ids=lambda x: getattr(x, "name", x))
+@pytest.mark.parametrize(("j", "group", "task"), APP_TASKS)
 def test_settings_without_a_default_are_set_where_needed(j: Job, group: Group, task: Task) -> None:
     env = environment(j, task)
     modules = modules_of(j, task)
@@ -131,7 +135,7 @@ def test_settings_without_a_default_are_set_where_needed(j: Job, group: Group, t
         assert name not in j.env(task), f"{name} is a secret: render it from Vault"
 
 
-@pytest.mark.parametrize(("j", "group", "task"), app_tasks(), ids=lambda x: getattr(x, "name", x))
+@pytest.mark.parametrize(("j", "group", "task"), APP_TASKS)
 def test_production_adapters_and_least_privilege(j: Job, group: Group, task: Task) -> None:
     env = environment(j, task)
     settings = load_settings(environ=env)
@@ -160,7 +164,7 @@ def all_paths(app: Litestar) -> set[str]:
     return {route.path for route in app.routes}
 
 
-@pytest.mark.parametrize("group", [g for j in jobs() for g in j.groups], ids=lambda g: g.name)
+@pytest.mark.parametrize("group", GROUPS)
 def test_every_check_path_is_a_route_of_the_app_the_group_runs(group: Group) -> None:
     j = job(group.job)
     routes = get_paths(app_hosting(modules_of(j, group.app)))
@@ -177,7 +181,7 @@ def test_every_check_path_is_a_route_of_the_app_the_group_runs(group: Group) -> 
         assert path in routes, f"{group.job}/{group.name} checks {path}, not a route"
 
 
-@pytest.mark.parametrize("group", [g for j in jobs() for g in j.groups], ids=lambda g: g.name)
+@pytest.mark.parametrize("group", GROUPS)
 def test_daprd_and_the_app_reach_each_other_on_their_own_ports(group: Group) -> None:
     j = job(group.job)
     daprd, app = group.daprd, group.app
