@@ -87,7 +87,7 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-identity.rule=PathPrefix(`/v1/auth`) || Path(`/v1/settings/profile`) || PathPrefix(`/v1/admin/users`)",
+        "traefik.http.routers.nija-identity.rule=PathPrefix(`/v1/auth`) || Path(`/v1/settings/profile`) || Path(`/v1/admin/users`) || PathRegexp(`^/v1/admin/users/[^/]+(/(suspend|reinstate|tier))?$`)",
         "traefik.http.routers.nija-identity.priority=10",
         "traefik.http.routers.nija-identity.service=nija-identity",
       ]
@@ -433,12 +433,9 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-routing.rule=PathPrefix(`/v1/orders`) || PathPrefix(`/v1/settings/trading`) || Path(`/v1/admin/kill-switch`) || Path(`/v1/admin/routing`)",
+        "traefik.http.routers.nija-routing.rule=PathPrefix(`/v1/orders`) || PathPrefix(`/v1/settings/trading`) || Path(`/v1/admin/kill-switch`) || Path(`/v1/admin/routing`) || PathRegexp(`^/v1/positions/[^/]+/close$`)",
         "traefik.http.routers.nija-routing.priority=10",
         "traefik.http.routers.nija-routing.service=nija-routing",
-        "traefik.http.routers.nija-routing-1.rule=PathRegexp(`^/v1/positions/[^/]+/close$`)",
-        "traefik.http.routers.nija-routing-1.priority=30",
-        "traefik.http.routers.nija-routing-1.service=nija-routing",
       ]
 
       meta {
@@ -603,12 +600,9 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-execution.rule=PathPrefix(`/v1/positions`) || Path(`/v1/venues`) || PathPrefix(`/v1/admin/venues`)",
+        "traefik.http.routers.nija-execution.rule=Path(`/v1/positions`) || PathRegexp(`^/v1/positions/[^/]+$`) || Path(`/v1/venues`) || PathPrefix(`/v1/admin/venues`) || PathRegexp(`^/v1/admin/users/[^/]+/trading/resume$`)",
         "traefik.http.routers.nija-execution.priority=10",
         "traefik.http.routers.nija-execution.service=nija-execution",
-        "traefik.http.routers.nija-execution-1.rule=PathRegexp(`^/v1/admin/users/[^/]+/trading/resume$`)",
-        "traefik.http.routers.nija-execution-1.priority=30",
-        "traefik.http.routers.nija-execution-1.service=nija-execution",
       ]
 
       meta {

@@ -80,11 +80,13 @@ job "nija" {
       port     = "http"
       # `metrics`: Prometheus scrapes /metrics (nomad/prometheus/prometheus.yml); `traefik.*`: the
       # ingress publishes the API, the socket and the web front-ends, never /health, /ready or
-      # /metrics.
+      # /metrics. Priority 1: a module's group of the split job, run beside this job, takes its
+      # module's paths (its routers have priority 10, and claim only that module's paths).
       tags = [
         "metrics",
         "traefik.enable=true",
         "traefik.http.routers.nija.rule=PathPrefix(`/v1`) || PathPrefix(`/schema`) || PathPrefix(`/admin`) || PathPrefix(`/app`)",
+        "traefik.http.routers.nija.priority=1",
       ]
 
       meta {

@@ -318,11 +318,12 @@ def concrete(template: str) -> str:
     return re.sub(r"\{\w+:(\w+)\}", lambda m: samples[m.group(1)], template)
 
 
-def route_to(j: Job, path: str) -> set[str]:
+def route_to(j: Job | list[Group], path: str) -> set[str]:
     """The groups the ingress may send `path` to: those of the highest-priority matching router."""
+    groups = j.groups if isinstance(j, Job) else j
     candidates = [
         (priority, group.name)
-        for group in j.groups
+        for group in groups
         for _name, matchers, priority in routers(group)
         if matches(matchers, path)
     ]
@@ -354,3 +355,14 @@ def test_the_monolith_ingress_publishes_the_api_but_not_the_probes() -> None:
         assert route_to(monolith, concrete(template)) == {"app"}, template
     for path in KERNEL_ONLY:
         assert route_to(monolith, path) == set(), f"{path} must not be published"
+
+
+@pytest.mark.parametrize("module", ALL_MODULES)
+def test_a_module_moved_out_beside_the_monolith_takes_its_own_paths(module: str) -> None:
+    [moved] = [g for g in job("nija-split").groups if g.name == module]
+    both = [*job("nija").groups, moved]
+    kernel = all_paths(app_hosting(()))
+    own = all_paths(app_hosting((module,))) - kernel
+    for template in sorted(all_paths(app_hosting(ALL_MODULES)) - kernel):
+        expected = {module} if template in own else {"app"}
+        assert route_to(both, concrete(template)) == expected, template
