@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-external lint typecheck bench clean openapi
+.PHONY: install run test test-external lint typecheck bench clean openapi ci-tools wheel
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "NIJA needs Python 3.11+"'
@@ -19,10 +19,10 @@ install: $(VENV)/.installed
 run: install admin-build mobile-build  ## set up and run the platform on embedded defaults (admin panel at /admin, traders' app at /app)
 	$(VENV)/bin/nija run --host $(HOST) --port $(PORT)
 
-test: install admin-build mobile-build browser-deps  ## set up and run every test: the panel's, the app's, then Python's with the browser tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
+test: install admin-build mobile-build browser-deps  ## set up and run every test: the panel's, the app's, then Python's with the browser and ops tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
 	$(MAKE) test-admin
 	$(MAKE) test-mobile
-	NIJA_REQUIRE_BROWSER=1 $(PY) -m pytest
+	NIJA_REQUIRE_BROWSER=1 NIJA_REQUIRE_TOOLS=1 $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -35,6 +35,20 @@ openapi: install admin/node_modules mobile/node_modules  ## refresh docs/openapi
 	$(VENV)/bin/nija openapi --output docs/openapi.json
 	cd admin && npm run --silent generate
 	$(MAKE) mobile-schema
+
+# The ops tests' system tools: promtool (Debian's prometheus package) checks the alerting rules.
+# hadolint and python-hcl2 come with the venv's dev extras. `make test` requires the tools.
+ci-tools:
+	@if command -v promtool >/dev/null 2>&1; then \
+		echo "promtool: $$(command -v promtool)"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus; \
+	fi
+
+wheel: install  ## build the platform's wheel into dist/ (with admin/dist and mobile/dist when built)
+	$(PY) -m pip wheel --no-deps --no-build-isolation --wheel-dir dist .
 
 bench: install
 	$(PY) bench/orders.py

@@ -20,7 +20,11 @@ from typing import Any
 
 import click
 from litestar import Litestar
+from litestar.cli._utils import LitestarEnv, LitestarGroup
+from litestar.cli.commands.core import info_command, routes_command, version_command
+from litestar.cli.commands.schema import schema_group
 from litestar.di import Provide
+from litestar.plugins import CLIPlugin
 
 from modules.kernel.adapters.local_keyring import LocalTransitKeyring
 from modules.kernel.adapters.memory_bus import InProcessPubSub
@@ -56,12 +60,14 @@ from modules.kernel.ports import Keyring, PubSub, StateFactory
 from modules.kernel.ratelimit import rate_limit_guard
 from modules.kernel.refusal import Refused
 from modules.kernel.settings import Settings, load_settings
+from modules.kernel.web_assets import built_frontend
 
 log = logging.getLogger("nija.app")
 # The admin panel's build (`make admin-build`), served at /admin.
-ADMIN_DIST = Path(__file__).resolve().parent / "admin" / "dist"
-# The traders' app's web export (`make mobile-build`), served at /app.
-MOBILE_DIST = Path(__file__).resolve().parent / "mobile" / "dist"
+# Installed (the wheel, the image) or in this checkout; unbuilt, /admin answers how to build it.
+ADMIN_DIST = built_frontend("admin") or Path(__file__).resolve().parent / "admin" / "dist"
+# The traders' app's web export (`make mobile-build`), served at /app, found the same way.
+MOBILE_DIST = built_frontend("mobile") or Path(__file__).resolve().parent / "mobile" / "dist"
 # React Native for Web styles components through a <style> sheet it writes and style
 # attributes: the app's policy allows inline styles; scripts stay this origin's only.
 MOBILE_CSP = STRICT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
@@ -150,6 +156,7 @@ class Platform:
             await self.migrate()
         if not serve:
             return
+        runtime.count_dead_letters()
         for module in self.modules.values():
             module.attach()
         await runtime.pubsub.start()
@@ -202,6 +209,7 @@ def create_app(
         plugins=[
             StructSchemaPlugin(),
             *platform.modules.values(),
+            NijaCLI(),
             single_page_app(
                 "/admin", ADMIN_DIST, name="admin panel", build_hint="make admin-build"
             ),
@@ -249,13 +257,47 @@ def openapi_document() -> str:
 
 # ---- the `nija` command ------------------------------------------------------------------
 
+# Built on Litestar's CLI: `cli` is a `LitestarGroup`, so a command that takes `app` gets the
+# platform's app (built only for such a command), and it carries Litestar's own `info`, `routes`,
+# `schema` and `version` beside NIJA's commands. NIJA's commands are also a `CLIPlugin` of the app,
+# so `litestar --app app:create_app <command>` offers them as well.
 
-@click.group(help="NIJA trading platform.")
+
+def _litestar_env() -> LitestarEnv:
+    return LitestarEnv(
+        app_path="app:create_app", app=create_app(), cwd=Path.cwd(), is_app_factory=True
+    )
+
+
+class NijaGroup(LitestarGroup):
+    """Litestar's root group, with click's one-line errors (`Error: ...`, log-friendly under
+    Nomad) instead of rich-click's boxed panels; help stays rich-click's."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # Litestar's commands call `ctx.obj()` when, and only when, they need the app.
+        extra.setdefault("obj", _litestar_env)
+        return super().make_context(info_name, args, parent, **extra)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        return click.Group.main(self, *args, **kwargs)
+
+
+@click.group(
+    cls=NijaGroup,
+    help="NIJA trading platform.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def cli() -> None:
     pass
 
 
-@cli.command(help="Run the platform (embedded defaults unless NIJA_* variables say otherwise).")
+@click.command(help="Run the platform (embedded defaults unless NIJA_* variables say otherwise).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
@@ -295,7 +337,7 @@ async def _with_platform(action: Any, modules: Sequence[str] | None = None) -> A
         await platform.stop()
 
 
-@cli.command(help="Write the OpenAPI document the app and the admin panel are typed from.")
+@click.command(help="Write the OpenAPI document the app and the admin panel are typed from.")
 @click.option(
     "--output", type=click.Path(dir_okay=False), default="docs/openapi.json", show_default=True
 )
@@ -304,7 +346,7 @@ def openapi(output: str) -> None:
     click.echo(f"wrote {output}")
 
 
-@cli.command(help="Apply every module's database migrations.")
+@click.command(help="Apply every module's database migrations.")
 def migrate() -> None:
     async def action(platform: Platform) -> None:
         await platform.migrate()
@@ -313,7 +355,7 @@ def migrate() -> None:
     click.echo("migrations applied")
 
 
-@cli.group(help="Manage users.")
+@click.group(help="Manage users.")
 def users() -> None:
     pass
 
@@ -353,7 +395,7 @@ def _read_password() -> str:
     return secret
 
 
-@cli.group(help="Manage the credential vault.")
+@click.group(help="Manage the credential vault.")
 def vault() -> None:
     pass
 
@@ -376,7 +418,7 @@ def rotate_keys() -> None:
     )
 
 
-@cli.command(
+@click.command(
     help="Backtest the bot's strategy over a venue's recent history, filled by the venue's "
     "model (fees and slippage walked from its book). Same seed, same arguments, same report."
 )
@@ -430,6 +472,22 @@ def backtest(
     )
     if as_json:
         click.echo()
+
+
+class NijaCLI(CLIPlugin):
+    """NIJA's operator commands, added to a Litestar CLI root (the `nija` command's, or the
+    `litestar` command's for this app); `run` takes the place of Litestar's own."""
+
+    COMMANDS: tuple[click.Command, ...] = (run, migrate, users, vault, backtest, openapi)
+
+    def on_cli_init(self, cli: click.Group) -> None:
+        for command in self.COMMANDS:
+            cli.add_command(command)
+
+
+NijaCLI().on_cli_init(cli)
+for _litestar_command in (info_command, routes_command, schema_group, version_command):
+    cli.add_command(_litestar_command)
 
 
 if __name__ == "__main__":

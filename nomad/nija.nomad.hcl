@@ -1,14 +1,16 @@
-# NIJA on Nomad: the app and its Dapr sidecar (daprd) in one group, so they share one network
-# namespace and talk over 127.0.0.1. Consul registers and health-checks the app; Vault supplies
-# its secrets (rendered into the environment) and daprd's token for the Dapr secret store.
+# NIJA on Nomad, the monolith: every module in one process, `replicas` times. Each allocation
+# runs the app and its Dapr sidecar (daprd) in one group, so they share a network namespace and
+# talk over 127.0.0.1. Consul registers and health-checks both; Vault supplies the secrets
+# (rendered into the tasks' environment, never into this file or the image).
 #
-# Run from the repository root (the Dapr resources are read from dapr/components/ at submit
-# time): nomad job run -var image=ghcr.io/nija/nija:1.0.0 nomad/nija.nomad.hcl
+# Run from the repository root (the Dapr resources are read from dapr/components/ when the job is
+# submitted): nomad job run -var image=ghcr.io/nija/nija:0.1.0 nomad/nija.nomad.hcl
+# tests/ops/test_nomad_jobs.py checks this file against the code; nomad/README.md is the runbook.
 
 variable "image" {
   type        = string
-  description = "NIJA application image (has the `nija` command)"
-  default     = "ghcr.io/nija/nija:latest"
+  description = "NIJA application image (built from the repository's Dockerfile)"
+  default     = "ghcr.io/nija/nija:0.1.0"
 }
 
 variable "daprd_image" {
@@ -24,6 +26,18 @@ variable "datacenters" {
 variable "replicas" {
   type    = number
   default = 2
+}
+
+variable "vault_addr" {
+  type        = string
+  description = "Vault as the app reaches it (Transit, for the credential vault's keys)"
+  default     = "https://vault.service.consul:8200"
+}
+
+variable "trusted_proxies" {
+  type        = string
+  description = "Comma list of the ingress proxies' addresses or CIDR blocks (NIJA_TRUSTED_PROXIES); empty: none"
+  default     = ""
 }
 
 job "nija" {
@@ -64,7 +78,20 @@ job "nija" {
       name     = "nija"
       provider = "consul"
       port     = "http"
-      tags     = ["api", "ws"]
+      # `metrics`: Prometheus scrapes /metrics (nomad/prometheus/prometheus.yml); `traefik.*`: the
+      # ingress publishes the API, the socket and the web front-ends, never /health, /ready or
+      # /metrics. Priority 1: a module's group of the split job, run beside this job, takes its
+      # module's paths (its routers have priority 10, and claim only that module's paths).
+      tags = [
+        "metrics",
+        "traefik.enable=true",
+        "traefik.http.routers.nija.rule=PathPrefix(`/v1`) || PathPrefix(`/schema`) || PathPrefix(`/admin`) || PathPrefix(`/app`)",
+        "traefik.http.routers.nija.priority=1",
+      ]
+
+      meta {
+        metrics_path = "/metrics"
+      }
 
       check {
         name     = "alive"
@@ -90,6 +117,10 @@ job "nija" {
       provider = "consul"
       port     = "dapr_metrics"
       tags     = ["metrics"]
+
+      meta {
+        metrics_path = "/metrics"
+      }
     }
 
     task "daprd" {
@@ -161,15 +192,17 @@ job "nija" {
     task "app" {
       driver = "docker"
 
+      # nija-keyring: the app task of the monolith hosts vault and execution, so it may read the
+      # Transit AppRole's credentials (nomad/vault/).
       vault {
-        role        = "nija-app"
+        role        = "nija-keyring"
         change_mode = "restart"
       }
 
+      # The image's entry point is `nija`; these are its arguments.
       config {
-        image   = var.image
-        command = "nija"
-        args    = ["run", "--host", "0.0.0.0", "--port", "8000"]
+        image = var.image
+        args  = ["run", "--host", "0.0.0.0", "--port", "8000"]
       }
 
       env {
@@ -180,12 +213,15 @@ job "nija" {
         NIJA_DAPR_HTTP_ENDPOINT = "http://127.0.0.1:3500"
         NIJA_DATA_DIR           = "/alloc/data/nija"
         NIJA_LOG_JSON           = "true"
+        NIJA_KEYRING            = "vault"
+        NIJA_VAULT_ADDR         = var.vault_addr
+        NIJA_TRUSTED_PROXIES    = var.trusted_proxies
         # How long the Dapr SDK waits for the sidecar at start-up.
         DAPR_HEALTH_TIMEOUT = "120"
       }
 
-      # Secrets go to the environment only (never into the job file or an image); the file
-      # lives in the task's in-memory secrets directory.
+      # Secrets go to the environment only; the file lives in the task's in-memory secrets
+      # directory. A secret changed in Vault restarts the task with the new value.
       template {
         destination = "secrets/nija.env"
         env         = true
@@ -194,6 +230,10 @@ job "nija" {
           {{ with secret "secret/data/nija/database" }}NIJA_DATABASE_URL={{ .Data.data.url | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/jwt" }}NIJA_JWT_SECRET={{ .Data.data.secret | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/redis" }}NIJA_REDIS_URL={{ .Data.data.url | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/transit-approle" }}
+          NIJA_VAULT_ROLE_ID={{ .Data.data.role_id | toJSON }}
+          NIJA_VAULT_SECRET_ID={{ .Data.data.secret_id | toJSON }}
+          {{ end }}
           {{ with secret "secret/data/nija/dapr" }}
           APP_API_TOKEN={{ .Data.data.app_token | toJSON }}
           DAPR_API_TOKEN={{ .Data.data.api_token | toJSON }}

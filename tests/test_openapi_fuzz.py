@@ -258,6 +258,9 @@ def _served_operations(running: RunningApp) -> set[str]:
     return served
 
 
+# Some 150 operations, each with its coverage cases and EXAMPLES generated ones: minutes, not
+# the two the other tests get, on a machine shared with other work.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("role", ["trader", "admin"])
 async def test_every_operation_survives_generated_input(fuzzed: RunningApp, role: str) -> None:
     running = fuzzed

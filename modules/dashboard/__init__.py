@@ -1,4 +1,5 @@
-"""The dashboard module as a Litestar plugin: read models, WebSocket pushes, notifications."""
+"""The dashboard module as a Litestar plugin: read models, WebSocket pushes, notifications and
+phone pushes (Expo), price alerts, the admin overview."""
 
 from __future__ import annotations
 
@@ -7,15 +8,33 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+import modules.dashboard.config as config
+from modules.dashboard.adapters.expo_push import ExpoPushService
 from modules.dashboard.adapters.memory_hub import InProcessHub
+from modules.dashboard.api.admin import DashboardAdminController
 from modules.dashboard.api.notifications import NotificationsController
 from modules.dashboard.api.orders import OrdersController
+from modules.dashboard.api.push import PriceAlertsController, PushDevicesController
 from modules.dashboard.api.stream import stream
-from modules.dashboard.handlers import subscriptions
-from modules.dashboard.ports import PushHub
+from modules.dashboard.domain.admin import VenueBoard
+from modules.dashboard.handlers import push_subscriptions, subscriptions
+from modules.dashboard.ports import PushHub, PushSender
+from modules.dashboard.repository.accounts import AccountRepository
 from modules.dashboard.repository.orders import DashboardRepository
+from modules.dashboard.repository.price_alerts import PriceAlertRepository
+from modules.dashboard.repository.push import PushRepository
+from modules.dashboard.service.accounts import Accounts
+from modules.dashboard.service.daily_summary import DailySummaries
 from modules.dashboard.service.orders import DashboardService
+from modules.dashboard.service.price_alerts import PriceAlerts
+from modules.dashboard.service.push import Notifier, PushDevices
+from modules.dashboard.service.push_delivery import PushDelivery
+from modules.dashboard.service.trade_alerts import TradeAlerts
+from modules.dashboard.service.venues import VenueReports
+from modules.dashboard.views.admin import AdminViews
 from modules.dashboard.views.orders import DashboardViews
+from modules.dashboard.views.push import PushViews
+from modules.dashboard.workers.push_delivery import PushWorkers
 from modules.dashboard.workers.push_relay import PushRelay
 from modules.dashboard.workers.socket_guard import SocketGuard
 from modules.kernel.module import NijaModule, Runtime, Subscription
@@ -37,32 +56,81 @@ class DashboardModule(NijaModule):
             shared = RedisHub(runtime.settings.redis_url, self.hub, runtime.metrics)
             self.hub, self.relay = shared, PushRelay(shared, runtime.metrics)
         self.views = DashboardViews()
-        self.service = DashboardService(runtime, self.hub, DashboardRepository())
+        self._wire_push(runtime)
+        self.service = DashboardService(runtime, self.hub, DashboardRepository(), self.notifier)
         self.guard = SocketGuard(self.service, runtime.metrics)
 
+    def _wire_push(self, runtime: Runtime) -> None:
+        pushes, accounts = PushRepository(), AccountRepository()
+        self.sender: PushSender = ExpoPushService(
+            runtime.settings.expo_push_url,
+            runtime.settings.expo_access_token,
+            timeout=config.EXPO_TIMEOUT_SECONDS,
+        )
+        self.notifier = Notifier(runtime, self.hub, pushes, accounts)
+        self.push_devices = PushDevices(runtime, pushes)
+        self.push_delivery = PushDelivery(runtime, pushes, self.sender)
+        self.price_alerts = PriceAlerts(runtime, PriceAlertRepository(), self.notifier)
+        self.daily_summaries = DailySummaries(runtime, accounts, self.notifier)
+        self.trade_alerts = TradeAlerts(accounts, self.notifier)
+        self.accounts = Accounts(accounts)
+        board = VenueBoard()
+        self.venue_reports = VenueReports(board)
+        self.push_views = PushViews(runtime.db)
+        self.admin_views = AdminViews(runtime.db, runtime.clock, board)
+        self.push_workers = PushWorkers(
+            self.push_delivery, self.daily_summaries, self.price_alerts, runtime.metrics
+        )
+        self.notifier.wake_delivery = self.push_workers.wake_delivery
+
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [OrdersController, NotificationsController, stream]
+        return [
+            OrdersController,
+            NotificationsController,
+            PushDevicesController,
+            PriceAlertsController,
+            DashboardAdminController,
+            stream,
+        ]
 
     def dependencies(self) -> dict[str, Provide]:
-        return {
-            "dashboard_service": Provide(lambda: self.service, sync_to_thread=False),
-            "dashboard_views": Provide(lambda: self.views, sync_to_thread=False),
+        provided = {
+            "dashboard_service": self.service,
+            "dashboard_views": self.views,
+            "dashboard_notifier": self.notifier,
+            "dashboard_push_devices": self.push_devices,
+            "dashboard_push_views": self.push_views,
+            "dashboard_price_alerts": self.price_alerts,
+            "dashboard_admin_views": self.admin_views,
         }
+        return {name: _provide(value) for name, value in provided.items()}
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(self.service)
+        return [
+            *subscriptions(self.service),
+            *push_subscriptions(
+                self.trade_alerts, self.accounts, self.price_alerts, self.venue_reports
+            ),
+        ]
 
     async def start(self) -> None:
         if self.relay is not None:
             await self.relay.start()
         self.guard.start()
+        self.push_workers.start()
 
     async def stop(self) -> None:
+        await self.push_workers.stop()
+        await self.sender.close()
         await self.guard.stop()
         await self.hub.close_all(_GOING_AWAY, "server shutting down")
         if self.relay is not None:
             await self.relay.stop()
         await self.hub.stop()
+
+
+def _provide(value: object) -> Provide:
+    return Provide(lambda: value, sync_to_thread=False)
 
 
 plugin = DashboardModule

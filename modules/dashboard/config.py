@@ -1,4 +1,5 @@
-"""The dashboard's settings: the limits of the live stream `WS /v1/ws`.
+"""The dashboard's settings: the limits of the live stream `WS /v1/ws`, and how phone pushes
+are batched, retried and scheduled.
 
 Plain module constants, read where they are used at each connection, so a test can shorten one.
 """
@@ -18,3 +19,36 @@ MAX_QUEUED_MESSAGES = 512
 WS_SESSION_CHECK_SECONDS = 0.5
 # Revocation reads one such check may have in flight (users whose cache entry went stale).
 WS_REVOCATION_READS = 16
+
+# ---- phone pushes (Expo) ---------------------------------------------------------------------
+# Bursts collapse: pushes of a collapsing kind (trades, closes) to one device go out as one
+# message ("... (+99 more)") once none has come for PUSH_QUIET_SECONDS, or at the latest
+# PUSH_COLLAPSE_MAX_SECONDS after the first. A lone fill is pushed after PUSH_QUIET_SECONDS.
+PUSH_QUIET_SECONDS = 0.5
+PUSH_COLLAPSE_MAX_SECONDS = 3.0
+# How often the delivery worker looks for due pushes when nothing woke it.
+PUSH_POLL_SECONDS = 1.0
+# Pushes (device groups) one delivery round claims, and messages per request to Expo (its cap).
+PUSH_BATCH = 500
+EXPO_MESSAGES_PER_REQUEST = 100
+EXPO_RECEIPTS_PER_REQUEST = 1000
+EXPO_TIMEOUT_SECONDS = 10.0
+# A failed send (5xx, 429, network) is retried after RETRY_BASE * 2^(attempt-1) seconds, at most
+# RETRY_MAX, and given up after PUSH_MAX_ATTEMPTS.
+PUSH_RETRY_BASE_SECONDS = 2.0
+PUSH_RETRY_MAX_SECONDS = 600.0
+PUSH_MAX_ATTEMPTS = 8
+# Receipts are asked for this long after a send (Expo has them within minutes, keeps them a day);
+# the receipts round runs this often. Sent pushes are deleted after PUSH_RETENTION_DAYS.
+PUSH_RECEIPT_DELAY_SECONDS = 60.0
+PUSH_RECEIPT_POLL_SECONDS = 30.0
+PUSH_RECEIPT_GIVE_UP_SECONDS = 24 * 3600.0
+PUSH_RETENTION_DAYS = 7
+# Push devices one user may register.
+MAX_PUSH_DEVICES_PER_USER = 10
+# How often the daily summary worker looks for users whose summary time has come.
+DAILY_SUMMARY_POLL_SECONDS = 30.0
+# Price alerts: how many one user may have armed, and how often a replica reloads the armed
+# alerts (its own creations and deletions apply at once).
+MAX_PRICE_ALERTS_PER_USER = 50
+PRICE_ALERT_REFRESH_SECONDS = 5.0

@@ -1,18 +1,35 @@
-"""Dashboard subscriptions: order events feed the read models; security events notify."""
+"""Dashboard subscriptions: order events feed the read models; security events notify; trading,
+bot and account events feed notifications, phone pushes and the admin overview."""
 
 from __future__ import annotations
 
+from modules.dashboard.service.accounts import Accounts
 from modules.dashboard.service.orders import DashboardService
+from modules.dashboard.service.price_alerts import PriceAlerts
+from modules.dashboard.service.trade_alerts import TradeAlerts
+from modules.dashboard.service.venues import VenueReports
 from modules.execution.contracts import (
+    BarClosed,
     OrderAccepted,
     OrderCancelled,
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    PositionChanged,
+    VenueBookUpdated,
+    VenueHealthChanged,
 )
-from modules.identity.contracts import SecurityEventRaised
+from modules.identity.contracts import (
+    SecurityEventRaised,
+    UserProfileChanged,
+    UserRegistered,
+    UserReinstated,
+    UserSuspended,
+    UserTierChanged,
+)
 from modules.kernel.module import Subscription
 from modules.routing.contracts import OrderRouted
+from modules.strategy.contracts import BotPositionChanged, BotStatusChanged
 
 
 def subscriptions(service: DashboardService) -> list[Subscription]:
@@ -25,4 +42,25 @@ def subscriptions(service: DashboardService) -> list[Subscription]:
         Subscription(OrderExpired, service.fold_execution, "order-expired", batched=True),
         Subscription(OrderCancelled, service.fold_execution, "order-cancelled", batched=True),
         Subscription(SecurityEventRaised, service.notify_security_event, "security-event"),
+    ]
+
+
+def push_subscriptions(
+    trades: TradeAlerts, accounts: Accounts, alerts: PriceAlerts, venues: VenueReports
+) -> list[Subscription]:
+    """Notifications and pushes from trading, bots and accounts; prices and venue health are
+    superseding data (a newer one replaces a lost one), so those are not durable."""
+    account = accounts.on_account_event
+    return [
+        Subscription(PositionChanged, trades.fold_positions, "alerts-position", batched=True),
+        Subscription(BotPositionChanged, trades.on_bot_position, "alerts-bot-position"),
+        Subscription(BotStatusChanged, trades.on_bot_status, "alerts-bot-status"),
+        Subscription(UserRegistered, account, "accounts-registered"),
+        Subscription(UserSuspended, account, "accounts-suspended"),
+        Subscription(UserReinstated, account, "accounts-reinstated"),
+        Subscription(UserTierChanged, account, "accounts-tier"),
+        Subscription(UserProfileChanged, account, "accounts-profile"),
+        Subscription(BarClosed, alerts.on_bar, "price-alerts-bar", durable=False),
+        Subscription(VenueBookUpdated, alerts.on_book, "price-alerts-book", durable=False),
+        Subscription(VenueHealthChanged, venues.on_health, "admin-venue-health", durable=False),
     ]

@@ -1,13 +1,18 @@
-"""The dashboard's ports: the push hub that fans pushes out to a user's live connections.
+"""The dashboard's ports: the push hub that fans pushes out to a user's live connections, and
+the mobile push service that reaches their phones.
 
 Adapters: `adapters/memory_hub.py` (this process's connections), `adapters/redis_hub.py` (every
-replica's, through one Redis channel) and `adapters/ws_outlet.py` (a Litestar WebSocket as an
-outlet). The plugin picks the hub.
+replica's, through one Redis channel), `adapters/ws_outlet.py` (a Litestar WebSocket as an
+outlet) and `adapters/expo_push.py` (Expo's push service). The plugin picks them.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
+
+import msgspec
+
+from modules.dashboard.domain.push import PushData
 
 
 class Outlet(Protocol):
@@ -61,3 +66,62 @@ class PushChannel(Protocol):
     async def subscribed(self) -> None:
         """Return once the first subscription is up."""
         ...
+
+
+# ---- phone pushes ------------------------------------------------------------------------
+
+
+class PushTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """The push service's answer for one message: accepted under a receipt id, or an error."""
+
+    status: Literal["ok", "error"]
+    id: str | None = None
+    error: str | None = None
+    message: str = ""
+
+
+class PushReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What the push service learnt from Apple or Google about one accepted message."""
+
+    status: Literal["ok", "error"]
+    error: str | None = None
+
+
+class OutgoingMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """One message for one device: where it goes, what it says and the deep link it carries."""
+
+    to: str
+    title: str
+    body: str
+    data: PushData
+
+    def __repr__(self) -> str:  # the token is a secret; a traceback must not print it
+        return f"OutgoingMessage(title={self.title!r})"
+
+    __str__ = __repr__
+
+
+class PushServiceUnavailable(Exception):
+    """The push service could not take the request now (5xx, 429, network); try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PushRequestRefused(Exception):
+    """The push service refused the request as such (a 4xx other than 429): do not repeat it."""
+
+
+class PushSender(Protocol):
+    """A mobile push service (Expo's): send messages, later read their receipts."""
+
+    async def send(self, messages: list[OutgoingMessage]) -> list[PushTicket]:
+        """One ticket per message, in order. Raises PushServiceUnavailable/PushRequestRefused."""
+        ...
+
+    async def receipts(self, ids: list[str]) -> dict[str, PushReceipt]:
+        """Receipts of the ids the service has one for (others are not ready yet)."""
+        ...
+
+    async def close(self) -> None: ...

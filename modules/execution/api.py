@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from modules.execution.schemas import (
     PositionView,
@@ -87,6 +89,20 @@ class ExecutionAdminController(Controller):
         execution_venue_admin: NamedDependency[VenueAdmin],
     ) -> VenueFaultsView:
         return execution_venue_admin.set_faults(venue, data)
+
+    @get(
+        "/users/{user_id:uuid}/positions",
+        summary="A user's positions with realised and unrealised P&L, for support (admin only)",
+        description="Execution keeps no account list: a well-formed id of a user without "
+        "positions answers an empty list.",
+    )
+    async def user_positions(
+        self,
+        user_id: FromPath[uuid.UUID],
+        admin: NamedDependency[Principal],
+        execution_views: NamedDependency[ExecutionViews],
+    ) -> list[PositionView]:
+        return await execution_views.positions(str(user_id))
 
     @post("/users/{user_id:str}/trading/resume", status_code=200, summary="Resume a paused user")
     async def resume_trading(

@@ -1,4 +1,9 @@
-"""Prometheus metrics: one registry per app instance, so parallel test apps never collide."""
+"""Prometheus metrics: one registry per app instance, so parallel test apps never collide.
+
+The kernel's own series are declared here; a module declares its own through `counter`, `gauge`
+and `histogram` where it measures them. `nomad/grafana/nija.json` and `nomad/prometheus/alerts.yml`
+read these names, and `tests/ops/test_metrics_exposed.py` fails when one of them goes missing.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,20 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.outbox_lag = Gauge(
+            "nija_outbox_lag_seconds",
+            "Age of the oldest outbox row the relay found unpublished on its last round "
+            "(0 when it found none), by module",
+            ["module"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "nija_dead_letters_total",
+            "Messages that exhausted their deliveries and reached the dead-letter topic, "
+            "by the topic they were first published on",
+            ["topic"],
+            registry=self.registry,
+        )
         self.worker_failures = Counter(
             "nija_worker_failures_total",
             "Failed rounds of background workers, by worker",

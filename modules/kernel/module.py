@@ -21,7 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from modules.kernel.auth import TokenCodec
 from modules.kernel.db import Database
-from modules.kernel.events import CloudEvent, IntegrationEvent
+from modules.kernel.events import DEAD_LETTER_TOPIC, TOPICS, CloudEvent, IntegrationEvent
 from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
     GroupCommit,
@@ -57,9 +57,27 @@ class Runtime:
     def relay(self, schema: str) -> OutboxRelay:
         if schema not in self.relays:
             self.relays[schema] = OutboxRelay(
-                self.db, schema, self.pubsub, poll_seconds=self.settings.outbox_poll_seconds
+                self.db,
+                schema,
+                self.pubsub,
+                poll_seconds=self.settings.outbox_poll_seconds,
+                lag=self.metrics.outbox_lag.labels(schema),
             )
         return self.relays[schema]
+
+    def count_dead_letters(self) -> None:
+        """Count each message that reaches the dead-letter topic (`nija_dead_letters_total`),
+        by the contract topic it was first published on; the alert on any dead letter reads it.
+        """
+        counter = self.metrics.dead_letters
+
+        async def counted(envelope: CloudEvent) -> Delivery:
+            topic = envelope.originaltopic or ""
+            counter.labels(topic if topic in TOPICS else "other").inc()
+            log.warning("dead letter", extra={"topic": topic[:200], "event_id": envelope.id[:64]})
+            return Delivery.SUCCESS
+
+        self.pubsub.subscribe(DEAD_LETTER_TOPIC, "kernel.dead-letters", counted)
 
     def unit_of_work(self, schema: str) -> UnitOfWork:
         return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema).nudge)

@@ -21,6 +21,7 @@ import msgspec
 from piccolo.columns import BigSerial, Bytea, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
+from prometheus_client import Gauge
 
 from modules.kernel.db import ENGINE, Database
 from modules.kernel.events import (
@@ -187,12 +188,25 @@ class OutboxRelay:
     """Publishes a module's committed outbox rows, in order, at least once."""
 
     def __init__(
-        self, db: Database, schema: str, pubsub: PubSub, *, poll_seconds: float = 0.5
+        self,
+        db: Database,
+        schema: str,
+        pubsub: PubSub,
+        *,
+        poll_seconds: float = 0.5,
+        lag: Gauge | None = None,
     ) -> None:
         self._db = db
         self._schema = _check_schema(schema)
         self._pubsub = pubsub
         self._poll = poll_seconds
+        # Age of the oldest row found unpublished (0: none): what a stuck bus looks like.
+        self._lag = lag
+        self._select_sql = (
+            f"SELECT id, envelope, extract(epoch FROM clock_timestamp() - created_at) AS age "  # noqa: S608
+            f"FROM {self._schema}.outbox WHERE published_at IS NULL "
+            "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+        )
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -223,11 +237,9 @@ class OutboxRelay:
     async def relay_once(self, batch: int = 200) -> int:
         """Publish one batch; returns how many rows went out. SKIP LOCKED lets replicas share."""
         async with self._db.connection() as conn, conn.transaction():
-            rows = await conn.fetch(
-                f"SELECT id, envelope FROM {self._schema}.outbox "  # noqa: S608
-                "WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                batch,
-            )
+            rows = await conn.fetch(self._select_sql, batch)
+            if self._lag is not None:
+                self._lag.set(max((float(row["age"]) for row in rows), default=0.0))
             # Concurrently: with the in-process bus a publish lasts until delivery is settled.
             await asyncio.gather(
                 *(

@@ -52,6 +52,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     redis_url: str | None = None
+    # Expo's push service (the dashboard's phone pushes): its base URL, and the project's access
+    # token when Expo's enhanced push security is on (a secret, like jwt_secret: never logged).
+    expo_push_url: str = "https://exp.host"
+    expo_access_token: str | None = None
     # Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed; nobody else's is.
     trusted_proxies: tuple[str, ...] = ()
     # Overrides of the per-user API budget by tier (requests a minute), e.g. for load tests:

@@ -12,6 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from modules.kernel.auth import Principal, provide_step_up
 from modules.routing.schemas import (
+    AdminKillSwitches,
     AdminRouting,
     KillSwitchRequest,
     KillSwitchView,
@@ -177,7 +178,7 @@ class TradingSettingsController(Controller):
         routing_controls: NamedDependency[Controls],
     ) -> KillSwitchView:
         return await routing_controls.set_kill_switch(
-            "user", principal.user_id, True, "user", "halted by the trader"
+            "user", principal.user_id, True, "user", "halted by the trader", principal.user_id
         )
 
     @delete(
@@ -190,7 +191,9 @@ class TradingSettingsController(Controller):
         step_up: NamedDependency[Principal],
         routing_controls: NamedDependency[Controls],
     ) -> KillSwitchView:
-        return await routing_controls.set_kill_switch("user", step_up.user_id, False, "user", None)
+        return await routing_controls.set_kill_switch(
+            "user", step_up.user_id, False, "user", None, step_up.user_id
+        )
 
 
 class AdminRoutingController(Controller):
@@ -212,7 +215,7 @@ class AdminRoutingController(Controller):
         routing_halt: NamedDependency[HaltCloser],
     ) -> KillSwitchView:
         view = await routing_controls.set_kill_switch(
-            data.scope, data.user_id, data.active, "admin", data.reason
+            data.scope, data.user_id, data.active, "admin", data.reason, admin_step_up.user_id
         )
         if not data.close_all_positions:
             return view
@@ -222,6 +225,17 @@ class AdminRoutingController(Controller):
             orders_cancelled=unwound.orders_cancelled,
             positions_closing=unwound.positions_closing,
         )
+
+    @get(
+        "/kill-switch",
+        summary="What kill switches are engaged, globally and per user: who set them, when, why",
+    )
+    async def kill_switches(
+        self,
+        admin: NamedDependency[Principal],
+        routing_admin: NamedDependency[AdminViews],
+    ) -> AdminKillSwitches:
+        return await routing_admin.kill_switches()
 
     @get("/routing", summary="Recent route decisions and per-venue routing statistics")
     async def routing(

@@ -294,6 +294,22 @@ class KillSwitchView(msgspec.Struct, frozen=True, kw_only=True):
     positions_closing: int = 0
 
 
+class KillSwitchEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An engaged kill switch: whose trading it halts, who set it (role and user id), when, why."""
+
+    scope: Literal["global", "user"]
+    user_id: str | None
+    set_by: str
+    set_by_user_id: str | None
+    reason: str | None
+    since: datetime
+
+
+class AdminKillSwitches(msgspec.Struct, frozen=True, kw_only=True):
+    global_switch: KillSwitchEntry | None = msgspec.field(name="global")
+    users: list[KillSwitchEntry]
+
+
 class DecisionSummary(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     attempt: int

@@ -109,6 +109,8 @@ class KillSwitch(Table, tablename="kill_switches", schema="routing", db=ENGINE):
     set_by = Varchar(length=8)
     reason = Text(null=True, default=None)
     changed_at = Timestamptz()
+    # Who engaged or lifted it last: the admin's or the trader's user id.
+    set_by_user_id = Varchar(length=64, null=True, default=None)
 
 
 class Position(Table, tablename="positions", schema="routing", db=ENGINE):

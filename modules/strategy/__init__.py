@@ -13,6 +13,7 @@ from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
 from modules.strategy.api import (
+    AdminBotController,
     BacktestsController,
     BotController,
     SignalsController,
@@ -44,6 +45,7 @@ from modules.strategy.service.tradingview_alerts import TradingViewAlerts
 from modules.strategy.service.tradingview_hooks import TradingViewHooks
 from modules.strategy.views import BacktestViews, BotViews, TradingViewViews
 from modules.strategy.workers.backtests import backtests_worker
+from modules.strategy.workers.census import census_worker
 
 
 class StrategyModule(NijaModule):
@@ -55,6 +57,8 @@ class StrategyModule(NijaModule):
         bots, positions, intents = BotRepository(), PositionRepository(), IntentRepository()
         holds = HoldRepository()
         status = BotStatus(runtime, bots)
+        self._census = census_worker(status, runtime.metrics)
+        status.changed = self._census.wake
         self.controls = BotControls(runtime, config, bots, holds, status)
         self._views = BotViews(runtime.db, config)
         trades = Trades(bots, positions, intents, SignalRepository())
@@ -96,7 +100,13 @@ class StrategyModule(NijaModule):
         return await run_now(spec_of(request, self._config), serve)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [BotController, SignalsController, TradingViewController, BacktestsController]
+        return [
+            BotController,
+            SignalsController,
+            TradingViewController,
+            BacktestsController,
+            AdminBotController,
+        ]
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -128,8 +138,10 @@ class StrategyModule(NijaModule):
 
     async def start(self) -> None:
         self._backtest_worker.start()
+        self._census.start()
 
     async def stop(self) -> None:
+        await self._census.stop()
         await self._backtest_worker.stop()
 
 

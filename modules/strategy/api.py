@@ -10,7 +10,7 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from modules.kernel.api_docs import Problem
 from modules.kernel.auth import Principal, provide_step_up
@@ -258,3 +258,23 @@ class BacktestsController(Controller):
         if view is None:
             raise ProblemError(404, "backtest_not_found", "No such backtest")
         return view
+
+
+class AdminBotController(Controller):
+    path = "/v1/admin/users"
+    tags = ["admin"]
+
+    @get(
+        "/{user_id:uuid}/bot",
+        summary="A user's bot as they see it: status and why, settings, open positions (admin, "
+        "read-only)",
+        description="Strategy keeps no account list: a user who never set up a bot has the "
+        "default one, `off`.",
+    )
+    async def user_bot(
+        self,
+        user_id: FromPath[uuid.UUID],
+        admin: NamedDependency[Principal],
+        strategy_views: NamedDependency[BotViews],
+    ) -> BotView:
+        return await strategy_views.bot(str(user_id))

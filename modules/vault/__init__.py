@@ -8,7 +8,12 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from modules.kernel.module import NijaModule, Runtime, Subscription
-from modules.vault.api import AdminAuditController, AuditController, CredentialsController
+from modules.vault.api import (
+    AdminAuditController,
+    AdminCredentialsController,
+    AuditController,
+    CredentialsController,
+)
 from modules.vault.handlers import subscriptions
 from modules.vault.repository.audit_log import AuditLogRepository
 from modules.vault.repository.credentials import CredentialRepository
@@ -43,7 +48,12 @@ class VaultModule(NijaModule):
         )
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return [CredentialsController, AuditController, AdminAuditController]
+        return [
+            CredentialsController,
+            AuditController,
+            AdminAuditController,
+            AdminCredentialsController,
+        ]
 
     def dependencies(self) -> dict[str, Provide]:
         return {

@@ -185,3 +185,20 @@ class AdminAuditController(Controller):
             first_broken_id=report.first_broken_id,
             reason=report.reason,
         )
+
+
+class AdminCredentialsController(Controller):
+    path = "/v1/admin/users"
+    tags = ["admin"]
+
+    @get(
+        "/{user_id:uuid}/credentials",
+        summary="A user's credentials for support: metadata only, never a secret (admin only)",
+        description="Vault keeps no account list: a well-formed id of a user without "
+        "credentials answers an empty list (GET /v1/admin/users/{user_id} says whether the "
+        "account exists).",
+    )
+    async def user_credentials(
+        self, user_id: FromPath[uuid.UUID], admin: NamedDependency[Principal], vault_views: Views
+    ) -> list[CredentialOut]:
+        return await vault_views.credentials(str(user_id))

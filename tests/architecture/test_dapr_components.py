@@ -1,10 +1,13 @@
 """The Dapr resources in `dapr/components/` agree with the code that relies on them: one state
 store per module under the name `DaprStateStore` asks for, with `keyPrefix: name`; the pub/sub
-component `DaprPubSub` publishes to; resiliency aimed only at components that exist."""
+component `DaprPubSub` publishes to; resiliency aimed only at components that exist; and each
+component uses only the metadata fields its type documents, with the ones it requires. (Which app
+ids each resource is scoped to is checked against the Nomad jobs in tests/ops/.)"""
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
@@ -47,7 +50,11 @@ def test_every_resource_is_a_well_formed_dapr_resource(filename: str) -> None:
     assert doc["apiVersion"] == "dapr.io/v1alpha1"
     assert doc["kind"] in {"Component", "Resiliency"}
     assert isinstance(doc["metadata"]["name"], str) and doc["metadata"]["name"]
-    assert doc.get("scopes") == ["nija"], "every resource is scoped to the nija app id"
+    scopes = doc.get("scopes")
+    assert isinstance(scopes, list) and "nija" in scopes, (
+        "scoped, at least to the monolith's app id"
+    )
+    assert all(re.fullmatch(r"nija(-[a-z]+)?", app_id) for app_id in scopes), scopes
     if doc["kind"] == "Component":
         assert doc["spec"]["type"].count(".") >= 1
         assert doc["spec"]["version"] == "v1"
@@ -109,3 +116,78 @@ def test_dead_lettering_after_as_many_attempts_as_the_in_process_bus() -> None:
     inbound = spec["targets"]["components"][Settings().dapr_pubsub_name]["inbound"]
     retry = spec["policies"]["retries"][inbound["retry"]]
     assert retry["maxRetries"] + 1 == Settings().bus_max_attempts
+
+
+# The metadata fields each component type documents, for the daprd the jobs pin (1.15): Dapr's
+# component reference (docs.dapr.io/reference/components-reference/), which is generated from the
+# components' metadata.yaml in dapr/components-contrib; plus, for every state store, the fields
+# Dapr reads itself (keyPrefix, actorStateStore). A field outside these is a typo or a field this
+# daprd does not know: daprd would ignore it silently.
+DOCUMENTED_FIELDS: dict[str, set[str]] = {
+    "pubsub.redis": {
+        "redisHost", "redisUsername", "redisPassword", "sentinelUsername", "sentinelPassword",
+        "consumerID", "enableTLS", "clientCert", "clientKey", "redeliverInterval",
+        "processingTimeout", "queueDepth", "concurrency", "redisType", "redisDB",
+        "redisMaxRetries", "redisMinRetryInterval", "redisMaxRetryInterval", "dialTimeout",
+        "readTimeout", "writeTimeout", "poolSize", "poolTimeout", "maxConnAge", "minIdleConns",
+        "idleCheckFrequency", "idleTimeout", "failover", "sentinelMasterName", "maxLenApprox",
+    },
+    "state.postgresql": {
+        "connectionString", "timeout", "tableName", "metadataTableName", "cleanupInterval",
+        "maxConns", "connectionMaxIdleTime", "queryExecMode", "host", "hostaddr", "port",
+        "database", "user", "password", "sslRootCert", "useAzureAD", "useAWSIAM",
+        "keyPrefix", "actorStateStore",
+    },
+    "secretstores.hashicorp.vault": {
+        "vaultAddr", "caPem", "caPath", "caCert", "skipVerify", "tlsServerName",
+        "vaultTokenMountPath", "vaultToken", "vaultKVPrefix", "vaultKVUsePrefix", "enginePath",
+        "vaultValueType", "vaultNamespace",
+    },
+}  # fmt: skip
+# Fields a component of the type cannot work without: each entry is "one of these".
+REQUIRED_FIELDS: dict[str, list[set[str]]] = {
+    "pubsub.redis": [{"redisHost"}],
+    "state.postgresql": [{"connectionString", "host"}],
+    "secretstores.hashicorp.vault": [{"vaultToken", "vaultTokenMountPath"}],
+}
+# Documented values of fields that take one of a few.
+ALLOWED_VALUES: dict[str, set[str]] = {
+    "keyPrefix": {"appid", "name", "namespace", "none"},
+    "redisType": {"node", "cluster"},
+    "vaultValueType": {"map", "text"},
+    "queryExecMode": {
+        "cache_statement",
+        "cache_describe",
+        "describe_exec",
+        "exec",
+        "simple_protocol",
+    },
+    "enableTLS": {"true", "false"},
+    "skipVerify": {"true", "false"},
+    "vaultKVUsePrefix": {"true", "false"},
+}
+
+
+@pytest.mark.parametrize("filename", sorted(COMPONENT_DOCS))
+def test_components_use_only_the_metadata_fields_their_type_documents(filename: str) -> None:
+    doc = COMPONENT_DOCS[filename]
+    kind = doc["spec"]["type"]
+    assert kind in DOCUMENTED_FIELDS, f"{filename}: no documented fields known for {kind}"
+    fields = metadata_of(doc)
+    unknown = set(fields) - DOCUMENTED_FIELDS[kind]
+    assert not unknown, f"{filename}: {kind} documents no {sorted(unknown)}"
+    for one_of in REQUIRED_FIELDS[kind]:
+        assert one_of & set(fields), f"{filename}: {kind} needs one of {sorted(one_of)}"
+    for name, item in fields.items():
+        if name in ALLOWED_VALUES and "value" in item:
+            assert item["value"] in ALLOWED_VALUES[name], f"{filename}: {name}={item['value']}"
+
+
+def test_secret_references_resolve_through_a_secret_store_component() -> None:
+    stores = by_type("secretstores.")
+    for filename, doc in COMPONENT_DOCS.items():
+        refs = [item for item in doc["spec"].get("metadata") or [] if "secretKeyRef" in item]
+        if refs:
+            assert doc.get("auth", {}).get("secretStore") in stores, filename
+            for item in refs:
+                assert set(item["secretKeyRef"]) == {"name", "key"}, f"{filename}: {item}"

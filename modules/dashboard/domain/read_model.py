@@ -80,3 +80,5 @@ class NotificationRecord(msgspec.Struct, kw_only=True):
     order_id: str | None
     created_at: datetime
     read_at: datetime | None = None
+    url: str | None = None  # the deep link the app opens
+    dedupe_key: str | None = None  # the fact told, for notices told once per fact

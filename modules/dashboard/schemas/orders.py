@@ -60,6 +60,8 @@ class NotificationView(msgspec.Struct, kw_only=True):
     order_id: str | None
     created_at: datetime
     read_at: datetime | None
+    # Where the app goes when the notification is tapped (the push's deep link), if anywhere.
+    url: str | None = None
 
 
 class NotificationList(msgspec.Struct, kw_only=True):

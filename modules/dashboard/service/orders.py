@@ -29,6 +29,7 @@ import msgspec
 
 import modules.dashboard.config as config
 from modules.dashboard.domain import notices
+from modules.dashboard.domain import push as push_rules
 from modules.dashboard.domain.notices import Notice
 from modules.dashboard.domain.order_fold import (
     fill_record,
@@ -53,6 +54,7 @@ from modules.dashboard.schemas.orders import (
     OrderUpdated,
     SocketError,
 )
+from modules.dashboard.service.push import Notifier
 from modules.dashboard.views.orders import fill_view, notification_view, order_view
 from modules.execution.contracts import (
     OrderAccepted,
@@ -89,10 +91,14 @@ def _order_id(event: OrderRouted | ExecutionEvent) -> str:
 
 
 class DashboardService:
-    def __init__(self, runtime: Runtime, hub: PushHub, repository: DashboardRepository) -> None:
+    def __init__(
+        self, runtime: Runtime, hub: PushHub, repository: DashboardRepository, notifier: Notifier
+    ) -> None:
         self.runtime = runtime
         self.hub = hub
         self.repo = repository
+        # Queues the phone push of a notification, in the notification's transaction.
+        self.notifier = notifier
         self._pushes = runtime.metrics.counter(
             "nija_dashboard_pushes_total", "WebSocket pushes by message type", ["type"]
         )
@@ -177,7 +183,16 @@ class DashboardService:
         order = await self._save(uow, current, merged, force=True)
         message = OrderFilledPush(order=order_view(order), fill=fill_view(fill, order.order_id))
         self._push_after_commit(uow, order.user_id, "order.filled", _encode(message))
-        await self._notify(uow, order, notices.filled(order, fill))
+        trade = push_rules.trade_executed(
+            side=event.side,
+            venue=event.venue,
+            symbol=event.symbol,
+            price=fill.price,
+            quantity=fill.quantity,
+            order_id=order.order_id,
+            position_id=None,
+        )
+        await self._notify(uow, order, notices.filled(order, fill), trade)
 
     async def _lock(
         self, uow: UnitOfWork, order_id: str, user_id: str, event: Any
@@ -217,17 +232,31 @@ class DashboardService:
         self._push_after_commit(uow, order.user_id, "order.updated", payload)
         return order
 
-    async def _notify(self, uow: UnitOfWork, order: OrderRecord, notice: Notice | None) -> None:
+    async def _notify(
+        self,
+        uow: UnitOfWork,
+        order: OrderRecord,
+        notice: Notice | None,
+        push: push_rules.Push | None = None,
+    ) -> None:
         if notice is not None:
-            await self._add_notification(uow, order.user_id, notice, order.order_id)
+            await self._add_notification(uow, order.user_id, notice, order.order_id, push)
 
     async def notify_security_event(self, event: SecurityEventRaised, uow: UnitOfWork) -> None:
         """Tell the user about a security-relevant change to their account, at once."""
-        await self._add_notification(uow, event.user_id, notices.security(event.kind), None)
+        notice, push = notices.security(event.kind), push_rules.security(event.kind)
+        await self._add_notification(uow, event.user_id, notice, None, push)
 
     async def _add_notification(
-        self, uow: UnitOfWork, user_id: str, notice: Notice, order_id: str | None
+        self,
+        uow: UnitOfWork,
+        user_id: str,
+        notice: Notice,
+        order_id: str | None,
+        push: push_rules.Push | None = None,
     ) -> None:
+        if push is not None:
+            push = await self.notifier.resolve(uow, user_id, push)
         record = NotificationRecord(
             id=uuid.uuid4(),
             user_id=user_id,
@@ -236,10 +265,13 @@ class DashboardService:
             body=notice.body,
             order_id=order_id,
             created_at=self.runtime.clock(),
+            url=None if push is None else push.data.url,
         )
         await self.repo.add_notification(uow.conn, record)
         payload = _encode(NotificationCreated(notification=notification_view(record)))
         self._push_after_commit(uow, user_id, "notification.created", payload)
+        if push is not None:
+            await self.notifier.enqueue(uow, user_id, record.id, push)
 
     def _push_after_commit(self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes) -> None:
         async def push() -> None:

@@ -69,6 +69,7 @@ def notification_view(record: NotificationRecord) -> NotificationView:
         order_id=record.order_id,
         created_at=record.created_at,
         read_at=record.read_at,
+        url=record.url,
     )
 
 

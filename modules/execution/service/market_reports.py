@@ -73,6 +73,8 @@ class MarketReports:
             self._depths = await self._orders.queue_depths(conn)
         for name in self.venues:
             await self.breakers[name].read()
+            # From the shared state: a breaker another replica opened shows here too.
+            self._m_breaker.labels(name).set(_BREAKER_GAUGE[self.breakers[name].last_state])
             self._m_depth.labels(name).set(self._depths.get(name, 0))
             await self.publish(self.health(name))
 

@@ -27,6 +27,7 @@ from modules.identity.service.totp import TotpEnrolment, TotpFactor
 from modules.identity.service.user_admin import UserAdmin
 from modules.kernel.auth import Principal
 from modules.kernel.module import Runtime
+from modules.kernel.refusal import Kind, Refused
 
 
 class IdentityService:
@@ -161,3 +162,23 @@ class IdentityService:
     async def change_tier(self, admin: Principal, user_id: uuid.UUID, tier: Tier) -> None:
         await self.active_user(admin)
         await self._admin.change_tier(user_id, tier)
+
+    async def admin_revoke_session(
+        self, admin: Principal, user_id: uuid.UUID, session_id: uuid.UUID
+    ) -> None:
+        """End one of a user's sessions (support: a lost phone), as the user could."""
+        await self.active_user(admin)
+        await self._sessions.revoke(await self._account(user_id), session_id)
+
+    async def admin_revoke_device(
+        self, admin: Principal, user_id: uuid.UUID, device_id: uuid.UUID
+    ) -> None:
+        """Revoke one of a user's sign-in devices, as the user could."""
+        await self.active_user(admin)
+        await self._devices.revoke(await self._account(user_id), device_id)
+
+    async def _account(self, user_id: uuid.UUID) -> UserRow:
+        user = await self._users.by_id(user_id)
+        if user is None:
+            raise Refused(Kind.NOT_FOUND, "user_not_found", "No such user")
+        return user

@@ -84,12 +84,14 @@ class AttemptRow(msgspec.Struct, frozen=True, kw_only=True):
     signal: str
     priority: int
     cancelling: bool = False
+    # When the trader's order (or the split/TWAP child) was taken in: the order path's start.
+    created_at: datetime | None = None
 
 
 _LOCK_ATTEMPT = """
 SELECT o.id AS order_id, a.attempt, o.attempt AS current_attempt, a.venue, o.status, o.user_id,
        o.symbol, o.side, o.order_type, o.quantity, o.limit_price, o.parent_order_id, o.signal,
-       o.priority, o.cancel_requested_at IS NOT NULL AS cancelling
+       o.priority, o.cancel_requested_at IS NOT NULL AS cancelling, o.created_at
   FROM routing.route_attempts a JOIN routing.orders o ON o.id = a.order_id
  WHERE a.attempt_id = $1
    FOR UPDATE OF o

@@ -121,15 +121,17 @@ class RiskRepository:
         active: bool,
         set_by: str,
         reason: str | None,
+        actor_id: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO routing.kill_switches (scope, active, set_by, reason, changed_at) "
-            "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (scope) DO UPDATE SET active = $2, "
-            "set_by = $3, reason = $4, changed_at = now()",
+            "INSERT INTO routing.kill_switches (scope, active, set_by, reason, changed_at, "
+            "set_by_user_id) VALUES ($1, $2, $3, $4, now(), $5) ON CONFLICT (scope) DO UPDATE "
+            "SET active = $2, set_by = $3, reason = $4, changed_at = now(), set_by_user_id = $5",
             scope,
             active,
             set_by,
             reason,
+            actor_id,
         )
 
 

@@ -51,7 +51,9 @@ class Controls:
         active: bool,
         set_by: Literal["admin", "user"],
         reason: str | None,
+        actor_id: str | None = None,
     ) -> KillSwitchView:
+        """Engage or lift a kill switch; `actor_id` is who did it (kept for the admin)."""
         key = "global" if scope == "global" else str(user_id)
         async with self._runtime.unit_of_work("routing") as uow:
             current = await self._risk.kill_switch(uow.conn, key)
@@ -61,7 +63,7 @@ class Controls:
                 current_active=current is not None and current["active"],
                 current_set_by=None if current is None else current["set_by"],
             )
-            await self._risk.set_kill_switch(uow.conn, key, active, set_by, reason)
+            await self._risk.set_kill_switch(uow.conn, key, active, set_by, reason, actor_id)
             uow.publish(
                 KillSwitchChanged(scope=scope, user_id=user_id, active=active, set_by=set_by)
             )

@@ -13,7 +13,13 @@ from typing import Any
 
 from modules.kernel.db import Database
 from modules.routing.domain.venue_monitor import VenueMonitor
-from modules.routing.schemas import AdminRouting, DecisionSummary, VenueStatsView
+from modules.routing.schemas import (
+    AdminKillSwitches,
+    AdminRouting,
+    DecisionSummary,
+    KillSwitchEntry,
+    VenueStatsView,
+)
 from modules.routing.views.settings import active_kill_switch
 
 
@@ -52,7 +58,31 @@ class AdminViews:
             global_kill_switch=switch == "global",
         )
 
+    async def kill_switches(self) -> AdminKillSwitches:
+        """The engaged kill switches: the global one, if engaged, and each user's."""
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(_ENGAGED)
+        entries = [
+            KillSwitchEntry(
+                scope="global" if row["scope"] == "global" else "user",
+                user_id=None if row["scope"] == "global" else row["scope"],
+                set_by=row["set_by"],
+                set_by_user_id=row["set_by_user_id"],
+                reason=row["reason"],
+                since=row["changed_at"],
+            )
+            for row in rows
+        ]
+        return AdminKillSwitches(
+            global_switch=next((e for e in entries if e.scope == "global"), None),
+            users=[e for e in entries if e.scope == "user"],
+        )
 
+
+_ENGAGED = (
+    "SELECT scope, set_by, set_by_user_id, reason, changed_at FROM routing.kill_switches "
+    "WHERE active ORDER BY changed_at DESC, scope"
+)
 _RECENT_DECISIONS = """
 SELECT d.order_id AS decision_id, COALESCE(a.order_id, d.order_id) AS order_id, d.attempt,
        d.chosen, d.decided_at, d.why, o.user_id, o.symbol, o.side, o.quantity, o.kind

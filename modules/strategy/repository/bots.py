@@ -85,6 +85,14 @@ class BotRepository:
         )
         return [r["user_id"] for r in rows]
 
+    async def running_by_mode(self, conn: asyncpg.Connection) -> dict[str, int]:
+        """How many bots run, platform-wide, per mode (paper, live)."""
+        rows = await conn.fetch(
+            "SELECT mode, count(*) AS bots FROM strategy.bots "
+            "WHERE status = 'running' GROUP BY mode"
+        )
+        return {r["mode"]: r["bots"] for r in rows}
+
     async def running_for(
         self, conn: asyncpg.Connection, venue: str, symbol: str, timeframe: str
     ) -> list[dict[str, Any]]:

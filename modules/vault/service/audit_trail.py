@@ -22,6 +22,11 @@ class AuditTrail:
     def __init__(self, runtime: Runtime, audit_log: AuditLogRepository) -> None:
         self._runtime = runtime
         self._audit_log = audit_log
+        self._unseals = runtime.metrics.counter(
+            "nija_vault_unseals_total",
+            "Credentials opened to sign (outcome ok) or that would not open (failed), as audited",
+            ["venue", "outcome"],
+        )
 
     def draft(
         self,
@@ -64,11 +69,13 @@ class AuditTrail:
                 for event in events
             ]
         )
+        self._count_after(uow, [event.venue for event in events], "ok")
 
     async def order_rejected(self, event: OrderRejected, uow: UnitOfWork) -> None:
         """Only a rejection for want of a usable key is an (unsuccessful) unseal."""
         if event.code != "credential_unavailable":
             return
+        self._count_after(uow, [event.venue], "failed")
         entry = self.draft(
             user_id=event.user_id,
             action="unseal_failed",
@@ -77,6 +84,13 @@ class AuditTrail:
             details={"order_id": event.order_id, "reason": event.reason[:200]},
         )
         await self.append([entry])
+
+    def _count_after(self, uow: UnitOfWork, venues: list[str], outcome: str) -> None:
+        def count() -> None:
+            for venue in venues:
+                self._unseals.labels(venue, outcome).inc()
+
+        uow.after_commit(count)
 
     async def user_suspended(self, event: UserSuspended, uow: UnitOfWork) -> None:
         await self._admin(event.user_id, "admin_suspend", {"reason": event.reason[:200]})
