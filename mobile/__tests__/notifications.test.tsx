@@ -29,6 +29,7 @@ test("a switch saves that type only; marking read and deleting an alert call the
     "PUT /v1/notifications/preferences": (call) => ({ body: { ...prefs, ...(call.body as object) } }),
     "POST /v1/notifications/:id/read": { body: { ...note, read_at: "2026-01-01T00:01:00Z" } },
     "DELETE /v1/price-alerts/:id": { status: 204 },
+    "POST /v1/notifications/read-all": { body: { marked: 1, unread: 0 } },
   });
   await renderScreen(<NotificationsScreen />);
   fireEvent(await screen.findByLabelText("Price alerts"), "valueChange", true);
@@ -38,6 +39,8 @@ test("a switch saves that type only; marking read and deleting an alert call the
   await waitFor(() => expect(backend.called("POST", "/v1/notifications/n-1/read")).toHaveLength(1));
   fireEvent.press(screen.getByLabelText("Delete alert BTC/USD above 70000"));
   await waitFor(() => expect(backend.called("DELETE", "/v1/price-alerts/a-1")).toHaveLength(1));
+  fireEvent.press(screen.getByRole("button", { name: "Mark all read" }));
+  await waitFor(() => expect(backend.called("POST", "/v1/notifications/read-all")).toHaveLength(1));
 });
 
 test("empty lists say so; a failing list offers a retry", async () => {

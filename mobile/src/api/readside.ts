@@ -1,13 +1,14 @@
 /**
- * The dashboard's read side (overview, positions, chart, activity) and notification settings
- * (preferences, price alerts). Written against the shapes of the branches that add them; the
- * committed OpenAPI snapshot does not describe them yet, so they are typed here and called
- * through `rawCall`. When the snapshot has them, these types become `Schemas[...]` and the calls
- * the typed client's.
+ * The dashboard's read side (overview, positions, chart, activity and its CSV), written against
+ * the shapes of the branch that adds it: the committed OpenAPI snapshot does not describe it
+ * yet, so it is typed here and called through `rawCall`. When the snapshot has it, these types
+ * become `Schemas[...]` and the calls the typed client's (as preferences and price alerts did).
  */
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { useServices } from "../services";
+import { useApi, useServices } from "../services";
+import { unwrap } from "./errors";
 import { rawCall } from "./pending";
+import type { Schemas } from "./queries";
 
 export type PeriodFigures = { pnl: string; pnl_pct: string | null; trades: number; closed: number; win_rate: string | null; fees: string };
 export type Periods = { today: PeriodFigures; "7d": PeriodFigures; "30d": PeriodFigures; all: PeriodFigures };
@@ -110,27 +111,8 @@ export type Overview = {
   activity: ActivityItem[];
 };
 export type ActivityPage = { items: ActivityItem[]; next_cursor: string | null };
-export type Preferences = {
-  push_enabled: boolean;
-  trade_alerts: boolean;
-  price_alerts: boolean;
-  bot_alerts: boolean;
-  daily_summary: boolean;
-  daily_summary_time: string;
-  timezone: string;
-};
-export type PriceAlert = {
-  id: string;
-  symbol: string;
-  venue: string | null;
-  direction: "above" | "below";
-  price: string;
-  status: "armed" | "triggered";
-  created_at: string;
-  triggered_at: string | null;
-  triggered_price: string | null;
-  triggered_venue: string | null;
-};
+export type Preferences = Schemas["PreferencesView"];
+export type PriceAlert = Schemas["PriceAlertView"];
 
 export type PositionFilters = { venue?: string; symbol?: string; status?: "open" | "closed"; pnl?: "positive" | "negative" };
 export type ActivityFilters = { type?: ActivityType; venue?: string; symbol?: string; pnl?: "positive" | "negative"; from?: string; to?: string };
@@ -182,11 +164,11 @@ export function useActivity(filters: ActivityFilters) {
 }
 
 export function usePreferences() {
-  const { session } = useServices();
-  return useQuery({ queryKey: ["notification-prefs"], queryFn: () => rawCall<Preferences>(session, "GET", "/v1/notifications/preferences") });
+  const api = useApi();
+  return useQuery({ queryKey: ["notification-prefs"], queryFn: () => unwrap(api.GET("/v1/notifications/preferences")) });
 }
 
 export function usePriceAlerts() {
-  const { session } = useServices();
-  return useQuery({ queryKey: ["price-alerts"], queryFn: () => rawCall<{ items: PriceAlert[] }>(session, "GET", "/v1/price-alerts") });
+  const api = useApi();
+  return useQuery({ queryKey: ["price-alerts"], queryFn: () => unwrap(api.GET("/v1/price-alerts")) });
 }

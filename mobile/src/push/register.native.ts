@@ -2,7 +2,7 @@ import Constants from "expo-constants";
 import * as Device from "expo-device";
 import * as Notifications from "expo-notifications";
 import { Platform } from "react-native";
-import { rawCall } from "../api/pending";
+import { unwrap } from "../api/errors";
 import { deepLinkPath } from "./links";
 import { installId } from "../auth/storage";
 import type { Services } from "../services";
@@ -31,13 +31,15 @@ export async function registerForPush(services: Services): Promise<PushOutcome> 
     Constants.easConfig?.projectId ??
     (Constants.expoConfig?.extra as { eas?: { projectId?: string } } | undefined)?.eas?.projectId;
   const { data: token } = await Notifications.getExpoPushTokenAsync(projectId ? { projectId } : undefined);
-  await rawCall(services.session, "POST", "/v1/push/devices", {
-    body: {
-      expo_push_token: token,
-      platform: Platform.OS === "ios" ? "ios" : "android",
-      device_id: await installId(),
-    },
-  });
+  await unwrap(
+    services.api.POST("/v1/push/devices", {
+      body: {
+        expo_push_token: token,
+        platform: Platform.OS === "ios" ? "ios" : "android",
+        device_id: await installId(),
+      },
+    }),
+  );
   return "registered";
 }
 

@@ -2,11 +2,11 @@ import { useLocalSearchParams } from "expo-router";
 import { useState } from "react";
 import { View } from "react-native";
 import { messageOf } from "../../api/errors";
-import { rawCall } from "../../api/pending";
+import { unwrap } from "../../api/errors";
 import { useAction } from "../../api/queries";
-import { usePreferences, usePriceAlerts, type Preferences, type PriceAlert } from "../../api/readside";
+import { usePreferences, usePriceAlerts, type Preferences } from "../../api/readside";
 import { dateTime, price } from "../../lib/format";
-import { useServices } from "../../services";
+import { useApi } from "../../services";
 import { Button } from "../../ui/Button";
 import { Field } from "../../ui/Field";
 import { Banner, Card, Screen, Segmented, Toggle } from "../../ui/parts";
@@ -23,11 +23,11 @@ const TYPES: { key: keyof Preferences; label: string; hint: string }[] = [
 
 /** Push on/off per type, and the daily summary's time (in the trader's time zone). */
 export function PushPreferences() {
-  const { session } = useServices();
+  const api = useApi();
   const prefs = usePreferences();
   const [time, setTime] = useState<string | null>(null);
   const save = useAction(
-    (change: Partial<Preferences>) => rawCall<Preferences>(session, "PUT", "/v1/notifications/preferences", { body: change }),
+    (change: Partial<Omit<Preferences, "timezone">>) => unwrap(api.PUT("/v1/notifications/preferences", { body: change })),
     [["notification-prefs"]],
   );
   return (
@@ -62,9 +62,12 @@ export function PushPreferences() {
 }
 
 export function PriceAlerts() {
-  const { session } = useServices();
+  const api = useApi();
   const alerts = usePriceAlerts();
-  const remove = useAction((id: string) => rawCall(session, "DELETE", `/v1/price-alerts/${encodeURIComponent(id)}`), [["price-alerts"]]);
+  const remove = useAction(
+    (id: string) => unwrap(api.DELETE("/v1/price-alerts/{alert_id}", { params: { path: { alert_id: id } } })),
+    [["price-alerts"]],
+  );
   return (
     <Card label="Your price alerts">
       <Text variant="heading">Your price alerts</Text>
@@ -88,13 +91,13 @@ export function PriceAlerts() {
 
 /** One-shot alert when a pair crosses a price (reached from a position's swipe or detail). */
 export function PriceAlertScreen() {
-  const { session } = useServices();
+  const api = useApi();
   const params = useLocalSearchParams<{ symbol?: string }>();
   const [symbol, setSymbol] = useState(params.symbol ?? "BTC/USD");
   const [direction, setDirection] = useState<"above" | "below">("above");
   const [level, setLevel] = useState("");
   const create = useAction(
-    () => rawCall<PriceAlert>(session, "POST", "/v1/price-alerts", { body: { symbol: symbol.trim().toUpperCase(), direction, price: level.trim() } }),
+    () => unwrap(api.POST("/v1/price-alerts", { body: { symbol: symbol.trim().toUpperCase(), direction, price: level.trim() } })),
     [["price-alerts"]],
   );
   return (

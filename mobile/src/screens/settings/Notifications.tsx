@@ -17,6 +17,7 @@ export function NotificationsScreen() {
   const notifications = useNotifications();
   const [push, setPush] = useState<PushOutcome | null>(null);
   const [pushError, setPushError] = useState<string | null>(null);
+  const readAll = useAction(() => unwrap(api.POST("/v1/notifications/read-all")), [["notifications"]]);
   const read = useAction((id: string) => unwrap(api.POST("/v1/notifications/{notification_id}/read", { params: { path: { notification_id: id } } })), [["notifications"]]);
   const enablePush = async () => {
     setPushError(null);
@@ -46,6 +47,9 @@ export function NotificationsScreen() {
         {(list) => (
           <>
             <Text variant="muted">{list.unread} unread</Text>
+            {list.unread > 0 ? (
+              <Button kind="secondary" title="Mark all read" busy={readAll.isPending} onPress={() => readAll.mutate(undefined)} />
+            ) : null}
             {list.items.map((n) => (
               <Card key={n.id} label={`${n.read_at ? "" : "Unread: "}${n.title}`}>
                 <Text style={{ fontWeight: n.read_at ? "400" : "700" }}>{n.read_at ? "" : "● "}{n.title}</Text>
