@@ -23,7 +23,7 @@ export type Palette = {
 export const light: Palette = {
   background: "#f4f6f8",
   card: "#ffffff",
-  border: "#8a94a0",
+  border: "#737d89",
   text: "#111820",
   muted: "#4a5562",
   primary: "#0b5cad",
