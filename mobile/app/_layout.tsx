@@ -1,9 +1,10 @@
+// First: Hermes needs getRandomValues before @noble/curves loads (it probes for it on load).
+import "../src/polyfills";
 import { Stack, useRouter } from "expo-router";
 import { StatusBar } from "expo-status-bar";
 import { useEffect, useState } from "react";
 import { ActivityIndicator, AppState, Platform, View } from "react-native";
 import { StepUpGate } from "../src/auth/StepUpGate";
-import "../src/polyfills";
 import { listenForTaps, registerForPush } from "../src/push/register";
 import { createServices, ServicesProvider, useServices, useSessionState } from "../src/services";
 import { ConfirmProvider } from "../src/ui/Confirm";

@@ -6,8 +6,6 @@ import type { components } from "./schema";
 export type Schemas = components["schemas"];
 export type Bot = Schemas["BotView"];
 export type Credential = Schemas["CredentialOut"];
-export type Position = Schemas["PositionView"];
-export type OrderView = Schemas["OrderView"];
 export type TradingSettings = Schemas["TradingSettingsView"];
 export type Profile = Schemas["ProfileOut"];
 
@@ -31,19 +29,6 @@ export function useCredential(id: string | undefined) {
       !query.state.data || query.state.data.verification === "pending" ? 1000 : false,
     queryFn: () =>
       unwrap(api.GET("/v1/credentials/{credential_id}", { params: { path: { credential_id: id! } } })),
-  });
-}
-
-export function usePositions() {
-  const api = useApi();
-  return useQuery({ queryKey: ["positions"], queryFn: () => unwrap(api.GET("/v1/positions")) });
-}
-
-export function useRecentOrders(limit = 50) {
-  const api = useApi();
-  return useQuery({
-    queryKey: ["dashboard-orders"],
-    queryFn: () => unwrap(api.GET("/v1/dashboard/orders", { params: { query: { limit } } })),
   });
 }
 
@@ -89,14 +74,6 @@ export function useVenues() {
     queryKey: ["venues"],
     staleTime: 10 * 60_000,
     queryFn: () => unwrap(api.GET("/v1/venues")),
-  });
-}
-
-export function useSignals(limit = 20) {
-  const api = useApi();
-  return useQuery({
-    queryKey: ["signals"],
-    queryFn: () => unwrap(api.GET("/v1/signals", { params: { query: { limit } } })),
   });
 }
 

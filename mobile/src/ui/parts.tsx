@@ -276,5 +276,3 @@ const styles = StyleSheet.create({
   banner: { borderWidth: 2, borderRadius: 10, padding: 10 },
 });
 
-export const percentOf = (part: Dec, whole: Dec): number | null =>
-  whole === 0n ? null : (Number(part * 1_000_000n / whole) / 10_000);
