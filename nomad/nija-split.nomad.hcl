@@ -87,7 +87,7 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-identity.rule=PathPrefix(`/v1/auth`) || Path(`/v1/settings/profile`) || Path(`/v1/admin/users`) || PathRegexp(`^/v1/admin/users/[^/]+(/(suspend|reinstate|tier))?$`)",
+        "traefik.http.routers.nija-identity.rule=PathPrefix(`/v1/auth`) || Path(`/v1/settings/profile`) || Path(`/v1/admin/users`) || PathRegexp(`^/v1/admin/users/[^/]+(/(suspend|reinstate|tier))?$`) || PathRegexp(`^/v1/admin/users/[^/]+/(sessions|devices)(/[^/]+)?$`)",
         "traefik.http.routers.nija-identity.priority=10",
         "traefik.http.routers.nija-identity.service=nija-identity",
       ]
@@ -260,7 +260,7 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-vault.rule=PathPrefix(`/v1/credentials`) || Path(`/v1/audit`) || PathPrefix(`/v1/admin/audit`)",
+        "traefik.http.routers.nija-vault.rule=PathPrefix(`/v1/credentials`) || Path(`/v1/audit`) || PathPrefix(`/v1/admin/audit`) || PathRegexp(`^/v1/admin/users/[^/]+/credentials$`)",
         "traefik.http.routers.nija-vault.priority=10",
         "traefik.http.routers.nija-vault.service=nija-vault",
       ]
@@ -600,7 +600,7 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-execution.rule=Path(`/v1/positions`) || PathRegexp(`^/v1/positions/[^/]+$`) || Path(`/v1/venues`) || PathPrefix(`/v1/admin/venues`) || PathRegexp(`^/v1/admin/users/[^/]+/trading/resume$`)",
+        "traefik.http.routers.nija-execution.rule=Path(`/v1/positions`) || PathRegexp(`^/v1/positions/[^/]+$`) || Path(`/v1/venues`) || PathPrefix(`/v1/admin/venues`) || PathRegexp(`^/v1/admin/users/[^/]+/trading/resume$`) || PathRegexp(`^/v1/admin/users/[^/]+/positions$`)",
         "traefik.http.routers.nija-execution.priority=10",
         "traefik.http.routers.nija-execution.service=nija-execution",
       ]
@@ -750,7 +750,8 @@ job "nija-split" {
     }
   }
 
-  # dashboard: the traders' read model and the WebSocket; fans pushes out through Redis.
+  # dashboard: the traders' read model, the WebSocket (fanned out through Redis) and push
+  # notifications (device tokens sealed with Transit, sent through Expo).
   group "dashboard" {
     count = var.counts.dashboard
 
@@ -773,7 +774,7 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-dashboard.rule=PathPrefix(`/v1/dashboard`) || PathPrefix(`/v1/notifications`) || Path(`/v1/ws`) || PathPrefix(`/admin`) || PathPrefix(`/app`)",
+        "traefik.http.routers.nija-dashboard.rule=PathPrefix(`/v1/dashboard`) || PathPrefix(`/v1/notifications`) || Path(`/v1/ws`) || PathPrefix(`/admin`) || PathPrefix(`/app`) || PathPrefix(`/v1/price-alerts`) || PathPrefix(`/v1/push`) || Path(`/v1/admin/overview`) || PathRegexp(`^/v1/admin/users/[^/]+/(orders|push-devices(/[^/]+)?)$`)",
         "traefik.http.routers.nija-dashboard.priority=10",
         "traefik.http.routers.nija-dashboard.service=nija-dashboard",
       ]
@@ -874,7 +875,7 @@ job "nija-split" {
       driver = "docker"
 
       vault {
-        role        = "nija-app"
+        role        = "nija-keyring"
         change_mode = "restart"
       }
 
@@ -892,6 +893,8 @@ job "nija-split" {
         NIJA_DAPR_HTTP_ENDPOINT = "http://127.0.0.1:3500"
         NIJA_DATA_DIR           = "/alloc/data/nija"
         NIJA_LOG_JSON           = "true"
+        NIJA_KEYRING            = "vault"
+        NIJA_VAULT_ADDR         = var.vault_addr
         NIJA_TRUSTED_PROXIES    = var.trusted_proxies
         DAPR_HEALTH_TIMEOUT     = "120"
       }
@@ -904,6 +907,11 @@ job "nija-split" {
           {{ with secret "secret/data/nija/database" }}NIJA_DATABASE_URL={{ .Data.data.url | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/jwt" }}NIJA_JWT_SECRET={{ .Data.data.secret | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/redis" }}NIJA_REDIS_URL={{ .Data.data.url | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/expo" }}NIJA_EXPO_ACCESS_TOKEN={{ .Data.data.access_token | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/transit-approle" }}
+          NIJA_VAULT_ROLE_ID={{ .Data.data.role_id | toJSON }}
+          NIJA_VAULT_SECRET_ID={{ .Data.data.secret_id | toJSON }}
+          {{ end }}
           {{ with secret "secret/data/nija/dapr" }}
           APP_API_TOKEN={{ .Data.data.app_token | toJSON }}
           DAPR_API_TOKEN={{ .Data.data.api_token | toJSON }}
@@ -941,7 +949,7 @@ job "nija-split" {
       tags = [
         "metrics",
         "traefik.enable=true",
-        "traefik.http.routers.nija-strategy.rule=PathPrefix(`/v1/bot`) || PathPrefix(`/v1/backtests`) || Path(`/v1/signals`) || PathPrefix(`/v1/webhooks`)",
+        "traefik.http.routers.nija-strategy.rule=PathPrefix(`/v1/bot`) || PathPrefix(`/v1/backtests`) || Path(`/v1/signals`) || PathPrefix(`/v1/webhooks`) || PathRegexp(`^/v1/admin/users/[^/]+/bot$`)",
         "traefik.http.routers.nija-strategy.priority=10",
         "traefik.http.routers.nija-strategy.service=nija-strategy",
       ]

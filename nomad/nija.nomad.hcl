@@ -230,6 +230,7 @@ job "nija" {
           {{ with secret "secret/data/nija/database" }}NIJA_DATABASE_URL={{ .Data.data.url | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/jwt" }}NIJA_JWT_SECRET={{ .Data.data.secret | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/redis" }}NIJA_REDIS_URL={{ .Data.data.url | toJSON }}{{ end }}
+          {{ with secret "secret/data/nija/expo" }}NIJA_EXPO_ACCESS_TOKEN={{ .Data.data.access_token | toJSON }}{{ end }}
           {{ with secret "secret/data/nija/transit-approle" }}
           NIJA_VAULT_ROLE_ID={{ .Data.data.role_id | toJSON }}
           NIJA_VAULT_SECRET_ID={{ .Data.data.secret_id | toJSON }}

@@ -52,3 +52,6 @@ DAILY_SUMMARY_POLL_SECONDS = 30.0
 # alerts (its own creations and deletions apply at once).
 MAX_PRICE_ALERTS_PER_USER = 50
 PRICE_ALERT_REFRESH_SECONDS = 5.0
+
+# The transit key that seals push tokens (bound to their user); created by nomad/vault/setup.sh.
+PUSH_TOKEN_KEY = "nija-push-tokens"

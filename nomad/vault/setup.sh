@@ -26,7 +26,7 @@ mounted secrets "$TRANSIT_MOUNT" || vault secrets enable -path="$TRANSIT_MOUNT" 
 # The keyring's keys: derived (each user's id is the context, so one user's wrapped key never
 # opens under another's), AES-256-GCM, never deletable. Created here, not by the app: its
 # policy (policies/nija-transit.hcl) may use them but not create them.
-for key in nija-credentials identity-totp; do
+for key in nija-credentials identity-totp nija-push-tokens; do
   if ! vault read "$TRANSIT_MOUNT/keys/$key" >/dev/null 2>&1; then
     vault write -f "$TRANSIT_MOUNT/keys/$key" type=aes256-gcm96 derived=true
   fi

@@ -38,7 +38,7 @@ from tests.ops.deployment import ROOT, Group, Job, Task, app_tasks, job, jobs
 COMPONENTS = ROOT / "dapr" / "components"
 # The modules that seal or open secrets with the keyring (identity: TOTP seeds; vault: data keys;
 # execution: exchange credentials to sign orders).
-KEYRING_MODULES = {"identity", "vault", "execution"}
+KEYRING_MODULES = {"identity", "vault", "execution", "dashboard"}
 
 
 def _fields(struct: type[msgspec.Struct], prefix: str) -> set[str]:
@@ -65,6 +65,8 @@ REQUIRED_WHEN = {
     "jwt_secret": lambda modules, env: True,
     # Unset: the in-process hub, so a push reaches only the sockets on the replica it began on.
     "redis_url": lambda modules, env: "dashboard" in modules,
+    # Unset: pushes go to Expo unauthenticated, refused once the project enables push security.
+    "expo_access_token": lambda modules, env: "dashboard" in modules,
     # app.py refuses NIJA_KEYRING=vault without the AppRole's ids.
     "vault_role_id": lambda modules, env: env.get("NIJA_KEYRING") == "vault",
     "vault_secret_id": lambda modules, env: env.get("NIJA_KEYRING") == "vault",
@@ -131,7 +133,13 @@ def test_settings_without_a_default_are_set_where_needed(j: Job, group: Group, t
         if needed(modules, env):
             assert f"NIJA_{name.upper()}" in env, f"{j.name}/{group.name} must set {name}"
     # Secrets come from Vault, never from the job file.
-    for name in ("NIJA_DATABASE_URL", "NIJA_JWT_SECRET", "NIJA_VAULT_SECRET_ID", "NIJA_REDIS_URL"):
+    for name in (
+        "NIJA_DATABASE_URL",
+        "NIJA_JWT_SECRET",
+        "NIJA_VAULT_SECRET_ID",
+        "NIJA_REDIS_URL",
+        "NIJA_EXPO_ACCESS_TOKEN",
+    ):
         assert name not in j.env(task), f"{name} is a secret: render it from Vault"
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from modules.dashboard.config import PUSH_TOKEN_KEY
 from modules.identity.config import TOTP_KEY
 from modules.kernel.sealing import TRANSIT_KEY
 from modules.kernel.settings import Settings
@@ -32,7 +33,7 @@ POLICIES = {path.stem: path for path in sorted((VAULT / "policies").glob("*.hcl"
 ROLES = {path.stem: path for path in sorted((VAULT / "jwt-roles").glob("*.json"))}
 APPROLE = json.loads((VAULT / "approle-nija-transit.json").read_text())
 # The keys the keyring is asked for: credentials' data keys (vault, execution), TOTP seeds.
-TRANSIT_KEYS = (TRANSIT_KEY, TOTP_KEY)
+TRANSIT_KEYS = (TRANSIT_KEY, TOTP_KEY, PUSH_TOKEN_KEY)
 
 
 def grants(policy: str) -> dict[str, set[str]]:

@@ -41,7 +41,6 @@ from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
 
 # The transit key push tokens are sealed under (the context binds each to its user).
-PUSH_TOKEN_KEY = "nija-push-tokens"
 _encode = msgspec.json.Encoder().encode
 
 
@@ -183,7 +182,7 @@ class PushDevices:
                 "expo_push_token must be an Expo push token (ExponentPushToken[...])",
             )
         sealed = self._runtime.keyring.encrypt(
-            PUSH_TOKEN_KEY, token.encode(), context=user_id.encode()
+            config.PUSH_TOKEN_KEY, token.encode(), context=user_id.encode()
         )
         digest = hashlib.sha256(token.encode()).hexdigest()
         now = self._runtime.clock()

@@ -33,7 +33,6 @@ from modules.dashboard.ports import (
     PushTicket,
 )
 from modules.dashboard.repository.push import ClaimedPush, PushRepository, SealedToken
-from modules.dashboard.service.push import PUSH_TOKEN_KEY
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.ports import KeyringError
@@ -104,7 +103,7 @@ class PushDelivery:
         if token is None:
             try:
                 plain = self._runtime.keyring.decrypt(
-                    PUSH_TOKEN_KEY, row.sealed, context=row.user_id.encode()
+                    config.PUSH_TOKEN_KEY, row.sealed, context=row.user_id.encode()
                 )
             except KeyringError:
                 log.error(

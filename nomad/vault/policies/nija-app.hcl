@@ -12,6 +12,10 @@ path "secret/data/nija/redis" {
   capabilities = ["read"]
 }
 
+path "secret/data/nija/expo" {
+  capabilities = ["read"]
+}
+
 path "secret/data/nija/dapr" {
   capabilities = ["read"]
 }

@@ -49,3 +49,27 @@ path "transit/keys/identity-totp/rotate" {
 path "transit/keys/identity-totp/config" {
   capabilities = ["update"]
 }
+
+path "transit/keys/nija-push-tokens" {
+  capabilities = ["read"]
+}
+
+path "transit/encrypt/nija-push-tokens" {
+  capabilities = ["update"]
+}
+
+path "transit/decrypt/nija-push-tokens" {
+  capabilities = ["update"]
+}
+
+path "transit/rewrap/nija-push-tokens" {
+  capabilities = ["update"]
+}
+
+path "transit/keys/nija-push-tokens/rotate" {
+  capabilities = ["update"]
+}
+
+path "transit/keys/nija-push-tokens/config" {
+  capabilities = ["update"]
+}
