@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from modules.dashboard.service.account import AccountFolds
 from modules.dashboard.service.orders import DashboardService
+from modules.dashboard.service.trades import TradeFolds
 from modules.execution.contracts import (
+    BalanceChanged,
+    BarClosed,
     OrderAccepted,
     OrderCancelled,
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    PositionChanged,
 )
-from modules.identity.contracts import SecurityEventRaised
+from modules.identity.contracts import SecurityEventRaised, UserProfileChanged
 from modules.kernel.module import Subscription
 from modules.routing.contracts import OrderRouted
+from modules.strategy.contracts import BotPositionChanged, BotStatusChanged, SignalRecorded
 
 
 def subscriptions(service: DashboardService) -> list[Subscription]:
@@ -25,4 +31,20 @@ def subscriptions(service: DashboardService) -> list[Subscription]:
         Subscription(OrderExpired, service.fold_execution, "order-expired", batched=True),
         Subscription(OrderCancelled, service.fold_execution, "order-cancelled", batched=True),
         Subscription(SecurityEventRaised, service.notify_security_event, "security-event"),
+    ]
+
+
+def screen_subscriptions(trades: TradeFolds, account: AccountFolds) -> list[Subscription]:
+    """The screens' read side (overview, positions, activity, statistics, savings)."""
+    return [
+        Subscription(OrderFilled, trades.fold_fills, "screen-fills", batched=True),
+        Subscription(PositionChanged, trades.fold_steps, "screen-positions", batched=True),
+        Subscription(OrderRouted, account.fold_routes, "screen-routes", batched=True),
+        Subscription(BarClosed, account.fold_bars, "screen-bars", batched=True),
+        Subscription(BalanceChanged, account.on_balance, "screen-balances"),
+        Subscription(BotStatusChanged, account.on_bot_status, "screen-bot-status"),
+        Subscription(BotPositionChanged, account.on_bot_position, "screen-bot-positions"),
+        Subscription(SignalRecorded, account.on_signal, "screen-signals"),
+        Subscription(SecurityEventRaised, account.on_security_event, "screen-security"),
+        Subscription(UserProfileChanged, account.on_profile, "screen-profiles"),
     ]
