@@ -72,8 +72,7 @@ _CREATE = [
     "CREATE TABLE dashboard.account_events (id bigserial PRIMARY KEY, "
     "user_id varchar(64) NOT NULL, kind varchar(8) NOT NULL, at timestamptz NOT NULL, "
     "code varchar(40) NOT NULL, previous varchar(8) NULL, reason text NULL)",
-    "CREATE INDEX account_events_activity ON dashboard.account_events "
-    "(user_id, at DESC, id DESC)",
+    "CREATE INDEX account_events_activity ON dashboard.account_events (user_id, at DESC, id DESC)",
     "CREATE TABLE dashboard.routes (order_id varchar(64) PRIMARY KEY, "
     "trader_order_id varchar(64) NOT NULL, parent_order_id varchar(64) NULL, "
     "user_id varchar(64) NOT NULL, client_order_id varchar(64) NOT NULL, "

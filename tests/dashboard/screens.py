@@ -19,9 +19,18 @@ from modules.routing.contracts import OrderRouted
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def routed_order(user_id: str, *, venue: str = "binance", symbol: str = "BTC/USD", side: str = "buy",
-                 quantity: str = "1", signal: str = "manual", order_id: str | None = None,
-                 at: datetime = T0, **extra: Any) -> OrderRouted:
+def routed_order(
+    user_id: str,
+    *,
+    venue: str = "binance",
+    symbol: str = "BTC/USD",
+    side: str = "buy",
+    quantity: str = "1",
+    signal: str = "manual",
+    order_id: str | None = None,
+    at: datetime = T0,
+    **extra: Any,
+) -> OrderRouted:
     order_id = order_id or str(uuid.uuid4())
     values: dict[str, Any] = {
         "order_id": order_id,
@@ -143,3 +152,29 @@ def flatten(*groups: tuple[IntegrationEvent, ...] | IntegrationEvent) -> list[In
     for group in groups:
         out.extend(group if isinstance(group, tuple) else (group,))
     return out
+
+
+async def get_json(running: Any, token: str, path: str, expect: int = 200, **params: Any) -> Any:
+    """GET `path` as the token's user; the body, once the status is the one expected."""
+    from tests.dashboard.helpers import bearer
+
+    response = await running.client.get(path, params=params or None, headers=bearer(token))
+    assert response.status_code == expect, response.text
+    if expect >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+    return response.json()
+
+
+async def publish_all(running: Any, events: list[IntegrationEvent], at_once: int = 64) -> None:
+    """Publish concurrently, `at_once` in flight (the bus may then deliver them in any order),
+    and wait until everything is handled."""
+    import asyncio
+
+    from modules.kernel.events import envelope_for
+
+    for start in range(0, len(events), at_once):
+        chunk = events[start : start + at_once]
+        await asyncio.gather(
+            *(running.runtime.pubsub.publish(envelope_for(e, "test")) for e in chunk)
+        )
+    await running.settle()
