@@ -39,7 +39,11 @@ _CREATE = [
     "CONSTRAINT positions_one_per_cycle UNIQUE (position_id, open_version))",
     "CREATE INDEX positions_by_user ON dashboard.positions "
     "(user_id, opened_at DESC, position_id DESC, open_version DESC)",
-    "CREATE INDEX positions_open ON dashboard.positions (user_id) WHERE status = 'open'",
+    # Open positions in the list's order (the overview), and closed ones counted (the summary).
+    "CREATE INDEX positions_open ON dashboard.positions "
+    "(user_id, opened_at DESC, position_id DESC, open_version DESC) WHERE status = 'open'",
+    "CREATE INDEX positions_closed ON dashboard.positions (user_id, venue, symbol) "
+    "WHERE status = 'closed'",
     "CREATE TABLE dashboard.bars (id bigserial PRIMARY KEY, venue varchar(32) NOT NULL, "
     "symbol varchar(32) NOT NULL, timeframe varchar(4) NOT NULL, start timestamptz NOT NULL, "
     "open numeric NOT NULL, high numeric NOT NULL, low numeric NOT NULL, close numeric NOT NULL, "

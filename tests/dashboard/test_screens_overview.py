@@ -109,6 +109,7 @@ async def test_overview_in_one_request(running: RunningApp, now: datetime) -> No
     body = await get_json(running, token, OVERVIEW)
     assert body["bot"]["status"] == "running" and body["bot"]["revision"] == 1
     assert Decimal(body["equity_usd"]) == Decimal("15044.40")
+    assert body["balances"][1]["equity_usd"] == "5000"  # as written, never "5E+3"
     binance = body["balances"][0]
     assert (binance["venue"], binance["balances"]) == ("binance", {"USD": "9000", "BTC": "0.1"})
     today, week, month, ever = (body["pnl"][k] for k in ("today", "7d", "30d", "all"))

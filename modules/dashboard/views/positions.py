@@ -22,7 +22,7 @@ from modules.dashboard.schemas.screens import (
     PositionView,
     StrategyBlock,
 )
-from modules.dashboard.views.reads import fetch_all, fetch_one
+from modules.dashboard.views.reads import fetch_all, fetch_one, plain, plain_or_none
 from modules.dashboard.views.shapes import (
     POSITION_COLUMNS,
     POSITION_PNL,
@@ -204,7 +204,7 @@ class PositionViews:
                 if bars:
                     timeframe = candidate
                     break
-        points = downsample([(bar["start"], bar["close"]) for bar in bars])
+        points = downsample([(bar["start"], plain(bar["close"])) for bar in bars])
         return PositionChart(
             position_id=position_id,
             cycle=row["open_version"],
@@ -213,8 +213,8 @@ class PositionViews:
             start=start,
             end=end,
             points=[ChartPoint(t=t, price=price) for t, price in points],
-            entry=row["entry_price"],
-            exit=row["exit_price"] if row["status"] == "closed" else None,
+            entry=plain(row["entry_price"]),
+            exit=plain_or_none(row["exit_price"]) if row["status"] == "closed" else None,
             stop=None if strategy is None else strategy.stop,
             targets=[] if strategy is None else strategy.targets,
         )
@@ -246,7 +246,7 @@ async def _strategy(
         signal_at=row["bar_start"],
         entry_score=row["score"],
         conditions=[] if conditions is None else msgspec.json.decode(conditions, type=list[str]),
-        stop=row["stop"],
+        stop=plain(row["stop"]),
         targets=msgspec.json.decode(row["targets"], type=list[Decimal]),
         targets_hit=row["targets_hit"],
         trailing=row["trailing_stop"],

@@ -12,6 +12,7 @@ import msgspec
 from modules.dashboard.domain.pnl import MONEY_STEP, exit_reason, reduced
 from modules.dashboard.domain.positions import percent, unrealised
 from modules.dashboard.schemas.screens import ActivityItem, BalanceView, BotView, PositionView
+from modules.dashboard.views.reads import plain, plain_or_none
 
 # A position with its mark, and the fill (with its route) that closed it.
 POSITIONS_FROM = """
@@ -38,7 +39,10 @@ LEFT JOIN dashboard.routes r ON r.order_id = t.order_id
 LEFT JOIN dashboard.signal_intents si ON si.intent_id = r.trader_order_id
 """
 TRADE_COLUMNS = (
-    "t.*, r.trader_order_id, r.client_order_id, r.signal, si.intent_id IS NOT NULL AS by_bot"
+    "t.id, t.user_id, t.venue, t.symbol, t.order_id, t.side, t.price, t.quantity, t.fee, "
+    "t.fee_currency, t.executed_at, t.position_id, t.position_quantity, t.realised_delta, "
+    "t.closes, t.closed_cycle, t.cycle_pnl, t.cycle_pnl_pct, t.revision, "
+    "r.trader_order_id, r.client_order_id, r.signal, si.intent_id IS NOT NULL AS by_bot"
 )
 _MOVE = "(CASE t.side WHEN 'buy' THEN t.quantity ELSE -t.quantity END)"
 # The P&L an activity line shows: a close's position, a partial exit's own; else none.
@@ -56,12 +60,14 @@ def _money(value: Decimal) -> Decimal:
 def position_view(row: Any, now: datetime) -> PositionView:
     """A position (a row read with POSITION_COLUMNS) marked to market."""
     is_open = row["status"] == "open"
-    entry: Decimal = row["entry_price"]
-    size = abs(row["quantity"]) if is_open else row["peak_quantity"]
-    current = (row["mark"] if is_open else row["exit_price"]) or entry
-    unreal = unrealised(row["quantity"], entry, row["mark"]) if is_open else Decimal(0)
+    entry = plain(row["entry_price"])
+    size = plain(abs(row["quantity"]) if is_open else row["peak_quantity"])
+    mark = plain_or_none(row["mark"])
+    current = (mark if is_open else plain_or_none(row["exit_price"])) or entry
+    unreal = unrealised(row["quantity"], entry, mark) if is_open else Decimal(0)
     amount = _money(size * entry)
-    pnl = row["realised_pnl"] + unreal
+    realised = plain(row["realised_pnl"])
+    pnl = plain(realised + unreal)
     ended = row["closed_at"] or now
     reason = None
     if not is_open:
@@ -78,11 +84,11 @@ def position_view(row: Any, now: datetime) -> PositionView:
         current_price=current,
         amount=amount,
         value=_money(size * current),
-        realised_pnl=row["realised_pnl"],
+        realised_pnl=realised,
         unrealised_pnl=unreal,
         pnl=pnl,
         pnl_pct=percent(pnl, amount),
-        fees=row["fees"],
+        fees=plain(row["fees"]),
         opened_at=row["opened_at"],
         closed_at=row["closed_at"],
         duration_seconds=max(0, int((ended - row["opened_at"]).total_seconds())),
@@ -95,8 +101,8 @@ def trade_item(row: Any) -> ActivityItem:
     """A fill (a row read with TRADE_COLUMNS) as an activity line."""
     closes = bool(row["closes"])
     held_after = row["position_quantity"]
-    realised = row["realised_delta"]
-    pnl = row["cycle_pnl"] if closes else None
+    realised = plain_or_none(row["realised_delta"])
+    pnl = plain_or_none(row["cycle_pnl"]) if closes else None
     if not closes and held_after is not None and reduced(row["side"], row["quantity"], held_after):
         pnl = realised
     reason = None
@@ -109,9 +115,9 @@ def trade_item(row: Any) -> ActivityItem:
         venue=row["venue"],
         symbol=row["symbol"],
         side=row["side"],
-        quantity=row["quantity"],
-        price=row["price"],
-        fee=row["fee"],
+        quantity=plain_or_none(row["quantity"]),
+        price=plain_or_none(row["price"]),
+        fee=plain_or_none(row["fee"]),
         fee_currency=row["fee_currency"],
         order_id=row["trader_order_id"] or row["order_id"],
         client_order_id=row["client_order_id"],
@@ -119,7 +125,7 @@ def trade_item(row: Any) -> ActivityItem:
         cycle=row["closed_cycle"] if closes else None,
         realised_pnl=realised,
         pnl=pnl,
-        pnl_pct=row["cycle_pnl_pct"] if closes else None,
+        pnl_pct=plain_or_none(row["cycle_pnl_pct"]) if closes else None,
         exit_reason=reason,
         revision=row["revision"],
     )
@@ -141,7 +147,7 @@ def balance_view(row: Any) -> BalanceView:
     held = msgspec.json.decode(row["balances"], type=dict[str, Decimal])
     return BalanceView(
         venue=row["venue"],
-        equity_usd=row["equity_usd"],
+        equity_usd=plain(row["equity_usd"]),
         balances=held,
         reported_at=row["reported_at"],
         revision=row["revision"],

@@ -30,7 +30,7 @@ from modules.dashboard.schemas.screens import (
     SavingsTotal,
     SavingView,
 )
-from modules.dashboard.views.reads import fetch_all, fetch_totals
+from modules.dashboard.views.reads import fetch_all, fetch_totals, plain, plain_or_none
 from modules.kernel.db import Database
 from modules.kernel.refusal import Kind, Refused
 
@@ -81,7 +81,7 @@ async def equity_at(
 ) -> list[Decimal | None]:
     """The trader's equity over their venues at each instant (None before any report)."""
     rows = await fetch_all(conn, _EQUITY_AT, user_id, instants)
-    by_index = {row["k"]: row["equity"] for row in rows}
+    by_index = {row["k"]: plain(row["equity"]) for row in rows}
     return [by_index.get(n + 1) for n in range(len(instants))]
 
 
@@ -96,7 +96,12 @@ async def day_rows(
         first,
         last,
     )
-    return [msgspec.convert(dict(row), DayFigures) for row in rows]
+    return [
+        msgspec.convert(
+            {k: plain(v) if isinstance(v, Decimal) else v for k, v in row.items()}, DayFigures
+        )
+        for row in rows
+    ]
 
 
 def _figures(total: Totals, start_equity: Decimal | None) -> PeriodFigures:
@@ -110,25 +115,36 @@ def _figures(total: Totals, start_equity: Decimal | None) -> PeriodFigures:
     )
 
 
+# Column names are the module's own constants, never input.
+_SUMS = ", ".join(f"coalesce(sum({name}), 0) AS {name}" for name in _FIGURES)
+_PERIOD_DAYS = (
+    f"SELECT NULL::date AS day, {_SUMS} FROM dashboard.daily WHERE user_id = $1 "  # noqa: S608
+    f"UNION ALL (SELECT {_DAY_COLUMNS} FROM dashboard.daily "
+    "WHERE user_id = $1 AND day >= $2 AND day <= $3)"
+)
+
+
+def _plain_fields(row: Any) -> dict[str, Any]:
+    return {k: plain(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
 async def periods(conn: asyncpg.Connection, user_id: str, zone_name: str, now: datetime) -> Periods:
-    """Today, 7 and 30 days and all time: two reads of days, one of equity."""
+    """Today, 7 and 30 days and all time: one read of days (the all-time sums first, then the
+    last 30 days), one of equity."""
     where = zone(zone_name)
     today = local_day(now, where)
-    recent = await day_rows(conn, user_id, first_day("30d", today, None), today)
-    all_time = await fetch_totals(
-        conn,
-        "SELECT "  # noqa: S608
-        + ", ".join(f"coalesce(sum({name}), 0) AS {name}" for name in _FIGURES)
-        + " FROM dashboard.daily WHERE user_id = $1",
-        user_id,
+    rows = await fetch_all(conn, _PERIOD_DAYS, user_id, first_day("30d", today, None), today)
+    all_time = msgspec.convert(
+        {k: v for k, v in _plain_fields(rows[0]).items() if k != "day"}, Totals
     )
+    recent = [msgspec.convert(_plain_fields(row), DayFigures) for row in rows[1:]]
     starts = [day_start(first_day(p, today, None), where) for p in ("today", "7d", "30d")]
     equity = await equity_at(conn, user_id, [*starts, _ALL_TIME])
     spans: list[Totals] = [
         stats.totals(r for r in recent if r.day >= first_day(p, today, None))
         for p in ("today", "7d", "30d")
     ]
-    spans.append(msgspec.convert(dict(all_time), Totals))
+    spans.append(all_time)
     figures = [_figures(total, start) for total, start in zip(spans, equity, strict=True)]
     return Periods(today=figures[0], last_7d=figures[1], last_30d=figures[2], all=figures[3])
 
@@ -225,9 +241,9 @@ class StatisticsViews:
         return RoutingSavings(
             total=SavingsTotal(
                 orders=total["orders"],
-                route_cost=total["route_cost"],
-                best_single_cost=total["best_cost"],
-                savings=total["best_cost"] - total["route_cost"],
+                route_cost=plain(total["route_cost"]),
+                best_single_cost=plain(total["best_cost"]),
+                savings=plain(total["best_cost"] - total["route_cost"]),
             ),
             items=[_saving(row) for row in shown],
             next_cursor=next_cursor,
@@ -248,16 +264,16 @@ def _day_stats(day: DayFigures) -> DayStats:
 
 
 def _saving(row: Any) -> SavingView:
-    route, best = row["route_cost"], row["best_cost"]
+    route, best = plain_or_none(row["route_cost"]), plain_or_none(row["best_cost"])
     return SavingView(
         order_id=row["order_id"],
         symbol=row["symbol"],
         side=row["side"],
-        quantity=row["quantity"],
+        quantity=plain(row["quantity"]),
         venues=msgspec.json.decode(row["venues"], type=list[str]),
         routed_at=row["routed_at"],
         route_cost=route,
         best_single_venue=row["best_venue"],
         best_single_cost=best,
-        savings=None if route is None or best is None else best - route,
+        savings=None if route is None or best is None else plain(best - route),
     )
