@@ -136,9 +136,10 @@ async def test_no_activity_for_a_new_user_none_of_anothers_and_bad_parameters(
         {"from": "yesterday"},
         {"to": "2026-02-30T00:00:00Z"},
         {"limit": "500"},
-        {"cursor": "AAAA"},
     ):
         await get_json(running, token, ACTIVITY, 400, **params)
+    forged = await get_json(running, token, ACTIVITY, 422, cursor="AAAA")
+    assert forged["code"] == "invalid_cursor"
     response = await running.client.get(ACTIVITY)
     assert response.status_code == 401
 

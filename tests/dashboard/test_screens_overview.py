@@ -181,9 +181,9 @@ async def test_performance_over_a_period(running: RunningApp, now: datetime) -> 
     assert body["win_rate"] == "50.00" and body["profit_factor"] == "2.0000"
     assert (Decimal(body["net_pnl"]), Decimal(body["gross_profit"])) == (15, 30)
     assert Decimal(body["gross_loss"]) == 15 and Decimal(body["starting_equity"]) == 1000
-    pnls = [Decimal(p) for _, p in body["daily_pnl"]]
+    pnls = [Decimal(p["pnl"]) for p in body["daily_pnl"]]
     assert pnls == [20, 0, -10, 0, 10, -5, 0]
-    assert [Decimal(e) for _, e in body["equity_curve"]] == [
+    assert [Decimal(e["equity"]) for e in body["equity_curve"]] == [
         1020,
         1020,
         1010,
@@ -200,7 +200,7 @@ async def test_performance_over_a_period(running: RunningApp, now: datetime) -> 
     _, empty = new_user(running)
     nothing = await get_json(running, empty, PERFORMANCE, period="all")
     assert (nothing["trades"], nothing["sharpe"], nothing["starting_equity"]) == (0, None, None)
-    assert nothing["daily_pnl"] == [["2026-11-02", "0"]]
+    assert nothing["daily_pnl"] == [{"date": "2026-11-02", "pnl": "0"}]
 
 
 async def test_routing_savings_per_order_and_in_total(running: RunningApp, now: datetime) -> None:

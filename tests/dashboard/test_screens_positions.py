@@ -128,7 +128,7 @@ async def test_an_empty_book_and_bad_parameters(running: RunningApp, now: dateti
         {"cursor": "!!"},
     ):
         await get_json(running, token, POSITIONS, 400, **params)
-    bad = await get_json(running, token, POSITIONS, 400, cursor="bm90LWEta2V5")
+    bad = await get_json(running, token, POSITIONS, 422, cursor="bm90LWEta2V5")
     assert bad["code"] == "invalid_cursor"
     await get_json(running, token, f"{POSITIONS}/{uuid.uuid4()}", 404)
     await get_json(running, token, f"{POSITIONS}/{uuid.uuid4()}/chart", 404)
@@ -236,17 +236,17 @@ async def test_chart_points_from_stored_bars_with_entry_stop_and_target_lines(
     path = f"{POSITIONS}/{changed.position_id}/chart"
     hour = await get_json(running, token, path, range="1H")
     assert hour["timeframe"] == "1m" and len(hour["points"]) == 60
-    assert hour["points"][-1][0] == "2026-11-02T16:59:00Z"
+    assert hour["points"][-1]["t"] == "2026-11-02T16:59:00Z"
     assert Decimal(hour["entry"]) == 100 and hour["exit"] is None and hour["stop"] is None
     four = await get_json(running, token, path, range="4H")
     assert len(four["points"]) == 240
     day = await get_json(running, token, path, range="1D")
     assert day["timeframe"] == "5m" and 0 < len(day["points"]) <= 300
-    assert all(Decimal(p[1]) == 101 for p in day["points"])
+    assert all(Decimal(p["price"]) == 101 for p in day["points"])
     everything = await get_json(running, token, path, range="ALL")
     assert everything["start"] == "2026-11-02T09:30:00Z" and everything["timeframe"] == "1m"
     # 450 minute bars since the position opened, thinned to 300 with the first and last kept.
     assert len(everything["points"]) == 300
-    assert everything["points"][0][0] == "2026-11-02T09:30:00Z"
-    assert everything["points"][-1][0] == "2026-11-02T16:59:00Z"
+    assert everything["points"][0]["t"] == "2026-11-02T09:30:00Z"
+    assert everything["points"][-1]["t"] == "2026-11-02T16:59:00Z"
     await get_json(running, token, path, 400, range="2Y")

@@ -21,6 +21,7 @@ from modules.dashboard.api.params import (
 )
 from modules.dashboard.schemas.screens import ActivityPage, ActivityType
 from modules.dashboard.views.activity import ActivityFilter, ActivityViews
+from modules.kernel.api_docs import problem_response
 from modules.kernel.auth import Principal
 
 
@@ -31,6 +32,7 @@ class ActivityController(Controller):
     @get(
         "",
         summary="Your activity, newest first",
+        responses={422: problem_response(422)},
         description=(
             "Every fill (`trade`, or `close` when it ended a position: with the position's P&L "
             "and why it was closed), bot status change (`bot`) and security event (`security`). "

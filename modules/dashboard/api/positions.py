@@ -12,6 +12,7 @@ from modules.dashboard.api.params import Cursor, Cycle, Limit, PnlSign, Symbol, 
 from modules.dashboard.domain.charts import ChartRange
 from modules.dashboard.schemas.screens import PositionChart, PositionDetail, PositionPage
 from modules.dashboard.views.positions import PositionFilter, PositionViews
+from modules.kernel.api_docs import problem_response
 from modules.kernel.auth import Principal
 from modules.kernel.bounds import IdPath
 
@@ -23,6 +24,7 @@ class PositionsController(Controller):
     @get(
         "",
         summary="Your positions, newest first, with a summary",
+        responses={422: problem_response(422)},
         description=(
             "Each position runs from the fill that opened it to the one that closed it. "
             "`summary` counts open and closed positions and adds up the open ones' value and "

@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from modules.dashboard.api.params import Cursor, FromDay, Limit, ToDay, day
 from modules.dashboard.schemas.screens import DailyStatistics, Performance, RoutingSavings
 from modules.dashboard.views.statistics import StatisticsViews
+from modules.kernel.api_docs import problem_response
 from modules.kernel.auth import Principal
 
 
@@ -21,6 +22,7 @@ class StatisticsController(Controller):
     @get(
         "/statistics/daily",
         summary="Your trading per day, in your time zone",
+        responses={422: problem_response(422)},
         description="Fills, volume, fees, realised P&L net of fees, positions closed, wins and "
         "losses for each day from `from` to `to` (at most 366 days; days without trading are "
         "zeros).",
@@ -49,6 +51,7 @@ class StatisticsController(Controller):
     @get(
         "/routing-savings",
         summary="What routing saved: each order's expected cost against the best single venue",
+        responses={422: problem_response(422)},
     )
     async def routing_savings(
         self,

@@ -2,7 +2,7 @@
 
 A cursor is the sort key of the last item a page showed, as base64url JSON: a client passes it
 back untouched to get the next page, and whatever was added meanwhile never shifts a page (as
-an offset would). A cursor that does not decode to the list's key is refused (400).
+an offset would). A cursor that does not decode to the list's key is refused (422).
 
 CSV cells: spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` (or a tab or
 carriage return) as a formula, so such a text cell is written with a leading apostrophe.
@@ -35,7 +35,7 @@ def decode_cursor(cursor: str, key_type: type[T]) -> T:
         return msgspec.json.decode(raw, type=key_type)
     except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
         raise Refused(
-            Kind.MALFORMED, "invalid_cursor", "cursor is not one this list gave out"
+            Kind.INVALID, "invalid_cursor", "cursor is not one this list gave out"
         ) from None
 
 

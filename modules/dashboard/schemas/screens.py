@@ -120,8 +120,8 @@ class PositionPage(msgspec.Struct, kw_only=True):
     summary: PositionSummary
 
 
-class ChartPoint(msgspec.Struct, array_like=True):
-    """[time, close]"""
+class ChartPoint(msgspec.Struct):
+    """A bar's start and close."""
 
     t: datetime
     price: Decimal
@@ -206,15 +206,13 @@ class DailyStatistics(msgspec.Struct, kw_only=True):
     days: list[DayStats]
 
 
-class DayPnl(msgspec.Struct, array_like=True):
-    """[date, pnl]"""
-
+class DayPnl(msgspec.Struct):
     date: date
     pnl: Decimal
 
 
-class EquityPoint(msgspec.Struct, array_like=True):
-    """[date, equity at the end of it]"""
+class EquityPoint(msgspec.Struct):
+    """The equity at the end of `date`."""
 
     date: date
     equity: Decimal
