@@ -49,6 +49,8 @@ _CREATE = [
     "open numeric NOT NULL, high numeric NOT NULL, low numeric NOT NULL, close numeric NOT NULL, "
     "volume numeric NOT NULL, "
     "CONSTRAINT bars_one_per_start UNIQUE (venue, symbol, timeframe, start))",
+    # The retention worker deletes old bars by timeframe and age.
+    "CREATE INDEX bars_by_age ON dashboard.bars (timeframe, start)",
     "CREATE TABLE dashboard.marks (id bigserial PRIMARY KEY, venue varchar(32) NOT NULL, "
     "symbol varchar(32) NOT NULL, price numeric NOT NULL, at timestamptz NOT NULL, "
     "CONSTRAINT marks_one_per_market UNIQUE (venue, symbol))",

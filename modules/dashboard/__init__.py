@@ -33,6 +33,7 @@ from modules.dashboard.views.orders import DashboardViews
 from modules.dashboard.views.overview import OverviewViews
 from modules.dashboard.views.positions import PositionViews
 from modules.dashboard.views.statistics import StatisticsViews
+from modules.dashboard.workers.bar_retention import BarRetention
 from modules.dashboard.workers.push_relay import PushRelay
 from modules.dashboard.workers.socket_guard import SocketGuard
 from modules.kernel.module import NijaModule, Runtime, Subscription
@@ -70,6 +71,7 @@ class DashboardModule(NijaModule):
         positions = PositionFold(PositionRepository(), trades)
         self.trade_folds = TradeFolds(db, clock, trades, days, positions, pusher)
         self.account_folds = AccountFolds(db, clock, AccountRepository(), days, pusher)
+        self.bar_retention = BarRetention(self.account_folds, runtime.metrics)
         self.screen_views = {
             "overview_views": OverviewViews(db, clock),
             "position_views": PositionViews(db, clock),
@@ -108,8 +110,10 @@ class DashboardModule(NijaModule):
         if self.relay is not None:
             await self.relay.start()
         self.guard.start()
+        self.bar_retention.start()
 
     async def stop(self) -> None:
+        await self.bar_retention.stop()
         await self.guard.stop()
         await self.hub.close_all(_GOING_AWAY, "server shutting down")
         if self.relay is not None:

@@ -18,3 +18,9 @@ MAX_QUEUED_MESSAGES = 512
 WS_SESSION_CHECK_SECONDS = 0.5
 # Revocation reads one such check may have in flight (users whose cache entry went stale).
 WS_REVOCATION_READS = 16
+
+# The screens' price charts: bars of each timeframe kept this many days (a chart over an older
+# window draws the coarser bars still kept; hourly bars are kept for good), and how often the
+# older ones are deleted.
+BAR_KEEP_DAYS = {"1m": 2, "5m": 8, "15m": 32}
+BAR_PRUNE_SECONDS = 3600.0

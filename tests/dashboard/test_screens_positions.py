@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -250,3 +250,34 @@ async def test_chart_points_from_stored_bars_with_entry_stop_and_target_lines(
     assert everything["points"][0]["t"] == "2026-11-02T09:30:00Z"
     assert everything["points"][-1]["t"] == "2026-11-02T16:59:00Z"
     await get_json(running, token, path, 400, range="2Y")
+
+
+async def test_old_bars_are_pruned_by_timeframe_and_charts_fall_back_to_coarser_ones(
+    running: RunningApp, now: datetime
+) -> None:
+    user, token = new_user(running)
+    ex = Execution(user)
+    order = routed_order(user, quantity="1")
+    sold = routed_order(user, side="sell", quantity="1")
+    opened_at = now - timedelta(days=5)
+    await publish(
+        running,
+        order,
+        sold,
+        *ex.fill(order, price="100", at=opened_at),
+        *ex.fill(sold, price="101", at=opened_at + minutes(50)),
+    )
+    old = [bar("binance", "BTC/USD", opened_at + minutes(i), "100") for i in range(60)]
+    hourly = [bar("binance", "BTC/USD", opened_at - minutes(60), "99", "1h")]
+    hourly.append(bar("binance", "BTC/USD", opened_at, "100.5", "1h"))
+    fresh = [bar("binance", "BTC/USD", now - minutes(i + 1), "105") for i in range(5)]
+    await publish_all(running, [*old, *hourly, *fresh])
+    pid = ex.position_id("binance", "BTC/USD")
+    before = await get_json(running, token, f"{POSITIONS}/{pid}/chart", range="1H")
+    assert (before["timeframe"], len(before["points"])) == ("1m", 50)
+
+    deleted = await running.app.state.platform.modules["dashboard"].account_folds.prune_bars()
+    assert deleted == 60  # minute bars older than two days; the fresh and hourly ones stay
+    after = await get_json(running, token, f"{POSITIONS}/{pid}/chart", range="1H")
+    assert after["timeframe"] == "1h" and [p["price"] for p in after["points"]] == ["100.5"]
+    assert Decimal(after["exit"]) == 101

@@ -83,3 +83,8 @@ def downsample(points: Sequence[Point], limit: int = MAX_POINTS) -> list[Point]:
         kept.append(max(candidates, key=lambda i: _area(anchor, xy[i], average)))
     kept.append(count - 1)
     return [points[i] for i in kept]
+
+
+def prune_before(keep_days: dict[str, int], now: datetime) -> dict[str, datetime]:
+    """For each timeframe kept for a while, the start before which its bars may go."""
+    return {timeframe: now - timedelta(days=days) for timeframe, days in keep_days.items()}

@@ -235,6 +235,24 @@ class AccountRepository:
             [latest[k][1] for k in keys],
         )
 
+    async def prune_bars(self, conn: asyncpg.Connection, before: dict[str, datetime]) -> int:
+        """Delete bars older than their timeframe's cut-off, a slice at a time (so no delete
+        holds many rows locked); how many went."""
+        deleted = 0
+        for timeframe, cutoff in sorted(before.items()):
+            while True:
+                status = await conn.execute(
+                    "DELETE FROM dashboard.bars WHERE id IN (SELECT id FROM dashboard.bars "
+                    "WHERE timeframe = $1 AND start < $2 LIMIT 5000)",
+                    timeframe,
+                    cutoff,
+                )
+                count = int(status.split()[-1])
+                deleted += count
+                if count < 5000:
+                    break
+        return deleted
+
 
 def _bar_columns(bars: list[BarClosed]) -> list[list[Any]]:
     unique = {(b.venue, b.symbol, b.timeframe, b.start): b for b in bars}

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import msgspec
 
+import modules.dashboard.config as config
+from modules.dashboard.domain.charts import prune_before
 from modules.dashboard.repository.account import AccountRepository
 from modules.dashboard.repository.days import DayRepository
 from modules.dashboard.schemas.pushes import (
@@ -128,6 +130,12 @@ class AccountFolds:
 
     async def fold_bars(self, events: list[BarClosed], uow: UnitOfWork) -> None:
         await self._account.bars(uow.conn, events)
+
+    async def prune_bars(self) -> int:
+        """Delete the bars no chart draws any more (config.BAR_KEEP_DAYS)."""
+        before = prune_before(config.BAR_KEEP_DAYS, self._clock())
+        async with self._db.connection() as conn:
+            return await self._account.prune_bars(conn, before)
 
 
 def _fixed(user_id: str, message: msgspec.Struct) -> Build:

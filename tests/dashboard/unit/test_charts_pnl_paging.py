@@ -106,3 +106,10 @@ def test_csv_cells_never_run_as_formulas_and_numbers_stay_numbers() -> None:
     assert csv_number(D("-12.50")) == "-12.50"
     assert csv_number(D("1E-8")) == "0.00000001"
     assert csv_number(None) == ""
+
+
+def test_bars_go_when_their_timeframe_is_kept_no_longer() -> None:
+    from modules.dashboard.domain.charts import prune_before
+
+    cutoffs = prune_before({"1m": 2, "5m": 8}, T0)
+    assert cutoffs == {"1m": T0 - timedelta(days=2), "5m": T0 - timedelta(days=8)}
