@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from modules.dashboard.repository.days import DayRepository
 from modules.identity.contracts import UserProfileChanged
 from modules.strategy.contracts import BotStatusChanged
 from tests.conftest import RunningApp
@@ -149,6 +150,12 @@ async def test_days_are_cut_in_the_traders_zone_and_again_when_it_changes(
     await publish(running, _profile(user, "Mars/Olympus", now))
     again = await get_json(running, token, DAILY, **{"from": "2026-11-01", "to": "2026-11-02"})
     assert again["timezone"] == "Asia/Tokyo" and again["days"] == tokyo["days"]
+    # The database is asked too (its zone names could lag Python's), without ending the fold.
+    async with running.runtime.db.connection() as conn, conn.transaction():
+        days = DayRepository()
+        assert await days.known_zone(conn, "Asia/Tokyo")
+        assert not await days.known_zone(conn, "Mars/Olympus")
+        assert await conn.fetchval("SELECT 1") == 1
     # Fills after the change go to the right day straight away.
     await _round_trip(running, ex, late + minutes(5), "100", "90")
     after = await get_json(running, token, DAILY, **{"from": "2026-11-02", "to": "2026-11-02"})

@@ -104,12 +104,14 @@ class DayRepository:
         await conn.execute(_ADD, *columns)
 
     async def known_zone(self, conn: asyncpg.Connection, zone: str) -> bool:
-        """Whether the database can cut days in `zone` (its own time-zone names)."""
-        return bool(
-            await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)", zone
-            )
-        )
+        """Whether the database can cut days in `zone` (its own time-zone names); asked in a
+        savepoint, as an unknown zone is an error that would end the transaction."""
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT now() AT TIME ZONE $1", zone)
+        except asyncpg.InvalidParameterValueError:
+            return False
+        return True
 
     async def set_zone(
         self, conn: asyncpg.Connection, user_id: str, zone: str, changed_at: datetime
