@@ -142,6 +142,9 @@ async def test_no_activity_for_a_new_user_none_of_anothers_and_bad_parameters(
     assert forged["code"] == "invalid_cursor"
     response = await running.client.get(ACTIVITY)
     assert response.status_code == 401
+    empty = await running.client.get(EXPORT, headers=bearer(token))
+    assert empty.status_code == 200 and empty.text == ",".join(activity_views.CSV_HEADER) + "\r\n"
+    assert (await running.client.get(EXPORT)).status_code == 401
 
 
 def _csv(text: str) -> list[dict[str, str]]:

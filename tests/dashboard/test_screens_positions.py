@@ -156,6 +156,10 @@ async def test_detail_is_the_latest_cycle_or_the_one_asked(
     assert first["entry_order_id"] != first["exit_order_id"]
     await get_json(running, token, f"{POSITIONS}/{pid}", 404, cycle=2)
     await get_json(running, token, f"{POSITIONS}/{pid}", 400, cycle=0)
+    # No BTC bar was ever published: a chart with its lines and no points.
+    chart = await get_json(running, token, f"{POSITIONS}/{pid}/chart", range="1H", cycle=1)
+    assert (chart["points"], chart["timeframe"], chart["cycle"]) == ([], None, 1)
+    assert (Decimal(chart["entry"]), Decimal(chart["exit"])) == (100, 120)
 
 
 async def test_a_bots_position_shows_its_signal_stop_targets_and_trailing(
