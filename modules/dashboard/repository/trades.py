@@ -180,18 +180,26 @@ class TradeRepository:
         position_id: str,
         since: int,
         closes: dict[int, Close],
+        *,
+        refolded: bool,
     ) -> list[TradeRow]:
         """Mark which of the position's fills from `since` on closed a position, with that
-        position's cycle and P&L; the rows that changed."""
+        position's cycle and P&L; the rows that changed. Marks from an earlier fold are taken
+        off only when it was `refolded` (a fold that carries on has none after `since`)."""
         versions = sorted(closes)
-        cleared = await conn.fetch(
-            "UPDATE dashboard.trades SET closes = false, closed_cycle = NULL, cycle_pnl = NULL, "
-            "cycle_pnl_pct = NULL, revision = revision + 1 WHERE position_id = $1 "
-            "AND version >= $2 AND closes AND NOT (version = ANY($3::int[])) RETURNING *",
-            position_id,
-            since,
-            versions,
-        )
+        cleared = []
+        if refolded:
+            cleared = await conn.fetch(
+                "UPDATE dashboard.trades SET closes = false, closed_cycle = NULL, "
+                "cycle_pnl = NULL, cycle_pnl_pct = NULL, revision = revision + 1 "
+                "WHERE position_id = $1 AND version >= $2 AND closes "
+                "AND NOT (version = ANY($3::int[])) RETURNING *",
+                position_id,
+                since,
+                versions,
+            )
+        if not versions:
+            return [trade_row(row) for row in cleared]
         marked = await conn.fetch(
             "UPDATE dashboard.trades t SET closes = true, closed_cycle = u.cycle, "
             "cycle_pnl = u.pnl, cycle_pnl_pct = u.pct, revision = t.revision + 1 "

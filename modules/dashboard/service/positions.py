@@ -65,7 +65,8 @@ class PositionFold:
         head = await self._positions.lock_head(conn, position)
         first_new = min(new_versions)
         open_cycle, previous = None, None
-        if head.last_version + 1 == first_new:
+        follows_on = head.last_version + 1 == first_new
+        if follows_on:
             latest = await self._positions.latest(conn, position_id)
             if latest is not None and latest.status == "open":
                 open_cycle, since = latest, latest.open_version
@@ -81,7 +82,9 @@ class PositionFold:
         cycles = fold_steps(open_cycle, previous, steps)
         replaced = await self._positions.replace(conn, position, since, cycles, head.revision)
         closes = {c.close_version: _close(c) for c in cycles if c.close_version is not None}
-        marked = await self._trades.mark_closes(conn, position_id, since, closes)
+        marked = await self._trades.mark_closes(
+            conn, position_id, since, closes, refolded=not follows_on
+        )
         if steps:
             await self._positions.save_head(
                 conn, position_id, steps[-1].version, steps[-1].quantity
