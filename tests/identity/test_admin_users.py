@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import jwt
 
-from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
+from modules.identity.contracts import (
+    UserProfileChanged,
+    UserReinstated,
+    UserSuspended,
+    UserTierChanged,
+)
 from tests.conftest import RunningApp
 from tests.identity.conftest import (
     bearer,
@@ -160,3 +165,9 @@ async def test_profile_read_and_update(running: RunningApp) -> None:
         problem(response, status, code)
     unchanged = await running.client.patch("/v1/settings/profile", json={}, headers=headers)
     assert unchanged.json()["timezone"] == "Europe/Paris"
+    # Read models learn the profile at registration and after each change that wrote one.
+    profiles = [e for e in await published(running, UserProfileChanged) if e.user_id == user_id]
+    assert [(e.display_name, e.timezone, e.locale) for e in profiles] == [
+        ("", "UTC", "en"),
+        ("Ada L.", "Europe/Paris", "fr-FR"),
+    ]
