@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,7 @@ async def evaluation(
         protect = await _timed(platform, handler, bars[signal + 1])
         assert entered == count, f"{entered} of {count} bots entered"
         rows.append((count, quiet, entry, protect))
+        print("round", count, quiet, entry, protect, file=sys.stderr, flush=True)
     return rows
 
 
@@ -259,13 +260,34 @@ def _table(rows: list[tuple[int, float, float, float]], waits: list[float], trad
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def embedded(data_dir: str, server: str | None) -> Iterator[str]:
+    """The given server, or one embedded PostgreSQL for both parts: the embedded library keeps
+    one server object per process, which cannot be started again once stopped."""
+    if server:
+        yield server
+        return
+    from modules.kernel.embedded_pg import EmbeddedServer
+
+    pg = EmbeddedServer(os.path.join(data_dir, "server"))
+    url = pg.start()
+    try:
+        yield url
+    finally:
+        pg.stop()
+
+
 async def main(args: argparse.Namespace) -> None:
     from app import Platform, create_app
 
     events, signal = market(args.seed)
+    print("market ready", signal, file=sys.stderr, flush=True)
     counts = [int(n) for n in args.bots.split(",")]
     server = args.database_url or os.environ.get("NIJA_DATABASE_URL")
-    with tempfile.TemporaryDirectory(prefix="nija-bench-") as data_dir:
+    with (
+        tempfile.TemporaryDirectory(prefix="nija-bench-") as data_dir,
+        embedded(data_dir, server) as server,
+    ):
         async with fresh_database(server, "nija_bench") as database_url:
             platform = Platform(settings_for(data_dir, database_url))
             await platform.start(serve=False)

@@ -11,6 +11,7 @@ from piccolo.columns import (
     UUID,
     BigSerial,
     Boolean,
+    Bytea,
     Integer,
     Numeric,
     Text,
@@ -80,6 +81,12 @@ class BotPosition(Table, tablename="positions", schema="strategy", db=ENGINE):
     close_reason = Varchar(length=32, null=True, default=None)
     opened_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)
+    # What the bot's own fills left on each venue ({venue: quantity}): exits sell it there.
+    held = JSONB(default="{}")
+    # Where most of the entry filled (the bot's venue, unless routing sent it elsewhere).
+    entry_venue = Varchar(length=32, null=True, default=None)
+    # Of the state published as `BotPositionChanged`: readers keep the highest.
+    version = Integer(default=0)
 
 
 class Intent(Table, tablename="intents", schema="strategy", db=ENGINE):
@@ -221,3 +228,46 @@ class BacktestPart(Table, tablename="backtest_parts", schema="strategy", db=ENGI
 
 APP_CONFIG.register_table(Backtest)
 APP_CONFIG.register_table(BacktestPart)
+
+
+# Following routed orders, and sizing from balances: appended like the backtests' tables.
+class IntentOrder(Table, tablename="intent_orders", schema="strategy", db=ENGINE):
+    """An order execution knows that carries a bot's intent: the intent's own id, a re-route
+    attempt of it, or a child of its split or TWAP; what it filled and how it ended."""
+
+    order_id = UUID(primary_key=True)
+    intent_id = UUID()
+    venue = Varchar(length=32)
+    attempt = Integer(default=0)
+    status = Varchar(length=20)
+    filled_quantity = Numeric()
+    notional = Numeric()
+    code = Varchar(length=64, null=True, default=None)
+    reason = Text(null=True, default=None)
+
+
+class ParkedReport(Table, tablename="parked_reports", schema="strategy", db=ENGINE):
+    """Execution's report on an order whose `OrderRouted` has not arrived yet, while its user
+    has an intent in flight: replayed when the order turns out to be a bot's."""
+
+    id = BigSerial(primary_key=True)
+    order_id = UUID()
+    topic = Varchar(length=200)
+    payload = Bytea()
+    received_at = Timestamptz()
+
+
+class VenueBalance(Table, tablename="venue_balances", schema="strategy", db=ENGINE):
+    """A venue account's equity in USD as execution's latest `BalanceChanged` valued it."""
+
+    id = BigSerial(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    credential_id = Varchar(length=64)
+    equity_usd = Numeric()
+    as_of = Timestamptz()
+    one_per_account = Unique(["user_id", "venue"])
+
+
+for _table in (IntentOrder, ParkedReport, VenueBalance):
+    APP_CONFIG.register_table(_table)
