@@ -37,8 +37,7 @@ async def resting_orders_then_market_reaches_them(
     venue._clock = lambda: start
     limit = (await venue.book(SYMBOL)).bids[0].price
     orders = [
-        await place(running, trader, quantity="0.001", limit_price=str(limit))
-        for _ in range(count)
+        await place(running, trader, quantity="0.001", limit_price=str(limit)) for _ in range(count)
     ]
     await running.settle()
     assert {(await order_of(running, trader, o))["status"] for o in orders} == {"accepted"}
