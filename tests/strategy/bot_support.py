@@ -129,3 +129,14 @@ async def entered(running: RunningApp, **settings: Any) -> tuple[Trader, list[Ba
     trader = await running_bot(running, **settings)
     await close_bar(running, series[-1])
     return trader, series
+
+
+async def remember_bars(running: RunningApp, bars: list[Bar]) -> None:
+    """Bars the strategy stored as closed before (its history of the pair), without a bar
+    handled for each: the next bar after a gap reloads the window from them."""
+    async with running.runtime.db.connection() as conn:
+        await conn.executemany(
+            "INSERT INTO strategy.bars (venue, symbol, timeframe, start, open, high, low, close, "
+            "volume) VALUES ($1, $2, '5m', $3, $4, $5, $6, $7, $8)",
+            [(VENUE, SYMBOL, b.start, b.open, b.high, b.low, b.close, b.volume) for b in bars],
+        )

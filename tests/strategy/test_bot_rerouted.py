@@ -21,7 +21,7 @@ from modules.execution.contracts import OrderFilled, OrderRejected
 from modules.routing.contracts import OrderRouted
 from modules.strategy.contracts import BotPositionChanged, IntentSubmitted
 from tests.conftest import RunningApp, serve, truncate_all
-from tests.execution.support import rows, routed, set_faults
+from tests.execution.support import routed, rows, set_faults
 from tests.routing.support import Tap, Trader, announce, connect, new_trader
 from tests.strategy.bot_support import (
     SYMBOL,
