@@ -60,7 +60,7 @@ class StrategyModule(NijaModule):
         status = BotStatus(runtime, bots)
         self.controls = BotControls(runtime, config, bots, holds, status)
         self._views = BotViews(runtime.db, config)
-        trades = Trades(bots, positions, intents, SignalRepository())
+        trades = Trades(positions, intents, SignalRepository())
         self._evaluator = Evaluator(runtime, config, BarRepository(), bots, positions, trades)
         self._reports = Reports(
             runtime,

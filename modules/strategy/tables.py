@@ -9,6 +9,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSONB,
     UUID,
+    BigInt,
     BigSerial,
     Boolean,
     Bytea,
@@ -41,7 +42,6 @@ class Bot(Table, tablename="bots", schema="strategy", db=ENGINE):
     max_position_usd = Numeric()
     equity_usd = Numeric()
     rejections = Integer(default=0)
-    last_signal_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
 
 
@@ -116,6 +116,8 @@ class SignalRow(Table, tablename="signals", schema="strategy", db=ENGINE):
     detail = JSONB()
     order_ids = JSONB()
     created_at = Timestamptz()
+    # An entry's shared part (the bar's verdict); `detail` then holds only its own size.
+    verdict_id = BigInt(null=True, default=None)
 
 
 class Hold(Table, tablename="holds", schema="strategy", db=ENGINE):
@@ -257,6 +259,18 @@ class ParkedReport(Table, tablename="parked_reports", schema="strategy", db=ENGI
     received_at = Timestamptz()
 
 
+class BarVerdict(Table, tablename="bar_verdicts", schema="strategy", db=ENGINE):
+    """APEX's verdict on one bar and its indicators, once for every bot that entered on it."""
+
+    id = BigSerial(primary_key=True)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    timeframe = Varchar(length=4)
+    bar_start = Timestamptz()
+    detail = JSONB()
+    one_per_bar = Unique(["venue", "symbol", "timeframe", "bar_start"])
+
+
 class VenueBalance(Table, tablename="venue_balances", schema="strategy", db=ENGINE):
     """A venue account's equity in USD as execution's latest `BalanceChanged` valued it."""
 
@@ -269,5 +283,5 @@ class VenueBalance(Table, tablename="venue_balances", schema="strategy", db=ENGI
     one_per_account = Unique(["user_id", "venue"])
 
 
-for _table in (IntentOrder, ParkedReport, VenueBalance):
+for _table in (IntentOrder, ParkedReport, BarVerdict, VenueBalance):
     APP_CONFIG.register_table(_table)

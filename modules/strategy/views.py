@@ -26,7 +26,9 @@ from modules.strategy.schemas import (
 )
 
 _SIGNALS = (
-    "SELECT s.id, s.venue, s.symbol, s.timeframe, s.bar_start, s.action, s.detail, s.created_at, "
+    "SELECT s.id, s.venue, s.symbol, s.timeframe, s.bar_start, s.action, s.created_at, "
+    "COALESCE((SELECT v.detail FROM strategy.bar_verdicts v WHERE v.id = s.verdict_id), "
+    "'{}'::jsonb) || s.detail AS detail, "
     "COALESCE((SELECT jsonb_agg(jsonb_build_object('order_id', i.intent_id::text, "
     "'kind', i.kind, 'status', i.status, 'quantity', i.quantity::text, "
     "'filled_quantity', i.filled_quantity::text, 'code', i.code, 'reason', i.reason)) "
@@ -38,7 +40,9 @@ _SIGNALS = (
 
 _BOT = (
     "SELECT status, paused_reason, mode, strategy, pairs, venue, timeframe, risk_level, "
-    "max_position_usd, equity_usd, last_signal_at FROM strategy.bots WHERE user_id = $1"
+    "max_position_usd, equity_usd, (SELECT s.created_at FROM strategy.signals s "
+    "WHERE s.user_id = b.user_id AND s.action = 'entry' ORDER BY s.id DESC LIMIT 1) "
+    "AS last_signal_at FROM strategy.bots b WHERE b.user_id = $1"
 )
 # The same equity the bar handler sizes entries on (repository/bots.py `running_for`).
 _VENUE_EQUITY = "SELECT equity_usd FROM strategy.venue_balances WHERE user_id = $1 AND venue = $2"

@@ -12,7 +12,7 @@ from modules.strategy.domain.bot import Settings
 
 _COLUMNS = (
     "user_id, status, paused_reason, mode, strategy, pairs, venue, timeframe, risk_level, "
-    "max_position_usd, equity_usd, rejections, last_signal_at"
+    "max_position_usd, equity_usd, rejections"
 )
 
 
@@ -114,11 +114,3 @@ class BotRepository:
             "UPDATE strategy.bots SET rejections = 0 WHERE user_id = $1 AND rejections > 0",
             user_id,
         )
-
-    async def signalled(self, conn: asyncpg.Connection, user_ids: list[str], at: datetime) -> None:
-        if user_ids:
-            await conn.execute(
-                "UPDATE strategy.bots SET last_signal_at = $2 WHERE user_id = ANY($1::text[])",
-                user_ids,
-                at,
-            )

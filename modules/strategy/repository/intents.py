@@ -30,14 +30,16 @@ class NewIntent(msgspec.Struct, frozen=True, kw_only=True):
 FINAL = ("filled", "refused", "rejected", "expired")
 IN_FLIGHT = ("submitted", "partially_filled")
 
+# Rows go in as one JSON document (see repository/positions.py).
 _INSERT = """
 INSERT INTO strategy.intents (intent_id, user_id, position_id, kind, side, quantity, status,
        filled_quantity, created_at, updated_at)
-SELECT i.id, i.user_id, i.position_id, i.kind, i.side, i.quantity, 'submitted', 0, $7, $7
-  FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::numeric[])
-       AS i(id, user_id, position_id, kind, side, quantity)
+SELECT i.intent_id, i.user_id, i.position_id, i.kind, i.side, i.quantity, 'submitted', 0, $2, $2
+  FROM json_to_recordset($1::json) AS i(intent_id uuid, user_id text, position_id uuid,
+       kind text, side text, quantity numeric)
 ON CONFLICT DO NOTHING RETURNING intent_id
 """
+_encode = msgspec.json.Encoder().encode
 
 
 class IntentRepository:
@@ -47,16 +49,7 @@ class IntentRepository:
         """The ids recorded now (not those already stored: their ids are deterministic)."""
         if not intents:
             return set()
-        rows = await conn.fetch(
-            _INSERT,
-            [i.intent_id for i in intents],
-            [i.user_id for i in intents],
-            [i.position_id for i in intents],
-            [i.kind for i in intents],
-            [i.side for i in intents],
-            [i.quantity for i in intents],
-            at,
-        )
+        rows = await conn.fetch(_INSERT, _encode(intents).decode(), at)
         return {r["intent_id"] for r in rows}
 
     async def intent(self, conn: asyncpg.Connection, intent_id: uuid.UUID) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ _COLUMNS = (
 )
 _decode_targets = msgspec.json.Decoder(list[Decimal]).decode
 _decode_held = msgspec.json.Decoder(dict[str, Decimal]).decode
+_encode = msgspec.json.Encoder().encode
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -53,24 +54,26 @@ def targets_json(targets: Sequence[Decimal]) -> str:
     return msgspec.json.encode([str(t) for t in targets]).decode()
 
 
+# Rows go in as one JSON document, not one array per column: the driver encodes arrays an
+# element at a time in Python, where msgspec encodes the whole bar's rows at once.
 _INSERT = """
 INSERT INTO strategy.positions (id, user_id, venue, symbol, timeframe, status, entry_intent_id,
        planned_quantity, quantity, exited, stop, planned_risk, targets, opened_at)
-SELECT p.id, p.user_id, $1, $2, $3, 'pending', p.intent_id, p.quantity, 0, 0, p.stop, p.risk,
-       p.targets::jsonb, $4
-  FROM unnest($5::uuid[], $6::text[], $7::uuid[], $8::numeric[], $9::numeric[], $10::numeric[],
-              $11::text[]) AS p(id, user_id, intent_id, quantity, stop, risk, targets)
+SELECT p.position_id, p.user_id, $1, $2, $3, 'pending', p.intent_id, p.quantity, 0, 0, p.stop,
+       p.planned_risk, p.targets, $4
+  FROM json_to_recordset($5::json) AS p(position_id uuid, user_id text, intent_id uuid,
+       quantity numeric, stop numeric, planned_risk numeric, targets jsonb)
 ON CONFLICT DO NOTHING RETURNING id
 """
 _SAVE_GUARDS = f"""
 UPDATE strategy.positions p
-   SET stop = g.stop, targets = g.targets::jsonb, targets_hit = g.hit, trailing_on = g.trail,
-       exit_in_flight = COALESCE(g.exit, p.exit_in_flight),
-       exit_attempts = GREATEST(p.exit_attempts, g.attempts),
+   SET stop = g.stop, targets = g.targets, targets_hit = g.targets_hit,
+       trailing_on = g.trail, exit_in_flight = COALESCE(g.exit_in_flight, p.exit_in_flight),
+       exit_attempts = GREATEST(p.exit_attempts, g.exit_attempts),
        version = p.version + CASE WHEN g.visible THEN 1 ELSE 0 END
-  FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::int[], $5::bool[], $6::uuid[],
-              $7::int[], $8::bool[]) AS g(id, stop, targets, hit, trail, exit, attempts, visible)
- WHERE p.id = g.id AND p.status = 'open'
+  FROM json_to_recordset($1::json) AS g(position_id uuid, stop numeric, targets jsonb,
+       targets_hit int, trail bool, exit_in_flight uuid, exit_attempts int, visible bool)
+ WHERE p.id = g.position_id AND p.status = 'open'
 RETURNING {", ".join("p." + c.strip() for c in _COLUMNS.split(","))}, g.visible
 """  # noqa: S608 - constant columns
 
@@ -132,6 +135,31 @@ class GuardUpdate(msgspec.Struct, frozen=True, kw_only=True):
     exit_attempts: int = 0
 
 
+class _GuardRow(msgspec.Struct, frozen=True, kw_only=True):
+    position_id: uuid.UUID
+    stop: Decimal
+    targets: list[Decimal]
+    targets_hit: int
+    trail: bool  # "trailing" is a keyword of SQL
+    exit_in_flight: uuid.UUID | None
+    exit_attempts: int
+    visible: bool
+
+
+def _guard_row(update: GuardUpdate) -> _GuardRow:
+    guard = update.guard
+    return _GuardRow(
+        position_id=update.position_id,
+        stop=guard.stop,
+        targets=guard.targets,
+        targets_hit=guard.targets_hit,
+        trail=guard.trailing,
+        exit_in_flight=update.exit_in_flight,
+        exit_attempts=update.exit_attempts,
+        visible=update.visible,
+    )
+
+
 class PositionRepository:
     async def insert_many(
         self, conn: asyncpg.Connection, key: BarKey, entries: Sequence[NewEntry], at: datetime
@@ -139,18 +167,7 @@ class PositionRepository:
         """New pending positions; the ids inserted (not those whose bot already holds a live
         position in the pair, nor those already stored)."""
         rows = await conn.fetch(
-            _INSERT,
-            key.venue,
-            key.symbol,
-            key.timeframe,
-            at,
-            [e.position_id for e in entries],
-            [e.user_id for e in entries],
-            [e.intent_id for e in entries],
-            [e.quantity for e in entries],
-            [e.stop for e in entries],
-            [e.planned_risk for e in entries],
-            [targets_json(e.targets) for e in entries],
+            _INSERT, key.venue, key.symbol, key.timeframe, at, _encode(entries).decode()
         )
         return {r["id"] for r in rows}
 
@@ -180,17 +197,7 @@ class PositionRepository:
     ) -> list[dict[str, Any]]:
         """Store each position's guard after a bar (and the exit sent on it); the rows whose
         change readers see, with their new version."""
-        rows = await conn.fetch(
-            _SAVE_GUARDS,
-            [u.position_id for u in updates],
-            [u.guard.stop for u in updates],
-            [targets_json(u.guard.targets) for u in updates],
-            [u.guard.targets_hit for u in updates],
-            [u.guard.trailing for u in updates],
-            [u.exit_in_flight for u in updates],
-            [u.exit_attempts for u in updates],
-            [u.visible for u in updates],
-        )
+        rows = await conn.fetch(_SAVE_GUARDS, _encode([_guard_row(u) for u in updates]).decode())
         return [_row(r) for r in rows if r["visible"]]
 
     async def entry_filled(

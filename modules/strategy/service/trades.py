@@ -22,7 +22,6 @@ from modules.kernel.events import IntegrationEvent
 from modules.strategy.domain.apex import Evaluation, Signal
 from modules.strategy.domain.bar_step import NewEntry, Step
 from modules.strategy.domain.bars import Bar, BarKey
-from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.intents import IntentRepository, NewIntent
 from modules.strategy.repository.positions import GuardUpdate, PositionRepository
 from modules.strategy.repository.signals import NewSignal, SignalRepository
@@ -49,18 +48,16 @@ class _Bar(msgspec.Struct, kw_only=True):
     bar: Bar
     evaluation: Evaluation
     at: datetime
-    entry_detail: bytes = b""  # the signal and indicators, without the closing brace
+    verdict: str = ""  # the entry signal and indicators, as every entry's detail shares them
 
 
 class Trades:
     def __init__(
         self,
-        bots: BotRepository,
         positions: PositionRepository,
         intents: IntentRepository,
         signals: SignalRepository,
     ) -> None:
-        self._bots = bots
         self._positions = positions
         self._intents = intents
         self._signals = signals
@@ -100,10 +97,13 @@ class Trades:
         signals = [*self._entry_signals(shared, entries, recorded)]
         signals += self._exit_signals(shared, steps, recorded)
         ids = await self._signals.insert_many(
-            conn, key, bar.start, [signal for signal, _event in signals], at
+            conn,
+            key,
+            bar.start,
+            [signal for signal, _event in signals],
+            at,
+            verdict=shared.verdict or None,
         )
-        entered = [e.user_id for e in entries if e.intent_id in recorded]
-        await self._bots.signalled(conn, entered, at)
         events: list[IntegrationEvent] = [intent_submitted(i, key.symbol, at) for i in sent]
         events += [
             signal_recorded(signal_id, user_id=signal.user_id, **event)
@@ -142,18 +142,20 @@ class Trades:
         if not entries:
             return []
         long, ind = shared.evaluation.long, shared.evaluation.indicators
-        # A bar's entries share the signal and indicators: encoded once, sizes spliced in.
-        prefix = _encode({"signal": long, "indicators": ind})[:-1]
+        # A bar's entries share the signal and indicators: stored once, as the bar's verdict.
+        shared.verdict = _encode({"signal": long, "indicators": ind}).decode()
         conditions = held(long)
         out = []
         for e in entries:
-            detail = prefix + b',"notional":"%s","quantity":"%s"}' % (
-                str(e.notional).encode(),
-                str(e.quantity).encode(),
-            )
             intent_ids = [str(e.intent_id)]
             record = NewSignal(
-                user_id=e.user_id, action="entry", detail=detail.decode(), order_ids=intent_ids
+                user_id=e.user_id,
+                action="entry",
+                detail=msgspec.Raw(
+                    f'{{"notional":"{e.notional}","quantity":"{e.quantity}"}}'.encode()
+                ),
+                order_ids=intent_ids,
+                shares_verdict=True,
             )
             event = _signal_fields(
                 shared, "entry", long.score, conditions, e.stop, e.targets, intent_ids
@@ -188,7 +190,7 @@ class Trades:
             record = NewSignal(
                 user_id=s.user_id,
                 action=exit_.kind,
-                detail=_encode(detail).decode(),
+                detail=msgspec.Raw(_encode(detail)),
                 order_ids=intent_ids,
             )
             event = _signal_fields(

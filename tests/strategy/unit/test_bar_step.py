@@ -16,7 +16,6 @@ from modules.strategy.domain.bar_step import (
     entry_intent_id,
     exit_intent_id,
     may_act,
-    position_id_for,
     step,
 )
 from modules.strategy.domain.bars import BarKey
@@ -82,7 +81,12 @@ def test_an_entry_is_sized_on_the_bots_equity_with_ids_from_the_bar() -> None:
             quantity_for(notional, series[-1].close),
         )
         assert entry.intent_id == entry_intent_id("u1", KEY, series[-1])
-        assert entry.position_id == position_id_for(entry.intent_id)
+        assert entry.position_id == entry.intent_id  # the position is known by its entry
+        assert entry.intent_id.version == 5
+        name = f"entry:u1:binance:SOL/USD:5m:{series[-1].start}"
+        assert entry.intent_id == uuid.uuid5(
+            uuid.UUID("9d3c1f0e-4b7a-4e21-8f6d-2a5b7c9e0d13"), name
+        )
         assert entry.stop == evaluation.long.stop and entry.targets == evaluation.long.targets
 
 
