@@ -17,6 +17,8 @@ _CREATE = [
     "ALTER TABLE strategy.positions ADD COLUMN version integer NOT NULL DEFAULT 0, "
     "ADD COLUMN held jsonb NOT NULL DEFAULT jsonb_build_object(), "
     "ADD COLUMN entry_venue varchar(32) NULL",
+    # A position is known by its entry's id now (`id` = `entry_intent_id`): one unique index.
+    "ALTER TABLE strategy.positions DROP CONSTRAINT positions_entry_intent_id_key",
     "CREATE TABLE strategy.intent_orders (order_id uuid PRIMARY KEY, intent_id uuid NOT NULL, "
     "venue varchar(32) NOT NULL, attempt integer NOT NULL DEFAULT 0, "
     "status varchar(20) NOT NULL, filled_quantity numeric NOT NULL DEFAULT 0, "
@@ -52,6 +54,8 @@ _DROP = [
     "DROP TABLE IF EXISTS strategy.parked_reports",
     "DROP INDEX IF EXISTS strategy.intents_in_flight",
     "DROP TABLE IF EXISTS strategy.intent_orders",
+    "ALTER TABLE strategy.positions ADD CONSTRAINT positions_entry_intent_id_key "
+    "UNIQUE (entry_intent_id)",
     "ALTER TABLE strategy.positions DROP COLUMN IF EXISTS entry_venue, "
     "DROP COLUMN IF EXISTS held, DROP COLUMN IF EXISTS version",
 ]

@@ -3,7 +3,8 @@
 A bar is evaluated once per (venue, symbol, timeframe), whatever the number of bots trading it:
 the window of the key's latest bars lives in memory (reloaded from the bars table when this
 replica missed a bar, and on its first bar after start), APEX runs on it once, and each bot then
-does O(1) work with that verdict: one query finds the running bots, one their live positions,
+does O(1) work with that verdict: one query finds the running bots, one their live positions
+(a pair nobody trades or holds costs those two queries, and no APEX),
 and every bot's step is decided in memory and written with the others' in a few multi-row
 statements (service/trades.py). One bot cannot take the others down: a bot whose step fails to
 be decided is logged and counted and left out, and if the bar's writes fail as a whole they are
@@ -73,9 +74,7 @@ class Evaluator:
             window = await self._window(uow, key, bar)
             if window.bars[-1].start != bar.start:
                 return  # a late bar, older than the window's last: history, not a signal
-            evaluation = apex.evaluate(window.bars)
-            self._evaluations.labels(key.timeframe).inc()
-            await self._each_bot(uow, key, bar, evaluation)
+            await self._each_bot(uow, key, bar, window)
 
     async def _window(self, uow: UnitOfWork, key: BarKey, bar: Bar) -> BarWindow:
         window = self._windows.get(key)
@@ -87,23 +86,16 @@ class Evaluator:
         window = self._windows[key] = BarWindow(key.timeframe, size, bars)
         return window
 
-    async def _each_bot(
-        self, uow: UnitOfWork, key: BarKey, bar: Bar, evaluation: apex.Evaluation
-    ) -> None:
+    async def _each_bot(self, uow: UnitOfWork, key: BarKey, bar: Bar, window: BarWindow) -> None:
         conn = uow.conn
-        bots = {
-            b.user_id: b
-            for b in map(
-                _bot, await self._bots.running_for(conn, key.venue, key.symbol, key.timeframe)
-            )
-        }
-        positions = {
-            p.user_id: p
-            for p in map(
-                _position,
-                await self._positions.live_for_pair(conn, key.venue, key.symbol, key.timeframe),
-            )
-        }
+        running = await self._bots.running_for(conn, key.venue, key.symbol, key.timeframe)
+        live = await self._positions.live_for_pair(conn, key.venue, key.symbol, key.timeframe)
+        bots = {b.user_id: b for b in map(_bot, running)}
+        positions = {p.user_id: p for p in map(_position, live)}
+        if not bots and not any(p.status == "open" for p in positions.values()):
+            return  # nobody trades or holds the pair: the bar is kept, APEX is not run
+        evaluation = apex.evaluate(window.bars)
+        self._evaluations.labels(key.timeframe).inc()
         steps: list[Step] = []
         for user_id in sorted(bots.keys() | positions.keys()):
             bot, position = bots.get(user_id), positions.get(user_id)
