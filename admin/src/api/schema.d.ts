@@ -2966,6 +2966,8 @@ export interface components {
         };
         /** BotView */
         strategy_schemas_BotView: {
+            /** @enum {string} */
+            equity_source: "venue_balance" | "settings";
             equity_usd: string;
             last_signal_at: string | null;
             max_position_usd: string;
@@ -2976,6 +2978,7 @@ export interface components {
             paused_reason: string | null;
             /** @enum {string} */
             risk_level: "low" | "medium" | "high";
+            sizing_equity_usd: string;
             /** @enum {string} */
             status: "off" | "running" | "paused";
             /** @constant */
