@@ -22,7 +22,8 @@ WORKDIR /src/mobile
 COPY mobile/package.json mobile/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY mobile/ ./
-RUN npx expo export --platform web
+# build:web is the export laid out as the platform serves it (mobile/scripts/web-layout.mjs).
+RUN npm run build:web
 
 FROM python:3.11.13-slim-bookworm AS wheels
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1

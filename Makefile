@@ -16,11 +16,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install admin-build  ## set up and run the platform on embedded defaults (admin panel at /admin)
+run: install admin-build mobile-build  ## set up and run the platform on embedded defaults (admin panel at /admin, traders' app at /app)
 	$(VENV)/bin/nija run --host $(HOST) --port $(PORT)
 
-test: install admin-build browser-deps  ## set up and run every test: the panel's, then Python's with the browser and ops tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
+test: install admin-build mobile-build browser-deps  ## set up and run every test: the panel's, the app's, then Python's with the browser and ops tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
 	$(MAKE) test-admin
+	$(MAKE) test-mobile
 	NIJA_REQUIRE_BROWSER=1 NIJA_REQUIRE_TOOLS=1 $(PY) -m pytest
 
 lint: install
@@ -30,9 +31,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-openapi: install admin/node_modules  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
+openapi: install admin/node_modules mobile/node_modules  ## refresh docs/openapi.json (and the typed clients of the app and the panel)
 	$(VENV)/bin/nija openapi --output docs/openapi.json
 	cd admin && npm run --silent generate
+	$(MAKE) mobile-schema
 
 # The ops tests' system tools: promtool (Debian's prometheus package) checks the alerting rules.
 # hadolint and python-hcl2 come with the venv's dev extras. `make test` requires the tools.
@@ -85,3 +87,30 @@ browser-deps:  ## Debian's Chromium for the browser tests (tests/browser), insta
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; \
 	fi
+
+# ---- the traders' app (mobile/: Expo, served for the web at /app) --------------------------
+NPM ?= npm
+MOBILE_SOURCES := $(shell find mobile/app mobile/src -type f 2>/dev/null) \
+	mobile/app.json mobile/package.json mobile/tsconfig.json
+
+.PHONY: mobile-build mobile-schema test-mobile
+
+mobile/node_modules: mobile/package.json mobile/package-lock.json  ## the app's pinned packages
+	@command -v npm >/dev/null || { echo "the traders' app needs Node.js 20+ and npm" >&2; exit 1; }
+	cd mobile && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Rebuilt only when a source is newer than the export.
+mobile/dist/index.html: mobile/node_modules $(MOBILE_SOURCES) mobile/scripts/web-layout.mjs
+	cd mobile && CI=1 $(NPM) run --silent build:web
+	@touch $@
+
+mobile-build: mobile/dist/index.html  ## the app's web export (mobile/dist), served at /app
+
+mobile-schema: mobile/node_modules  ## the app's typed client from docs/openapi.json
+	cd mobile && $(NPM) run --silent generate
+
+test-mobile: mobile/node_modules  ## the app: typed client matches docs/openapi.json, tsc strict, Jest
+	cd mobile && $(NPM) run --silent check-schema
+	cd mobile && npx tsc --noEmit
+	cd mobile && npx jest --ci

@@ -47,7 +47,7 @@ from modules.kernel.auth import (
 )
 from modules.kernel.db import Database, redact_url
 from modules.kernel.errors import EXCEPTION_HANDLERS
-from modules.kernel.frontends import single_page_app
+from modules.kernel.frontends import STRICT_CSP, single_page_app
 from modules.kernel.http import (
     KERNEL_ROUTES,
     answer_options_with_every_method,
@@ -66,6 +66,11 @@ log = logging.getLogger("nija.app")
 # The admin panel's build (`make admin-build`), served at /admin.
 # Installed (the wheel, the image) or in this checkout; unbuilt, /admin answers how to build it.
 ADMIN_DIST = built_frontend("admin") or Path(__file__).resolve().parent / "admin" / "dist"
+# The traders' app's web export (`make mobile-build`), served at /app, found the same way.
+MOBILE_DIST = built_frontend("mobile") or Path(__file__).resolve().parent / "mobile" / "dist"
+# React Native for Web styles components through a <style> sheet it writes and style
+# attributes: the app's policy allows inline styles; scripts stay this origin's only.
+MOBILE_CSP = STRICT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 os.environ.setdefault("PICCOLO_CONF", "migrations.piccolo_conf")
 
 
@@ -208,6 +213,13 @@ def create_app(
             single_page_app(
                 "/admin", ADMIN_DIST, name="admin panel", build_hint="make admin-build"
             ),
+            single_page_app(
+                "/app",
+                MOBILE_DIST,
+                name="traders' app",
+                build_hint="make mobile-build",
+                csp=MOBILE_CSP,
+            ),
         ],
         lifespan=[platform.lifespan],
         middleware=[request_context_middleware],
@@ -295,6 +307,7 @@ def run(host: str, port: int) -> None:
     app = create_app(settings)
     base = f"http://{host}:{port}"
     admin_note = "" if (ADMIN_DIST / "index.html").is_file() else " (not built: make admin-build)"
+    app_note = "" if (MOBILE_DIST / "index.html").is_file() else " (not built: make mobile-build)"
     database = (
         f"embedded PostgreSQL under {settings.data_path}"
         if settings.database_url is None
@@ -306,6 +319,7 @@ def run(host: str, port: int) -> None:
         f"  health     {base}/health  ready {base}/ready  metrics {base}/metrics\n"
         f"  WebSocket  ws://{host}:{port}/v1/ws\n"
         f"  admin      {base}/admin{admin_note}\n"
+        f"  app        {base}/app{app_note}\n"
         f"  database   {database}"
     )
     # The app reads X-Forwarded-For itself, from NIJA_TRUSTED_PROXIES only; uvicorn's own

@@ -20,6 +20,7 @@ from bench.launcher import PlatformProcess, running_platform
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_DIST = ROOT / "admin" / "dist"
+MOBILE_DIST = ROOT / "mobile" / "dist"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -57,6 +58,31 @@ async def browser_platform(
     server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
     async with running_platform(
         embedded_tmp_path / "data", server_url=server, db_prefix="nija_browser"
+    ) as started:
+        yield started
+        report = getattr(request.node, "rep_call", None)
+        if report is None or report.failed:
+            print(f"---- nija run stderr ----\n{started.stderr()[-20000:]}")
+
+
+@pytest.fixture
+async def mobile_platform(
+    embedded_tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[PlatformProcess]:
+    """`nija run` serving the traders' app's web export at /app.
+
+    The market runs at the wall clock's speed: a position's chart is drawn from the bars of the
+    wall-clock window before now, and a sped-up simulator's bars carry its own market time
+    (from 2024-01-01), which no such window holds."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: `make browser-deps` installs Debian's chromium")
+    if not (MOBILE_DIST / "index.html").is_file():
+        _unavailable("the traders' app is not built: `make mobile-build`")
+    server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
+    async with running_platform(
+        embedded_tmp_path / "data",
+        server_url=server,
+        db_prefix="nija_app",
     ) as started:
         yield started
         report = getattr(request.node, "rep_call", None)

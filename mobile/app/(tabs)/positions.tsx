@@ -1,0 +1,1 @@
+export { PositionsScreen as default } from "../../src/screens/Positions";

@@ -1,0 +1,1 @@
+export { OnboardingBiometricsScreen as default } from "../../src/screens/Onboarding";

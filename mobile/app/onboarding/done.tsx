@@ -1,0 +1,1 @@
+export { OnboardingDoneScreen as default } from "../../src/screens/Onboarding";

@@ -1,0 +1,1 @@
+export { OnboardingExchangeScreen as default } from "../../src/screens/Onboarding";

@@ -1,0 +1,1 @@
+export { PositionDetailScreen as default } from "../../src/screens/PositionDetail";

@@ -1,0 +1,1 @@
+export { PriceAlertScreen as default } from "../src/screens/settings/NotificationPrefs";

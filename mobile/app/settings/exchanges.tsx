@@ -1,0 +1,1 @@
+export { ExchangesScreen as default } from "../../src/screens/settings/Exchanges";

@@ -1,0 +1,1 @@
+export { TradingScreen as default } from "../../src/screens/settings/Trading";

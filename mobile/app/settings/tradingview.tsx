@@ -1,0 +1,1 @@
+export { TradingViewScreen as default } from "../../src/screens/settings/TradingView";

@@ -1,0 +1,1 @@
+export { SignUpScreen as default } from "../src/screens/SignUp";
