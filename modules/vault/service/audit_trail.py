@@ -1,7 +1,8 @@
 """The audit trail: what other modules report is recorded, and the chain can be checked.
 
 Execution's unseals (one per order placed) and failed unseals are recorded with the order they
-were for, and identity's admin actions on a user (suspend, reinstate, tier change) too. Each is
+were for, identity's admin actions on a user (suspend, reinstate, tier change) too, and every
+kill switch routing engages or releases (by whom, why, and whether everything was closed). Each is
 appended inside the caller's transaction (a subscription's unit of work), under the chain head's
 lock, so concurrent deliveries still form one chain.
 """
@@ -14,6 +15,7 @@ from modules.execution.contracts import CredentialUnsealed, OrderRejected
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+from modules.routing.contracts import KillSwitchChanged
 from modules.vault.domain.audit_chain import AuditDraft, ChainCheck, ChainReport
 from modules.vault.repository.audit_log import AuditLogRepository
 
@@ -86,6 +88,22 @@ class AuditTrail:
 
     async def user_tier_changed(self, event: UserTierChanged, uow: UnitOfWork) -> None:
         await self._admin(event.user_id, "admin_tier_change", {"tier": event.tier})
+
+    async def kill_switch_changed(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
+        # The global switch is about no one user: its entries are filed under `global` (the
+        # key routing keeps it under), so the audit filter finds them by that name.
+        entry = self.draft(
+            user_id=event.user_id if event.scope == "user" and event.user_id else "global",
+            action="kill_switch_engaged" if event.active else "kill_switch_released",
+            actor_id=event.actor_id or event.set_by,
+            details={
+                "scope": event.scope,
+                "set_by": event.set_by,
+                "reason": (event.reason or "")[:200],
+                "close_all_positions": event.close_all_positions,
+            },
+        )
+        await self.append([entry])
 
     async def _admin(self, user_id: str, action: str, details: dict[str, object]) -> None:
         # Identity's events do not name the acting admin; the entry records that an admin did.
