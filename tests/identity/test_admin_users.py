@@ -76,6 +76,29 @@ async def test_admins_filter_users_by_tier_and_status(running: RunningApp) -> No
     )
 
 
+async def test_admin_actions_name_the_acting_admin_in_the_audit_log(running: RunningApp) -> None:
+    admin = await make_admin(running)
+    admin_id = (await running.client.get("/v1/auth/me", headers=admin)).json()["id"]
+    user_id = await register(running, new_email())
+    base = f"/v1/admin/users/{user_id}"
+    for method, path, body in (
+        ("POST", f"{base}/suspend", {"reason": "chargeback"}),
+        ("POST", f"{base}/reinstate", None),
+        ("PUT", f"{base}/tier", {"tier": "pro"}),
+    ):
+        response = await running.client.request(method, path, json=body, headers=admin)
+        assert response.status_code == 200, response.text
+    suspended = await published(running, UserSuspended)
+    assert [e.actor_id for e in suspended if e.user_id == user_id] == [admin_id]
+    trail = await running.client.get("/v1/admin/audit", params={"user_id": user_id}, headers=admin)
+    assert trail.status_code == 200, trail.text
+    assert [(e["action"], e["actor_id"]) for e in reversed(trail.json()["items"])] == [
+        ("admin_suspend", admin_id),
+        ("admin_reinstate", admin_id),
+        ("admin_tier_change", admin_id),
+    ]
+
+
 async def test_traders_cannot_use_the_admin_api(running: RunningApp) -> None:
     email = new_email()
     user_id = await register(running, email)

@@ -269,7 +269,7 @@ async def test_kill_switches_engaged_and_released_are_audited(running: RunningAp
         (
             "kill_switch_released",
             admin.user_id,
-            {"scope": "global", "set_by": "admin", "reason": "", "close_all_positions": False},
+            {"scope": "global", "set_by": "admin", "close_all_positions": False},
         ),
     ]
     alices = await entries(user_id=alice.user_id, action="kill_switch_engaged")

@@ -20,7 +20,7 @@ export function BotSection({ id }: { id: string }) {
             <dl className="facts">
               <dt>Status</dt>
               <dd>
-                <span className={`badge badge-${data.status === "running" ? "good" : data.status === "paused" ? "warn" : "bad"}`}>
+                <span className={`badge badge-${data.status === "running" ? "good" : data.status === "paused" ? "warn" : "neutral"}`}>
                   {data.status}
                 </span>
                 {data.paused_reason && <> {data.paused_reason}</>}
