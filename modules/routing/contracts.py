@@ -74,6 +74,12 @@ class KillSwitchChanged(IntegrationEvent, frozen=True, kw_only=True):
     user_id: str | None = None
     active: bool
     set_by: Literal["admin", "user"]
+    # For the audit log: the account that flipped it, the reason given, and whether the
+    # engaging also closed everything. Optional, so events published before these fields
+    # existed still decode under the same topic.
+    actor_id: str | None = None
+    reason: str | None = None
+    close_all_positions: bool = False
 
 
 class IntentRefused(IntegrationEvent, frozen=True, kw_only=True):

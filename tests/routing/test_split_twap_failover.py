@@ -290,6 +290,8 @@ async def test_route_view_and_admin_routing(alone: tuple[RunningApp, Tap]):
     ).json()
     assert overview["decisions"][0]["order_id"] == order_id
     assert overview["decisions"][0]["chosen"] == "binance"
+    # The admin sees each candidate's factors exactly as the trader's route shows them.
+    assert overview["decisions"][0]["candidates"] == route["decisions"][0]["candidates"]
     binance = next(v for v in overview["venues"] if v["venue"] == "binance")
     assert binance["routed_24h"] == 1
     assert binance["success_rate_by_pair"] == {"BTC/USD": 1.0}

@@ -1899,6 +1899,7 @@ export interface components {
         /** DecisionSummary */
         DecisionSummary: {
             attempt: number;
+            candidates: components["schemas"]["CandidateView"][];
             chosen: string;
             /** Format: date-time */
             decided_at: string;
@@ -3532,6 +3533,7 @@ export interface operations {
                 offset?: number;
                 q?: string | null;
                 status?: "active" | "suspended" | null;
+                tier?: "basic" | "pro" | "enterprise" | null;
             };
             header?: never;
             path?: never;
