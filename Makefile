@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 run: install admin-build mobile-build  ## set up and run the platform on embedded defaults (admin panel at /admin, traders' app at /app)
 	$(VENV)/bin/nija run --host $(HOST) --port $(PORT)
 
-test: install admin-build mobile-build browser-deps  ## set up and run every test: the panel's, the app's, then Python's with the browser and ops tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
+test: install admin-build mobile-build browser-deps ci-tools  ## set up and run every test: the panel's, the app's, then Python's with the browser and ops tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
 	$(MAKE) test-admin
 	$(MAKE) test-mobile
 	NIJA_REQUIRE_BROWSER=1 NIJA_REQUIRE_TOOLS=1 $(PY) -m pytest

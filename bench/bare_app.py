@@ -1,6 +1,7 @@
-"""The baseline: a bare Litestar app with one POST handler answering 202, under uvicorn.
+"""The baseline: a bare Litestar app under uvicorn, one handler per benchmarked endpoint.
 
-It parses the same JSON body as `POST /v1/orders` and returns a small JSON body, so the gap
+`POST /v1/orders` parses the same JSON body as NIJA's and answers 202 with a small JSON body;
+`GET /v1/dashboard/overview` answers a fixed body about the size of a trader's overview. The gap
 between it and NIJA is what NIJA itself costs (validation, auth, database, events), not HTTP.
 
 Run: python bench/bare_app.py --port 8123
@@ -14,7 +15,7 @@ from decimal import Decimal
 
 import msgspec
 import uvicorn
-from litestar import Litestar, post
+from litestar import Litestar, get, post
 
 
 class OrderIn(msgspec.Struct, frozen=True):
@@ -34,12 +35,31 @@ def place(data: OrderIn) -> Accepted:
     return Accepted(id=str(uuid.uuid4()), status="accepted")
 
 
+_PERIOD = {"pnl": "12.5", "pnl_pct": "0.12", "trades": 40, "closed": 20, "win_rate": "55.00"}
+_ITEM = {"id": "trade-1", "type": "close", "at": "2026-11-02T09:00:00Z", "venue": "binance"}
+OVERVIEW = {
+    "timezone": "UTC",
+    "bot": {"status": "running", "revision": 3},
+    "equity_usd": "10000",
+    "balances": [{"venue": v, "equity_usd": "3333", "balances": {"USD": "3333"}} for v in "abc"],
+    "pnl": {k: _PERIOD for k in ("today", "7d", "30d", "all")},
+    "open_positions": [{"id": str(n), "symbol": "BTC/USD", "pnl": "1.5"} for n in range(3)],
+    "last_trade": _ITEM,
+    "activity": [_ITEM] * 5,
+}
+
+
+@get("/v1/dashboard/overview", sync_to_thread=False)
+def overview() -> dict[str, object]:
+    return OVERVIEW
+
+
 @post("/health", status_code=200, sync_to_thread=False)
 def health() -> dict[str, str]:
     return {"status": "alive"}
 
 
-app = Litestar([place, health], debug=False, logging_config=None)
+app = Litestar([place, overview, health], debug=False, logging_config=None)
 
 
 def main() -> None:

@@ -9,10 +9,11 @@ import os
 from piccolo.conf.apps import AppRegistry
 
 from modules.kernel.db import ENGINE as DB
+from modules.kernel.tables import tables_app
 
 APPS = ("kernel", "identity", "vault", "routing", "execution", "dashboard", "strategy")
 
-APP_REGISTRY = AppRegistry(apps=[f"modules.{name}.tables" for name in APPS])
+APP_REGISTRY = AppRegistry(apps=[tables_app(name) for name in APPS])
 
 if not DB.config and os.environ.get("NIJA_DATABASE_URL"):
     DB.config = {"dsn": os.environ["NIJA_DATABASE_URL"]}

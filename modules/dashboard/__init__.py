@@ -4,6 +4,7 @@ phone pushes (Expo), price alerts, the admin overview."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
@@ -11,29 +12,46 @@ from litestar.types import ControllerRouterHandler
 import modules.dashboard.config as config
 from modules.dashboard.adapters.expo_push import ExpoPushService
 from modules.dashboard.adapters.memory_hub import InProcessHub
+from modules.dashboard.api.activity import ActivityController
 from modules.dashboard.api.admin import DashboardAdminController
 from modules.dashboard.api.notifications import NotificationsController
 from modules.dashboard.api.orders import OrdersController
+from modules.dashboard.api.overview import OverviewController
+from modules.dashboard.api.positions import PositionsController
 from modules.dashboard.api.push import PriceAlertsController, PushDevicesController
+from modules.dashboard.api.statistics import StatisticsController
 from modules.dashboard.api.stream import stream
 from modules.dashboard.domain.admin import VenueBoard
-from modules.dashboard.handlers import push_subscriptions, subscriptions
+from modules.dashboard.handlers import push_subscriptions, screen_subscriptions, subscriptions
 from modules.dashboard.ports import PushHub, PushSender
+from modules.dashboard.repository.account import AccountRepository as ScreenAccountRepository
 from modules.dashboard.repository.accounts import AccountRepository
+from modules.dashboard.repository.days import DayRepository
 from modules.dashboard.repository.orders import DashboardRepository
+from modules.dashboard.repository.positions import PositionRepository
 from modules.dashboard.repository.price_alerts import PriceAlertRepository
 from modules.dashboard.repository.push import PushRepository
+from modules.dashboard.repository.trades import TradeRepository
+from modules.dashboard.service.account import AccountFolds
 from modules.dashboard.service.accounts import Accounts
 from modules.dashboard.service.daily_summary import DailySummaries
 from modules.dashboard.service.orders import DashboardService
+from modules.dashboard.service.positions import PositionFold
 from modules.dashboard.service.price_alerts import PriceAlerts
 from modules.dashboard.service.push import Notifier, PushDevices
 from modules.dashboard.service.push_delivery import PushDelivery
+from modules.dashboard.service.pushes import Pusher
 from modules.dashboard.service.trade_alerts import TradeAlerts
+from modules.dashboard.service.trades import TradeFolds
 from modules.dashboard.service.venues import VenueReports
+from modules.dashboard.views.activity import ActivityViews
 from modules.dashboard.views.admin import AdminViews
 from modules.dashboard.views.orders import DashboardViews
+from modules.dashboard.views.overview import OverviewViews
+from modules.dashboard.views.positions import PositionViews
 from modules.dashboard.views.push import PushViews
+from modules.dashboard.views.statistics import StatisticsViews
+from modules.dashboard.workers.bar_retention import BarRetention
 from modules.dashboard.workers.push_delivery import PushWorkers
 from modules.dashboard.workers.push_relay import PushRelay
 from modules.dashboard.workers.socket_guard import SocketGuard
@@ -59,6 +77,27 @@ class DashboardModule(NijaModule):
         self._wire_push(runtime)
         self.service = DashboardService(runtime, self.hub, DashboardRepository(), self.notifier)
         self.guard = SocketGuard(self.service, runtime.metrics)
+        self._screens(runtime)
+
+    def _screens(self, runtime: Runtime) -> None:
+        """The screens' read side: its folds, pushes and views."""
+        db = runtime.db
+
+        def clock() -> datetime:
+            return runtime.clock()  # read at each call, so a test can move the clock
+
+        pusher = Pusher(self.hub, runtime.metrics, hub_is_local=not runtime.settings.redis_url)
+        trades, days = TradeRepository(), DayRepository()
+        positions = PositionFold(PositionRepository(), trades)
+        self.trade_folds = TradeFolds(db, clock, trades, days, positions, pusher)
+        self.account_folds = AccountFolds(db, clock, ScreenAccountRepository(), days, pusher)
+        self.bar_retention = BarRetention(self.account_folds, runtime.metrics)
+        self.screen_views = {
+            "overview_views": OverviewViews(db, clock),
+            "position_views": PositionViews(db, clock),
+            "activity_views": ActivityViews(db),
+            "statistics_views": StatisticsViews(db, clock),
+        }
 
     def _wire_push(self, runtime: Runtime) -> None:
         pushes, accounts = PushRepository(), AccountRepository()
@@ -90,6 +129,10 @@ class DashboardModule(NijaModule):
             PushDevicesController,
             PriceAlertsController,
             DashboardAdminController,
+            OverviewController,
+            PositionsController,
+            ActivityController,
+            StatisticsController,
             stream,
         ]
 
@@ -102,6 +145,7 @@ class DashboardModule(NijaModule):
             "dashboard_push_views": self.push_views,
             "dashboard_price_alerts": self.price_alerts,
             "dashboard_admin_views": self.admin_views,
+            **self.screen_views,
         }
         return {name: _provide(value) for name, value in provided.items()}
 
@@ -111,6 +155,7 @@ class DashboardModule(NijaModule):
             *push_subscriptions(
                 self.trade_alerts, self.accounts, self.price_alerts, self.venue_reports
             ),
+            *screen_subscriptions(self.trade_folds, self.account_folds),
         ]
 
     async def start(self) -> None:
@@ -118,8 +163,10 @@ class DashboardModule(NijaModule):
             await self.relay.start()
         self.guard.start()
         self.push_workers.start()
+        self.bar_retention.start()
 
     async def stop(self) -> None:
+        await self.bar_retention.stop()
         await self.push_workers.stop()
         await self.sender.close()
         await self.guard.stop()

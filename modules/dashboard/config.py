@@ -55,3 +55,9 @@ PRICE_ALERT_REFRESH_SECONDS = 5.0
 
 # The transit key that seals push tokens (bound to their user); created by nomad/vault/setup.sh.
 PUSH_TOKEN_KEY = "nija-push-tokens"
+
+# The screens' price charts: bars of each timeframe kept this many days (a chart over an older
+# window draws the coarser bars still kept; hourly bars are kept for good), and how often the
+# older ones are deleted.
+BAR_KEEP_DAYS = {"1m": 2, "5m": 8, "15m": 32}
+BAR_PRUNE_SECONDS = 3600.0

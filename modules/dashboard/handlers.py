@@ -3,12 +3,15 @@ bot and account events feed notifications, phone pushes and the admin overview."
 
 from __future__ import annotations
 
+from modules.dashboard.service.account import AccountFolds
 from modules.dashboard.service.accounts import Accounts
 from modules.dashboard.service.orders import DashboardService
 from modules.dashboard.service.price_alerts import PriceAlerts
 from modules.dashboard.service.trade_alerts import TradeAlerts
+from modules.dashboard.service.trades import TradeFolds
 from modules.dashboard.service.venues import VenueReports
 from modules.execution.contracts import (
+    BalanceChanged,
     BarClosed,
     OrderAccepted,
     OrderCancelled,
@@ -29,7 +32,7 @@ from modules.identity.contracts import (
 )
 from modules.kernel.module import Subscription
 from modules.routing.contracts import OrderRouted
-from modules.strategy.contracts import BotPositionChanged, BotStatusChanged
+from modules.strategy.contracts import BotPositionChanged, BotStatusChanged, SignalRecorded
 
 
 def subscriptions(service: DashboardService) -> list[Subscription]:
@@ -63,4 +66,20 @@ def push_subscriptions(
         Subscription(BarClosed, alerts.on_bar, "price-alerts-bar", durable=False),
         Subscription(VenueBookUpdated, alerts.on_book, "price-alerts-book", durable=False),
         Subscription(VenueHealthChanged, venues.on_health, "admin-venue-health", durable=False),
+    ]
+
+
+def screen_subscriptions(trades: TradeFolds, account: AccountFolds) -> list[Subscription]:
+    """The screens' read side (overview, positions, activity, statistics, savings)."""
+    return [
+        Subscription(OrderFilled, trades.fold_fills, "screen-fills", batched=True),
+        Subscription(PositionChanged, trades.fold_steps, "screen-positions", batched=True),
+        Subscription(OrderRouted, account.fold_routes, "screen-routes", batched=True),
+        Subscription(BarClosed, account.fold_bars, "screen-bars", batched=True),
+        Subscription(BalanceChanged, account.on_balance, "screen-balances"),
+        Subscription(BotStatusChanged, account.on_bot_status, "screen-bot-status"),
+        Subscription(BotPositionChanged, account.on_bot_position, "screen-bot-positions"),
+        Subscription(SignalRecorded, account.on_signal, "screen-signals"),
+        Subscription(SecurityEventRaised, account.on_security_event, "screen-security"),
+        Subscription(UserProfileChanged, account.on_profile, "screen-profiles"),
     ]

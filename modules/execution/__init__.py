@@ -107,6 +107,7 @@ class ExecutionModule(NijaModule):
             orders=orders,
             credentials=self.credentials,
             outcomes=outcomes,
+            balances=balances,
             resting_poll_seconds=config.resting_poll_seconds,
             wake=lambda: self.open_orders.wake(),
         )

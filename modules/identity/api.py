@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from modules.identity.contracts import Tier
 from modules.identity.schemas import (
     AccessTokenResponse,
     AdminUserDetail,
@@ -366,9 +367,12 @@ class AdminUsersController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
         q: Annotated[str | None, QueryParameter(max_length=254, pattern=SINGLE_LINE)] = None,
         status: Annotated[UserStatus | None, QueryParameter()] = None,
+        tier: Annotated[Tier | None, QueryParameter()] = None,
     ) -> UserPage:
         await identity_service.active_user(admin)
-        return await identity_views.users(query=q, status=status, limit=limit, offset=offset)
+        return await identity_views.users(
+            query=q, status=status, tier=tier, limit=limit, offset=offset
+        )
 
     @get("/{user_id:uuid}", summary="One account (admin only)")
     async def get_user(

@@ -23,17 +23,26 @@ class UserSuspended(IntegrationEvent, frozen=True, kw_only=True):
     TOPIC: ClassVar[str] = "identity.user-suspended.v1"
     user_id: str
     reason: str
+    # The admin who acted, for the audit log; optional so events published before the field
+    # existed still decode under the same topic.
+    actor_id: str | None = None
 
 
 class UserReinstated(IntegrationEvent, frozen=True, kw_only=True):
     TOPIC: ClassVar[str] = "identity.user-reinstated.v1"
     user_id: str
+    # The admin who acted, for the audit log; optional so events published before the field
+    # existed still decode under the same topic.
+    actor_id: str | None = None
 
 
 class UserTierChanged(IntegrationEvent, frozen=True, kw_only=True):
     TOPIC: ClassVar[str] = "identity.user-tier-changed.v1"
     user_id: str
     tier: Tier
+    # The admin who acted, for the audit log; optional so events published before the field
+    # existed still decode under the same topic.
+    actor_id: str | None = None
 
 
 class UserProfileChanged(IntegrationEvent, frozen=True, kw_only=True):

@@ -143,15 +143,24 @@ class IdentityViews:
 
     # Admin ----------------------------------------------------------------------------------
     async def users(
-        self, *, query: str | None, status: str | None, limit: int, offset: int
+        self,
+        *,
+        query: str | None,
+        status: str | None,
+        tier: str | None = None,
+        limit: int,
+        offset: int,
     ) -> UserPage:
-        """Accounts whose address contains `query`, oldest first, a page at a time."""
+        """Accounts whose address contains `query` (and of `status` and `tier` when given),
+        oldest first, a page at a time."""
         where: Any = User.id.is_not_null()
         text = search_text(query)
         if text:
             where = where & User.email.ilike(_like_pattern(text))
         if status:
             where = where & (User.status == status)
+        if tier:
+            where = where & (User.tier == tier)
         rows = (
             await User.select(*_USER)
             .where(where)

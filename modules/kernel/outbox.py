@@ -173,14 +173,17 @@ class UnitOfWork:
         self._events.append(event)
 
     async def _write_outbox(self) -> None:
-        rows = [
-            (e.event_id, e.TOPIC, encode_envelope(envelope_for(e, self._source)))
-            for e in self._events
-        ]
-        await self.conn.executemany(
+        # One statement however many events: a thousand bots' intents on one bar are one
+        # INSERT, not a thousand (the server's cost per row, not per statement). In the order
+        # published, which the relay keeps.
+        events = self._events
+        await self.conn.execute(
             f"INSERT INTO {self._schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
-            "VALUES ($1, $2, $3, now())",
-            rows,
+            "SELECT u.e, u.t, u.v, now() FROM unnest($1::text[], $2::text[], $3::bytea[]) "
+            "WITH ORDINALITY AS u(e, t, v, n) ORDER BY u.n",
+            [e.event_id for e in events],
+            [e.TOPIC for e in events],
+            [encode_envelope(envelope_for(e, self._source)) for e in events],
         )
 
 

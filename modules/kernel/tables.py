@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from piccolo.columns import BigInt, Bytea, Text
 from piccolo.conf.apps import AppConfig
@@ -29,3 +30,12 @@ def app_config(name: str, tables: list[type[Table]]) -> AppConfig:
 
 
 APP_CONFIG = app_config("kernel", [State])
+
+
+def tables_app(module: str) -> str:
+    """The import path of a module's Piccolo app (its `APP_CONFIG`): `tables.py`, or `tables/app.py`
+    once its tables grew into a package."""
+    root = Path(__file__).resolve().parents[1] / module
+    return (
+        f"modules.{module}.tables.app" if (root / "tables").is_dir() else f"modules.{module}.tables"
+    )

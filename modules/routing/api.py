@@ -215,7 +215,13 @@ class AdminRoutingController(Controller):
         routing_halt: NamedDependency[HaltCloser],
     ) -> KillSwitchView:
         view = await routing_controls.set_kill_switch(
-            data.scope, data.user_id, data.active, "admin", data.reason, admin_step_up.user_id
+            data.scope,
+            data.user_id,
+            data.active,
+            "admin",
+            data.reason,
+            admin_step_up.user_id,
+            close_all=data.close_all_positions,
         )
         if not data.close_all_positions:
             return view

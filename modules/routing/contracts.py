@@ -41,6 +41,15 @@ class OrderRouted(IntegrationEvent, frozen=True, kw_only=True):
     # without it they could not tell a re-route from a new order, since attempt ids are one-way.
     # Optional, so events published before the field existed still decode under the same topic.
     original_order_id: str | None = None
+    # What the route was expected to cost (taker/maker fee + slippage + latency risk, in the
+    # quote currency, the scorer's `expected_cost`) and, beside it, the cheapest single venue
+    # that could have taken the same quantity at decision time with its expected cost. For a
+    # child of a split the comparison is the whole order on one venue, shared among the
+    # children by quantity, so the children's shares add up to it. None when no single venue
+    # could take it all, and in events from before the fields existed.
+    expected_cost: Decimal | None = None
+    best_single_venue: str | None = None
+    best_single_venue_cost: Decimal | None = None
 
 
 class CancelOrderRequested(IntegrationEvent, frozen=True, kw_only=True):
@@ -65,6 +74,12 @@ class KillSwitchChanged(IntegrationEvent, frozen=True, kw_only=True):
     user_id: str | None = None
     active: bool
     set_by: Literal["admin", "user"]
+    # For the audit log: the account that flipped it, the reason given, and whether the
+    # engaging also closed everything. Optional, so events published before these fields
+    # existed still decode under the same topic.
+    actor_id: str | None = None
+    reason: str | None = None
+    close_all_positions: bool = False
 
 
 class IntentRefused(IntegrationEvent, frozen=True, kw_only=True):

@@ -311,6 +311,9 @@ class AdminKillSwitches(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DecisionSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One route decision for the admin: the order, the venue chosen and why, and every
+    candidate venue with the factors it was scored on (as the trader's order route shows)."""
+
     order_id: str
     attempt: int
     user_id: str
@@ -321,6 +324,7 @@ class DecisionSummary(msgspec.Struct, frozen=True, kw_only=True):
     chosen: str
     decided_at: datetime
     why: str | None
+    candidates: list[CandidateView]
 
 
 class VenueStatsView(msgspec.Struct, frozen=True, kw_only=True):

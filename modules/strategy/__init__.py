@@ -23,9 +23,11 @@ from modules.strategy.config import load_config, load_tradingview_config
 from modules.strategy.domain.backtest_report import Report
 from modules.strategy.handlers import subscriptions, tradingview_subscriptions
 from modules.strategy.repository.backtests import BacktestRepository
+from modules.strategy.repository.balances import BalanceRepository
 from modules.strategy.repository.bars import BarRepository
 from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.holds import HoldRepository
+from modules.strategy.repository.intent_orders import IntentOrderRepository
 from modules.strategy.repository.intents import IntentRepository
 from modules.strategy.repository.positions import PositionRepository
 from modules.strategy.repository.prices import PriceRepository
@@ -35,6 +37,7 @@ from modules.strategy.repository.tradingview_hooks import HookRepository
 from modules.strategy.repository.venue_positions import VenuePositionRepository
 from modules.strategy.schemas import BacktestRequest
 from modules.strategy.service.backtests import Backtests, Serve, run_now, spec_of
+from modules.strategy.service.balances import Balances
 from modules.strategy.service.controls import BotControls
 from modules.strategy.service.evaluation import Evaluator
 from modules.strategy.service.reports import Reports
@@ -61,18 +64,21 @@ class StrategyModule(NijaModule):
         status.changed = self._census.wake
         self.controls = BotControls(runtime, config, bots, holds, status)
         self._views = BotViews(runtime.db, config)
-        trades = Trades(bots, positions, intents, SignalRepository())
+        trades = Trades(positions, intents, SignalRepository())
         self._evaluator = Evaluator(runtime, config, BarRepository(), bots, positions, trades)
         self._reports = Reports(
             runtime,
             config,
             bots=bots,
             intents=intents,
+            orders=IntentOrderRepository(),
             positions=positions,
             venue_positions=VenuePositionRepository(),
+            holds=holds,
             status=status,
         )
         self._standing = Standing(holds, status)
+        self._balances = Balances(BalanceRepository())
         self._wire_tradingview(runtime)
         self._wire_backtests(runtime)
 
@@ -132,7 +138,9 @@ class StrategyModule(NijaModule):
 
     def subscriptions(self) -> Sequence[Subscription]:
         return [
-            *subscriptions(self._evaluator, self._reports, self._standing, self.backtests),
+            *subscriptions(
+                self._evaluator, self._reports, self._standing, self.backtests, self._balances
+            ),
             *tradingview_subscriptions(self._tradingview_alerts),
         ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modules.execution.contracts import (
+    BalanceChanged,
     BarClosed,
     MarketHistoryServed,
     OrderExpired,
@@ -15,8 +16,9 @@ from modules.execution.contracts import (
 from modules.identity.contracts import UserReinstated, UserSuspended
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import in_key_order
-from modules.routing.contracts import IntentRefused, KillSwitchChanged
+from modules.routing.contracts import IntentRefused, KillSwitchChanged, OrderRouted
 from modules.strategy.service.backtests import Backtests
+from modules.strategy.service.balances import Balances
 from modules.strategy.service.evaluation import Evaluator
 from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
@@ -32,10 +34,15 @@ def _position_key(event: PositionChanged) -> str:
 
 
 def subscriptions(
-    evaluator: Evaluator, reports: Reports, standing: Standing, backtests: Backtests
+    evaluator: Evaluator,
+    reports: Reports,
+    standing: Standing,
+    backtests: Backtests,
+    balances: Balances,
 ) -> list[Subscription]:
     return [
         Subscription(BarClosed, evaluator.bar_closed, "bar-closed"),
+        Subscription(OrderRouted, reports.orders_routed, "order-routed", batched=True),
         Subscription(
             OrderFilled, in_key_order(reports.order_filled, _order_id), "order-filled", batched=True
         ),
@@ -54,6 +61,7 @@ def subscriptions(
         Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
         Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
         Subscription(MarketHistoryServed, backtests.history_served, "market-history-served"),
+        Subscription(BalanceChanged, balances.balances_changed, "balance-changed", batched=True),
     ]
 
 

@@ -98,7 +98,12 @@ class BotView(msgspec.Struct, frozen=True, kw_only=True):
     timeframe: Timeframe
     risk_level: RiskLevel
     max_position_usd: Decimal
+    # The trader's own figure; entries are sized on `sizing_equity_usd`: the venue account's
+    # equity from its latest balances (`equity_source` "venue_balance"), or this figure until
+    # the venue has reported any ("settings").
     equity_usd: Decimal
+    sizing_equity_usd: Decimal
+    equity_source: Literal["venue_balance", "settings"]
     last_signal_at: datetime | None
     open_positions: list[BotPositionView]
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from piccolo.columns import (
     JSONB,
     UUID,
+    BigInt,
     BigSerial,
     Boolean,
+    Bytea,
     Integer,
     Numeric,
     Text,
@@ -40,7 +42,6 @@ class Bot(Table, tablename="bots", schema="strategy", db=ENGINE):
     max_position_usd = Numeric()
     equity_usd = Numeric()
     rejections = Integer(default=0)
-    last_signal_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
 
 
@@ -80,6 +81,12 @@ class BotPosition(Table, tablename="positions", schema="strategy", db=ENGINE):
     close_reason = Varchar(length=32, null=True, default=None)
     opened_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)
+    # What the bot's own fills left on each venue ({venue: quantity}): exits sell it there.
+    held = JSONB(default="{}")
+    # Where most of the entry filled (the bot's venue, unless routing sent it elsewhere).
+    entry_venue = Varchar(length=32, null=True, default=None)
+    # Of the state published as `BotPositionChanged`: readers keep the highest.
+    version = Integer(default=0)
 
 
 class Intent(Table, tablename="intents", schema="strategy", db=ENGINE):
@@ -109,6 +116,8 @@ class SignalRow(Table, tablename="signals", schema="strategy", db=ENGINE):
     detail = JSONB()
     order_ids = JSONB()
     created_at = Timestamptz()
+    # An entry's shared part (the bar's verdict); `detail` then holds only its own size.
+    verdict_id = BigInt(null=True, default=None)
 
 
 class Hold(Table, tablename="holds", schema="strategy", db=ENGINE):
@@ -221,3 +230,58 @@ class BacktestPart(Table, tablename="backtest_parts", schema="strategy", db=ENGI
 
 APP_CONFIG.register_table(Backtest)
 APP_CONFIG.register_table(BacktestPart)
+
+
+# Following routed orders, and sizing from balances: appended like the backtests' tables.
+class IntentOrder(Table, tablename="intent_orders", schema="strategy", db=ENGINE):
+    """An order execution knows that carries a bot's intent: the intent's own id, a re-route
+    attempt of it, or a child of its split or TWAP; what it filled and how it ended."""
+
+    order_id = UUID(primary_key=True)
+    intent_id = UUID()
+    venue = Varchar(length=32)
+    attempt = Integer(default=0)
+    status = Varchar(length=20)
+    filled_quantity = Numeric()
+    notional = Numeric()
+    code = Varchar(length=64, null=True, default=None)
+    reason = Text(null=True, default=None)
+
+
+class ParkedReport(Table, tablename="parked_reports", schema="strategy", db=ENGINE):
+    """Execution's report on an order whose `OrderRouted` has not arrived yet, while its user
+    has an intent in flight: replayed when the order turns out to be a bot's."""
+
+    id = BigSerial(primary_key=True)
+    order_id = UUID()
+    topic = Varchar(length=200)
+    payload = Bytea()
+    received_at = Timestamptz()
+
+
+class BarVerdict(Table, tablename="bar_verdicts", schema="strategy", db=ENGINE):
+    """APEX's verdict on one bar and its indicators, once for every bot that entered on it."""
+
+    id = BigSerial(primary_key=True)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    timeframe = Varchar(length=4)
+    bar_start = Timestamptz()
+    detail = JSONB()
+    one_per_bar = Unique(["venue", "symbol", "timeframe", "bar_start"])
+
+
+class VenueBalance(Table, tablename="venue_balances", schema="strategy", db=ENGINE):
+    """A venue account's equity in USD as execution's latest `BalanceChanged` valued it."""
+
+    id = BigSerial(primary_key=True)
+    user_id = Varchar(length=64)
+    venue = Varchar(length=32)
+    credential_id = Varchar(length=64)
+    equity_usd = Numeric()
+    as_of = Timestamptz()
+    one_per_account = Unique(["user_id", "venue"])
+
+
+for _table in (IntentOrder, ParkedReport, BarVerdict, VenueBalance):
+    APP_CONFIG.register_table(_table)

@@ -26,7 +26,9 @@ from modules.strategy.schemas import (
 )
 
 _SIGNALS = (
-    "SELECT s.id, s.venue, s.symbol, s.timeframe, s.bar_start, s.action, s.detail, s.created_at, "
+    "SELECT s.id, s.venue, s.symbol, s.timeframe, s.bar_start, s.action, s.created_at, "
+    "COALESCE((SELECT v.detail FROM strategy.bar_verdicts v WHERE v.id = s.verdict_id), "
+    "'{}'::jsonb) || s.detail AS detail, "
     "COALESCE((SELECT jsonb_agg(jsonb_build_object('order_id', i.intent_id::text, "
     "'kind', i.kind, 'status', i.status, 'quantity', i.quantity::text, "
     "'filled_quantity', i.filled_quantity::text, 'code', i.code, 'reason', i.reason)) "
@@ -38,8 +40,12 @@ _SIGNALS = (
 
 _BOT = (
     "SELECT status, paused_reason, mode, strategy, pairs, venue, timeframe, risk_level, "
-    "max_position_usd, equity_usd, last_signal_at FROM strategy.bots WHERE user_id = $1"
+    "max_position_usd, equity_usd, (SELECT s.created_at FROM strategy.signals s "
+    "WHERE s.user_id = b.user_id AND s.action = 'entry' ORDER BY s.id DESC LIMIT 1) "
+    "AS last_signal_at FROM strategy.bots b WHERE b.user_id = $1"
 )
+# The same equity the bar handler sizes entries on (repository/bots.py `running_for`).
+_VENUE_EQUITY = "SELECT equity_usd FROM strategy.venue_balances WHERE user_id = $1 AND venue = $2"
 _POSITIONS = (
     "SELECT id, venue, symbol, status, quantity, exited, entry_price, stop, targets, "
     "targets_hit, trailing_on, opened_at FROM strategy.positions "
@@ -73,6 +79,8 @@ class BotViews:
         async with self._db.connection() as conn:
             bot = await conn.fetchrow(_BOT, user_id)
             positions = await conn.fetch(_POSITIONS, user_id)
+            venue = self._config.default_venue if bot is None else bot["venue"]
+            venue_equity = await conn.fetchval(_VENUE_EQUITY, user_id, venue)
         values: dict[str, Any] = {
             "status": "off",
             "paused_reason": None,
@@ -82,6 +90,9 @@ class BotViews:
         if bot is not None:
             values.update(bot)
             values["pairs"] = msgspec.json.decode(bot["pairs"])
+        known = venue_equity is not None
+        values["sizing_equity_usd"] = venue_equity if known else values["equity_usd"]
+        values["equity_source"] = "venue_balance" if known else "settings"
         values["open_positions"] = [_position(p) for p in positions]
         fields = {f.name for f in msgspec.structs.fields(BotView)}
         return msgspec.convert({k: v for k, v in values.items() if k in fields}, BotView)

@@ -4,7 +4,8 @@
 - execution's unseals and failed unseals (an `OrderRejected` with `credential_unavailable`) are
   written to the audit log with the order they were for; unseals, one per order placed, are
   group-committed: the deliveries that arrive together are appended in one transaction;
-- identity's admin actions on a user (suspend, reinstate, tier change) are audited too.
+- identity's admin actions on a user (suspend, reinstate, tier change) are audited too, and so
+  is every kill switch engaged or released (routing's `KillSwitchChanged`: who, why, close-all).
 
 All run behind the inbox, so a redelivered event is a no-op.
 """
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from modules.execution.contracts import CredentialUnsealed, CredentialVerified, OrderRejected
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Subscription
+from modules.routing.contracts import KillSwitchChanged
 from modules.vault.service.audit_trail import AuditTrail
 from modules.vault.service.credentials import Credentials
 
@@ -28,4 +30,5 @@ def subscriptions(credentials: Credentials, audit: AuditTrail) -> Sequence[Subsc
         Subscription(UserSuspended, audit.user_suspended, "user-suspended"),
         Subscription(UserReinstated, audit.user_reinstated, "user-reinstated"),
         Subscription(UserTierChanged, audit.user_tier_changed, "user-tier-changed"),
+        Subscription(KillSwitchChanged, audit.kill_switch_changed, "kill-switch-changed"),
     ]

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import ast
 import importlib
+import pkgutil
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from piccolo.columns import ForeignKey
+from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
 from modules.kernel.events import TOPICS, IntegrationEvent
 from modules.kernel.settings import ALL_MODULES
+from modules.kernel.tables import tables_app
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES_DIR = ROOT / "modules"
@@ -76,14 +80,30 @@ def test_boundary_checker_catches_a_reach_into_internals(tmp_path: Path) -> None
     assert "modules.vault.service" in names and "modules.vault.repository" in names
 
 
+def _tables_files(module: str) -> list[ModuleType]:
+    """`tables.py`, or every file of the `tables/` package."""
+    tables = importlib.import_module(f"modules.{module}.tables")
+    if not hasattr(tables, "__path__"):
+        return [tables]
+    return [
+        importlib.import_module(f"modules.{module}.tables.{info.name}")
+        for info in pkgutil.iter_modules(tables.__path__)
+    ]
+
+
+def _app_config(module: str) -> AppConfig:
+    config: AppConfig = importlib.import_module(tables_app(module)).APP_CONFIG
+    return config
+
+
 def _module_tables(module: str) -> list[type[Table]]:
-    tables_module = importlib.import_module(f"modules.{module}.tables")
     found = {
         obj
+        for tables_module in _tables_files(module)
         for obj in vars(tables_module).values()
         if isinstance(obj, type) and issubclass(obj, Table) and obj is not Table
     }
-    found.update(tables_module.APP_CONFIG.table_classes)
+    found.update(_app_config(module).table_classes)
     return sorted(found, key=lambda t: t._meta.tablename)
 
 
@@ -93,7 +113,7 @@ def test_tables_live_in_their_module_schema(module: str) -> None:
     assert tables, f"{module} declares no tables"
     for table in tables:
         assert table._meta.schema == module, f"{table.__name__} is in {table._meta.schema}"
-        assert table in importlib.import_module(f"modules.{module}.tables").APP_CONFIG.table_classes
+        assert table in _app_config(module).table_classes
 
 
 @pytest.mark.parametrize("module", ("kernel", *ALL_MODULES))
@@ -107,15 +127,15 @@ def test_no_foreign_key_crosses_modules(module: str) -> None:
             )
 
 
-def test_only_tables_py_defines_tables() -> None:
+def test_only_tables_defines_tables() -> None:
     for path in MODULES_DIR.rglob("*.py"):
-        if path.name == "tables.py" or path.name == "outbox.py":
+        if path.name in ("tables.py", "outbox.py") or path.parent.name == "tables":
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 bases = {ast.unparse(b) for b in node.bases}
-                assert "Table" not in bases, f"{path}: table {node.name} outside tables.py"
+                assert "Table" not in bases, f"{path}: table {node.name} outside tables"
 
 
 def _declared_topic_literals() -> dict[str, str]:

@@ -1,9 +1,12 @@
 """The admin panel in a real browser against a real `nija run`.
 
 An admin made with `nija users create-admin` signs in, enrols TOTP and proves it; finds a
-trader and suspends them (the trader's next order is refused) and reinstates them; engages the
-global kill switch (the trader's order is refused) and releases it; resets a breaker; verifies
-the audit chain and finds their own actions in it. Every page is saved as a screenshot: into
+trader (filtering by tier) and sees their support picture (an order, credential metadata and
+never a secret); ends the trader's session (their token stops working); suspends them (the
+trader's next order is refused) and reinstates them; engages the global kill switch (the
+trader's order is refused, the page says who engaged it) and releases it; resets a breaker;
+opens a route decision's candidates; verifies the audit chain and finds their own actions,
+the kill switch's included, in it. Every page is saved as a screenshot: into
 admin/docs/screenshots (shown by admin/README.md) with NIJA_UPDATE_SCREENSHOTS=1
 (`make admin-screenshots`), else beside the test's data, so a test run leaves the tree clean.
 """
@@ -78,7 +81,9 @@ async def test_an_admin_enrols_and_steers_the_platform(
         )
         assert registered.status_code == 201, registered.text
         trader = await trader_signs_in(client, trader_email)
-        await store_credentials(client, trader)
+        sent = await store_credentials(client, trader)
+        first_order = await order(client, trader)
+        assert first_order.status_code == 202, first_order.text
 
         page = await browser_context.new_page()
         problems: list[str] = []
@@ -110,13 +115,36 @@ async def test_an_admin_enrols_and_steers_the_platform(
         await page.get_by_role("button", name="Open the console").click()
         await page.get_by_role("heading", name="Users").wait_for()
 
-        # Find the trader, suspend them: their next order is refused.
+        # Find the trader (a basic-tier account), see their support picture.
         await page.get_by_label("Email or name contains").fill(trader_email)
+        await page.get_by_label("Tier").select_option("basic")
         await page.get_by_role("button", name="Search").click()
         await page.get_by_role("link", name=trader_email).wait_for()
         await shot(page, "03-users")
         await page.get_by_role("link", name=trader_email).click()
         await page.get_by_role("heading", name=trader_email).wait_for()
+        orders = page.get_by_role("region", name="Latest orders")
+        await orders.get_by_text(first_order.json()["id"][:8]).wait_for(timeout=15_000)
+        credentials = page.get_by_role("region", name="Exchange credentials")
+        await credentials.get_by_text(f"…{sent[0][-4:]}").wait_for()
+        html = await page.content()
+        assert not [value for value in sent if value in html], "a key or secret reached the page"
+        sessions = page.get_by_role("region", name="Sessions")
+        end_session = sessions.get_by_role("button", name=re.compile("^End the session"))
+        await end_session.wait_for()
+        await page.get_by_role("region", name="Bot").get_by_text("Venue and pairs").wait_for()
+        await shot(page, "04-user")
+
+        # End the trader's session: their token stops working.
+        await end_session.click()
+        await confirm(page, "End session")
+        await page.get_by_text(f"{trader_email}'s session is ended.").wait_for()
+        await sessions.get_by_text("No active session.").wait_for()
+        ended = await order(client, trader)
+        assert ended.status_code == 401, ended.text
+        trader = await trader_signs_in(client, trader_email)
+
+        # Suspend them: their next order is refused.
         await page.get_by_label(re.compile("^Reason")).fill("browser test: fraud review")
         await page.get_by_role("button", name="Suspend…").click()
         await confirm(page, "Suspend")
@@ -128,7 +156,6 @@ async def test_an_admin_enrols_and_steers_the_platform(
         await confirm(page, "Reinstate")
         await page.get_by_text(f"{trader_email} is active again.").wait_for()
         await page.get_by_text("admin_suspend").wait_for()
-        await shot(page, "04-user")
         trader = await trader_signs_in(client, trader_email)
 
         # The global kill switch: orders are refused while it is engaged.
@@ -138,6 +165,7 @@ async def test_an_admin_enrols_and_steers_the_platform(
         await confirm(page, "Engage kill switch")
         await page.get_by_text("Global kill switch engaged.").wait_for()
         await page.get_by_text("ENGAGED", exact=True).wait_for()
+        await page.get_by_role("link", name=ADMIN_EMAIL).wait_for()
         await shot(page, "05-kill-switch")
         halted = await order(client, trader)
         assert halted.status_code == 403, halted.text
@@ -158,6 +186,8 @@ async def test_an_admin_enrols_and_steers_the_platform(
         await page.get_by_role("link", name="Routing").click()
         await page.get_by_role("heading", name="Recent decisions").wait_for()
         await page.get_by_role("cell", name="BTC/USD", exact=False).first.wait_for()
+        await page.get_by_text(re.compile(r"^\d+ candidates? and their factors$")).first.click()
+        await page.get_by_text("chosen", exact=True).first.wait_for()
         await shot(page, "07-routing")
 
         # Audit: the chain holds, and the admin's own actions are in it.
@@ -167,10 +197,18 @@ async def test_an_admin_enrols_and_steers_the_platform(
         await page.get_by_label("Action").fill("admin_reinstate")
         await page.get_by_role("button", name="Filter").click()
         await page.get_by_role("cell", name="admin_reinstate").wait_for()
+        await page.get_by_label("Action").fill("kill_switch_engaged")
+        await page.get_by_role("button", name="Filter").click()
+        engaged = page.get_by_role("row").filter(has_text="kill_switch_engaged")
+        await engaged.get_by_text("browser test: incident drill", exact=False).wait_for()
+        await page.get_by_label("Action").fill("")
+        await page.get_by_role("button", name="Filter").click()
+        await page.get_by_role("cell", name="kill_switch_released").wait_for()
         await shot(page, "08-audit")
 
         await page.get_by_role("link", name="Overview").click()
         await page.get_by_role("heading", name="Venue health").wait_for()
+        await page.get_by_role("heading", name="Bots").wait_for()
         await shot(page, "00-overview")
 
         await page.set_viewport_size({"width": 820, "height": 1180})

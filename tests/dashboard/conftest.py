@@ -7,7 +7,8 @@ credential), so the dashboard would see events the test never sent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,3 +22,17 @@ async def running(make_settings: Any, database_url: str) -> AsyncIterator[Runnin
     await truncate_all(database_url)
     async with serve(create_app(make_settings(modules=("dashboard",)))) as running_app:
         yield running_app
+
+
+@pytest.fixture
+def now(running: RunningApp) -> Iterator[datetime]:
+    """The app's clock stopped at a known instant (the screens' "today" and marks' ages)."""
+    from tests.dashboard.screens import T0
+
+    fixed = T0 + timedelta(hours=8)
+    previous = running.runtime.clock
+    running.runtime.clock = lambda: fixed
+    try:
+        yield fixed
+    finally:
+        running.runtime.clock = previous

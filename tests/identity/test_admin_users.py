@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import jwt
 
-from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
+from modules.identity.contracts import (
+    UserProfileChanged,
+    UserReinstated,
+    UserSuspended,
+    UserTierChanged,
+)
 from tests.conftest import RunningApp
 from tests.identity.conftest import (
     bearer,
@@ -42,6 +47,61 @@ async def test_admins_search_and_page_through_users(running: RunningApp) -> None
     problem(
         await running.client.get(f"/v1/admin/users/{missing}", headers=admin), 404, "user_not_found"
     )
+
+
+async def test_admins_filter_users_by_tier_and_status(running: RunningApp) -> None:
+    admin = await make_admin(running)
+    ids = {name: await register(running, new_email(name)) for name in ("basic", "pro", "gone")}
+    for name in ("pro", "gone"):
+        tiered = await running.client.put(
+            f"/v1/admin/users/{ids[name]}/tier", json={"tier": "pro"}, headers=admin
+        )
+        assert tiered.status_code == 200, tiered.text
+    suspended = await running.client.post(
+        f"/v1/admin/users/{ids['gone']}/suspend", json={"reason": "chargeback"}, headers=admin
+    )
+    assert suspended.status_code == 200, suspended.text
+
+    async def listed(**params: str) -> tuple[list[str], int]:
+        response = await running.client.get("/v1/admin/users", params=params, headers=admin)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return [u["id"] for u in body["items"]], body["total"]
+
+    assert await listed(tier="pro") == ([ids["pro"], ids["gone"]], 2)
+    assert await listed(tier="pro", status="active") == ([ids["pro"]], 1)
+    assert await listed(tier="enterprise") == ([], 0)
+    # The admin (basic) and the untouched trader.
+    assert (await listed(tier="basic"))[1] == 2
+    assert ids["basic"] in (await listed(tier="basic", q="basic"))[0]
+    problem(
+        await running.client.get("/v1/admin/users?tier=gold", headers=admin),
+        400,
+        "invalid_request",
+    )
+
+
+async def test_admin_actions_name_the_acting_admin_in_the_audit_log(running: RunningApp) -> None:
+    admin = await make_admin(running)
+    admin_id = (await running.client.get("/v1/auth/me", headers=admin)).json()["id"]
+    user_id = await register(running, new_email())
+    base = f"/v1/admin/users/{user_id}"
+    for method, path, body in (
+        ("POST", f"{base}/suspend", {"reason": "chargeback"}),
+        ("POST", f"{base}/reinstate", None),
+        ("PUT", f"{base}/tier", {"tier": "pro"}),
+    ):
+        response = await running.client.request(method, path, json=body, headers=admin)
+        assert response.status_code == 200, response.text
+    suspended = await published(running, UserSuspended)
+    assert [e.actor_id for e in suspended if e.user_id == user_id] == [admin_id]
+    trail = await running.client.get("/v1/admin/audit", params={"user_id": user_id}, headers=admin)
+    assert trail.status_code == 200, trail.text
+    assert [(e["action"], e["actor_id"]) for e in reversed(trail.json()["items"])] == [
+        ("admin_suspend", admin_id),
+        ("admin_reinstate", admin_id),
+        ("admin_tier_change", admin_id),
+    ]
 
 
 async def test_traders_cannot_use_the_admin_api(running: RunningApp) -> None:
@@ -160,3 +220,9 @@ async def test_profile_read_and_update(running: RunningApp) -> None:
         problem(response, status, code)
     unchanged = await running.client.patch("/v1/settings/profile", json={}, headers=headers)
     assert unchanged.json()["timezone"] == "Europe/Paris"
+    # Read models learn the profile at registration and after each change that wrote one.
+    profiles = [e for e in await published(running, UserProfileChanged) if e.user_id == user_id]
+    assert [(e.display_name, e.timezone, e.locale) for e in profiles] == [
+        ("", "UTC", "en"),
+        ("Ada L.", "Europe/Paris", "fr-FR"),
+    ]

@@ -91,6 +91,37 @@ async def test_order_too_big_for_one_venue_is_split(
         assert all(c["status"] == "filled" for c in detail["children"])
 
 
+async def test_split_children_carry_their_cost_and_share_of_the_best_single_venue(
+    make_settings: Any, database_url: str, monkeypatch: Any
+):
+    """8 BTC: each book (10 a side) could fill it alone, none with the 2x cover, so it is split;
+    the children's shares of the cheapest lone venue's cost add up to that venue's cost."""
+    async with routing_only(
+        make_settings, database_url, monkeypatch, twap_threshold_usd="1000000000"
+    ) as (running, tap):
+        trader = await _trader(running)
+        response = await order(running, trader, quantity="8")
+        assert response.status_code == 202, response.text
+        parent = response.json()
+        assert parent["kind"] == "split"
+        await running.settle()
+        children = tap.of(OrderRouted, parent_order_id=parent["id"])
+        assert len(children) >= 2 and sum(c.quantity for c in children) == 8
+        route = (
+            await running.client.get(f"/v1/orders/{parent['id']}/route", headers=trader.headers)
+        ).json()
+        whole = {
+            c["venue"]: Decimal(c["expected_cost"])
+            for c in route["decisions"][0]["candidates"]
+            if c["expected_cost"] is not None
+        }
+        cheapest = min(whole, key=lambda venue: (whole[venue], venue))
+        assert {c.best_single_venue for c in children} == {cheapest}
+        assert sum(c.best_single_venue_cost or 0 for c in children) == whole[cheapest]
+        for child in children:
+            assert child.expected_cost is not None and child.expected_cost > 0
+
+
 async def test_large_order_goes_out_as_twap_slices_and_resumes_after_restart(
     make_settings: Any, database_url: str, monkeypatch: Any
 ):
@@ -259,6 +290,8 @@ async def test_route_view_and_admin_routing(alone: tuple[RunningApp, Tap]):
     ).json()
     assert overview["decisions"][0]["order_id"] == order_id
     assert overview["decisions"][0]["chosen"] == "binance"
+    # The admin sees each candidate's factors exactly as the trader's route shows them.
+    assert overview["decisions"][0]["candidates"] == route["decisions"][0]["candidates"]
     binance = next(v for v in overview["venues"] if v["venue"] == "binance")
     assert binance["routed_24h"] == 1
     assert binance["success_rate_by_pair"] == {"BTC/USD": 1.0}

@@ -229,3 +229,55 @@ async def test_entries_stamped_out_of_order_are_dated_in_chain_order(running: Ru
     assert [r["user_id"] for r in rows] == ["u-late", "u-early"]
     assert rows[0]["at"] < rows[1]["at"], "dated after the entry it follows"
     assert (await _chain_report(running, admin))["ok"] is True
+
+
+async def test_kill_switches_engaged_and_released_are_audited(running: RunningApp) -> None:
+    """Who flipped which switch, why, and whether everything was closed: in the chain."""
+    admin, alice, bob = User(running, role="admin"), User(running), User(running)
+    halt_alice = {"scope": "user", "user_id": alice.user_id, "active": True}
+    for body in (
+        {"scope": "global", "active": True, "reason": "exchange incident"},
+        {"scope": "global", "active": False},
+        {**halt_alice, "close_all_positions": True},
+    ):
+        response = await running.client.post(
+            "/v1/admin/kill-switch", json=body, headers=admin.headers
+        )
+        assert response.status_code == 200, response.text
+    halted = await running.client.post("/v1/settings/trading/kill-switch", headers=bob.headers)
+    assert halted.status_code == 200, halted.text
+    await running.settle()
+
+    async def entries(**params: str) -> list[dict[str, Any]]:
+        response = await running.client.get("/v1/admin/audit", params=params, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items[::-1]  # oldest first
+
+    overall = await entries(user_id="global")
+    assert [(e["action"], e["actor_id"], e["details"]) for e in overall] == [
+        (
+            "kill_switch_engaged",
+            admin.user_id,
+            {
+                "scope": "global",
+                "set_by": "admin",
+                "reason": "exchange incident",
+                "close_all_positions": False,
+            },
+        ),
+        (
+            "kill_switch_released",
+            admin.user_id,
+            {"scope": "global", "set_by": "admin", "close_all_positions": False},
+        ),
+    ]
+    alices = await entries(user_id=alice.user_id, action="kill_switch_engaged")
+    assert alices[0]["actor_id"] == admin.user_id
+    assert alices[0]["details"]["close_all_positions"] is True
+    # A trader's own halt is theirs; traders see the halts on their own trail.
+    own = (await running.client.get("/v1/audit", headers=bob.headers)).json()["items"]
+    assert [(e["action"], e["actor_id"], e["details"]["set_by"]) for e in own] == [
+        ("kill_switch_engaged", bob.user_id, "user")
+    ]
+    assert (await _chain_report(running, admin))["ok"] is True

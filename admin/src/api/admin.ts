@@ -14,12 +14,25 @@ export type AuditPage = S["AuditPage"];
 export type AuditEntry = S["AuditEntryOut"];
 export type ChainReport = S["ChainReportOut"];
 export type KillSwitchView = S["KillSwitchView"];
+export type KillSwitches = S["AdminKillSwitches"];
+export type KillSwitchEntry = S["KillSwitchEntry"];
+export type AdminOverview = S["AdminOverview"];
+export type Decision = S["DecisionSummary"];
+export type Candidate = S["CandidateView"];
+export type Order = S["OrderView"];
+export type Position = S["PositionView"];
+export type Credential = S["CredentialOut"];
+export type Bot = S["BotView"];
+export type SignInSession = S["SessionOut"];
+export type SignInDevice = S["DeviceOut"];
+export type PushDevice = S["DeviceView"];
 
 export const TIERS: Tier[] = ["basic", "pro", "enterprise"];
 
 export interface UserQuery {
   q?: string;
   status?: "active" | "suspended";
+  tier?: Tier;
   limit: number;
   offset: number;
 }
@@ -34,6 +47,7 @@ export const admin = (api: Api) => ({
             offset: query.offset,
             ...(query.q ? { q: query.q } : {}),
             ...(query.status ? { status: query.status } : {}),
+            ...(query.tier ? { tier: query.tier } : {}),
           },
         },
       }),
@@ -64,6 +78,58 @@ export const admin = (api: Api) => ({
         params: { path: { user_id: id } },
       }),
     ),
+  userOrders: (id: string, limit = 20) =>
+    must(
+      api.client.GET("/v1/admin/users/{user_id}/orders", {
+        params: { path: { user_id: id }, query: { limit } },
+      }),
+    ),
+  userPositions: (id: string) =>
+    must(
+      api.client.GET("/v1/admin/users/{user_id}/positions", { params: { path: { user_id: id } } }),
+    ),
+  userCredentials: (id: string) =>
+    must(
+      api.client.GET("/v1/admin/users/{user_id}/credentials", {
+        params: { path: { user_id: id } },
+      }),
+    ),
+  userBot: (id: string) =>
+    must(api.client.GET("/v1/admin/users/{user_id}/bot", { params: { path: { user_id: id } } })),
+  userSessions: (id: string) =>
+    must(
+      api.client.GET("/v1/admin/users/{user_id}/sessions", { params: { path: { user_id: id } } }),
+    ),
+  revokeSession: (id: string, sessionId: string) =>
+    must(
+      api.client.DELETE("/v1/admin/users/{user_id}/sessions/{session_id}", {
+        params: { path: { user_id: id, session_id: sessionId } },
+      }),
+    ),
+  userDevices: (id: string) =>
+    must(
+      api.client.GET("/v1/admin/users/{user_id}/devices", { params: { path: { user_id: id } } }),
+    ),
+  revokeDevice: (id: string, deviceId: string) =>
+    must(
+      api.client.DELETE("/v1/admin/users/{user_id}/devices/{device_id}", {
+        params: { path: { user_id: id, device_id: deviceId } },
+      }),
+    ),
+  userPushDevices: (id: string) =>
+    must(
+      api.client.GET("/v1/admin/users/{user_id}/push-devices", {
+        params: { path: { user_id: id } },
+      }),
+    ),
+  revokePushDevice: (id: string, device: string) =>
+    must(
+      api.client.DELETE("/v1/admin/users/{user_id}/push-devices/{device}", {
+        params: { path: { user_id: id, device } },
+      }),
+    ),
+  overview: () => must(api.client.GET("/v1/admin/overview")),
+  killSwitches: () => must(api.client.GET("/v1/admin/kill-switch")),
   killSwitch: (body: S["KillSwitchRequest"]) =>
     must(api.client.POST("/v1/admin/kill-switch", { body })),
   routing: (limit = 50) =>

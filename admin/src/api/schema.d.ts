@@ -936,6 +936,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dashboard/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your activity, newest first
+         * @description Every fill (`trade`, or `close` when it ended a position: with the position's P&L and why it was closed), bot status change (`bot`) and security event (`security`). Venue, symbol and P&L filters keep fills only.
+         */
+        get: operations["V1DashboardActivityActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/activity/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your fills as a tax-ready CSV, oldest first
+         * @description Columns: time_utc, venue, symbol, side, quantity, price, fee, fee_currency, realised_pnl (what the fill realised, net of its fee, in the quote currency), order_id, client_order_id. Streamed; a text cell that a spreadsheet would run as a formula starts with an apostrophe.
+         */
+        get: operations["V1DashboardActivityExportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dashboard/orders": {
         parameters: {
             query?: never;
@@ -962,6 +1002,137 @@ export interface paths {
         };
         /** One of your orders with its fills */
         get: operations["V1DashboardOrdersOrderIdOrderDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your dashboard in one request
+         * @description The bot's status, equity and balances per venue, realised P&L (net of fees) today, over 7 and 30 days and all time with trades, positions closed and win rate, open positions marked at the latest bar's close, the last trade and the latest activity. Days are cut in your profile's time zone.
+         */
+        get: operations["V1DashboardOverviewOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Win rate, profit factor, Sharpe, drawdown, P&L and equity over a period */
+        get: operations["V1DashboardPerformancePerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your positions, newest first, with a summary
+         * @description Each position runs from the fill that opened it to the one that closed it. `summary` counts open and closed positions and adds up the open ones' value and unrealised P&L for the venue and symbol asked, whatever the status and P&L filters.
+         */
+        get: operations["V1DashboardPositionsListPositions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/positions/{position_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your positions, with the bot's strategy block */
+        get: operations["V1DashboardPositionsPositionIdPosition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/positions/{position_id}/chart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A position's price chart with its entry, stop and target lines
+         * @description Closes of the bars the venue published, at most 300 points: the range looks back from the position's close (or now while it is open); `ALL` spans its life.
+         */
+        get: operations["V1DashboardPositionsPositionIdChartChart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/routing-savings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What routing saved: each order's expected cost against the best single venue */
+        get: operations["V1DashboardRoutingSavingsRoutingSavings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dashboard/statistics/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your trading per day, in your time zone
+         * @description Fills, volume, fees, realised P&L net of fees, positions closed, wins and losses for each day from `from` to `to` (at most 366 days; days without trading are zeros).
+         */
+        get: operations["V1DashboardStatisticsDailyDaily"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1400,6 +1571,39 @@ export interface components {
              */
             token_type: "bearer";
         };
+        /** ActivityItem */
+        ActivityItem: {
+            /** Format: date-time */
+            at: string;
+            client_order_id?: string | null;
+            cycle?: number | null;
+            exit_reason?: string | null;
+            fee?: string | null;
+            fee_currency?: string | null;
+            id: string;
+            order_id?: string | null;
+            pnl?: string | null;
+            pnl_pct?: string | null;
+            position_id?: string | null;
+            previous?: string | null;
+            price?: string | null;
+            quantity?: string | null;
+            realised_pnl?: string | null;
+            reason?: string | null;
+            /** @default 1 */
+            revision: number;
+            side?: string | null;
+            status?: string | null;
+            symbol?: string | null;
+            /** @enum {string} */
+            type: "trade" | "close" | "bot" | "security";
+            venue?: string | null;
+        };
+        /** ActivityPage */
+        ActivityPage: {
+            items: components["schemas"]["ActivityItem"][];
+            next_cursor: string | null;
+        };
         /** AdminKillSwitches */
         AdminKillSwitches: {
             global: components["schemas"]["KillSwitchEntry"] | null;
@@ -1540,6 +1744,17 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "done" | "failed";
         };
+        /** BalanceView */
+        BalanceView: {
+            balances: {
+                [key: string]: string;
+            };
+            equity_usd: string;
+            /** Format: date-time */
+            reported_at: string;
+            revision: number;
+            venue: string;
+        };
         /** BotCounts */
         BotCounts: {
             off: number;
@@ -1576,26 +1791,6 @@ export interface components {
             timeframe?: "1m" | "5m" | "15m" | "1h";
             venue?: string;
         };
-        /** BotView */
-        BotView: {
-            equity_usd: string;
-            last_signal_at: string | null;
-            max_position_usd: string;
-            /** @enum {string} */
-            mode: "paper" | "live";
-            open_positions: components["schemas"]["BotPositionView"][];
-            pairs: string[];
-            paused_reason: string | null;
-            /** @enum {string} */
-            risk_level: "low" | "medium" | "high";
-            /** @enum {string} */
-            status: "off" | "running" | "paused";
-            /** @constant */
-            strategy: "apex_v71";
-            /** @enum {string} */
-            timeframe: "1m" | "5m" | "15m" | "1h";
-            venue: string;
-        };
         /** CandidateView */
         CandidateView: {
             book_at?: string | null;
@@ -1623,6 +1818,12 @@ export interface components {
             first_broken_id: number | null;
             ok: boolean;
             reason: string | null;
+        };
+        /** ChartPoint */
+        ChartPoint: {
+            price: string;
+            /** Format: date-time */
+            t: string;
         };
         /** ChildView */
         ChildView: {
@@ -1668,9 +1869,37 @@ export interface components {
             verified_at: string | null;
             version: number;
         };
+        /** DailyStatistics */
+        DailyStatistics: {
+            days: components["schemas"]["DayStats"][];
+            /** Format: date */
+            from: string;
+            timezone: string;
+            /** Format: date */
+            to: string;
+        };
+        /** DayPnl */
+        DayPnl: {
+            /** Format: date */
+            date: string;
+            pnl: string;
+        };
+        /** DayStats */
+        DayStats: {
+            closed: number;
+            /** Format: date */
+            date: string;
+            fees: string;
+            losses: number;
+            pnl: string;
+            trades: number;
+            volume: string;
+            wins: number;
+        };
         /** DecisionSummary */
         DecisionSummary: {
             attempt: number;
+            candidates: components["schemas"]["CandidateView"][];
             chosen: string;
             /** Format: date-time */
             decided_at: string;
@@ -1737,6 +1966,12 @@ export interface components {
             token_hint: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** EquityPoint */
+        EquityPoint: {
+            /** Format: date */
+            date: string;
+            equity: string;
         };
         /** ExitFill */
         ExitFill: {
@@ -1898,11 +2133,64 @@ export interface components {
             updated_at: string;
             venue: string | null;
         };
+        /** Overview */
+        Overview: {
+            activity: components["schemas"]["ActivityItem"][];
+            balances: components["schemas"]["BalanceView"][];
+            bot: components["schemas"]["dashboard_schemas_screens_BotView"];
+            equity_usd: string;
+            last_trade: components["schemas"]["ActivityItem"] | null;
+            open_positions: components["schemas"]["dashboard_schemas_screens_PositionView"][];
+            pnl: components["schemas"]["Periods"];
+            timezone: string;
+            unrealised_pnl: string;
+        };
         /** PasswordChangeRequest */
         PasswordChangeRequest: {
             current_password: string;
             /** @description 12 to 128 characters, not a common one */
             new_password: string;
+        };
+        /** Performance */
+        Performance: {
+            closed: number;
+            daily_pnl: components["schemas"]["DayPnl"][];
+            equity_curve: components["schemas"]["EquityPoint"][];
+            fees: string;
+            /** Format: date */
+            from: string;
+            gross_loss: string;
+            gross_profit: string;
+            losses: number;
+            max_drawdown: string;
+            max_drawdown_pct: string | null;
+            net_pnl: string;
+            period: string;
+            profit_factor: string | null;
+            sharpe: string | null;
+            starting_equity: string | null;
+            timezone: string;
+            /** Format: date */
+            to: string;
+            trades: number;
+            win_rate: string | null;
+            wins: number;
+        };
+        /** PeriodFigures */
+        PeriodFigures: {
+            closed: number;
+            fees: string;
+            pnl: string;
+            pnl_pct: string | null;
+            trades: number;
+            win_rate: string | null;
+        };
+        /** Periods */
+        Periods: {
+            "30d": components["schemas"]["PeriodFigures"];
+            "7d": components["schemas"]["PeriodFigures"];
+            all: components["schemas"]["PeriodFigures"];
+            today: components["schemas"]["PeriodFigures"];
         };
         /** PlaceOrderRequest */
         PlaceOrderRequest: {
@@ -1946,19 +2234,65 @@ export interface components {
             at: string;
             equity: string;
         };
-        /** PositionView */
-        PositionView: {
-            average_entry: string;
-            fees: string;
-            mark_price: string | null;
+        /** PositionChart */
+        PositionChart: {
+            cycle: number;
+            /** Format: date-time */
+            end: string;
+            entry: string;
+            exit: string | null;
+            points: components["schemas"]["ChartPoint"][];
             position_id: string;
-            quantity: string;
+            range: string;
+            /** Format: date-time */
+            start: string;
+            stop: string | null;
+            targets: string[];
+            timeframe: string | null;
+        };
+        /** PositionDetail */
+        PositionDetail: {
+            amount: string;
+            closed_at: string | null;
+            current_price: string;
+            cycle: number;
+            duration_seconds: number;
+            entry_order_id: string | null;
+            entry_price: string;
+            exit_order_id: string | null;
+            exit_reason: string | null;
+            fees: string;
+            id: string;
+            marked_at: string | null;
+            /** Format: date-time */
+            opened_at: string;
+            pnl: string;
+            pnl_pct: string | null;
             realised_pnl: string;
+            revision: number;
+            /** @enum {string} */
+            side: "long" | "short";
+            size: string;
             /** @enum {string} */
             status: "open" | "closed";
+            strategy: components["schemas"]["StrategyBlock"] | null;
             symbol: string;
             unrealised_pnl: string;
+            value: string;
             venue: string;
+        };
+        /** PositionPage */
+        PositionPage: {
+            items: components["schemas"]["dashboard_schemas_screens_PositionView"][];
+            next_cursor: string | null;
+            summary: components["schemas"]["PositionSummary"];
+        };
+        /** PositionSummary */
+        PositionSummary: {
+            closed: number;
+            open: number;
+            unrealised: string;
+            value: string;
         };
         /** PreferencesUpdate */
         PreferencesUpdate: {
@@ -2109,6 +2443,33 @@ export interface components {
             decided_at: string;
             why?: string | null;
         };
+        /** RoutingSavings */
+        RoutingSavings: {
+            items: components["schemas"]["SavingView"][];
+            next_cursor: string | null;
+            total: components["schemas"]["SavingsTotal"];
+        };
+        /** SavingView */
+        SavingView: {
+            best_single_cost: string | null;
+            best_single_venue: string | null;
+            order_id: string;
+            quantity: string;
+            route_cost: string | null;
+            /** Format: date-time */
+            routed_at: string;
+            savings: string | null;
+            side: string;
+            symbol: string;
+            venues: string[];
+        };
+        /** SavingsTotal */
+        SavingsTotal: {
+            best_single_cost: string;
+            orders: number;
+            route_cost: string;
+            savings: string;
+        };
         /** SecondFactorLoginRequest */
         SecondFactorLoginRequest: {
             challenge_id: string;
@@ -2183,6 +2544,21 @@ export interface components {
             passphrase?: string | null;
             /** @description coinbase, kraken or binance */
             venue: string;
+        };
+        /** StrategyBlock */
+        StrategyBlock: {
+            bot_status: string;
+            close_reason: string | null;
+            conditions: string[];
+            entry_score: number | null;
+            signal: string | null;
+            signal_at: string | null;
+            signal_id: string | null;
+            stop: string;
+            targets: string[];
+            targets_hit: number;
+            timeframe: string | null;
+            trailing: boolean;
         };
         /** SuspendRequest */
         SuspendRequest: {
@@ -2497,6 +2873,56 @@ export interface components {
             fills: components["schemas"]["dashboard_schemas_orders_FillView"][];
             order: components["schemas"]["OrderView"];
         };
+        /** BotView */
+        dashboard_schemas_screens_BotView: {
+            changed_at: string | null;
+            previous: string | null;
+            reason: string | null;
+            revision: number;
+            /** @enum {string} */
+            status: "off" | "running" | "paused";
+        };
+        /** PositionView */
+        dashboard_schemas_screens_PositionView: {
+            amount: string;
+            closed_at: string | null;
+            current_price: string;
+            cycle: number;
+            duration_seconds: number;
+            entry_price: string;
+            exit_reason: string | null;
+            fees: string;
+            id: string;
+            /** Format: date-time */
+            opened_at: string;
+            pnl: string;
+            pnl_pct: string | null;
+            realised_pnl: string;
+            revision: number;
+            /** @enum {string} */
+            side: "long" | "short";
+            size: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            symbol: string;
+            unrealised_pnl: string;
+            value: string;
+            venue: string;
+        };
+        /** PositionView */
+        execution_schemas_PositionView: {
+            average_entry: string;
+            fees: string;
+            mark_price: string | null;
+            position_id: string;
+            quantity: string;
+            realised_pnl: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            symbol: string;
+            unrealised_pnl: string;
+            venue: string;
+        };
         /** FillView */
         routing_schemas_FillView: {
             fee: string;
@@ -2537,6 +2963,29 @@ export interface components {
             type: string;
             /** Format: date-time */
             updated_at: string;
+            venue: string;
+        };
+        /** BotView */
+        strategy_schemas_BotView: {
+            /** @enum {string} */
+            equity_source: "venue_balance" | "settings";
+            equity_usd: string;
+            last_signal_at: string | null;
+            max_position_usd: string;
+            /** @enum {string} */
+            mode: "paper" | "live";
+            open_positions: components["schemas"]["BotPositionView"][];
+            pairs: string[];
+            paused_reason: string | null;
+            /** @enum {string} */
+            risk_level: "low" | "medium" | "high";
+            sizing_equity_usd: string;
+            /** @enum {string} */
+            status: "off" | "running" | "paused";
+            /** @constant */
+            strategy: "apex_v71";
+            /** @enum {string} */
+            timeframe: "1m" | "5m" | "15m" | "1h";
             venue: string;
         };
     };
@@ -3084,6 +3533,7 @@ export interface operations {
                 offset?: number;
                 q?: string | null;
                 status?: "active" | "suspended" | null;
+                tier?: "basic" | "pro" | "enterprise" | null;
             };
             header?: never;
             path?: never;
@@ -3222,7 +3672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BotView"];
+                    "application/json": components["schemas"]["strategy_schemas_BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -3576,7 +4026,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PositionView"][];
+                    "application/json": components["schemas"]["execution_schemas_PositionView"][];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -6431,7 +6881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BotView"];
+                    "application/json": components["schemas"]["strategy_schemas_BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -6491,7 +6941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BotView"];
+                    "application/json": components["schemas"]["strategy_schemas_BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -6592,7 +7042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BotView"];
+                    "application/json": components["schemas"]["strategy_schemas_BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -6675,7 +7125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BotView"];
+                    "application/json": components["schemas"]["strategy_schemas_BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -7246,6 +7696,153 @@ export interface operations {
             };
         };
     };
+    V1DashboardActivityActivity: {
+        parameters: {
+            query?: {
+                type?: "trade" | "close" | "bot" | "security" | null;
+                /** @description Only this venue's */
+                venue?: string | null;
+                /** @description Only this pair's (BTC/USD) */
+                symbol?: string | null;
+                /** @description Only those that made (or lost) money */
+                pnl?: "positive" | "negative" | null;
+                /** @description At or after this time (RFC 3339) */
+                from?: string | null;
+                /** @description Before this time (RFC 3339) */
+                to?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPage"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but refused by a rule; `code` says which */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardActivityExportExport: {
+        parameters: {
+            query?: {
+                format?: "csv";
+                /** @description Only this venue's */
+                venue?: string | null;
+                /** @description Only this pair's (BTC/USD) */
+                symbol?: string | null;
+                /** @description At or after this time (RFC 3339) */
+                from?: string | null;
+                /** @description Before this time (RFC 3339) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     V1DashboardOrdersListOrders: {
         parameters: {
             query?: {
@@ -7353,6 +7950,478 @@ export interface operations {
             };
             /** @description No such resource (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardOverviewOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardPerformancePerformance: {
+        parameters: {
+            query?: {
+                period?: "7d" | "30d" | "90d" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Performance"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardPositionsListPositions: {
+        parameters: {
+            query?: {
+                /** @description Only this venue's */
+                venue?: string | null;
+                /** @description Only this pair's (BTC/USD) */
+                symbol?: string | null;
+                status?: "open" | "closed" | null;
+                /** @description Only those that made (or lost) money */
+                pnl?: "positive" | "negative" | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionPage"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but refused by a rule; `code` says which */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardPositionsPositionIdPosition: {
+        parameters: {
+            query?: {
+                /** @description Which of the venue and symbol's positions (default: the latest) */
+                cycle?: number | null;
+            };
+            header?: never;
+            path: {
+                position_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionDetail"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardPositionsPositionIdChartChart: {
+        parameters: {
+            query?: {
+                range?: "1H" | "4H" | "1D" | "1W" | "1M" | "ALL";
+                /** @description Which of the venue and symbol's positions (default: the latest) */
+                cycle?: number | null;
+            };
+            header?: never;
+            path: {
+                position_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionChart"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardRoutingSavingsRoutingSavings: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingSavings"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but refused by a rule; `code` says which */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    V1DashboardStatisticsDailyDaily: {
+        parameters: {
+            query?: {
+                /** @description First day, in your time zone (default: 29 days ago) */
+                from?: string | null;
+                /** @description Last day, in your time zone (default: today) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyStatistics"];
+                };
+            };
+            /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, a bad, an expired or a revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: the role, a missing second factor or step-up, a suspension */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but refused by a rule; `code` says which */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8299,7 +9368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PositionView"][];
+                    "application/json": components["schemas"]["execution_schemas_PositionView"][];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -8357,7 +9426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PositionView"];
+                    "application/json": components["schemas"]["execution_schemas_PositionView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */

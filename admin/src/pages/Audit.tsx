@@ -4,7 +4,7 @@ import { ApiError, asProblem, describe } from "../api/problem";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
 import { DataView } from "../components/DataView";
-import { Link } from "../router";
+import { UserRef } from "../components/UserRef";
 import { auditCsv } from "../csv";
 import { when } from "../format";
 
@@ -214,11 +214,11 @@ export function AuditTable({
             <td>{when(entry.at)}</td>
             <td>{entry.action}</td>
             <td>
-              <Link to={`/users/${entry.user_id}`} className="mono">
-                {entry.user_id.slice(0, 8)}
-              </Link>
+              <UserRef id={entry.user_id} />
             </td>
-            <td>{entry.actor_id ?? "–"}</td>
+            <td>
+              <UserRef id={entry.actor_id} />
+            </td>
             <td className="details">
               {[entry.venue, ...Object.entries(entry.details).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)]
                 .filter(Boolean)

@@ -1,24 +1,21 @@
 import { useState } from "react";
-import { admin, type AdminRouting, type KillSwitchView } from "../api/admin";
+import { admin, type KillSwitchEntry, type KillSwitches, type KillSwitchView } from "../api/admin";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
 import { useAction } from "../components/useAction";
 import { DataView } from "../components/DataView";
+import { UserRef } from "../components/UserRef";
+import { when } from "../format";
 
-interface Change {
-  view: KillSwitchView;
-  at: Date;
-}
-
-/** The global kill switch: engage (optionally closing every position) or release, with a reason. */
+/** What is engaged (globally and per user: who, when, why), and the global switch: engage
+ * (optionally closing every position) or release, with a reason. */
 export function KillSwitch() {
   const api = useApi();
   const calls = admin(api);
-  const state = useLoad<AdminRouting>(() => calls.routing(1), [], 10_000);
+  const state = useLoad<KillSwitches>(() => calls.killSwitches(), [], 10_000);
   const action = useAction();
   const [reason, setReason] = useState("");
   const [closeAll, setCloseAll] = useState(false);
-  const [last, setLast] = useState<Change | null>(null);
 
   const set = (active: boolean) =>
     action.start({
@@ -48,43 +45,88 @@ export function KillSwitch() {
           : "";
         return (result.active ? "Global kill switch engaged." : "Global kill switch released.") + unwound;
       },
-      onDone: (view) => {
-        setLast({ view: view as KillSwitchView, at: new Date() });
+      onDone: () => {
         setReason("");
         setCloseAll(false);
         state.reload();
       },
+    });
+  const release = (entry: KillSwitchEntry) =>
+    action.start({
+      title: "Release this user's kill switch?",
+      body: <p>Their orders are accepted again; their bot stays paused until they start it.</p>,
+      confirmLabel: "Release kill switch",
+      perform: () =>
+        calls.killSwitch({ scope: "user", user_id: entry.user_id, active: false, close_all_positions: false }),
+      success: () => "The user's kill switch is released.",
+      onDone: state.reload,
     });
 
   return (
     <main id="main" tabIndex={-1}>
       <h1>Kill switch</h1>
       {action.element}
-      <DataView result={state} what="the kill switch">
-        {(routing) =>
-          routing.global_kill_switch ? (
-            <p className="banner banner-bad" role="status">
-              The global kill switch is <strong>ENGAGED</strong>: no order is placed for anyone.
-            </p>
-          ) : (
-            <p className="banner banner-good" role="status">
-              The global kill switch is <strong>released</strong>: trading is on.
-            </p>
-          )
-        }
+      <DataView result={state} what="the kill switches">
+        {(switches) => (
+          <>
+            <Global entry={switches.global} />
+            <section aria-labelledby="halted-users">
+              <h2 id="halted-users">Users halted</h2>
+              {switches.users.length === 0 ? (
+                <p className="empty">No user's trading is halted.</p>
+              ) : (
+                <table>
+                  <caption className="sr-only">Per-user kill switches engaged, newest first</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">User</th>
+                      <th scope="col">Since</th>
+                      <th scope="col">Set by</th>
+                      <th scope="col">Reason</th>
+                      <th scope="col">
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {switches.users.map((entry) => (
+                      <tr key={entry.user_id}>
+                        <th scope="row">
+                          <UserRef id={entry.user_id} />
+                        </th>
+                        <td>{when(entry.since)}</td>
+                        <td>
+                          {entry.set_by === "user" ? "the user" : "an admin"}
+                          {entry.set_by === "admin" && entry.set_by_user_id && (
+                            <>
+                              {" "}
+                              (<UserRef id={entry.set_by_user_id} />)
+                            </>
+                          )}
+                        </td>
+                        <td>{entry.reason || "–"}</td>
+                        <td>
+                          <button
+                            type="button"
+                            onClick={() => release(entry)}
+                            disabled={action.busy}
+                            aria-label={`Release the kill switch of user ${entry.user_id?.slice(0, 8) ?? ""}`}
+                          >
+                            Release…
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          </>
+        )}
       </DataView>
-      {last && (
-        <p className="hint">
-          Last change from this console: {last.view.active ? "engaged" : "released"} by{" "}
-          {last.view.set_by} at {last.at.toLocaleTimeString("en-GB")}.
-        </p>
-      )}
-      <form
-        className="card"
-        aria-label="Global kill switch"
-        onSubmit={(event) => event.preventDefault()}
-      >
-        <label htmlFor="ks-reason">Reason (kept with the switch)</label>
+      <h2 id="global-controls">Global switch</h2>
+      <form className="card" aria-labelledby="global-controls" onSubmit={(event) => event.preventDefault()}>
+        <label htmlFor="ks-reason">Reason (kept with the switch and in the audit log)</label>
         <textarea
           id="ks-reason"
           maxLength={500}
@@ -112,5 +154,25 @@ export function KillSwitch() {
         </div>
       </form>
     </main>
+  );
+}
+
+function Global({ entry }: { entry: KillSwitchEntry | null }) {
+  if (!entry)
+    return (
+      <p className="banner banner-good" role="status">
+        The global kill switch is <strong>released</strong>: trading is on.
+      </p>
+    );
+  return (
+    <div className="banner banner-bad" role="status">
+      <p>
+        The global kill switch is <strong>ENGAGED</strong>: no order is placed for anyone.
+      </p>
+      <p>
+        Engaged {when(entry.since)} by <UserRef id={entry.set_by_user_id ?? entry.set_by} named />
+        {entry.reason ? `: “${entry.reason}”` : " (no reason given)"}.
+      </p>
+    </div>
   );
 }

@@ -7,18 +7,37 @@ import { DataView } from "../components/DataView";
 import { AuditTable } from "./Audit";
 import { Link } from "../router";
 import { when } from "../format";
+import { BotSection, CredentialsSection, OrdersSection, PositionsSection } from "./user/Trading";
+import { AccessSections } from "./user/Access";
 
-/** One account for support: who they are, their status and sessions, their audit trail, and
- * the actions on them (each confirmed, stepped up when the API asks, refused with its detail). */
+const CONTENTS = [
+  ["profile", "Profile"],
+  ["user-actions", "Actions"],
+  ["bot", "Bot"],
+  ["orders", "Orders"],
+  ["positions", "Positions"],
+  ["credentials", "Credentials"],
+  ["sessions", "Sessions"],
+  ["devices", "Devices"],
+  ["push-devices", "Push devices"],
+  ["trail", "Audit trail"],
+] as const;
+
+/** One account for support: who they are and their status, their bot, orders, positions and
+ * credential metadata, their sessions and devices (revocable), their audit trail, and the
+ * actions on them (each confirmed, stepped up when the API asks, refused with its detail). */
 export function UserDetail({ id }: { id: string }) {
   const api = useApi();
   const calls = admin(api);
   const detail = useLoad<AdminUserDetail>(() => calls.user(id), [id]);
   const trail = useLoad<AuditPage>(() => calls.audit({ user_id: id, limit: 20 }), [id]);
   const action = useAction();
+  // Suspending ends every session: the access sections load again when the account changes.
+  const [epoch, setEpoch] = useState(0);
   const refresh = () => {
     detail.reload();
     trail.reload();
+    setEpoch((n) => n + 1);
   };
   return (
     <main id="main" tabIndex={-1}>
@@ -30,8 +49,22 @@ export function UserDetail({ id }: { id: string }) {
           <>
             <h1>{data.user.email}</h1>
             {action.element}
+            <nav className="contents" aria-label="On this page">
+              <ul>
+                {CONTENTS.map(([anchor, label]) => (
+                  <li key={anchor}>
+                    <a href={`#${anchor}`}>{label}</a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
             <Profile data={data} />
             <Actions data={data} start={action.start} busy={action.busy} refresh={refresh} />
+            <BotSection id={id} />
+            <OrdersSection id={id} />
+            <PositionsSection id={id} />
+            <CredentialsSection id={id} />
+            <AccessSections key={epoch} id={id} who={data.user.email} onChange={detail.reload} />
           </>
         )}
       </DataView>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { admin, type UserPage } from "../api/admin";
+import { admin, TIERS, type Tier, type UserPage } from "../api/admin";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
 import { DataView } from "../components/DataView";
@@ -8,6 +8,14 @@ import { when } from "../format";
 
 export const PAGE_SIZE = 25;
 type Status = "" | "active" | "suspended";
+type TierFilter = "" | Tier;
+
+interface Query {
+  q: string;
+  status: Status;
+  tier: TierFilter;
+  offset: number;
+}
 
 /** Accounts, searched, filtered and paged by the server (the address keeps the query). */
 export function Users() {
@@ -15,31 +23,36 @@ export function Users() {
   const { search } = useLocation();
   const q = search.get("q") ?? "";
   const status = (search.get("status") ?? "") as Status;
+  const tierParam = search.get("tier") ?? "";
+  const tier: TierFilter = (TIERS as string[]).includes(tierParam) ? (tierParam as Tier) : "";
   const offset = Math.max(0, Number(search.get("offset") ?? 0) || 0);
   const [draftQ, setDraftQ] = useState(q);
   const [draftStatus, setDraftStatus] = useState<Status>(status);
+  const [draftTier, setDraftTier] = useState<TierFilter>(tier);
   const result = useLoad<UserPage>(
     () =>
       admin(api).users({
         q: q || undefined,
         status: status || undefined,
+        tier: tier || undefined,
         limit: PAGE_SIZE,
         offset,
       }),
-    [q, status, offset],
+    [q, status, tier, offset],
   );
 
-  const go = (next: { q: string; status: Status; offset: number }) => {
+  const go = (next: Query) => {
     const params = new URLSearchParams();
     if (next.q) params.set("q", next.q);
     if (next.status) params.set("status", next.status);
+    if (next.tier) params.set("tier", next.tier);
     if (next.offset) params.set("offset", String(next.offset));
     const query = params.toString();
     navigate(`/users${query ? `?${query}` : ""}`);
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    go({ q: draftQ.trim(), status: draftStatus, offset: 0 });
+    go({ q: draftQ.trim(), status: draftStatus, tier: draftTier, offset: 0 });
   };
 
   return (
@@ -66,6 +79,21 @@ export function Users() {
             <option value="">Any</option>
             <option value="active">Active</option>
             <option value="suspended">Suspended</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor="user-tier">Tier</label>
+          <select
+            id="user-tier"
+            value={draftTier}
+            onChange={(event) => setDraftTier(event.target.value as TierFilter)}
+          >
+            <option value="">Any</option>
+            {TIERS.map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
           </select>
         </div>
         <button type="submit" className="primary">
@@ -118,14 +146,14 @@ export function Users() {
               <button
                 type="button"
                 disabled={page.offset === 0}
-                onClick={() => go({ q, status, offset: Math.max(0, offset - PAGE_SIZE) })}
+                onClick={() => go({ q, status, tier, offset: Math.max(0, offset - PAGE_SIZE) })}
               >
                 Previous
               </button>
               <button
                 type="button"
                 disabled={page.offset + page.items.length >= page.total}
-                onClick={() => go({ q, status, offset: offset + PAGE_SIZE })}
+                onClick={() => go({ q, status, tier, offset: offset + PAGE_SIZE })}
               >
                 Next
               </button>

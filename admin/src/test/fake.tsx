@@ -120,6 +120,15 @@ export const ROUTING = {
       chosen: "kraken",
       decided_at: "2026-12-01T09:00:00Z",
       why: "lowest expected cost",
+      candidates: [
+        {
+          venue: "kraken", eligible: true, reason: null, score: "0.81234567", expected_cost: "0.812345",
+          fee: "0.52", slippage: "0.25", latency_risk: "0.042345", expected_price: "50001.5",
+          success_rate: 0.99, latency_ms: 42, queue_load: 0,
+        },
+        { venue: "coinbase", eligible: true, reason: null, score: "1.1", expected_cost: "1.1", fee: "0.6", slippage: "0.5", latency_risk: "0", expected_price: "50010", success_rate: 0.95, latency_ms: 30, queue_load: 2 },
+        { venue: "binance", eligible: false, reason: "breaker_open" },
+      ],
     },
   ],
   venues: [
@@ -140,3 +149,78 @@ export const AUDIT_ENTRY = {
   prev_hash: "aa",
   hash: "bb",
 };
+
+export const ADMIN_ID = "a0a0a0a0-1111-4222-8333-944455556666";
+
+export const OVERVIEW = {
+  as_of: "2026-12-01T09:10:00Z",
+  users: { total: 100, by_status: { active: 97, suspended: 3 }, by_tier: { basic: 80, pro: 15, enterprise: 5 } },
+  bots: { running: 12, paused: 3, off: 85 },
+  trading: { orders_24h: 400, trades_24h: 350, volume_24h: "1234567.890000", orders_per_minute: "2.4", error_rate: 0.025 },
+  order_path: { samples: 350, p50_ms: 41.5, p99_ms: 180 },
+  venues: {
+    breakers: { closed: 1, open: 1, half_open: 0, stale: 0 },
+    venues: VENUES.map((v) => ({ ...v, as_of: "2026-12-01T09:09:55Z" })),
+  },
+};
+
+export const NO_SWITCHES = { global: null, users: [] };
+export const SWITCHES = {
+  global: {
+    scope: "global", user_id: null, set_by: "admin", set_by_user_id: ADMIN_ID,
+    reason: "exchange incident", since: "2026-12-01T09:00:00Z",
+  },
+  users: [
+    { scope: "user", user_id: ADA.id, set_by: "user", set_by_user_id: ADA.id, reason: "halted by the trader", since: "2026-12-01T08:00:00Z" },
+  ],
+};
+
+export const ORDER = {
+  id: "0f0e0d0c-aaaa-4bbb-8ccc-123456789abc", status: "filled", symbol: "BTC/USD", side: "buy", type: "market",
+  quantity: "0.01000000", limit_price: null, filled_quantity: "0.01", average_price: "50001.50",
+  fees: "0.52", fee_currency: "USD", venue: "kraken", reason: null, revision: 3,
+  created_at: "2026-12-01T09:00:00Z", updated_at: "2026-12-01T09:00:01Z",
+};
+export const POSITION = {
+  position_id: "p-1", venue: "kraken", symbol: "BTC/USD", quantity: "0.01", average_entry: "50001.5",
+  mark_price: "50100", unrealised_pnl: "0.985", realised_pnl: "-0.52", fees: "0.52", status: "open",
+};
+export const CREDENTIAL = {
+  id: "c0c0c0c0-1111-4222-8333-944455556666", venue: "kraken", environment: "simulated", label: "main",
+  key_hint: "WXYZ", status: "active", verification: "verified", verified_at: "2026-11-30T10:05:00Z",
+  refusal_reason: null, permissions: ["trade", "read"], markets: 120, balances: { USD: "10000.00" },
+  created_at: "2026-11-30T10:00:00Z", rotated_at: null, version: 1,
+};
+export const BOT = {
+  status: "paused", paused_reason: "Paused by the kill switch", mode: "paper", strategy: "apex_v71",
+  venue: "kraken", pairs: ["BTC/USD"], timeframe: "5m", risk_level: "low", max_position_usd: "500",
+  equity_usd: "10000", last_signal_at: null, open_positions: [],
+};
+export const SESSIONS = [
+  { id: "5e551011-1111-4222-8333-944455556666", created_at: "2026-12-01T08:00:00Z", last_used_at: "2026-12-01T09:00:00Z", expires_at: "2026-12-31T08:00:00Z", method: "password", ip: "203.0.113.7", user_agent: "NIJA/1.0 iOS" },
+  { id: "5e551012-1111-4222-8333-944455556666", created_at: "2026-11-30T08:00:00Z", last_used_at: "2026-11-30T09:00:00Z", expires_at: "2026-12-30T08:00:00Z", method: "device", ip: "198.51.100.4", user_agent: "NIJA/1.0 Android" },
+];
+export const DEVICES = [
+  { id: "de71ce01-1111-4222-8333-944455556666", name: "Ada's iPhone", created_at: "2026-11-30T10:00:00Z", last_used_at: null },
+];
+export const PUSH_DEVICES = {
+  items: [
+    { id: "9d9d9d9d-1111-4222-8333-944455556666", device_id: "phone-1", platform: "ios", token_hint: "expo …a1b2", created_at: "2026-11-30T10:00:00Z", updated_at: "2026-11-30T10:00:00Z", last_sent_at: null },
+  ],
+};
+
+/** Every read a user's page makes, answered with a full support picture. */
+export function userRoutes(id = ADA.id): Routes {
+  const base = `GET /v1/admin/users/${id}`;
+  return {
+    [base]: { body: adaDetail() },
+    "GET /v1/admin/audit": { body: { items: [AUDIT_ENTRY], next_before: null } },
+    [`${base}/orders`]: { body: { items: [ORDER] } },
+    [`${base}/positions`]: { body: [POSITION] },
+    [`${base}/credentials`]: { body: [CREDENTIAL] },
+    [`${base}/bot`]: { body: BOT },
+    [`${base}/sessions`]: { body: SESSIONS },
+    [`${base}/devices`]: { body: DEVICES },
+    [`${base}/push-devices`]: { body: PUSH_DEVICES },
+  };
+}

@@ -1,57 +1,112 @@
 import { describe, expect, it, vi } from "vitest";
-import { fireEvent, screen, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { AUDIT_ENTRY, ROUTING, VENUES, problem, renderAt, token } from "./fake";
+import {
+  ADA,
+  ADMIN_ID,
+  AUDIT_ENTRY,
+  NO_SWITCHES,
+  OVERVIEW,
+  ROUTING,
+  SWITCHES,
+  VENUES,
+  adaDetail,
+  problem,
+  renderAt,
+  token,
+} from "./fake";
 
-const users = (total: number) => ({ body: { items: [], total, limit: 1, offset: 0 } });
 const overviewRoutes = {
-  "GET /v1/admin/users": (request: Request) => {
-    const status = new URL(request.url).searchParams.get("status");
-    return users(status === "suspended" ? 3 : status === "active" ? 97 : 0);
-  },
-  "GET /v1/admin/venues": { body: VENUES },
-  "GET /v1/admin/routing": { body: ROUTING },
+  "GET /v1/admin/overview": { body: OVERVIEW },
+  "GET /v1/admin/kill-switch": { body: NO_SWITCHES },
 };
 
 describe("Overview", () => {
-  it("shows accounts, routing's 24 h, venue health and the kill switch", async () => {
-    renderAt("/", overviewRoutes);
+  it("shows accounts by tier and status, bots, 24 h trading, the order path and venue health", async () => {
+    const { calls } = renderAt("/", overviewRoutes);
     const accounts = await screen.findByRole("region", { name: "Accounts" });
-    expect(within(accounts).getByText("Suspended").nextSibling).toHaveTextContent("3");
-    expect(within(accounts).getByText("Users").nextSibling).toHaveTextContent("100");
-    const routing = screen.getByRole("region", { name: "Routing, last 24 h" });
-    expect(within(routing).getByText("Error rate").nextSibling).toHaveTextContent("10.0 %");
+    const tile = (region: HTMLElement, label: string) => within(region).getByText(label).nextSibling;
+    expect(tile(accounts, "Users")).toHaveTextContent("100");
+    expect(tile(accounts, "Suspended")).toHaveTextContent("3");
+    expect(within(accounts).getByRole("link", { name: "15" })).toHaveAttribute("href", "/admin/users?tier=pro");
+    const bots = screen.getByRole("region", { name: "Bots" });
+    expect(tile(bots, "Running")).toHaveTextContent("12");
+    expect(tile(bots, "Paused")).toHaveTextContent("3");
+    const trading = screen.getByRole("region", { name: "Trading, last 24 h" });
+    expect(tile(trading, "Volume (quote)")).toHaveTextContent("1,234,567.89");
+    expect(tile(trading, "Trades")).toHaveTextContent("350");
+    expect(tile(trading, "Orders per minute")).toHaveTextContent("2.4");
+    expect(tile(trading, "Error rate")).toHaveTextContent("2.5 %");
+    expect(tile(trading, "Order path p99")).toHaveTextContent("180 ms");
+    expect(tile(trading, "Order path p50")).toHaveTextContent("42 ms");
     expect(screen.getByText(/Breaker not closed on kraken/)).toBeInTheDocument();
     expect(screen.getByText(/global kill switch released/)).toBeInTheDocument();
+    expect(screen.getByText("No user's trading is halted.")).toBeInTheDocument();
+    // Two calls a refresh, not one per figure.
+    expect(calls.map((c) => c.path).sort()).toEqual(["/v1/admin/kill-switch", "/v1/admin/overview"]);
   });
 
-  it("says so when there are no venues yet and nothing was routed", async () => {
+  it("shows who engaged the global kill switch, and refreshes on its own", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      let trades = 350;
+      const { calls } = renderAt("/", {
+        "GET /v1/admin/overview": () => ({ body: { ...OVERVIEW, trading: { ...OVERVIEW.trading, trades_24h: trades } } }),
+        "GET /v1/admin/kill-switch": { body: SWITCHES },
+        [`GET /v1/admin/users/${ADMIN_ID}`]: { body: { ...adaDetail({ id: ADMIN_ID, email: "root@example.com", role: "admin" }) } },
+      });
+      const halts = await screen.findByRole("region", { name: "Kill switches" });
+      expect(await within(halts).findByRole("link", { name: "root@example.com" })).toHaveAttribute("href", `/admin/users/${ADMIN_ID}`);
+      expect(halts).toHaveTextContent(/Global kill switch ENGAGED since .* by root@example.com \(“exchange incident”\)/);
+      expect(halts).toHaveTextContent("1 user's trading halted.");
+      trades = 351;
+      await vi.advanceTimersByTimeAsync(15_000);
+      const trading = screen.getByRole("region", { name: "Trading, last 24 h" });
+      await waitFor(() => expect(within(trading).getByText("Trades").nextSibling).toHaveTextContent("351"));
+      // The setter's email is looked up once, not on every refresh.
+      expect(calls.filter((c) => c.path === `/v1/admin/users/${ADMIN_ID}`)).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("says so when there are no venues yet and nothing was traded", async () => {
     renderAt("/", {
       ...overviewRoutes,
-      "GET /v1/admin/venues": { body: [] },
-      "GET /v1/admin/routing": { body: { decisions: [], venues: [], global_kill_switch: true } },
+      "GET /v1/admin/overview": {
+        body: {
+          ...OVERVIEW,
+          trading: { orders_24h: 0, trades_24h: 0, volume_24h: "0", orders_per_minute: "0", error_rate: 0 },
+          order_path: { samples: 0, p50_ms: null, p99_ms: null },
+          venues: { breakers: {}, venues: [] },
+        },
+      },
     });
     expect(await screen.findByText("No venues reported yet.")).toBeInTheDocument();
-    expect(screen.getByText(/Global kill switch ENGAGED/)).toBeInTheDocument();
+    const trading = screen.getByRole("region", { name: "Trading, last 24 h" });
+    expect(within(trading).getByText("Order path p99").nextSibling).toHaveTextContent("–");
+    expect(within(trading).getByText("Error rate").nextSibling).toHaveTextContent("–");
   });
 
   it("shows the API's detail when the figures cannot load", async () => {
-    renderAt("/", { ...overviewRoutes, "GET /v1/admin/venues": problem(403, "second_factor_required_for_admin", "Enrol a second factor") });
+    renderAt("/", { ...overviewRoutes, "GET /v1/admin/overview": problem(403, "second_factor_required_for_admin", "Enrol a second factor") });
     expect(await screen.findByRole("alert")).toHaveTextContent("Enrol a second factor");
   });
 });
 
 describe("Kill switch", () => {
-  it("engages the global switch with a reason and close-all after confirmation", async () => {
+  it("engages the global switch with a reason and close-all after confirmation, then shows who", async () => {
     let engaged = false;
     const { calls } = renderAt("/kill-switch", {
-      "GET /v1/admin/routing": () => ({ body: { ...ROUTING, global_kill_switch: engaged } }),
+      "GET /v1/admin/kill-switch": () => ({ body: engaged ? SWITCHES : NO_SWITCHES }),
       "POST /v1/admin/kill-switch": () => {
         engaged = true;
         return { body: { active: true, scope: "global", set_by: "admin", user_id: null, orders_cancelled: 4, positions_closing: 2 } };
       },
+      [`GET /v1/admin/users/${ADMIN_ID}`]: { body: adaDetail({ id: ADMIN_ID, email: "root@example.com" }) },
     });
     expect(await screen.findByText(/released/)).toBeInTheDocument();
+    expect(screen.getByText("No user's trading is halted.")).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText(/Reason/), "exchange incident");
     await userEvent.click(screen.getByLabelText(/close every position/));
     await userEvent.click(screen.getByRole("button", { name: "Engage…" }));
@@ -60,6 +115,8 @@ describe("Kill switch", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Engage kill switch" }));
     expect(await screen.findByText(/4 orders cancelled, 2 positions closing/)).toBeInTheDocument();
     expect(await screen.findByText("ENGAGED")).toBeInTheDocument();
+    const banner = screen.getByText("ENGAGED").closest(".banner") as HTMLElement;
+    await waitFor(() => expect(banner).toHaveTextContent(/Engaged .* by root@example.com: “exchange incident”/));
     expect(calls.find((c) => c.method === "POST")?.body).toEqual({
       scope: "global",
       active: true,
@@ -68,9 +125,33 @@ describe("Kill switch", () => {
     });
   });
 
+  it("lists the users halted, who set each switch and why, and releases one", async () => {
+    let halted = true;
+    const { calls } = renderAt("/kill-switch", {
+      "GET /v1/admin/kill-switch": () => ({ body: { global: null, users: halted ? SWITCHES.users : [] } }),
+      "POST /v1/admin/kill-switch": () => {
+        halted = false;
+        return { body: { active: false, scope: "user", set_by: "admin", user_id: ADA.id } };
+      },
+    });
+    const section = await screen.findByRole("region", { name: "Users halted" });
+    const row = within(section).getByRole("link", { name: ADA.id.slice(0, 8) }).closest("tr") as HTMLElement;
+    expect(row).toHaveTextContent("the user");
+    expect(row).toHaveTextContent("halted by the trader");
+    await userEvent.click(within(row).getByRole("button", { name: /Release the kill switch of user/ }));
+    await userEvent.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Release kill switch" }));
+    expect(await screen.findByText("No user's trading is halted.")).toBeInTheDocument();
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({
+      scope: "user",
+      user_id: ADA.id,
+      active: false,
+      close_all_positions: false,
+    });
+  });
+
   it("shows the refusal's detail", async () => {
     renderAt("/kill-switch", {
-      "GET /v1/admin/routing": { body: ROUTING },
+      "GET /v1/admin/kill-switch": { body: NO_SWITCHES },
       "POST /v1/admin/kill-switch": problem(403, "admin_required", "This action needs the admin role"),
     });
     await screen.findByText(/released/);
@@ -80,7 +161,7 @@ describe("Kill switch", () => {
   });
 
   it("shows why the state cannot load", async () => {
-    renderAt("/kill-switch", { "GET /v1/admin/routing": problem(500, "internal", "Something broke") });
+    renderAt("/kill-switch", { "GET /v1/admin/kill-switch": problem(500, "internal", "Something broke") });
     expect(await screen.findByRole("alert")).toHaveTextContent("Something broke");
   });
 });
@@ -145,9 +226,19 @@ describe("Routing", () => {
   it("shows recent decisions and per-venue figures", async () => {
     renderAt("/routing", { "GET /v1/admin/routing": { body: ROUTING } });
     const decisions = await screen.findByRole("region", { name: "Recent decisions" });
-    expect(within(decisions).getByText("kraken")).toBeInTheDocument();
-    expect(within(decisions).getByText("lowest expected cost")).toBeInTheDocument();
+    const decision = within(decisions).getByText("lowest expected cost").closest("tr") as HTMLElement;
+    expect(within(decision).getByText("kraken").tagName).toBe("STRONG");
     expect(within(decisions).getByText("buy 0.01 BTC/USD market")).toBeInTheDocument();
+    // Every candidate with its factors, the winner marked, the ineligible one with its reason.
+    await userEvent.click(within(decisions).getByText("3 candidates and their factors"));
+    const candidates = within(decisions).getByRole("table", { name: /Candidates for order 0f0e0d0c; kraken won/ });
+    const kraken = within(candidates).getByRole("rowheader", { name: /kraken/ }).closest("tr") as HTMLElement;
+    expect(kraken).toHaveTextContent("chosen");
+    expect(kraken).toHaveTextContent("0.812346"); // the score, rounded on its digits
+    expect(kraken).toHaveTextContent("50,001.5");
+    expect(kraken).toHaveTextContent("99.0 %");
+    const binance = within(candidates).getByRole("rowheader", { name: "binance" }).closest("tr") as HTMLElement;
+    expect(binance).toHaveTextContent("no: breaker open");
     const venues = screen.getByRole("region", { name: "Per venue, last 24 h" });
     expect(within(venues).getByText("BTC/USD 99.0 %")).toBeInTheDocument();
   });
@@ -181,6 +272,29 @@ describe("Audit", () => {
     expect(last?.search.get("action")).toBe("user_suspended");
     expect(last?.search.get("since")).toBe("2026-12-01T08:00:00Z");
     expect(last?.search.get("before")).toBe("41");
+  });
+
+  it("files kill switch changes under global, and links who made them", async () => {
+    renderAt("/audit", {
+      "GET /v1/admin/audit": {
+        body: {
+          items: [
+            {
+              ...AUDIT_ENTRY,
+              action: "kill_switch_engaged",
+              user_id: "global",
+              actor_id: ADMIN_ID,
+              details: { scope: "global", set_by: "admin", reason: "drill", close_all_positions: false },
+            },
+          ],
+          next_before: null,
+        },
+      },
+    });
+    const row = (await screen.findByText("kill_switch_engaged")).closest("tr") as HTMLElement;
+    expect(within(row).getByText("global").tagName).toBe("TD");
+    expect(within(row).getByRole("link", { name: ADMIN_ID.slice(0, 8) })).toHaveAttribute("href", `/admin/users/${ADMIN_ID}`);
+    expect(row).toHaveTextContent("reason: drill");
   });
 
   it("verifies the chain and shows the first broken link", async () => {

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { ADA, AUDIT_ENTRY, adaDetail, problem, renderAt, token, type Routes } from "./fake";
+import {
+  ADA,
+  CREDENTIAL,
+  SESSIONS,
+  adaDetail,
+  problem,
+  renderAt,
+  token,
+  userRoutes,
+  type Routes,
+} from "./fake";
 
 const STEPPED = token({ n: 1 });
 
@@ -38,6 +48,21 @@ describe("Users", () => {
     expect(location.search).toContain("q=ada");
   });
 
+  it("filters by tier on the server, from the form and from a deep link", async () => {
+    const { calls } = renderAt("/users?tier=pro", { "GET /v1/admin/users": page([{ ...ADA, tier: "pro" }]) });
+    await screen.findByRole("link", { name: ADA.email });
+    expect(calls[0]?.search.get("tier")).toBe("pro");
+    expect(screen.getByLabelText("Tier")).toHaveValue("pro");
+    await userEvent.selectOptions(screen.getByLabelText("Tier"), "enterprise");
+    await userEvent.selectOptions(screen.getByLabelText("Status"), "active");
+    await userEvent.click(screen.getByRole("button", { name: "Search" }));
+    await screen.findByRole("link", { name: ADA.email });
+    const last = calls[calls.length - 1];
+    expect(last?.search.get("tier")).toBe("enterprise");
+    expect(last?.search.get("status")).toBe("active");
+    expect(location.search).toContain("tier=enterprise");
+  });
+
   it("says when nothing matches", async () => {
     renderAt("/users", { "GET /v1/admin/users": page([]) });
     expect(await screen.findByText("No user matches.")).toBeInTheDocument();
@@ -57,11 +82,8 @@ describe("Users", () => {
 });
 
 describe("A user's page", () => {
-  const routes = (over: Routes = {}): Routes => ({
-    [`GET /v1/admin/users/${ADA.id}`]: { body: adaDetail() },
-    "GET /v1/admin/audit": { body: { items: [AUDIT_ENTRY], next_before: null } },
-    ...over,
-  });
+  const routes = (over: Routes = {}): Routes => ({ ...userRoutes(), ...over });
+  const base = `/v1/admin/users/${ADA.id}`;
 
   it("shows the profile, sessions and the audit trail", async () => {
     renderAt(`/users/${ADA.id}`, routes());
@@ -157,5 +179,131 @@ describe("A user's page", () => {
       reason: "runaway bot",
       close_all_positions: false,
     });
+  });
+  it("shows the support picture: bot, orders, positions, credential metadata, sessions and devices", async () => {
+    renderAt(`/users/${ADA.id}`, routes());
+    const bot = await screen.findByRole("region", { name: "Bot" });
+    expect(await within(bot).findByText("paused")).toBeInTheDocument();
+    expect(bot).toHaveTextContent("Paused by the kill switch");
+    const orders = screen.getByRole("region", { name: "Latest orders" });
+    expect(await within(orders).findByRole("rowheader", { name: /buy 0.01 BTC\/USD market/ })).toBeInTheDocument();
+    expect(orders).toHaveTextContent("50,001.5");
+    const positions = screen.getByRole("region", { name: "Positions" });
+    expect(await within(positions).findByRole("rowheader", { name: "BTC/USD" })).toBeInTheDocument();
+    expect(positions).toHaveTextContent("0.985");
+    const credentials = screen.getByRole("region", { name: "Exchange credentials" });
+    expect(await within(credentials).findByText("…WXYZ")).toBeInTheDocument();
+    expect(credentials).toHaveTextContent("verified");
+    expect(credentials).toHaveTextContent("trade, read");
+    expect(credentials).toHaveTextContent("10,000 USD");
+    expect(credentials).not.toHaveTextContent(CREDENTIAL.id);
+    const sessions = screen.getByRole("region", { name: "Sessions" });
+    expect(await within(sessions).findByText("203.0.113.7")).toBeInTheDocument();
+    expect(within(sessions).getAllByRole("button", { name: /End the session started/ })).toHaveLength(2);
+    const devices = screen.getByRole("region", { name: "Sign-in devices" });
+    expect(await within(devices).findByRole("rowheader", { name: "Ada's iPhone" })).toBeInTheDocument();
+    const pushes = screen.getByRole("region", { name: "Push devices" });
+    expect(await within(pushes).findByText("expo …a1b2")).toBeInTheDocument();
+  });
+
+  it("says what a user without trading or devices has: nothing, section by section", async () => {
+    renderAt(
+      `/users/${ADA.id}`,
+      routes({
+        [`GET ${base}/orders`]: { body: { items: [] } },
+        [`GET ${base}/positions`]: { body: [] },
+        [`GET ${base}/credentials`]: { body: [] },
+        [`GET ${base}/sessions`]: { body: [] },
+        [`GET ${base}/devices`]: { body: [] },
+        [`GET ${base}/push-devices`]: { body: { items: [] } },
+      }),
+    );
+    for (const empty of [
+      "No orders yet.",
+      "No positions.",
+      "No exchange credentials stored.",
+      "No active session.",
+      "No sign-in device registered.",
+      "No device receives pushes.",
+    ]) {
+      expect(await screen.findByText(empty)).toBeInTheDocument();
+    }
+  });
+
+  it("a part that cannot load says why, and the rest of the page still shows", async () => {
+    renderAt(`/users/${ADA.id}`, routes({ [`GET ${base}/positions`]: problem(503, "unavailable", "Execution is down") }));
+    const positions = await screen.findByRole("region", { name: "Positions" });
+    expect(await within(positions).findByRole("alert")).toHaveTextContent("Could not load the positions: Execution is down");
+    expect(await screen.findByText("…WXYZ")).toBeInTheDocument();
+  });
+
+  it("ends a session after confirmation and a step-up, and the list follows", async () => {
+    let proved = false;
+    let remaining = SESSIONS;
+    const { calls } = renderAt(
+      `/users/${ADA.id}`,
+      routes({
+        [`GET ${base}/sessions`]: () => ({ body: remaining }),
+        [`DELETE ${base}/sessions/${SESSIONS[0]?.id}`]: () => {
+          if (!proved) return problem(403, "step_up_required", "Confirm this action with your second factor");
+          remaining = SESSIONS.slice(1);
+          return { status: 204 };
+        },
+        "POST /v1/auth/step-up": () => {
+          proved = true;
+          return { body: { access_token: STEPPED, expires_in: 900 } };
+        },
+      }),
+    );
+    const sessions = await screen.findByRole("region", { name: "Sessions" });
+    await within(sessions).findByText("203.0.113.7");
+    await userEvent.click(within(sessions).getAllByRole("button", { name: /End the session started/ })[0] as HTMLElement);
+    const confirm = await screen.findByRole("dialog", { name: `End this session of ${ADA.email}?` });
+    expect(confirm).toHaveTextContent("203.0.113.7");
+    await userEvent.click(within(confirm).getByRole("button", { name: "End session" }));
+    const stepUp = await screen.findByRole("dialog", { name: "Confirm it is you" });
+    await userEvent.type(within(stepUp).getByLabelText("Authenticator code"), "123456");
+    await userEvent.click(within(stepUp).getByRole("button", { name: "Confirm and continue" }));
+    expect(await screen.findByText(`${ADA.email}'s session is ended.`)).toBeInTheDocument();
+    await waitFor(() => expect(within(sessions).queryByText("203.0.113.7")).not.toBeInTheDocument());
+    const deletes = calls.filter((c) => c.method === "DELETE");
+    expect(deletes).toHaveLength(2);
+    expect(deletes[1]?.authorization).toBe(`Bearer ${STEPPED}`);
+  });
+
+  it("ends every session, and revokes a sign-in device", async () => {
+    const { calls } = renderAt(
+      `/users/${ADA.id}`,
+      routes({
+        [`DELETE ${base}/sessions/${SESSIONS[0]?.id}`]: { status: 204 },
+        [`DELETE ${base}/sessions/${SESSIONS[1]?.id}`]: { status: 204 },
+        [`DELETE ${base}/devices/de71ce01-1111-4222-8333-944455556666`]: { status: 204 },
+      }),
+    );
+    await userEvent.click(await screen.findByRole("button", { name: "End every session…" }));
+    await userEvent.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "End every session" }));
+    expect(await screen.findByText(`2 sessions of ${ADA.email} ended.`)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Revoke the device Ada's iPhone" }));
+    await userEvent.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Revoke device" }));
+    expect(await screen.findByText("“Ada's iPhone” is revoked.")).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path.split("/").slice(-2)[0])).toEqual([
+      "sessions",
+      "sessions",
+      "devices",
+    ]);
+  });
+
+  it("shows the detail when stopping pushes is refused, and the device stays", async () => {
+    renderAt(
+      `/users/${ADA.id}`,
+      routes({
+        [`DELETE ${base}/push-devices/9d9d9d9d-1111-4222-8333-944455556666`]: problem(404, "device_not_found", "No such device"),
+      }),
+    );
+    const pushes = await screen.findByRole("region", { name: "Push devices" });
+    await userEvent.click(await within(pushes).findByRole("button", { name: /Stop pushes to the ios device/ }));
+    await userEvent.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Stop pushes" }));
+    expect(await screen.findByText("Refused: No such device")).toBeInTheDocument();
+    expect(within(pushes).getByText("expo …a1b2")).toBeInTheDocument();
   });
 });

@@ -6,14 +6,22 @@ token in the URL (URLs end up in proxy logs and browser history). Until then it 
 Protocol (JSON text frames):
 - client: `auth` {token} (first, within WS_AUTH_TIMEOUT_SECONDS; again later to renew), `ping`.
 - server: `auth.ok` {user_id}, `pong`, `order.updated` {order}, `order.filled` {order, fill},
-  `notification.created` {notification}, `error` {code, detail?}.
+  `notification.created` {notification}, `error` {code, detail?}, and the screens' pushes
+  (schemas/pushes.py), each with the `revision` of what it shows:
+  `trade.executed` {trade, revision} (a fill as an activity item, keyed by `trade.id`; again,
+  with a higher revision, once its P&L is known or it turns out to close a position),
+  `position.updated` {position, revision} (keyed by `position.id` and `position.cycle`),
+  `pnl.updated` {pnl, unrealised_pnl, revision} (the overview's periods; one per user),
+  `balance.updated` {balance, revision} (keyed by `balance.venue`),
+  `bot.status` {bot, revision}.
 - close 4401 after `error` `unauthorized` (bad, missing, revoked or late auth, or a renewal with
   such a token), `token_expired` or `token_revoked` (signed out everywhere, the session revoked or
   logged out, the password changed); 4403 after `user_suspended`; 1013 when the client reads too
   slowly to keep up; 1001 on server shutdown. An open socket ends within about two seconds of its
   token expiring or being revoked on any replica (`workers/socket_guard.py`).
   Pushes of one order may arrive out of order across topics: keep the one with the highest
-  `order.revision`.
+  `order.revision`; likewise keep, per trade, position, venue balance, the P&L and the bot, the
+  push with the highest `revision`.
 """
 
 from __future__ import annotations
@@ -152,7 +160,7 @@ async def _renew(
 async def stream(
     socket: WebSocket[Any, Any, Any], dashboard_service: NamedDependency[DashboardService]
 ) -> None:
-    """Live `order.updated`, `order.filled` and `notification.created` pushes for the caller."""
+    """Live pushes for the caller: orders, notifications and the screens' read side."""
     await socket.accept()
     session = await _handshake(socket, dashboard_service)
     if session is None:

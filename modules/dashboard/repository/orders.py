@@ -20,7 +20,7 @@ from modules.dashboard.domain.read_model import (
     OrderRecord,
     Target,
 )
-from modules.dashboard.tables import Notification
+from modules.dashboard.tables.orders import Notification
 
 _ORDER_COLUMNS = tuple(f for f in OrderRecord.__struct_fields__)
 _MUTABLE = tuple(c for c in _ORDER_COLUMNS if c not in {"order_id", "user_id"})

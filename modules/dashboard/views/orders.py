@@ -18,7 +18,7 @@ from modules.dashboard.schemas.orders import (
     OrderDetail,
     OrderView,
 )
-from modules.dashboard.tables import Fill, Notification, Order, OrderAttempt
+from modules.dashboard.tables.orders import Fill, Notification, Order, OrderAttempt
 from modules.kernel.refusal import Kind, Refused
 
 _FILL_COLUMNS = tuple(FillRecord.__struct_fields__)

@@ -10,7 +10,9 @@ asked again next round while the order is still open; cancelling twice is harmle
 
 The same round looks up the other resting orders every `resting_poll_seconds`, so fills of a
 limit order that rests on the book reach the trader without a cancel. An account's key is
-unsealed once per round for all of its orders (one audit event, not one per order).
+unsealed once per round for all of its orders (one audit event, not one per order), and when
+any of them brought new fills the account's balances are read once and published
+(`BalanceChanged`), as after a placement that filled.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from modules.execution.domain.orders import TERMINAL, QueuedOrder
 from modules.execution.domain.venue import VenueFault, VenueOrder, VenueRejected, VenueUnavailable
 from modules.execution.ports import CancelsOrders, Venue
 from modules.execution.repository.orders import OrderRepository
+from modules.execution.service.balances import BalanceReports
 from modules.execution.service.credentials import Credentials
 from modules.execution.service.order_events import cancelled_in_queue
 from modules.execution.service.outcomes import OrderOutcomes
@@ -48,6 +51,7 @@ class Cancels:
         orders: OrderRepository,
         credentials: Credentials,
         outcomes: OrderOutcomes,
+        balances: BalanceReports,
         resting_poll_seconds: float,
         wake: Callable[[], None],
         monotonic: Callable[[], float] = time.monotonic,
@@ -56,6 +60,7 @@ class Cancels:
         self._orders = orders
         self._credentials = credentials
         self._outcomes = outcomes
+        self._balances = balances
         self._poll_every = resting_poll_seconds
         # Runs the open-orders round now, once a cancel is committed.
         self._wake = wake
@@ -102,15 +107,26 @@ class Cancels:
         venue, material = opened
         mask = register_secret(material.api_secret)
         try:
+            filled = False
             for order in orders:
-                await self._settle(order, venue, material, cancel=cancel)
+                filled = await self._settle(order, venue, material, cancel=cancel) or filled
+            if filled:
+                # After the fills are committed, once for the account's orders of this round.
+                first = orders[0]
+                await self._balances.after_fill(
+                    user_id=first.user_id,
+                    credential_id=first.credential_id,
+                    venue=venue,
+                    material=material,
+                )
         finally:
             del mask, material
 
     async def _settle(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, cancel: bool
-    ) -> None:
-        """One order's cancel or look-up; a failure waits for the next round (logged)."""
+    ) -> bool:
+        """One order's cancel or look-up; whether it recorded new fills. A failure waits for
+        the next round (logged)."""
         try:
             found = await self._ask_venue(order, venue, material, cancel=cancel)
         except (VenueFault, VenueUnavailable, TimeoutError) as error:
@@ -118,15 +134,14 @@ class Cancels:
                 "venue did not settle the order; next round tries again",
                 extra={"order_id": order.order_id, "error": type(error).__name__},
             )
-            return
+            return False
         except VenueRejected as refusal:
             log.warning(
                 "venue refused the cancel",
                 extra={"order_id": order.order_id, "code": refusal.code},
             )
-            return
-        if found is not None:
-            await self._outcomes.record(order, found)
+            return False
+        return found is not None and await self._outcomes.record(order, found)
 
     async def _ask_venue(
         self, order: QueuedOrder, venue: Venue, material: CredentialMaterial, *, cancel: bool

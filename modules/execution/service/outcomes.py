@@ -62,11 +62,13 @@ class OrderOutcomes:
         await self._orders.mark_rejected(uow.conn, order.order_id, code)
         uow.publish(rejected_event(order, code, reason))
 
-    async def record(self, order: QueuedOrder, placed: VenueOrder) -> None:
+    async def record(self, order: QueuedOrder, placed: VenueOrder) -> bool:
+        """Record the venue's word on the order; whether it brought fills not recorded before
+        (the account's balances moved)."""
         async with self._runtime.unit_of_work("execution") as uow:
             locked = await self._orders.order(uow.conn, order.order_id)
             if locked is None or locked.status in ("filled", "expired", "cancelled"):
-                return
+                return False
             new_fills = await self._orders.record_placement(
                 uow.conn,
                 order_id=order.order_id,
@@ -81,6 +83,7 @@ class OrderOutcomes:
             fresh = [fill for fill in placed.fills if fill.trade_id in new_fills]
             await self._fold_position(uow, order, fresh)
             await self._controls.clear_errors(uow.conn, order.user_id)
+        return bool(fresh)
 
     async def _fold_position(
         self, uow: UnitOfWork, order: QueuedOrder, fills: list[VenueFill]

@@ -123,6 +123,12 @@ class UserRepository:
 
     async def update_profile(
         self, user_id: uuid.UUID, values: dict[str, str], now: datetime
-    ) -> None:
+    ) -> UserRow | None:
+        """The user as the update left it (None if there is no such user)."""
         columns = {getattr(User, name): value for name, value in values.items()}
-        await User.update({**columns, User.updated_at: now}).where(User.id == user_id)
+        rows = (
+            await User.update({**columns, User.updated_at: now})
+            .where(User.id == user_id)
+            .returning(*_COLUMNS)
+        )
+        return _user(rows[0]) if rows else None

@@ -156,12 +156,10 @@ class IdentityService:
         await self._admin.suspend(await self.active_user(admin), user_id, reason)
 
     async def reinstate(self, admin: Principal, user_id: uuid.UUID) -> None:
-        await self.active_user(admin)
-        await self._admin.reinstate(user_id)
+        await self._admin.reinstate(await self.active_user(admin), user_id)
 
     async def change_tier(self, admin: Principal, user_id: uuid.UUID, tier: Tier) -> None:
-        await self.active_user(admin)
-        await self._admin.change_tier(user_id, tier)
+        await self._admin.change_tier(await self.active_user(admin), user_id, tier)
 
     async def admin_revoke_session(
         self, admin: Principal, user_id: uuid.UUID, session_id: uuid.UUID

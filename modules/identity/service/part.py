@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from modules.identity.contracts import SecurityEventKind, SecurityEventRaised
+from modules.identity.contracts import SecurityEventKind, SecurityEventRaised, UserProfileChanged
 from modules.identity.repository.identity import IdentityRepository
+from modules.identity.repository.users import UserRow
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 
@@ -32,3 +33,13 @@ def security_event(
 ) -> None:
     """Tell the user (through the dashboard) about something they must hear of; never secrets."""
     uow.publish(SecurityEventRaised(user_id=str(user_id), kind=kind, detail=detail))
+
+
+def profile_changed(user: UserRow) -> UserProfileChanged:
+    """The profile as it now stands, for read models that cut days in the user's time zone."""
+    return UserProfileChanged(
+        user_id=str(user.id),
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+    )

@@ -6,7 +6,7 @@ import zoneinfo
 
 from modules.identity.domain.profile import display_name, invalid_timezone, locale, timezone_name
 from modules.identity.repository.users import UserRow
-from modules.identity.service.part import IdentityPart
+from modules.identity.service.part import IdentityPart, profile_changed
 
 
 def _valid_timezone(raw: str) -> str:
@@ -29,5 +29,7 @@ class Profiles(IdentityPart):
         if "locale" in changes:
             values["locale"] = locale(changes["locale"])
         if values:
-            async with self._uow():
-                await self._repo.users.update_profile(user.id, values, self._now())
+            async with self._uow() as uow:
+                updated = await self._repo.users.update_profile(user.id, values, self._now())
+                if updated is not None:
+                    uow.publish(profile_changed(updated))

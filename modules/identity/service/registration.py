@@ -11,7 +11,7 @@ from modules.identity.domain.password_policy import PasswordPolicy
 from modules.identity.ports import PasswordHasher
 from modules.identity.repository.identity import IdentityRepository
 from modules.identity.repository.users import UserRow
-from modules.identity.service.part import IdentityPart
+from modules.identity.service.part import IdentityPart, profile_changed
 from modules.kernel.logs import register_secret
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
@@ -69,6 +69,7 @@ class Registration(IdentityPart):
                     Kind.CONFLICT, "email_taken", "An account with this email already exists"
                 )
             uow.publish(UserRegistered(user_id=str(user.id), role=user.role, tier=user.tier))
+            uow.publish(profile_changed(user))
         del mask
         log.info("user registered", extra={"user_id": str(user.id), "role": user.role})
         return user

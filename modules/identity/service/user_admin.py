@@ -38,11 +38,13 @@ class UserAdmin(IdentityPart):
             )
             if changed is not None:
                 await self._repo.sessions.revoke(user_id, reason="suspended", now=now)
-                uow.publish(UserSuspended(user_id=str(user_id), reason=reason))
+                uow.publish(
+                    UserSuspended(user_id=str(user_id), reason=reason, actor_id=str(admin.id))
+                )
         if changed is not None:
             log.info("user suspended", extra={"user_id": str(user_id), "by": str(admin.id)})
 
-    async def reinstate(self, user_id: uuid.UUID) -> None:
+    async def reinstate(self, admin: UserRow, user_id: uuid.UUID) -> None:
         """Make the account active again. Its old access tokens stay dead: the user signs in.
 
         The marker is lifted even when the account was already active, so reinstating again
@@ -53,11 +55,13 @@ class UserAdmin(IdentityPart):
                 user_id, status="active", reason="", now=self._now()
             )
             if changed is not None:
-                uow.publish(UserReinstated(user_id=str(user_id)))
+                uow.publish(UserReinstated(user_id=str(user_id), actor_id=str(admin.id)))
         await self._runtime.revocations.reinstate(str(user_id))
 
-    async def change_tier(self, user_id: uuid.UUID, tier: Tier) -> None:
+    async def change_tier(self, admin: UserRow, user_id: uuid.UUID, tier: Tier) -> None:
         async with self._uow() as uow:
             changed = await self._repo.users.change_tier(user_id, tier, self._now())
             if changed is not None:
-                uow.publish(UserTierChanged(user_id=str(user_id), tier=tier))
+                uow.publish(
+                    UserTierChanged(user_id=str(user_id), tier=tier, actor_id=str(admin.id))
+                )

@@ -12,7 +12,10 @@ import msgspec
 
 from modules.kernel.refusal import Kind, Refused
 from modules.routing.domain.split import Child
-from modules.routing.domain.venue_scoring import Decision, Intent, Quote, explain
+from modules.routing.domain.venue_scoring import AMOUNT_STEP, Decision, Intent, Quote, explain
+
+# A venue that lacks only the liquidity cover could still have filled the whole order alone.
+_COULD_TAKE_IT = frozenset({None, "insufficient_liquidity"})
 
 
 class Plan(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,3 +67,40 @@ def why(plan: Plan) -> str:
     if plan.kind == "twap":
         return "twap: above the TWAP notional threshold; sent as equal slices over time"
     return explain(plan.decision)
+
+
+class Benchmark(msgspec.Struct, frozen=True):
+    """The cheapest single venue for a quantity, and its expected cost (the route's yardstick)."""
+
+    venue: str
+    cost: Decimal
+
+
+def best_single_venue(decision: Decision) -> Benchmark | None:
+    """The venue whose book could have filled the decision's whole quantity at the lowest
+    expected cost (ties: the name), judged on cost alone, not on the blended score; None when
+    no venue the trader can use could fill it alone."""
+    costed = [
+        c for c in decision.candidates if c.expected_cost is not None and c.reason in _COULD_TAKE_IT
+    ]
+    if not costed:
+        return None
+    best = min(costed, key=lambda c: (c.expected_cost, c.venue))
+    assert best.expected_cost is not None
+    return Benchmark(venue=best.venue, cost=best.expected_cost)
+
+
+def shares(benchmark: Benchmark, quantities: list[Decimal]) -> list[Benchmark]:
+    """`benchmark` shared among children of these quantities, pro rata to 1e-8, the last
+    taking the rest: the shares add up to the whole exactly."""
+    total = sum(quantities, Decimal(0))
+    parts: list[Benchmark] = []
+    given = Decimal(0)
+    for index, quantity in enumerate(quantities):
+        if index == len(quantities) - 1:
+            cost = benchmark.cost - given
+        else:
+            cost = (benchmark.cost * quantity / total).quantize(AMOUNT_STEP)
+            given += cost
+        parts.append(Benchmark(venue=benchmark.venue, cost=cost))
+    return parts

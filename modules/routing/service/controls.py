@@ -52,8 +52,11 @@ class Controls:
         set_by: Literal["admin", "user"],
         reason: str | None,
         actor_id: str | None = None,
+        *,
+        close_all: bool = False,
     ) -> KillSwitchView:
-        """Engage or lift a kill switch; `actor_id` is who did it (kept for the admin)."""
+        """Engage or lift a kill switch; `actor_id` is who did it (kept for the admin and, with
+        the reason and `close_all`, published for the audit log)."""
         key = "global" if scope == "global" else str(user_id)
         async with self._runtime.unit_of_work("routing") as uow:
             current = await self._risk.kill_switch(uow.conn, key)
@@ -65,7 +68,15 @@ class Controls:
             )
             await self._risk.set_kill_switch(uow.conn, key, active, set_by, reason, actor_id)
             uow.publish(
-                KillSwitchChanged(scope=scope, user_id=user_id, active=active, set_by=set_by)
+                KillSwitchChanged(
+                    scope=scope,
+                    user_id=user_id,
+                    active=active,
+                    set_by=set_by,
+                    actor_id=actor_id,
+                    reason=reason,
+                    close_all_positions=close_all,
+                )
             )
         return KillSwitchView(scope=scope, user_id=user_id, active=active, set_by=set_by)
 

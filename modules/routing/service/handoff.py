@@ -17,6 +17,7 @@ from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
 from modules.routing.domain.attempts import attempt_id, client_order_id
+from modules.routing.domain.plan import Benchmark, best_single_venue
 from modules.routing.domain.venue_monitor import VenueMonitor
 from modules.routing.domain.venue_scoring import Decision, Intent, explain
 from modules.routing.repository.orders import NewOrder, OrderRepository
@@ -38,8 +39,12 @@ class Handoff:
         intent: Intent,
         decision: Decision,
         credentials: dict[str, str],
+        benchmark: Benchmark | None = None,
     ) -> None:
-        """One child of a split or TWAP parent: its own order, routed on its own decision."""
+        """One child of a split or TWAP parent: its own order, routed on its own decision.
+
+        `benchmark` is the child's share of the best single venue for the whole order (a
+        split); without it the child is compared at its own decision (a TWAP slice)."""
         chosen = decision.chosen
         assert chosen is not None
         child_id = uuid.uuid4()
@@ -57,15 +62,21 @@ class Handoff:
             status="routed",
         )
         await self._orders.insert_order(uow.conn, child, decision.candidates, explain(decision))
-        self.publish_route(uow, child, decision)
+        self.publish_route(uow, child, decision, benchmark=benchmark)
 
     def publish_route(
-        self, uow: UnitOfWork, order: NewOrder, decision: Decision, attempt: int = 0
+        self,
+        uow: UnitOfWork,
+        order: NewOrder,
+        decision: Decision,
+        attempt: int = 0,
+        benchmark: Benchmark | None = None,
     ) -> None:
         chosen = decision.chosen
         assert chosen is not None and chosen.expected_price is not None
         assert chosen.fee is not None
         aid = attempt_id(order.id, attempt)
+        best = benchmark or best_single_venue(decision)
         uow.publish(
             OrderRouted(
                 order_id=str(aid),
@@ -87,6 +98,9 @@ class Handoff:
                 else str(order.parent_order_id),
                 attempt=attempt,
                 original_order_id=str(order.id),
+                expected_cost=chosen.expected_cost,
+                best_single_venue=None if best is None else best.venue,
+                best_single_venue_cost=None if best is None else best.cost,
             )
         )
 

@@ -21,7 +21,15 @@ from modules.routing.domain import risk
 from modules.routing.domain.attempts import client_order_id
 from modules.routing.domain.idempotency import check_key, check_replay, key_in_use, request_hash
 from modules.routing.domain.market_books import MarketBooks
-from modules.routing.domain.plan import Plan, market_data_unavailable, notional, why
+from modules.routing.domain.plan import (
+    Benchmark,
+    Plan,
+    best_single_venue,
+    market_data_unavailable,
+    notional,
+    shares,
+    why,
+)
 from modules.routing.domain.venue_scoring import AMOUNT_STEP, Intent, Quote
 from modules.routing.repository.credentials import CredentialRepository
 from modules.routing.repository.idempotency import IdempotencyRepository, StoredResponse
@@ -250,9 +258,14 @@ class Intake:
             if plan.kind == "single":
                 self._handoff.publish_route(uow, order, plan.decision)
             elif plan.kind == "split":
-                for child in plan.children:
+                best = best_single_venue(plan.decision)
+                quantities = [child.intent.quantity for child in plan.children]
+                parts: list[Benchmark | None] = (
+                    [None] * len(quantities) if best is None else list(shares(best, quantities))
+                )
+                for child, part in zip(plan.children, parts, strict=True):
                     await self._handoff.insert_child(
-                        uow, order, child.intent, child.decision, credentials
+                        uow, order, child.intent, child.decision, credentials, part
                     )
             else:
                 await self._twap.schedule(uow, order)

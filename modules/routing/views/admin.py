@@ -1,4 +1,5 @@
-"""The admin's routing overview: recent route decisions and per-venue routing statistics.
+"""The admin's routing overview: recent route decisions (every candidate venue with the factors
+it was scored on) and per-venue routing statistics.
 
 Venue figures combine the database (orders routed and failed in the last 24 hours) with the
 monitor's in-memory measures (orders in flight, success rate per pair, breakers).
@@ -20,6 +21,7 @@ from modules.routing.schemas import (
     KillSwitchEntry,
     VenueStatsView,
 )
+from modules.routing.views.orders import candidates
 from modules.routing.views.settings import active_kill_switch
 
 
@@ -85,7 +87,7 @@ _ENGAGED = (
 )
 _RECENT_DECISIONS = """
 SELECT d.order_id AS decision_id, COALESCE(a.order_id, d.order_id) AS order_id, d.attempt,
-       d.chosen, d.decided_at, d.why, o.user_id, o.symbol, o.side, o.quantity, o.kind
+       d.chosen, d.candidates, d.decided_at, d.why, o.user_id, o.symbol, o.side, o.quantity, o.kind
   FROM routing.route_decisions d
   LEFT JOIN routing.route_attempts a ON a.attempt_id = d.order_id
   JOIN routing.orders o ON o.id = COALESCE(a.order_id, d.order_id)
@@ -109,4 +111,5 @@ def decision_summary(row: dict[str, Any]) -> DecisionSummary:
         chosen=row["chosen"],
         decided_at=row["decided_at"],
         why=row["why"],
+        candidates=candidates(row["candidates"]),
     )

@@ -153,14 +153,17 @@ def fill(row: dict[str, Any]) -> FillView:
     )
 
 
+def candidates(stored: str | bytes) -> list[CandidateView]:
+    """A decision's candidates as stored (JSONB, read as text)."""
+    raw = stored.encode() if isinstance(stored, str) else stored
+    return msgspec.json.decode(raw, type=list[CandidateView])
+
+
 def route(row: dict[str, Any]) -> RouteView:
-    candidates = row["candidates"]
-    if isinstance(candidates, str):
-        candidates = candidates.encode()
     return RouteView(
         chosen=row["chosen"],
         decided_at=row["decided_at"],
-        candidates=msgspec.json.decode(candidates, type=list[CandidateView]),
+        candidates=candidates(row["candidates"]),
         attempt=row.get("attempt") or 0,
         why=row.get("why"),
     )

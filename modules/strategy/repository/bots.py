@@ -12,7 +12,7 @@ from modules.strategy.domain.bot import Settings
 
 _COLUMNS = (
     "user_id, status, paused_reason, mode, strategy, pairs, venue, timeframe, risk_level, "
-    "max_position_usd, equity_usd, rejections, last_signal_at"
+    "max_position_usd, equity_usd, rejections"
 )
 
 
@@ -96,14 +96,18 @@ class BotRepository:
     async def running_for(
         self, conn: asyncpg.Connection, venue: str, symbol: str, timeframe: str
     ) -> list[dict[str, Any]]:
+        """The running bots trading the pair, each with the equity its entries are sized on:
+        its venue account's (execution's latest balances), else its owner's figure."""
         rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM strategy.bots WHERE status = 'running' "  # noqa: S608
-            "AND venue = $1 AND timeframe = $2 AND pairs ? $3",
+            "SELECT b.user_id, b.risk_level, b.max_position_usd, "
+            "COALESCE(v.equity_usd, b.equity_usd) AS sizing_equity FROM strategy.bots b "
+            "LEFT JOIN strategy.venue_balances v ON v.user_id = b.user_id AND v.venue = b.venue "
+            "WHERE b.status = 'running' AND b.venue = $1 AND b.timeframe = $2 AND b.pairs ? $3",
             venue,
             timeframe,
             symbol,
         )
-        return [r for r in map(_row, rows) if r is not None]
+        return [dict(r) for r in rows]
 
     async def count_rejection(self, conn: asyncpg.Connection, user_id: str) -> int:
         count = await conn.fetchval(
@@ -117,9 +121,4 @@ class BotRepository:
         await conn.execute(
             "UPDATE strategy.bots SET rejections = 0 WHERE user_id = $1 AND rejections > 0",
             user_id,
-        )
-
-    async def signalled(self, conn: asyncpg.Connection, user_id: str, at: datetime) -> None:
-        await conn.execute(
-            "UPDATE strategy.bots SET last_signal_at = $2 WHERE user_id = $1", user_id, at
         )

@@ -3,9 +3,12 @@
 A bar is evaluated once per (venue, symbol, timeframe), whatever the number of bots trading it:
 the window of the key's latest bars lives in memory (reloaded from the bars table when this
 replica missed a bar, and on its first bar after start), APEX runs on it once, and each bot then
-does O(1) work with that verdict: one query finds the running bots, one their live positions.
-Each bot's work runs in a savepoint of its own, so a failing bot is logged and counted and the
-others' intents still go out.
+does O(1) work with that verdict: one query finds the running bots, one their live positions
+(a pair nobody trades or holds costs those two queries, and no APEX),
+and every bot's step is decided in memory and written with the others' in a few multi-row
+statements (service/trades.py). One bot cannot take the others down: a bot whose step fails to
+be decided is logged and counted and left out, and if the bar's writes fail as a whole they are
+written again bot by bot, each in a savepoint of its own.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.strategy.config import StrategyConfig
 from modules.strategy.domain import apex
+from modules.strategy.domain.bar_step import BotState, PositionState, Step, may_act, step
 from modules.strategy.domain.bars import Bar, BarKey, BarWindow
 from modules.strategy.repository.bars import BarRepository
 from modules.strategy.repository.bots import BotRepository
-from modules.strategy.repository.positions import PositionRepository
+from modules.strategy.repository.positions import PositionRepository, guard_of
 from modules.strategy.service.trades import Trades
 
 log = logging.getLogger("nija.strategy.evaluation")
@@ -70,9 +74,7 @@ class Evaluator:
             window = await self._window(uow, key, bar)
             if window.bars[-1].start != bar.start:
                 return  # a late bar, older than the window's last: history, not a signal
-            evaluation = apex.evaluate(window.bars)
-            self._evaluations.labels(key.timeframe).inc()
-            await self._each_bot(uow, key, bar, evaluation)
+            await self._each_bot(uow, key, bar, window)
 
     async def _window(self, uow: UnitOfWork, key: BarKey, bar: Bar) -> BarWindow:
         window = self._windows.get(key)
@@ -84,33 +86,83 @@ class Evaluator:
         window = self._windows[key] = BarWindow(key.timeframe, size, bars)
         return window
 
-    async def _each_bot(
-        self, uow: UnitOfWork, key: BarKey, bar: Bar, evaluation: apex.Evaluation
-    ) -> None:
+    async def _each_bot(self, uow: UnitOfWork, key: BarKey, bar: Bar, window: BarWindow) -> None:
         conn = uow.conn
-        bots = {
-            b["user_id"]: b
-            for b in await self._bots.running_for(conn, key.venue, key.symbol, key.timeframe)
-        }
-        positions = {
-            p["user_id"]: p
-            for p in await self._positions.live_for_pair(conn, key.venue, key.symbol, key.timeframe)
-        }
-        now = self._runtime.clock()
+        running = await self._bots.running_for(conn, key.venue, key.symbol, key.timeframe)
+        live = await self._positions.live_for_pair(conn, key.venue, key.symbol, key.timeframe)
+        bots = {b.user_id: b for b in map(_bot, running)}
+        positions = {p.user_id: p for p in map(_position, live)}
+        if not bots and not any(p.status == "open" for p in positions.values()):
+            return  # nobody trades or holds the pair: the bar is kept, APEX is not run
+        evaluation = apex.evaluate(window.bars)
+        self._evaluations.labels(key.timeframe).inc()
+        steps: list[Step] = []
         for user_id in sorted(bots.keys() | positions.keys()):
             bot, position = bots.get(user_id), positions.get(user_id)
-            if not self._trades.may_act(evaluation, bot, position):
-                continue  # no savepoint for a bot with nothing to do: a quiet bar stays O(1)
-            sent: list[IntegrationEvent] = []
+            if not may_act(evaluation, bot, position):
+                continue  # a quiet bar stays O(1) per bot
+            try:
+                decided = step(evaluation, key, bar, bot, position)
+            except Exception:
+                self._failed(user_id, key)
+                continue
+            if decided is not None:
+                steps.append(decided)
+        if not steps:
+            return
+        now = self._runtime.clock()
+        try:
+            async with conn.transaction():
+                events = await self._trades.apply(conn, key, bar, evaluation, steps, now)
+        except Exception:
+            log.warning("a bar's writes failed; writing them bot by bot", exc_info=True)
+            events = await self._one_by_one(conn, key, bar, evaluation, steps, now)
+        for event in events:
+            uow.publish(event)
+
+    async def _one_by_one(
+        self,
+        conn: Any,
+        key: BarKey,
+        bar: Bar,
+        evaluation: apex.Evaluation,
+        steps: list[Step],
+        now: Any,
+    ) -> list[IntegrationEvent]:
+        events: list[IntegrationEvent] = []
+        for one in steps:
             try:
                 async with conn.transaction():
-                    sent = await self._trades.on_bar(conn, key, bar, evaluation, bot, position, now)
+                    events += await self._trades.apply(conn, key, bar, evaluation, [one], now)
             except Exception:
-                self._failures.labels(key.venue).inc()
-                log.exception("bot failed on a bar", extra=_where(user_id, key))
-                continue
-            for event in sent:
-                uow.publish(event)
+                self._failed(one.user_id, key)
+        return events
+
+    def _failed(self, user_id: str, key: BarKey) -> None:
+        self._failures.labels(key.venue).inc()
+        log.exception("bot failed on a bar", extra=_where(user_id, key))
+
+
+def _bot(row: dict[str, Any]) -> BotState:
+    return BotState(
+        user_id=row["user_id"],
+        equity=row["sizing_equity"],
+        risk_level=row["risk_level"],
+        max_position_usd=row["max_position_usd"],
+    )
+
+
+def _position(row: dict[str, Any]) -> PositionState:
+    return PositionState(
+        id=row["id"],
+        user_id=row["user_id"],
+        venue=row["venue"],
+        status=row["status"],
+        guard=guard_of(row) if row["status"] == "open" else None,
+        exit_in_flight=row["exit_in_flight"] is not None,
+        exit_attempts=row["exit_attempts"],
+        held=row["held"],
+    )
 
 
 def _where(user_id: str, key: BarKey) -> dict[str, Any]:

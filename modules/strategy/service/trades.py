@@ -1,14 +1,17 @@
-"""One bot's trades on one closed bar: protect its open position (stop, targets, trailing),
-exit on an opposite signal or an EMA9/21 cross, or enter on an APEX signal.
+"""Writing what the bots decided on one closed bar, all bots at once.
 
-Every state change and the intent it leads to are written in the caller's transaction, and the
-intent goes out through the outbox with it: a crash loses neither, and a redelivered bar finds
-the intent's deterministic id already stored and sends nothing twice.
+Each bot's step (domain/bar_step.py) is decided first; then one multi-row statement per table
+writes every new position, every intent, every moved guard and every signal of the bar, and
+their events go to the outbox with them: `IntentSubmitted` for each intent, `SignalRecorded` for
+each signal and `BotPositionChanged` for each position whose stop or targets moved. A crash
+loses none of it, and a bar evaluated again finds the intents' deterministic ids already stored
+and sends nothing twice.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,230 +19,216 @@ import asyncpg
 import msgspec
 
 from modules.kernel.events import IntegrationEvent
-from modules.strategy.contracts import IntentSubmitted
-from modules.strategy.domain import protection
-from modules.strategy.domain.apex import Evaluation
+from modules.strategy.domain.apex import Evaluation, Signal
+from modules.strategy.domain.bar_step import NewEntry, Step
 from modules.strategy.domain.bars import Bar, BarKey
-from modules.strategy.domain.sizing import entry_notional, quantity_for
-from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.intents import IntentRepository, NewIntent
-from modules.strategy.repository.positions import NewPosition, PositionRepository, guard_of
+from modules.strategy.repository.positions import GuardUpdate, PositionRepository
 from modules.strategy.repository.signals import NewSignal, SignalRepository
+from modules.strategy.service.publishing import (
+    intent_submitted,
+    position_changed,
+    signal_recorded,
+)
 
-_IDS = uuid.UUID("9d3c1f0e-4b7a-4e21-8f6d-2a5b7c9e0d13")
+_encode = msgspec.json.Encoder().encode
 
 
-def entry_intent_id(user_id: str, key: BarKey, bar: Bar) -> uuid.UUID:
-    return uuid.uuid5(_IDS, f"entry:{user_id}:{key.venue}:{key.symbol}:{key.timeframe}:{bar.start}")
+def held(signal: Signal) -> list[str]:
+    """The names of the filters and conditions that held."""
+    return [k for k, ok in signal.filter.items() if ok] + [
+        k for k, ok in signal.conditions.items() if ok
+    ]
 
 
-def exit_intent_id(position_id: uuid.UUID, attempt: int) -> uuid.UUID:
-    return uuid.uuid5(_IDS, f"exit:{position_id}:{attempt}")
+class _Bar(msgspec.Struct, kw_only=True):
+    """What every bot's record of this bar shares, encoded once."""
+
+    key: BarKey
+    bar: Bar
+    evaluation: Evaluation
+    at: datetime
+    verdict: str = ""  # the entry signal and indicators, as every entry's detail shares them
 
 
 class Trades:
     def __init__(
         self,
-        bots: BotRepository,
         positions: PositionRepository,
         intents: IntentRepository,
         signals: SignalRepository,
     ) -> None:
-        self._bots = bots
         self._positions = positions
         self._intents = intents
         self._signals = signals
 
-    @staticmethod
-    def may_act(
-        evaluation: Evaluation, bot: dict[str, Any] | None, position: dict[str, Any] | None
-    ) -> bool:
-        """Whether `on_bar` can do anything for this bot on this bar: protect (and maybe exit)
-        its open position, or enter on a signal. Most bars, most bots do nothing."""
-        if position is not None:
-            return bool(position["status"] == "open")
-        return bot is not None and evaluation.long.action == "entry"
-
-    async def on_bar(
+    async def apply(
         self,
         conn: asyncpg.Connection,
         key: BarKey,
         bar: Bar,
         evaluation: Evaluation,
-        bot: dict[str, Any] | None,
-        position: dict[str, Any] | None,
-        at: Any,
+        steps: Sequence[Step],
+        at: datetime,
     ) -> list[IntegrationEvent]:
-        """The intents one bot sends on this bar (none, one exit, or one entry)."""
-        if position is not None and position["status"] == "open":
-            sent, guard = await self._protect(conn, key, bar, evaluation, position, at)
-            if sent or bot is None or evaluation.exit_long is None:
-                return sent
-            if position["exit_in_flight"] is not None:
-                return []
-            detail = {
-                "reason": evaluation.exit_long,
-                "short": msgspec.to_builtins(evaluation.short),
-            }
-            return await self._exit(
-                conn, key, bar, position, "exit", guard.remaining, guard, detail, at
+        """Write the bots' steps on this bar; the events to publish with them."""
+        shared = _Bar(key=key, bar=bar, evaluation=evaluation, at=at)
+        entries = [s.entry for s in steps if s.entry is not None]
+        if entries:
+            opened = await self._positions.insert_many(conn, key, entries, at)
+            entries = [e for e in entries if e.position_id in opened]
+        wanted = [_entry_intent(e, key) for e in entries] + [
+            NewIntent(
+                intent_id=o.intent_id,
+                user_id=s.user_id,
+                position_id=s.position.id,
+                kind=s.exit.kind,
+                side="sell",
+                quantity=o.quantity,
+                venue=o.venue,
             )
-        if position is None and bot is not None and evaluation.long.action == "entry":
-            return await self._enter(conn, key, bar, evaluation, bot, at)
-        return []
-
-    async def _protect(
-        self,
-        conn: asyncpg.Connection,
-        key: BarKey,
-        bar: Bar,
-        evaluation: Evaluation,
-        position: dict[str, Any],
-        at: Any,
-    ) -> tuple[list[IntegrationEvent], protection.Guard]:
-        guard = guard_of(position)
-        atr = None if evaluation.indicators is None else evaluation.indicators.atr
-        step = protection.on_bar(
-            guard, bar, atr, exit_in_flight=position["exit_in_flight"] is not None
-        )
-        if step.exit is None:
-            if step.guard != guard:
-                await self._positions.save_guard(
-                    conn,
-                    position["id"],
-                    step.guard,
-                    exit_in_flight=position["exit_in_flight"],
-                    exit_attempts=position["exit_attempts"],
-                )
-            return [], step.guard
-        detail = {"level": step.exit.price, "guard": msgspec.to_builtins(step.guard)}
-        sent = await self._exit(
-            conn, key, bar, position, step.exit.kind, step.exit.quantity, step.guard, detail, at
-        )
-        return sent, step.guard
-
-    async def _exit(
-        self,
-        conn: asyncpg.Connection,
-        key: BarKey,
-        bar: Bar,
-        position: dict[str, Any],
-        kind: str,
-        quantity: Decimal,
-        guard: protection.Guard,
-        detail: dict[str, Any],
-        at: Any,
-    ) -> list[IntegrationEvent]:
-        if quantity <= 0:
-            return []
-        attempt = position["exit_attempts"]
-        intent_id = exit_intent_id(position["id"], attempt)
-        intent = NewIntent(
-            intent_id=intent_id,
-            user_id=position["user_id"],
-            position_id=position["id"],
-            kind=kind,
-            side="sell",
-            quantity=quantity,
-        )
-        if not await self._intents.insert(conn, intent, at):
-            return []
-        await self._positions.save_guard(
-            conn, position["id"], guard, exit_in_flight=intent_id, exit_attempts=attempt + 1
-        )
-        await self._record(conn, key, bar, position["user_id"], kind, detail, [intent_id], at)
-        return [_submitted(intent, key)]
-
-    async def _enter(
-        self,
-        conn: asyncpg.Connection,
-        key: BarKey,
-        bar: Bar,
-        evaluation: Evaluation,
-        bot: dict[str, Any],
-        at: Any,
-    ) -> list[IntegrationEvent]:
-        signal, ind = evaluation.long, evaluation.indicators
-        assert ind is not None and signal.stop is not None
-        notional = entry_notional(
-            equity=bot["equity_usd"],
-            adx=ind.adx,
-            score=signal.score,
-            risk_level=bot["risk_level"],
-            max_position=bot["max_position_usd"],
-        )
-        quantity = quantity_for(notional, bar.close)
-        if quantity <= 0:
-            return []
-        intent_id = entry_intent_id(bot["user_id"], key, bar)
-        position_id = uuid.uuid5(_IDS, f"position:{intent_id}")
-        opened = await self._positions.insert(
+            for s in steps
+            if s.exit is not None and s.position is not None
+            for o in s.exit.orders
+        ]
+        recorded = await self._intents.insert_many(conn, wanted, at)
+        moved = await self._save_guards(conn, steps, recorded)
+        sent = [i for i in wanted if i.intent_id in recorded]
+        signals = [*self._entry_signals(shared, entries, recorded)]
+        signals += self._exit_signals(shared, steps, recorded)
+        ids = await self._signals.insert_many(
             conn,
-            NewPosition(
-                id=position_id,
-                user_id=bot["user_id"],
-                venue=key.venue,
-                symbol=key.symbol,
-                timeframe=key.timeframe,
-                entry_intent_id=intent_id,
-                planned_quantity=quantity,
-                stop=signal.stop,
-                planned_risk=bar.close - signal.stop,
-                targets=signal.targets,
-                opened_at=at,
-            ),
+            key,
+            bar.start,
+            [signal for signal, _event in signals],
+            at,
+            verdict=shared.verdict or None,
         )
-        intent = NewIntent(
-            intent_id=intent_id,
-            user_id=bot["user_id"],
-            position_id=position_id,
-            kind="entry",
-            side="buy",
-            quantity=quantity,
-        )
-        if not opened or not await self._intents.insert(conn, intent, at):
+        events: list[IntegrationEvent] = [intent_submitted(i, key.symbol, at) for i in sent]
+        events += [
+            signal_recorded(signal_id, user_id=signal.user_id, **event)
+            for signal_id, (signal, event) in zip(ids, signals, strict=True)
+        ]
+        events += [position_changed(row, at) for row in moved]
+        return events
+
+    async def _save_guards(
+        self, conn: asyncpg.Connection, steps: Sequence[Step], recorded: set[Any]
+    ) -> list[dict[str, Any]]:
+        updates: list[GuardUpdate] = []
+        for s in steps:
+            position = s.position
+            if position is None or position.guard is None or (s.guard is None and s.exit is None):
+                continue
+            guard = s.guard or position.guard
+            sent = s.exit is not None and s.exit.orders[0].intent_id in recorded
+            before = position.guard
+            updates.append(
+                GuardUpdate(
+                    position_id=position.id,
+                    guard=guard,
+                    visible=(guard.stop, guard.targets, guard.targets_hit, guard.trailing)
+                    != (before.stop, before.targets, before.targets_hit, before.trailing),
+                    exit_in_flight=s.exit.orders[0].intent_id if sent and s.exit else None,
+                    exit_attempts=position.exit_attempts + (1 if sent else 0),
+                )
+            )
+        return await self._positions.save_guards(conn, updates) if updates else []
+
+    def _entry_signals(
+        self, shared: _Bar, entries: list[NewEntry], recorded: set[Any]
+    ) -> list[tuple[NewSignal, dict[str, Any]]]:
+        entries = [e for e in entries if e.intent_id in recorded]
+        if not entries:
             return []
-        detail = {
-            "signal": msgspec.to_builtins(signal),
-            "indicators": msgspec.to_builtins(ind),
-            "notional": notional,
-            "quantity": quantity,
-        }
-        await self._record(conn, key, bar, bot["user_id"], "entry", detail, [intent_id], at)
-        await self._bots.signalled(conn, bot["user_id"], at)
-        return [_submitted(intent, key)]
+        long, ind = shared.evaluation.long, shared.evaluation.indicators
+        # A bar's entries share the signal and indicators: stored once, as the bar's verdict.
+        shared.verdict = _encode({"signal": long, "indicators": ind}).decode()
+        conditions = held(long)
+        out = []
+        for e in entries:
+            intent_ids = [str(e.intent_id)]
+            record = NewSignal(
+                user_id=e.user_id,
+                action="entry",
+                detail=msgspec.Raw(
+                    f'{{"notional":"{e.notional}","quantity":"{e.quantity}"}}'.encode()
+                ),
+                order_ids=intent_ids,
+                shares_verdict=True,
+            )
+            event = _signal_fields(
+                shared, "entry", long.score, conditions, e.stop, e.targets, intent_ids
+            )
+            out.append((record, event))
+        return out
 
-    async def _record(
-        self,
-        conn: asyncpg.Connection,
-        key: BarKey,
-        bar: Bar,
-        user_id: str,
-        action: str,
-        detail: dict[str, Any],
-        order_ids: list[uuid.UUID],
-        at: Any,
-    ) -> None:
-        signal = NewSignal(
-            user_id=user_id,
-            venue=key.venue,
-            symbol=key.symbol,
-            timeframe=key.timeframe,
-            bar_start=bar.start,
-            action=action,
-            detail=msgspec.to_builtins(detail),
-            order_ids=[str(i) for i in order_ids],
-        )
-        await self._signals.insert(conn, signal, at)
+    def _exit_signals(
+        self, shared: _Bar, steps: Sequence[Step], recorded: set[Any]
+    ) -> list[tuple[NewSignal, dict[str, Any]]]:
+        out = []
+        evaluation = shared.evaluation
+        for s in steps:
+            exit_, position = s.exit, s.position
+            if exit_ is None or position is None or exit_.orders[0].intent_id not in recorded:
+                continue
+            guard = s.guard or position.guard
+            assert guard is not None
+            detail: dict[str, Any]
+            score = None
+            if exit_.kind == "exit":
+                detail = {"reason": exit_.reason, "short": evaluation.short}
+                conditions = [exit_.reason or "exit"]
+                if exit_.reason == "opposite_signal":
+                    conditions += held(evaluation.short)
+                    score = evaluation.short.score
+            else:
+                detail = {"level": exit_.level, "guard": guard}
+                reached = f"target_{guard.targets_hit}" if exit_.kind == "profit_take" else "stop"
+                conditions = [f"{reached}_reached"]
+            intent_ids = [str(o.intent_id) for o in exit_.orders]
+            record = NewSignal(
+                user_id=s.user_id,
+                action=exit_.kind,
+                detail=msgspec.Raw(_encode(detail)),
+                order_ids=intent_ids,
+            )
+            event = _signal_fields(
+                shared, exit_.kind, score, conditions, guard.stop, guard.targets, intent_ids
+            )
+            out.append((record, event))
+        return out
 
 
-def _submitted(intent: NewIntent, key: BarKey) -> IntentSubmitted:
-    return IntentSubmitted(
-        intent_id=str(intent.intent_id),
-        user_id=intent.user_id,
-        symbol=key.symbol,
-        side=intent.side,  # type: ignore[arg-type]
-        quantity=intent.quantity,
-        signal=intent.kind,  # type: ignore[arg-type]
+def _signal_fields(
+    shared: _Bar,
+    action: str,
+    score: int | None,
+    conditions: list[str],
+    stop: Decimal | None,
+    targets: list[Decimal],
+    intent_ids: list[str],
+) -> dict[str, Any]:
+    return {
+        "key": shared.key,
+        "bar_start": shared.bar.start,
+        "action": action,
+        "score": score,
+        "conditions": conditions,
+        "stop": stop,
+        "targets": targets,
+        "intent_ids": intent_ids,
+        "at": shared.at,
+    }
+
+
+def _entry_intent(entry: NewEntry, key: BarKey) -> NewIntent:
+    return NewIntent(
+        intent_id=entry.intent_id,
+        user_id=entry.user_id,
+        position_id=entry.position_id,
+        kind="entry",
+        side="buy",
+        quantity=entry.quantity,
         venue=key.venue,
     )

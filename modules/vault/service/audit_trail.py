@@ -1,7 +1,8 @@
 """The audit trail: what other modules report is recorded, and the chain can be checked.
 
 Execution's unseals (one per order placed) and failed unseals are recorded with the order they
-were for, and identity's admin actions on a user (suspend, reinstate, tier change) too. Each is
+were for, identity's admin actions on a user (suspend, reinstate, tier change) too, and every
+kill switch routing engages or releases (by whom, why, and whether everything was closed). Each is
 appended inside the caller's transaction (a subscription's unit of work), under the chain head's
 lock, so concurrent deliveries still form one chain.
 """
@@ -14,6 +15,7 @@ from modules.execution.contracts import CredentialUnsealed, OrderRejected
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
+from modules.routing.contracts import KillSwitchChanged
 from modules.vault.domain.audit_chain import AuditDraft, ChainCheck, ChainReport
 from modules.vault.repository.audit_log import AuditLogRepository
 
@@ -93,17 +95,45 @@ class AuditTrail:
         uow.after_commit(count)
 
     async def user_suspended(self, event: UserSuspended, uow: UnitOfWork) -> None:
-        await self._admin(event.user_id, "admin_suspend", {"reason": event.reason[:200]})
+        await self._admin(event, "admin_suspend", {"reason": event.reason[:200]})
 
     async def user_reinstated(self, event: UserReinstated, uow: UnitOfWork) -> None:
-        await self._admin(event.user_id, "admin_reinstate", {})
+        await self._admin(event, "admin_reinstate", {})
 
     async def user_tier_changed(self, event: UserTierChanged, uow: UnitOfWork) -> None:
-        await self._admin(event.user_id, "admin_tier_change", {"tier": event.tier})
+        await self._admin(event, "admin_tier_change", {"tier": event.tier})
 
-    async def _admin(self, user_id: str, action: str, details: dict[str, object]) -> None:
-        # Identity's events do not name the acting admin; the entry records that an admin did.
-        entry = self.draft(user_id=user_id, action=action, actor_id="admin", details=details)
+    async def kill_switch_changed(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
+        # The global switch is about no one user: its entries are filed under `global` (the
+        # key routing keeps it under), so the audit filter finds them by that name.
+        details: dict[str, object] = {
+            "scope": event.scope,
+            "set_by": event.set_by,
+            "close_all_positions": event.close_all_positions,
+        }
+        if event.reason:
+            details["reason"] = event.reason[:200]
+        entry = self.draft(
+            user_id=event.user_id if event.scope == "user" and event.user_id else "global",
+            action="kill_switch_engaged" if event.active else "kill_switch_released",
+            actor_id=event.actor_id or event.set_by,
+            details=details,
+        )
+        await self.append([entry])
+
+    async def _admin(
+        self,
+        event: UserSuspended | UserReinstated | UserTierChanged,
+        action: str,
+        details: dict[str, object],
+    ) -> None:
+        # Events published before they named the acting admin record only that an admin did.
+        entry = self.draft(
+            user_id=event.user_id,
+            action=action,
+            actor_id=event.actor_id or "admin",
+            details=details,
+        )
         await self.append([entry])
 
     # Checking the chain ----------------------------------------------------------------------

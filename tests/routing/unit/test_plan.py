@@ -8,9 +8,12 @@ import pytest
 
 from modules.kernel.refusal import Kind, Refused
 from modules.routing.domain.plan import (
+    Benchmark,
     Plan,
+    best_single_venue,
     market_data_unavailable,
     notional,
+    shares,
     unroutable,
     why,
 )
@@ -78,3 +81,32 @@ def test_why_a_plan_was_chosen() -> None:
     assert why(Plan(kind="split", decision=decision, children=children)) == (
         "split: larger than any one venue holds within the slippage limit; 1 on a, 1 on a"
     )
+
+
+def test_the_best_single_venue_is_the_cheapest_that_could_fill_it_all_alone() -> None:
+    held = {"cheap", "dear", "unheld"}
+    quotes = [
+        quote("dear", taker="0.003"),
+        quote("cheap", taker="0.001", latency_ms=100),
+        quote("unheld", taker="0"),
+    ]
+    decision = SCORER.score(market("buy", "2"), quotes, held - {"unheld"}, NOW)
+    best = best_single_venue(decision)
+    assert best is not None and best.venue == "cheap"
+    cheap = next(c for c in decision.candidates if c.venue == "cheap")
+    assert best.cost == cheap.expected_cost
+    # 30 a side: 40 lacks the 2x cover everywhere but each book could still fill it alone.
+    thin = SCORER.score(market("buy", "40"), quotes[:2], {"cheap", "dear"}, NOW)
+    assert thin.chosen is None
+    best_thin = best_single_venue(thin)
+    assert best_thin is not None and best_thin.venue == "cheap"
+    # No book holds 60: no single venue could have taken it.
+    assert best_single_venue(SCORER.score(market("buy", "60"), quotes, held, NOW)) is None
+
+
+def test_a_benchmark_shared_among_children_adds_up_to_the_whole() -> None:
+    whole = Benchmark(venue="a", cost=D("10.00000001"))
+    parts = shares(whole, [D(1), D(1), D(1)])
+    assert [p.cost for p in parts] == [D("3.33333334"), D("3.33333334"), D("3.33333333")]
+    assert sum(p.cost for p in parts) == whole.cost and {p.venue for p in parts} == {"a"}
+    assert [p.cost for p in shares(whole, [D(3)])] == [whole.cost]

@@ -1,0 +1,185 @@
+"""Folding fills into the screens' read side: execution's `OrderFilled` (the fill) and
+`PositionChanged` (the position after it), each group-committed.
+
+Per batch: one statement writes the batch's halves; each touched position is folded once (its
+head locked, its new steps read, its cycles written); then the traders' rows are locked, in
+id order, and the days take what the batch added. Fees are valued in the quote currency by the
+platform's rule (domain/pnl.py), P&L is execution's (net of fees, from the venue's fills).
+Pushes are built after the commit (service/pushes.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+import asyncpg
+import msgspec
+
+from modules.dashboard.domain.pnl import fee_in_quote
+from modules.dashboard.repository.days import Clock, DayDelta, DayRepository
+from modules.dashboard.repository.positions import Identity
+from modules.dashboard.repository.trades import FillHalf, StepHalf, TradeRepository, TradeRow
+from modules.dashboard.schemas.pushes import PnlUpdated, PositionUpdated, TradeExecuted
+from modules.dashboard.service.positions import PositionFold
+from modules.dashboard.service.pushes import Pusher
+from modules.dashboard.views.activity import trades_by_id
+from modules.dashboard.views.positions import cycles, open_positions
+from modules.dashboard.views.shapes import trade_item
+from modules.dashboard.views.statistics import periods
+from modules.execution.contracts import OrderFilled, PositionChanged
+from modules.kernel.db import Database
+from modules.kernel.outbox import UnitOfWork
+
+
+def fill_half(event: OrderFilled) -> FillHalf:
+    return FillHalf(
+        user_id=event.user_id,
+        venue=event.venue,
+        symbol=event.symbol,
+        fill_id=event.fill_id,
+        order_id=event.order_id,
+        side=event.side,
+        price=event.price,
+        quantity=event.quantity,
+        fee=event.fee,
+        fee_currency=event.fee_currency,
+        fee_quote=fee_in_quote(event.symbol, event.fee, event.fee_currency, event.price),
+        liquidity=event.liquidity,
+        executed_at=event.occurred_at,
+    )
+
+
+def step_half(event: PositionChanged) -> StepHalf:
+    return StepHalf(
+        user_id=event.user_id,
+        venue=event.venue,
+        symbol=event.symbol,
+        fill_id=event.fill_id,
+        position_id=event.position_id,
+        version=event.version,
+        position_quantity=event.quantity,
+        average_entry=event.average_entry,
+        realised_total=event.realised_pnl,
+        fees_total=event.fees,
+        realised_delta=event.realised_delta,
+        step_at=event.occurred_at,
+    )
+
+
+def _traded(row: TradeRow) -> DayDelta:
+    assert row.executed_at is not None and row.price is not None and row.quantity is not None
+    return DayDelta(
+        user_id=row.user_id,
+        at=row.executed_at,
+        trades=1,
+        volume=row.price * row.quantity,
+        fees=row.fee_quote or Decimal(0),
+    )
+
+
+class TradeFolds:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        trades: TradeRepository,
+        days: DayRepository,
+        positions: PositionFold,
+        pusher: Pusher,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._trades = trades
+        self._days = days
+        self._positions = positions
+        self._pusher = pusher
+
+    async def fold_fills(self, events: list[OrderFilled], uow: UnitOfWork) -> None:
+        fresh = await self._trades.add_fills(uow.conn, [fill_half(e) for e in events])
+        if not fresh:
+            return
+        clocks = await self._days.clocks(uow.conn, {row.user_id for row in fresh})
+        await self._days.add(uow.conn, [_traded(row) for row in fresh], clocks)
+        self._push(uow, [row.id for row in fresh], {}, clocks)
+
+    async def fold_steps(self, events: list[PositionChanged], uow: UnitOfWork) -> None:
+        # Version 0 comes only from events older than versions: it cannot be put in order.
+        usable = [e for e in events if e.version > 0]
+        fresh = await self._trades.add_steps(uow.conn, [step_half(e) for e in usable])
+        if not fresh:
+            return
+        days = [
+            DayDelta(user_id=row.user_id, at=row.step_at, pnl=row.realised_delta)
+            for row in fresh
+            if row.step_at is not None and row.realised_delta is not None
+        ]
+        by_position: dict[str, list[TradeRow]] = defaultdict(list)
+        for row in fresh:
+            assert row.position_id is not None
+            by_position[row.position_id].append(row)
+        written: dict[tuple[str, int], str] = {}
+        changed = {row.id for row in fresh}
+        for position_id in sorted(by_position):
+            rows = by_position[position_id]
+            first = rows[0]
+            identity = Identity(
+                position_id=position_id,
+                user_id=first.user_id,
+                venue=first.venue,
+                symbol=first.symbol,
+            )
+            refolded = await self._positions.refold(
+                uow, identity, [row.version for row in rows if row.version is not None]
+            )
+            days += refolded.days
+            written.update({(position_id, c.open_version): first.user_id for c in refolded.cycles})
+            changed.update(row.id for row in refolded.marked)
+        clocks = await self._days.clocks(uow.conn, {row.user_id for row in fresh})
+        await self._days.add(uow.conn, days, clocks)
+        self._push(uow, sorted(changed), written, clocks)
+
+    def _push(
+        self,
+        uow: UnitOfWork,
+        trade_ids: list[int],
+        positions: dict[tuple[str, int], str],
+        clocks: dict[str, Clock],
+    ) -> None:
+        """After the commit: `trade.executed` for the fills written, `position.updated` for the
+        positions, `pnl.updated` for each trader (with the revision this fold gave it)."""
+        users = {user for user in clocks if self._pusher.listening(user)}
+        if not users:
+            return
+
+        async def build() -> list[tuple[str, msgspec.Struct]]:
+            now = self._clock()
+            messages: list[tuple[str, msgspec.Struct]] = []
+            async with self._db.connection() as conn:
+                for row in await trades_by_id(conn, trade_ids):
+                    if row["user_id"] in users:
+                        item = trade_item(row)
+                        messages.append(
+                            (row["user_id"], TradeExecuted(trade=item, revision=item.revision))
+                        )
+                shown = [key for key, user in positions.items() if user in users]
+                for view in await cycles(conn, shown, now):
+                    owner = positions[(view.id, view.cycle)]
+                    messages.append((owner, PositionUpdated(position=view, revision=view.revision)))
+                for user_id in sorted(users):
+                    messages.append((user_id, await self._pnl(conn, user_id, clocks[user_id], now)))
+            return messages
+
+        self._pusher.after_commit(uow, build)
+
+    async def _pnl(
+        self, conn: asyncpg.Connection, user_id: str, clock: Clock, now: datetime
+    ) -> PnlUpdated:
+        held = await open_positions(conn, user_id, now)
+        return PnlUpdated(
+            pnl=await periods(conn, user_id, clock.timezone, now),
+            unrealised_pnl=sum((p.unrealised_pnl for p in held), Decimal(0)),
+            revision=clock.pnl_revision,
+        )
