@@ -1791,6 +1791,38 @@ export interface components {
             timeframe?: "1m" | "5m" | "15m" | "1h";
             venue?: string;
         };
+        /** BotStatusView */
+        BotStatusView: {
+            changed_at: string | null;
+            previous: string | null;
+            reason: string | null;
+            revision: number;
+            /** @enum {string} */
+            status: "off" | "running" | "paused";
+        };
+        /** BotView */
+        BotView: {
+            /** @enum {string} */
+            equity_source: "venue_balance" | "settings";
+            equity_usd: string;
+            last_signal_at: string | null;
+            max_position_usd: string;
+            /** @enum {string} */
+            mode: "paper" | "live";
+            open_positions: components["schemas"]["BotPositionView"][];
+            pairs: string[];
+            paused_reason: string | null;
+            /** @enum {string} */
+            risk_level: "low" | "medium" | "high";
+            sizing_equity_usd: string;
+            /** @enum {string} */
+            status: "off" | "running" | "paused";
+            /** @constant */
+            strategy: "apex_v71";
+            /** @enum {string} */
+            timeframe: "1m" | "5m" | "15m" | "1h";
+            venue: string;
+        };
         /** CandidateView */
         CandidateView: {
             book_at?: string | null;
@@ -2137,10 +2169,10 @@ export interface components {
         Overview: {
             activity: components["schemas"]["ActivityItem"][];
             balances: components["schemas"]["BalanceView"][];
-            bot: components["schemas"]["dashboard_schemas_screens_BotView"];
+            bot: components["schemas"]["BotStatusView"];
             equity_usd: string;
             last_trade: components["schemas"]["ActivityItem"] | null;
-            open_positions: components["schemas"]["dashboard_schemas_screens_PositionView"][];
+            open_positions: components["schemas"]["PositionCard"][];
             pnl: components["schemas"]["Periods"];
             timezone: string;
             unrealised_pnl: string;
@@ -2234,6 +2266,33 @@ export interface components {
             at: string;
             equity: string;
         };
+        /** PositionCard */
+        PositionCard: {
+            amount: string;
+            closed_at: string | null;
+            current_price: string;
+            cycle: number;
+            duration_seconds: number;
+            entry_price: string;
+            exit_reason: string | null;
+            fees: string;
+            id: string;
+            /** Format: date-time */
+            opened_at: string;
+            pnl: string;
+            pnl_pct: string | null;
+            realised_pnl: string;
+            revision: number;
+            /** @enum {string} */
+            side: "long" | "short";
+            size: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            symbol: string;
+            unrealised_pnl: string;
+            value: string;
+            venue: string;
+        };
         /** PositionChart */
         PositionChart: {
             cycle: number;
@@ -2283,7 +2342,7 @@ export interface components {
         };
         /** PositionPage */
         PositionPage: {
-            items: components["schemas"]["dashboard_schemas_screens_PositionView"][];
+            items: components["schemas"]["PositionCard"][];
             next_cursor: string | null;
             summary: components["schemas"]["PositionSummary"];
         };
@@ -2293,6 +2352,20 @@ export interface components {
             open: number;
             unrealised: string;
             value: string;
+        };
+        /** PositionView */
+        PositionView: {
+            average_entry: string;
+            fees: string;
+            mark_price: string | null;
+            position_id: string;
+            quantity: string;
+            realised_pnl: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            symbol: string;
+            unrealised_pnl: string;
+            venue: string;
         };
         /** PreferencesUpdate */
         PreferencesUpdate: {
@@ -2873,56 +2946,6 @@ export interface components {
             fills: components["schemas"]["dashboard_schemas_orders_FillView"][];
             order: components["schemas"]["OrderView"];
         };
-        /** BotView */
-        dashboard_schemas_screens_BotView: {
-            changed_at: string | null;
-            previous: string | null;
-            reason: string | null;
-            revision: number;
-            /** @enum {string} */
-            status: "off" | "running" | "paused";
-        };
-        /** PositionView */
-        dashboard_schemas_screens_PositionView: {
-            amount: string;
-            closed_at: string | null;
-            current_price: string;
-            cycle: number;
-            duration_seconds: number;
-            entry_price: string;
-            exit_reason: string | null;
-            fees: string;
-            id: string;
-            /** Format: date-time */
-            opened_at: string;
-            pnl: string;
-            pnl_pct: string | null;
-            realised_pnl: string;
-            revision: number;
-            /** @enum {string} */
-            side: "long" | "short";
-            size: string;
-            /** @enum {string} */
-            status: "open" | "closed";
-            symbol: string;
-            unrealised_pnl: string;
-            value: string;
-            venue: string;
-        };
-        /** PositionView */
-        execution_schemas_PositionView: {
-            average_entry: string;
-            fees: string;
-            mark_price: string | null;
-            position_id: string;
-            quantity: string;
-            realised_pnl: string;
-            /** @enum {string} */
-            status: "open" | "closed";
-            symbol: string;
-            unrealised_pnl: string;
-            venue: string;
-        };
         /** FillView */
         routing_schemas_FillView: {
             fee: string;
@@ -2963,29 +2986,6 @@ export interface components {
             type: string;
             /** Format: date-time */
             updated_at: string;
-            venue: string;
-        };
-        /** BotView */
-        strategy_schemas_BotView: {
-            /** @enum {string} */
-            equity_source: "venue_balance" | "settings";
-            equity_usd: string;
-            last_signal_at: string | null;
-            max_position_usd: string;
-            /** @enum {string} */
-            mode: "paper" | "live";
-            open_positions: components["schemas"]["BotPositionView"][];
-            pairs: string[];
-            paused_reason: string | null;
-            /** @enum {string} */
-            risk_level: "low" | "medium" | "high";
-            sizing_equity_usd: string;
-            /** @enum {string} */
-            status: "off" | "running" | "paused";
-            /** @constant */
-            strategy: "apex_v71";
-            /** @enum {string} */
-            timeframe: "1m" | "5m" | "15m" | "1h";
             venue: string;
         };
     };
@@ -3672,7 +3672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["strategy_schemas_BotView"];
+                    "application/json": components["schemas"]["BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -4026,7 +4026,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["execution_schemas_PositionView"][];
+                    "application/json": components["schemas"]["PositionView"][];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -6881,7 +6881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["strategy_schemas_BotView"];
+                    "application/json": components["schemas"]["BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -6941,7 +6941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["strategy_schemas_BotView"];
+                    "application/json": components["schemas"]["BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -7042,7 +7042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["strategy_schemas_BotView"];
+                    "application/json": components["schemas"]["BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -7125,7 +7125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["strategy_schemas_BotView"];
+                    "application/json": components["schemas"]["BotView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -9368,7 +9368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["execution_schemas_PositionView"][];
+                    "application/json": components["schemas"]["PositionView"][];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */
@@ -9426,7 +9426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["execution_schemas_PositionView"];
+                    "application/json": components["schemas"]["PositionView"];
                 };
             };
             /** @description Malformed: invalid JSON, a parameter out of its bounds, a schema violation */

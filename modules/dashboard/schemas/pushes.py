@@ -10,16 +10,16 @@ import msgspec
 from modules.dashboard.schemas.screens import (
     ActivityItem,
     BalanceView,
-    BotView,
+    BotStatusView,
     Periods,
-    PositionView,
+    PositionCard,
 )
 
 
 class PositionUpdated(msgspec.Struct, tag_field="type", tag="position.updated"):
     """Keyed by (`position.id`, `position.cycle`); revisions count per `position.id`."""
 
-    position: PositionView
+    position: PositionCard
     revision: int
 
 
@@ -39,7 +39,7 @@ class BalanceUpdated(msgspec.Struct, tag_field="type", tag="balance.updated"):
 
 
 class BotStatusPushed(msgspec.Struct, tag_field="type", tag="bot.status"):
-    bot: BotView
+    bot: BotStatusView
     revision: int
 
 

@@ -44,7 +44,7 @@ class BalanceView(msgspec.Struct, kw_only=True):
     revision: int
 
 
-class BotView(msgspec.Struct, kw_only=True):
+class BotStatusView(msgspec.Struct, kw_only=True):
     """The bot's status as strategy last said it (`off` until it has said anything)."""
 
     status: Literal["off", "running", "paused"]
@@ -72,7 +72,7 @@ class StrategyBlock(msgspec.Struct, kw_only=True):
     close_reason: str | None
 
 
-class PositionView(msgspec.Struct, kw_only=True):
+class PositionCard(msgspec.Struct, kw_only=True):
     """A position from open to close. `id` is execution's position id (the one
     `POST /v1/positions/{id}/close` takes); `cycle` names this position among those the same
     venue and symbol had (the version of execution's position that opened it)."""
@@ -100,7 +100,7 @@ class PositionView(msgspec.Struct, kw_only=True):
     revision: int
 
 
-class PositionDetail(PositionView, kw_only=True):
+class PositionDetail(PositionCard, kw_only=True):
     marked_at: datetime | None
     entry_order_id: str | None
     exit_order_id: str | None
@@ -115,7 +115,7 @@ class PositionSummary(msgspec.Struct, kw_only=True):
 
 
 class PositionPage(msgspec.Struct, kw_only=True):
-    items: list[PositionView]
+    items: list[PositionCard]
     next_cursor: str | None
     summary: PositionSummary
 
@@ -178,12 +178,12 @@ class ActivityPage(msgspec.Struct, kw_only=True):
 
 class Overview(msgspec.Struct, kw_only=True):
     timezone: str
-    bot: BotView
+    bot: BotStatusView
     equity_usd: Decimal
     balances: list[BalanceView]
     pnl: Periods
     unrealised_pnl: Decimal
-    open_positions: list[PositionView]
+    open_positions: list[PositionCard]
     last_trade: ActivityItem | None
     activity: list[ActivityItem]
 

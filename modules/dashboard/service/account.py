@@ -20,7 +20,7 @@ from modules.dashboard.schemas.pushes import (
     BotStatusPushed,
     PnlUpdated,
 )
-from modules.dashboard.schemas.screens import BalanceView, BotView
+from modules.dashboard.schemas.screens import BalanceView, BotStatusView
 from modules.dashboard.service.pushes import Build, Pusher
 from modules.dashboard.views.positions import open_positions
 from modules.dashboard.views.statistics import periods
@@ -75,7 +75,7 @@ class AccountFolds:
         revision = await self._account.bot_status(uow.conn, event)
         if revision is None or not self._pusher.listening(event.user_id):
             return
-        view = BotView(
+        view = BotStatusView(
             status=event.status,
             previous=event.previous,
             reason=event.reason,

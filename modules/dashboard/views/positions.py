@@ -15,11 +15,11 @@ from modules.dashboard.domain.charts import downsample, timeframes, window
 from modules.dashboard.domain.paging import decode_cursor, encode_cursor
 from modules.dashboard.schemas.screens import (
     ChartPoint,
+    PositionCard,
     PositionChart,
     PositionDetail,
     PositionPage,
     PositionSummary,
-    PositionView,
     StrategyBlock,
 )
 from modules.dashboard.views.reads import fetch_all, fetch_one, plain, plain_or_none
@@ -65,7 +65,7 @@ def _market_clauses(flt: PositionFilter, args: list[Any]) -> str:
 
 async def open_positions(
     conn: asyncpg.Connection, user_id: str, now: datetime
-) -> list[PositionView]:
+) -> list[PositionCard]:
     rows = await fetch_all(
         conn,
         f"SELECT {POSITION_COLUMNS} {POSITIONS_FROM} "
@@ -257,7 +257,7 @@ async def _strategy(
 
 async def cycles(
     conn: asyncpg.Connection, keys: list[tuple[str, int]], now: datetime
-) -> list[PositionView]:
+) -> list[PositionCard]:
     """Positions by (position id, cycle), for the pushes of the folds that wrote them."""
     rows = await fetch_all(
         conn,

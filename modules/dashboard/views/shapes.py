@@ -11,7 +11,7 @@ import msgspec
 
 from modules.dashboard.domain.pnl import MONEY_STEP, exit_reason, reduced
 from modules.dashboard.domain.positions import percent, unrealised
-from modules.dashboard.schemas.screens import ActivityItem, BalanceView, BotView, PositionView
+from modules.dashboard.schemas.screens import ActivityItem, BalanceView, BotStatusView, PositionCard
 from modules.dashboard.views.reads import plain, plain_or_none
 
 # A position with its mark, and the fill (with its route) that closed it.
@@ -57,7 +57,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(MONEY_STEP)
 
 
-def position_view(row: Any, now: datetime) -> PositionView:
+def position_view(row: Any, now: datetime) -> PositionCard:
     """A position (a row read with POSITION_COLUMNS) marked to market."""
     is_open = row["status"] == "open"
     entry = plain(row["entry_price"])
@@ -72,7 +72,7 @@ def position_view(row: Any, now: datetime) -> PositionView:
     reason = None
     if not is_open:
         reason = exit_reason(row["exit_signal"], by_bot=bool(row["exit_by_bot"]))
-    return PositionView(
+    return PositionCard(
         id=row["position_id"],
         cycle=row["open_version"],
         venue=row["venue"],
@@ -154,10 +154,10 @@ def balance_view(row: Any) -> BalanceView:
     )
 
 
-def bot_view(row: Any | None) -> BotView:
+def bot_view(row: Any | None) -> BotStatusView:
     if row is None or row["bot_status"] is None:
-        return BotView(status="off", previous=None, reason=None, changed_at=None, revision=0)
-    return BotView(
+        return BotStatusView(status="off", previous=None, reason=None, changed_at=None, revision=0)
+    return BotStatusView(
         status=row["bot_status"],
         previous=row["bot_previous"],
         reason=row["bot_reason"],
