@@ -24,9 +24,9 @@ _CREATE = [
     "status varchar(20) NOT NULL, filled_quantity numeric NOT NULL DEFAULT 0, "
     "notional numeric NOT NULL DEFAULT 0, code varchar(64) NULL, reason text NULL)",
     "CREATE INDEX intent_orders_by_intent ON strategy.intent_orders (intent_id)",
-    # Whether an unknown order's report may be a bot's whose route is not known yet.
-    "CREATE INDEX intents_in_flight ON strategy.intents (user_id) "
-    "WHERE status IN ('submitted', 'partially_filled')",
+    # Whether an unknown order's report may be a bot's whose route is not known yet: its user
+    # has an intent in flight, or one that ended lately (routing may still send it on).
+    "CREATE INDEX intents_by_user ON strategy.intents (user_id, updated_at)",
     "CREATE TABLE strategy.parked_reports (id bigserial PRIMARY KEY, order_id uuid NOT NULL, "
     "topic varchar(200) NOT NULL, payload bytea NOT NULL, received_at timestamptz NOT NULL)",
     "CREATE INDEX parked_reports_by_order ON strategy.parked_reports (order_id, id)",
@@ -52,7 +52,7 @@ _DROP = [
     "ALTER TABLE strategy.signals DROP COLUMN IF EXISTS verdict_id",
     "DROP TABLE IF EXISTS strategy.bar_verdicts",
     "DROP TABLE IF EXISTS strategy.parked_reports",
-    "DROP INDEX IF EXISTS strategy.intents_in_flight",
+    "DROP INDEX IF EXISTS strategy.intents_by_user",
     "DROP TABLE IF EXISTS strategy.intent_orders",
     "ALTER TABLE strategy.positions ADD CONSTRAINT positions_entry_intent_id_key "
     "UNIQUE (entry_intent_id)",

@@ -100,12 +100,22 @@ async def scale(running: RunningApp) -> float:
     near the bars' prices (the simulated market drifts some percent a day)."""
     book = await sim(running, VENUE).book(SYMBOL)
     mid = (book.bids[0].price + book.asks[0].price) / 2
-    return float(mid) / float(entry_series()[-1].close)
+    return float(mid) / base_close()
+
+
+def base_close() -> float:
+    return float(entry_series()[-1].close)
 
 
 async def warm_up(running: RunningApp) -> list[Bar]:
     """The pair's window warmed up on the series but its entry bar, which is returned last."""
-    series = entry_series(scale=await scale(running))
+    return await warm_up_at(running, None)
+
+
+async def warm_up_at(running: RunningApp, close: Decimal | None) -> list[Bar]:
+    """`warm_up` with the entry bar closing at `close` (None: at the venue's mid now)."""
+    factor = await scale(running) if close is None else float(close) / base_close()
+    series = entry_series(scale=factor)
     for b in series[:-1]:
         await close_bar(running, b)
     return series

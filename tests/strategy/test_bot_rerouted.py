@@ -22,7 +22,7 @@ from modules.routing.contracts import OrderRouted
 from modules.strategy.contracts import BotPositionChanged, IntentSubmitted
 from tests.conftest import RunningApp, serve, truncate_all
 from tests.execution.support import routed, rows, set_faults
-from tests.routing.support import Tap, Trader, announce, connect, new_trader
+from tests.routing.support import Tap, Trader, announce, connect, fill_event, new_trader
 from tests.strategy.bot_support import (
     SYMBOL,
     VENUE,
@@ -33,6 +33,7 @@ from tests.strategy.bot_support import (
     price_bar,
     wait_for,
     warm_up,
+    warm_up_at,
 )
 
 
@@ -260,3 +261,72 @@ async def test_an_entry_split_across_venues_exits_from_each_venue(
         ("coinbase", Decimal(0)),
     }
     assert not (await bot(running, trader))["open_positions"]
+
+
+@pytest.fixture
+async def strategy_alone(make_settings: Any, database_url: str) -> AsyncIterator[RunningApp]:
+    """The strategy module alone: the test plays routing and execution at the event seam."""
+    await truncate_all(database_url)
+    async with serve(create_app(make_settings(modules=("strategy",)))) as running_app:
+        yield running_app
+
+
+async def test_a_fill_of_a_re_route_reported_before_its_route_still_opens_the_position(
+    strategy_alone: RunningApp,
+) -> None:
+    running = strategy_alone
+    tap = Tap().attach(running, BotPositionChanged.TOPIC, IntentSubmitted.TOPIC)
+    series = await warm_up_at(running, Decimal(150))
+    trader = new_trader(running)
+    body = {"venue": VENUE, "pairs": [SYMBOL], "timeframe": "5m", "max_position_usd": "900"}
+    assert (await running.client.put("/v1/bot", json=body, headers=trader.headers)).is_success
+    assert (await running.client.post("/v1/bot/start", headers=trader.headers)).is_success
+    await close_bar(running, series[-1])
+    [entry] = tap.of(IntentSubmitted, user_id=trader.user_id)
+
+    # The bot's venue fails the entry: its position has failed, for now.
+    first = _route(trader_on(trader), entry, VENUE, entry.quantity, order_id=entry.intent_id)
+    await announce(running, first, _rejected(first, "venue_unavailable"))
+    [stored] = await rows(
+        running, "SELECT status FROM strategy.positions WHERE user_id = $1", trader.user_id
+    )
+    assert stored["status"] == "failed"
+    # Routing re-routes it; the other venue's fill reaches the bot before the route does.
+    second = _route(
+        trader_on(trader, "coinbase"),
+        entry,
+        "coinbase",
+        entry.quantity,
+        attempt=1,
+        original_order_id=entry.intent_id,
+    )
+    await announce(running, fill_event(second, Decimal("150.5")))
+    assert not tap.of(BotPositionChanged, user_id=trader.user_id)
+    await announce(running, second)
+
+    [opened] = tap.of(BotPositionChanged, user_id=trader.user_id)
+    assert (opened.status, opened.venue, opened.quantity, opened.entry_price) == (
+        "open",
+        "coinbase",
+        entry.quantity,
+        Decimal("150.5"),
+    )
+    [position] = (await bot(running, trader))["open_positions"]
+    assert position["status"] == "open"
+
+
+def trader_on(trader: Trader, *venues: str) -> Trader:
+    """The trader with a credential id per venue, as routing would name them."""
+    for venue in venues or (VENUE,):
+        trader.credentials.setdefault(venue, str(uuid.uuid4()))
+    return trader
+
+
+def _rejected(routed_order: Any, code: str) -> OrderRejected:
+    return OrderRejected(
+        order_id=routed_order.order_id,
+        user_id=routed_order.user_id,
+        venue=routed_order.venue,
+        code=code,
+        reason=f"{routed_order.venue} said {code}",
+    )

@@ -3,6 +3,7 @@ many entry conditions held, capped by the bot's risk level and its maximum posit
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_DOWN, Decimal
 
 QUANTITY_STEP = Decimal("0.00000001")
@@ -19,6 +20,7 @@ SCORE_FACTOR: dict[int, Decimal] = {3: Decimal("0.8"), 4: Decimal("0.9"), 5: Dec
 RISK_LEVEL_CAP: dict[str, Decimal] = {"low": Decimal(4), "medium": Decimal(6), "high": TOP_SHARE}
 
 
+@functools.lru_cache(maxsize=256)  # a bar's bots share its ADX: one lookup for them all
 def share_of_equity(adx: Decimal) -> Decimal:
     """Percent of equity for a trend of this strength; 0 when there is no trend (ADX <= 20)."""
     if adx <= 20:

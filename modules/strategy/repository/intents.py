@@ -60,11 +60,14 @@ class IntentRepository:
         )
         return None if row is None else dict(row)
 
-    async def in_flight_for(self, conn: asyncpg.Connection, user_id: str) -> bool:
+    async def lately_active(self, conn: asyncpg.Connection, user_id: str, since: datetime) -> bool:
+        """Whether the user has an intent in flight, or one that changed since `since` (an
+        ended intent routing may still send on, under another order's id)."""
         found = await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM strategy.intents WHERE user_id = $1 "
-            "AND status IN ('submitted', 'partially_filled'))",
+            "AND (status IN ('submitted', 'partially_filled') OR updated_at > $2))",
             user_id,
+            since,
         )
         return bool(found)
 

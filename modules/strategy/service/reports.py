@@ -30,7 +30,7 @@ from modules.strategy.domain.bot import VENUE_REFUSALS
 from modules.strategy.domain.protection import after_entry_fill
 from modules.strategy.repository.bots import BotRepository
 from modules.strategy.repository.holds import HoldRepository
-from modules.strategy.repository.intent_orders import IntentOrderRepository, Routed
+from modules.strategy.repository.intent_orders import PARKED_FOR, IntentOrderRepository, Routed
 from modules.strategy.repository.intents import FINAL, IntentRepository
 from modules.strategy.repository.positions import PositionRepository
 from modules.strategy.repository.venue_positions import VenuePositionRepository
@@ -133,9 +133,10 @@ class Reports:
         if intent is not None:
             await self._orders.first_attempt(conn, order_id, event.venue)
             return order_id, intent
-        if await self._intents.in_flight_for(conn, event.user_id):
+        now = self._runtime.clock()
+        if await self._intents.lately_active(conn, event.user_id, now - PARKED_FOR):
             payload = msgspec.json.encode(event)
-            await self._orders.park(conn, order_id, event.TOPIC, payload, self._runtime.clock())
+            await self._orders.park(conn, order_id, event.TOPIC, payload, now)
         return None
 
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
