@@ -258,6 +258,9 @@ def _served_operations(running: RunningApp) -> set[str]:
     return served
 
 
+# Every operation of the API, each with its examples: the run grows with the API, past the
+# suite's default two minutes on a busy 2-core machine.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("role", ["trader", "admin"])
 async def test_every_operation_survives_generated_input(fuzzed: RunningApp, role: str) -> None:
     running = fuzzed
