@@ -58,7 +58,14 @@ class OrdersController(Controller):
         principal: NamedDependency[Principal],
         routing_intake: NamedDependency[Intake],
         idempotency_key: Annotated[
-            str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                required=False,
+                min_length=1,
+                max_length=255,
+                pattern=r"^[\x21-\x7e]{1,255}$",  # printable ASCII, as domain/idempotency.py checks
+            ),
         ] = None,
     ) -> Response[PlacedOrder]:
         return _placed(await routing_intake.place_order(principal, data, idempotency_key))
