@@ -221,7 +221,10 @@ export const chart = {
   range: "1D",
   start: new Date(Date.now() - 86_400_000).toISOString(),
   end: new Date().toISOString(),
-  points: [[new Date(Date.now() - 3_600_000).toISOString(), "60000"], [new Date().toISOString(), "61000"]],
+  points: [
+    { t: new Date(Date.now() - 3_600_000).toISOString(), price: "60000" },
+    { t: new Date().toISOString(), price: "61000" },
+  ],
   entry: "60000",
   exit: null,
   stop: "59000",

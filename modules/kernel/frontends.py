@@ -133,6 +133,13 @@ class SinglePageApp(InitPluginProtocol):
         if kept is not None:
             app_config.exception_handlers = {**handlers, NotFoundException: kept}
         VitePlugin(config=config).on_app_init(app_config)
+        # A built app has no dev server: the plugin's HMR websocket (a sink that accepts and
+        # closes) would only be one more socket for anyone to open.
+        app_config.route_handlers = [
+            handler
+            for handler in app_config.route_handlers
+            if not any(path.endswith("/vite-hmr") for path in getattr(handler, "paths", ()))
+        ]
 
     def _not_built_handler(self) -> Any:
         hint, name, prefix = self.build_hint, self.name, self.prefix

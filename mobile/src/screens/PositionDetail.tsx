@@ -42,7 +42,7 @@ function Detail({ position: p }: { position: PositionDetail }) {
         {(c) => (
           <PriceChart
             label={`${p.symbol} price, ${range}`}
-            points={c.points.map(([at, value]) => ({ at, price: value }))}
+            points={c.points.map((point) => ({ at: point.t, price: point.price }))}
             lines={{ entry: c.entry, stop: c.stop, target: c.targets[0] ?? null }}
           />
         )}
