@@ -60,6 +60,7 @@ from modules.kernel.ports import Keyring, PubSub, StateFactory
 from modules.kernel.ratelimit import rate_limit_guard
 from modules.kernel.refusal import Refused
 from modules.kernel.settings import Settings, load_settings
+from modules.kernel.statements import StatementTally
 from modules.kernel.web_assets import built_frontend
 
 log = logging.getLogger("nija.app")
@@ -133,6 +134,7 @@ class Platform:
             settings.data_path,
             pool_min=settings.db_pool_min,
             pool_max=settings.db_pool_max,
+            tally=StatementTally() if settings.db_statement_stats else None,
         )
         secret = settings.jwt_secret or load_or_create_secret(settings.data_path)
         self.runtime = Runtime(
@@ -145,6 +147,8 @@ class Platform:
                 secret, issuer=settings.jwt_issuer, ttl_seconds=settings.access_token_ttl_seconds
             ),
         )
+        if db.tally is not None:
+            db.tally.export_to(self.runtime.metrics.registry)
         self.modules: dict[str, NijaModule] = {
             name: _module_class(name)(self.runtime) for name in settings.modules
         }

@@ -20,6 +20,7 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 from modules.kernel.embedded_pg import EmbeddedServer
+from modules.kernel.statements import StatementTally
 
 log = logging.getLogger("nija.db")
 
@@ -63,7 +64,13 @@ async def ensure_database(url: str) -> None:
 
 class Database:
     def __init__(
-        self, url: str | None, data_dir: str, *, pool_min: int = 2, pool_max: int = 20
+        self,
+        url: str | None,
+        data_dir: str,
+        *,
+        pool_min: int = 2,
+        pool_max: int = 20,
+        tally: StatementTally | None = None,
     ) -> None:
         self._configured_url = url
         self._data_dir = data_dir
@@ -72,6 +79,8 @@ class Database:
         self.url: str | None = None
         self.engine = ENGINE
         self._embedded: EmbeddedServer | None = None
+        # Counts every statement of the pool's connections when set (NIJA_DB_STATEMENT_STATS).
+        self.tally = tally
 
     @property
     def embedded(self) -> bool:
@@ -86,8 +95,15 @@ class Database:
         await ensure_database(self.url)
         self.engine.config = {"dsn": self.url}
         await self.engine.start_connection_pool(
-            min_size=self._pool_min, max_size=self._pool_max, reset=_keep_session
+            min_size=self._pool_min,
+            max_size=self._pool_max,
+            reset=_keep_session,
+            init=self._on_connect,
         )
+
+    async def _on_connect(self, connection: asyncpg.Connection) -> None:
+        if self.tally is not None:
+            self.tally.watch(connection)
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         await self._close_pool(grace_seconds)

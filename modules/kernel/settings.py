@@ -35,6 +35,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_min: int = 2
     db_pool_max: int = 40
     migrate_on_start: bool = True
+    # Count every SQL statement and transaction by module (nija_db_statements_total): what the
+    # order-path benchmark and its budget test read; off by default (a callback per statement).
+    db_statement_stats: bool = False
     modules: tuple[str, ...] = ALL_MODULES
     pubsub: Literal["memory", "dapr"] = "memory"
     state: Literal["postgres", "dapr"] = "postgres"
