@@ -74,6 +74,7 @@ class PlatformProcess:
         port: int | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/v1/ws"
@@ -87,6 +88,11 @@ class PlatformProcess:
         self._stdout_path = data_dir.parent / f"{data_dir.name}.stdout.log"
         self._stderr_path = data_dir.parent / f"{data_dir.name}.stderr.log"
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
 
     def command(self, *args: str, stdin: str = "", timeout: float = 120) -> str:
         """Run another `nija` command beside the server, on its data dir and database (as an

@@ -31,6 +31,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cost import CostProbe, CostSnapshot, cost_report, embedded_database_url
 from bench.launcher import free_port, running_platform
 
 VENUES = ("coinbase", "kraken", "binance")
@@ -56,6 +57,8 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     filled_at: dict[str, float] = field(default_factory=dict)
+    cost_before: CostSnapshot | None = None
+    cost_after: CostSnapshot | None = None
 
     @property
     def accepted(self) -> int:
@@ -215,6 +218,8 @@ async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, flo
         "NIJA_ROUTING_ORDER_RATE_BURST": "100000",
         "NIJA_ROUTING_TIERS": '{"basic": {"max_open_positions": 50, "trades_per_day": 1000000}}',
         "NIJA_LOG_LEVEL": "WARNING",
+        # The platform counts its statements and transactions by module (the cost per order).
+        "NIJA_DB_STATEMENT_STATS": "1",
         **dict(pair.split("=", 1) for pair in args.env),
     }
     async with running_platform(
@@ -231,7 +236,9 @@ async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, flo
             await asyncio.gather(*(_open_socket(platform.ws_url, t) for t in traders))
             # Routing needs a first market tick of every venue's book before it can score.
             await asyncio.sleep(args.warmup)
-            run = Run()
+            database_url = platform.database_url or embedded_database_url(platform.data_dir)
+            probe = CostProbe(platform.base_url, platform.pid, database_url)
+            run = Run(cost_before=await probe.snapshot())
             listeners = [asyncio.create_task(_listen(t, run)) for t in traders]
             try:
                 await _load(
@@ -245,6 +252,7 @@ async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, flo
                     run=run,
                 )
                 last_fill = await _wait_for_fills(run, args.fill_timeout)
+                run.cost_after = await probe.snapshot()
             finally:
                 for task in listeners:
                     task.cancel()
@@ -346,6 +354,8 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     lines.append(f"bare/NIJA throughput ratio: {ratio:.1f}x")
     if p50 is not None and bare_p50:
         lines.append(f"NIJA/bare accept p50 ratio: {p50 / bare_p50:.1f}x")
+    if nija.cost_before is not None and nija.cost_after is not None:
+        lines.append(cost_report(nija.cost_before, nija.cost_after, len(fill_ms)))
     other = {k: v for k, v in nija.statuses.items() if k != 202}
     if other or nija.errors:
         lines.append(f"NIJA non-202 responses: {other}; first errors: {nija.errors[:3]}")

@@ -1,0 +1,135 @@
+"""What a load phase cost, per order: statements and transactions by module, and CPU by process.
+
+The platform counts its own statements and transactions when `NIJA_DB_STATEMENT_STATS=1`
+(`nija_db_statements_total{schema}`, `nija_db_transactions_total{schema}` on `/metrics`); the
+server's own count of commits comes from `pg_stat_database.xact_commit` of the platform's
+database; CPU is read per process from the kernel (user + system time): the `nija run` process,
+and the PostgreSQL processes serving it (the embedded server's whole process group, or on an
+external server the backends connected to the bench's database).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import httpx
+import psutil
+
+_SAMPLE = re.compile(r'^(nija_db_statements|nija_db_transactions)_total\{schema="([^"]+)"\} (\S+)$')
+# Counted apart from the order path's own work (see modules/kernel/statements.py).
+APART = ("driver", "sim_venue")
+_COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+
+
+@dataclass
+class CostSnapshot:
+    statements: Counter[str] = field(default_factory=Counter)
+    transactions: Counter[str] = field(default_factory=Counter)
+    xact_commit: int = 0
+    app_cpu: float = 0.0
+    db_cpu: float = 0.0
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
+
+
+def embedded_database_url(data_dir: Path) -> str | None:
+    """The embedded server's URL, from the postmaster.pid PostgreSQL writes into its data dir."""
+    found = next(iter(data_dir.glob("**/postmaster.pid")), None)
+    if found is None:
+        return None
+    # Lines: pid, data dir, start time, port, socket directory, listen address, ...
+    lines = found.read_text().splitlines()
+    port, sockets = lines[3].strip(), lines[4].strip()
+    host = quote(sockets, safe="") if sockets else "127.0.0.1"  # a Unix socket's directory
+    return f"postgresql://postgres@{host}:{port}/nija"
+
+
+class CostProbe:
+    """Snapshots of the counters and CPU of one running platform."""
+
+    def __init__(self, base_url: str, app_pid: int, database_url: str | None) -> None:
+        self._base_url = base_url
+        self._app = psutil.Process(app_pid)
+        self._database_url = database_url
+
+    def _database_processes(self) -> list[psutil.Process]:
+        """PostgreSQL processes working for this platform only."""
+        found = []
+        database = (self._database_url or "").rsplit("/", 1)[-1]
+        embedded_group = _pgid(self._app.pid)
+        for process in psutil.process_iter(attrs=["name", "cmdline"]):
+            if process.info.get("name") != "postgres" or process.pid == self._app.pid:
+                continue
+            if _pgid(process.pid) == embedded_group:
+                found.append(process)  # the embedded server runs in nija's process group
+            elif database and any(database in part for part in process.info["cmdline"] or []):
+                found.append(process)  # an external server's backend on the bench database
+        return found
+
+    async def snapshot(self) -> CostSnapshot:
+        snap = CostSnapshot(app_cpu=_cpu_seconds(self._app))
+        snap.db_cpu = sum(_cpu_seconds(p) for p in self._database_processes())
+        async with httpx.AsyncClient(base_url=self._base_url, timeout=10) as client:
+            metrics = (await client.get("/metrics")).text
+        for line in metrics.splitlines():
+            sample = _SAMPLE.match(line)
+            if sample:
+                kind, schema, value = sample.groups()
+                target = snap.statements if kind == "nija_db_statements" else snap.transactions
+                target[schema] = int(float(value))
+        if self._database_url:
+            connection = await asyncpg.connect(self._database_url)
+            try:
+                snap.xact_commit = int(await connection.fetchval(_COMMITS))
+            finally:
+                await connection.close()
+        return snap
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
+def cost_report(before: CostSnapshot, after: CostSnapshot, orders: int) -> str:
+    """Per order: statements and transactions by module, commits seen by the server, CPU."""
+    if orders <= 0:
+        return "cost per order: no order filled"
+    schemas = sorted(set(after.statements) | set(after.transactions))
+    lines = [
+        f"cost per order ({orders} orders)",
+        f"  {'module':<12}{'statements':>12}{'transactions':>14}",
+    ]
+    total_s = total_t = 0.0
+    for schema in schemas:
+        s = (after.statements[schema] - before.statements[schema]) / orders
+        t = (after.transactions[schema] - before.transactions[schema]) / orders
+        if s == 0 and t == 0:
+            continue
+        label = f"({schema})" if schema in APART else schema
+        if schema not in APART:
+            total_s, total_t = total_s + s, total_t + t
+        lines.append(f"  {label:<12}{s:>12.1f}{t:>14.1f}")
+    lines.append(f"  {'total':<12}{total_s:>12.1f}{total_t:>14.1f}   (targets: 15 and 5)")
+    if after.xact_commit:
+        commits = (after.xact_commit - before.xact_commit) / orders
+        lines.append(f"  server commits (pg_stat_database.xact_commit): {commits:.1f}")
+    app_ms = (after.app_cpu - before.app_cpu) * 1000 / orders
+    db_ms = (after.db_cpu - before.db_cpu) * 1000 / orders
+    lines.append(f"  CPU: app {app_ms:.2f} ms, PostgreSQL {db_ms:.2f} ms   (targets: 3 and 2.5)")
+    lines.append("  (parenthesised rows are counted apart: driver type look-ups, simulated venue)")
+    return "\n".join(lines)
