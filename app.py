@@ -328,7 +328,16 @@ def run(host: str, port: int) -> None:
     )
     # The app reads X-Forwarded-For itself, from NIJA_TRUSTED_PROXIES only; uvicorn's own
     # handling would believe any local caller.
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
+        ws_per_message_deflate=settings.ws_compression,
+        ws="websockets-sansio",
+    )
 
 
 async def _with_platform(action: Any, modules: Sequence[str] | None = None) -> Any:

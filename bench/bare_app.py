@@ -1,7 +1,8 @@
 """The baseline: a bare Litestar app under uvicorn, one handler per benchmarked endpoint.
 
 `POST /v1/orders` parses the same JSON body as NIJA's and answers 202 with a small JSON body;
-`GET /v1/dashboard/overview` answers a fixed body about the size of a trader's overview. The gap
+`GET /v1/dashboard/overview` answers a fixed body about the size of a trader's overview;
+`WS /ws` holds a socket open and echoes. The gap
 between it and NIJA is what NIJA itself costs (validation, auth, database, events), not HTTP.
 
 Run: python bench/bare_app.py --port 8123
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 import msgspec
 import uvicorn
-from litestar import Litestar, get, post
+from litestar import Litestar, WebSocket, get, post, websocket
 
 
 class OrderIn(msgspec.Struct, frozen=True):
@@ -59,7 +60,18 @@ def health() -> dict[str, str]:
     return {"status": "alive"}
 
 
-app = Litestar([place, overview, health], debug=False, logging_config=None)
+@websocket("/ws")
+async def echo(socket: WebSocket) -> None:  # type: ignore[type-arg]
+    """A socket held open: answers each message with itself until the client leaves."""
+    await socket.accept()
+    while True:
+        message = await socket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        await socket.send_text(message.get("text") or "")
+
+
+app = Litestar([place, overview, health, echo], debug=False, logging_config=None)
 
 
 def main() -> None:

@@ -55,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     redis_url: str | None = None
+    # permessage-deflate on the WebSocket: a zlib compressor and decompressor per socket cost
+    # ~50 KiB each socket, for pushes of a few hundred bytes that barely shrink. Off by default.
+    ws_compression: bool = False
     # Expo's push service (the dashboard's phone pushes): its base URL, and the project's access
     # token when Expo's enhanced push security is on (a secret, like jwt_secret: never logged).
     expo_push_url: str = "https://exp.host"

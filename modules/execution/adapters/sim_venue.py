@@ -78,6 +78,13 @@ from modules.kernel.db import Database
 from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
 
+# Base-tier (taker, maker) rates of ccxt's `fees["trading"]` for each simulated venue.
+REAL_FEES = {
+    "coinbase": VenueFees(taker=Decimal("0.012"), maker=Decimal("0.006")),
+    "kraken": VenueFees(taker=Decimal("0.0026"), maker=Decimal("0.0016")),
+    "binance": VenueFees(taker=Decimal("0.001"), maker=Decimal("0.001")),
+}
+
 QUOTE_CURRENCY = "USD"
 # Up to this many seconds of market (a few milliseconds of sampling) are built on the loop.
 _INLINE_SECONDS = 900
@@ -164,14 +171,14 @@ class SimVenue:
         }
 
     @staticmethod
-    @functools.cache
     def real_fees(venue: str) -> VenueFees:
-        """The venue's base-tier taker/maker rates from ccxt's fee table (read once per process)."""
-        import ccxt
+        """The venue's base-tier taker/maker rates, as ccxt's fee table gives them.
 
-        exchange = getattr(ccxt, venue)()
-        trading = exchange.fees["trading"]
-        return VenueFees(taker=Decimal(str(trading["taker"])), maker=Decimal(str(trading["maker"])))
+        Pinned here rather than read from ccxt at start-up: importing ccxt loads every exchange
+        it knows (some 45 MiB of a simulated-only process's memory) for three pairs of numbers.
+        tests/execution/unit/test_sim_fees.py fails when ccxt's table moves.
+        """
+        return REAL_FEES[venue]
 
     async def book(self, symbol: str) -> Book:
         check_symbol(self.name, self.symbols, symbol)
