@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 import modules.dashboard.config as config
 from modules.dashboard.adapters.expo_push import ExpoPushService
 from modules.dashboard.adapters.memory_hub import InProcessHub
+from modules.dashboard.adapters.pg_notify_hub import PostgresHub
 from modules.dashboard.api.activity import ActivityController
 from modules.dashboard.api.admin import DashboardAdminController
 from modules.dashboard.api.notifications import NotificationsController
@@ -60,19 +61,32 @@ from modules.kernel.module import NijaModule, Runtime, Subscription
 _GOING_AWAY = 1001
 
 
+def _push_hub(runtime: Runtime) -> tuple[PushHub, PushRelay | None]:
+    """This process's sockets, and the channel pushes take to every replica's."""
+    settings = runtime.settings
+    local = InProcessHub(runtime.metrics)
+    fanout = settings.push_fanout
+    if fanout == "auto":
+        fanout = "redis" if settings.redis_url else "postgres"
+    if fanout == "local":
+        return local, None
+    if fanout == "redis":
+        if not settings.redis_url:
+            raise ValueError("NIJA_PUSH_FANOUT=redis needs NIJA_REDIS_URL")
+        from modules.dashboard.adapters.redis_hub import RedisHub
+
+        redis_hub = RedisHub(settings.redis_url, local, runtime.metrics)
+        return redis_hub, PushRelay(redis_hub, runtime.metrics)
+    pg_hub = PostgresHub(runtime.db, local, runtime.metrics)
+    return pg_hub, PushRelay(pg_hub, runtime.metrics)
+
+
 class DashboardModule(NijaModule):
     name = "dashboard"
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
-        self.hub: PushHub = InProcessHub(runtime.metrics)
-        self.relay: PushRelay | None = None
-        if runtime.settings.redis_url:
-            # Several replicas share the users: pushes go through Redis to every replica.
-            from modules.dashboard.adapters.redis_hub import RedisHub
-
-            shared = RedisHub(runtime.settings.redis_url, self.hub, runtime.metrics)
-            self.hub, self.relay = shared, PushRelay(shared, runtime.metrics)
+        self.hub, self.relay = _push_hub(runtime)
         self.views = DashboardViews()
         self._wire_push(runtime)
         self.service = DashboardService(runtime, self.hub, DashboardRepository(), self.notifier)
@@ -86,7 +100,7 @@ class DashboardModule(NijaModule):
         def clock() -> datetime:
             return runtime.clock()  # read at each call, so a test can move the clock
 
-        pusher = Pusher(self.hub, runtime.metrics, hub_is_local=not runtime.settings.redis_url)
+        pusher = Pusher(self.hub, runtime.metrics)
         trades, days = TradeRepository(), DayRepository()
         positions = PositionFold(PositionRepository(), trades)
         self.trade_folds = TradeFolds(db, clock, trades, days, positions, pusher)

@@ -1,7 +1,8 @@
 """The dashboard's ports: the push hub that fans pushes out to a user's live connections, and
 the mobile push service that reaches their phones.
 
-Adapters: `adapters/memory_hub.py` (this process's connections), `adapters/redis_hub.py` (every
+Adapters: `adapters/memory_hub.py` (this process's connections), `adapters/pg_notify_hub.py`
+(every replica's, through PostgreSQL LISTEN/NOTIFY: the default), `adapters/redis_hub.py` (every
 replica's, through one Redis channel), `adapters/ws_outlet.py` (a Litestar WebSocket as an
 outlet) and `adapters/expo_push.py` (Expo's push service). The plugin picks them.
 """
@@ -38,6 +39,11 @@ class PushHub(Protocol):
 
     def connections(self, user_id: str) -> int:
         """Open connections of `user_id` in this process."""
+        ...
+
+    def reachable(self, user_id: str) -> bool:
+        """Whether a push to `user_id` could reach a socket on any replica (when False, the
+        read side need not build it)."""
         ...
 
     async def push(self, user_id: str, payload: bytes) -> None: ...

@@ -55,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     redis_url: str | None = None
+    # How WebSocket pushes reach sockets held by other processes: `auto` is Redis when
+    # redis_url is set, else PostgreSQL LISTEN/NOTIFY; `local` for a single process only.
+    push_fanout: Literal["auto", "local", "postgres", "redis"] = "auto"
     # permessage-deflate on the WebSocket: a zlib compressor and decompressor per socket cost
     # ~50 KiB each socket, for pushes of a few hundred bytes that barely shrink. Off by default.
     ws_compression: bool = False

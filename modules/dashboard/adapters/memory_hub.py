@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 
 from modules.dashboard.ports import Outlet
 from modules.kernel.metrics import Metrics
@@ -41,6 +42,13 @@ class InProcessHub:
 
     def connections(self, user_id: str) -> int:
         return len(self._outlets.get(user_id, ()))
+
+    def reachable(self, user_id: str) -> bool:
+        return user_id in self._outlets
+
+    def users(self) -> Iterable[str]:
+        """Users with at least one socket here."""
+        return list(self._outlets)
 
     async def push(self, user_id: str, payload: bytes) -> None:
         for outlet in list(self._outlets.get(user_id, ())):

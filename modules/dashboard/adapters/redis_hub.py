@@ -54,6 +54,10 @@ class RedisHub:
     def connections(self, user_id: str) -> int:
         return self._local.connections(user_id)
 
+    def reachable(self, user_id: str) -> bool:
+        """Another replica may hold the user's sockets: every push goes out."""
+        return True
+
     async def push(self, user_id: str, payload: bytes) -> None:
         message = msgspec.msgpack.encode(_Envelope(user_id, payload))
         try:

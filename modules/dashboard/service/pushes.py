@@ -22,9 +22,8 @@ Build = Callable[[], Awaitable[list[tuple[str, msgspec.Struct]]]]
 
 
 class Pusher:
-    def __init__(self, hub: PushHub, metrics: Metrics, *, hub_is_local: bool) -> None:
+    def __init__(self, hub: PushHub, metrics: Metrics) -> None:
         self._hub = hub
-        self._local = hub_is_local
         self._pushes = metrics.counter(
             "nija_dashboard_screen_pushes_total",
             "WebSocket pushes of the screens' read side, by message type",
@@ -33,7 +32,7 @@ class Pusher:
 
     def listening(self, user_id: str) -> bool:
         """Whether a push to `user_id` could reach a socket at all."""
-        return not self._local or self._hub.connections(user_id) > 0
+        return self._hub.reachable(user_id)
 
     def after_commit(self, uow: UnitOfWork, build: Build) -> None:
         """Run `build` once `uow` commits and push the (user id, message) pairs it returns."""
