@@ -33,6 +33,7 @@ class CostSnapshot:
     transactions: Counter[str] = field(default_factory=Counter)
     xact_commit: int = 0
     app_cpu: float = 0.0
+    app_cpu_each: list[float] = field(default_factory=list)
     db_cpu: float = 0.0
 
 
@@ -59,18 +60,18 @@ def embedded_database_url(data_dir: Path) -> str | None:
 class CostProbe:
     """Snapshots of the counters and CPU of one running platform."""
 
-    def __init__(self, base_url: str, app_pid: int, database_url: str | None) -> None:
-        self._base_url = base_url
-        self._app = psutil.Process(app_pid)
+    def __init__(self, base_urls: list[str], app_pids: list[int], database_url: str | None) -> None:
+        self._base_urls = base_urls
+        self._apps = [psutil.Process(pid) for pid in app_pids]
         self._database_url = database_url
 
     def _database_processes(self) -> list[psutil.Process]:
         """PostgreSQL processes working for this platform only."""
         found = []
-        database = (self._database_url or "").rsplit("/", 1)[-1]
-        embedded_group = _pgid(self._app.pid)
+        database = (self._database_url or "").rsplit("/", 1)[-1].split("?")[0]
+        embedded_group = _pgid(self._apps[0].pid)
         for process in psutil.process_iter(attrs=["name", "cmdline"]):
-            if process.info.get("name") != "postgres" or process.pid == self._app.pid:
+            if process.info.get("name") != "postgres":
                 continue
             if _pgid(process.pid) == embedded_group:
                 found.append(process)  # the embedded server runs in nija's process group
@@ -79,16 +80,19 @@ class CostProbe:
         return found
 
     async def snapshot(self) -> CostSnapshot:
-        snap = CostSnapshot(app_cpu=_cpu_seconds(self._app))
+        snap = CostSnapshot(app_cpu=sum(_cpu_seconds(app) for app in self._apps))
+        snap.app_cpu_each = [_cpu_seconds(app) for app in self._apps]
         snap.db_cpu = sum(_cpu_seconds(p) for p in self._database_processes())
-        async with httpx.AsyncClient(base_url=self._base_url, timeout=10) as client:
-            metrics = (await client.get("/metrics")).text
-        for line in metrics.splitlines():
-            sample = _SAMPLE.match(line)
-            if sample:
-                kind, schema, value = sample.groups()
-                target = snap.statements if kind == "nija_db_statements" else snap.transactions
-                target[schema] = int(float(value))
+        async with httpx.AsyncClient(timeout=10) as client:
+            for base_url in self._base_urls:
+                metrics = (await client.get(f"{base_url}/metrics")).text
+                for line in metrics.splitlines():
+                    sample = _SAMPLE.match(line)
+                    if sample:
+                        kind, schema, value = sample.groups()
+                        statements = kind == "nija_db_statements"
+                        counts = snap.statements if statements else snap.transactions
+                        counts[schema] += int(float(value))
         if self._database_url:
             connection = await asyncpg.connect(self._database_url)
             try:
@@ -131,5 +135,11 @@ def cost_report(before: CostSnapshot, after: CostSnapshot, orders: int) -> str:
     app_ms = (after.app_cpu - before.app_cpu) * 1000 / orders
     db_ms = (after.db_cpu - before.db_cpu) * 1000 / orders
     lines.append(f"  CPU: app {app_ms:.2f} ms, PostgreSQL {db_ms:.2f} ms   (targets: 3 and 2.5)")
+    if len(after.app_cpu_each) > 1:
+        each = [
+            f"{(a - b) * 1000 / orders:.2f}"
+            for a, b in zip(after.app_cpu_each, before.app_cpu_each, strict=True)
+        ]
+        lines.append(f"  CPU per app process (ms per order): {', '.join(each)}")
     lines.append("  (parenthesised rows are counted apart: driver type look-ups, simulated venue)")
     return "\n".join(lines)

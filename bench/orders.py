@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cost import CostProbe, CostSnapshot, cost_report, embedded_database_url
-from bench.launcher import free_port, running_platform
+from bench.launcher import PlatformProcess, free_port, running_platform
 
 VENUES = ("coinbase", "kraken", "binance")
 PASSWORD = "bench correct horse battery 1"
@@ -124,7 +126,7 @@ async def _listen(trader: Trader, run: Run) -> None:
 
 
 async def _load(
-    base_url: str,
+    base_urls: list[str],
     headers: list[dict[str, str]],
     body: dict[str, Any],
     *,
@@ -154,7 +156,9 @@ async def _load(
         request_headers = {**headers[index % len(headers)], "Content-Type": "application/json"}
         try:
             async with session.post(
-                f"{base_url}/v1/orders", data=payload, headers=request_headers
+                f"{base_urls[index % len(base_urls)]}/v1/orders",
+                data=payload,
+                headers=request_headers,
             ) as response:
                 text = await response.text()
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -224,42 +228,76 @@ async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, flo
     }
     async with running_platform(
         data_dir, server_url=args.database_url, extra_env=extra_env, db_prefix="nija_bench"
-    ) as platform:
-        async with _client(platform.base_url, max(args.concurrency, args.users)) as client:
-            gate = asyncio.Semaphore(8)
+    ) as first:
+        async with _replicas(first, args.processes - 1, extra_env) as others:
+            return await _drive(args, [first, *others])
 
-            async def create(index: int) -> Trader:
-                async with gate:
-                    return await _create_trader(client, index)
 
-            traders = await asyncio.gather(*(create(i) for i in range(args.users)))
-            await asyncio.gather(*(_open_socket(platform.ws_url, t) for t in traders))
-            # Routing needs a first market tick of every venue's book before it can score.
-            await asyncio.sleep(args.warmup)
-            database_url = platform.database_url or embedded_database_url(platform.data_dir)
-            probe = CostProbe(platform.base_url, platform.pid, database_url)
-            run = Run(cost_before=await probe.snapshot())
-            listeners = [asyncio.create_task(_listen(t, run)) for t in traders]
-            try:
-                await _load(
-                    platform.base_url,
-                    [t.headers for t in traders],
-                    _order_body(args),
-                    total=args.orders,
-                    concurrency=args.concurrency,
-                    duration=args.duration,
-                    rate=args.rate,
-                    run=run,
-                )
-                last_fill = await _wait_for_fills(run, args.fill_timeout)
-                run.cost_after = await probe.snapshot()
-            finally:
-                for task in listeners:
-                    task.cancel()
-                for trader in traders:
-                    if trader.socket is not None:
-                        await trader.socket.close()
-            return run, last_fill
+@contextlib.asynccontextmanager
+async def _replicas(
+    first: PlatformProcess, count: int, extra_env: dict[str, str]
+) -> AsyncIterator[list[PlatformProcess]]:
+    """More `nija run` processes on the first one's database, as Nomad replicas are (with the
+    embedded server, they join the first process's)."""
+    others = [
+        PlatformProcess(first.data_dir, database_url=first.database_url, extra_env=extra_env)
+        for _ in range(count)
+    ]
+    try:
+        for other in others:
+            other.start()
+        for other in others:
+            await other.wait_ready()
+        yield others
+    finally:
+        for other in others:
+            await asyncio.to_thread(other.stop)
+
+
+async def _drive(args: argparse.Namespace, platforms: list[PlatformProcess]) -> tuple[Run, float]:
+    """Traders, their sockets (each on another process than the one taking its orders, when
+    there are several), the load, and the cost of it all."""
+    first = platforms[0]
+    async with _client(first.base_url, max(args.concurrency, args.users)) as client:
+        gate = asyncio.Semaphore(8)
+
+        async def create(index: int) -> Trader:
+            async with gate:
+                return await _create_trader(client, index)
+
+        traders = await asyncio.gather(*(create(i) for i in range(args.users)))
+        await asyncio.gather(
+            *(
+                _open_socket(platforms[(i + 1) % len(platforms)].ws_url, t)
+                for i, t in enumerate(traders)
+            )
+        )
+        # Routing needs a first market tick of every venue's book before it can score.
+        await asyncio.sleep(args.warmup)
+        database_url = first.database_url or embedded_database_url(first.data_dir)
+        probe = CostProbe([p.base_url for p in platforms], [p.pid for p in platforms], database_url)
+        run = Run(cost_before=await probe.snapshot())
+        listeners = [asyncio.create_task(_listen(t, run)) for t in traders]
+        try:
+            await _load(
+                [p.base_url for p in platforms],
+                [t.headers for t in traders],
+                _order_body(args),
+                total=args.orders,
+                concurrency=args.concurrency,
+                duration=args.duration,
+                rate=args.rate,
+                run=run,
+            )
+            last_fill = await _wait_for_fills(run, args.fill_timeout)
+            run.cost_after = await probe.snapshot()
+        finally:
+            for task in listeners:
+                task.cancel()
+            for trader in traders:
+                if trader.socket is not None:
+                    await trader.socket.close()
+        return run, last_fill
 
 
 def _order_body(args: argparse.Namespace) -> dict[str, Any]:
@@ -288,7 +326,7 @@ async def bench_bare(args: argparse.Namespace, requests: int) -> Run:
             headers = [{"Authorization": "Bearer x"}]
             # Warm-up (imports, first connections) stays out of the measured run.
             await _load(
-                base,
+                [base],
                 headers,
                 _order_body(args),
                 total=100,
@@ -296,7 +334,7 @@ async def bench_bare(args: argparse.Namespace, requests: int) -> Run:
                 duration=5,
             )
             return await _load(
-                base,
+                [base],
                 headers,
                 _order_body(args),
                 total=requests,
@@ -343,7 +381,7 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     database = "external" if args.database_url else "embedded"
     load = f"concurrency={args.concurrency}" if args.rate is None else f"rate={args.rate:g}/s"
     lines = [
-        f"users={args.users} orders={args.orders} {load} "
+        f"processes={args.processes} users={args.users} orders={args.orders} {load} "
         f"symbol={args.symbol} quantity={args.quantity} db={database}",
         f"{'':<{width}}  {'NIJA':>22}  {'bare Litestar':>14}",
     ]
@@ -370,6 +408,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight at once")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="`nija run` processes on one database, as Nomad replicas; orders are spread over "
+        "them and each trader's socket is on another process than its orders",
+    )
+    parser.add_argument(
         "--rate",
         type=float,
         default=None,
@@ -390,8 +435,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--env", action="append", default=[], metavar="NIJA_X=V", help="extra setting for nija"
     )
     args = parser.parse_args(argv)
-    if min(args.users, args.orders, args.concurrency) < 1:
-        parser.error("--users, --orders and --concurrency must be at least 1")
+    if min(args.users, args.orders, args.concurrency, args.processes) < 1:
+        parser.error("--users, --orders, --concurrency and --processes must be at least 1")
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate must be positive")
     return args
