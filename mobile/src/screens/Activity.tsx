@@ -4,7 +4,7 @@ import { messageOf } from "../api/errors";
 import { useActivity, type ActivityFilters, type ActivityItem, type ActivityType } from "../api/readside";
 import { capitalise, day, dateTime, price, qty, usd } from "../lib/format";
 import { exportActivityCsv } from "../lib/exportCsv";
-import { useServices } from "../services";
+import { useApi } from "../services";
 import { Button } from "../ui/Button";
 import { Banner, Card, Pnl, Row, Segmented, Tag } from "../ui/parts";
 import { QueryState } from "../ui/QueryState";
@@ -27,7 +27,7 @@ function since(span: Span, now = Date.now()): string | undefined {
 }
 
 export function ActivityScreen() {
-  const { session } = useServices();
+  const api = useApi();
   const palette = usePalette();
   const [type, setType] = useState<TypeFilter>("all");
   const [venue, setVenue] = useState("all");
@@ -65,10 +65,7 @@ export function ActivityScreen() {
     setExportError(null);
     setExported(null);
     try {
-      const query: Record<string, string> = {};
-      if (filters.venue) query.venue = filters.venue;
-      if (filters.from) query.from = filters.from;
-      setExported(await exportActivityCsv(session, query));
+      setExported(await exportActivityCsv(api, { venue: filters.venue, from: filters.from }));
     } catch (failure) {
       setExportError(messageOf(failure));
     }
