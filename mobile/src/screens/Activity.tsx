@@ -1,5 +1,7 @@
-import { useEffect, useMemo, useState } from "react";
+import { useFocusEffect } from "expo-router";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ActivityIndicator, SectionList, StyleSheet, View } from "react-native";
+import { useQueryClient } from "@tanstack/react-query";
 import { messageOf } from "../api/errors";
 import { useActivity, type ActivityFilters, type ActivityItem, type ActivityType } from "../api/readside";
 import { capitalise, day, dateTime, price, qty, usd } from "../lib/format";
@@ -45,6 +47,7 @@ export function ActivityScreen() {
     [type, venue, pnl, span],
   );
   const query = useActivity(filters);
+  useRefetchOnFocus();
   const pages = query.data?.pages;
   const items = useMemo(() => (pages ?? []).flatMap((page) => page.items), [pages]);
   // Venues seen so far stay offered while a venue filter narrows the list.
@@ -128,6 +131,22 @@ export function ActivityScreen() {
         ) : null
       }
     />
+  );
+}
+
+/**
+ * Coming back to the tab refetches a stale list (the tab stays mounted, so react-query sees no
+ * new mount; and on a phone the browser's window focus never fires). The first focus is the
+ * mount, which loads anyway.
+ */
+function useRefetchOnFocus(): void {
+  const client = useQueryClient();
+  const mounted = useRef(false);
+  useFocusEffect(
+    useCallback(() => {
+      if (mounted.current) void client.refetchQueries({ queryKey: ["activity"], type: "active", stale: true });
+      mounted.current = true;
+    }, [client]),
   );
 }
 
