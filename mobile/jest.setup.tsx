@@ -10,7 +10,9 @@ if (!globalThis.crypto?.getRandomValues) {
 jest.mock("react-native-gifted-charts/dist/LineChart", () => {
   const { View } = jest.requireActual("react-native");
   return {
-    LineChart: (props: { data: unknown[] }) => <View testID="line-chart" accessibilityHint={`${props.data.length} points`} />,
+    LineChart: (props: { data: unknown[]; hideDataPoints?: boolean }) => (
+      <View testID="line-chart" accessibilityHint={`${props.data.length} point${props.data.length === 1 ? "" : "s"}${props.hideDataPoints ? "" : ", each shown"}`} />
+    ),
   };
 });
 
