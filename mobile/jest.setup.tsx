@@ -10,19 +10,45 @@ if (!globalThis.crypto?.getRandomValues) {
 jest.mock("react-native-gifted-charts/dist/LineChart", () => {
   const { View } = jest.requireActual("react-native");
   return {
-    LineChart: (props: { data: unknown[] }) => <View testID="line-chart" accessibilityHint={`${props.data.length} points`} />,
+    LineChart: (props: { data: unknown[]; hideDataPoints?: boolean }) => (
+      <View testID="line-chart" accessibilityHint={`${props.data.length} point${props.data.length === 1 ? "" : "s"}${props.hideDataPoints ? "" : ", each shown"}`} />
+    ),
   };
 });
 
 const mockRouter = { push: jest.fn(), replace: jest.fn(), back: jest.fn(), navigate: jest.fn() };
 const mockSearchParams: Record<string, string> = {};
-jest.mock("expo-router", () => ({
-  useRouter: () => mockRouter,
-  useLocalSearchParams: () => mockSearchParams,
-  router: mockRouter,
-}));
+// A screen is focused once mounted; `refocus()` plays the trader leaving its tab and coming back.
+const mockFocus = {
+  screens: new Set<() => void>(),
+  refocus() {
+    this.screens.forEach((again) => again());
+  },
+};
+jest.mock("expo-router", () => {
+  const { useEffect } = jest.requireActual("react");
+  return {
+    useRouter: () => mockRouter,
+    useLocalSearchParams: () => mockSearchParams,
+    useFocusEffect: (effect: () => void | (() => void)) =>
+      useEffect(() => {
+        let blur = effect();
+        const again = () => {
+          blur?.();
+          blur = effect();
+        };
+        mockFocus.screens.add(again);
+        return () => {
+          mockFocus.screens.delete(again);
+          blur?.();
+        };
+      }, [effect]),
+    router: mockRouter,
+  };
+});
 (globalThis as Record<string, unknown>).__router = mockRouter;
 (globalThis as Record<string, unknown>).__searchParams = mockSearchParams;
+(globalThis as Record<string, unknown>).__focus = mockFocus;
 
 const mockSecure = new Map<string, string>();
 (globalThis as Record<string, unknown>).__secure = mockSecure;

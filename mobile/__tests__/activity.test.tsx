@@ -1,9 +1,11 @@
-import { fireEvent, screen, waitFor } from "@testing-library/react-native";
+import { act, fireEvent, screen, waitFor } from "@testing-library/react-native";
 import { File } from "expo-file-system";
 import * as Sharing from "expo-sharing";
+import { applyLive } from "../src/live/apply";
+import { Revisions } from "../src/live/socket";
 import { ActivityScreen } from "../src/screens/Activity";
 import * as f from "./fixtures";
-import { fakeBackend, problem, renderScreen } from "./support";
+import { fakeBackend, focus, problem, renderScreen } from "./support";
 
 const page = (items: object[], next: string | null = null) => ({ body: { items, next_cursor: next } });
 
@@ -89,4 +91,37 @@ test("a refused export says why", async () => {
   await renderScreen(<ActivityScreen />);
   fireEvent.press(await screen.findByLabelText("Export activity as CSV"));
   expect(await screen.findByText("Export failed: Too many exports")).toBeTruthy();
+});
+
+test("a close pushed while the first load is in flight is fetched again, not lost", async () => {
+  // The first answer was read before the close committed; the push arrives while it is on
+  // its way. Invalidating then only joins that load (react-query does not restart a first
+  // load), which would leave the list without the close until something else refetched it.
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let answers = 0;
+  const backend = fakeBackend({
+    "GET /v1/dashboard/activity": () => (++answers === 1 ? page([f.tradeItem]) : page([{ ...f.closeItem, at: new Date().toISOString() }, f.tradeItem])),
+  });
+  globalThis.fetch = jest.fn(async (request: Request) => {
+    const held = new URL(request.url).pathname === "/v1/dashboard/activity" && answers === 0;
+    const response = await backend.fetch(request);
+    if (held) await gate;
+    return response;
+  }) as unknown as typeof fetch;
+  const { services } = await renderScreen(<ActivityScreen />);
+  await waitFor(() => expect(answers).toBe(1));
+  act(() => applyLive(services.queryClient, new Revisions(), { type: "trade.executed", trade: { ...f.closeItem, revision: 3 }, revision: 3 }));
+  await act(async () => release());
+  expect(await screen.findByLabelText(/^Take Profit: Closed BTC\/USD/)).toBeTruthy();
+  expect(answers).toBe(2);
+});
+
+test("the list refetches when the tab comes back into focus", async () => {
+  let answers = 0;
+  fakeBackend({ "GET /v1/dashboard/activity": () => (++answers === 1 ? page([f.tradeItem]) : page([{ ...f.closeItem, at: new Date().toISOString() }, f.tradeItem])) });
+  await renderScreen(<ActivityScreen />);
+  await screen.findByLabelText(/^Buy: /);
+  act(() => focus.refocus());
+  expect(await screen.findByLabelText(/^Take Profit: Closed BTC\/USD/)).toBeTruthy();
 });

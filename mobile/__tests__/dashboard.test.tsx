@@ -65,6 +65,8 @@ test("Pause asks first, then pauses; cancelling sends nothing", async () => {
   fireEvent.press(await screen.findByText("Cancel"));
   await waitFor(() => expect(screen.queryByText("Pause the bot?")).toBeNull());
   expect(backend.called("POST", "/v1/bot/pause")).toHaveLength(0);
+  // The cancelled action settles a render after the dialog closes; until then Pause is busy.
+  await waitFor(() => expect(screen.getByLabelText("Pause the bot")).toBeEnabled());
   fireEvent.press(screen.getByLabelText("Pause the bot"));
   fireEvent.press(await screen.findByTestId("confirm-yes"));
   await waitFor(() => expect(backend.called("POST", "/v1/bot/pause")).toHaveLength(1));

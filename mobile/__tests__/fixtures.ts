@@ -1,4 +1,6 @@
 /** Bodies shaped as docs/openapi.json says the platform answers. */
+import type { ActivityItem, DashPosition, Overview, PeriodFigures, PositionChart, PositionDetail } from "../src/api/readside";
+
 export const bot = {
   status: "running",
   paused_reason: null,
@@ -138,7 +140,9 @@ export const trading = {
 };
 
 // The dashboard's read side (overview, positions, chart, activity).
-const period = (pnl: string, trades: number, win: string | null) => ({ pnl, pnl_pct: "1.5", trades, closed: trades ? 1 : 0, win_rate: win, fees: "0.6" });
+// Each is checked against the generated schema (`satisfies`): a field the API renamed, dropped
+// or added fails `tsc` here rather than leaving a fake platform the real one no longer matches.
+const period = (pnl: string, trades: number, win: string | null): PeriodFigures => ({ pnl, pnl_pct: "1.5", trades, closed: trades ? 1 : 0, win_rate: win, fees: "0.6" });
 
 export const dashPosition = {
   id: "pos-1",
@@ -162,9 +166,9 @@ export const dashPosition = {
   duration_seconds: 7200,
   exit_reason: null,
   revision: 4,
-};
+} satisfies DashPosition;
 
-export const ethPosition = { ...dashPosition, id: "pos-2", symbol: "ETH/USD", venue: "kraken", unrealised_pnl: "-3.1", pnl: "-3.1", pnl_pct: "-0.1", current_price: "2900", entry_price: "3000", size: "1", value: "2900", opened_at: new Date(Date.now() - 30 * 60_000).toISOString() };
+export const ethPosition = { ...dashPosition, id: "pos-2", symbol: "ETH/USD", venue: "kraken", unrealised_pnl: "-3.1", pnl: "-3.1", pnl_pct: "-0.1", current_price: "2900", entry_price: "3000", size: "1", value: "2900", opened_at: new Date(Date.now() - 30 * 60_000).toISOString() } satisfies DashPosition;
 
 export const tradeItem = {
   id: "t-1",
@@ -189,11 +193,11 @@ export const tradeItem = {
   position_id: "pos-1",
   cycle: 1,
   revision: 1,
-};
+} satisfies ActivityItem;
 
-export const closeItem = { ...tradeItem, id: "c-2", type: "close", side: "sell", exit_reason: "take_profit", realised_pnl: "8.2", pnl: "8.2", pnl_pct: "11.4", at: new Date(Date.now() - 3 * 86_400_000).toISOString() };
-export const stopItem = { ...closeItem, id: "c-3", exit_reason: "stop_loss", realised_pnl: "-2", pnl: "-2", pnl_pct: "-1" };
-export const botItem = { ...tradeItem, id: "b-1", type: "bot", symbol: null, venue: null, side: null, status: "paused", previous: "running", reason: "kill_switch" };
+export const closeItem = { ...tradeItem, id: "c-2", type: "close", side: "sell", exit_reason: "take_profit", realised_pnl: "8.2", pnl: "8.2", pnl_pct: "11.4", at: new Date(Date.now() - 3 * 86_400_000).toISOString() } satisfies ActivityItem;
+export const stopItem = { ...closeItem, id: "c-3", exit_reason: "stop_loss", realised_pnl: "-2", pnl: "-2", pnl_pct: "-1" } satisfies ActivityItem;
+export const botItem = { ...tradeItem, id: "b-1", type: "bot", symbol: null, venue: null, side: null, status: "paused", previous: "running", reason: "kill_switch" } satisfies ActivityItem;
 
 export const overview = {
   timezone: "UTC",
@@ -205,7 +209,7 @@ export const overview = {
   open_positions: [dashPosition],
   last_trade: tradeItem,
   activity: [tradeItem, closeItem],
-};
+} satisfies Overview;
 
 export const positionDetail = {
   ...dashPosition,
@@ -213,7 +217,7 @@ export const positionDetail = {
   entry_order_id: "ord-1",
   exit_order_id: null,
   strategy: { signal_id: "s-1", signal: "entry", timeframe: "5m", signal_at: new Date().toISOString(), entry_score: 4, conditions: ["near EMA21", "RSI rising"], stop: "59000", targets: ["61000", "62000", "63000"], targets_hit: 1, trailing: true, bot_status: "running", close_reason: null },
-};
+} satisfies PositionDetail;
 
 export const chart = {
   position_id: "pos-1",
@@ -229,4 +233,5 @@ export const chart = {
   exit: null,
   stop: "59000",
   targets: ["61000", "62000"],
-};
+  timeframe: "1m",
+} satisfies PositionChart;

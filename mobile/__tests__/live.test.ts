@@ -94,3 +94,22 @@ test("4401 renews the session before reconnecting; 4403 signs out", async () => 
   await act(async () => void (await jest.advanceTimersByTimeAsync(0)));
   expect(services.session.state.status).toBe("signedOut");
 });
+
+test("a fill, a position's update and a trade each refresh activity; an older push does not", () => {
+  const services = testServices();
+  const revisions = new Revisions();
+  const invalidate = jest.spyOn(services.queryClient, "invalidateQueries");
+  const refreshed = () => invalidate.mock.calls.map(([filters]) => JSON.stringify(filters?.queryKey));
+  applyLive(services.queryClient, revisions, { type: "order.filled", order: { ...f.order, revision: 2 } });
+  expect(refreshed()).toContain('["activity"]');
+  invalidate.mockClear();
+  applyLive(services.queryClient, revisions, { type: "position.updated", position: { ...f.dashPosition, status: "closed" }, revision: 5 });
+  expect(refreshed()).toEqual(['["positions"]', `["position","${f.dashPosition.id}"]`, '["overview"]', '["activity"]']);
+  invalidate.mockClear();
+  applyLive(services.queryClient, revisions, { type: "trade.executed", trade: f.closeItem, revision: 3 });
+  expect(refreshed()).toEqual(['["activity"]', '["overview"]']);
+  invalidate.mockClear();
+  applyLive(services.queryClient, revisions, { type: "trade.executed", trade: f.closeItem, revision: 2 });
+  applyLive(services.queryClient, revisions, { type: "position.updated", position: f.dashPosition, revision: 4 });
+  expect(invalidate).not.toHaveBeenCalled();
+});

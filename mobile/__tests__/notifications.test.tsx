@@ -1,11 +1,13 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react-native";
 import { NotificationsScreen } from "../src/screens/settings/Notifications";
 import { PriceAlertScreen } from "../src/screens/settings/NotificationPrefs";
+import type { Preferences, PriceAlert } from "../src/api/readside";
+import type { Schemas } from "../src/api/queries";
 import { fakeBackend, problem, renderScreen, searchParams } from "./support";
 
-const note = { id: "n-1", kind: "order_filled", title: "Bought BTC", body: "Bought $150 of BTC at $63,280", created_at: "2026-01-01T00:00:00Z", read_at: null, order_id: "ord-1" };
-const prefs = { push_enabled: true, trade_alerts: true, price_alerts: false, bot_alerts: true, daily_summary: true, daily_summary_time: "20:00", timezone: "Europe/Paris" };
-const alert = { id: "a-1", symbol: "BTC/USD", venue: null, direction: "above", price: "70000", status: "armed", created_at: "2026-01-01T00:00:00Z", triggered_at: null, triggered_price: null, triggered_venue: null };
+const note = { id: "n-1", kind: "order_filled", title: "Bought BTC", body: "Bought $150 of BTC at $63,280", created_at: "2026-01-01T00:00:00Z", read_at: null, order_id: "ord-1" } satisfies Schemas["NotificationView"];
+const prefs = { push_enabled: true, trade_alerts: true, price_alerts: false, bot_alerts: true, daily_summary: true, daily_summary_time: "20:00", timezone: "Europe/Paris" } satisfies Preferences;
+const alert = { id: "a-1", symbol: "BTC/USD", venue: null, direction: "above", price: "70000", status: "armed", created_at: "2026-01-01T00:00:00Z", triggered_at: null, triggered_price: null, triggered_venue: null } satisfies PriceAlert;
 const base = {
   "GET /v1/notifications": { body: { items: [note], unread: 1 } },
   "GET /v1/notifications/preferences": { body: prefs },

@@ -20,7 +20,7 @@ test("chart with entry, stop and target; details; the strategy block", async () 
   expect(chart.props.accessibilityLabel).toBe(
     "BTC/USD price, 1D: from $60,000.00 to $61,000.00, low $60,000.00, high $61,000.00, entry $60,000.00, stop $59,000.00, target $61,000.00",
   );
-  expect(screen.getByTestId("line-chart").props.accessibilityHint).toBe("2 points");
+  expect(screen.getByTestId("line-chart").props.accessibilityHint).toBe("2 points, each shown");
   expect(screen.getByLabelText("Amount: $600.00")).toBeTruthy();
   expect(screen.getByLabelText("Fees: $0.60")).toBeTruthy();
   expect(screen.getByLabelText("Entry score: 4 of 5")).toBeTruthy();
@@ -40,6 +40,23 @@ test("a position opened by hand has no strategy block; a range without prices sa
   await renderScreen(<PositionDetailScreen />);
   expect(await screen.findByText(/Opened by hand/)).toBeTruthy();
   expect(await screen.findByText("No prices in this range yet.")).toBeTruthy();
+});
+
+test("a position just opened, with one closed bar, shows that price rather than an empty plot", async () => {
+  const bar = { t: new Date(Date.now() - 60_000).toISOString(), price: "60100" };
+  fakeBackend({ ...base, "GET /v1/dashboard/positions/:id/chart": { body: { ...f.chart, points: [bar] } } });
+  await renderScreen(<PositionDetailScreen />);
+  const chart = await screen.findByTestId("price-chart");
+  expect(chart.props.accessibilityLabel).toMatch(/^BTC\/USD price, 1D: from \$60,100\.00 to \$60,100\.00/);
+  expect(screen.getByTestId("line-chart").props.accessibilityHint).toBe("1 point, each shown");
+});
+
+test("a long range draws a line without a dot per bar", async () => {
+  const points = Array.from({ length: 300 }, (_, i) => ({ t: new Date(Date.now() - (300 - i) * 60_000).toISOString(), price: String(60000 + i) }));
+  fakeBackend({ ...base, "GET /v1/dashboard/positions/:id/chart": { body: { ...f.chart, points } } });
+  await renderScreen(<PositionDetailScreen />);
+  await screen.findByTestId("price-chart");
+  expect(screen.getByTestId("line-chart").props.accessibilityHint).toBe("300 points");
 });
 
 test("an unknown position (or someone else's) is an error with retry", async () => {

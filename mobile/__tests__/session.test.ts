@@ -90,3 +90,40 @@ test("the idle limit is a setting", async () => {
   expect(restored.idleMinutes).toBe(5);
   session.dispose();
 });
+
+test("a session restored before onboarding finished carries on with it; finishing ends it for good", async () => {
+  fakeBackend({ "POST /v1/auth/refresh": { body: tokens(2) } });
+  const first = new Session(BASE);
+  await first.accept(tokens(1), { onboarding: true });
+  first.dispose();
+  const reloaded = new Session(BASE);
+  await reloaded.restore();
+  expect(reloaded.state).toEqual({ status: "signedIn", onboarding: true });
+  reloaded.finishOnboarding();
+  reloaded.dispose();
+  const again = new Session(BASE);
+  await again.restore();
+  expect(again.state).toEqual({ status: "signedIn", onboarding: false });
+  again.dispose();
+});
+
+test("signing out forgets an unfinished onboarding; the next sign-in is a plain one", async () => {
+  fakeBackend({ "POST /v1/auth/logout": { status: 204 } });
+  const session = new Session(BASE);
+  await session.accept(tokens(1), { onboarding: true });
+  await session.signOut();
+  await session.accept(tokens(2));
+  expect(session.state).toEqual({ status: "signedIn", onboarding: false });
+  session.dispose();
+});
+
+test("restoring again (a remounted root) neither renews nor signs in a second time", async () => {
+  secureItems.set("nija.refresh", "refresh-0");
+  const backend = fakeBackend({ "POST /v1/auth/refresh": { body: tokens(1) } });
+  const session = new Session(BASE);
+  await Promise.all([session.restore(), session.restore()]);
+  await session.restore();
+  expect(backend.called("POST", "/v1/auth/refresh")).toHaveLength(1);
+  expect(session.state.status).toBe("signedIn");
+  session.dispose();
+});

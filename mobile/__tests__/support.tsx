@@ -94,6 +94,7 @@ afterEach(() => cleanupServices());
 
 export const router = (globalThis as unknown as { __router: Record<string, jest.Mock> }).__router;
 export const searchParams = (globalThis as unknown as { __searchParams: Record<string, string> }).__searchParams;
+export const focus = (globalThis as unknown as { __focus: { refocus(): void } }).__focus;
 export const secureItems = (globalThis as unknown as { __secure: Map<string, string> }).__secure;
 
 export { waitFor };

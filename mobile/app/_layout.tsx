@@ -2,11 +2,11 @@
 import "../src/polyfills";
 import { Stack, useRouter } from "expo-router";
 import { StatusBar } from "expo-status-bar";
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import { ActivityIndicator, AppState, Platform, View } from "react-native";
 import { StepUpGate } from "../src/auth/StepUpGate";
 import { listenForTaps, registerForPush } from "../src/push/register";
-import { createServices, ServicesProvider, useServices, useSessionState } from "../src/services";
+import { createServices, ServicesProvider, useServices, useSessionState, type Services } from "../src/services";
 import { ConfirmProvider } from "../src/ui/Confirm";
 import { GestureRoot } from "../src/ui/GestureRoot";
 import { usePalette } from "../src/ui/theme";
@@ -90,14 +90,19 @@ function Navigator() {
   );
 }
 
+/**
+ * One session for as long as the app runs, not one per mount of this layout: expo-router can
+ * unmount and mount it again (on the web, a history step through a URL outside the routes
+ * shows its not-found screen in the layout's place). A session made per mount started over
+ * from the stored refresh token, dropping what it held in memory: a new trader's onboarding
+ * gave way to a bare dashboard.
+ */
+let appServices: Services | null = null;
+
 export default function RootLayout() {
-  const [services] = useState(() => createServices());
+  const services = (appServices ??= createServices());
   useEffect(() => {
     void services.session.restore();
-    return () => {
-      services.live.stop();
-      services.session.dispose();
-    };
   }, [services]);
   return (
     <GestureRoot>

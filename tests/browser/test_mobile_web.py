@@ -3,13 +3,15 @@
 Sign up, connect simulated Binance (balances and markets), start the bot, place an order and
 see its fill arrive over the WebSocket on the dashboard, open the position and its chart, close
 it, find the trades and the close in activity, export the CSV, and walk every settings screen.
-Each screen is saved to mobile/docs/screenshots/ (mobile/README.md shows them). Prints how
-fast the first screen was interactive and how big the JS bundle is (targets: < 2 s, <= 2.5 MB).
+With NIJA_SCREENSHOTS=1 each screen is saved to mobile/docs/screenshots/ (mobile/README.md shows
+them); otherwise the run leaves the tree as it was. Prints how fast the first screen was
+interactive and how big the JS bundle is (targets: < 2 s, <= 2.5 MB).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -19,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, WebSocket, expect
+from playwright.async_api import BrowserContext, Page, Route, WebSocket, expect
 
 from bench.launcher import PlatformProcess
 
@@ -41,6 +43,10 @@ def _bundle_bytes() -> int:
 
 
 async def _shot(page: Page, name: str) -> None:
+    """Only when asked (NIJA_SCREENSHOTS=1): the PNGs are committed, and a run should not
+    rewrite them with a different clock, balance or id."""
+    if os.environ.get("NIJA_SCREENSHOTS") != "1":
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.wait_for_timeout(150)  # let a layout pass settle
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -51,13 +57,6 @@ def _box(page: Page, test_id: str) -> Any:
     return page.get_by_test_id(test_id)
 
 
-@pytest.mark.xfail(
-    reason="open: after Close, the app's Activity sometimes does not show the close within "
-    "30 s (passes on other runs); its read-side calls are typed by hand in "
-    "mobile/src/api/readside.ts and drifted from the API once already (the chart's points, "
-    "fixed); sign-up, connect, order, live fill, position and chart pass up to there",
-    strict=False,
-)
 @pytest.mark.timeout(420)
 async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     mobile_platform: PlatformProcess, browser_context: BrowserContext
@@ -108,7 +107,9 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     await _shot(page, "02-sign-up")
     await page.get_by_role("button", name="Create account").click()
 
-    # Connect Exchange, 3 steps.
+    # Connect Exchange, 3 steps; a reload on the way carries on with onboarding.
+    await expect(page.get_by_text("Step 1 of 3")).to_be_visible(timeout=15_000)
+    await page.reload()
     await expect(page.get_by_text("Step 1 of 3")).to_be_visible(timeout=15_000)
     await _shot(page, "03-connect-instructions")
     await page.get_by_role("button", name="I have my key").click()
@@ -172,6 +173,25 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
     await expect(chart).to_be_visible(timeout=120_000)
     await expect(chart.locator("svg path").first).to_be_attached()
     await _shot(page, "12-position-detail")
+    # The first Activity answer reaches the app only after the close's activity push has (a
+    # slow network): read before the close committed, it lacks the close, and the app must
+    # fetch again for the push rather than keep that answer (it used to, intermittently).
+    held: list[str] = []
+
+    async def deliver_after_the_close_push(route: Route) -> None:
+        if held:
+            await route.continue_()
+            return
+        held.append(route.request.url)
+        response = await route.fetch()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+            f.get("type") == "trade.executed" and f["trade"]["type"] == "close" for f in frames
+        ):
+            await page.wait_for_timeout(50)
+        await route.fulfill(response=response)
+
+    await page.route(re.compile(r".*/v1/dashboard/activity\?.*"), deliver_after_the_close_push)
     await detail.get_by_role("button", name="Close BTC/USD now").click()
     await page.get_by_test_id("confirm-yes").click()
     await expect(detail.get_by_text(re.compile("Close sent"))).to_be_visible(timeout=15_000)
@@ -184,6 +204,7 @@ async def test_a_new_trader_signs_up_connects_binance_and_trades_on_the_web(
         timeout=30_000
     )
     await expect(activity.get_by_label(re.compile(r"^Buy: Buy 0\.005 BTC.USD"))).to_be_visible()
+    assert held, "the Activity list was never asked for"
     await _shot(page, "13-activity")
     async with page.expect_download() as download_info:
         await activity.get_by_role("button", name="Export activity as CSV").click()

@@ -1,7 +1,7 @@
 import createClient from "openapi-fetch";
 import type { components, paths } from "../api/schema";
 import { DEFAULT_IDLE_MINUTES, REFRESH_MARGIN_SECONDS } from "../config";
-import { prefsStore, refreshTokenStore } from "./storage";
+import { onboardingStore, prefsStore, refreshTokenStore } from "./storage";
 
 export type Tokens = components["schemas"]["TokenResponse"];
 export type SessionStatus = "restoring" | "signedOut" | "signedIn";
@@ -25,6 +25,7 @@ export class Session {
   private listeners = new Set<() => void>();
   private tokenListeners = new Set<(token: string) => void>();
   private stepUpHandler: StepUpHandler | null = null;
+  private restoring: Promise<void> | null = null;
   idleMinutes = DEFAULT_IDLE_MINUTES;
   state: SessionState = { status: "restoring" };
   private readonly raw;
@@ -54,8 +55,14 @@ export class Session {
     this.listeners.forEach((listener) => listener());
   }
 
-  /** On start: a stored refresh token signs back in; none (or a dead one) means signed out. */
-  async restore(): Promise<void> {
+  /** On start: a stored refresh token signs back in; none (or a dead one) means signed out.
+   * Once per session: a root layout mounted again asks again, and must not sign in anew. */
+  restore(): Promise<void> {
+    this.restoring ??= this.load();
+    return this.restoring;
+  }
+
+  private async load(): Promise<void> {
     const prefs = await prefsStore.get();
     if (prefs.idleMinutes) this.idleMinutes = prefs.idleMinutes;
     this.refreshToken = await refreshTokenStore.get();
@@ -73,12 +80,15 @@ export class Session {
     this.setAccess(tokens.access_token, tokens.expires_in);
     this.lastActivity = this.now();
     this.startIdleWatch();
-    if (this.state.status !== "signedIn") {
-      this.set({ status: "signedIn", onboarding: options.onboarding ?? false });
-    }
+    if (this.state.status === "signedIn") return;
+    if (options.onboarding) await onboardingStore.set(true);
+    const onboarding = options.onboarding ?? (await onboardingStore.get());
+    // Another accept (a renewal) may have signed in while the store answered.
+    if (this.getState().status !== "signedIn") this.set({ status: "signedIn", onboarding });
   }
 
   finishOnboarding(): void {
+    void onboardingStore.set(false);
     if (this.state.status === "signedIn") this.set({ status: "signedIn", onboarding: false });
   }
 
@@ -167,6 +177,7 @@ export class Session {
     this.refreshTimer = null;
     this.idleTimer = null;
     await refreshTokenStore.set(null);
+    await onboardingStore.set(false);
     this.set({ status: "signedOut", reason });
   }
 

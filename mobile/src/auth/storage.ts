@@ -43,6 +43,7 @@ async function write(key: string, value: string | null, kind: "session" | "local
 }
 
 const REFRESH = "nija.refresh";
+const ONBOARDING = "nija.onboarding";
 const PREFS = "nija.prefs";
 const DEVICE = "nija.device";
 const INSTALL = "nija.install";
@@ -50,6 +51,13 @@ const INSTALL = "nija.install";
 export const refreshTokenStore = {
   get: () => read(REFRESH, "session"),
   set: (token: string | null) => write(REFRESH, token, "session"),
+};
+
+/** A new account's onboarding not finished yet: kept with the refresh token (same scope), so a
+ * session restored mid-way (a reload) carries on with it instead of opening a bare dashboard. */
+export const onboardingStore = {
+  get: async () => (await read(ONBOARDING, "session")) === "1",
+  set: (pending: boolean) => write(ONBOARDING, pending ? "1" : null, "session"),
 };
 
 export type Prefs = { idleMinutes?: number; onboarded?: boolean };

@@ -1,4 +1,4 @@
-import type { QueryClient } from "@tanstack/react-query";
+import type { QueryClient, QueryKey } from "@tanstack/react-query";
 import type { components } from "../api/schema";
 import type { Overview } from "../api/readside";
 import type { LiveMessage, Revisions } from "./socket";
@@ -12,6 +12,33 @@ const AFTER_FILL = [["positions"], ["position"], ["bot"], ["credentials"], ["ove
 const revisionOf = (message: LiveMessage): number | undefined =>
   typeof message.revision === "number" ? message.revision : undefined;
 
+/** First loads already due to be fetched again once they settle (one follow-up each). */
+const fetchAgain = new WeakSet<object>();
+
+/**
+ * Refetch what a push changed, read after the push. A push comes after its change committed,
+ * but a load already in flight may have been read before it. react-query restarts a refetch of
+ * data on screen when invalidated, yet a first load (no data yet) is only joined: its answer,
+ * possibly without the change, would then count as fresh and nothing would fetch again (the
+ * Activity tab opened just as a close was pushed kept showing no close). Such a load is
+ * invalidated once more when it settles, however many pushes arrived meanwhile.
+ */
+export function refresh(client: QueryClient, queryKey: QueryKey): void {
+  const firstLoads = client
+    .getQueryCache()
+    .findAll({ queryKey, fetchStatus: "fetching" })
+    .filter((query) => query.state.data === undefined && !fetchAgain.has(query));
+  firstLoads.forEach((query) => fetchAgain.add(query));
+  const settled = client.invalidateQueries({ queryKey });
+  if (!firstLoads.length) return;
+  void settled.then(() =>
+    firstLoads.forEach((query) => {
+      fetchAgain.delete(query);
+      void client.invalidateQueries({ queryKey: query.queryKey, exact: true });
+    }),
+  );
+}
+
 function field<T>(value: unknown, name: string): T | undefined {
   return (value as Record<string, unknown> | null | undefined)?.[name] as T | undefined;
 }
@@ -22,7 +49,7 @@ function field<T>(value: unknown, name: string): T | undefined {
  * older one arriving late is dropped.
  */
 export function applyLive(client: QueryClient, revisions: Revisions, message: LiveMessage): void {
-  const invalidate = (...keys: string[][]) => keys.forEach((queryKey) => void client.invalidateQueries({ queryKey }));
+  const invalidate = (...keys: string[][]) => keys.forEach((queryKey) => refresh(client, queryKey));
   switch (message.type) {
     case "order.updated":
     case "order.filled": {
@@ -43,7 +70,8 @@ export function applyLive(client: QueryClient, revisions: Revisions, message: Li
     case "position.updated": {
       const id = field<string>(message.position, "id");
       if (!id || !revisions.accept(`position:${id}`, revisionOf(message))) return;
-      invalidate(["positions"], ["position", id], ["overview"]);
+      // A close's activity line (its P&L, why it closed) comes with its position's update.
+      invalidate(["positions"], ["position", id], ["overview"], ["activity"]);
       return;
     }
     case "pnl.updated": {

@@ -1,10 +1,12 @@
-import { useEffect, useMemo, useState } from "react";
+import { useFocusEffect } from "expo-router";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ActivityIndicator, SectionList, StyleSheet, View } from "react-native";
+import { useQueryClient } from "@tanstack/react-query";
 import { messageOf } from "../api/errors";
 import { useActivity, type ActivityFilters, type ActivityItem, type ActivityType } from "../api/readside";
 import { capitalise, day, dateTime, price, qty, usd } from "../lib/format";
 import { exportActivityCsv } from "../lib/exportCsv";
-import { useServices } from "../services";
+import { useApi } from "../services";
 import { Button } from "../ui/Button";
 import { Banner, Card, Pnl, Row, Segmented, Tag } from "../ui/parts";
 import { QueryState } from "../ui/QueryState";
@@ -27,7 +29,7 @@ function since(span: Span, now = Date.now()): string | undefined {
 }
 
 export function ActivityScreen() {
-  const { session } = useServices();
+  const api = useApi();
   const palette = usePalette();
   const [type, setType] = useState<TypeFilter>("all");
   const [venue, setVenue] = useState("all");
@@ -45,6 +47,7 @@ export function ActivityScreen() {
     [type, venue, pnl, span],
   );
   const query = useActivity(filters);
+  useRefetchOnFocus();
   const pages = query.data?.pages;
   const items = useMemo(() => (pages ?? []).flatMap((page) => page.items), [pages]);
   // Venues seen so far stay offered while a venue filter narrows the list.
@@ -65,10 +68,7 @@ export function ActivityScreen() {
     setExportError(null);
     setExported(null);
     try {
-      const query: Record<string, string> = {};
-      if (filters.venue) query.venue = filters.venue;
-      if (filters.from) query.from = filters.from;
-      setExported(await exportActivityCsv(session, query));
+      setExported(await exportActivityCsv(api, { venue: filters.venue, from: filters.from }));
     } catch (failure) {
       setExportError(messageOf(failure));
     }
@@ -131,6 +131,22 @@ export function ActivityScreen() {
         ) : null
       }
     />
+  );
+}
+
+/**
+ * Coming back to the tab refetches a stale list (the tab stays mounted, so react-query sees no
+ * new mount; and on a phone the browser's window focus never fires). The first focus is the
+ * mount, which loads anyway.
+ */
+function useRefetchOnFocus(): void {
+  const client = useQueryClient();
+  const mounted = useRef(false);
+  useFocusEffect(
+    useCallback(() => {
+      if (mounted.current) void client.refetchQueries({ queryKey: ["activity"], type: "active", stale: true });
+      mounted.current = true;
+    }, [client]),
   );
 }
 

@@ -1,7 +1,7 @@
 import { useLocalSearchParams, useRouter } from "expo-router";
 import { useState } from "react";
 import { messageOf } from "../api/errors";
-import { useChart, useDashPosition, type PositionDetail } from "../api/readside";
+import { useChart, useDashPosition, type ChartRange, type PositionDetail } from "../api/readside";
 import { capitalise, dateTime, duration, price, qty, usd } from "../lib/format";
 import { Button } from "../ui/Button";
 import { Banner, Card, Pnl, Row, Screen, Segmented } from "../ui/parts";
@@ -10,7 +10,7 @@ import { QueryState } from "../ui/QueryState";
 import { Text } from "../ui/Text";
 import { useClosePosition } from "./Positions";
 
-export const RANGES = ["1H", "4H", "1D", "1W", "1M", "ALL"] as const;
+export const RANGES = ["1H", "4H", "1D", "1W", "1M", "ALL"] as const satisfies readonly ChartRange[];
 export type Range = (typeof RANGES)[number];
 
 export function PositionDetailScreen() {

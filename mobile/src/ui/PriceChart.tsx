@@ -6,6 +6,7 @@ import { Text } from "./Text";
 import { usePalette } from "./theme";
 
 export type ChartPoint = { at: string; price: string };
+const SPARSE_BELOW = 24;
 export type ChartLines = { entry?: string | null; stop?: string | null; target?: string | null };
 
 /**
@@ -23,6 +24,10 @@ export function PriceChart({ points, lines, label }: { points: ChartPoint[]; lin
   const offset = low - pad;
   // The plot's width is what the card gives it, less the price labels on its left.
   const chartWidth = Math.max(120, width - 72 - 24);
+  // A position opened a minute ago has one or two closed bars: a line needs two points and is
+  // hard to see over a few, so a sparse chart shows its points (a single one mid-plot, not on
+  // the axis) rather than looking empty.
+  const sparse = values.length < SPARSE_BELOW;
   const line = (value: string | null | undefined, color: string) =>
     value ? { position: Number(value) - offset, config: { color, dashWidth: 6, dashGap: 4, thickness: 2 } } : null;
   const entry = line(lines.entry, palette.primary);
@@ -50,8 +55,10 @@ export function PriceChart({ points, lines, label }: { points: ChartPoint[]; lin
         width={chartWidth}
         height={220}
         adjustToWidth
-        initialSpacing={0}
-        hideDataPoints
+        initialSpacing={values.length === 1 ? chartWidth / 2 : 0}
+        hideDataPoints={!sparse}
+        dataPointsColor={palette.text}
+        dataPointsRadius={4}
         thickness={2}
         color={palette.text}
         yAxisOffset={0}
