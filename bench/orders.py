@@ -34,6 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cost import CostProbe, CostSnapshot, cost_report, embedded_database_url
+from bench.history import grow
 from bench.launcher import PlatformProcess, free_port, running_platform
 
 VENUES = ("coinbase", "kraken", "binance")
@@ -59,6 +60,7 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     filled_at: dict[str, float] = field(default_factory=dict)
+    history: str | None = None
     cost_before: CostSnapshot | None = None
     cost_after: CostSnapshot | None = None
 
@@ -291,6 +293,8 @@ async def _drive(args: argparse.Namespace, platforms: list[PlatformProcess]) -> 
             )
             last_fill = await _wait_for_fills(run, args.fill_timeout)
             run.cost_after = await probe.snapshot()
+            if args.history and database_url:
+                run.history = await _with_history(args, platforms, traders, database_url)
         finally:
             for task in listeners:
                 task.cancel()
@@ -298,6 +302,27 @@ async def _drive(args: argparse.Namespace, platforms: list[PlatformProcess]) -> 
                 if trader.socket is not None:
                     await trader.socket.close()
         return run, last_fill
+
+
+async def _with_history(
+    args: argparse.Namespace,
+    platforms: list[PlatformProcess],
+    traders: list[Trader],
+    database_url: str,
+) -> str:
+    """The same load again once the database holds `--history` orders: does accepting an order
+    cost more with a long history? (target: accept p50 within 10 % of the first run's)"""
+    grown = await grow(database_url, args.history)
+    again = await _load(
+        [p.base_url for p in platforms],
+        [t.headers for t in traders],
+        _order_body(args),
+        total=args.orders,
+        concurrency=args.concurrency,
+        duration=args.duration,
+        rate=args.rate,
+    )
+    return f"{grown}\naccept p50 with that history: {_ms(percentile(again.accept_ms, 50))} ms"
 
 
 def _order_body(args: argparse.Namespace) -> dict[str, Any]:
@@ -392,6 +417,8 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     lines.append(f"bare/NIJA throughput ratio: {ratio:.1f}x")
     if p50 is not None and bare_p50:
         lines.append(f"NIJA/bare accept p50 ratio: {p50 / bare_p50:.1f}x")
+    if nija.history is not None:
+        lines.append(f"{nija.history} (empty: {_ms(p50)} ms; target within 10 %)")
     if nija.cost_before is not None and nija.cost_after is not None:
         lines.append(cost_report(nija.cost_before, nija.cost_after, len(fill_ms)))
     other = {k: v for k, v in nija.statuses.items() if k != 202}
@@ -424,6 +451,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="max seconds of load per side")
     parser.add_argument("--fill-timeout", type=float, default=120.0, help="max wait for last fill")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before placing orders")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="after the run, grow the database to this many orders (copies of the run's "
+        "history) and run the same load again: accept p50 with and without history",
+    )
     parser.add_argument("--symbol", default="BTC/USD")
     parser.add_argument("--quantity", default="0.001")
     parser.add_argument(
