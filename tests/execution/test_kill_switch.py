@@ -9,6 +9,7 @@ from tests.execution.support import (
     admin_headers,
     execution,
     routed,
+    rows,
     set_faults,
     sim,
     statuses,
@@ -84,6 +85,18 @@ async def test_an_order_the_halt_could_not_reach_is_refused_when_claimed(
             headers=admin_headers(running),
         )
         assert answer.status_code in (200, 201), answer.text
+
+        # The switch reaches execution as an event; an order published before it lands is
+        # judged by the switch execution knew of (routing would not have sent it), so wait.
+        async def execution_knows() -> bool:
+            engaged = await rows(
+                running,
+                "SELECT 1 FROM execution.kill_switches WHERE subject = $1",
+                trader.user_id,
+            )
+            return bool(engaged) == active
+
+        await wait_for(execution_knows, timeout=20)
 
     await switch(True)
     late = routed(trader, "kraken")

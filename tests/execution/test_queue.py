@@ -174,7 +174,9 @@ async def test_the_account_token_bucket_is_shared_by_replicas(
     start = served[0]["dispatched_at"]
     for index, row in enumerate(served):
         # Burst of 2, then 4 a second *in total*: the i-th order no earlier than (i - 1) / 4 s.
-        earliest = max(0.0, (index - 1) / 4) - 0.05
+        # The claim's timestamp trails the token by a scheduling delay, which a loaded machine
+        # makes larger for some orders than for the first: 0.15 s of slack, under a token's 0.25.
+        earliest = max(0.0, (index - 1) / 4) - 0.15
         assert (row["dispatched_at"] - start).total_seconds() >= earliest, index
 
 

@@ -66,6 +66,9 @@ class Cancels:
         self._wake = wake
         self._monotonic = monotonic
         self._polled_at: float | None = None
+        # One round at a time: the worker's tick and a cancel's wake-up would otherwise look up
+        # the same resting orders together, split their fills and report balances twice.
+        self._round_lock = asyncio.Lock()
 
     async def request(self, event: CancelOrderRequested, uow: UnitOfWork) -> None:
         order = await self._orders.order(uow.conn, event.order_id)
@@ -83,6 +86,10 @@ class Cancels:
 
     async def round(self) -> None:
         """Cancel what waits for a cancel; every `resting_poll_seconds`, look at the rest."""
+        async with self._round_lock:
+            await self._round()
+
+    async def _round(self) -> None:
         poll = self._polled_at is None or self._monotonic() - self._polled_at >= self._poll_every
         async with self._runtime.db.connection() as conn:
             cancelling = await self._orders.resting(conn, cancelling=True)
