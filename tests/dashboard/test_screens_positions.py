@@ -285,3 +285,25 @@ async def test_old_bars_are_pruned_by_timeframe_and_charts_fall_back_to_coarser_
     after = await get_json(running, token, f"{POSITIONS}/{pid}/chart", range="1H")
     assert after["timeframe"] == "1h" and [p["price"] for p in after["points"]] == ["100.5"]
     assert Decimal(after["exit"]) == 101
+
+
+async def test_a_market_on_its_own_clock_charts_its_latest_bars(
+    running: RunningApp, now: datetime
+) -> None:
+    """A simulated market sped up for a demo keeps its own clock (it starts in 2024): the
+    position's windows on the wall clock hold none of its bars, so the chart ends where they do."""
+    user, token = new_user(running)
+    ex = Execution(user)
+    order = routed_order(user, quantity="1")
+    await publish(running, order, *ex.fill(order, price="100", at=now - minutes(2)))
+    market_now = datetime.fromisoformat("2024-01-03T05:00:00+00:00")
+    bars = [bar("binance", "BTC/USD", market_now - minutes(90 - i), "100") for i in range(90)]
+    await publish_all(running, bars)
+    pid = ex.position_id("binance", "BTC/USD")
+
+    hour = await get_json(running, token, f"{POSITIONS}/{pid}/chart", range="1H")
+    assert (hour["timeframe"], len(hour["points"])) == ("1m", 60)
+    assert hour["end"] == "2024-01-03T05:00:00Z" and hour["start"] == "2024-01-03T04:00:00Z"
+    assert hour["points"][-1]["t"] == "2024-01-03T04:59:00Z"
+    everything = await get_json(running, token, f"{POSITIONS}/{pid}/chart", range="ALL")
+    assert len(everything["points"]) == 60 and Decimal(everything["entry"]) == 100

@@ -2,7 +2,8 @@
 thinned to what a phone screen can show.
 
 The chart draws each bar's close. Ranges look back from the position's close (or now while it
-is open); `ALL` spans the position's life. The bars are the finest timeframe the venues publish
+is open); `ALL` spans the position's life. A window without bars moves back to where the bars
+end (`anchored`). The bars are the finest timeframe the venues publish
 that covers the window in at most `MAX_BARS`, and are thinned to at most `MAX_POINTS` with
 Largest-Triangle-Three-Buckets (Steinarsson 2013), which keeps the peaks and troughs a plain
 every-n-th sample would drop; the first and last bars are always kept.
@@ -47,6 +48,22 @@ def window(
     if length is None:
         return min(opened_at, end - _SHORTEST), end
     return end - length, end
+
+
+def anchored(
+    start: datetime, end: datetime, latest_bar: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """The window moved back to end where the market's bars end, when none fall inside it.
+
+    A simulated market running faster than real time keeps its own clock (it starts at
+    2024-01-01), so a window on the wall clock finds none of its bars; a real venue whose feed
+    stopped leaves an empty window too. Either way the trader sees the latest prices there are
+    rather than an empty plot. None when there is no bar before `end` at all.
+    """
+    if latest_bar is None:
+        return None
+    shift = end - (latest_bar + TIMEFRAMES[0][1])
+    return start - shift, end - shift
 
 
 def timeframes(start: datetime, end: datetime) -> list[str]:

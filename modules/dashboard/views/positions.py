@@ -11,7 +11,7 @@ from typing import Any, Literal
 import asyncpg
 import msgspec
 
-from modules.dashboard.domain.charts import downsample, timeframes, window
+from modules.dashboard.domain.charts import anchored, downsample, timeframes, window
 from modules.dashboard.domain.paging import decode_cursor, encode_cursor
 from modules.dashboard.schemas.screens import (
     ChartPoint,
@@ -189,21 +189,20 @@ class PositionViews:
             row = await self._row(conn, user_id, position_id, cycle)
             strategy = await _strategy(conn, user_id, row["entry_order_id"])
             start, end = window(chart_range, row["opened_at"], row["closed_at"], now)
-            timeframe, bars = None, []
-            for candidate in timeframes(start, end):
-                bars = await fetch_all(
+            timeframe, bars = await _bars(conn, row, start, end)
+            if not bars:
+                latest = await fetch_one(
                     conn,
-                    "SELECT start, close FROM dashboard.bars WHERE venue = $1 AND symbol = $2 "
-                    "AND timeframe = $3 AND start >= $4 AND start < $5 ORDER BY start",
+                    "SELECT max(start) AS start FROM dashboard.bars "
+                    "WHERE venue = $1 AND symbol = $2 AND start < $3",
                     row["venue"],
                     row["symbol"],
-                    candidate,
-                    start,
                     end,
                 )
-                if bars:
-                    timeframe = candidate
-                    break
+                moved = anchored(start, end, latest and latest["start"])
+                if moved is not None:
+                    start, end = moved
+                    timeframe, bars = await _bars(conn, row, start, end)
         points = downsample([(bar["start"], plain(bar["close"])) for bar in bars])
         return PositionChart(
             position_id=position_id,
@@ -218,6 +217,26 @@ class PositionViews:
             stop=None if strategy is None else strategy.stop,
             targets=[] if strategy is None else strategy.targets,
         )
+
+
+async def _bars(
+    conn: asyncpg.Connection, row: Any, start: datetime, end: datetime
+) -> tuple[str | None, list[Any]]:
+    """The finest timeframe with bars in [start, end), and those bars."""
+    for candidate in timeframes(start, end):
+        bars = await fetch_all(
+            conn,
+            "SELECT start, close FROM dashboard.bars WHERE venue = $1 AND symbol = $2 "
+            "AND timeframe = $3 AND start >= $4 AND start < $5 ORDER BY start",
+            row["venue"],
+            row["symbol"],
+            candidate,
+            start,
+            end,
+        )
+        if bars:
+            return candidate, bars
+    return None, []
 
 
 async def _strategy(

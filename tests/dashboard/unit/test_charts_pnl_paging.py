@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import msgspec
 import pytest
 
-from modules.dashboard.domain.charts import downsample, timeframes, window
+from modules.dashboard.domain.charts import anchored, downsample, timeframes, window
 from modules.dashboard.domain.paging import csv_number, csv_text, decode_cursor, encode_cursor
 from modules.dashboard.domain.pnl import exit_reason, fee_in_quote, reduced
 from modules.kernel.refusal import Kind, Refused
@@ -24,6 +24,14 @@ def test_a_range_looks_back_from_the_close_or_now_and_all_spans_the_position() -
     assert window("ALL", opened, closed, now) == (opened, closed)
     young = now - timedelta(minutes=5)
     assert window("ALL", young, None, now) == (now - timedelta(hours=1), now)
+
+
+def test_a_window_without_bars_moves_back_to_end_with_the_latest_bar() -> None:
+    start, end = T0 - timedelta(hours=1), T0
+    last = datetime(2024, 1, 3, 4, 59, tzinfo=UTC)
+    moved_end = datetime(2024, 1, 3, 5, 0, tzinfo=UTC)
+    assert anchored(start, end, last) == (moved_end - timedelta(hours=1), moved_end)
+    assert anchored(start, end, None) is None
 
 
 def test_the_finest_timeframe_that_fits_draws_the_window() -> None:
