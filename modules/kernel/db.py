@@ -62,6 +62,9 @@ async def ensure_database(url: str) -> None:
         await admin.close()
 
 
+STATEMENT_CACHE_SIZE = 1024
+
+
 class Database:
     def __init__(
         self,
@@ -99,6 +102,9 @@ class Database:
             max_size=self._pool_max,
             reset=_keep_session,
             init=self._on_connect,
+            # The modules' statements outnumber asyncpg's default cache of 100: evicted ones were
+            # prepared again, with a type look-up (two more round trips) each time.
+            statement_cache_size=STATEMENT_CACHE_SIZE,
         )
 
     async def _on_connect(self, connection: asyncpg.Connection) -> None:

@@ -25,11 +25,11 @@ from modules.kernel.events import DEAD_LETTER_TOPIC, TOPICS, CloudEvent, Integra
 from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
     GroupCommit,
-    OutboxRelay,
     UnitOfWork,
     direct_handler,
     inbox_handler,
 )
+from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery, Keyring, PubSub, StateFactory, StateStore
 from modules.kernel.revocation import STATE_NAME as REVOCATION_STATE
 from modules.kernel.revocation import TokenRevocations
@@ -80,7 +80,7 @@ class Runtime:
         self.pubsub.subscribe(DEAD_LETTER_TOPIC, "kernel.dead-letters", counted)
 
     def unit_of_work(self, schema: str) -> UnitOfWork:
-        return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema).nudge)
+        return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema).hand_off)
 
     def state(self, module: str) -> StateStore:
         return self.state_factory(module)

@@ -1,15 +1,15 @@
 """Transactional outbox and inbox.
 
 A module writes the events it publishes into `<schema>.outbox` in the same transaction as its own
-data (`UnitOfWork.publish`), and a relay publishes them afterwards, so a crash between the write
-and the publish loses nothing. Handlers run inside a transaction that first records the event id
+data (`UnitOfWork.publish`), and a relay publishes them afterwards (`modules.kernel.outbox_relay`:
+handed over on commit, the table polled only for recovery), so a crash between the write and the
+publish loses nothing. Handlers run inside a transaction that first records the event id
 in `<schema>.inbox`, so a redelivered event is recognised and skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -21,7 +21,6 @@ import msgspec
 from piccolo.columns import BigSerial, Bytea, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
-from prometheus_client import Gauge
 
 from modules.kernel.db import ENGINE, Database
 from modules.kernel.events import (
@@ -32,10 +31,12 @@ from modules.kernel.events import (
     envelope_for,
     has_data,
 )
-from modules.kernel.ports import Delivery, PubSub
+from modules.kernel.ports import Delivery
 
 log = logging.getLogger("nija.outbox")
 E = TypeVar("E", bound=IntegrationEvent)
+# An outbox row a transaction has just committed: its id and the envelope it holds.
+Committed = tuple[int, CloudEvent]
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -74,7 +75,7 @@ def outbox_tables(schema: str) -> tuple[type[Table], type[Table]]:
     return outbox, inbox
 
 
-def _check_schema(schema: str) -> str:
+def check_schema(schema: str) -> str:
     if not _SCHEMA_NAME.match(schema):
         raise ValueError(f"invalid schema name {schema!r}")
     return schema
@@ -87,12 +88,19 @@ class UnitOfWork:
     context variable); raw SQL goes through `conn`.
     """
 
-    def __init__(self, db: Database, schema: str, source: str, on_commit: Callable[[], None]):
+    def __init__(
+        self,
+        db: Database,
+        schema: str,
+        source: str,
+        on_commit: Callable[[list[Committed]], None],
+    ):
         self._db = db
-        self._schema = _check_schema(schema)
+        self._schema = check_schema(schema)
         self._source = source
         self._on_commit = on_commit
         self._events: list[IntegrationEvent] = []
+        self._committed: list[Committed] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._txn: Any = None
         self.conn: asyncpg.Connection = None
@@ -122,8 +130,8 @@ class UnitOfWork:
         await self._end(exc_type, exc, tb)
         if exc is not None:
             return
-        if self._events:
-            self._on_commit()
+        if self._committed:
+            self._on_commit(self._committed)
         for callback in self._after_commit:
             try:
                 result = callback()
@@ -175,88 +183,19 @@ class UnitOfWork:
     async def _write_outbox(self) -> None:
         # One statement however many events: a thousand bots' intents on one bar are one
         # INSERT, not a thousand (the server's cost per row, not per statement). In the order
-        # published, which the relay keeps.
+        # published, which the relay keeps: ids are drawn in that order, so sorted ids match.
         events = self._events
-        await self.conn.execute(
+        envelopes = [envelope_for(e, self._source) for e in events]
+        rows = await self.conn.fetch(
             f"INSERT INTO {self._schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
             "SELECT u.e, u.t, u.v, now() FROM unnest($1::text[], $2::text[], $3::bytea[]) "
-            "WITH ORDINALITY AS u(e, t, v, n) ORDER BY u.n",
+            "WITH ORDINALITY AS u(e, t, v, n) ORDER BY u.n RETURNING id",
             [e.event_id for e in events],
             [e.TOPIC for e in events],
-            [encode_envelope(envelope_for(e, self._source)) for e in events],
+            [encode_envelope(envelope) for envelope in envelopes],
         )
-
-
-class OutboxRelay:
-    """Publishes a module's committed outbox rows, in order, at least once."""
-
-    def __init__(
-        self,
-        db: Database,
-        schema: str,
-        pubsub: PubSub,
-        *,
-        poll_seconds: float = 0.5,
-        lag: Gauge | None = None,
-    ) -> None:
-        self._db = db
-        self._schema = _check_schema(schema)
-        self._pubsub = pubsub
-        self._poll = poll_seconds
-        # Age of the oldest row found unpublished (0: none): what a stuck bus looks like.
-        self._lag = lag
-        self._select_sql = (
-            f"SELECT id, envelope, extract(epoch FROM clock_timestamp() - created_at) AS age "  # noqa: S608
-            f"FROM {self._schema}.outbox WHERE published_at IS NULL "
-            "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
-        )
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox:{self._schema}")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                while await self.relay_once():
-                    pass
-            except Exception:
-                log.exception("outbox relay failed; will retry", extra={"schema": self._schema})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
-            self._wake.clear()
-
-    async def relay_once(self, batch: int = 200) -> int:
-        """Publish one batch; returns how many rows went out. SKIP LOCKED lets replicas share."""
-        async with self._db.connection() as conn, conn.transaction():
-            rows = await conn.fetch(self._select_sql, batch)
-            if self._lag is not None:
-                self._lag.set(max((float(row["age"]) for row in rows), default=0.0))
-            # Concurrently: with the in-process bus a publish lasts until delivery is settled.
-            await asyncio.gather(
-                *(
-                    self._pubsub.publish(msgspec.json.decode(row["envelope"], type=CloudEvent))
-                    for row in rows
-                )
-            )
-            if rows:
-                await conn.execute(
-                    f"UPDATE {self._schema}.outbox SET published_at = now() "  # noqa: S608
-                    "WHERE id = ANY($1::bigint[])",
-                    [r["id"] for r in rows],
-                )
-            return len(rows)
+        ids = sorted(row["id"] for row in rows)
+        self._committed = list(zip(ids, envelopes, strict=True))
 
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
@@ -281,7 +220,7 @@ def inbox_handler(
     unit_of_work: Callable[[], UnitOfWork],
 ) -> Callable[[CloudEvent], Awaitable[Delivery]]:
     """Wrap a module handler: decode by topic, dedupe by event id, run in one transaction."""
-    _check_schema(schema)
+    check_schema(schema)
     insert_sql = (
         f"INSERT INTO {schema}.inbox (event_id, handler, topic, processed_at) "  # noqa: S608
         "VALUES ($1, $2, $3, now()) ON CONFLICT DO NOTHING"
@@ -326,7 +265,7 @@ class GroupCommit:
         unit_of_work: Callable[[], UnitOfWork],
         max_batch: int = 64,
     ) -> None:
-        _check_schema(schema)
+        check_schema(schema)
         self._name = handler_name
         self._handler = handler
         self._unit_of_work = unit_of_work

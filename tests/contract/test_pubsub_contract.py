@@ -215,7 +215,7 @@ async def test_redelivered_event_is_applied_once_through_the_inbox(
         schema=SCHEMA,
         handler_name="contract.apply",
         handler=apply,
-        unit_of_work=lambda: UnitOfWork(db, SCHEMA, "nija/contract", lambda: None),
+        unit_of_work=lambda: UnitOfWork(db, SCHEMA, "nija/contract", lambda rows: None),
     )
     deliveries: list[str] = []
 

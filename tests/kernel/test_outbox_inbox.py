@@ -12,7 +12,8 @@ import pytest
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent, IntegrationEvent, envelope_for
-from modules.kernel.outbox import GroupCommit, OutboxRelay, UnitOfWork, inbox_handler
+from modules.kernel.outbox import GroupCommit, UnitOfWork, inbox_handler
+from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery
 from tests.conftest import truncate_all
 
@@ -41,7 +42,7 @@ async def db(database_url: str, running: Any) -> AsyncIterator[Database]:
 
 
 def _uow(db: Database, commits: list[int]) -> UnitOfWork:
-    return UnitOfWork(db, SCHEMA, "test", lambda: commits.append(1))
+    return UnitOfWork(db, SCHEMA, "test", lambda rows: commits.append(len(rows)))
 
 
 async def _outbox_rows(db: Database) -> list[Any]:
@@ -61,7 +62,7 @@ async def test_event_is_written_with_the_data_and_only_on_commit(db: Database) -
             raise RuntimeError("business rule failed after the write")
     rows = await _outbox_rows(db)
     assert len(rows) == 1 and rows[0]["published_at"] is None
-    assert commits == [1], "the relay is nudged only for the committed transaction"
+    assert commits == [1], "only the committed transaction hands its row to the relay"
     async with db.connection() as conn:
         assert await conn.fetchval(f"SELECT array_agg(n) FROM {SCHEMA}.pings") == [1]
 
@@ -89,6 +90,84 @@ async def test_relay_publishes_rows_left_by_a_crash_exactly_in_order(db: Databas
     await bus.stop()
     assert received == [0, 1, 2]
     assert all(r["published_at"] is not None for r in await _outbox_rows(db))
+
+
+class FlakyBus(InProcessPubSub):
+    """The in-process bus, failing its next `failures` publishes."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__(concurrency=1)
+        self.failures = failures
+        self.received: list[int] = []
+        self.subscribe(PingSent.TOPIC, "collector", self._collect)
+
+    async def publish(self, envelope: CloudEvent) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("bus unreachable")
+        await super().publish(envelope)
+
+    async def _collect(self, envelope: CloudEvent) -> Delivery:
+        import msgspec
+
+        self.received.append(msgspec.json.decode(bytes(envelope.data), type=PingSent).n)
+        return Delivery.SUCCESS
+
+
+async def _eventually(check: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_committed_rows_go_out_at_once_and_are_marked_together(db: Database) -> None:
+    bus = FlakyBus(failures=0)
+    await bus.start()
+    # The poll is an hour away: whatever goes out now was handed over by its commit.
+    relay = OutboxRelay(db, SCHEMA, bus, poll_seconds=3600, mark_linger_seconds=0.2)
+    relay.start()
+    try:
+        await asyncio.sleep(0.05)  # the relay's first poll (recovery at start) finds nothing
+        for n in range(3):
+            async with UnitOfWork(db, SCHEMA, "test", relay.hand_off) as uow:
+                uow.publish(PingSent(n=n))
+
+        async def delivered() -> bool:
+            await bus.drain()
+            return bus.received == [0, 1, 2]
+
+        await _eventually(delivered, timeout=2)
+
+        async def marked() -> bool:
+            return all(r["published_at"] is not None for r in await _outbox_rows(db))
+
+        await _eventually(marked, timeout=2)
+    finally:
+        await relay.stop()
+        await bus.stop()
+
+
+async def test_rows_whose_hand_off_failed_are_published_by_the_poll(db: Database) -> None:
+    bus = FlakyBus(failures=1)
+    await bus.start()
+    relay = OutboxRelay(db, SCHEMA, bus, poll_seconds=0.2)
+    relay.start()
+    try:
+        await asyncio.sleep(0.05)  # past the first poll: the failure meets the hand-off
+        async with UnitOfWork(db, SCHEMA, "test", relay.hand_off) as uow:
+            uow.publish(PingSent(n=7))
+
+        async def delivered() -> bool:
+            await bus.drain()
+            return bus.received == [7]
+
+        await _eventually(delivered)
+        assert bus.failures == 0
+    finally:
+        await relay.stop()
+        await bus.stop()
+    assert [r["published_at"] is not None for r in await _outbox_rows(db)] == [True]
 
 
 async def test_inbox_applies_a_redelivered_event_once(db: Database) -> None:

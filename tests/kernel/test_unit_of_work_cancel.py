@@ -45,7 +45,7 @@ async def db(database_url: str, running: Any) -> AsyncIterator[Database]:
 
 
 async def test_cancelled_during_commit_the_connection_goes_back_to_the_pool(db: Database) -> None:
-    uow = UnitOfWork(db, SCHEMA, "test", lambda: None)
+    uow = UnitOfWork(db, SCHEMA, "test", lambda rows: None)
     backend: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     async def deliver() -> None:
@@ -89,7 +89,7 @@ async def test_cancelled_during_begin_the_connection_goes_back_to_the_pool(db: D
             return BeginNeverAnswered(engine=db.engine, allow_nested=allow_nested)
 
     database: Any = SimpleNamespace(engine=Engine())
-    uow = UnitOfWork(database, SCHEMA, "test", lambda: None)
+    uow = UnitOfWork(database, SCHEMA, "test", lambda rows: None)
     task = asyncio.create_task(uow.__aenter__())
     await began.wait()
     connection = uow._txn.connection
