@@ -1,10 +1,14 @@
 """Per-user API rate limits by tier, shared across replicas through the state port.
 
 Each signed-in user has one fixed one-minute window (`{"w": window start, "n": count}`) in the
-state store; every request increments it with an etag-conditional write, so two replicas
-counting the same user at once cannot both win and the limit holds across the fleet. Requests
-without a valid bearer token are not counted here (they are refused by the handlers, and login
-has its own brute-force limits in identity).
+state store, counting the requests *granted* to replicas in that window. A replica does not
+write per request: it takes a share of the budget at once (a tenth of the tier's limit, one
+etag-conditional write) and spends it from memory, taking the next share when it runs out. So
+two replicas can never together serve more than the limit; the error is the other way: a
+replica's unspent share is not available to the others, so with R replicas a user may be
+refused up to (R - 1) shares early in a window (none with one replica). Requests without a
+valid bearer token are not counted here (they are refused by the handlers, and login has its
+own brute-force limits in identity).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ log = logging.getLogger("nija.ratelimit")
 
 TIER_LIMITS_PER_MINUTE: Mapping[str, int] = {"basic": 60, "pro": 300, "enterprise": 1000}
 WINDOW_SECONDS = 60
+# A replica takes a tenth of a user's minute budget at once: one state write per 6 requests of
+# a basic user (per 100 of an enterprise one) instead of one per request.
+SHARES_PER_WINDOW = 10
 _MAX_ATTEMPTS = 40
 # The kernel's own state store (a Dapr component per module, `statestore-kernel` here).
 STATE_NAME = "kernel"
@@ -46,16 +53,31 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+class _Granted(msgspec.Struct):
+    """What this replica was granted of a user's window and has not spent yet, and what the
+    window had left for anyone when it was granted (for the count a caller is told)."""
+
+    window: int
+    left: int
+    granted_rest: int
+
+
 class TierRateLimiter:
     def __init__(
         self,
         store: StateStore,
         clock: Callable[[], datetime],
         limits: Mapping[str, int] = TIER_LIMITS_PER_MINUTE,
+        *,
+        shares_per_window: int = SHARES_PER_WINDOW,
     ) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
+        self._shares = shares_per_window
+        self._held: dict[str, _Granted] = {}
+        self._taking: dict[str, asyncio.Lock] = {}
+        self._held_window = 0
 
     def limit_for(self, tier: str) -> int:
         return self._limits.get(tier, self._limits["basic"])
@@ -65,15 +87,34 @@ class TierRateLimiter:
         limit = self.limit_for(tier)
         now = self._clock().timestamp()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        if window != self._held_window:
+            # Shares of a past window are worth nothing: forget them all at once.
+            self._held, self._taking, self._held_window = {}, {}, window
+        while True:
+            share = self._held.get(user_id)
+            if share is not None and share.left > 0 and share.window == window:
+                share.left -= 1
+                return share.left + share.granted_rest
+            # One take at a time per user: concurrent requests wait for it and spend from it,
+            # instead of each taking a share of which only one request would be served.
+            taking = self._taking.setdefault(user_id, asyncio.Lock())
+            async with taking:
+                share = self._held.get(user_id)
+                if share is None or share.left == 0 or share.window != window:
+                    self._held[user_id] = await self._take_share(user_id, window, limit, now)
+
+    async def _take_share(self, user_id: str, window: int, limit: int, now: float) -> _Granted:
         key = f"ratelimit:user:{user_id}"
+        size = max(1, limit // self._shares)
         for attempt in range(_MAX_ATTEMPTS):
             item = await self._store.get(key)
             current = msgspec.json.decode(item.value, type=_Window) if item else None
             if current is None or current.w != window:
                 current = _Window(w=window, n=0)
-            if current.n >= limit:
+            granted = min(size, limit - current.n)
+            if granted <= 0:
                 raise RateLimited(max(1, math.ceil(window + WINDOW_SECONDS - now)))
-            value = msgspec.json.encode(_Window(w=window, n=current.n + 1))
+            value = msgspec.json.encode(_Window(w=window, n=current.n + granted))
             try:
                 # A brand-new key is created only if no replica created it meanwhile.
                 await self._store.save(
@@ -83,10 +124,10 @@ class TierRateLimiter:
                 # Jittered back-off so a burst from one user converges instead of colliding.
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                 continue
-            return limit - current.n - 1
+            return _Granted(window=window, left=granted, granted_rest=limit - current.n - granted)
         # Heavy contention on one user's key: let the request through rather than fail it.
         log.warning("rate limit window contended", extra={"user_id": user_id})
-        return 0
+        return _Granted(window=window, left=1, granted_rest=0)
 
 
 async def rate_limit_guard(

@@ -3,6 +3,14 @@
 Each take is a read-modify-write guarded by the item's etag: a concurrent writer makes the save
 fail with `EtagMismatch` and the take is retried on the fresh value. A new bucket is created
 only if no replica created it meanwhile, or two replicas would each hand out a full burst.
+
+A take spends a *share* of the bucket at once (a quarter of the burst, at least one token) and
+keeps the rest in memory for the next takes, so a busy key costs one read and one write per
+share instead of per token. A share kept is only good for as long as the bucket takes to refill
+it (`share / rate` seconds): tokens a replica holds were taken from the shared bucket, so any
+interval sees at most one share more than the bucket itself allows, and a share left unspent
+when it expires is lost (stricter, never looser). With a burst under 8 a share is one token:
+such buckets behave exactly as without shares.
 """
 
 from __future__ import annotations
@@ -20,6 +28,16 @@ class _Bucket(msgspec.Struct, frozen=True):
     at: float
 
 
+class _Held(msgspec.Struct):
+    tokens: int
+    until: float  # monotonic
+
+
+SHARE_OF_BURST = 0.25
+# Keys with a share held, beyond which the expired ones are dropped.
+_HELD_KEYS_SWEEP = 10_000
+
+
 class TokenBucket:
     def __init__(
         self,
@@ -27,10 +45,15 @@ class TokenBucket:
         *,
         attempts: int = 8,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        share_of_burst: float = SHARE_OF_BURST,
     ) -> None:
         self._store = store
         self._attempts = attempts
         self._clock = clock
+        self._monotonic = monotonic
+        self._share_of_burst = share_of_burst
+        self._held: dict[str, _Held] = {}
 
     async def take(self, key: str, *, rate: float, burst: float) -> float | None:
         """Spend one of `key`'s tokens (`rate` a second, up to `burst`).
@@ -38,6 +61,11 @@ class TokenBucket:
         Returns 0 when a token was spent, else the seconds until one will be there; None when
         the key stayed too contended to tell (the caller decides how long to back off).
         """
+        held = self._held.get(key)
+        if held is not None and held.tokens > 0 and self._monotonic() < held.until:
+            held.tokens -= 1
+            return 0.0
+        share = max(1, int(burst * self._share_of_burst))
         for _ in range(self._attempts):
             item = await self._store.get(key)
             now = self._clock()
@@ -49,12 +77,23 @@ class TokenBucket:
             tokens = min(burst, bucket.tokens + max(0.0, now - bucket.at) * rate)
             if tokens < 1.0:
                 return (1.0 - tokens) / rate if rate > 0 else 1.0
-            value = msgspec.json.encode(_Bucket(tokens - 1.0, max(now, bucket.at)))
+            taken = min(share, int(tokens))
+            value = msgspec.json.encode(_Bucket(tokens - taken, max(now, bucket.at)))
             try:
                 await self._store.save(
                     key, value, etag=None if item is None else item.etag, create_only=item is None
                 )
             except EtagMismatch:
                 continue
+            self._keep(key, taken - 1, rate)
             return 0.0
         return None
+
+    def _keep(self, key: str, tokens: int, rate: float) -> None:
+        if tokens <= 0 or rate <= 0:
+            self._held.pop(key, None)
+            return
+        now = self._monotonic()
+        if len(self._held) >= _HELD_KEYS_SWEEP:
+            self._held = {k: h for k, h in self._held.items() if h.until > now}
+        self._held[key] = _Held(tokens, now + (tokens + 1) / rate)

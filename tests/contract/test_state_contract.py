@@ -160,3 +160,24 @@ async def test_a_shared_token_bucket_spends_its_burst_once_then_refills(
     assert await replicas[0].take(key, rate=2.0, burst=3.0) == pytest.approx(0.5)
     clock[0] += 0.5  # two tokens a second: one is back
     assert await replicas[1].take(key, rate=2.0, burst=3.0) == 0.0
+
+
+async def test_a_busy_bucket_is_spent_in_shares_that_expire(state_factory: Stores) -> None:
+    """A take spends a quarter of the burst from the shared bucket at once and serves the next
+    takes from memory; two replicas together never spend more than the bucket holds, and a
+    share kept longer than the bucket takes to refill it is dropped."""
+    clock, ticks = [1000.0], [0.0]
+    replicas = [
+        TokenBucket(state_factory("execution"), clock=lambda: clock[0], monotonic=lambda: ticks[0])
+        for _ in range(2)
+    ]
+    key = new_key()
+    waits = [await replicas[i % 2].take(key, rate=4.0, burst=16.0) for i in range(20)]
+    assert waits[:16] == [0.0] * 16, "two replicas share the burst of 16 in shares of 4"
+    assert all(wait is not None and wait > 0 for wait in waits[16:])
+    # A share's tokens stay good for share / rate = 1 s; later they are gone, not spent.
+    clock[0] += 1.0
+    assert await replicas[0].take(key, rate=4.0, burst=16.0) == 0.0  # takes a fresh share of 4
+    ticks[0] += 1.01
+    clock[0] += 0.01
+    assert await replicas[0].take(key, rate=4.0, burst=16.0) == pytest.approx(0.96 / 4)

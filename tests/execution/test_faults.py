@@ -14,7 +14,7 @@ from modules.execution.contracts import (
     VenueHealthChanged,
 )
 from modules.execution.domain.breaker import BreakerPolicy
-from modules.execution.service.circuit_breaker import CircuitBreaker
+from modules.execution.service.circuit_breaker import FRESH_SECONDS, CircuitBreaker
 from tests.conftest import RunningApp
 from tests.execution.support import admin_headers, routed, rows, set_faults, sim, statuses
 from tests.routing.support import Tap, Trader, announce, connect, new_trader
@@ -103,6 +103,24 @@ async def test_half_open_admits_exactly_one_probe_across_replicas(running: Runni
     admissions = await asyncio.gather(*(r.admit() for r in replicas))
     assert sorted(admissions).count("probe") == 1
     assert set(admissions) == {"probe", "reject"}
+
+
+async def test_a_closed_breaker_admits_from_memory_and_sees_another_replicas_trip_soon(
+    running: RunningApp,
+) -> None:
+    state = running.runtime.state("execution")
+    ticks = [0.0]
+    mine = CircuitBreaker(state, "kraken-fresh", BreakerPolicy(), monotonic=lambda: ticks[0])
+    other = CircuitBreaker(state, "kraken-fresh", BreakerPolicy())
+    assert await mine.admit() == "pass"  # reads the shared state once
+    for _ in range(5):
+        await other.failure(probe=False)  # the other replica trips it
+    ticks[0] += FRESH_SECONDS / 2
+    assert await mine.admit() == "pass", "a fresh view admits without reading"
+    ticks[0] += FRESH_SECONDS
+    assert await mine.admit() == "reject", "a stale view is read again"
+    await mine.reset()
+    assert await mine.admit() == "pass"
 
 
 async def test_admin_resets_a_breaker(running: RunningApp) -> None:

@@ -119,3 +119,50 @@ async def test_tier_budgets_come_from_settings(make_settings: Any, database_url:
             (await running.client.get("/v1/orders", headers=headers)).status_code for _ in range(4)
         ]
     assert statuses == [200, 200, 200, 429]
+
+
+class CountingStore:
+    """The state store, counting the writes that go through it."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.saves = 0
+
+    async def get(self, key: str) -> Any:
+        return await self._store.get(key)
+
+    async def save(self, key: str, value: bytes, **kwargs: Any) -> Any:
+        self.saves += 1
+        return await self._store.save(key, value, **kwargs)
+
+
+async def test_a_replica_writes_once_per_share_of_the_budget(
+    running: RunningApp, clock: Clock
+) -> None:
+    store = CountingStore(running.runtime.state(STATE_NAME))
+    limiter = TierRateLimiter(store, clock)  # type: ignore[arg-type]
+    user = str(uuid.uuid4())
+    left = [await limiter.hit(user, "basic") for _ in range(60)]
+    assert left == list(range(59, -1, -1))
+    assert store.saves == 10, "one write per tenth of the minute's 60"
+    with pytest.raises(RateLimited):
+        await limiter.hit(user, "basic")
+
+
+async def test_replicas_sharing_a_budget_never_serve_more_than_it(
+    running: RunningApp, clock: Clock
+) -> None:
+    """Each replica holds at most one share (6 of 60) unspent: together they never serve more
+    than 60, and refuse at most one share per other replica early."""
+    store = running.runtime.state(STATE_NAME)
+    replicas = [TierRateLimiter(store, clock) for _ in range(3)]
+    user = str(uuid.uuid4())
+    served = 0
+    refused_by: set[int] = set()
+    for index in range(120):
+        try:
+            await replicas[index % 3].hit(user, "basic")
+            served += 1
+        except RateLimited:
+            refused_by.add(index % 3)
+    assert 60 - 2 * 6 <= served <= 60 and refused_by == {0, 1, 2}
