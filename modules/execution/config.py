@@ -25,8 +25,9 @@ class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True):
     sweep_lookback: timedelta = timedelta(hours=1)
     # Orders resting at a venue (limit orders on the book) are looked up this often for fills.
     resting_poll_seconds: float = 10.0
-    # A venue's workers look for orders queued by other replicas this often.
-    queue_poll_seconds: float = 0.25
+    # A venue's workers look for orders queued by other replicas this often (an order this
+    # replica queues nudges its workers at once; the poll costs a statement per venue).
+    queue_poll_seconds: float = 1.0
     # Every replica's venue workers spend from one account's token bucket: retry more on a race.
     bucket_attempts: int = 20
     # A credential we have not heard of may still be on its way from vault (another topic,

@@ -113,6 +113,6 @@ class VenuePool(Generic[T]):
             log.exception("order run failed", extra={"venue": self.venue})
         finally:
             self.in_flight -= 1
+            # Wakes the loop only if it waits for a slot: an idle loop has claimed all there
+            # was, and new work nudges it (a finished order frees no token: time does).
             self._freed.set()
-            # A finished order may free a rate-limit token or be followed by more work.
-            self._wake.set()
