@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import msgspec
 from prometheus_client import Gauge
@@ -15,6 +16,7 @@ from modules.kernel.outbox import Committed, check_schema
 from modules.kernel.ports import PubSub
 
 log = logging.getLogger("nija.outbox")
+RECOVERY_AFTER = timedelta(seconds=2)
 
 
 class OutboxRelay:
@@ -24,8 +26,10 @@ class OutboxRelay:
     no query, and marked published in bulk, one UPDATE for whatever was published within
     `mark_linger_seconds`. The poll of the table is only recovery, every `poll_seconds`: rows a
     crash left unpublished, or whose publish failed, or those another replica committed and did
-    not publish. A row published but not yet marked when the process dies is published again
-    by the poll, which the subscribers' inboxes absorb (at least once, as before).
+    not publish. It takes only rows older than `RECOVERY_AFTER` (the committing process
+    publishes and marks its own within milliseconds), so a replica's poll does not race another
+    replica's hand-off. A row published but not yet marked when the process dies is published
+    again by the poll, which the subscribers' inboxes absorb (at least once, as before).
     """
 
     def __init__(
@@ -48,7 +52,7 @@ class OutboxRelay:
         self._select_sql = (
             f"SELECT id, envelope, extract(epoch FROM clock_timestamp() - created_at) AS age "  # noqa: S608
             f"FROM {self._schema}.outbox WHERE published_at IS NULL "
-            "AND NOT (id = ANY($2::bigint[])) "
+            "AND NOT (id = ANY($2::bigint[])) AND created_at < clock_timestamp() - $3::interval "
             "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
         )
         self._mark_sql = (
@@ -92,7 +96,7 @@ class OutboxRelay:
                     await self._mark()
                 if loop.time() >= next_poll:
                     next_poll = loop.time() + self._poll
-                    while await self._poll_once(200):
+                    while await self._poll_once(200, RECOVERY_AFTER):
                         pass
             except Exception:
                 log.exception("outbox relay failed; will retry", extra={"schema": self._schema})
@@ -106,7 +110,7 @@ class OutboxRelay:
         out. For a caller that must see everything published now (tests, shutdown)."""
         handed = await self._publish_handed()
         await self._mark()
-        return handed + await self._poll_once(batch)
+        return handed + await self._poll_once(batch, timedelta(0))
 
     async def _publish_handed(self) -> int:
         rows, self._handed = self._handed, []
@@ -135,10 +139,10 @@ class OutboxRelay:
             # Marked or not, the poll may have them now (at worst they go out once more).
             self._in_flight.difference_update(ids)
 
-    async def _poll_once(self, batch: int) -> int:
+    async def _poll_once(self, batch: int, older_than: timedelta) -> int:
         """Publish one batch of rows nobody handed over; SKIP LOCKED lets replicas share."""
         async with self._db.connection() as conn, conn.transaction():
-            rows = await conn.fetch(self._select_sql, batch, list(self._in_flight))
+            rows = await conn.fetch(self._select_sql, batch, list(self._in_flight), older_than)
             if self._lag is not None:
                 self._lag.set(max((float(row["age"]) for row in rows), default=0.0))
             await asyncio.gather(

@@ -28,12 +28,25 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, now(), now(), $12, $
 ON CONFLICT DO NOTHING
 RETURNING order_id
 """
-_INSERT_FILL = """
-INSERT INTO execution.fills
-       (fill_id, order_id, venue, price, quantity, fee, fee_currency, liquidity, filled_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (fill_id) DO NOTHING
-RETURNING fill_id
+# The venue's word on an order in one statement: its fills not recorded before, and the
+# order's status and totals. Returns the ids of the fills this call recorded.
+_RECORD_PLACEMENT = """
+WITH recorded AS (
+    INSERT INTO execution.fills
+           (fill_id, order_id, venue, price, quantity, fee, fee_currency, liquidity, filled_at)
+    SELECT f.id, $1, $2, f.price, f.quantity, f.fee, f.currency, f.liquidity, f.at
+      FROM unnest($7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::text[],
+                  $12::text[], $13::timestamptz[])
+           AS f(id, price, quantity, fee, currency, liquidity, at)
+    ON CONFLICT (fill_id) DO NOTHING
+    RETURNING fill_id
+), updated AS (
+    UPDATE execution.orders
+       SET status = $3, venue_order_id = $4, filled_quantity = $5, average_price = $6,
+           fees = $14, updated_at = now()
+     WHERE order_id = $1
+)
+SELECT fill_id FROM recorded
 """
 # Each user's next order (highest priority, then oldest); then, across users, highest priority
 # first and within it the least recently served user (never served: first). One order per user
@@ -290,33 +303,24 @@ class OrderRepository:
         average_price: Decimal | None,
     ) -> set[str]:
         """Returns the fill ids recorded by this call (the others were recorded before)."""
-        new: set[str] = set()
-        for f in fills:
-            inserted = await conn.fetchval(
-                _INSERT_FILL,
-                f.trade_id,
-                order_id,
-                venue,
-                f.price,
-                f.quantity,
-                f.fee,
-                f.fee_currency,
-                f.liquidity,
-                f.at,
-            )
-            if inserted is not None:
-                new.add(inserted)
-        await conn.execute(
-            "UPDATE execution.orders SET status = $2, venue_order_id = $3, filled_quantity = $4, "
-            "average_price = $5, fees = $6, updated_at = now() WHERE order_id = $1",
+        rows = await conn.fetch(
+            _RECORD_PLACEMENT,
             order_id,
+            venue,
             status,
             venue_order_id,
             sum((f.quantity for f in fills), Decimal(0)),
             average_price,
+            [f.trade_id for f in fills],
+            [f.price for f in fills],
+            [f.quantity for f in fills],
+            [f.fee for f in fills],
+            [f.fee_currency for f in fills],
+            [f.liquidity for f in fills],
+            [f.at for f in fills],
             sum((f.fee for f in fills), Decimal(0)),
         )
-        return new
+        return {row["fill_id"] for row in rows}
 
 
 def _queued(row: Any) -> QueuedOrder:

@@ -30,15 +30,16 @@ class PositionRow(msgspec.Struct, frozen=True, kw_only=True):
 
 class PositionRepository:
     async def lock(self, conn: asyncpg.Connection, position_id: str) -> PositionState:
-        # Serialises concurrent fills into one position (the insert makes the row lockable).
-        await conn.execute(
+        """The position, locked until the transaction ends: concurrent fills into one position
+        are serialised. One statement: a new position is inserted empty, an existing one is
+        touched by the no-op update, which locks it and returns it as it is."""
+        row = await conn.fetchrow(
             "INSERT INTO execution.positions (position_id, user_id, venue, symbol, quantity, "
             "average_entry, realised_pnl, fees, updated_at) "
-            "VALUES ($1, '', '', '', 0, 0, 0, 0, now()) ON CONFLICT DO NOTHING",
+            "VALUES ($1, '', '', '', 0, 0, 0, 0, now()) "
+            "ON CONFLICT (position_id) DO UPDATE SET position_id = EXCLUDED.position_id "
+            "RETURNING quantity, average_entry, realised_pnl, fees, version",
             position_id,
-        )
-        row = await conn.fetchrow(
-            "SELECT * FROM execution.positions WHERE position_id = $1 FOR UPDATE", position_id
         )
         return PositionState(
             quantity=row["quantity"],
