@@ -2,11 +2,13 @@
 
 Each signed-in user has one fixed one-minute window (`{"w": window start, "n": count}`) in the
 state store, counting the requests *granted* to replicas in that window. A replica does not
-write per request: it takes a share of the budget at once (a tenth of the tier's limit, one
-etag-conditional write) and spends it from memory, taking the next share when it runs out. So
-two replicas can never together serve more than the limit; the error is the other way: a
-replica's unspent share is not available to the others, so with R replicas a user may be
-refused up to (R - 1) shares early in a window (none with one replica). Requests without a
+write per request: it takes a share of the budget at once (one etag-conditional write) and
+spends it from memory, taking the next share when it runs out. A user's first share in a window
+is one request and each next one twice the last, up to a tenth of the tier's limit, so a busy
+user costs a write per 6 requests (basic) and a quiet one holds nothing back. So replicas can
+never together serve more than the limit; the error is the other way: a replica's unspent share
+is not available to the others (nor after the replica is killed), so with R replicas a user may
+be refused up to (R - 1) shares early in a window (none with one replica). Requests without a
 valid bearer token are not counted here (they are refused by the handlers, and login has its
 own brute-force limits in identity).
 """
@@ -34,8 +36,8 @@ log = logging.getLogger("nija.ratelimit")
 
 TIER_LIMITS_PER_MINUTE: Mapping[str, int] = {"basic": 60, "pro": 300, "enterprise": 1000}
 WINDOW_SECONDS = 60
-# A replica takes a tenth of a user's minute budget at once: one state write per 6 requests of
-# a basic user (per 100 of an enterprise one) instead of one per request.
+# A replica's shares of a user's minute budget grow to a tenth of it: one state write per 6
+# requests of a busy basic user (per 100 of an enterprise one) instead of one per request.
 SHARES_PER_WINDOW = 10
 _MAX_ATTEMPTS = 40
 # The kernel's own state store (a Dapr component per module, `statestore-kernel` here).
@@ -60,6 +62,7 @@ class _Granted(msgspec.Struct):
     window: int
     left: int
     granted_rest: int
+    size: int = 1  # how many this share was: the next is twice as many
 
 
 class TierRateLimiter:
@@ -101,11 +104,15 @@ class TierRateLimiter:
             async with taking:
                 share = self._held.get(user_id)
                 if share is None or share.left == 0 or share.window != window:
-                    self._held[user_id] = await self._take_share(user_id, window, limit, now)
+                    size = 1 if share is None or share.window != window else share.size * 2
+                    self._held[user_id] = await self._take_share(
+                        user_id, window, limit, now, min(size, max(1, limit // self._shares))
+                    )
 
-    async def _take_share(self, user_id: str, window: int, limit: int, now: float) -> _Granted:
+    async def _take_share(
+        self, user_id: str, window: int, limit: int, now: float, size: int
+    ) -> _Granted:
         key = f"ratelimit:user:{user_id}"
-        size = max(1, limit // self._shares)
         for attempt in range(_MAX_ATTEMPTS):
             item = await self._store.get(key)
             current = msgspec.json.decode(item.value, type=_Window) if item else None
@@ -124,7 +131,8 @@ class TierRateLimiter:
                 # Jittered back-off so a burst from one user converges instead of colliding.
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                 continue
-            return _Granted(window=window, left=granted, granted_rest=limit - current.n - granted)
+            rest = limit - current.n - granted
+            return _Granted(window=window, left=granted, granted_rest=rest, size=size)
         # Heavy contention on one user's key: let the request through rather than fail it.
         log.warning("rate limit window contended", extra={"user_id": user_id})
         return _Granted(window=window, left=1, granted_rest=0)

@@ -97,11 +97,17 @@ async def test_no_order_lost_or_placed_twice_across_twenty_crashes(embedded_tmp_
     server = os.environ.get("NIJA_TEST_DATABASE_URL") or None
     async with fresh_database(server, "nija_crash") as external_url:
         # Passwords are hashed at the test cost: 21 starts and 6 sign-ups would otherwise spend
-        # some 10 s in argon2id, which has nothing to do with what a crash may lose.
+        # some 10 s in argon2id, which has nothing to do with what a crash may lose. Nor has the
+        # API's minute budget: each SIGKILL forfeits the share of it the process held, and the
+        # final replay of every key comes on top of a minute of orders.
         platform = PlatformProcess(
             embedded_tmp_path / "data",
             database_url=external_url,
-            extra_env={"NIJA_ENV": "test", "NIJA_PASSWORD_HASH_COST": "test"},
+            extra_env={
+                "NIJA_ENV": "test",
+                "NIJA_PASSWORD_HASH_COST": "test",
+                "NIJA_API_RATE_LIMITS_PER_MINUTE": '{"basic": 100000}',
+            },
         )
         platform.start()
         try:

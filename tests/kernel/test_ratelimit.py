@@ -74,11 +74,15 @@ async def test_the_budget_is_shared_by_replicas(
     replica = create_app(make_settings())
     async with serve(replica) as other:
         other.runtime.clock = clock
-        for index in range(60):
+        # Alternating replicas: together they never serve more than 60, and a share one of
+        # them holds unspent (at most 6 of a basic user's 60) is all the other may miss.
+        statuses = []
+        for index in range(80):
             client = running.client if index % 2 else other.client
-            assert (await client.get("/v1/auth/me", headers=headers)).status_code == 200
-        for client in (running.client, other.client):
-            assert (await client.get("/v1/auth/me", headers=headers)).status_code == 429
+            statuses.append((await client.get("/v1/auth/me", headers=headers)).status_code)
+        assert set(statuses) == {200, 429}
+        assert 60 - 6 <= statuses.count(200) <= 60
+        assert statuses[-2:] == [429, 429], "both replicas refuse once the budget is spent"
 
 
 async def test_each_tier_has_its_own_budget(running: RunningApp, clock: Clock) -> None:
@@ -144,7 +148,8 @@ async def test_a_replica_writes_once_per_share_of_the_budget(
     user = str(uuid.uuid4())
     left = [await limiter.hit(user, "basic") for _ in range(60)]
     assert left == list(range(59, -1, -1))
-    assert store.saves == 10, "one write per tenth of the minute's 60"
+    # Shares of 1, 2 and 4, then of 6 (a tenth of the minute's 60): 12 writes, not 60.
+    assert store.saves == 3 + 9
     with pytest.raises(RateLimited):
         await limiter.hit(user, "basic")
 
