@@ -248,12 +248,14 @@ class Intake:
         async with self._runtime.unit_of_work("routing") as uow:
             if idempotency_key is not None:
                 if not await self._idempotency.claim_key(
-                    uow.conn, order.user_id, idempotency_key, fingerprint
+                    uow.conn,
+                    order.user_id,
+                    idempotency_key,
+                    fingerprint,
+                    ACCEPTED,
+                    msgspec.json.encode(body),
                 ):
                     raise _KeyTaken
-                await self._idempotency.complete_key(
-                    uow.conn, order.user_id, idempotency_key, ACCEPTED, msgspec.json.encode(body)
-                )
             await self._orders.insert_order(uow.conn, order, plan.decision.candidates, why(plan))
             if plan.kind == "single":
                 self._handoff.publish_route(uow, order, plan.decision)

@@ -66,27 +66,29 @@ class Reports:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
         )
 
-    def _observe_path(self, uow: UnitOfWork, stage: str, row: AttemptRow) -> None:
-        if row.created_at is None or row.attempt != row.current_attempt:
-            return
-        seconds = max((self._clock() - row.created_at).total_seconds(), 0.0)
-        child = self._path.labels(stage, row.venue, row.order_type)
+    def _observe_path(
+        self, uow: UnitOfWork, stage: str, venue: str, order_type: str, created_at: datetime
+    ) -> None:
+        seconds = max((self._clock() - created_at).total_seconds(), 0.0)
+        child = self._path.labels(stage, venue, order_type)
         uow.after_commit(lambda: child.observe(seconds))
 
     async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)
-        row = await self._orders.lock_attempt(uow.conn, event.order_id)
-        if row is not None:
-            await self._orders.order_accepted(uow.conn, row, event.venue_order_id)
-            self._observe_path(uow, "accept", row)
+        accepted = await self._orders.order_accepted(uow.conn, event.order_id, event.venue_order_id)
+        if accepted is not None:
+            self._observe_path(
+                uow, "accept", accepted.venue, accepted.order_type, accepted.created_at
+            )
 
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)
         row = await self._orders.lock_attempt(uow.conn, event.order_id)
         if row is None or not await self._orders.order_filled(uow.conn, row, event):
             return
-        if event.filled_quantity == event.quantity:  # the attempt's first fill
-            self._observe_path(uow, "fill", row)
+        first = event.filled_quantity == event.quantity  # the attempt's first fill
+        if first and row.created_at is not None and row.attempt == row.current_attempt:
+            self._observe_path(uow, "fill", row.venue, row.order_type, row.created_at)
         if event.status == "filled":
             await self._outcome(uow, event.venue, event.symbol, True)
 
