@@ -39,16 +39,31 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
 
 # The order, its first route attempt (a single order's only: a split or TWAP parent has none of
 # its own), its route decision and, for a trader's own order (not a split's child or a TWAP
-# slice), today's trade count, which the risk gate reads instead of counting the history: one
-# statement. Data-modifying CTEs all run whether or not the outer statement reads them, and the
-# foreign keys are checked at the statement's end, when the order is there.
-_INSERT_ORDER = """
-WITH placed AS (
+# slice), today's trade count: one statement. Data-modifying CTEs all run whether or not the
+# outer statement reads them, and the foreign keys are checked at the statement's end, when the
+# order is there. A trader's own order is placed only at the versions of the user's view (and of
+# the global kill switch) the risk gate read ($21, $22), moving the user's on (returned): if
+# either moved, nothing is written and NULL comes back (repository/user_views.py).
+_GUARD = """
+guard AS (
+    INSERT INTO routing.view_versions AS v (user_id, version)
+    SELECT $2::text, 1
+     WHERE COALESCE((SELECT version FROM routing.view_versions WHERE user_id = '*'), 0)
+               = $22::bigint
+       AND ($21::bigint = 0
+            OR EXISTS (SELECT 1 FROM routing.view_versions WHERE user_id = $2::text))
+    ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1 WHERE v.version = $21::bigint
+    RETURNING version
+),"""
+_PLACE = """
+placed AS (
     INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_type, quantity,
         limit_price, status, venue, credential_id, filled_quantity, fees, created_at, updated_at,
         source, signal, priority, kind, parent_order_id, attempt, notional)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, 0, $11, $11, $13, $14, $15, $16, $17,
-            0, $18)
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::numeric,
+           $12::text, $9::text, $10::text, 0, 0, $11::timestamptz, $11::timestamptz, $13::text,
+           $14::text, $15::integer, $16::text, $17::uuid, 0, $18::numeric
+      FROM {source}
     RETURNING id, user_id, client_order_id, venue, credential_id, created_at, kind,
               parent_order_id
 ), attempt AS (
@@ -58,13 +73,19 @@ WITH placed AS (
      WHERE kind = 'single'
 ), decision AS (
     INSERT INTO routing.route_decisions (order_id, chosen, candidates, decided_at, attempt, why)
-    SELECT id, venue, $19::jsonb, created_at, 0, $20 FROM placed
+    SELECT id, venue, $19::jsonb, created_at, 0, $20::text FROM placed
+), today AS (
+    INSERT INTO routing.daily_pnl AS d (user_id, day, realised, trades)
+    SELECT user_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM placed
+     WHERE parent_order_id IS NULL
+    ON CONFLICT (user_id, day) DO UPDATE SET trades = d.trades + 1
 )
-INSERT INTO routing.daily_pnl AS d (user_id, day, realised, trades)
-SELECT user_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM placed
- WHERE parent_order_id IS NULL
-ON CONFLICT (user_id, day) DO UPDATE SET trades = d.trades + 1
+SELECT {result}
 """
+_INSERT_ORDER = "WITH" + _PLACE.format(source="(SELECT 1) AS one", result="1")
+_INSERT_GUARDED_ORDER = (
+    "WITH" + _GUARD + _PLACE.format(source="guard", result="(SELECT version FROM guard)")  # noqa: S608
+)
 _INSERT_ATTEMPT = """
 INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
     credential_id, routed_at)
@@ -215,10 +236,15 @@ class OrderRepository:
         order: NewOrder,
         candidates: tuple[Candidate, ...],
         why: str,
-    ) -> None:
+        at_versions: tuple[int, int] | None = None,
+    ) -> int | None:
+        """Insert the order with its attempt and decision.
+
+        A trader's own order (no parent) is placed only at `at_versions` (the user's view and
+        the global kill switch's): the user's new view version, or None when either had moved
+        (then nothing was written)."""
         intent = order.intent
-        await conn.execute(
-            _INSERT_ORDER,
+        values = (
             order.id,
             order.user_id,
             order.client_order_id,
@@ -240,6 +266,12 @@ class OrderRepository:
             msgspec.json.encode(candidates).decode(),
             why,
         )
+        if order.parent_order_id is not None:
+            await conn.execute(_INSERT_ORDER, *values)
+            return None
+        assert at_versions is not None, "a trader's own order is placed at its view's versions"
+        version: int | None = await conn.fetchval(_INSERT_GUARDED_ORDER, *values, *at_versions)
+        return version
 
     async def insert_attempt(
         self,
