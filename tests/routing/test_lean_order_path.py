@@ -173,11 +173,11 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
             for r in routed
         ]
         # One inbox statement per batch (one transaction), then per event: the acceptance in
-        # one statement; the fill's look-up, the fill with its order's figures, and the
+        # one statement; the fill's look-up, then the fill with its order's figures and the
         # venue's outcome; the position's copy with the view's version.
         for subscription, events, per_event in (
             ("order-accepted", accepted, 1),
-            ("order-filled", filled, 3),
+            ("order-filled", filled, 2),
             ("position-changed", moved, 1),
         ):
             texts = await _group_commit(running, subscription, events)

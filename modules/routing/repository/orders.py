@@ -168,8 +168,10 @@ UPDATE routing.orders o
  WHERE a.attempt_id = $1 AND o.id = a.order_id AND a.attempt = o.attempt
 RETURNING a.venue, o.order_type, o.created_at
 """
-# The fill and the order's cumulative figures in one statement; nothing (no row back) for a fill
-# already recorded. The fees' sub-select sees the table as it was, so it adds the new fill's fee.
+# The fill, the order's cumulative figures and, when the fill completes the venue order, the
+# venue's success (for the monitor, as repository/outcomes.py records the others) in one
+# statement; nothing (no row back) for a fill already recorded. The fees' sub-select sees the
+# table as it was, so it adds the new fill's fee.
 # SET expressions see the row as it was, so each CASE compares against the old values.
 _FILLED = """
 WITH fill AS (
@@ -178,6 +180,9 @@ WITH fill AS (
     VALUES ($5, $1, $6, $7, $8, $9, $10, $11)
     ON CONFLICT (fill_id) DO NOTHING
     RETURNING fee
+), outcome AS (
+    INSERT INTO routing.venue_outcomes (venue, symbol, ok, at)
+    SELECT $12::text, $13::text, true, $14::timestamptz FROM fill WHERE $4::text = 'filled'
 )
 UPDATE routing.orders
    SET filled_quantity = GREATEST(filled_quantity, $2),
@@ -344,9 +349,10 @@ class OrderRepository:
         return None if row is None else msgspec.convert(dict(row), Accepted)
 
     async def order_filled(
-        self, conn: asyncpg.Connection, row: AttemptRow, event: OrderFilled
+        self, conn: asyncpg.Connection, row: AttemptRow, event: OrderFilled, at: datetime
     ) -> bool:
-        """Record the fill; False if it was already recorded (then nothing else changes).
+        """Record the fill (and, if it completes the venue order, the venue's success at `at`);
+        False if it was already recorded (then nothing else changes).
 
         Cumulative figures are per venue order; only the current attempt can have any.
         Execution may have sent less than asked (an exit capped at what the position held):
@@ -364,6 +370,9 @@ class OrderRepository:
             event.fee_currency,
             event.liquidity,
             event.occurred_at,
+            event.venue,
+            event.symbol,
+            at,
         )
         if recorded is None:
             return False

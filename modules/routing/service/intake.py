@@ -46,7 +46,7 @@ from modules.routing.repository.positions import PositionRepository
 from modules.routing.schemas import PlacedOrder, PlaceOrderRequest
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.planner import Planner
-from modules.routing.service.risk_gate import RiskGate
+from modules.routing.service.risk_gate import RATE_EXCEEDED, RiskGate
 from modules.routing.service.twap import TwapScheduler
 from modules.routing.service.user_views import UserViews
 
@@ -255,8 +255,8 @@ class Intake:
         for _ in range(_TRIES):
             try:
                 routed = await self._route(principal, intent, meta, view, venue, order_id, token)
-            except Refused:
-                if fresh:
+            except Refused as refused:
+                if fresh or refused.code == RATE_EXCEEDED:
                     raise
                 view, fresh = await self._views.load(user_id), True
                 continue

@@ -84,13 +84,14 @@ class Reports:
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)
         row = await self._orders.lock_attempt(uow.conn, event.order_id)
-        if row is None or not await self._orders.order_filled(uow.conn, row, event):
+        now = self._clock()
+        if row is None or not await self._orders.order_filled(uow.conn, row, event, now):
             return
         first = event.filled_quantity == event.quantity  # the attempt's first fill
         if first and row.created_at is not None and row.attempt == row.current_attempt:
             self._observe_path(uow, "fill", row.venue, row.order_type, row.created_at)
-        if event.status == "filled":
-            await self._outcome(uow, event.venue, event.symbol, True)
+        if event.status == "filled":  # its outcome recorded with the fill
+            uow.after_commit(lambda: self._monitor.record(event.venue, event.symbol, True))
 
     async def order_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)

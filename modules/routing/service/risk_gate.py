@@ -20,6 +20,9 @@ from modules.routing.domain import risk
 from modules.routing.domain.user_view import UserView
 from modules.routing.domain.venue_scoring import Intent
 
+# The order rate's refusal: the rate is the user's however stale their view, so it stands.
+RATE_EXCEEDED = "order_rate_exceeded"
+
 
 class RiskGate:
     def __init__(self, runtime: Runtime, config: RoutingConfig) -> None:
@@ -72,7 +75,7 @@ class RiskGate:
         retry_after = 1.0 / rate if wait is None else wait
         raise Refused(
             Kind.TOO_MANY,
-            "order_rate_exceeded",
+            RATE_EXCEEDED,
             f"At most {rate:g} orders a second (bursts of {burst}); retry shortly",
             retry_after=max(1, math.ceil(retry_after)),
         )
