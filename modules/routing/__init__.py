@@ -24,6 +24,7 @@ from modules.routing.handlers import subscriptions
 from modules.routing.repository.cancels import CancelRepository
 from modules.routing.repository.credentials import CredentialRepository
 from modules.routing.repository.equity import EquityRepository
+from modules.routing.repository.fills import FillRepository
 from modules.routing.repository.idempotency import IdempotencyRepository
 from modules.routing.repository.orders import OrderRepository
 from modules.routing.repository.outcomes import OutcomeRepository
@@ -116,6 +117,7 @@ class RoutingModule(NijaModule):
             self._monitor,
             config,
             orders=self._orders,
+            fills=FillRepository(),
             credentials=self._credentials,
             outcomes=self._outcomes,
             cancels=self._cancel_repository,

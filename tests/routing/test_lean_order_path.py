@@ -173,11 +173,11 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
             for r in routed
         ]
         # One inbox statement per batch (one transaction), then per event: the acceptance in
-        # one statement; the fill's look-up, then the fill with its order's figures and the
-        # venue's outcome; the position's copy with the view's version.
+        # one statement; the fill (a single order's) with its look-up, its order's figures and
+        # the venue's outcome in one; the position's copy with the view's version.
         for subscription, events, per_event in (
             ("order-accepted", accepted, 1),
-            ("order-filled", filled, 2),
+            ("order-filled", filled, 1),
             ("position-changed", moved, 1),
         ):
             texts = await _group_commit(running, subscription, events)
