@@ -24,12 +24,14 @@ from modules.routing.handlers import subscriptions
 from modules.routing.repository.cancels import CancelRepository
 from modules.routing.repository.credentials import CredentialRepository
 from modules.routing.repository.equity import EquityRepository
+from modules.routing.repository.fills import FillRepository
 from modules.routing.repository.idempotency import IdempotencyRepository
 from modules.routing.repository.orders import OrderRepository
 from modules.routing.repository.outcomes import OutcomeRepository
 from modules.routing.repository.positions import PositionRepository
 from modules.routing.repository.risk import RiskRepository
 from modules.routing.repository.twap import TwapRepository
+from modules.routing.repository.user_views import UserViewRepository
 from modules.routing.service.cancels import OrderCancels
 from modules.routing.service.controls import Controls
 from modules.routing.service.halt import HaltCloser
@@ -43,6 +45,7 @@ from modules.routing.service.reports import Reports
 from modules.routing.service.risk_gate import RiskGate
 from modules.routing.service.standing import Standing
 from modules.routing.service.twap import TwapScheduler
+from modules.routing.service.user_views import UserViews
 from modules.routing.views.admin import AdminViews
 from modules.routing.views.orders import OrderViews
 from modules.routing.views.settings import SettingsViews
@@ -65,6 +68,7 @@ class RoutingModule(NijaModule):
         self._outcomes = OutcomeRepository(runtime.db)
         self._positions = PositionRepository(runtime.db)
         self._cancel_repository = CancelRepository()
+        self._views = UserViews(runtime, UserViewRepository(runtime.db))
         self.cancels = OrderCancels(runtime, self._cancel_repository)
         self._planner = Planner(runtime, config, self._monitor)
         self._handoff = Handoff(runtime, self._orders, self._monitor)
@@ -91,11 +95,11 @@ class RoutingModule(NijaModule):
         self.intake = Intake(
             self.runtime,
             self._books,
-            credentials=self._credentials,
+            views=self._views,
             idempotency=IdempotencyRepository(),
             orders=self._orders,
             positions=self._positions,
-            gate=RiskGate(self.runtime, self._risk, config),
+            gate=RiskGate(self.runtime, config),
             planner=self._planner,
             handoff=self._handoff,
             twap=twap,
@@ -106,13 +110,14 @@ class RoutingModule(NijaModule):
         self._market = MarketFeed(self._books, self._monitor, self._outcomes, config)
         self._standing = Standing(self._credentials, self._risk)
         self._intents = Intents(self.runtime, self.intake)
-        self._position_copies = Positions(self._positions, EquityRepository())
+        self._position_copies = Positions(self._positions, EquityRepository(), self._views)
         self._reports = Reports(
             self.runtime,
             self._books,
             self._monitor,
             config,
             orders=self._orders,
+            fills=FillRepository(),
             credentials=self._credentials,
             outcomes=self._outcomes,
             cancels=self._cancel_repository,

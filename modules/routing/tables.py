@@ -129,6 +129,15 @@ class Position(Table, tablename="positions", schema="routing", db=ENGINE):
     updated_at = Timestamptz()
 
 
+class ViewVersion(Table, tablename="view_versions", schema="routing", db=ENGINE):
+    """Bumped with every write to what the risk gate reads of a user (`*`: the global kill
+    switch): a replica keeping that view in memory places an order only at the version it read,
+    and reloads the view when another replica moved it on."""
+
+    user_id = Varchar(length=64, primary_key=True)
+    version = BigInt()
+
+
 class VenueEquity(Table, tablename="venue_equity", schema="routing", db=ENGINE):
     """A read copy of a venue account's equity in USD, from execution's `BalanceChanged`.
 
@@ -242,6 +251,7 @@ APP_CONFIG = app_config(
         Position,
         DailyPnl,
         VenueEquity,
+        ViewVersion,
         VenueOutcome,
         TwapPlan,
     ],

@@ -423,13 +423,13 @@ async def test_bad_trading_settings_are_problems(
 async def test_trades_today_does_not_read_the_order_history(
     make_settings: Any, database_url: str, monkeypatch: Any
 ) -> None:
-    """50,000 orders of history and a busy day for others: the gate's read of the user's day
-    touches no order at all, and the tier's daily limit still holds exactly."""
+    """50,000 orders of history and a busy day for others: the load of the user's view (what
+    the gate reads) touches no order at all, and the tier's daily limit still holds exactly."""
     import json
 
     import asyncpg
 
-    from modules.routing.repository.risk import _RISK_INPUTS
+    from modules.routing.repository.user_views import _LOAD
 
     tiers = '{"basic": {"max_open_positions": 3, "trades_per_day": 3}}'
     async with routing_only(make_settings, database_url, monkeypatch, tiers=tiers) as (running, _):
@@ -459,10 +459,7 @@ async def test_trades_today_does_not_read_the_order_history(
                 )
             await conn.execute("ANALYZE routing.orders")
             plan = await conn.fetchval(
-                "EXPLAIN (FORMAT JSON) " + _RISK_INPUTS,
-                trader.user_id,
-                "BTC/USD",
-                datetime.now(UTC).date(),
+                "EXPLAIN (FORMAT JSON) " + _LOAD, trader.user_id, datetime.now(UTC).date()
             )
         finally:
             await conn.close()

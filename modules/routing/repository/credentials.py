@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import asyncpg
 
+from modules.routing.repository.user_views import with_bump
 from modules.routing.tables import UserVenue
 from modules.vault.contracts import CredentialRevoked, CredentialStored
 
-_STORE_CREDENTIAL = """
+_STORE_CREDENTIAL = with_bump(
+    """
 INSERT INTO routing.user_venues AS u (credential_id, user_id, venue, version, stored_at)
 VALUES ($1, $2, $3, $4, now())
 ON CONFLICT (credential_id) DO UPDATE SET version = EXCLUDED.version, stored_at = now()
  WHERE u.revoked_at IS NULL AND u.version < EXCLUDED.version
-"""
-_REVOKE_CREDENTIAL = """
+""",
+    "$2",
+)
+_REVOKE_CREDENTIAL = with_bump(
+    """
 INSERT INTO routing.user_venues AS u (credential_id, user_id, venue, version, stored_at, revoked_at)
 VALUES ($1, $2, $3, 0, now(), now())
 ON CONFLICT (credential_id) DO UPDATE SET revoked_at = COALESCE(u.revoked_at, now())
-"""
+""",
+    "$2",
+)
 
 
 class CredentialRepository:

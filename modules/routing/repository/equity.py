@@ -7,14 +7,17 @@ from decimal import Decimal
 
 import asyncpg
 
+from modules.routing.repository.user_views import with_bump
+
 # The copy only moves to a newer snapshot: a late, older event must not undo a newer one.
-_APPLY = """
+_APPLY_COPY = """
 INSERT INTO routing.venue_equity AS e (credential_id, user_id, venue, equity_usd, as_of)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (credential_id) DO UPDATE
    SET equity_usd = EXCLUDED.equity_usd, as_of = EXCLUDED.as_of
  WHERE e.as_of < EXCLUDED.as_of
 """
+_APPLY = with_bump(_APPLY_COPY, "$2")
 
 
 class EquityRepository:
@@ -27,5 +30,7 @@ class EquityRepository:
         venue: str,
         equity_usd: Decimal,
         as_of: datetime,
-    ) -> None:
-        await conn.execute(_APPLY, credential_id, user_id, venue, equity_usd, as_of)
+    ) -> int:
+        """Fold the snapshot; the user's view version it committed at."""
+        version: int = await conn.fetchval(_APPLY, credential_id, user_id, venue, equity_usd, as_of)
+        return version

@@ -38,26 +38,24 @@ class IdempotencyRepository:
         )
 
     async def claim_key(
-        self, conn: asyncpg.Connection, user_id: str, key: str, request_hash: str
+        self,
+        conn: asyncpg.Connection,
+        user_id: str,
+        key: str,
+        request_hash: str,
+        status: int,
+        body: bytes,
     ) -> bool:
-        """Take the key for this request; waits for (then loses to) a concurrent holder."""
+        """Take the key for this request, with the response it will give (both commit with the
+        order, or neither); waits for (then loses to) a concurrent holder."""
         claimed = await conn.fetchval(
-            "INSERT INTO routing.idempotency_keys (user_id, key, request_hash, created_at) "
-            "VALUES ($1, $2, $3, now()) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            "INSERT INTO routing.idempotency_keys (user_id, key, request_hash, created_at, "
+            "response_status, response_body) VALUES ($1, $2, $3, now(), $4, $5) "
+            "ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
             user_id,
             key,
             request_hash,
-        )
-        return claimed is not None
-
-    async def complete_key(
-        self, conn: asyncpg.Connection, user_id: str, key: str, status: int, body: bytes
-    ) -> None:
-        await conn.execute(
-            "UPDATE routing.idempotency_keys SET response_status = $3, response_body = $4 "
-            "WHERE user_id = $1 AND key = $2",
-            user_id,
-            key,
             status,
             body,
         )
+        return claimed is not None

@@ -37,23 +37,54 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
     status: str = "routed"
 
 
-_INSERT_ORDER = """
-INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_type, quantity,
-    limit_price, status, venue, credential_id, filled_quantity, fees, created_at, updated_at,
-    source, signal, priority, kind, parent_order_id, attempt, notional)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, 0, $11, $11, $13, $14, $15, $16, $17, 0,
-        $18)
+# The order, its first route attempt (a single order's only: a split or TWAP parent has none of
+# its own), its route decision and, for a trader's own order (not a split's child or a TWAP
+# slice), today's trade count: one statement. Data-modifying CTEs all run whether or not the
+# outer statement reads them, and the foreign keys are checked at the statement's end, when the
+# order is there. A trader's own order is placed only at the versions of the user's view (and of
+# the global kill switch) the risk gate read ($21, $22), moving the user's on (returned): if
+# either moved, nothing is written and NULL comes back (repository/user_views.py).
+_GUARD = """
+guard AS (
+    INSERT INTO routing.view_versions AS v (user_id, version)
+    SELECT $2::text, 1
+     WHERE COALESCE((SELECT version FROM routing.view_versions WHERE user_id = '*'), 0)
+               = $22::bigint
+       AND ($21::bigint = 0
+            OR EXISTS (SELECT 1 FROM routing.view_versions WHERE user_id = $2::text))
+    ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1 WHERE v.version = $21::bigint
+    RETURNING version
+),"""
+_PLACE = """
+placed AS (
+    INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_type, quantity,
+        limit_price, status, venue, credential_id, filled_quantity, fees, created_at, updated_at,
+        source, signal, priority, kind, parent_order_id, attempt, notional)
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::numeric,
+           $12::text, $9::text, $10::text, 0, 0, $11::timestamptz, $11::timestamptz, $13::text,
+           $14::text, $15::integer, $16::text, $17::uuid, 0, $18::numeric
+      FROM {source}
+    RETURNING id, user_id, client_order_id, venue, credential_id, created_at, kind,
+              parent_order_id
+), attempt AS (
+    INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
+        credential_id, routed_at)
+    SELECT id, id, 0, venue, client_order_id, credential_id, created_at FROM placed
+     WHERE kind = 'single'
+), decision AS (
+    INSERT INTO routing.route_decisions (order_id, chosen, candidates, decided_at, attempt, why)
+    SELECT id, venue, $19::jsonb, created_at, 0, $20::text FROM placed
+), today AS (
+    INSERT INTO routing.daily_pnl AS d (user_id, day, realised, trades)
+    SELECT user_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM placed
+     WHERE parent_order_id IS NULL
+    ON CONFLICT (user_id, day) DO UPDATE SET trades = d.trades + 1
+)
+SELECT {result}
 """
-# A trader's own order (not a split's child or a TWAP slice) also counts toward today's trades,
-# in the same statement: the risk gate then reads one row instead of counting the history.
-_INSERT_TOP_LEVEL_ORDER = (
-    "WITH placed AS ("
-    + _INSERT_ORDER.strip()
-    + """ RETURNING user_id, created_at)
-INSERT INTO routing.daily_pnl AS d (user_id, day, realised, trades)
-SELECT user_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM placed
-ON CONFLICT (user_id, day) DO UPDATE SET trades = d.trades + 1
-"""
+_INSERT_ORDER = "WITH" + _PLACE.format(source="(SELECT 1) AS one", result="1")
+_INSERT_GUARDED_ORDER = (
+    "WITH" + _GUARD + _PLACE.format(source="guard", result="(SELECT version FROM guard)")  # noqa: S608
 )
 _INSERT_ATTEMPT = """
 INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
@@ -88,12 +119,21 @@ class AttemptRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime | None = None
 
 
+# One round trip: a split's or TWAP's child locks its parent first (the uncorrelated sub-select
+# is a one-time filter, run before any row of the outer query is locked), then its own order.
 _LOCK_ATTEMPT = """
+WITH parent AS (
+    SELECT p.id FROM routing.route_attempts a
+      JOIN routing.orders c ON c.id = a.order_id
+      JOIN routing.orders p ON p.id = c.parent_order_id
+     WHERE a.attempt_id = $1
+       FOR UPDATE OF p
+)
 SELECT o.id AS order_id, a.attempt, o.attempt AS current_attempt, a.venue, o.status, o.user_id,
        o.symbol, o.side, o.order_type, o.quantity, o.limit_price, o.parent_order_id, o.signal,
        o.priority, o.cancel_requested_at IS NOT NULL AS cancelling, o.created_at
   FROM routing.route_attempts a JOIN routing.orders o ON o.id = a.order_id
- WHERE a.attempt_id = $1
+ WHERE a.attempt_id = $1 AND (SELECT count(*) FROM parent) >= 0
    FOR UPDATE OF o
 """
 # A parent (split or TWAP) mirrors its children: what they filled, and done once none is open
@@ -117,30 +157,45 @@ UPDATE routing.orders p
           FROM routing.orders WHERE parent_order_id = $1) s
  WHERE p.id = $1
 """
+# Resolves the attempt and records the acceptance in one statement: only the current attempt's
+# acceptance counts, and nothing is rolled up (so no parent lock). Returns what the order path's
+# timing needs.
 _ACCEPTED = """
-UPDATE routing.orders
+UPDATE routing.orders o
    SET venue_order_id = $2, updated_at = now(),
-       status = CASE WHEN status = 'routed' THEN 'accepted' ELSE status END
- WHERE id = $1
+       status = CASE WHEN o.status = 'routed' THEN 'accepted' ELSE o.status END
+  FROM routing.route_attempts a
+ WHERE a.attempt_id = $1 AND o.id = a.order_id AND a.attempt = o.attempt
+RETURNING a.venue, o.order_type, o.created_at
 """
-_INSERT_FILL = """
-INSERT INTO routing.fills (fill_id, order_id, price, quantity, fee, fee_currency, liquidity,
-                           filled_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (fill_id) DO NOTHING
-"""
+# The fill, the order's cumulative figures and, when the fill completes the venue order, the
+# venue's success (for the monitor, as repository/outcomes.py records the others) in one
+# statement; nothing (no row back) for a fill already recorded. The fees' sub-select sees the
+# table as it was, so it adds the new fill's fee.
 # SET expressions see the row as it was, so each CASE compares against the old values.
 _FILLED = """
+WITH fill AS (
+    INSERT INTO routing.fills (fill_id, order_id, price, quantity, fee, fee_currency, liquidity,
+                               filled_at)
+    VALUES ($5, $1, $6, $7, $8, $9, $10, $11)
+    ON CONFLICT (fill_id) DO NOTHING
+    RETURNING fee
+), outcome AS (
+    INSERT INTO routing.venue_outcomes (venue, symbol, ok, at)
+    SELECT $12::text, $13::text, true, $14::timestamptz FROM fill WHERE $4::text = 'filled'
+)
 UPDATE routing.orders
    SET filled_quantity = GREATEST(filled_quantity, $2),
        average_price = CASE WHEN $2 >= filled_quantity THEN $3 ELSE average_price END,
-       fees = (SELECT COALESCE(sum(fee), 0) FROM routing.fills WHERE order_id = $1),
+       fees = (SELECT COALESCE(sum(fee), 0) FROM routing.fills WHERE order_id = $1)
+              + (SELECT fee FROM fill),
        status = CASE WHEN status IN ('filled', 'expired', 'rejected', 'cancelled') THEN status
                      WHEN $4 = 'filled' OR GREATEST(filled_quantity, $2) >= quantity
                          THEN 'filled'
                      ELSE 'partially_filled' END,
        updated_at = now()
- WHERE id = $1
+ WHERE id = $1 AND EXISTS (SELECT 1 FROM fill)
+RETURNING 1
 """
 _EXPIRED = """
 UPDATE routing.orders
@@ -163,6 +218,14 @@ UPDATE routing.orders
 """
 
 
+class Accepted(msgspec.Struct, frozen=True, kw_only=True):
+    """What an acceptance tells the order path's timing: the attempt's venue, the order."""
+
+    venue: str
+    order_type: str
+    created_at: datetime
+
+
 def _order_uuid(order_id: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(order_id)
@@ -178,10 +241,15 @@ class OrderRepository:
         order: NewOrder,
         candidates: tuple[Candidate, ...],
         why: str,
-    ) -> None:
+        at_versions: tuple[int, int] | None = None,
+    ) -> int | None:
+        """Insert the order with its attempt and decision.
+
+        A trader's own order (no parent) is placed only at `at_versions` (the user's view and
+        the global kill switch's): the user's new view version, or None when either had moved
+        (then nothing was written)."""
         intent = order.intent
-        await conn.execute(
-            _INSERT_ORDER if order.parent_order_id is not None else _INSERT_TOP_LEVEL_ORDER,
+        values = (
             order.id,
             order.user_id,
             order.client_order_id,
@@ -200,21 +268,15 @@ class OrderRepository:
             order.kind,
             order.parent_order_id,
             order.notional,
+            msgspec.json.encode(candidates).decode(),
+            why,
         )
-        if order.kind == "single":
-            await self.insert_attempt(
-                conn,
-                order.id,
-                order.id,
-                0,
-                order.venue,
-                order.client_order_id,
-                order.credential_id,
-                order.created_at,
-            )
-        await self.insert_decision(
-            conn, order.id, order.venue, candidates, order.created_at, 0, why
-        )
+        if order.parent_order_id is not None:
+            await conn.execute(_INSERT_ORDER, *values)
+            return None
+        assert at_versions is not None, "a trader's own order is placed at its view's versions"
+        version: int | None = await conn.fetchval(_INSERT_GUARDED_ORDER, *values, *at_versions)
+        return version
 
     async def insert_attempt(
         self,
@@ -268,13 +330,6 @@ class OrderRepository:
         aid = _order_uuid(attempt_id)
         if aid is None:
             return None
-        parent = await conn.fetchval(
-            "SELECT o.parent_order_id FROM routing.route_attempts a "
-            "JOIN routing.orders o ON o.id = a.order_id WHERE a.attempt_id = $1",
-            aid,
-        )
-        if parent is not None:
-            await conn.execute("SELECT 1 FROM routing.orders WHERE id = $1 FOR UPDATE", parent)
         row = await conn.fetchrow(_LOCK_ATTEMPT, aid)
         return None if row is None else msgspec.convert(dict(row), AttemptRow)
 
@@ -283,34 +338,44 @@ class OrderRepository:
             await conn.execute(ROLL_UP_PARENT, row.parent_order_id)
 
     async def order_accepted(
-        self, conn: asyncpg.Connection, row: AttemptRow, venue_order_id: str
-    ) -> None:
-        if row.attempt == row.current_attempt:
-            await conn.execute(_ACCEPTED, row.order_id, venue_order_id)
+        self, conn: asyncpg.Connection, attempt_id: str, venue_order_id: str
+    ) -> Accepted | None:
+        """Record the venue's acceptance of the order's current attempt; None if the attempt is
+        unknown or superseded (then nothing changes)."""
+        aid = _order_uuid(attempt_id)
+        if aid is None:
+            return None
+        row = await conn.fetchrow(_ACCEPTED, aid, venue_order_id)
+        return None if row is None else msgspec.convert(dict(row), Accepted)
 
     async def order_filled(
-        self, conn: asyncpg.Connection, row: AttemptRow, event: OrderFilled
+        self, conn: asyncpg.Connection, row: AttemptRow, event: OrderFilled, at: datetime
     ) -> bool:
-        """Record the fill; False if it was already recorded (then nothing else changes)."""
-        inserted = await conn.fetchval(
-            _INSERT_FILL + " RETURNING 1",
-            event.fill_id,
+        """Record the fill (and, if it completes the venue order, the venue's success at `at`);
+        False if it was already recorded (then nothing else changes).
+
+        Cumulative figures are per venue order; only the current attempt can have any.
+        Execution may have sent less than asked (an exit capped at what the position held):
+        its word that the order is filled counts."""
+        recorded = await conn.fetchval(
+            _FILLED,
             row.order_id,
+            event.filled_quantity,
+            event.average_price,
+            event.status,
+            event.fill_id,
             event.price,
             event.quantity,
             event.fee,
             event.fee_currency,
             event.liquidity,
             event.occurred_at,
+            event.venue,
+            event.symbol,
+            at,
         )
-        if inserted is None:
+        if recorded is None:
             return False
-        # Cumulative figures are per venue order; only the current attempt can have any.
-        # Execution may have sent less than asked (an exit capped at what the position held):
-        # its word that the order is filled counts.
-        await conn.execute(
-            _FILLED, row.order_id, event.filled_quantity, event.average_price, event.status
-        )
         await self.roll_up(conn, row)
         return True
 

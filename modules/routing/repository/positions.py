@@ -15,11 +15,13 @@ import asyncpg
 import msgspec
 
 from modules.kernel.db import Database
+from modules.routing.repository.user_views import BUMP
 
-# One statement: the copy moves only to a newer version (events may arrive out of order), and
-# the day's realised P&L takes every event's delta once (the inbox dedupes redeliveries).
+# One statement: the copy moves only to a newer version (events may arrive out of order), the
+# day's realised P&L takes every event's delta once (the inbox dedupes redeliveries), and the
+# user's view version moves on (repository/user_views.py), returned.
 # A data-modifying CTE runs whether or not the outer statement reads it.
-_APPLY_CHANGE = """
+_CHANGE = """
 WITH copy AS (
     INSERT INTO routing.positions AS p
            (id, user_id, venue, symbol, quantity, version, updated_at)
@@ -28,11 +30,13 @@ WITH copy AS (
        SET quantity = EXCLUDED.quantity, version = EXCLUDED.version,
            updated_at = EXCLUDED.updated_at
      WHERE p.version < EXCLUDED.version
+), pnl AS (
+    INSERT INTO routing.daily_pnl AS d (user_id, day, realised)
+    SELECT $2, $8::date, $9::numeric WHERE $9::numeric <> 0
+    ON CONFLICT (user_id, day) DO UPDATE SET realised = d.realised + EXCLUDED.realised
 )
-INSERT INTO routing.daily_pnl AS d (user_id, day, realised)
-SELECT $2, $8::date, $9::numeric WHERE $9::numeric <> 0
-ON CONFLICT (user_id, day) DO UPDATE SET realised = d.realised + EXCLUDED.realised
 """
+_APPLY_CHANGE = _CHANGE + BUMP.format(user="$2")
 
 
 # Served by the partial index `orders_open_exits`: only unfinished exits are ever in it. Any
@@ -61,8 +65,9 @@ class PositionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def apply_change(self, conn: asyncpg.Connection, change: PositionChange) -> None:
-        await conn.execute(
+    async def apply_change(self, conn: asyncpg.Connection, change: PositionChange) -> int:
+        """Fold the change; the user's view version it committed at."""
+        version: int = await conn.fetchval(
             _APPLY_CHANGE,
             change.position_id,
             change.user_id,
@@ -74,6 +79,7 @@ class PositionRepository:
             change.day,
             change.realised_delta,
         )
+        return version
 
     async def position(self, user_id: str, position_id: str) -> dict[str, Any] | None:
         """The user's position by execution's id (None for another user's)."""

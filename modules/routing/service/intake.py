@@ -4,18 +4,26 @@ Every intent (a trader's order, a position close, a strategy's signal) takes one
 validate -> risk gate (risk_gate.py) -> plan: one venue, a split across venues, or TWAP slices
 (planner.py) -> one transaction holding the order, its route decision, the idempotency record
 and the `OrderRouted` events (handoff.py), or the TWAP plan whose slices go out later (twap.py).
+
+What validation and the gate read of the user (credentials, standing, settings, positions, the
+day's figures) is the user's in-memory view (service/user_views.py). The order's statement
+places it only at the version of the view it was checked against; if another write (on this
+replica or another) moved the view on, intake loads it again and checks again. A refusal is
+only ever given on a freshly loaded view.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC
 from decimal import Decimal
 
 import msgspec
 
 from modules.kernel.auth import Principal
 from modules.kernel.module import Runtime
+from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
 from modules.routing.domain import risk
 from modules.routing.domain.attempts import client_order_id
@@ -30,22 +38,47 @@ from modules.routing.domain.plan import (
     shares,
     why,
 )
+from modules.routing.domain.user_view import UserView
 from modules.routing.domain.venue_scoring import AMOUNT_STEP, Intent, Quote
-from modules.routing.repository.credentials import CredentialRepository
 from modules.routing.repository.idempotency import IdempotencyRepository, StoredResponse
 from modules.routing.repository.orders import NewOrder, OrderRepository
 from modules.routing.repository.positions import PositionRepository
 from modules.routing.schemas import PlacedOrder, PlaceOrderRequest
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.planner import Planner
-from modules.routing.service.risk_gate import RiskGate
+from modules.routing.service.risk_gate import RATE_EXCEEDED, RiskGate
 from modules.routing.service.twap import TwapScheduler
+from modules.routing.service.user_views import UserViews
 
 ACCEPTED = 202
+# Placing an order at its view's version fails only when a write to the user's view commits in
+# between; so many in a row is a user (or the platform) under a storm of changes.
+_TRIES = 5
 
 
 class _KeyTaken(Exception):
     """Another request committed this idempotency key first; roll back and replay it."""
+
+
+class _StaleView(Exception):
+    """The user's view moved on since it was read; roll back, load it again, check again."""
+
+
+class ViewKeptMoving(RuntimeError):
+    """The user's view moved on at every try: the order is not placed (an intent is redelivered)."""
+
+
+class _Routed(msgspec.Struct, frozen=True):
+    order: NewOrder
+    body: PlacedOrder
+    plan: Plan
+    credentials: dict[str, str]
+
+
+class _Token(msgspec.Struct):
+    """Whether this intake has spent the user's order token (once, whatever the retries)."""
+
+    taken: bool = False
 
 
 class Placed(msgspec.Struct, frozen=True):
@@ -65,7 +98,7 @@ class Intake:
         runtime: Runtime,
         books: MarketBooks,
         *,
-        credentials: CredentialRepository,
+        views: UserViews,
         idempotency: IdempotencyRepository,
         orders: OrderRepository,
         positions: PositionRepository,
@@ -77,7 +110,7 @@ class Intake:
     ) -> None:
         self._runtime = runtime
         self._books = books
-        self._credentials = credentials
+        self._views = views
         self._idempotency = idempotency
         self._orders = orders
         self._positions = positions
@@ -199,32 +232,88 @@ class Intake:
             prior = await self._idempotency.stored_response(principal.user_id, idempotency_key)
             if prior is not None:
                 return _replay(prior, fingerprint)
-        quotes, credentials = await self._validate(principal, intent)
+        async with self._views.placing(principal.user_id):
+            return await self._checked_and_placed(
+                principal, intent, meta, idempotency_key, fingerprint, venue, order_id
+            )
+
+    async def _checked_and_placed(
+        self,
+        principal: Principal,
+        intent: Intent,
+        meta: IntentMeta,
+        idempotency_key: str | None,
+        fingerprint: str,
+        venue: str | None,
+        order_id: uuid.UUID | None,
+    ) -> Placed:
+        user_id = principal.user_id
+        order_id = order_id or uuid.uuid4()
+        token = _Token()
+        fresh = self._views.cached(user_id) is None
+        view = await self._views.view(user_id)
+        for _ in range(_TRIES):
+            try:
+                routed = await self._route(principal, intent, meta, view, venue, order_id, token)
+            except Refused as refused:
+                if fresh or refused.code == RATE_EXCEEDED:
+                    raise
+                view, fresh = await self._views.load(user_id), True
+                continue
+            try:
+                return await self._place(routed, view, idempotency_key, fingerprint)
+            except _StaleView:
+                view, fresh = await self._views.load(user_id), True
+        raise ViewKeptMoving(f"user {user_id}'s view moved on at each of {_TRIES} tries")
+
+    async def _route(
+        self,
+        principal: Principal,
+        intent: Intent,
+        meta: IntentMeta,
+        view: UserView,
+        venue: str | None,
+        order_id: uuid.UUID,
+        token: _Token,
+    ) -> _Routed:
+        """Validate, gate and plan the order on `view`; spend the user's order token once."""
+        quotes, credentials = self._validate(intent, view)
         if venue is not None:
             credentials = {v: c for v, c in credentials.items() if v == venue}
         worth = notional(intent, quotes)
-        await self._gate.check(principal, intent, meta.signal, worth)
+        self._gate.check(principal, intent, meta.signal, worth, view)
+        if not token.taken:
+            await self._gate.take_order_token(principal.user_id)
+            token.taken = True
         plan = self._planner.plan(intent, quotes, credentials, worth)
         order, body = self._new_order(principal, intent, meta, plan, credentials, worth, order_id)
+        return _Routed(order, body, plan, credentials)
+
+    async def _place(
+        self,
+        routed: _Routed,
+        view: UserView,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> Placed:
         try:
-            await self._commit(order, body, plan, credentials, idempotency_key, fingerprint)
+            await self._commit(routed, view, idempotency_key, fingerprint)
         except _KeyTaken:
             assert idempotency_key is not None
-            prior = await self._idempotency.stored_response(principal.user_id, idempotency_key)
+            user_id = routed.order.user_id
+            prior = await self._idempotency.stored_response(user_id, idempotency_key)
             if prior is None:
                 raise key_in_use() from None
             return _replay(prior, fingerprint)
-        return Placed(ACCEPTED, body, replayed=False)
+        return Placed(ACCEPTED, routed.body, replayed=False)
 
-    async def _validate(
-        self, principal: Principal, intent: Intent
-    ) -> tuple[list[Quote], dict[str, str]]:
+    def _validate(self, intent: Intent, view: UserView) -> tuple[list[Quote], dict[str, str]]:
         quotes = self._books.for_symbol(intent.symbol)
         if not quotes:
             if self._books.empty:
                 raise market_data_unavailable()
             raise Refused(Kind.INVALID, "unknown_symbol", f"No venue lists {intent.symbol}")
-        credentials = await self._credentials.active_credentials(principal.user_id)
+        credentials = view.venues()
         if not any(quote.venue in credentials for quote in quotes):
             raise Refused(
                 Kind.INVALID,
@@ -236,41 +325,56 @@ class Intake:
 
     async def _commit(
         self,
-        order: NewOrder,
-        body: PlacedOrder,
-        plan: Plan,
-        credentials: dict[str, str],
+        routed: _Routed,
+        view: UserView,
         idempotency_key: str | None,
         fingerprint: str,
     ) -> None:
         """The order, its route decision, the idempotency record and the hand-off (or the TWAP
-        plan), in one transaction."""
+        plan), in one transaction, at the view's versions."""
+        order, plan = routed.order, routed.plan
         async with self._runtime.unit_of_work("routing") as uow:
             if idempotency_key is not None:
                 if not await self._idempotency.claim_key(
-                    uow.conn, order.user_id, idempotency_key, fingerprint
+                    uow.conn,
+                    order.user_id,
+                    idempotency_key,
+                    fingerprint,
+                    ACCEPTED,
+                    msgspec.json.encode(routed.body),
                 ):
                     raise _KeyTaken
-                await self._idempotency.complete_key(
-                    uow.conn, order.user_id, idempotency_key, ACCEPTED, msgspec.json.encode(body)
-                )
-            await self._orders.insert_order(uow.conn, order, plan.decision.candidates, why(plan))
-            if plan.kind == "single":
-                self._handoff.publish_route(uow, order, plan.decision)
-            elif plan.kind == "split":
-                best = best_single_venue(plan.decision)
-                quantities = [child.intent.quantity for child in plan.children]
-                parts: list[Benchmark | None] = (
-                    [None] * len(quantities) if best is None else list(shares(best, quantities))
-                )
-                for child, part in zip(plan.children, parts, strict=True):
-                    await self._handoff.insert_child(
-                        uow, order, child.intent, child.decision, credentials, part
-                    )
-            else:
-                await self._twap.schedule(uow, order)
+            version = await self._orders.insert_order(
+                uow.conn,
+                order,
+                plan.decision.candidates,
+                why(plan),
+                (view.version, view.global_version),
+            )
+            if version is None:
+                raise _StaleView
+            day = order.created_at.astimezone(UTC).date()
+            uow.after_commit(lambda: self._views.order_placed(order.user_id, day, version))
+            await self._hand_off(uow, routed)
         if plan.kind == "twap":
             self._twap_planned()
+
+    async def _hand_off(self, uow: UnitOfWork, routed: _Routed) -> None:
+        order, plan = routed.order, routed.plan
+        if plan.kind == "single":
+            self._handoff.publish_route(uow, order, plan.decision)
+        elif plan.kind == "split":
+            best = best_single_venue(plan.decision)
+            quantities = [child.intent.quantity for child in plan.children]
+            parts: list[Benchmark | None] = (
+                [None] * len(quantities) if best is None else list(shares(best, quantities))
+            )
+            for child, part in zip(plan.children, parts, strict=True):
+                await self._handoff.insert_child(
+                    uow, order, child.intent, child.decision, routed.credentials, part
+                )
+        else:
+            await self._twap.schedule(uow, order)
 
     def _new_order(
         self,
@@ -280,10 +384,9 @@ class Intake:
         plan: Plan,
         credentials: dict[str, str],
         worth: Decimal,
-        order_id: uuid.UUID | None = None,
+        order_id: uuid.UUID,
     ) -> tuple[NewOrder, PlacedOrder]:
         """The order to insert and the response to give (and store under the idempotency key)."""
-        order_id = order_id or uuid.uuid4()
         now = self._runtime.clock()
         chosen = plan.decision.chosen
         venue = chosen.venue if plan.kind == "single" and chosen is not None else plan.kind

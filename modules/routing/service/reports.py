@@ -27,6 +27,7 @@ from modules.routing.domain.venue_monitor import VenueMonitor
 from modules.routing.domain.venue_scoring import Decision, Intent, explain
 from modules.routing.repository.cancels import CancelRepository
 from modules.routing.repository.credentials import CredentialRepository
+from modules.routing.repository.fills import FillFolded, FillRepository
 from modules.routing.repository.orders import AttemptRow, NewOrder, OrderRepository
 from modules.routing.repository.outcomes import OutcomeRepository
 from modules.routing.service.handoff import Handoff
@@ -42,6 +43,7 @@ class Reports:
         config: RoutingConfig,
         *,
         orders: OrderRepository,
+        fills: FillRepository,
         credentials: CredentialRepository,
         outcomes: OutcomeRepository,
         cancels: CancelRepository,
@@ -53,6 +55,7 @@ class Reports:
         self._monitor = monitor
         self._config = config
         self._orders = orders
+        self._fills = fills
         self._credentials = credentials
         self._outcomes = outcomes
         self._cancels = cancels
@@ -66,29 +69,50 @@ class Reports:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
         )
 
-    def _observe_path(self, uow: UnitOfWork, stage: str, row: AttemptRow) -> None:
-        if row.created_at is None or row.attempt != row.current_attempt:
-            return
-        seconds = max((self._clock() - row.created_at).total_seconds(), 0.0)
-        child = self._path.labels(stage, row.venue, row.order_type)
+    def _observe_path(
+        self, uow: UnitOfWork, stage: str, venue: str, order_type: str, created_at: datetime
+    ) -> None:
+        seconds = max((self._clock() - created_at).total_seconds(), 0.0)
+        child = self._path.labels(stage, venue, order_type)
         uow.after_commit(lambda: child.observe(seconds))
 
     async def order_accepted(self, event: OrderAccepted, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)
-        row = await self._orders.lock_attempt(uow.conn, event.order_id)
-        if row is not None:
-            await self._orders.order_accepted(uow.conn, row, event.venue_order_id)
-            self._observe_path(uow, "accept", row)
+        accepted = await self._orders.order_accepted(uow.conn, event.order_id, event.venue_order_id)
+        if accepted is not None:
+            self._observe_path(
+                uow, "accept", accepted.venue, accepted.order_type, accepted.created_at
+            )
 
     async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)
-        row = await self._orders.lock_attempt(uow.conn, event.order_id)
-        if row is None or not await self._orders.order_filled(uow.conn, row, event):
+        now = self._clock()
+        folded = await self._fills.fill_single(uow.conn, event, now)
+        if folded is None:  # a split's or TWAP's child (its parent locked first), or unknown
+            folded = await self._fill_child(uow, event, now)
+        if folded is None or not folded.recorded:
             return
-        if event.filled_quantity == event.quantity:  # the attempt's first fill
-            self._observe_path(uow, "fill", row)
-        if event.status == "filled":
-            await self._outcome(uow, event.venue, event.symbol, True)
+        first = event.filled_quantity == event.quantity  # the attempt's first fill
+        if first and folded.created_at is not None and folded.attempt == folded.current_attempt:
+            self._observe_path(uow, "fill", folded.venue, folded.order_type, folded.created_at)
+        if event.status == "filled":  # its outcome recorded with the fill
+            uow.after_commit(lambda: self._monitor.record(event.venue, event.symbol, True))
+
+    async def _fill_child(
+        self, uow: UnitOfWork, event: OrderFilled, now: datetime
+    ) -> FillFolded | None:
+        row = await self._orders.lock_attempt(uow.conn, event.order_id)
+        if row is None:
+            return None
+        recorded = await self._orders.order_filled(uow.conn, row, event, now)
+        return FillFolded(
+            recorded=recorded,
+            attempt=row.attempt,
+            current_attempt=row.current_attempt,
+            venue=row.venue,
+            order_type=row.order_type,
+            created_at=row.created_at,
+        )
 
     async def order_expired(self, event: OrderExpired, uow: UnitOfWork) -> None:
         self._monitor.settled(event.order_id)

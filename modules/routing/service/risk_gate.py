@@ -1,4 +1,5 @@
-"""The risk gate: the user's figures read in one query, checked by the rules, then the order rate.
+"""The risk gate: the user's figures (their in-memory view, domain/user_view.py) checked by the
+rules, then the order rate.
 
 The rules are pure (domain/risk.py) over a snapshot built here; the per-user order rate is the
 kernel's token bucket kept in the state port, so every replica spends from the same bucket.
@@ -10,44 +11,48 @@ import math
 from datetime import UTC
 from decimal import Decimal
 
-import msgspec
-
 from modules.kernel.auth import Principal
 from modules.kernel.module import Runtime
 from modules.kernel.refusal import Kind, Refused
 from modules.kernel.token_bucket import TokenBucket
 from modules.routing.config import RoutingConfig
 from modules.routing.domain import risk
+from modules.routing.domain.user_view import UserView
 from modules.routing.domain.venue_scoring import Intent
-from modules.routing.repository.risk import RiskRepository
+
+# The order rate's refusal: the rate is the user's however stale their view, so it stands.
+RATE_EXCEEDED = "order_rate_exceeded"
 
 
 class RiskGate:
-    def __init__(self, runtime: Runtime, repository: RiskRepository, config: RoutingConfig) -> None:
+    def __init__(self, runtime: Runtime, config: RoutingConfig) -> None:
         self._runtime = runtime
-        self._repo = repository
         self._config = config
         self._bucket = TokenBucket(runtime.state("routing"))
 
-    async def check(
-        self, principal: Principal, intent: Intent, signal: str, notional: Decimal
+    def check(
+        self,
+        principal: Principal,
+        intent: Intent,
+        signal: str,
+        notional: Decimal,
+        view: UserView,
     ) -> None:
-        """Raise the refusal of this order, if any; return if it may go."""
-        now = self._runtime.clock()
-        day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        inputs, settings = await self._repo.risk_inputs(principal.user_id, intent.symbol, day_start)
-        kills = (inputs["kill_switches"] or "").split(",")
+        """Raise the refusal of this order by the rules, if any; return if it may go."""
+        day = self._runtime.clock().astimezone(UTC).date()
+        inputs = view.risk_inputs(intent.symbol, day)
+        kills = inputs["kill_switches"]
         kill = "global" if "global" in kills else ("user" if principal.user_id in kills else None)
         snapshot = risk.build_snapshot(
             self._config,
-            settings=settings,
-            status=msgspec.json.decode(inputs["status"]) if inputs["status"] else None,
+            settings=view.settings,
+            status=inputs["status"],
             fallback_tier=principal.tier,
             kill_switch=kill,
             position_quantity=inputs["position_quantity"] or Decimal(0),
             open_positions=inputs["open_positions"],
-            trades_today=inputs["trades_today"] or 0,
-            realised_today=inputs["realised_today"] or Decimal(0),
+            trades_today=inputs["trades_today"],
+            realised_today=inputs["realised_today"],
             balance_equity=inputs["balance_equity"],
         )
         risk.check(
@@ -58,9 +63,9 @@ class RiskGate:
             signal=signal,
             notional=notional,
         )
-        await self._take_order_token(principal.user_id)
 
-    async def _take_order_token(self, user_id: str) -> None:
+    async def take_order_token(self, user_id: str) -> None:
+        """Spend one of the user's order tokens, or refuse the order (too many too fast)."""
         rate = self._config.order_rate_per_second
         burst = self._config.order_rate_burst
         wait = await self._bucket.take(f"order-rate:{user_id}", rate=rate, burst=float(burst))
@@ -70,7 +75,7 @@ class RiskGate:
         retry_after = 1.0 / rate if wait is None else wait
         raise Refused(
             Kind.TOO_MANY,
-            "order_rate_exceeded",
+            RATE_EXCEEDED,
             f"At most {rate:g} orders a second (bursts of {burst}); retry shortly",
             retry_after=max(1, math.ceil(retry_after)),
         )

@@ -1,0 +1,194 @@
+"""The lean order path (issue 16): the user's view in memory on each replica, and folds of
+execution's reports batched per delivery.
+
+Two routing replicas share one database, each with its own bus, so an event reaches one of them
+only, as competing consumers of a real bus would have it: what one replica learns, the other
+must still honour. (They share the process's connection pool, Piccolo's engine being one per
+process; their views, buses and caches are their own.) The folds are driven through the same
+group commit the bus uses, and counted in statements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from app import create_app
+from modules.execution.contracts import OrderAccepted, UserTradingPaused, UserTradingResumed
+from modules.kernel.events import envelope_for
+from modules.kernel.outbox import GroupCommit
+from modules.routing import RoutingModule
+from modules.routing.contracts import OrderRouted
+from tests.conftest import RunningApp, serve, truncate_all
+from tests.routing.support import (
+    SYMBOL_MIDS,
+    Tap,
+    Trader,
+    admin_headers,
+    announce,
+    connect,
+    fill_event,
+    new_trader,
+    order,
+    position_event,
+    publish_books,
+    roomy,
+    trade_settings,
+)
+
+VENUES = ("coinbase", "kraken", "binance")
+
+
+def _routing_app(make_settings: Any, **settings: Any) -> Any:
+    return create_app(make_settings(modules=("routing",), market_tick_seconds=3600, **settings))
+
+
+@contextlib.asynccontextmanager
+async def _replicas(
+    make_settings: Any, database_url: str, monkeypatch: Any, **env: str
+) -> AsyncIterator[tuple[RunningApp, RunningApp]]:
+    monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
+    for name, value in env.items():
+        monkeypatch.setenv(f"NIJA_ROUTING_{name.upper()}", value)
+    await truncate_all(database_url)
+    async with serve(_routing_app(make_settings)) as one:
+        async with serve(_routing_app(make_settings)) as other:
+            for running in (one, other):
+                await publish_books(running, SYMBOL_MIDS)
+            yield one, other
+
+
+def _code(response: Any) -> str | int:
+    return response.status_code if response.status_code == 202 else response.json()["code"]
+
+
+async def test_what_one_replica_learns_the_other_honours(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    async with _replicas(make_settings, database_url, monkeypatch) as (one, other):
+        trader = new_trader(one)
+        await connect(one, trader, VENUES)  # only `one` hears of the credentials
+        await roomy(one, trader)
+        assert _code(await order(other, trader)) == 202  # `other` loads the view
+        await announce(one, UserTradingPaused(user_id=trader.user_id, reason="too many errors"))
+        assert _code(await order(other, trader)) == "trading_paused"
+        assert _code(await order(one, trader)) == "trading_paused"
+        await announce(one, UserTradingResumed(user_id=trader.user_id))
+        # `other`'s view still says paused: a refusal is only ever given on a fresh view.
+        assert _code(await order(other, trader)) == 202
+        # A lower limit saved through one replica holds on the other at once.
+        await trade_settings(one, trader, max_position_usd="10")
+        assert _code(await order(other, trader)) == "position_size_exceeded"
+        await trade_settings(other, trader, max_position_usd=None)
+        assert _code(await order(one, trader)) == 202
+        # The global kill switch engaged on one replica stops orders on the other.
+        url, admin = "/v1/admin/kill-switch", admin_headers(one)
+        halt = await one.client.post(url, json={"scope": "global", "active": True}, headers=admin)
+        assert halt.status_code == 200, halt.text
+        assert _code(await order(other, trader)) == "kill_switch_active"
+        lift = await one.client.post(url, json={"scope": "global", "active": False}, headers=admin)
+        assert lift.status_code == 200, lift.text
+        assert _code(await order(other, trader)) == 202
+
+
+async def test_the_days_trade_limit_holds_across_replicas(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    tiers = '{"basic": {"max_open_positions": 3, "trades_per_day": 3}}'
+    async with _replicas(make_settings, database_url, monkeypatch, tiers=tiers) as (one, other):
+        trader = new_trader(one)
+        await connect(one, trader, VENUES)
+        await roomy(one, trader)
+        codes = [_code(await order(running, trader)) for running in (one, one, other, one)]
+        assert codes == [202, 202, 202, "daily_trade_limit"]
+        assert _code(await order(other, trader)) == "daily_trade_limit"
+
+
+async def _group_commit(running: RunningApp, subscription: str, events: list[Any]) -> Counter[str]:
+    """Deliver `events` together through routing's `subscription`, as the bus does when they
+    arrive at once; the routing statements this cost, by text (the outbox relay's left out)."""
+    module = next(p for p in running.app.plugins.init if isinstance(p, RoutingModule))
+    handler = next(s.handler for s in module.subscriptions() if s.name == subscription)
+    group = GroupCommit(
+        schema="routing",
+        handler_name=f"routing.{subscription}",
+        handler=handler,
+        unit_of_work=lambda: running.runtime.unit_of_work("routing"),
+    )
+    tally = running.runtime.db.tally
+    assert tally is not None
+    tally.by_text = Counter()
+    await asyncio.gather(*(group.deliver(envelope_for(e, "test")) for e in events))
+    texts, tally.by_text = tally.by_text, None
+    return Counter(
+        {
+            text: n
+            for text, n in texts.items()
+            if "routing." in text and "routing.outbox" not in text
+        }
+    )
+
+
+def _inbox(texts: Counter[str]) -> int:
+    return sum(n for text, n in texts.items() if "INSERT INTO routing.inbox" in text)
+
+
+@pytest.mark.parametrize("orders", [6])
+async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per_event(
+    make_settings: Any, database_url: str, monkeypatch: Any, orders: int
+) -> None:
+    monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
+    await truncate_all(database_url)
+    app = _routing_app(make_settings, db_statement_stats=True)
+    tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
+    async with serve(app) as running:
+        await publish_books(running, SYMBOL_MIDS)
+        trader: Trader = new_trader(running)
+        await connect(running, trader, VENUES)
+        await roomy(running, trader)
+        for _ in range(orders):
+            assert _code(await order(running, trader)) == 202
+        await running.settle()
+        routed = tap.of(OrderRouted, user_id=trader.user_id)
+        assert len(routed) == orders
+        accepted = [
+            OrderAccepted(
+                order_id=r.order_id,
+                user_id=r.user_id,
+                venue=r.venue,
+                client_order_id=r.client_order_id,
+                venue_order_id=f"v-{r.order_id}",
+            )
+            for r in routed
+        ]
+        price = SYMBOL_MIDS["BTC/USD"]
+        filled = [fill_event(r, price) for r in routed]
+        moved = [
+            position_event(r, quantity=r.quantity, version=1, position_id=f"p-{r.order_id}")
+            for r in routed
+        ]
+        # One inbox statement per batch (one transaction), then per event: the acceptance in
+        # one statement; the fill (a single order's) with its look-up, its order's figures and
+        # the venue's outcome in one; the position's copy with the view's version.
+        for subscription, events, per_event in (
+            ("order-accepted", accepted, 1),
+            ("order-filled", filled, 1),
+            ("position-changed", moved, 1),
+        ):
+            texts = await _group_commit(running, subscription, events)
+            assert _inbox(texts) == 1, texts
+            assert sum(texts.values()) == 1 + per_event * orders, texts
+        listed = (await running.client.get("/v1/orders", headers=trader.headers)).json()
+        assert {o["status"] for o in listed["items"]} == {"filled"}
+        # The folds moved this replica's view on with them: the next order loads nothing.
+        tally = running.runtime.db.tally
+        assert tally is not None
+        tally.by_text = Counter()
+        assert _code(await order(running, trader)) == 202
+        texts, tally.by_text = tally.by_text, None
+        assert not [text for text in texts if "AS global_version" in text], texts
