@@ -1,10 +1,11 @@
 """Folding fills into the screens' read side: execution's `OrderFilled` (the fill) and
-`PositionChanged` (the position after it), each group-committed.
+`PositionChanged` (the position after it), both from one batch of the order path.
 
-Per batch: one statement writes the batch's halves; each touched position is folded once (its
-head locked, its new steps read, its cycles written); then the traders' rows are locked, in
-id order, and the days take what the batch added. Fees are valued in the quote currency by the
-platform's rule (domain/pnl.py), P&L is execution's (net of fees, from the venue's fills).
+Per batch: one statement writes the fills' halves, one the steps' halves; each touched position
+is folded once (its head locked, its new steps read, its cycles written); then the traders' rows
+are locked once, in id order, and the days take what the batch added. Fees are valued in the
+quote currency by the platform's rule (domain/pnl.py), P&L is execution's (net of fees, from the
+venue's fills).
 Pushes are built after the commit (service/pushes.py).
 """
 
@@ -80,6 +81,14 @@ def _traded(row: TradeRow) -> DayDelta:
     )
 
 
+class _Stepped(msgspec.Struct, frozen=True):
+    """What a batch's position steps changed: day deltas, traders, trade rows to push."""
+
+    days: list[DayDelta]
+    users: set[str]
+    changed: set[int]
+
+
 class TradeFolds:
     def __init__(
         self,
@@ -97,20 +106,35 @@ class TradeFolds:
         self._positions = positions
         self._pusher = pusher
 
-    async def fold_fills(self, events: list[OrderFilled], uow: UnitOfWork) -> None:
-        fresh = await self._trades.add_fills(uow.conn, [fill_half(e) for e in events])
-        if not fresh:
+    async def fold(
+        self, fills: list[OrderFilled], steps: list[PositionChanged], uow: UnitOfWork
+    ) -> None:
+        """A batch's fills and position steps: the traders' rows are locked and their days
+        moved once for both, and one push build follows the commit."""
+        fresh = []
+        if fills:
+            fresh = await self._trades.add_fills(uow.conn, [fill_half(e) for e in fills])
+        days = [_traded(row) for row in fresh]
+        users = {row.user_id for row in fresh}
+        changed = {row.id for row in fresh}
+        written: dict[tuple[str, int], str] = {}
+        if steps:
+            stepped = await self._steps(steps, uow, written)
+            days += stepped.days
+            users |= stepped.users
+            changed |= stepped.changed
+        if not users:
             return
-        clocks = await self._days.clocks(uow.conn, {row.user_id for row in fresh})
-        await self._days.add(uow.conn, [_traded(row) for row in fresh], clocks)
-        self._push(uow, [row.id for row in fresh], {}, clocks)
+        clocks = await self._days.clocks(uow.conn, users)
+        await self._days.add(uow.conn, days, clocks)
+        self._push(uow, sorted(changed), written, clocks)
 
-    async def fold_steps(self, events: list[PositionChanged], uow: UnitOfWork) -> None:
+    async def _steps(
+        self, events: list[PositionChanged], uow: UnitOfWork, written: dict[tuple[str, int], str]
+    ) -> _Stepped:
         # Version 0 comes only from events older than versions: it cannot be put in order.
         usable = [e for e in events if e.version > 0]
         fresh = await self._trades.add_steps(uow.conn, [step_half(e) for e in usable])
-        if not fresh:
-            return
         days = [
             DayDelta(user_id=row.user_id, at=row.step_at, pnl=row.realised_delta)
             for row in fresh
@@ -120,7 +144,6 @@ class TradeFolds:
         for row in fresh:
             assert row.position_id is not None
             by_position[row.position_id].append(row)
-        written: dict[tuple[str, int], str] = {}
         changed = {row.id for row in fresh}
         for position_id in sorted(by_position):
             rows = by_position[position_id]
@@ -137,9 +160,7 @@ class TradeFolds:
             days += refolded.days
             written.update({(position_id, c.open_version): first.user_id for c in refolded.cycles})
             changed.update(row.id for row in refolded.marked)
-        clocks = await self._days.clocks(uow.conn, {row.user_id for row in fresh})
-        await self._days.add(uow.conn, days, clocks)
-        self._push(uow, sorted(changed), written, clocks)
+        return _Stepped(days=days, users={row.user_id for row in fresh}, changed=changed)
 
     def _push(
         self,
