@@ -30,6 +30,13 @@ _UPDATE_SQL = (
     + ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(_MUTABLE))
     + " WHERE order_id = $1"
 )
+# Many rows in one statement: the records as JSON, typed by the table's own row type.
+_UPDATE_MANY_SQL = (
+    "UPDATE dashboard.orders AS o SET "  # noqa: S608
+    + ", ".join(f"{column} = r.{column}" for column in _MUTABLE)
+    + " FROM jsonb_populate_recordset(NULL::dashboard.orders, $1::jsonb) AS r"
+    " WHERE o.order_id = r.order_id"
+)
 _FILL_COLUMNS = tuple(FillRecord.__struct_fields__)
 _INSERT_FILL_SQL = (
     f"INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
@@ -79,6 +86,37 @@ class DashboardRepository:
             "SELECT * FROM dashboard.orders WHERE order_id = $1 FOR UPDATE", order_id
         )
         return _order(row)
+
+    async def lock_orders(
+        self, conn: asyncpg.Connection, seeds: list[tuple[str, str, datetime]]
+    ) -> dict[str, OrderRecord]:
+        """`lock_order` for a batch: (order id, user id, first seen) each, two statements in all,
+        the rows locked in order-id order (so two batches wait for each other, never deadlock).
+        """
+        if not seeds:
+            return {}
+        seeds = sorted(seeds)
+        ids = [order_id for order_id, _user, _at in seeds]
+        await conn.execute(
+            "INSERT INTO dashboard.orders (order_id, user_id, status, filled_quantity, fees, "
+            "revision, created_at, updated_at) SELECT u.o, u.u, 'routed', 0, 0, 0, u.t, u.t "
+            "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(o, u, t) "
+            "ORDER BY u.o ON CONFLICT (order_id) DO NOTHING",
+            ids,
+            [user_id for _order, user_id, _at in seeds],
+            [at for _order, _user, at in seeds],
+        )
+        rows = await conn.fetch(
+            "SELECT * FROM dashboard.orders WHERE order_id = ANY($1::text[]) "
+            "ORDER BY order_id FOR UPDATE",
+            ids,
+        )
+        return {row["order_id"]: _order(row) for row in rows}
+
+    async def save_orders(self, conn: asyncpg.Connection, records: list[OrderRecord]) -> None:
+        """Write the batch's changed rows back, one statement for all."""
+        if records:
+            await conn.execute(_UPDATE_MANY_SQL, msgspec.json.encode(records).decode())
 
     async def save_order(self, conn: asyncpg.Connection, record: OrderRecord) -> None:
         await conn.execute(
@@ -136,6 +174,19 @@ class DashboardRepository:
             attempt_order_id,
         )
         return await self._mapped(conn, attempt_order_id)
+
+    async def targets_of(
+        self, conn: asyncpg.Connection, attempt_order_ids: list[str]
+    ) -> dict[str, Target]:
+        """`target_of` for a batch, one statement: the attempts already mapped (held FOR SHARE
+        like `target_of` does); the others are left to `target_of`, one by one."""
+        rows = await conn.fetch(
+            "SELECT attempt_order_id, order_id, attempt FROM dashboard.order_attempts "
+            "WHERE attempt_order_id = ANY($1::text[]) AND order_id IS NOT NULL "
+            "ORDER BY attempt_order_id FOR SHARE",
+            sorted(attempt_order_ids),
+        )
+        return {row["attempt_order_id"]: Target(row["order_id"], row["attempt"]) for row in rows}
 
     async def _mapped(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
         row = await conn.fetchrow(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from modules.dashboard.service.account import AccountFolds
-from modules.dashboard.service.orders import DashboardService, ExecutionEvent
+from modules.dashboard.service.orders import DashboardService
 from modules.dashboard.service.trade_alerts import TradeAlerts
 from modules.dashboard.service.trades import TradeFolds
 from modules.execution.contracts import (
@@ -39,11 +39,6 @@ def _of(events: Sequence[IntegrationEvent], kind: type[E]) -> list[E]:
     return [event for event in events if isinstance(event, kind)]
 
 
-def _order_key(event: OrderRouted | ExecutionEvent) -> tuple[str, int]:
-    # An attempt's routing decision folds before its execution events.
-    return event.order_id, 0 if isinstance(event, OrderRouted) else 1
-
-
 class OrderPath:
     def __init__(
         self,
@@ -60,11 +55,8 @@ class OrderPath:
     async def fold(self, events: list[IntegrationEvent], uow: UnitOfWork) -> None:
         routed = _of(events, OrderRouted)
         order_events: list[Any] = [*routed, *(e for e in events if isinstance(e, _EXECUTION))]
-        for event in sorted(order_events, key=_order_key):
-            if isinstance(event, OrderRouted):
-                await self._orders.on_routed(event, uow)
-            else:
-                await self._orders.on_execution(event, uow)
+        if order_events:
+            await self._orders.fold_orders(order_events, uow)
         if routed:
             await self._account.fold_routes(routed, uow)
         positions = _of(events, PositionChanged)
