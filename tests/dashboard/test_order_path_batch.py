@@ -1,5 +1,6 @@
 """The order path's shared group commit: events delivered together are folded in one
-transaction behind one inbox statement, and a batch delivered again is applied once."""
+transaction behind one inbox statement (balance reports in one statement besides), and a batch
+delivered again is applied once."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from modules.kernel.statements import StatementTally
 from modules.routing.contracts import OrderRouted
 from tests.conftest import RunningApp, serve, truncate_all
 from tests.dashboard.helpers import accepted, filled, new_user, routed
+from tests.dashboard.screens import T0, balance, minutes
 
 ORDERS = 8
 _INBOX = "INSERT INTO dashboard.inbox"
@@ -121,3 +123,41 @@ async def test_a_batch_delivered_again_is_applied_once(counted: RunningApp) -> N
     after = await _orders(counted, user_id)
     assert after == before
     assert all(row["fills"] == 1 and row["filled_quantity"] == Decimal("0.5") for row in after)
+
+
+async def test_balance_reports_together_cost_one_statement_and_the_newest_wins(
+    counted: RunningApp,
+) -> None:
+    user_id, _ = new_user(counted)
+    at = T0 + minutes(60)
+    reports: list[IntegrationEvent] = [
+        balance(user_id, "kraken", "500", at - minutes(5)),
+        balance(user_id, "kraken", "520", at - minutes(1)),
+        balance(user_id, "kraken", "480", at - minutes(3)),  # older than the one beside it
+        balance(user_id, "coinbase", "100.25", at - minutes(2)),
+    ]
+
+    cost = await _deliver_together(counted, reports)
+    again = await _deliver_together(counted, reports)
+
+    assert _inbox_statements(cost) == 1, cost
+    writes = [text for text in cost if "INTO dashboard.balances" in text]
+    assert writes and sum(cost[text] for text in writes) == 1, cost
+    assert not [text for text in again if "INTO dashboard.balances" in text], again
+    conn = await asyncpg.connect(counted.runtime.settings.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT venue, equity_usd, revision FROM dashboard.balances WHERE user_id = $1 "
+            "ORDER BY venue",
+            user_id,
+        )
+        history = await conn.fetchval(
+            "SELECT count(*) FROM dashboard.equity_reports WHERE user_id = $1", user_id
+        )
+    finally:
+        await conn.close()
+    assert [(r["venue"], r["equity_usd"], r["revision"]) for r in rows] == [
+        ("coinbase", Decimal("100.25"), 1),
+        ("kraken", Decimal("520"), 1),
+    ]
+    assert history == len(reports)  # every report is kept for the periods' equity, once

@@ -47,32 +47,61 @@ ON CONFLICT (order_id) DO UPDATE SET quantity = EXCLUDED.quantity, venues = EXCL
 """
 
 
+# A batch of balance reports: every report into the equity history, and each venue's newest into
+# its row (kept only if no newer one is held); one statement.
+_BALANCES = """
+WITH reports AS (
+    INSERT INTO dashboard.equity_reports (user_id, venue, equity_usd, reported_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[])
+)
+INSERT INTO dashboard.balances (user_id, venue, credential_id, balances, equity_usd, reported_at)
+SELECT n.u, n.v, n.c, n.b::jsonb, n.e, n.t
+FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::timestamptz[])
+    AS n(u, v, c, b, e, t)
+ORDER BY n.u, n.v
+ON CONFLICT (user_id, venue) DO UPDATE SET credential_id = EXCLUDED.credential_id,
+    balances = EXCLUDED.balances, equity_usd = EXCLUDED.equity_usd,
+    reported_at = EXCLUDED.reported_at, revision = balances.revision + 1
+WHERE balances.reported_at <= EXCLUDED.reported_at
+RETURNING user_id, venue, revision
+"""
+
+
+def _newest(events: list[BalanceChanged]) -> list[BalanceChanged]:
+    """Each venue account's newest report (the later one of two as new)."""
+    newest: dict[tuple[str, str], BalanceChanged] = {}
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        newest[(event.user_id, event.venue)] = event
+    return list(newest.values())
+
+
+def _balances_json(event: BalanceChanged) -> str:
+    return _json({asset: str(amount) for asset, amount in event.balances.items()}).decode()
+
+
 class AccountRepository:
-    async def balance(self, conn: asyncpg.Connection, event: BalanceChanged) -> int | None:
-        """Keep the venue's newest balances; the row's revision, or None for an older report."""
-        await conn.execute(
-            "INSERT INTO dashboard.equity_reports (user_id, venue, equity_usd, reported_at) "
-            "VALUES ($1, $2, $3, $4)",
-            event.user_id,
-            event.venue,
-            event.equity_usd,
-            event.occurred_at,
+    async def balances(
+        self, conn: asyncpg.Connection, events: list[BalanceChanged]
+    ) -> list[tuple[BalanceChanged, int]]:
+        """Keep each venue account's newest balances, for a batch of reports: those that became
+        their row, with its revision (an older report than the row's, or than another of the
+        batch, is only history)."""
+        newest = _newest(events)
+        rows = await conn.fetch(
+            _BALANCES,
+            [e.user_id for e in events],
+            [e.venue for e in events],
+            [e.equity_usd for e in events],
+            [e.occurred_at for e in events],
+            [e.user_id for e in newest],
+            [e.venue for e in newest],
+            [e.credential_id for e in newest],
+            [_balances_json(e) for e in newest],
+            [e.equity_usd for e in newest],
+            [e.occurred_at for e in newest],
         )
-        revision: int | None = await conn.fetchval(
-            "INSERT INTO dashboard.balances (user_id, venue, credential_id, balances, "
-            "equity_usd, reported_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) "
-            "ON CONFLICT (user_id, venue) DO UPDATE SET credential_id = EXCLUDED.credential_id, "
-            "balances = EXCLUDED.balances, equity_usd = EXCLUDED.equity_usd, "
-            "reported_at = EXCLUDED.reported_at, revision = balances.revision + 1 "
-            "WHERE balances.reported_at <= EXCLUDED.reported_at RETURNING revision",
-            event.user_id,
-            event.venue,
-            event.credential_id,
-            _json({asset: str(amount) for asset, amount in event.balances.items()}).decode(),
-            event.equity_usd,
-            event.occurred_at,
-        )
-        return revision
+        kept = {(row["user_id"], row["venue"]): row["revision"] for row in rows}
+        return [(e, kept[(e.user_id, e.venue)]) for e in newest if (e.user_id, e.venue) in kept]
 
     async def bot_status(self, conn: asyncpg.Connection, event: BotStatusChanged) -> int | None:
         """Keep the newest status; its revision, or None when a newer one is held."""

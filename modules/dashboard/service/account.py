@@ -57,9 +57,14 @@ class AccountFolds:
         self._days = days
         self._pusher = pusher
 
-    async def on_balance(self, event: BalanceChanged, uow: UnitOfWork) -> None:
-        revision = await self._account.balance(uow.conn, event)
-        if revision is None or not self._pusher.listening(event.user_id):
+    async def fold_balances(self, events: list[BalanceChanged], uow: UnitOfWork) -> None:
+        """A batch's balance reports, one statement; `balance.updated` for each venue account
+        whose row changed, with the report that changed it (no read after the commit)."""
+        for event, revision in await self._account.balances(uow.conn, events):
+            self._push_balance(uow, event, revision)
+
+    def _push_balance(self, uow: UnitOfWork, event: BalanceChanged, revision: int) -> None:
+        if not self._pusher.listening(event.user_id):
             return
         view = BalanceView(
             venue=event.venue,

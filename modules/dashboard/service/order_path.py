@@ -66,8 +66,9 @@ class OrderPath:
         await self._bot_and_balances(events, uow)
 
     async def _bot_and_balances(self, events: list[IntegrationEvent], uow: UnitOfWork) -> None:
-        for balance in sorted(_of(events, BalanceChanged), key=lambda e: e.occurred_at):
-            await self._account.on_balance(balance, uow)
+        balances = _of(events, BalanceChanged)
+        if balances:
+            await self._account.fold_balances(balances, uow)
         for status in sorted(_of(events, BotStatusChanged), key=lambda e: e.occurred_at):
             await self._account.on_bot_status(status, uow)
             await self._alerts.on_bot_status(status, uow)
