@@ -24,6 +24,7 @@ from modules.dashboard.repository.days import Clock, DayDelta, DayRepository
 from modules.dashboard.repository.positions import Identity
 from modules.dashboard.repository.trades import FillHalf, StepHalf, TradeRepository, TradeRow
 from modules.dashboard.schemas.pushes import PnlUpdated, PositionUpdated, TradeExecuted
+from modules.dashboard.schemas.screens import PositionCard
 from modules.dashboard.service.positions import PositionFold
 from modules.dashboard.service.pushes import Pusher
 from modules.dashboard.views.activity import trades_by_id
@@ -185,22 +186,46 @@ class TradeFolds:
                         messages.append(
                             (row["user_id"], TradeExecuted(trade=item, revision=item.revision))
                         )
-                shown = [key for key, user in positions.items() if user in users]
-                for view in await cycles(conn, shown, now):
-                    owner = positions[(view.id, view.cycle)]
-                    messages.append((owner, PositionUpdated(position=view, revision=view.revision)))
+                held = {user: await open_positions(conn, user, now) for user in sorted(users)}
+                messages += await _positions_shown(conn, positions, held, now)
                 for user_id in sorted(users):
-                    messages.append((user_id, await self._pnl(conn, user_id, clocks[user_id], now)))
+                    messages.append(
+                        (user_id, await _pnl(conn, held, user_id, clocks[user_id], now))
+                    )
             return messages
 
         self._pusher.after_commit(uow, build)
 
-    async def _pnl(
-        self, conn: asyncpg.Connection, user_id: str, clock: Clock, now: datetime
-    ) -> PnlUpdated:
-        held = await open_positions(conn, user_id, now)
-        return PnlUpdated(
-            pnl=await periods(conn, user_id, clock.timezone, now),
-            unrealised_pnl=sum((p.unrealised_pnl for p in held), Decimal(0)),
-            revision=clock.pnl_revision,
-        )
+
+async def _positions_shown(
+    conn: asyncpg.Connection,
+    positions: dict[tuple[str, int], str],
+    held: dict[str, list[PositionCard]],
+    now: datetime,
+) -> list[tuple[str, msgspec.Struct]]:
+    """`position.updated` for the cycles the fold wrote: an open one is among the trader's
+    open positions, read for the P&L anyway; only the others (closed) are read apart."""
+    cards = {(card.id, card.cycle): card for cards in held.values() for card in cards}
+    shown = [key for key, user in positions.items() if user in held]
+    found = [cards[key] for key in shown if key in cards]
+    missing = [key for key in shown if key not in cards]
+    if missing:
+        found += await cycles(conn, missing, now)
+    return [
+        (positions[(view.id, view.cycle)], PositionUpdated(position=view, revision=view.revision))
+        for view in sorted(found, key=lambda view: (view.id, view.cycle))
+    ]
+
+
+async def _pnl(
+    conn: asyncpg.Connection,
+    held: dict[str, list[PositionCard]],
+    user_id: str,
+    clock: Clock,
+    now: datetime,
+) -> PnlUpdated:
+    return PnlUpdated(
+        pnl=await periods(conn, user_id, clock.timezone, now),
+        unrealised_pnl=sum((p.unrealised_pnl for p in held[user_id]), Decimal(0)),
+        revision=clock.pnl_revision,
+    )
