@@ -38,15 +38,25 @@ _UPDATE_MANY_SQL = (
     " WHERE o.order_id = r.order_id"
 )
 _FILL_COLUMNS = tuple(FillRecord.__struct_fields__)
-_INSERT_FILL_SQL = (
-    f"INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_FILL_COLUMNS)))}) "
-    "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING id"
-)
 # An attempt's fills are stored under the attempt's id; the order's are all of its attempts'.
 _FILLS_OF_ORDER = (
     "(order_id = $1 OR order_id IN "
     "(SELECT attempt_order_id FROM dashboard.order_attempts WHERE order_id = $1))"
+)
+# The fill, and the order's totals with it: the statement does not see the row it inserts, so
+# the new fill's figures are added to the sums over the ones recorded before.
+_ADD_FILL_SQL = (
+    f"WITH added AS (INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(f'${i + 2}' for i in range(len(_FILL_COLUMNS)))}) "
+    "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING price, quantity, fee), "
+    "recorded AS (SELECT coalesce(sum(quantity), 0) AS quantity, coalesce(sum(fee), 0) AS fees, "
+    "coalesce(sum(price * quantity), 0) AS notional FROM dashboard.fills WHERE "
+    + _FILLS_OF_ORDER
+    + ") SELECT EXISTS (SELECT 1 FROM added) AS added, "
+    "r.quantity + coalesce((SELECT sum(quantity) FROM added), 0) AS quantity, "
+    "r.fees + coalesce((SELECT sum(fee) FROM added), 0) AS fees, "
+    "r.notional + coalesce((SELECT sum(price * quantity) FROM added), 0) AS notional "
+    "FROM recorded AS r"
 )
 _NOTIFICATION_COLUMNS = tuple(NotificationRecord.__struct_fields__)
 _INSERT_NOTIFICATION_SQL = (
@@ -123,20 +133,16 @@ class DashboardRepository:
             _UPDATE_SQL, record.order_id, *(getattr(record, column) for column in _MUTABLE)
         )
 
-    async def add_fill(self, conn: asyncpg.Connection, fill: FillRecord) -> bool:
-        """Record a fill; False when this fill of this order was already recorded."""
-        inserted = await conn.fetchval(
-            _INSERT_FILL_SQL, *(getattr(fill, column) for column in _FILL_COLUMNS)
-        )
-        return inserted is not None
-
-    async def fill_totals(self, conn: asyncpg.Connection, order_id: str) -> FillTotals:
+    async def add_fill(
+        self, conn: asyncpg.Connection, fill: FillRecord, order_id: str
+    ) -> FillTotals | None:
+        """Record a fill and sum every fill of `order_id` with it, one statement; None when this
+        fill of this order was already recorded."""
         row = await conn.fetchrow(
-            "SELECT coalesce(sum(quantity), 0) AS quantity, coalesce(sum(fee), 0) AS fees, "
-            "coalesce(sum(price * quantity), 0) AS notional "
-            "FROM dashboard.fills WHERE " + _FILLS_OF_ORDER,
-            order_id,
+            _ADD_FILL_SQL, order_id, *(getattr(fill, column) for column in _FILL_COLUMNS)
         )
+        if not row["added"]:
+            return None
         return FillTotals(row["quantity"], row["fees"], row["notional"])
 
     async def map_attempt(

@@ -208,9 +208,11 @@ class DashboardService:
     async def _filled(self, uow: UnitOfWork, target: Target, event: OrderFilled) -> None:
         fill = fill_record(event)
         current = await self._lock(uow, target.order_id, event.user_id, event)
-        if current is None or not await self.repo.add_fill(uow.conn, fill):
+        if current is None:
             return
-        totals = await self.repo.fill_totals(uow.conn, target.order_id)
+        totals = await self.repo.add_fill(uow.conn, fill, target.order_id)
+        if totals is None:
+            return
         base = for_attempt(current, target.attempt)
         merged = (
             merge_fill_totals(current, totals)
