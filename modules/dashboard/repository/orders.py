@@ -100,26 +100,23 @@ class DashboardRepository:
     async def lock_orders(
         self, conn: asyncpg.Connection, seeds: list[tuple[str, str, datetime]]
     ) -> dict[str, OrderRecord]:
-        """`lock_order` for a batch: (order id, user id, first seen) each, two statements in all,
-        the rows locked in order-id order (so two batches wait for each other, never deadlock).
+        """`lock_order` for a batch: (order id, user id, first seen) each, in one statement.
+
+        A row that exists is "updated" to itself, which locks it and returns it as it is; the
+        rows are taken in order-id order, so two batches wait for each other, never deadlock.
         """
         if not seeds:
             return {}
         seeds = sorted(seeds)
-        ids = [order_id for order_id, _user, _at in seeds]
-        await conn.execute(
-            "INSERT INTO dashboard.orders (order_id, user_id, status, filled_quantity, fees, "
-            "revision, created_at, updated_at) SELECT u.o, u.u, 'routed', 0, 0, 0, u.t, u.t "
-            "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(o, u, t) "
-            "ORDER BY u.o ON CONFLICT (order_id) DO NOTHING",
-            ids,
+        rows = await conn.fetch(
+            "INSERT INTO dashboard.orders AS o (order_id, user_id, status, filled_quantity, "
+            "fees, revision, created_at, updated_at) "
+            "SELECT u.o, u.u, 'routed', 0, 0, 0, u.t, u.t "
+            "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(o, u, t) ORDER BY u.o "
+            "ON CONFLICT (order_id) DO UPDATE SET revision = o.revision RETURNING o.*",
+            [order_id for order_id, _user, _at in seeds],
             [user_id for _order, user_id, _at in seeds],
             [at for _order, _user, at in seeds],
-        )
-        rows = await conn.fetch(
-            "SELECT * FROM dashboard.orders WHERE order_id = ANY($1::text[]) "
-            "ORDER BY order_id FOR UPDATE",
-            ids,
         )
         return {row["order_id"]: _order(row) for row in rows}
 
