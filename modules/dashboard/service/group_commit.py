@@ -72,8 +72,8 @@ class SharedGroupCommit:
             await self._wait_for_company()
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            if not any(not isinstance(e, self._lingering) for e in self._pending_events()):
-                self._urgent.clear()
+            if all(isinstance(event, self._lingering) for event, _done in self._pending):
+                self._urgent.clear()  # what is left may wait for company again
             try:
                 await self._commit(batch)
             except Exception:
@@ -88,9 +88,6 @@ class SharedGroupCommit:
             else:
                 for item in batch:
                     _settle(item[1], None)
-
-    def _pending_events(self) -> list[IntegrationEvent]:
-        return [event for event, _done in self._pending]
 
     async def _wait_for_company(self) -> None:
         """A batch of lingering events only (balance reports) waits up to `linger` seconds for
