@@ -56,6 +56,10 @@ def _inbox_statements(texts: Counter[str]) -> int:
     return sum(n for text, n in texts.items() if text.startswith(_INBOX))
 
 
+def _count(texts: Counter[str], fragment: str) -> int:
+    return sum(n for text, n in texts.items() if fragment in text)
+
+
 def _order_events(user_id: str) -> tuple[list[OrderRouted], list[IntegrationEvent]]:
     orders = [routed(user_id) for _ in range(ORDERS)]
     events: list[IntegrationEvent] = []
@@ -98,8 +102,14 @@ async def test_events_delivered_together_share_one_inbox_statement(counted: Runn
     assert _inbox_statements(routing_cost) == 1, routing_cost
     assert _inbox_statements(execution_cost) == 1, execution_cost
     # The traders' rows are locked and their days moved once for the whole batch of fills.
-    locks = [n for text, n in execution_cost.items() if "INTO dashboard.user_state" in text]
-    assert locks == [1], execution_cost
+    assert _count(execution_cost, "INTO dashboard.user_state") == 1, execution_cost
+    # Each batch creates and locks its order rows in one statement, writes them back in one.
+    for cost in (routing_cost, execution_cost):
+        assert _count(cost, "INSERT INTO dashboard.orders") == 1, cost
+        assert _count(cost, "UPDATE dashboard.orders") == 1, cost
+    # The routes and what each order saves: one statement each for the batch.
+    assert _count(routing_cost, "INTO dashboard.routes") == 1, routing_cost
+    assert _count(routing_cost, "INTO dashboard.savings") == 1, routing_cost
     rows = await _orders(counted, user_id)
     assert len(rows) == ORDERS
     for row in rows:

@@ -26,24 +26,39 @@ _TIMEFRAME = {
     "1h": timedelta(hours=1),
 }
 
-# Per order the trader placed: the latest attempt of each of its routes, summed.
-_SAVING = """
+# Per order the trader placed: the latest attempt of each of its routes, summed; for a batch's
+# orders at once.
+_SAVINGS = """
 INSERT INTO dashboard.savings (order_id, user_id, symbol, side, quantity, venues, route_cost,
                                best_venue, best_cost, routed_at)
-SELECT $1, min(user_id), min(symbol), min(side), sum(quantity),
+SELECT placed, min(user_id), min(symbol), min(side), sum(quantity),
        to_jsonb(array_agg(DISTINCT venue ORDER BY venue)),
        CASE WHEN bool_and(expected_cost IS NOT NULL) THEN sum(expected_cost) END,
        CASE WHEN count(DISTINCT best_venue) = 1 THEN min(best_venue) END,
        CASE WHEN bool_and(best_cost IS NOT NULL) THEN sum(best_cost) END,
        min(routed_at)
 FROM (
-    SELECT DISTINCT ON (trader_order_id) * FROM dashboard.routes
-    WHERE coalesce(parent_order_id, trader_order_id) = $1
+    SELECT DISTINCT ON (trader_order_id) coalesce(parent_order_id, trader_order_id) AS placed, *
+    FROM dashboard.routes
+    WHERE coalesce(parent_order_id, trader_order_id) = ANY($1::text[])
     ORDER BY trader_order_id, attempt DESC
 ) AS latest
+GROUP BY placed
+ORDER BY placed
 ON CONFLICT (order_id) DO UPDATE SET quantity = EXCLUDED.quantity, venues = EXCLUDED.venues,
     route_cost = EXCLUDED.route_cost, best_venue = EXCLUDED.best_venue,
     best_cost = EXCLUDED.best_cost, routed_at = EXCLUDED.routed_at
+"""
+_ROUTES = """
+INSERT INTO dashboard.routes (order_id, trader_order_id, parent_order_id, user_id,
+    client_order_id, symbol, side, quantity, venue, signal, attempt, expected_price,
+    expected_fee, expected_cost, best_venue, best_cost, routed_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::numeric[], $9::text[], $10::text[], $11::int[], $12::numeric[],
+    $13::numeric[], $14::numeric[], $15::text[], $16::numeric[], $17::timestamptz[])
+    AS r(order_id)
+ORDER BY r.order_id
+ON CONFLICT (order_id) DO NOTHING
 """
 
 
@@ -206,34 +221,38 @@ class AccountRepository:
                 event.signal_id,
             )
 
-    async def route(self, conn: asyncpg.Connection, event: OrderRouted) -> None:
-        """Record a route attempt, and what its order placed so far is expected to save."""
-        trader_order_id = event.original_order_id or event.order_id
-        await conn.execute(
-            "INSERT INTO dashboard.routes (order_id, trader_order_id, parent_order_id, user_id, "
-            "client_order_id, symbol, side, quantity, venue, signal, attempt, expected_price, "
-            "expected_fee, expected_cost, best_venue, best_cost, routed_at) VALUES "
-            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
-            "ON CONFLICT (order_id) DO NOTHING",
-            event.order_id,
-            trader_order_id,
-            event.parent_order_id,
-            event.user_id,
-            event.client_order_id,
-            event.symbol,
-            event.side,
-            event.quantity,
-            event.venue,
-            event.signal,
-            event.attempt,
-            event.expected_price,
-            event.expected_fee,
-            event.expected_cost,
-            event.best_single_venue,
-            event.best_single_venue_cost,
-            event.occurred_at,
-        )
-        await conn.execute(_SAVING, event.parent_order_id or trader_order_id)
+    async def routes(self, conn: asyncpg.Connection, events: list[OrderRouted]) -> None:
+        """Record a batch's route attempts, and what each order placed so far is expected to
+        save: two statements, however many."""
+        if not events:
+            return
+        columns: list[list[Any]] = [[] for _ in range(17)]
+        for event in events:
+            trader_order_id = event.original_order_id or event.order_id
+            row = (
+                event.order_id,
+                trader_order_id,
+                event.parent_order_id,
+                event.user_id,
+                event.client_order_id,
+                event.symbol,
+                event.side,
+                event.quantity,
+                event.venue,
+                event.signal,
+                event.attempt,
+                event.expected_price,
+                event.expected_fee,
+                event.expected_cost,
+                event.best_single_venue,
+                event.best_single_venue_cost,
+                event.occurred_at,
+            )
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+        await conn.execute(_ROUTES, *columns)
+        placed = {e.parent_order_id or e.original_order_id or e.order_id for e in events}
+        await conn.execute(_SAVINGS, sorted(placed))
 
     async def bars(self, conn: asyncpg.Connection, bars: list[BarClosed]) -> None:
         """Store bars (for charts) and move each market's mark to its newest close."""

@@ -27,7 +27,7 @@ from modules.dashboard.views.statistics import periods
 from modules.execution.contracts import BalanceChanged, BarClosed
 from modules.identity.contracts import SecurityEventRaised, UserProfileChanged
 from modules.kernel.db import Database
-from modules.kernel.outbox import UnitOfWork, in_key_order
+from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
 from modules.strategy.contracts import BotPositionChanged, BotStatusChanged, SignalRecorded
 
@@ -126,12 +126,7 @@ class AccountFolds:
         self._pusher.after_commit(uow, build)
 
     async def fold_routes(self, events: list[OrderRouted], uow: UnitOfWork) -> None:
-        async def one(event: OrderRouted, uow: UnitOfWork) -> None:
-            await self._account.route(uow.conn, event)
-
-        await in_key_order(one, key=lambda e: e.parent_order_id or e.original_order_id or "")(
-            events, uow
-        )
+        await self._account.routes(uow.conn, events)
 
     async def fold_bars(self, events: list[BarClosed], uow: UnitOfWork) -> None:
         await self._account.bars(uow.conn, events)
