@@ -142,17 +142,18 @@ class DashboardRepository:
             return None
         return FillTotals(row["quantity"], row["fees"], row["notional"])
 
-    async def map_attempt(
-        self, conn: asyncpg.Connection, attempt_order_id: str, target: Target
-    ) -> None:
-        """Record which order an execution order id is for (after any early event has parked)."""
+    async def map_attempts(self, conn: asyncpg.Connection, pairs: list[tuple[str, Target]]) -> None:
+        """Record which order each execution order id is for (after any early event parked),
+        in attempt-id order; the last word on an id in the list wins."""
+        mapped = dict(sorted(pairs, key=lambda pair: pair[0]))
         await conn.execute(
             "INSERT INTO dashboard.order_attempts (attempt_order_id, order_id, attempt) "
-            "VALUES ($1, $2, $3) ON CONFLICT (attempt_order_id) DO UPDATE "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) AS u(a, o, n) ORDER BY u.a "
+            "ON CONFLICT (attempt_order_id) DO UPDATE "
             "SET order_id = EXCLUDED.order_id, attempt = EXCLUDED.attempt",
-            attempt_order_id,
-            target.order_id,
-            target.attempt,
+            list(mapped),
+            [target.order_id for target in mapped.values()],
+            [target.attempt for target in mapped.values()],
         )
 
     async def target_of(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
@@ -219,15 +220,19 @@ class DashboardRepository:
         )
 
     async def unpark(
-        self, conn: asyncpg.Connection, attempt_order_id: str
-    ) -> list[tuple[str, bytes]]:
-        """Take the events parked for an attempt, (topic, payload) in the order they came."""
+        self, conn: asyncpg.Connection, attempt_order_ids: list[str]
+    ) -> list[tuple[str, str, bytes]]:
+        """Take the events parked for these attempts, (attempt id, topic, payload) in the order
+        they came. Run after `map_attempts`, in a statement of its own: its snapshot is taken
+        once the attempts' rows are locked, so it sees what a parker committed meanwhile."""
         rows = await conn.fetch(
-            "WITH taken AS (DELETE FROM dashboard.pending_events WHERE attempt_order_id = $1 "
-            "RETURNING id, topic, payload) SELECT topic, payload FROM taken ORDER BY id",
-            attempt_order_id,
+            "WITH taken AS (DELETE FROM dashboard.pending_events "
+            "WHERE attempt_order_id = ANY($1::text[]) "
+            "RETURNING id, attempt_order_id, topic, payload) "
+            "SELECT attempt_order_id, topic, payload FROM taken ORDER BY id",
+            attempt_order_ids,
         )
-        return [(row["topic"], bytes(row["payload"])) for row in rows]
+        return [(row["attempt_order_id"], row["topic"], bytes(row["payload"])) for row in rows]
 
     async def add_notification(
         self, conn: asyncpg.Connection, notification: NotificationRecord

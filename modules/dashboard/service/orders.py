@@ -152,18 +152,31 @@ class DashboardService:
         rows = _Rows(await self.repo.lock_orders(uow.conn, list(seeds.values())))
         self._rows[uow] = rows
         try:
-            for event in ordered:
-                if isinstance(event, OrderRouted):
-                    await self.on_routed(event, uow)
-                else:
-                    await self.on_execution(event, uow, targets.get(event.order_id))
+            await self._fold_locked(uow, ordered, targets)
         finally:
             del self._rows[uow]
         await self.repo.save_orders(uow.conn, list(rows.dirty.values()))
 
-    async def on_routed(self, event: OrderRouted, uow: UnitOfWork) -> None:
-        target = routed_target(event)
-        await self.repo.map_attempt(uow.conn, event.order_id, target)
+    async def _fold_locked(
+        self, uow: UnitOfWork, ordered: list[Any], targets: dict[str, Target]
+    ) -> None:
+        """Routing decisions first (their attempts mapped, then the events parked for them
+        taken, in one statement each), then the batch's execution events."""
+        routed = [event for event in ordered if isinstance(event, OrderRouted)]
+        if routed:
+            pairs = [(event.order_id, routed_target(event)) for event in routed]
+            await self.repo.map_attempts(uow.conn, pairs)
+            for event, (_attempt, target) in zip(routed, pairs, strict=True):
+                await self._routed(uow, event, target)
+            parked = await self.repo.unpark(uow.conn, [event.order_id for event in routed])
+            for attempt_order_id, topic, payload in parked:
+                late = cast(ExecutionEvent, decode_event(topic, payload))
+                await self._fold(uow, targets[attempt_order_id], late)
+        for event in ordered:
+            if not isinstance(event, OrderRouted):
+                await self.on_execution(event, uow, targets.get(event.order_id))
+
+    async def _routed(self, uow: UnitOfWork, event: OrderRouted, target: Target) -> None:
         current = await self._lock(uow, target.order_id, event.user_id, event)
         if current is not None:
             # A late decision of an earlier attempt still describes the order (symbol, size,
@@ -171,8 +184,6 @@ class DashboardService:
             base = for_attempt(current, target.attempt) or current
             order = await self._save(uow, current, merge_routed(base, event))
             await self._notify(uow, order, notices.rerouted(current, order))
-        for topic, payload in await self.repo.unpark(uow.conn, event.order_id):
-            await self._fold(uow, target, cast(ExecutionEvent, decode_event(topic, payload)))
 
     async def on_execution(
         self, event: ExecutionEvent, uow: UnitOfWork, target: Target | None = None
