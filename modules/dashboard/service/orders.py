@@ -143,6 +143,9 @@ class DashboardService:
         routed = {e.order_id: routed_target(e) for e in ordered if isinstance(e, OrderRouted)}
         unseen = sorted({e.order_id for e in ordered} - routed.keys())
         targets = await self.repo.targets_of(uow.conn, unseen) if unseen else {}
+        if routed:
+            # Attempt rows before order rows, as every fold takes them (no lock cycle).
+            await self.repo.map_attempts(uow.conn, list(routed.items()))
         targets.update(routed)
         seeds: dict[str, tuple[str, str, datetime]] = {}
         for event in ordered:
@@ -160,14 +163,12 @@ class DashboardService:
     async def _fold_locked(
         self, uow: UnitOfWork, ordered: list[Any], targets: dict[str, Target]
     ) -> None:
-        """Routing decisions first (their attempts mapped, then the events parked for them
-        taken, in one statement each), then the batch's execution events."""
+        """Routing decisions first (their attempts already mapped), then the events parked for
+        them (taken in one statement), then the batch's execution events."""
         routed = [event for event in ordered if isinstance(event, OrderRouted)]
         if routed:
-            pairs = [(event.order_id, routed_target(event)) for event in routed]
-            await self.repo.map_attempts(uow.conn, pairs)
-            for event, (_attempt, target) in zip(routed, pairs, strict=True):
-                await self._routed(uow, event, target)
+            for event in routed:
+                await self._routed(uow, event, routed_target(event))
             parked = await self.repo.unpark(uow.conn, [event.order_id for event in routed])
             for attempt_order_id, topic, payload in parked:
                 late = cast(ExecutionEvent, decode_event(topic, payload))
