@@ -1,11 +1,11 @@
 """The dashboard's order path: every fold an order's events feed, over one shared batch.
 
 The events delivered together (service/group_commit.py) are folded in one transaction, kind by
-kind in a fixed order: routing decisions before the execution events of the same attempts (so
-an attempt is mapped before its fills arrive and nothing needs parking), order rows in order-id
-order, then fills, positions, balances and the bot. Each fold keeps its own rules (a status only
-moves forward, a fill counts once, the newest balance or status wins) and queues its pushes for
-after the commit.
+kind in a fixed order: the order rows first (attempts mapped, then every row the batch touches
+locked at once in order-id order; routing decisions fold before execution events, so an
+attempt routed in the same batch as its fills needs no parking), then routes, fills, positions,
+balances and the bot. Each fold keeps its own rules (a status only moves forward, a fill counts
+once, the newest balance or status wins) and queues its pushes for after the commit.
 """
 
 from __future__ import annotations
