@@ -23,7 +23,12 @@ from modules.dashboard.api.push import PriceAlertsController, PushDevicesControl
 from modules.dashboard.api.statistics import StatisticsController
 from modules.dashboard.api.stream import stream
 from modules.dashboard.domain.admin import VenueBoard
-from modules.dashboard.handlers import push_subscriptions, screen_subscriptions, subscriptions
+from modules.dashboard.handlers import (
+    order_path_subscriptions,
+    push_subscriptions,
+    screen_subscriptions,
+    subscriptions,
+)
 from modules.dashboard.ports import PushHub, PushSender
 from modules.dashboard.repository.account import AccountRepository as ScreenAccountRepository
 from modules.dashboard.repository.accounts import AccountRepository
@@ -36,6 +41,8 @@ from modules.dashboard.repository.trades import TradeRepository
 from modules.dashboard.service.account import AccountFolds
 from modules.dashboard.service.accounts import Accounts
 from modules.dashboard.service.daily_summary import DailySummaries
+from modules.dashboard.service.group_commit import SharedGroupCommit
+from modules.dashboard.service.order_path import OrderPath
 from modules.dashboard.service.orders import DashboardService
 from modules.dashboard.service.positions import PositionFold
 from modules.dashboard.service.price_alerts import PriceAlerts
@@ -56,6 +63,7 @@ from modules.dashboard.workers.bar_retention import BarRetention
 from modules.dashboard.workers.push_delivery import PushWorkers
 from modules.dashboard.workers.push_relay import PushRelay
 from modules.dashboard.workers.socket_guard import SocketGuard
+from modules.execution.contracts import BalanceChanged
 from modules.kernel.module import NijaModule, Runtime, Subscription
 
 _GOING_AWAY = 1001
@@ -92,6 +100,14 @@ class DashboardModule(NijaModule):
         self.service = DashboardService(runtime, self.hub, DashboardRepository(), self.notifier)
         self.guard = SocketGuard(self.service, runtime.metrics)
         self._screens(runtime)
+        path = OrderPath(self.service, self.trade_folds, self.account_folds, self.trade_alerts)
+        self.order_path = SharedGroupCommit(
+            name="dashboard.order-path",
+            fold=path.fold,
+            unit_of_work=self.unit_of_work,
+            lingering=(BalanceChanged,),
+            linger=config.BALANCE_LINGER_SECONDS,
+        )
 
     def _screens(self, runtime: Runtime) -> None:
         """The screens' read side: its folds, pushes and views."""
@@ -166,10 +182,9 @@ class DashboardModule(NijaModule):
     def subscriptions(self) -> Sequence[Subscription]:
         return [
             *subscriptions(self.service),
-            *push_subscriptions(
-                self.trade_alerts, self.accounts, self.price_alerts, self.venue_reports
-            ),
-            *screen_subscriptions(self.trade_folds, self.account_folds),
+            *order_path_subscriptions(self.order_path),
+            *push_subscriptions(self.accounts, self.price_alerts, self.venue_reports),
+            *screen_subscriptions(self.account_folds),
         ]
 
     async def start(self) -> None:

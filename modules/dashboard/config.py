@@ -61,3 +61,8 @@ PUSH_TOKEN_KEY = "nija-push-tokens"
 # older ones are deleted.
 BAR_KEEP_DAYS = {"1m": 2, "5m": 8, "15m": 32}
 BAR_PRUNE_SECONDS = 3600.0
+
+# ---- the order path's shared group commit (service/group_commit.py) ---------------------------
+# A balance report alone waits this long for company (an order's events, more reports) before
+# its batch is written; an order's events never wait, and take the waiting reports along.
+BALANCE_LINGER_SECONDS = 0.25

@@ -1,14 +1,19 @@
 """Dashboard subscriptions: order events feed the read models; security events notify; trading,
-bot and account events feed notifications, phone pushes and the admin overview."""
+bot and account events feed notifications, phone pushes and the admin overview.
+
+The order path's events (an order's routing, execution, fills, positions and balances, and the
+bot's) all go to one shared group commit (service/group_commit.py), which keeps them durable
+itself: its own inbox in its batch's transaction, each delivery answered after the commit. The
+kernel therefore hands them over undecorated (`durable=False`: no second inbox, no transaction).
+"""
 
 from __future__ import annotations
 
 from modules.dashboard.service.account import AccountFolds
 from modules.dashboard.service.accounts import Accounts
+from modules.dashboard.service.group_commit import SharedGroupCommit
 from modules.dashboard.service.orders import DashboardService
 from modules.dashboard.service.price_alerts import PriceAlerts
-from modules.dashboard.service.trade_alerts import TradeAlerts
-from modules.dashboard.service.trades import TradeFolds
 from modules.dashboard.service.venues import VenueReports
 from modules.execution.contracts import (
     BalanceChanged,
@@ -36,28 +41,37 @@ from modules.strategy.contracts import BotPositionChanged, BotStatusChanged, Sig
 
 
 def subscriptions(service: DashboardService) -> list[Subscription]:
-    """Durable (inbox-deduped, transactional) handlers; order events are group-committed."""
+    """Durable (inbox-deduped, transactional) handlers outside the order path."""
     return [
-        Subscription(OrderRouted, service.fold_routed, "order-routed", batched=True),
-        Subscription(OrderAccepted, service.fold_execution, "order-accepted", batched=True),
-        Subscription(OrderFilled, service.fold_execution, "order-filled", batched=True),
-        Subscription(OrderRejected, service.fold_execution, "order-rejected", batched=True),
-        Subscription(OrderExpired, service.fold_execution, "order-expired", batched=True),
-        Subscription(OrderCancelled, service.fold_execution, "order-cancelled", batched=True),
         Subscription(SecurityEventRaised, service.notify_security_event, "security-event"),
     ]
 
 
+def order_path_subscriptions(batch: SharedGroupCommit) -> list[Subscription]:
+    """Every order-path event into the one shared batch (durable there, see above)."""
+    fold = batch.deliver
+    return [
+        Subscription(OrderRouted, fold, "path-order-routed", durable=False),
+        Subscription(OrderAccepted, fold, "path-order-accepted", durable=False),
+        Subscription(OrderFilled, fold, "path-order-filled", durable=False),
+        Subscription(OrderRejected, fold, "path-order-rejected", durable=False),
+        Subscription(OrderExpired, fold, "path-order-expired", durable=False),
+        Subscription(OrderCancelled, fold, "path-order-cancelled", durable=False),
+        Subscription(PositionChanged, fold, "path-position", durable=False),
+        Subscription(BalanceChanged, fold, "path-balance", durable=False),
+        Subscription(BotStatusChanged, fold, "path-bot-status", durable=False),
+        Subscription(BotPositionChanged, fold, "path-bot-position", durable=False),
+        Subscription(SignalRecorded, fold, "path-signal", durable=False),
+    ]
+
+
 def push_subscriptions(
-    trades: TradeAlerts, accounts: Accounts, alerts: PriceAlerts, venues: VenueReports
+    accounts: Accounts, alerts: PriceAlerts, venues: VenueReports
 ) -> list[Subscription]:
-    """Notifications and pushes from trading, bots and accounts; prices and venue health are
-    superseding data (a newer one replaces a lost one), so those are not durable."""
+    """Notifications and pushes from accounts; prices and venue health are superseding data (a
+    newer one replaces a lost one), so those are not durable."""
     account = accounts.on_account_event
     return [
-        Subscription(PositionChanged, trades.fold_positions, "alerts-position", batched=True),
-        Subscription(BotPositionChanged, trades.on_bot_position, "alerts-bot-position"),
-        Subscription(BotStatusChanged, trades.on_bot_status, "alerts-bot-status"),
         Subscription(UserRegistered, account, "accounts-registered"),
         Subscription(UserSuspended, account, "accounts-suspended"),
         Subscription(UserReinstated, account, "accounts-reinstated"),
@@ -69,17 +83,10 @@ def push_subscriptions(
     ]
 
 
-def screen_subscriptions(trades: TradeFolds, account: AccountFolds) -> list[Subscription]:
-    """The screens' read side (overview, positions, activity, statistics, savings)."""
+def screen_subscriptions(account: AccountFolds) -> list[Subscription]:
+    """The screens' read side beside the order path (bars, account activity, time zones)."""
     return [
-        Subscription(OrderFilled, trades.fold_fills, "screen-fills", batched=True),
-        Subscription(PositionChanged, trades.fold_steps, "screen-positions", batched=True),
-        Subscription(OrderRouted, account.fold_routes, "screen-routes", batched=True),
         Subscription(BarClosed, account.fold_bars, "screen-bars", batched=True),
-        Subscription(BalanceChanged, account.on_balance, "screen-balances"),
-        Subscription(BotStatusChanged, account.on_bot_status, "screen-bot-status"),
-        Subscription(BotPositionChanged, account.on_bot_position, "screen-bot-positions"),
-        Subscription(SignalRecorded, account.on_signal, "screen-signals"),
         Subscription(SecurityEventRaised, account.on_security_event, "screen-security"),
         Subscription(UserProfileChanged, account.on_profile, "screen-profiles"),
     ]

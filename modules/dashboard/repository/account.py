@@ -26,53 +26,97 @@ _TIMEFRAME = {
     "1h": timedelta(hours=1),
 }
 
-# Per order the trader placed: the latest attempt of each of its routes, summed.
-_SAVING = """
+# Per order the trader placed: the latest attempt of each of its routes, summed; for a batch's
+# orders at once.
+_SAVINGS = """
 INSERT INTO dashboard.savings (order_id, user_id, symbol, side, quantity, venues, route_cost,
                                best_venue, best_cost, routed_at)
-SELECT $1, min(user_id), min(symbol), min(side), sum(quantity),
+SELECT placed, min(user_id), min(symbol), min(side), sum(quantity),
        to_jsonb(array_agg(DISTINCT venue ORDER BY venue)),
        CASE WHEN bool_and(expected_cost IS NOT NULL) THEN sum(expected_cost) END,
        CASE WHEN count(DISTINCT best_venue) = 1 THEN min(best_venue) END,
        CASE WHEN bool_and(best_cost IS NOT NULL) THEN sum(best_cost) END,
        min(routed_at)
 FROM (
-    SELECT DISTINCT ON (trader_order_id) * FROM dashboard.routes
-    WHERE coalesce(parent_order_id, trader_order_id) = $1
+    SELECT DISTINCT ON (trader_order_id) coalesce(parent_order_id, trader_order_id) AS placed, *
+    FROM dashboard.routes
+    WHERE coalesce(parent_order_id, trader_order_id) = ANY($1::text[])
     ORDER BY trader_order_id, attempt DESC
 ) AS latest
+GROUP BY placed
+ORDER BY placed
 ON CONFLICT (order_id) DO UPDATE SET quantity = EXCLUDED.quantity, venues = EXCLUDED.venues,
     route_cost = EXCLUDED.route_cost, best_venue = EXCLUDED.best_venue,
     best_cost = EXCLUDED.best_cost, routed_at = EXCLUDED.routed_at
 """
+_ROUTES = """
+INSERT INTO dashboard.routes (order_id, trader_order_id, parent_order_id, user_id,
+    client_order_id, symbol, side, quantity, venue, signal, attempt, expected_price,
+    expected_fee, expected_cost, best_venue, best_cost, routed_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::numeric[], $9::text[], $10::text[], $11::int[], $12::numeric[],
+    $13::numeric[], $14::numeric[], $15::text[], $16::numeric[], $17::timestamptz[])
+    AS r(order_id)
+ORDER BY r.order_id
+ON CONFLICT (order_id) DO NOTHING
+"""
+
+
+# A batch of balance reports: every report into the equity history, and each venue's newest into
+# its row (kept only if no newer one is held); one statement.
+_BALANCES = """
+WITH reports AS (
+    INSERT INTO dashboard.equity_reports (user_id, venue, equity_usd, reported_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[])
+)
+INSERT INTO dashboard.balances (user_id, venue, credential_id, balances, equity_usd, reported_at)
+SELECT n.u, n.v, n.c, n.b::jsonb, n.e, n.t
+FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::timestamptz[])
+    AS n(u, v, c, b, e, t)
+ORDER BY n.u, n.v
+ON CONFLICT (user_id, venue) DO UPDATE SET credential_id = EXCLUDED.credential_id,
+    balances = EXCLUDED.balances, equity_usd = EXCLUDED.equity_usd,
+    reported_at = EXCLUDED.reported_at, revision = balances.revision + 1
+WHERE balances.reported_at <= EXCLUDED.reported_at
+RETURNING user_id, venue, revision
+"""
+
+
+def _newest(events: list[BalanceChanged]) -> list[BalanceChanged]:
+    """Each venue account's newest report (the later one of two as new)."""
+    newest: dict[tuple[str, str], BalanceChanged] = {}
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        newest[(event.user_id, event.venue)] = event
+    return list(newest.values())
+
+
+def _balances_json(event: BalanceChanged) -> str:
+    return _json({asset: str(amount) for asset, amount in event.balances.items()}).decode()
 
 
 class AccountRepository:
-    async def balance(self, conn: asyncpg.Connection, event: BalanceChanged) -> int | None:
-        """Keep the venue's newest balances; the row's revision, or None for an older report."""
-        await conn.execute(
-            "INSERT INTO dashboard.equity_reports (user_id, venue, equity_usd, reported_at) "
-            "VALUES ($1, $2, $3, $4)",
-            event.user_id,
-            event.venue,
-            event.equity_usd,
-            event.occurred_at,
+    async def balances(
+        self, conn: asyncpg.Connection, events: list[BalanceChanged]
+    ) -> list[tuple[BalanceChanged, int]]:
+        """Keep each venue account's newest balances, for a batch of reports: those that became
+        their row, with its revision (an older report than the row's, or than another of the
+        batch, is only history)."""
+        newest = _newest(events)
+        rows = await conn.fetch(
+            _BALANCES,
+            [e.user_id for e in events],
+            [e.venue for e in events],
+            [e.equity_usd for e in events],
+            [e.occurred_at for e in events],
+            [e.user_id for e in newest],
+            [e.venue for e in newest],
+            [e.credential_id for e in newest],
+            [_balances_json(e) for e in newest],
+            [e.equity_usd for e in newest],
+            [e.occurred_at for e in newest],
         )
-        revision: int | None = await conn.fetchval(
-            "INSERT INTO dashboard.balances (user_id, venue, credential_id, balances, "
-            "equity_usd, reported_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) "
-            "ON CONFLICT (user_id, venue) DO UPDATE SET credential_id = EXCLUDED.credential_id, "
-            "balances = EXCLUDED.balances, equity_usd = EXCLUDED.equity_usd, "
-            "reported_at = EXCLUDED.reported_at, revision = balances.revision + 1 "
-            "WHERE balances.reported_at <= EXCLUDED.reported_at RETURNING revision",
-            event.user_id,
-            event.venue,
-            event.credential_id,
-            _json({asset: str(amount) for asset, amount in event.balances.items()}).decode(),
-            event.equity_usd,
-            event.occurred_at,
-        )
-        return revision
+        kept = {(row["user_id"], row["venue"]): row["revision"] for row in rows}
+        return [(e, kept[(e.user_id, e.venue)]) for e in newest if (e.user_id, e.venue) in kept]
 
     async def bot_status(self, conn: asyncpg.Connection, event: BotStatusChanged) -> int | None:
         """Keep the newest status; its revision, or None when a newer one is held."""
@@ -177,34 +221,38 @@ class AccountRepository:
                 event.signal_id,
             )
 
-    async def route(self, conn: asyncpg.Connection, event: OrderRouted) -> None:
-        """Record a route attempt, and what its order placed so far is expected to save."""
-        trader_order_id = event.original_order_id or event.order_id
-        await conn.execute(
-            "INSERT INTO dashboard.routes (order_id, trader_order_id, parent_order_id, user_id, "
-            "client_order_id, symbol, side, quantity, venue, signal, attempt, expected_price, "
-            "expected_fee, expected_cost, best_venue, best_cost, routed_at) VALUES "
-            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
-            "ON CONFLICT (order_id) DO NOTHING",
-            event.order_id,
-            trader_order_id,
-            event.parent_order_id,
-            event.user_id,
-            event.client_order_id,
-            event.symbol,
-            event.side,
-            event.quantity,
-            event.venue,
-            event.signal,
-            event.attempt,
-            event.expected_price,
-            event.expected_fee,
-            event.expected_cost,
-            event.best_single_venue,
-            event.best_single_venue_cost,
-            event.occurred_at,
-        )
-        await conn.execute(_SAVING, event.parent_order_id or trader_order_id)
+    async def routes(self, conn: asyncpg.Connection, events: list[OrderRouted]) -> None:
+        """Record a batch's route attempts, and what each order placed so far is expected to
+        save: two statements, however many."""
+        if not events:
+            return
+        columns: list[list[Any]] = [[] for _ in range(17)]
+        for event in events:
+            trader_order_id = event.original_order_id or event.order_id
+            row = (
+                event.order_id,
+                trader_order_id,
+                event.parent_order_id,
+                event.user_id,
+                event.client_order_id,
+                event.symbol,
+                event.side,
+                event.quantity,
+                event.venue,
+                event.signal,
+                event.attempt,
+                event.expected_price,
+                event.expected_fee,
+                event.expected_cost,
+                event.best_single_venue,
+                event.best_single_venue_cost,
+                event.occurred_at,
+            )
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+        await conn.execute(_ROUTES, *columns)
+        placed = {e.parent_order_id or e.original_order_id or e.order_id for e in events}
+        await conn.execute(_SAVINGS, sorted(placed))
 
     async def bars(self, conn: asyncpg.Connection, bars: list[BarClosed]) -> None:
         """Store bars (for charts) and move each market's mark to its newest close."""

@@ -30,16 +30,33 @@ _UPDATE_SQL = (
     + ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(_MUTABLE))
     + " WHERE order_id = $1"
 )
-_FILL_COLUMNS = tuple(FillRecord.__struct_fields__)
-_INSERT_FILL_SQL = (
-    f"INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_FILL_COLUMNS)))}) "
-    "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING id"
+# Many rows in one statement: the records as JSON, typed by the table's own row type.
+_UPDATE_MANY_SQL = (
+    "UPDATE dashboard.orders AS o SET "  # noqa: S608
+    + ", ".join(f"{column} = r.{column}" for column in _MUTABLE)
+    + " FROM jsonb_populate_recordset(NULL::dashboard.orders, $1::jsonb) AS r"
+    " WHERE o.order_id = r.order_id"
 )
+_FILL_COLUMNS = tuple(FillRecord.__struct_fields__)
 # An attempt's fills are stored under the attempt's id; the order's are all of its attempts'.
 _FILLS_OF_ORDER = (
     "(order_id = $1 OR order_id IN "
     "(SELECT attempt_order_id FROM dashboard.order_attempts WHERE order_id = $1))"
+)
+# The fill, and the order's totals with it: the statement does not see the row it inserts, so
+# the new fill's figures are added to the sums over the ones recorded before.
+_ADD_FILL_SQL = (
+    f"WITH added AS (INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(f'${i + 2}' for i in range(len(_FILL_COLUMNS)))}) "
+    "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING price, quantity, fee), "
+    "recorded AS (SELECT coalesce(sum(quantity), 0) AS quantity, coalesce(sum(fee), 0) AS fees, "
+    "coalesce(sum(price * quantity), 0) AS notional FROM dashboard.fills WHERE "
+    + _FILLS_OF_ORDER
+    + ") SELECT EXISTS (SELECT 1 FROM added) AS added, "
+    "r.quantity + coalesce((SELECT sum(quantity) FROM added), 0) AS quantity, "
+    "r.fees + coalesce((SELECT sum(fee) FROM added), 0) AS fees, "
+    "r.notional + coalesce((SELECT sum(price * quantity) FROM added), 0) AS notional "
+    "FROM recorded AS r"
 )
 _NOTIFICATION_COLUMNS = tuple(NotificationRecord.__struct_fields__)
 _INSERT_NOTIFICATION_SQL = (
@@ -80,38 +97,63 @@ class DashboardRepository:
         )
         return _order(row)
 
+    async def lock_orders(
+        self, conn: asyncpg.Connection, seeds: list[tuple[str, str, datetime]]
+    ) -> dict[str, OrderRecord]:
+        """`lock_order` for a batch: (order id, user id, first seen) each, in one statement.
+
+        A row that exists is "updated" to itself, which locks it and returns it as it is; the
+        rows are taken in order-id order, so two batches wait for each other, never deadlock.
+        """
+        if not seeds:
+            return {}
+        seeds = sorted(seeds)
+        rows = await conn.fetch(
+            "INSERT INTO dashboard.orders AS o (order_id, user_id, status, filled_quantity, "
+            "fees, revision, created_at, updated_at) "
+            "SELECT u.o, u.u, 'routed', 0, 0, 0, u.t, u.t "
+            "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(o, u, t) ORDER BY u.o "
+            "ON CONFLICT (order_id) DO UPDATE SET revision = o.revision RETURNING o.*",
+            [order_id for order_id, _user, _at in seeds],
+            [user_id for _order, user_id, _at in seeds],
+            [at for _order, _user, at in seeds],
+        )
+        return {row["order_id"]: _order(row) for row in rows}
+
+    async def save_orders(self, conn: asyncpg.Connection, records: list[OrderRecord]) -> None:
+        """Write the batch's changed rows back, one statement for all."""
+        if records:
+            await conn.execute(_UPDATE_MANY_SQL, msgspec.json.encode(records).decode())
+
     async def save_order(self, conn: asyncpg.Connection, record: OrderRecord) -> None:
         await conn.execute(
             _UPDATE_SQL, record.order_id, *(getattr(record, column) for column in _MUTABLE)
         )
 
-    async def add_fill(self, conn: asyncpg.Connection, fill: FillRecord) -> bool:
-        """Record a fill; False when this fill of this order was already recorded."""
-        inserted = await conn.fetchval(
-            _INSERT_FILL_SQL, *(getattr(fill, column) for column in _FILL_COLUMNS)
-        )
-        return inserted is not None
-
-    async def fill_totals(self, conn: asyncpg.Connection, order_id: str) -> FillTotals:
+    async def add_fill(
+        self, conn: asyncpg.Connection, fill: FillRecord, order_id: str
+    ) -> FillTotals | None:
+        """Record a fill and sum every fill of `order_id` with it, one statement; None when this
+        fill of this order was already recorded."""
         row = await conn.fetchrow(
-            "SELECT coalesce(sum(quantity), 0) AS quantity, coalesce(sum(fee), 0) AS fees, "
-            "coalesce(sum(price * quantity), 0) AS notional "
-            "FROM dashboard.fills WHERE " + _FILLS_OF_ORDER,
-            order_id,
+            _ADD_FILL_SQL, order_id, *(getattr(fill, column) for column in _FILL_COLUMNS)
         )
+        if not row["added"]:
+            return None
         return FillTotals(row["quantity"], row["fees"], row["notional"])
 
-    async def map_attempt(
-        self, conn: asyncpg.Connection, attempt_order_id: str, target: Target
-    ) -> None:
-        """Record which order an execution order id is for (after any early event has parked)."""
+    async def map_attempts(self, conn: asyncpg.Connection, pairs: list[tuple[str, Target]]) -> None:
+        """Record which order each execution order id is for (after any early event parked),
+        in attempt-id order; the last word on an id in the list wins."""
+        mapped = dict(sorted(pairs, key=lambda pair: pair[0]))
         await conn.execute(
             "INSERT INTO dashboard.order_attempts (attempt_order_id, order_id, attempt) "
-            "VALUES ($1, $2, $3) ON CONFLICT (attempt_order_id) DO UPDATE "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) AS u(a, o, n) ORDER BY u.a "
+            "ON CONFLICT (attempt_order_id) DO UPDATE "
             "SET order_id = EXCLUDED.order_id, attempt = EXCLUDED.attempt",
-            attempt_order_id,
-            target.order_id,
-            target.attempt,
+            list(mapped),
+            [target.order_id for target in mapped.values()],
+            [target.attempt for target in mapped.values()],
         )
 
     async def target_of(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
@@ -136,6 +178,19 @@ class DashboardRepository:
             attempt_order_id,
         )
         return await self._mapped(conn, attempt_order_id)
+
+    async def targets_of(
+        self, conn: asyncpg.Connection, attempt_order_ids: list[str]
+    ) -> dict[str, Target]:
+        """`target_of` for a batch, one statement: the attempts already mapped (held FOR SHARE
+        like `target_of` does); the others are left to `target_of`, one by one."""
+        rows = await conn.fetch(
+            "SELECT attempt_order_id, order_id, attempt FROM dashboard.order_attempts "
+            "WHERE attempt_order_id = ANY($1::text[]) AND order_id IS NOT NULL "
+            "ORDER BY attempt_order_id FOR SHARE",
+            sorted(attempt_order_ids),
+        )
+        return {row["attempt_order_id"]: Target(row["order_id"], row["attempt"]) for row in rows}
 
     async def _mapped(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
         row = await conn.fetchrow(
@@ -165,15 +220,19 @@ class DashboardRepository:
         )
 
     async def unpark(
-        self, conn: asyncpg.Connection, attempt_order_id: str
-    ) -> list[tuple[str, bytes]]:
-        """Take the events parked for an attempt, (topic, payload) in the order they came."""
+        self, conn: asyncpg.Connection, attempt_order_ids: list[str]
+    ) -> list[tuple[str, str, bytes]]:
+        """Take the events parked for these attempts, (attempt id, topic, payload) in the order
+        they came. Run after `map_attempts`, in a statement of its own: its snapshot is taken
+        once the attempts' rows are locked, so it sees what a parker committed meanwhile."""
         rows = await conn.fetch(
-            "WITH taken AS (DELETE FROM dashboard.pending_events WHERE attempt_order_id = $1 "
-            "RETURNING id, topic, payload) SELECT topic, payload FROM taken ORDER BY id",
-            attempt_order_id,
+            "WITH taken AS (DELETE FROM dashboard.pending_events "
+            "WHERE attempt_order_id = ANY($1::text[]) "
+            "RETURNING id, attempt_order_id, topic, payload) "
+            "SELECT attempt_order_id, topic, payload FROM taken ORDER BY id",
+            attempt_order_ids,
         )
-        return [(row["topic"], bytes(row["payload"])) for row in rows]
+        return [(row["attempt_order_id"], row["topic"], bytes(row["payload"])) for row in rows]
 
     async def add_notification(
         self, conn: asyncpg.Connection, notification: NotificationRecord

@@ -27,7 +27,7 @@ from modules.dashboard.views.statistics import periods
 from modules.execution.contracts import BalanceChanged, BarClosed
 from modules.identity.contracts import SecurityEventRaised, UserProfileChanged
 from modules.kernel.db import Database
-from modules.kernel.outbox import UnitOfWork, in_key_order
+from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
 from modules.strategy.contracts import BotPositionChanged, BotStatusChanged, SignalRecorded
 
@@ -57,9 +57,14 @@ class AccountFolds:
         self._days = days
         self._pusher = pusher
 
-    async def on_balance(self, event: BalanceChanged, uow: UnitOfWork) -> None:
-        revision = await self._account.balance(uow.conn, event)
-        if revision is None or not self._pusher.listening(event.user_id):
+    async def fold_balances(self, events: list[BalanceChanged], uow: UnitOfWork) -> None:
+        """A batch's balance reports, one statement; `balance.updated` for each venue account
+        whose row changed, with the report that changed it (no read after the commit)."""
+        for event, revision in await self._account.balances(uow.conn, events):
+            self._push_balance(uow, event, revision)
+
+    def _push_balance(self, uow: UnitOfWork, event: BalanceChanged, revision: int) -> None:
+        if not self._pusher.listening(event.user_id):
             return
         view = BalanceView(
             venue=event.venue,
@@ -121,12 +126,7 @@ class AccountFolds:
         self._pusher.after_commit(uow, build)
 
     async def fold_routes(self, events: list[OrderRouted], uow: UnitOfWork) -> None:
-        async def one(event: OrderRouted, uow: UnitOfWork) -> None:
-            await self._account.route(uow.conn, event)
-
-        await in_key_order(one, key=lambda e: e.parent_order_id or e.original_order_id or "")(
-            events, uow
-        )
+        await self._account.routes(uow.conn, events)
 
     async def fold_bars(self, events: list[BarClosed], uow: UnitOfWork) -> None:
         await self._account.bars(uow.conn, events)

@@ -1,10 +1,11 @@
 """Folding fills into the screens' read side: execution's `OrderFilled` (the fill) and
-`PositionChanged` (the position after it), each group-committed.
+`PositionChanged` (the position after it), both from one batch of the order path.
 
-Per batch: one statement writes the batch's halves; each touched position is folded once (its
-head locked, its new steps read, its cycles written); then the traders' rows are locked, in
-id order, and the days take what the batch added. Fees are valued in the quote currency by the
-platform's rule (domain/pnl.py), P&L is execution's (net of fees, from the venue's fills).
+Per batch: one statement writes the fills' halves, one the steps' halves; each touched position
+is folded once (its head locked, its new steps read, its cycles written); then the traders' rows
+are locked once, in id order, and the days take what the batch added. Fees are valued in the
+quote currency by the platform's rule (domain/pnl.py), P&L is execution's (net of fees, from the
+venue's fills).
 Pushes are built after the commit (service/pushes.py).
 """
 
@@ -23,6 +24,7 @@ from modules.dashboard.repository.days import Clock, DayDelta, DayRepository
 from modules.dashboard.repository.positions import Identity
 from modules.dashboard.repository.trades import FillHalf, StepHalf, TradeRepository, TradeRow
 from modules.dashboard.schemas.pushes import PnlUpdated, PositionUpdated, TradeExecuted
+from modules.dashboard.schemas.screens import PositionCard
 from modules.dashboard.service.positions import PositionFold
 from modules.dashboard.service.pushes import Pusher
 from modules.dashboard.views.activity import trades_by_id
@@ -80,6 +82,14 @@ def _traded(row: TradeRow) -> DayDelta:
     )
 
 
+class _Stepped(msgspec.Struct, frozen=True):
+    """What a batch's position steps changed: day deltas, traders, trade rows to push."""
+
+    days: list[DayDelta]
+    users: set[str]
+    changed: set[int]
+
+
 class TradeFolds:
     def __init__(
         self,
@@ -97,20 +107,35 @@ class TradeFolds:
         self._positions = positions
         self._pusher = pusher
 
-    async def fold_fills(self, events: list[OrderFilled], uow: UnitOfWork) -> None:
-        fresh = await self._trades.add_fills(uow.conn, [fill_half(e) for e in events])
-        if not fresh:
+    async def fold(
+        self, fills: list[OrderFilled], steps: list[PositionChanged], uow: UnitOfWork
+    ) -> None:
+        """A batch's fills and position steps: the traders' rows are locked and their days
+        moved once for both, and one push build follows the commit."""
+        fresh = []
+        if fills:
+            fresh = await self._trades.add_fills(uow.conn, [fill_half(e) for e in fills])
+        days = [_traded(row) for row in fresh]
+        users = {row.user_id for row in fresh}
+        changed = {row.id for row in fresh}
+        written: dict[tuple[str, int], str] = {}
+        if steps:
+            stepped = await self._steps(steps, uow, written)
+            days += stepped.days
+            users |= stepped.users
+            changed |= stepped.changed
+        if not users:
             return
-        clocks = await self._days.clocks(uow.conn, {row.user_id for row in fresh})
-        await self._days.add(uow.conn, [_traded(row) for row in fresh], clocks)
-        self._push(uow, [row.id for row in fresh], {}, clocks)
+        clocks = await self._days.clocks(uow.conn, users)
+        await self._days.add(uow.conn, days, clocks)
+        self._push(uow, sorted(changed), written, clocks)
 
-    async def fold_steps(self, events: list[PositionChanged], uow: UnitOfWork) -> None:
+    async def _steps(
+        self, events: list[PositionChanged], uow: UnitOfWork, written: dict[tuple[str, int], str]
+    ) -> _Stepped:
         # Version 0 comes only from events older than versions: it cannot be put in order.
         usable = [e for e in events if e.version > 0]
         fresh = await self._trades.add_steps(uow.conn, [step_half(e) for e in usable])
-        if not fresh:
-            return
         days = [
             DayDelta(user_id=row.user_id, at=row.step_at, pnl=row.realised_delta)
             for row in fresh
@@ -120,7 +145,6 @@ class TradeFolds:
         for row in fresh:
             assert row.position_id is not None
             by_position[row.position_id].append(row)
-        written: dict[tuple[str, int], str] = {}
         changed = {row.id for row in fresh}
         for position_id in sorted(by_position):
             rows = by_position[position_id]
@@ -137,9 +161,7 @@ class TradeFolds:
             days += refolded.days
             written.update({(position_id, c.open_version): first.user_id for c in refolded.cycles})
             changed.update(row.id for row in refolded.marked)
-        clocks = await self._days.clocks(uow.conn, {row.user_id for row in fresh})
-        await self._days.add(uow.conn, days, clocks)
-        self._push(uow, sorted(changed), written, clocks)
+        return _Stepped(days=days, users={row.user_id for row in fresh}, changed=changed)
 
     def _push(
         self,
@@ -164,22 +186,46 @@ class TradeFolds:
                         messages.append(
                             (row["user_id"], TradeExecuted(trade=item, revision=item.revision))
                         )
-                shown = [key for key, user in positions.items() if user in users]
-                for view in await cycles(conn, shown, now):
-                    owner = positions[(view.id, view.cycle)]
-                    messages.append((owner, PositionUpdated(position=view, revision=view.revision)))
+                held = {user: await open_positions(conn, user, now) for user in sorted(users)}
+                messages += await _positions_shown(conn, positions, held, now)
                 for user_id in sorted(users):
-                    messages.append((user_id, await self._pnl(conn, user_id, clocks[user_id], now)))
+                    messages.append(
+                        (user_id, await _pnl(conn, held, user_id, clocks[user_id], now))
+                    )
             return messages
 
         self._pusher.after_commit(uow, build)
 
-    async def _pnl(
-        self, conn: asyncpg.Connection, user_id: str, clock: Clock, now: datetime
-    ) -> PnlUpdated:
-        held = await open_positions(conn, user_id, now)
-        return PnlUpdated(
-            pnl=await periods(conn, user_id, clock.timezone, now),
-            unrealised_pnl=sum((p.unrealised_pnl for p in held), Decimal(0)),
-            revision=clock.pnl_revision,
-        )
+
+async def _positions_shown(
+    conn: asyncpg.Connection,
+    positions: dict[tuple[str, int], str],
+    held: dict[str, list[PositionCard]],
+    now: datetime,
+) -> list[tuple[str, msgspec.Struct]]:
+    """`position.updated` for the cycles the fold wrote: an open one is among the trader's
+    open positions, read for the P&L anyway; only the others (closed) are read apart."""
+    cards = {(card.id, card.cycle): card for cards in held.values() for card in cards}
+    shown = [key for key, user in positions.items() if user in held]
+    found = [cards[key] for key in shown if key in cards]
+    missing = [key for key in shown if key not in cards]
+    if missing:
+        found += await cycles(conn, missing, now)
+    return [
+        (positions[(view.id, view.cycle)], PositionUpdated(position=view, revision=view.revision))
+        for view in sorted(found, key=lambda view: (view.id, view.cycle))
+    ]
+
+
+async def _pnl(
+    conn: asyncpg.Connection,
+    held: dict[str, list[PositionCard]],
+    user_id: str,
+    clock: Clock,
+    now: datetime,
+) -> PnlUpdated:
+    return PnlUpdated(
+        pnl=await periods(conn, user_id, clock.timezone, now),
+        unrealised_pnl=sum((p.unrealised_pnl for p in held[user_id]), Decimal(0)),
+        revision=clock.pnl_revision,
+    )

@@ -1,0 +1,173 @@
+"""The order path's shared group commit: events delivered together are folded in one
+transaction behind one inbox statement (balance reports in one statement besides), and a batch
+delivered again is applied once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+
+from app import create_app
+from modules.execution.contracts import OrderFilled
+from modules.kernel.events import IntegrationEvent, envelope_for
+from modules.kernel.statements import StatementTally
+from modules.routing.contracts import OrderRouted
+from tests.conftest import RunningApp, serve, truncate_all
+from tests.dashboard.helpers import accepted, filled, new_user, routed
+from tests.dashboard.screens import T0, balance, minutes
+
+ORDERS = 8
+_INBOX = "INSERT INTO dashboard.inbox"
+
+
+@pytest.fixture
+async def counted(make_settings: Any, database_url: str) -> AsyncIterator[RunningApp]:
+    await truncate_all(database_url)
+    settings = make_settings(modules=("dashboard",), db_statement_stats=True)
+    async with serve(create_app(settings)) as running_app:
+        yield running_app
+
+
+def _tally(running: RunningApp) -> StatementTally:
+    tally = running.runtime.db.tally
+    assert tally is not None, "statement counting is off"
+    return tally
+
+
+async def _deliver_together(running: RunningApp, events: list[IntegrationEvent]) -> Counter[str]:
+    """Publish `events` at once (as a relay does a batch of its outbox); the texts it cost."""
+    tally = _tally(running)
+    tally.by_text = Counter()
+    await asyncio.gather(
+        *(running.runtime.pubsub.publish(envelope_for(event, "test")) for event in events)
+    )
+    await running.settle()
+    texts, tally.by_text = tally.by_text, None
+    return texts
+
+
+def _inbox_statements(texts: Counter[str]) -> int:
+    return sum(n for text, n in texts.items() if text.startswith(_INBOX))
+
+
+def _count(texts: Counter[str], fragment: str) -> int:
+    return sum(n for text, n in texts.items() if fragment in text)
+
+
+def _order_events(user_id: str) -> tuple[list[OrderRouted], list[IntegrationEvent]]:
+    orders = [routed(user_id) for _ in range(ORDERS)]
+    events: list[IntegrationEvent] = []
+    for order in orders:
+        events += [accepted(order), _fill(order)]
+    return orders, events
+
+
+def _fill(order: OrderRouted) -> OrderFilled:
+    quantity = str(order.quantity)
+    return filled(order, quantity=quantity, price="65000", cumulative=quantity, average="65000")
+
+
+async def _orders(running: RunningApp, user_id: str) -> list[Any]:
+    conn = await asyncpg.connect(running.runtime.settings.database_url)
+    try:
+        return list(
+            await conn.fetch(
+                "SELECT order_id, status, filled_quantity, fees, revision, "
+                "(SELECT count(*) FROM dashboard.fills f WHERE f.order_id = o.order_id) AS fills, "
+                "(SELECT count(*) FROM dashboard.notifications n "
+                " WHERE n.order_id = o.order_id) AS notices "
+                "FROM dashboard.orders o WHERE user_id = $1 ORDER BY order_id",
+                user_id,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def test_events_delivered_together_share_one_inbox_statement(counted: RunningApp) -> None:
+    user_id, _ = new_user(counted)
+    orders, execution = _order_events(user_id)
+
+    routing_cost = await _deliver_together(counted, list(orders))
+    execution_cost = await _deliver_together(counted, execution)
+
+    # 8 routing decisions, then 16 execution events: one inbox statement (one batch) each,
+    # where every subscription of every topic used to write its own.
+    assert _inbox_statements(routing_cost) == 1, routing_cost
+    assert _inbox_statements(execution_cost) == 1, execution_cost
+    # The traders' rows are locked and their days moved once for the whole batch of fills.
+    assert _count(execution_cost, "INTO dashboard.user_state") == 1, execution_cost
+    # Each batch creates and locks its order rows in one statement, writes them back in one.
+    for cost in (routing_cost, execution_cost):
+        assert _count(cost, "INSERT INTO dashboard.orders") == 1, cost
+        assert _count(cost, "UPDATE dashboard.orders") == 1, cost
+    # The routes and what each order saves: one statement each for the batch.
+    assert _count(routing_cost, "INTO dashboard.routes") == 1, routing_cost
+    assert _count(routing_cost, "INTO dashboard.savings") == 1, routing_cost
+    rows = await _orders(counted, user_id)
+    assert len(rows) == ORDERS
+    for row in rows:
+        assert row["status"] == "filled"
+        assert row["filled_quantity"] == Decimal("0.5")
+        assert row["fees"] == Decimal("0.5")
+        assert row["fills"] == 1
+
+
+async def test_a_batch_delivered_again_is_applied_once(counted: RunningApp) -> None:
+    user_id, _ = new_user(counted)
+    orders, execution = _order_events(user_id)
+    await _deliver_together(counted, [*orders, *execution])
+    before = await _orders(counted, user_id)
+
+    again = await _deliver_together(counted, [*orders, *execution])
+
+    # Every id is already in the inbox: nothing reaches a fold, nothing is written.
+    assert _inbox_statements(again) == 1, again
+    assert not [text for text in again if text.startswith(("UPDATE dashboard.orders",))]
+    after = await _orders(counted, user_id)
+    assert after == before
+    assert all(row["fills"] == 1 and row["filled_quantity"] == Decimal("0.5") for row in after)
+
+
+async def test_balance_reports_together_cost_one_statement_and_the_newest_wins(
+    counted: RunningApp,
+) -> None:
+    user_id, _ = new_user(counted)
+    at = T0 + minutes(60)
+    reports: list[IntegrationEvent] = [
+        balance(user_id, "kraken", "500", at - minutes(5)),
+        balance(user_id, "kraken", "520", at - minutes(1)),
+        balance(user_id, "kraken", "480", at - minutes(3)),  # older than the one beside it
+        balance(user_id, "coinbase", "100.25", at - minutes(2)),
+    ]
+
+    cost = await _deliver_together(counted, reports)
+    again = await _deliver_together(counted, reports)
+
+    assert _inbox_statements(cost) == 1, cost
+    writes = [text for text in cost if "INTO dashboard.balances" in text]
+    assert writes and sum(cost[text] for text in writes) == 1, cost
+    assert not [text for text in again if "INTO dashboard.balances" in text], again
+    conn = await asyncpg.connect(counted.runtime.settings.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT venue, equity_usd, revision FROM dashboard.balances WHERE user_id = $1 "
+            "ORDER BY venue",
+            user_id,
+        )
+        history = await conn.fetchval(
+            "SELECT count(*) FROM dashboard.equity_reports WHERE user_id = $1", user_id
+        )
+    finally:
+        await conn.close()
+    assert [(r["venue"], r["equity_usd"], r["revision"]) for r in rows] == [
+        ("coinbase", Decimal("100.25"), 1),
+        ("kraken", Decimal("520"), 1),
+    ]
+    assert history == len(reports)  # every report is kept for the periods' equity, once
