@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -22,65 +23,74 @@ def _audit_row(row: Mapping[str, Any]) -> AuditRow:
     return msgspec.convert({**row, "details": stored_details(row["details"])}, AuditRow)
 
 
+# The head, locked, with the time of the entry it names (an entry is never dated before it).
+_LOCK_HEAD = """
+SELECT h.last_id, h.last_hash, h.length, e.at AS last_at
+  FROM vault.audit_head h LEFT JOIN vault.audit_log e ON e.id = h.last_id
+ WHERE h.id = 1
+   FOR UPDATE OF h
+"""
+# The entries and the new head in one statement.
+_APPEND = """
+WITH entries AS (
+    INSERT INTO vault.audit_log
+           (id, user_id, action, credential_id, venue, at, actor_id, details, prev_hash, hash)
+    SELECT i, u, a, c::uuid, v, t, w, d::jsonb, p, h
+      FROM unnest({}::bigint[], {}::text[], {}::text[], {}::text[], {}::text[],
+                  {}::timestamptz[], {}::text[], {}::text[], {}::text[], {}::text[])
+           AS x(i, u, a, c, v, t, w, d, p, h)
+)
+UPDATE vault.audit_head SET last_id = {}, last_hash = {}, length = length + {} WHERE id = 1
+"""
+
+
 class AuditLogRepository:
     async def append(self, drafts: Sequence[AuditDraft]) -> list[AuditRow]:
         """Append entries in the given order; the head row lock orders appends into one chain.
 
         Appending many under one lock and one transaction is what lets a burst of unseals (one
-        per order placed) go through without every writer queueing on the head row.
+        per order placed) go through without every writer queueing on the head row. Two
+        statements however many entries: the head locked (with its entry's time), then the
+        entries and the new head. Ids continue the head's: appends are serialised by its lock,
+        so they are the chain's order with no gap (the table's sequence is not used).
         """
         if not drafts:
             return []
-        head = await self._lock_head()
-        # Ids are drawn first so each row is written once, hash included: the table refuses
-        # UPDATE (append-only trigger).
-        drawn = await AuditEntry.raw(
-            "SELECT nextval(pg_get_serial_sequence('vault.audit_log', 'id')) AS id "
-            "FROM generate_series(1, {})",
-            len(drafts),
+        head, last_at = await self._lock_head()
+        ids = list(range(head.last_id + 1, head.last_id + 1 + len(drafts)))
+        appended = chain(drafts, ids, head.last_hash, last_at)
+        await AuditEntry.raw(
+            _APPEND,
+            [row.id for row in appended],
+            [row.user_id for row in appended],
+            [row.action for row in appended],
+            [None if row.credential_id is None else str(row.credential_id) for row in appended],
+            [row.venue for row in appended],
+            [row.at for row in appended],
+            [row.actor_id for row in appended],
+            [json.dumps(row.details, sort_keys=True) for row in appended],
+            [row.prev_hash for row in appended],
+            [row.hash for row in appended],
+            appended[-1].id,
+            appended[-1].hash,
+            len(appended),
         )
-        ids = sorted(int(row["id"]) for row in drawn)
-        last = await AuditEntry.select(AuditEntry.at).where(AuditEntry.id == head.last_id)
-        appended = chain(drafts, ids, head.last_hash, last[0]["at"] if last else None)
-        await AuditEntry.insert(
-            *(
-                AuditEntry(
-                    id=row.id,
-                    user_id=row.user_id,
-                    action=row.action,
-                    credential_id=row.credential_id,
-                    venue=row.venue,
-                    at=row.at,
-                    actor_id=row.actor_id,
-                    details=json.dumps(row.details, sort_keys=True),
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
-                )
-                for row in appended
-            )
-        )
-        await AuditHead.update(
-            {
-                AuditHead.last_id: appended[-1].id,
-                AuditHead.last_hash: appended[-1].hash,
-                AuditHead.length: AuditHead.length + len(appended),
-            }
-        ).where(AuditHead.id == 1)
         return appended
 
-    async def _lock_head(self) -> ChainHead:
-        """The chain head, row-locked until the transaction ends; created for an empty log."""
-        head = await AuditHead.select().where(AuditHead.id == 1).lock_rows("UPDATE").first()
-        if head is None:
+    async def _lock_head(self) -> tuple[ChainHead, datetime | None]:
+        """The chain head, row-locked until the transaction ends (created for an empty log),
+        and the time of its last entry."""
+        rows = await AuditHead.raw(_LOCK_HEAD)
+        if not rows:
             # An empty log (fresh database): start the chain. If rows did exist, the next
             # entry's empty prev_hash will not match them and verification reports it.
             await AuditHead.insert(AuditHead(id=1, last_id=0, last_hash="", length=0)).on_conflict(
                 action="DO NOTHING"
             )
-            head = await AuditHead.select().where(AuditHead.id == 1).lock_rows("UPDATE").first()
-        if head is None:  # pragma: no cover - inserted just above
+            rows = await AuditHead.raw(_LOCK_HEAD)
+        if not rows:  # pragma: no cover - inserted just above
             raise RuntimeError("audit chain head is missing")
-        return _head(head)
+        return _head(rows[0]), rows[0]["last_at"]
 
     async def head(self) -> ChainHead:
         head = await AuditHead.select().where(AuditHead.id == 1).first()
