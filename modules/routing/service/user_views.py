@@ -27,6 +27,10 @@ from modules.routing.domain.user_view import (
 )
 from modules.routing.repository.user_views import UserViewRepository
 
+# Views kept per replica; beyond it the oldest kept is dropped (it is loaded again on its user's
+# next order), so memory stays bounded however many users trade.
+MAX_VIEWS = 50_000
+
 
 class UserViews:
     def __init__(self, runtime: Runtime, repository: UserViewRepository) -> None:
@@ -58,6 +62,8 @@ class UserViews:
         kept = self._views.get(user_id)
         if kept is None or kept.version <= loaded.version:
             self._views[user_id] = loaded
+            if len(self._views) > MAX_VIEWS:
+                del self._views[next(iter(self._views))]
         return loaded
 
     async def view(self, user_id: str) -> UserView:

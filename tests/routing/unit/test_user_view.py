@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from modules.routing.domain.user_view import (
     DayFigures,
@@ -15,6 +16,7 @@ from modules.routing.domain.user_view import (
     fold_order_placed,
     fold_position,
 )
+from modules.routing.service import user_views
 
 D = Decimal
 TODAY = date(2026, 12, 4)
@@ -77,3 +79,23 @@ def test_equity_sums_the_active_credentials_newest_snapshots() -> None:
     fold_equity(view, "c-new", EquityCopy(D(50), NOW))
     fold_equity(view, "c-revoked", EquityCopy(D(1000), NOW))  # not an active credential
     assert view.risk_inputs("BTC/USD", TODAY)["balance_equity"] == D(150)
+
+
+class _Repository:
+    async def load(self, user_id: str, today: date) -> UserView:
+        return _view()
+
+
+class _Runtime:
+    @staticmethod
+    def clock() -> datetime:
+        return datetime(2026, 12, 4, tzinfo=UTC)
+
+
+async def test_a_replica_keeps_a_bounded_number_of_views(monkeypatch: Any) -> None:
+    monkeypatch.setattr(user_views, "MAX_VIEWS", 3)
+    views = user_views.UserViews(_Runtime(), _Repository())  # type: ignore[arg-type]
+    for user in ("a", "b", "c", "d"):
+        await views.view(user)
+    assert [views.cached(u) is not None for u in ("a", "b", "c", "d")] == [False, True, True, True]
+    assert (await views.view("a")).version == 3, "a dropped view is loaded again"
