@@ -23,16 +23,17 @@ def _audit_row(row: Mapping[str, Any]) -> AuditRow:
     return msgspec.convert({**row, "details": stored_details(row["details"])}, AuditRow)
 
 
-# The head, locked, with the time of the entry it names (an entry is never dated before it).
-_LOCK_HEAD = """
-SELECT h.last_id, h.last_hash, h.length, e.at AS last_at
-  FROM vault.audit_head h LEFT JOIN vault.audit_log e ON e.id = h.last_id
- WHERE h.id = 1
-   FOR UPDATE OF h
-"""
-# The entries and the new head in one statement.
+# The head, locked. The time of its entry is read by the next statement, not joined here: a
+# statement that waited for the lock sees the head as its holder left it but the log as it was
+# before, so a joined time would be the previous entry's.
+_LOCK_HEAD = "SELECT last_id, last_hash, length FROM vault.audit_head WHERE id = 1 FOR UPDATE"
+_LAST_AT = "SELECT at FROM vault.audit_log WHERE id = {}"
+# The entries and the new head in one statement. The table's sequence is kept at the head's
+# last id: a replica of an earlier release (during a rolling upgrade) draws its ids from it.
 _APPEND = """
-WITH entries AS (
+WITH drawn AS (
+    SELECT setval(pg_get_serial_sequence('vault.audit_log', 'id'), {}) AS last_id
+), entries AS (
     INSERT INTO vault.audit_log
            (id, user_id, action, credential_id, venue, at, actor_id, details, prev_hash, hash)
     SELECT i, u, a, c::uuid, v, t, w, d::jsonb, p, h
@@ -40,7 +41,8 @@ WITH entries AS (
                   {}::timestamptz[], {}::text[], {}::text[], {}::text[], {}::text[])
            AS x(i, u, a, c, v, t, w, d, p, h)
 )
-UPDATE vault.audit_head SET last_id = {}, last_hash = {}, length = length + {} WHERE id = 1
+UPDATE vault.audit_head SET last_id = drawn.last_id, last_hash = {}, length = length + {}
+  FROM drawn WHERE id = 1
 """
 
 
@@ -49,10 +51,10 @@ class AuditLogRepository:
         """Append entries in the given order; the head row lock orders appends into one chain.
 
         Appending many under one lock and one transaction is what lets a burst of unseals (one
-        per order placed) go through without every writer queueing on the head row. Two
-        statements however many entries: the head locked (with its entry's time), then the
-        entries and the new head. Ids continue the head's: appends are serialised by its lock,
-        so they are the chain's order with no gap (the table's sequence is not used).
+        per order placed) go through without every writer queueing on the head row. Three
+        statements however many entries: the head locked, its entry's time, then the entries
+        and the new head. Ids continue the head's: appends are serialised by its lock,
+        so they are the chain's order with no gap.
         """
         if not drafts:
             return []
@@ -61,6 +63,7 @@ class AuditLogRepository:
         appended = chain(drafts, ids, head.last_hash, last_at)
         await AuditEntry.raw(
             _APPEND,
+            appended[-1].id,
             [row.id for row in appended],
             [row.user_id for row in appended],
             [row.action for row in appended],
@@ -71,7 +74,6 @@ class AuditLogRepository:
             [json.dumps(row.details, sort_keys=True) for row in appended],
             [row.prev_hash for row in appended],
             [row.hash for row in appended],
-            appended[-1].id,
             appended[-1].hash,
             len(appended),
         )
@@ -90,7 +92,9 @@ class AuditLogRepository:
             rows = await AuditHead.raw(_LOCK_HEAD)
         if not rows:  # pragma: no cover - inserted just above
             raise RuntimeError("audit chain head is missing")
-        return _head(rows[0]), rows[0]["last_at"]
+        head = _head(rows[0])
+        last = await AuditEntry.raw(_LAST_AT, head.last_id)
+        return head, last[0]["at"] if last else None
 
     async def head(self) -> ChainHead:
         head = await AuditHead.select().where(AuditHead.id == 1).first()
