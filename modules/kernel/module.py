@@ -80,7 +80,7 @@ class Runtime:
         self.pubsub.subscribe(DEAD_LETTER_TOPIC, "kernel.dead-letters", counted)
 
     def unit_of_work(self, schema: str) -> UnitOfWork:
-        return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema).hand_off)
+        return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema))
 
     def state(self, module: str) -> StateStore:
         return self.state_factory(module)

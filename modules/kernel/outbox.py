@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -37,6 +37,22 @@ log = logging.getLogger("nija.outbox")
 E = TypeVar("E", bound=IntegrationEvent)
 # An outbox row a transaction has just committed: its id and the envelope it holds.
 Committed = tuple[int, CloudEvent]
+
+
+class OutboxSink(Protocol):
+    """Where a unit of work's outbox rows go (the module's relay)."""
+
+    def reserve(self, ids: list[int]) -> None:
+        """Rows written and about to commit: this process publishes them, its polls leave them
+        (else a poll between the commit and the hand-off would publish them a second time)."""
+
+    def release(self, ids: list[int]) -> None:
+        """The reserved rows' transaction did not commit."""
+
+    def hand_off(self, rows: list[Committed]) -> None:
+        """The rows' transaction committed: publish them."""
+
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -93,12 +109,12 @@ class UnitOfWork:
         db: Database,
         schema: str,
         source: str,
-        on_commit: Callable[[list[Committed]], None],
+        sink: OutboxSink,
     ):
         self._db = db
         self._schema = check_schema(schema)
         self._source = source
-        self._on_commit = on_commit
+        self._sink = sink
         self._events: list[IntegrationEvent] = []
         self._committed: list[Committed] = []
         self._after_commit: list[Callable[[], Any]] = []
@@ -127,11 +143,19 @@ class UnitOfWork:
             except BaseException as write_error:
                 await self._end(type(write_error), write_error, write_error.__traceback__)
                 raise
-        await self._end(exc_type, exc, tb)
+        ids = [row_id for row_id, _envelope in self._committed]
+        if ids:
+            self._sink.reserve(ids)
+        try:
+            await self._end(exc_type, exc, tb)
+        except BaseException:
+            if ids:
+                self._sink.release(ids)
+            raise
         if exc is not None:
             return
         if self._committed:
-            self._on_commit(self._committed)
+            self._sink.hand_off(self._committed)
         for callback in self._after_commit:
             try:
                 result = callback()

@@ -67,6 +67,12 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    def reserve(self, ids: list[int]) -> None:
+        self._in_flight.update(ids)
+
+    def release(self, ids: list[int]) -> None:
+        self._in_flight.difference_update(ids)
+
     def hand_off(self, rows: list[Committed]) -> None:
         self._handed.extend(rows)
         self._in_flight.update(row_id for row_id, _envelope in rows)

@@ -28,6 +28,7 @@ from modules.kernel.events import (
 from modules.kernel.outbox import UnitOfWork, inbox_handler
 from modules.kernel.ports import Delivery, RetryLater
 from tests.contract.conftest import Bus
+from tests.kernel.test_outbox_inbox import Sink
 
 TOPIC = "contract.pinged.v1"
 OTHER_TOPIC = "contract.ignored.v1"
@@ -215,7 +216,7 @@ async def test_redelivered_event_is_applied_once_through_the_inbox(
         schema=SCHEMA,
         handler_name="contract.apply",
         handler=apply,
-        unit_of_work=lambda: UnitOfWork(db, SCHEMA, "nija/contract", lambda rows: None),
+        unit_of_work=lambda: UnitOfWork(db, SCHEMA, "nija/contract", Sink()),
     )
     deliveries: list[str] = []
 

@@ -41,8 +41,25 @@ async def db(database_url: str, running: Any) -> AsyncIterator[Database]:
     await truncate_all(database_url)
 
 
-def _uow(db: Database, commits: list[int]) -> UnitOfWork:
-    return UnitOfWork(db, SCHEMA, "test", lambda rows: commits.append(len(rows)))
+class Sink:
+    """Records what a unit of work hands its relay."""
+
+    def __init__(self) -> None:
+        self.reserved: set[int] = set()
+        self.handed: list[int] = []
+
+    def reserve(self, ids: list[int]) -> None:
+        self.reserved.update(ids)
+
+    def release(self, ids: list[int]) -> None:
+        self.reserved.difference_update(ids)
+
+    def hand_off(self, rows: list[Any]) -> None:
+        self.handed.extend(row_id for row_id, _envelope in rows)
+
+
+def _uow(db: Database, sink: Sink | None = None) -> UnitOfWork:
+    return UnitOfWork(db, SCHEMA, "test", sink or Sink())
 
 
 async def _outbox_rows(db: Database) -> list[Any]:
@@ -51,24 +68,25 @@ async def _outbox_rows(db: Database) -> list[Any]:
 
 
 async def test_event_is_written_with_the_data_and_only_on_commit(db: Database) -> None:
-    commits: list[int] = []
-    async with _uow(db, commits) as uow:
+    sink = Sink()
+    async with _uow(db, sink) as uow:
         await uow.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES (1)")
         uow.publish(PingSent(n=1))
     with pytest.raises(RuntimeError):
-        async with _uow(db, commits) as uow:
+        async with _uow(db, sink) as uow:
             await uow.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES (2)")
             uow.publish(PingSent(n=2))
             raise RuntimeError("business rule failed after the write")
     rows = await _outbox_rows(db)
     assert len(rows) == 1 and rows[0]["published_at"] is None
-    assert commits == [1], "only the committed transaction hands its row to the relay"
+    assert len(sink.handed) == 1, "only the committed transaction hands its row to the relay"
+    assert sink.reserved == set(sink.handed), "the rolled-back one's reservation was released"
     async with db.connection() as conn:
         assert await conn.fetchval(f"SELECT array_agg(n) FROM {SCHEMA}.pings") == [1]
 
 
 async def test_relay_publishes_rows_left_by_a_crash_exactly_in_order(db: Database) -> None:
-    async with _uow(db, []) as uow:
+    async with _uow(db) as uow:
         for n in range(3):
             uow.publish(PingSent(n=n))
     # The process "died" here: rows are committed, nothing was published. A new relay starts.
@@ -130,7 +148,7 @@ async def test_committed_rows_go_out_at_once_and_are_marked_together(db: Databas
     try:
         await asyncio.sleep(0.05)  # the relay's first poll (recovery at start) finds nothing
         for n in range(3):
-            async with UnitOfWork(db, SCHEMA, "test", relay.hand_off) as uow:
+            async with UnitOfWork(db, SCHEMA, "test", relay) as uow:
                 uow.publish(PingSent(n=n))
 
         async def delivered() -> bool:
@@ -155,7 +173,7 @@ async def test_rows_whose_hand_off_failed_are_published_by_the_poll(db: Database
     relay.start()
     try:
         await asyncio.sleep(0.05)  # past the first poll: the failure meets the hand-off
-        async with UnitOfWork(db, SCHEMA, "test", relay.hand_off) as uow:
+        async with UnitOfWork(db, SCHEMA, "test", relay) as uow:
             uow.publish(PingSent(n=7))
 
         async def delivered() -> bool:
@@ -178,7 +196,7 @@ async def test_inbox_applies_a_redelivered_event_once(db: Database) -> None:
         applied.append(event.n)
 
     deliver = inbox_handler(
-        schema=SCHEMA, handler_name="t.pings", handler=handler, unit_of_work=lambda: _uow(db, [])
+        schema=SCHEMA, handler_name="t.pings", handler=handler, unit_of_work=lambda: _uow(db)
     )
     envelope = envelope_for(PingSent(n=7), "test")
     results = [await deliver(envelope) for _ in range(3)]
@@ -196,7 +214,7 @@ async def test_a_failing_handler_leaves_no_inbox_mark_so_the_retry_applies(db: D
             raise ConnectionError("venue hiccup")
 
     deliver = inbox_handler(
-        schema=SCHEMA, handler_name="t.flaky", handler=flaky, unit_of_work=lambda: _uow(db, [])
+        schema=SCHEMA, handler_name="t.flaky", handler=flaky, unit_of_work=lambda: _uow(db)
     )
     envelope = envelope_for(PingSent(n=9), "test")
     with pytest.raises(ConnectionError):
@@ -211,7 +229,7 @@ async def test_undecodable_event_is_dropped_not_retried(db: Database) -> None:
         raise AssertionError
 
     deliver = inbox_handler(
-        schema=SCHEMA, handler_name="t.never", handler=never, unit_of_work=lambda: _uow(db, [])
+        schema=SCHEMA, handler_name="t.never", handler=never, unit_of_work=lambda: _uow(db)
     )
     bogus = CloudEvent(id="x", source="t", type="nobody.declared-this.v1")
     assert await deliver(bogus) is Delivery.DROP
@@ -230,7 +248,7 @@ async def test_group_commit_batches_concurrent_deliveries_and_applies_each_once(
         batches.append([e.n for e in events])
 
     group = GroupCommit(
-        schema=SCHEMA, handler_name="t.batched", handler=handler, unit_of_work=lambda: _uow(db, [])
+        schema=SCHEMA, handler_name="t.batched", handler=handler, unit_of_work=lambda: _uow(db)
     )
     envelopes = [envelope_for(PingSent(n=n), "test") for n in range(50)]
     # Every event twice, concurrently, as an at-least-once bus may do.
@@ -251,7 +269,7 @@ async def test_group_commit_isolates_a_failing_event_from_its_batch(db: Database
         )
 
     group = GroupCommit(
-        schema=SCHEMA, handler_name="t.poison", handler=handler, unit_of_work=lambda: _uow(db, [])
+        schema=SCHEMA, handler_name="t.poison", handler=handler, unit_of_work=lambda: _uow(db)
     )
     outcomes = await asyncio.gather(
         *(group.deliver(envelope_for(PingSent(n=n), "test")) for n in range(10, 16)),

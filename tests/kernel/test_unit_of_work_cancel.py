@@ -16,6 +16,7 @@ import pytest
 
 from modules.kernel.db import Database
 from modules.kernel.outbox import UnitOfWork
+from tests.kernel.test_outbox_inbox import Sink
 
 SCHEMA = "kernelcancel"
 
@@ -45,7 +46,7 @@ async def db(database_url: str, running: Any) -> AsyncIterator[Database]:
 
 
 async def test_cancelled_during_commit_the_connection_goes_back_to_the_pool(db: Database) -> None:
-    uow = UnitOfWork(db, SCHEMA, "test", lambda rows: None)
+    uow = UnitOfWork(db, SCHEMA, "test", Sink())
     backend: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     async def deliver() -> None:
@@ -89,7 +90,7 @@ async def test_cancelled_during_begin_the_connection_goes_back_to_the_pool(db: D
             return BeginNeverAnswered(engine=db.engine, allow_nested=allow_nested)
 
     database: Any = SimpleNamespace(engine=Engine())
-    uow = UnitOfWork(database, SCHEMA, "test", lambda rows: None)
+    uow = UnitOfWork(database, SCHEMA, "test", Sink())
     task = asyncio.create_task(uow.__aenter__())
     await began.wait()
     connection = uow._txn.connection
