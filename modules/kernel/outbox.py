@@ -35,6 +35,7 @@ from modules.kernel.ports import Delivery
 
 log = logging.getLogger("nija.outbox")
 E = TypeVar("E", bound=IntegrationEvent)
+T = TypeVar("T")
 # An outbox row a transaction has just committed: its id and the envelope it holds.
 Committed = tuple[int, CloudEvent]
 
@@ -318,20 +319,7 @@ class GroupCommit:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            try:
-                await self._commit(batch)
-            except Exception:
-                log.warning("batch failed; retrying its events one by one", exc_info=True)
-                for item in batch:
-                    try:
-                        await self._commit([item])
-                    except Exception as error:
-                        _settle(item[2], error)
-                    else:
-                        _settle(item[2], None)
-            else:
-                for item in batch:
-                    _settle(item[2], None)
+            await commit_batch(batch, self._commit, lambda item: item[2])
 
     async def _commit(self, batch: list[tuple[CloudEvent, Any, asyncio.Future[None]]]) -> None:
         async with self._unit_of_work() as uow:
@@ -366,6 +354,29 @@ def in_key_order(handler: EventHandler, key: Callable[[Any], str]) -> BatchHandl
             await handler(event, uow)
 
     return run
+
+
+async def commit_batch(
+    batch: list[T],
+    commit: Callable[[list[T]], Awaitable[None]],
+    done_of: Callable[[T], asyncio.Future[None]],
+) -> None:
+    """Commit a batch of deliveries together and answer each; if the batch fails, its items are
+    committed one by one, so one bad event fails only its own delivery."""
+    try:
+        await commit(batch)
+    except Exception:
+        log.warning("batch failed; retrying its events one by one", exc_info=True)
+        for item in batch:
+            try:
+                await commit([item])
+            except Exception as error:
+                _settle(done_of(item), error)
+            else:
+                _settle(done_of(item), None)
+    else:
+        for item in batch:
+            _settle(done_of(item), None)
 
 
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 
 from modules.kernel.events import IntegrationEvent
-from modules.kernel.outbox import UnitOfWork
-
-log = logging.getLogger("nija.dashboard.group_commit")
+from modules.kernel.outbox import UnitOfWork, commit_batch
 
 Fold = Callable[[list[IntegrationEvent], UnitOfWork], Awaitable[None]]
 _INBOX_SQL = (
@@ -74,20 +71,7 @@ class SharedGroupCommit:
             del self._pending[: self._max_batch]
             if all(isinstance(event, self._lingering) for event, _done in self._pending):
                 self._urgent.clear()  # what is left may wait for company again
-            try:
-                await self._commit(batch)
-            except Exception:
-                log.warning("batch failed; retrying its events one by one", exc_info=True)
-                for item in batch:
-                    try:
-                        await self._commit([item])
-                    except Exception as error:
-                        _settle(item[1], error)
-                    else:
-                        _settle(item[1], None)
-            else:
-                for item in batch:
-                    _settle(item[1], None)
+            await commit_batch(batch, self._commit, lambda item: item[1])
 
     async def _wait_for_company(self) -> None:
         """A batch of lingering events only (balance reports) waits up to `linger` seconds for
@@ -114,12 +98,3 @@ class SharedGroupCommit:
                     events.append(event)
             if events:
                 await self._fold(events, uow)
-
-
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
-    if done.done():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
