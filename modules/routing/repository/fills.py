@@ -86,25 +86,29 @@ class FillRepository:
         aid = _attempt_uuid(event.order_id)
         if aid is None:
             return None
-        row = await conn.fetchrow(
-            _FILL_SINGLE,
-            aid,
-            event.filled_quantity,
-            event.average_price,
-            event.status,
-            event.fill_id,
-            event.price,
-            event.quantity,
-            event.fee,
-            event.fee_currency,
-            event.liquidity,
-            event.occurred_at,
-            event.venue,
-            event.symbol,
-            at,
-        )
+        row = await conn.fetchrow(_FILL_SINGLE, aid, *fill_parameters(event, at))
         if row is None:
             return None
         values = dict(row)
         values.pop("order_id")
         return msgspec.convert(values, FillFolded)
+
+
+def fill_parameters(event: OrderFilled, at: datetime) -> tuple[object, ...]:
+    """A fill's figures in the order both fill statements take them (after the order's id):
+    this one for a single order's fill, and `repository/orders.py`'s for the others."""
+    return (
+        event.filled_quantity,
+        event.average_price,
+        event.status,
+        event.fill_id,
+        event.price,
+        event.quantity,
+        event.fee,
+        event.fee_currency,
+        event.liquidity,
+        event.occurred_at,
+        event.venue,
+        event.symbol,
+        at,
+    )

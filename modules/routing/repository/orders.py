@@ -18,6 +18,7 @@ import msgspec
 
 from modules.execution.contracts import OrderExpired, OrderFilled, OrderRejected
 from modules.routing.domain.venue_scoring import Candidate, Intent, OrderType, Side
+from modules.routing.repository.fills import fill_parameters
 
 
 class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -357,23 +358,7 @@ class OrderRepository:
         Cumulative figures are per venue order; only the current attempt can have any.
         Execution may have sent less than asked (an exit capped at what the position held):
         its word that the order is filled counts."""
-        recorded = await conn.fetchval(
-            _FILLED,
-            row.order_id,
-            event.filled_quantity,
-            event.average_price,
-            event.status,
-            event.fill_id,
-            event.price,
-            event.quantity,
-            event.fee,
-            event.fee_currency,
-            event.liquidity,
-            event.occurred_at,
-            event.venue,
-            event.symbol,
-            at,
-        )
+        recorded = await conn.fetchval(_FILLED, row.order_id, *fill_parameters(event, at))
         if recorded is None:
             return False
         await self.roll_up(conn, row)
