@@ -62,6 +62,7 @@ class Runtime:
                 self.pubsub,
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lag=self.metrics.outbox_lag.labels(schema),
+                failures=self.metrics.worker_failures.labels(f"outbox.{schema}"),
             )
         return self.relays[schema]
 

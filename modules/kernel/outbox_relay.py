@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 import msgspec
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent
@@ -41,6 +41,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         mark_linger_seconds: float = 0.05,
         lag: Gauge | None = None,
+        failures: Counter | None = None,
     ) -> None:
         self._db = db
         self._schema = check_schema(schema)
@@ -49,6 +50,8 @@ class OutboxRelay:
         self._linger = mark_linger_seconds
         # Age of the oldest row found unpublished (0: none): what a stuck bus looks like.
         self._lag = lag
+        # Rounds that failed (`nija_worker_failures_total{worker="outbox.<schema>"}`).
+        self._failures = failures
         self._select_sql = (
             f"SELECT id, envelope, extract(epoch FROM clock_timestamp() - created_at) AS age "  # noqa: S608
             f"FROM {self._schema}.outbox WHERE published_at IS NULL "
@@ -105,6 +108,8 @@ class OutboxRelay:
                     while await self._poll_once(200, RECOVERY_AFTER):
                         pass
             except Exception:
+                if self._failures is not None:
+                    self._failures.inc()
                 log.exception("outbox relay failed; will retry", extra={"schema": self._schema})
             due = next_poll if self._mark_due is None else min(next_poll, self._mark_due)
             with contextlib.suppress(TimeoutError):

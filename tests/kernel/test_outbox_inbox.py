@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import asyncpg
 import pytest
+from prometheus_client import CollectorRegistry, Counter
 
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.db import Database
@@ -169,7 +170,9 @@ async def test_committed_rows_go_out_at_once_and_are_marked_together(db: Databas
 async def test_rows_whose_hand_off_failed_are_published_by_the_poll(db: Database) -> None:
     bus = FlakyBus(failures=1)
     await bus.start()
-    relay = OutboxRelay(db, SCHEMA, bus, poll_seconds=0.2)
+    registry = CollectorRegistry()
+    failures = Counter("relay_failures", "failed relay rounds", registry=registry)
+    relay = OutboxRelay(db, SCHEMA, bus, poll_seconds=0.2, failures=failures)
     relay.start()
     try:
         await asyncio.sleep(0.05)  # past the first poll: the failure meets the hand-off
@@ -182,6 +185,7 @@ async def test_rows_whose_hand_off_failed_are_published_by_the_poll(db: Database
 
         await _eventually(delivered)
         assert bus.failures == 0
+        assert registry.get_sample_value("relay_failures_total") == 1, "the failure is counted"
     finally:
         await relay.stop()
         await bus.stop()
