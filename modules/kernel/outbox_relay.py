@@ -118,7 +118,7 @@ class OutboxRelay:
 
     async def relay_once(self, batch: int = 200) -> int:
         """Publish what was handed over and one polled batch, and mark them; how many went
-        out. For a caller that must see everything published now (tests, shutdown)."""
+        out. For a caller that must see everything published now (tests' settle)."""
         handed = await self._publish_handed()
         await self._mark()
         return handed + await self._poll_once(batch, timedelta(0))
