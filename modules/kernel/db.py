@@ -27,6 +27,12 @@ log = logging.getLogger("nija.db")
 ENGINE = PostgresEngine(config={}, log_queries=False, log_responses=False)
 # Advisory-lock key so two processes starting at once never run migrations concurrently.
 _MIGRATION_LOCK = 0x4E494A41
+# asyncpg knows text[] and oid[] but asks the server about every other array type the first time
+# a connection meets it (three statements each, JIT toggled around the question), so a pooled
+# connection paid for each of these on the order path. One statement naming them all, sent as
+# the connection opens, asks once.
+_ARRAY_TYPES = ("uuid", "numeric", "timestamptz", "int", "bigint", "date", "bytea", "bool")
+_MEET_ARRAY_TYPES = "SELECT " + ", ".join(f"NULL::{name}[]" for name in _ARRAY_TYPES)
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
@@ -108,6 +114,7 @@ class Database:
         )
 
     async def _on_connect(self, connection: asyncpg.Connection) -> None:
+        await connection.fetchrow(_MEET_ARRAY_TYPES)
         if self.tally is not None:
             self.tally.watch(connection)
 

@@ -1,0 +1,33 @@
+"""A pooled connection costs the order path no type questions."""
+
+from __future__ import annotations
+
+from modules.kernel.db import Database
+from modules.kernel.statements import DRIVER, StatementTally
+
+
+async def test_binding_the_modules_array_types_asks_the_server_nothing(
+    database_url: str, tmp_path: object
+) -> None:
+    tally = StatementTally()
+    database = Database(database_url, str(tmp_path), pool_min=1, pool_max=1, tally=tally)
+    await database.start()
+    try:
+        async with database.connection() as conn:
+            await conn.fetch(
+                "SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::timestamptz[], $4::int[],"
+                " $5::bigint[], $6::date[], $7::bytea[], $8::bool[])",
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+            )
+    finally:
+        await database.stop()
+    statements, _ = tally.snapshot()
+    assert statements[DRIVER] == 0, statements
+    assert statements["other"] == 1
