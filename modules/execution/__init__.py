@@ -67,16 +67,12 @@ class ExecutionModule(NijaModule):
         breakers = {name: CircuitBreaker(state, name, BreakerPolicy()) for name in venues}
         self.reports = MarketReports(runtime, venues, breakers, orders)
         self.user_controls = UserControls(runtime, controls)
-        outcomes = OrderOutcomes(
-            runtime, orders, PositionRepository(), controls, self.user_controls
-        )
+        outcomes = OrderOutcomes(runtime, orders, PositionRepository(), self.user_controls)
         self.credentials = Credentials(
             runtime,
             config,
             venues,
             credentials=copies,
-            orders=orders,
-            controls=controls,
             outcomes=outcomes,
         )
         balances = BalanceReports(runtime)
@@ -97,7 +93,6 @@ class ExecutionModule(NijaModule):
         self.intake = Intake(
             venues,
             orders=orders,
-            controls=controls,
             credentials=self.credentials,
             outcomes=outcomes,
             nudge=self._nudge,

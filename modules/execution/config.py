@@ -48,5 +48,6 @@ def load_config(settings: Settings) -> ExecutionConfig:
     )
     return ExecutionConfig(
         market_tick_seconds=settings.market_tick_seconds,
+        queue_poll_seconds=settings.queue_poll_seconds,
         credential_grace=timedelta(seconds=budget / 2),
     )

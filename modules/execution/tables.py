@@ -57,6 +57,8 @@ class Order(Table, tablename="orders", schema="execution", db=ENGINE):
     # The queue is this table: `queued` rows are waiting; workers claim them SKIP LOCKED.
     priority = Integer(default=4, index=True)
     signal = Varchar(length=16, default="manual")
+    # Who placed it (routing's `OrderRouted.source`); NULL for orders queued before it was kept.
+    source = Varchar(length=16, null=True, default=None)
     queued_at = Timestamptz(null=True, default=None)
     dispatched_at = Timestamptz(null=True, default=None)
     claimed_by = Varchar(length=64, null=True, default=None)

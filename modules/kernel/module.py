@@ -24,6 +24,7 @@ from modules.kernel.db import Database
 from modules.kernel.events import DEAD_LETTER_TOPIC, TOPICS, CloudEvent, IntegrationEvent
 from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
+    Concerns,
     GroupCommit,
     UnitOfWork,
     direct_handler,
@@ -102,7 +103,9 @@ class Subscription(NamedTuple):
     module's inbox: applied exactly once however often the event is redelivered. Non-durable
     ones run `handler(event)` with no transaction, for superseding data such as market books.
     Batched ones are durable too but run `handler(events, uow)` over the deliveries that
-    arrived together (`GroupCommit`), for hot handlers that serialise on one row.
+    arrived together (`GroupCommit`), for hot handlers that serialise on one row. A durable
+    subscription's `concerns`, when given, passes over the events it returns False for with no
+    transaction at all: the module keeps nothing of them.
     """
 
     event: type[IntegrationEvent]
@@ -110,6 +113,7 @@ class Subscription(NamedTuple):
     name: str
     durable: bool = True
     batched: bool = False
+    concerns: Concerns | None = None
 
 
 class NijaModule(InitPluginProtocol):
@@ -156,6 +160,7 @@ class NijaModule(InitPluginProtocol):
                     handler_name=subscriber,
                     handler=sub.handler,
                     unit_of_work=self.unit_of_work,
+                    concerns=sub.concerns,
                 ).deliver
             elif sub.durable:
                 deliver = inbox_handler(
@@ -163,6 +168,7 @@ class NijaModule(InitPluginProtocol):
                     handler_name=subscriber,
                     handler=sub.handler,
                     unit_of_work=self.unit_of_work,
+                    concerns=sub.concerns,
                 )
             else:
                 deliver = direct_handler(sub.handler)

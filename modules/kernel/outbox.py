@@ -237,12 +237,19 @@ def _decoded(envelope: CloudEvent) -> IntegrationEvent | None:
         return None
 
 
+# A subscription's word on an event: False for one the module keeps nothing of (the bot and a
+# trader's own order, say). Such a delivery is acknowledged with no transaction and no inbox row:
+# applying nothing twice is still nothing.
+Concerns = Callable[[Any], bool]
+
+
 def inbox_handler(
     *,
     schema: str,
     handler_name: str,
     handler: EventHandler,
     unit_of_work: Callable[[], UnitOfWork],
+    concerns: Concerns | None = None,
 ) -> Callable[[CloudEvent], Awaitable[Delivery]]:
     """Wrap a module handler: decode by topic, dedupe by event id, run in one transaction."""
     check_schema(schema)
@@ -255,6 +262,8 @@ def inbox_handler(
         event = _decoded(envelope)
         if event is None:
             return Delivery.DROP
+        if concerns is not None and not concerns(event):
+            return Delivery.SUCCESS
         async with unit_of_work() as uow:
             status = await uow.conn.execute(insert_sql, envelope.id, handler_name, envelope.type)
             if status.endswith(" 0"):
@@ -289,9 +298,11 @@ class GroupCommit:
         handler: BatchHandler,
         unit_of_work: Callable[[], UnitOfWork],
         max_batch: int = 64,
+        concerns: Concerns | None = None,
     ) -> None:
         check_schema(schema)
         self._name = handler_name
+        self._concerns = concerns
         self._handler = handler
         self._unit_of_work = unit_of_work
         self._max_batch = max_batch
@@ -307,6 +318,8 @@ class GroupCommit:
         event = _decoded(envelope)
         if event is None:
             return Delivery.DROP
+        if self._concerns is not None and not self._concerns(event):
+            return Delivery.SUCCESS
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((envelope, event, done))
         if self._writer is None or self._writer.done():

@@ -73,6 +73,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     log_json: bool = True
     market_tick_seconds: float = 1.0
+    # How often a venue's queue workers look for orders another replica queued (an order this
+    # replica queues wakes its own workers at once); each look is one statement per venue.
+    queue_poll_seconds: float = 1.0
     sim_seed: int = 7
     sim_latency_scale: float = 1.0
     # Simulated market time runs this many times faster than the wall clock (60: a 1m bar a

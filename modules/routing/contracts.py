@@ -29,6 +29,10 @@ class OrderRouted(IntegrationEvent, frozen=True, kw_only=True):
     credential_id: str
     priority: int = 4
     signal: Signal = "manual"
+    # Who placed it: `trader` (the app or the API), `kill_switch` (a halt's close-all), or the
+    # module whose intent it carries (`bot`, `tradingview`). Execution repeats it on every
+    # report of the order. None in events from before the field existed.
+    source: str | None = None
     expected_price: Decimal
     expected_fee: Decimal
     # A child of a split or TWAP order names its parent (the order the trader placed).

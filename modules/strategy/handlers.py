@@ -24,6 +24,16 @@ from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
 from modules.strategy.service.tradingview_alerts import TradingViewAlerts
 
+# Orders the bot never placed: a trader's own (the app, the API) and a halt's close-all. Their
+# reports tell the bot nothing (it learns of a sold position from `PositionChanged`), so they
+# are passed over without a transaction. Reports without a source (from before it was carried)
+# and any other source are followed as before.
+NOT_THE_BOTS = frozenset({"trader", "kill_switch"})
+
+
+def _bots(event: OrderRouted | OrderFilled | OrderRejected | OrderExpired) -> bool:
+    return event.source not in NOT_THE_BOTS
+
 
 def _order_id(event: OrderFilled) -> str:
     return event.order_id
@@ -42,12 +52,18 @@ def subscriptions(
 ) -> list[Subscription]:
     return [
         Subscription(BarClosed, evaluator.bar_closed, "bar-closed"),
-        Subscription(OrderRouted, reports.orders_routed, "order-routed", batched=True),
         Subscription(
-            OrderFilled, in_key_order(reports.order_filled, _order_id), "order-filled", batched=True
+            OrderRouted, reports.orders_routed, "order-routed", batched=True, concerns=_bots
         ),
-        Subscription(OrderRejected, reports.order_rejected, "order-rejected"),
-        Subscription(OrderExpired, reports.order_expired, "order-expired"),
+        Subscription(
+            OrderFilled,
+            in_key_order(reports.order_filled, _order_id),
+            "order-filled",
+            batched=True,
+            concerns=_bots,
+        ),
+        Subscription(OrderRejected, reports.order_rejected, "order-rejected", concerns=_bots),
+        Subscription(OrderExpired, reports.order_expired, "order-expired", concerns=_bots),
         Subscription(
             PositionChanged,
             in_key_order(reports.position_changed, _position_key),

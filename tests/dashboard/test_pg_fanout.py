@@ -64,6 +64,11 @@ async def test_a_push_reaches_the_owner_on_both_processes_and_nobody_else(
     on_a = await open_socket(replica_a, owner_token)
     on_b = await open_socket(replica_b.ws_url, owner_token)
     other_on_b = await open_socket(replica_b.ws_url, other_token)
+    # A process sends a push on only for users another process said it holds sockets of; that
+    # word travels as a notification too, so a push folded the instant a socket opens elsewhere
+    # would race it (the app reads the state afresh when its socket opens).
+    hub = _hub(replica_a)
+    await _until(lambda: hub.reachable(owner) and hub.reachable(other))
 
     order = routed(owner)
     await publish(replica_a, order)

@@ -132,6 +132,9 @@ async def _count(running: RunningApp, sql: str, at_least: int) -> bool:
     return bool(row[0] >= at_least)
 
 
+ORDERS_ACROSS_REPLICAS = 10
+
+
 async def test_the_account_token_bucket_is_shared_by_replicas(
     make_settings: Any, database_url: str
 ) -> None:
@@ -145,6 +148,10 @@ async def test_the_account_token_bucket_is_shared_by_replicas(
                 "NIJA_MODULES": "execution",
                 "NIJA_JWT_SECRET": TEST_JWT_SECRET,
                 "NIJA_SIM_LATENCY_SCALE": "0.05",
+                # It hears of no enqueue (the orders arrive on the first replica's bus), and a
+                # replica that loses a race for an order looks again only at its next poll:
+                # at 1 s it could lose every race of the run and serve nothing.
+                "NIJA_QUEUE_POLL_SECONDS": "0.05",
             },
         )
         second.start()
@@ -159,7 +166,7 @@ async def test_the_account_token_bucket_is_shared_by_replicas(
                 assert response.status_code == 200, response.text
             trader = new_trader(first)
             await connect(first, trader, ("kraken",))
-            orders = [routed(trader, "kraken") for _ in range(10)]
+            orders = [routed(trader, "kraken") for _ in range(ORDERS_ACROSS_REPLICAS)]
             await publish(first, *orders)
             await first.settle()
             served = await rows(
@@ -169,7 +176,7 @@ async def test_the_account_token_bucket_is_shared_by_replicas(
             )
         finally:
             await asyncio.to_thread(second.stop)
-    assert len(served) == 10 and {r["status"] for r in served} == {"filled"}
+    assert len(served) == ORDERS_ACROSS_REPLICAS and {r["status"] for r in served} == {"filled"}
     assert len({r["claimed_by"] for r in served}) == 2  # both replicas took orders
     start = served[0]["dispatched_at"]
     for index, row in enumerate(served):

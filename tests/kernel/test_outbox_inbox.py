@@ -294,3 +294,43 @@ async def test_group_commit_isolates_a_failing_event_from_its_batch(db: Database
         )
     assert applied == [10, 11, 12, 14, 15]
     assert marked == 5, "the failed event is not marked, so the bus's retry applies it later"
+
+
+async def test_events_a_subscription_is_not_concerned_with_cost_no_transaction(
+    db: Database,
+) -> None:
+    applied: list[int] = []
+
+    async def one(event: PingSent, uow: UnitOfWork) -> None:
+        applied.append(event.n)
+
+    async def many(events: list[PingSent], uow: UnitOfWork) -> None:
+        applied.extend(e.n for e in events)
+
+    def even(event: PingSent) -> bool:
+        return event.n % 2 == 0
+
+    deliver = inbox_handler(
+        schema=SCHEMA,
+        handler_name="t.even",
+        handler=one,
+        unit_of_work=lambda: _uow(db),
+        concerns=even,
+    )
+    group = GroupCommit(
+        schema=SCHEMA,
+        handler_name="t.even-batched",
+        handler=many,
+        unit_of_work=lambda: _uow(db),
+        concerns=even,
+    )
+    envelopes = [envelope_for(PingSent(n=n), "test") for n in range(6)]
+    assert [await deliver(e) for e in envelopes] == [Delivery.SUCCESS] * 6
+    assert await asyncio.gather(*(group.deliver(e) for e in envelopes)) == [Delivery.SUCCESS] * 6
+    assert applied == [0, 2, 4, 0, 2, 4]
+    async with db.connection() as conn:
+        marked = await conn.fetch(
+            f"SELECT handler, count(*) FROM {SCHEMA}.inbox GROUP BY handler ORDER BY handler"
+        )
+    # Only the events applied are marked: the others left no row and took no transaction.
+    assert [tuple(row) for row in marked] == [("t.even", 3), ("t.even-batched", 3)]

@@ -45,6 +45,7 @@ class QueuedOrder(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     priority: int
     signal: str = "manual"
+    source: str | None = None  # who placed it, repeated on its reports
 
 
 class FillProgress(msgspec.Struct, frozen=True, kw_only=True):

@@ -25,6 +25,34 @@ class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
     environment: str = "simulated"
 
 
+class Standing(msgspec.Struct, frozen=True, kw_only=True):
+    """A credential (None when not known here) and whether its user's trading is paused."""
+
+    credential: StoredCredential | None
+    paused: bool
+
+
+class OrderStanding(Standing, frozen=True, kw_only=True):
+    """The same for a queued order's credential, with the order's status, the order locked."""
+
+    status: str
+
+
+# The credential and the user's pause in one round trip: an order needs both before it is
+# queued, and again (with its row locked) before its credential is opened.
+_STANDING = """
+SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id = $2), false)
+       AS user_paused
+  FROM (SELECT 1) AS one LEFT JOIN execution.credentials c ON c.credential_id = $1
+"""
+_ORDER_STANDING = """
+SELECT o.status AS order_status, c.*,
+       coalesce((SELECT paused FROM execution.user_controls u WHERE u.user_id = o.user_id), false)
+       AS user_paused
+  FROM execution.orders o LEFT JOIN execution.credentials c ON c.credential_id = o.credential_id
+ WHERE o.order_id = $1
+   FOR UPDATE OF o
+"""
 _STORE_CREDENTIAL = """
 INSERT INTO execution.credentials AS c
        (credential_id, user_id, venue, version, key_hint, ciphertext, wrapped_data_key, stored_at,
@@ -85,6 +113,23 @@ class CredentialRepository:
         )
         return None if row is None else _credential(row)
 
+    async def standing(
+        self, conn: asyncpg.Connection, credential_id: str, user_id: str
+    ) -> Standing:
+        row = await conn.fetchrow(_STANDING, credential_id, user_id)
+        return Standing(credential=_credential_or_none(row), paused=row["user_paused"])
+
+    async def order_standing(self, conn: asyncpg.Connection, order_id: str) -> OrderStanding | None:
+        """None when the order is not known here."""
+        row = await conn.fetchrow(_ORDER_STANDING, order_id)
+        if row is None:
+            return None
+        return OrderStanding(
+            status=row["order_status"],
+            credential=_credential_or_none(row),
+            paused=row["user_paused"],
+        )
+
     async def live(self, conn: asyncpg.Connection) -> list[StoredCredential]:
         rows = await conn.fetch(
             "SELECT c.* FROM execution.credentials c "
@@ -93,6 +138,10 @@ class CredentialRepository:
             "AND NOT coalesce(u.paused, false)"
         )
         return [_credential(r) for r in rows]
+
+
+def _credential_or_none(row: Any) -> StoredCredential | None:
+    return None if row["credential_id"] is None else _credential(row)
 
 
 def _credential(row: Any) -> StoredCredential:

@@ -22,14 +22,15 @@ _ENQUEUE = """
 INSERT INTO execution.orders
        (order_id, user_id, client_order_id, venue, credential_id, symbol, side, order_type,
         quantity, limit_price, status, filled_quantity, fees, created_at, updated_at,
-        priority, signal, queued_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, now(), now(), $12, $13,
+        priority, signal, source, queued_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, now(), now(), $12, $13, $14,
         clock_timestamp())
 ON CONFLICT DO NOTHING
 RETURNING order_id
 """
-# The venue's word on an order in one statement: its fills not recorded before, and the
-# order's status and totals. Returns the ids of the fills this call recorded.
+# The venue's word on an order in one statement: its fills not recorded before, the order's
+# status and totals, and the user's run of account errors ended (the venue took an order).
+# Returns the ids of the fills this call recorded.
 _RECORD_PLACEMENT = """
 WITH recorded AS (
     INSERT INTO execution.fills
@@ -45,6 +46,9 @@ WITH recorded AS (
        SET status = $3, venue_order_id = $4, filled_quantity = $5, average_price = $6,
            fees = $14, updated_at = now()
      WHERE order_id = $1
+), errors_ended AS (
+    UPDATE execution.user_controls SET consecutive_errors = 0, updated_at = now()
+     WHERE user_id = $15 AND consecutive_errors <> 0
 )
 SELECT fill_id FROM recorded
 """
@@ -127,6 +131,7 @@ class OrderRepository:
             status,
             min(max(event.priority, 1), 4),
             event.signal,
+            event.source,
         )
         return claimed is not None
 
@@ -296,6 +301,7 @@ class OrderRepository:
         conn: asyncpg.Connection,
         *,
         order_id: str,
+        user_id: str,
         venue: str,
         venue_order_id: str,
         status: str,
@@ -319,6 +325,7 @@ class OrderRepository:
             [f.liquidity for f in fills],
             [f.at for f in fills],
             sum((f.fee for f in fills), Decimal(0)),
+            user_id,
         )
         return {row["fill_id"] for row in rows}
 
@@ -338,4 +345,5 @@ def _queued(row: Any) -> QueuedOrder:
         status=row["status"],
         priority=row["priority"],
         signal=row["signal"],
+        source=row["source"],
     )

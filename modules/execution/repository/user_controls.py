@@ -27,23 +27,9 @@ RETURNING user_id
 
 
 class UserControlRepository:
-    async def paused(self, conn: asyncpg.Connection, user_id: str) -> bool:
-        return bool(
-            await conn.fetchval(
-                "SELECT paused FROM execution.user_controls WHERE user_id = $1", user_id
-            )
-        )
-
     async def count_error(self, conn: asyncpg.Connection, user_id: str) -> int:
         row = await conn.fetchrow(_COUNT_ERROR, user_id)
         return int(row["consecutive_errors"])
-
-    async def clear_errors(self, conn: asyncpg.Connection, user_id: str) -> None:
-        await conn.execute(
-            "UPDATE execution.user_controls SET consecutive_errors = 0, updated_at = now() "
-            "WHERE user_id = $1 AND consecutive_errors <> 0",
-            user_id,
-        )
 
     async def pause(self, conn: asyncpg.Connection, user_id: str, reason: str) -> bool:
         """True if this call paused the user (False: already paused)."""

@@ -19,9 +19,11 @@ from modules.execution.config import ExecutionConfig
 from modules.execution.contracts import CredentialUnsealed
 from modules.execution.domain.orders import RESTING, TERMINAL, QueuedOrder
 from modules.execution.ports import HoldsConnections, Venue
-from modules.execution.repository.credentials import CredentialRepository, StoredCredential
-from modules.execution.repository.orders import OrderRepository
-from modules.execution.repository.user_controls import UserControlRepository
+from modules.execution.repository.credentials import (
+    CredentialRepository,
+    Standing,
+    StoredCredential,
+)
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
@@ -49,15 +51,11 @@ class Credentials:
         venues: Mapping[str, Venue],
         *,
         credentials: CredentialRepository,
-        orders: OrderRepository,
-        controls: UserControlRepository,
         outcomes: OrderOutcomes,
     ) -> None:
         self._runtime = runtime
         self._venues = venues
         self._repo = credentials
-        self._orders = orders
-        self._controls = controls
         self._outcomes = outcomes
         self._grace = config.credential_grace
         # Per venue, replacement API base URLs for ccxt (a loopback exchange simulator in tests).
@@ -86,20 +84,30 @@ class Credentials:
             raise RetryLater(f"credential {credential_id} not known yet")
         return stored
 
+    async def standing(
+        self, conn: asyncpg.Connection, credential_id: str, user_id: str, occurred_at: datetime
+    ) -> Standing:
+        """`known`'s credential with its user's pause, read together."""
+        standing = await self._repo.standing(conn, credential_id, user_id)
+        if standing.credential is None and self._runtime.clock() - occurred_at < self._grace:
+            raise RetryLater(f"credential {credential_id} not known yet")
+        return standing
+
     async def open_for(
         self, order: QueuedOrder, purpose: Literal["place_order", "reconcile", "cancel_order"]
     ) -> tuple[Venue, CredentialMaterial] | None:
         """Unseal the order's credential in memory (audited), or reject the order."""
         async with self._runtime.unit_of_work("execution") as uow:
-            locked = await self._orders.order(uow.conn, order.order_id)
+            # The order locked, its credential and its user's pause: one statement.
+            locked = await self._repo.order_standing(uow.conn, order.order_id)
             if locked is None or locked.status in TERMINAL:
                 return None
-            if purpose == "place_order" and await self._controls.paused(uow.conn, order.user_id):
+            if purpose == "place_order" and locked.paused:
                 await self._outcomes.reject_in(
                     uow, order, "user_paused", "trading is paused for this user"
                 )
                 return None
-            stored = await self._repo.get(uow.conn, order.credential_id)
+            stored = locked.credential
             material = None
             if usable(stored, order.user_id, order.venue) and stored and stored.sealed:
                 try:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from modules.execution.domain.orders import QueuedOrder
 from modules.execution.ports import Venue
 from modules.execution.repository.orders import OrderRepository
-from modules.execution.repository.user_controls import UserControlRepository
 from modules.execution.service.credentials import Credentials, usable
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.outbox import UnitOfWork
@@ -25,14 +24,12 @@ class Intake:
         venues: Mapping[str, Venue],
         *,
         orders: OrderRepository,
-        controls: UserControlRepository,
         credentials: Credentials,
         outcomes: OrderOutcomes,
         nudge: Callable[[str], None],
     ) -> None:
         self._venues = venues
         self._orders = orders
-        self._controls = controls
         self._credentials = credentials
         self._outcomes = outcomes
         # Wakes the venue's queue workers once the order is committed.
@@ -40,13 +37,15 @@ class Intake:
 
     async def enqueue(self, event: OrderRouted, uow: UnitOfWork) -> None:
         """Durably queue a routed order (or refuse it at once); placement happens later."""
-        stored = await self._credentials.known(uow.conn, event.credential_id, event.occurred_at)
+        standing = await self._credentials.standing(
+            uow.conn, event.credential_id, event.user_id, event.occurred_at
+        )
         refusal = None
         if event.venue not in self._venues:
             refusal = ("unknown_venue", f"no venue named {event.venue}")
-        elif not usable(stored, event.user_id, event.venue):
+        elif not usable(standing.credential, event.user_id, event.venue):
             refusal = ("credential_unavailable", "the credential is revoked or unknown")
-        elif await self._controls.paused(uow.conn, event.user_id):
+        elif standing.paused:
             refusal = ("user_paused", "trading is paused for this user")
         if refusal is not None:
             if await self._orders.enqueue(uow.conn, event, status="rejected"):
@@ -86,4 +85,6 @@ def _order_of(event: OrderRouted) -> QueuedOrder:
         limit_price=event.limit_price,
         status="queued",
         priority=event.priority,
+        signal=event.signal,
+        source=event.source,
     )

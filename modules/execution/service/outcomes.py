@@ -16,7 +16,6 @@ from modules.execution.domain.positions import apply_fill, fee_in_quote
 from modules.execution.domain.venue import VenueFill, VenueOrder
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.repository.positions import PositionRepository, PositionRow
-from modules.execution.repository.user_controls import UserControlRepository
 from modules.execution.service.order_events import (
     placement_events,
     position_changed,
@@ -35,13 +34,11 @@ class OrderOutcomes:
         runtime: Runtime,
         orders: OrderRepository,
         positions: PositionRepository,
-        controls: UserControlRepository,
         user_controls: UserControls,
     ) -> None:
         self._runtime = runtime
         self._orders = orders
         self._positions = positions
-        self._controls = controls
         self._user_controls = user_controls
 
     async def mark_ambiguous(self, order: QueuedOrder) -> None:
@@ -72,6 +69,7 @@ class OrderOutcomes:
             new_fills = await self._orders.record_placement(
                 uow.conn,
                 order_id=order.order_id,
+                user_id=order.user_id,
                 venue=placed.venue,
                 venue_order_id=placed.venue_order_id,
                 status=order_status(placed, placed.filled),
@@ -82,7 +80,6 @@ class OrderOutcomes:
                 uow.publish(event)
             fresh = [fill for fill in placed.fills if fill.trade_id in new_fills]
             await self._fold_position(uow, order, fresh)
-            await self._controls.clear_errors(uow.conn, order.user_id)
         return bool(fresh)
 
     async def _fold_position(

@@ -115,6 +115,7 @@ class AttemptRow(msgspec.Struct, frozen=True, kw_only=True):
     parent_order_id: uuid.UUID | None
     signal: str
     priority: int
+    source: str = "trader"
     cancelling: bool = False
     # When the trader's order (or the split/TWAP child) was taken in: the order path's start.
     created_at: datetime | None = None
@@ -132,7 +133,7 @@ WITH parent AS (
 )
 SELECT o.id AS order_id, a.attempt, o.attempt AS current_attempt, a.venue, o.status, o.user_id,
        o.symbol, o.side, o.order_type, o.quantity, o.limit_price, o.parent_order_id, o.signal,
-       o.priority, o.cancel_requested_at IS NOT NULL AS cancelling, o.created_at
+       o.priority, o.cancel_requested_at IS NOT NULL AS cancelling, o.created_at, o.source
   FROM routing.route_attempts a JOIN routing.orders o ON o.id = a.order_id
  WHERE a.attempt_id = $1 AND (SELECT count(*) FROM parent) >= 0
    FOR UPDATE OF o

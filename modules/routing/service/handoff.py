@@ -91,6 +91,7 @@ class Handoff:
                 credential_id=order.credential_id,
                 priority=order.priority,
                 signal=order.signal,  # type: ignore[arg-type]
+                source=order.source,
                 expected_price=chosen.expected_price,
                 expected_fee=chosen.fee,
                 parent_order_id=None

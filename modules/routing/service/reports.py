@@ -179,6 +179,7 @@ class Reports:
             credential_id=credential,
             created_at=now,
             signal=row.signal,
+            source=row.source,
             priority=row.priority,
             parent_order_id=row.parent_order_id,
         )
