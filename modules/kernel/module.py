@@ -105,7 +105,10 @@ class Subscription(NamedTuple):
     Batched ones are durable too but run `handler(events, uow)` over the deliveries that
     arrived together (`GroupCommit`), for hot handlers that serialise on one row. A durable
     subscription's `concerns`, when given, passes over the events it returns False for with no
-    transaction at all: the module keeps nothing of them.
+    transaction at all: the module keeps nothing of them. Batched subscriptions of a module
+    that name the same `group` (and the same handler, which sorts the kinds out) share one
+    batch: events of several topics delivered together cost one transaction and one inbox
+    statement, under the inbox name `<module>.<group>`.
     """
 
     event: type[IntegrationEvent]
@@ -114,6 +117,7 @@ class Subscription(NamedTuple):
     durable: bool = True
     batched: bool = False
     concerns: Concerns | None = None
+    group: str | None = None
 
 
 class NijaModule(InitPluginProtocol):
@@ -151,17 +155,12 @@ class NijaModule(InitPluginProtocol):
 
     def attach(self) -> None:
         """Subscribe this module's handlers, each behind the inbox of the module's schema."""
+        groups: dict[str, tuple[Subscription, GroupCommit]] = {}
         for sub in self.subscriptions():
             subscriber = f"{self.name}.{sub.name}"
             deliver: Callable[[CloudEvent], Awaitable[Delivery]]
             if sub.batched:
-                deliver = GroupCommit(
-                    schema=self.name,
-                    handler_name=subscriber,
-                    handler=sub.handler,
-                    unit_of_work=self.unit_of_work,
-                    concerns=sub.concerns,
-                ).deliver
+                deliver = self._group_commit(sub, subscriber, groups).deliver
             elif sub.durable:
                 deliver = inbox_handler(
                     schema=self.name,
@@ -177,6 +176,28 @@ class NijaModule(InitPluginProtocol):
                 subscriber,
                 _counted(deliver, self.runtime.metrics, sub, subscriber),
             )
+
+    def _group_commit(
+        self,
+        sub: Subscription,
+        subscriber: str,
+        groups: dict[str, tuple[Subscription, GroupCommit]],
+    ) -> GroupCommit:
+        if sub.group is not None and sub.group in groups:
+            first, shared = groups[sub.group]
+            if (sub.handler, sub.concerns) != (first.handler, first.concerns):
+                raise ValueError(f"{subscriber}: group {sub.group} has another handler")
+            return shared
+        batch = GroupCommit(
+            schema=self.name,
+            handler_name=subscriber if sub.group is None else f"{self.name}.{sub.group}",
+            handler=sub.handler,
+            unit_of_work=self.unit_of_work,
+            concerns=sub.concerns,
+        )
+        if sub.group is not None:
+            groups[sub.group] = (sub, batch)
+        return batch
 
     async def start_relay(self) -> None:
         self.runtime.relay(self.name).start()

@@ -39,6 +39,7 @@ from modules.routing.service.handoff import Handoff
 from modules.routing.service.intake import Intake
 from modules.routing.service.intents import Intents
 from modules.routing.service.market import MarketFeed
+from modules.routing.service.order_path import OrderPath
 from modules.routing.service.planner import Planner
 from modules.routing.service.positions import Positions
 from modules.routing.service.reports import Reports
@@ -110,8 +111,8 @@ class RoutingModule(NijaModule):
         self._market = MarketFeed(self._books, self._monitor, self._outcomes, config)
         self._standing = Standing(self._credentials, self._risk)
         self._intents = Intents(self.runtime, self.intake)
-        self._position_copies = Positions(self._positions, EquityRepository(), self._views)
-        self._reports = Reports(
+        positions = Positions(self._positions, EquityRepository(), self._views)
+        reports = Reports(
             self.runtime,
             self._books,
             self._monitor,
@@ -124,6 +125,7 @@ class RoutingModule(NijaModule):
             planner=self._planner,
             handoff=self._handoff,
         )
+        self._order_path = OrderPath(reports, positions)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return [
@@ -145,9 +147,7 @@ class RoutingModule(NijaModule):
         }
 
     def subscriptions(self) -> Sequence[Subscription]:
-        return subscriptions(
-            self._standing, self._market, self._reports, self._position_copies, self._intents
-        )
+        return subscriptions(self._standing, self._market, self._order_path, self._intents)
 
     async def start(self) -> None:
         await self._market.load_outcomes()

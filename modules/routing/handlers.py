@@ -17,34 +17,19 @@ from modules.execution.contracts import (
 )
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
 from modules.kernel.module import Subscription
-from modules.kernel.outbox import in_key_order
 from modules.routing.service.intents import Intents
 from modules.routing.service.market import MarketFeed
-from modules.routing.service.positions import Positions
-from modules.routing.service.reports import Reports
+from modules.routing.service.order_path import OrderPath
 from modules.routing.service.standing import Standing
 from modules.strategy.contracts import IntentSubmitted
 from modules.vault.contracts import CredentialRevoked, CredentialStored
 
-
-def _order_id(event: OrderAccepted) -> str:
-    return event.order_id
-
-
-def _position_id(event: PositionChanged) -> str:
-    return event.position_id
-
-
-def _credential_id(event: BalanceChanged) -> str:
-    return event.credential_id
+# The inbox name of the order path's shared batch: `routing.order-path`.
+PATH = "order-path"
 
 
 def subscriptions(
-    standing: Standing,
-    market: MarketFeed,
-    reports: Reports,
-    positions: Positions,
-    intents: Intents,
+    standing: Standing, market: MarketFeed, path: OrderPath, intents: Intents
 ) -> list[Subscription]:
     return [
         Subscription(CredentialStored, standing.credential_stored, "credential-stored"),
@@ -52,46 +37,16 @@ def subscriptions(
         Subscription(VenueBookUpdated, market.book_updated, "venue-book", durable=False),
         Subscription(VenueHealthChanged, market.venue_health, "venue-health", durable=False),
         Subscription(UserTradingPaused, standing.trading_paused, "user-trading-paused"),
-        Subscription(
-            PositionChanged,
-            in_key_order(positions.position_changed, _position_id),
-            "position-changed",
-            batched=True,
-        ),
-        Subscription(
-            BalanceChanged,
-            in_key_order(positions.balance_changed, _credential_id),
-            "balance-changed",
-            batched=True,
-        ),
         Subscription(UserTradingResumed, standing.trading_resumed, "user-trading-resumed"),
-        Subscription(
-            OrderAccepted,
-            in_key_order(reports.order_accepted, _order_id),
-            "order-accepted",
-            batched=True,
-        ),
-        Subscription(
-            OrderFilled, in_key_order(reports.order_filled, _order_id), "order-filled", batched=True
-        ),
-        Subscription(
-            OrderExpired,
-            in_key_order(reports.order_expired, _order_id),
-            "order-expired",
-            batched=True,
-        ),
-        Subscription(
-            OrderRejected,
-            in_key_order(reports.order_rejected, _order_id),
-            "order-rejected",
-            batched=True,
-        ),
-        Subscription(
-            OrderCancelled,
-            in_key_order(reports.order_cancelled, _order_id),
-            "order-cancelled",
-            batched=True,
-        ),
+        # Execution's reports of an order, and the position and balance they moved, arrive
+        # together: one batch for all of them (service/order_path.py).
+        Subscription(OrderAccepted, path.fold, "order-accepted", batched=True, group=PATH),
+        Subscription(OrderFilled, path.fold, "order-filled", batched=True, group=PATH),
+        Subscription(OrderExpired, path.fold, "order-expired", batched=True, group=PATH),
+        Subscription(OrderRejected, path.fold, "order-rejected", batched=True, group=PATH),
+        Subscription(OrderCancelled, path.fold, "order-cancelled", batched=True, group=PATH),
+        Subscription(PositionChanged, path.fold, "position-changed", batched=True, group=PATH),
+        Subscription(BalanceChanged, path.fold, "balance-changed", batched=True, group=PATH),
         Subscription(UserSuspended, standing.user_suspended, "user-suspended"),
         Subscription(UserReinstated, standing.user_reinstated, "user-reinstated"),
         Subscription(UserTierChanged, standing.user_tier_changed, "user-tier-changed"),

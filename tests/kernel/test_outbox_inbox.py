@@ -334,3 +334,32 @@ async def test_events_a_subscription_is_not_concerned_with_cost_no_transaction(
         )
     # Only the events applied are marked: the others left no row and took no transaction.
     assert [tuple(row) for row in marked] == [("t.even", 3), ("t.even-batched", 3)]
+
+
+def test_subscriptions_of_one_group_share_one_batch_under_the_groups_name() -> None:
+    from modules.kernel.module import NijaModule, Subscription
+
+    class Module(NijaModule):
+        name = "routing"
+
+    async def fold(events: list[Any], uow: UnitOfWork) -> None:  # pragma: no cover - not run
+        return None
+
+    async def other(events: list[Any], uow: UnitOfWork) -> None:  # pragma: no cover - not run
+        return None
+
+    module = Module(runtime=None)  # type: ignore[arg-type]
+    groups: dict[str, Any] = {}
+    first = module._group_commit(
+        Subscription(PingSent, fold, "a", batched=True, group="path"), "routing.a", groups
+    )
+    second = module._group_commit(
+        Subscription(PingSent, fold, "b", batched=True, group="path"), "routing.b", groups
+    )
+    alone = module._group_commit(Subscription(PingSent, fold, "c", batched=True), "routing.c", {})
+    assert first is second and first is not alone
+    assert first._name == "routing.path" and alone._name == "routing.c"
+    with pytest.raises(ValueError, match="another handler"):
+        module._group_commit(
+            Subscription(PingSent, other, "d", batched=True, group="path"), "routing.d", groups
+        )

@@ -1,0 +1,60 @@
+"""Routing's order path: what execution reports of an order, folded in one batch.
+
+Execution publishes an order's acceptance, its fills and the position they moved in one
+transaction, and the balance report soon after; routing used to take each topic in a batch of
+its own (a transaction, an inbox statement and a commit each). The kernel now hands them over
+together (`Subscription.group`), and this fold takes them kind by kind in a fixed order: every
+order report sorted by order id, then positions by position id, then balances by credential.
+Each replica locks rows in that same order, so two batches that touch the same rows wait for
+each other instead of deadlocking; reports of one order keep the order they were published in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules.execution.contracts import (
+    BalanceChanged,
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    PositionChanged,
+)
+from modules.kernel.outbox import UnitOfWork
+from modules.routing.service.positions import Positions
+from modules.routing.service.reports import Reports
+
+OrderReport = OrderAccepted | OrderFilled | OrderExpired | OrderRejected | OrderCancelled
+ORDER_REPORTS = (OrderAccepted, OrderFilled, OrderExpired, OrderRejected, OrderCancelled)
+
+
+class OrderPath:
+    def __init__(self, reports: Reports, positions: Positions) -> None:
+        self._reports = reports
+        self._positions = positions
+
+    async def fold(self, events: list[Any], uow: UnitOfWork) -> None:
+        reports = [event for event in events if isinstance(event, ORDER_REPORTS)]
+        for report in sorted(reports, key=lambda event: event.order_id):
+            await self._report(report, uow)
+        moved = [event for event in events if isinstance(event, PositionChanged)]
+        for position in sorted(moved, key=lambda event: event.position_id):
+            await self._positions.position_changed(position, uow)
+        balances = [event for event in events if isinstance(event, BalanceChanged)]
+        for balance in sorted(balances, key=lambda event: event.credential_id):
+            await self._positions.balance_changed(balance, uow)
+
+    async def _report(self, report: OrderReport, uow: UnitOfWork) -> None:
+        match report:
+            case OrderAccepted():
+                await self._reports.order_accepted(report, uow)
+            case OrderFilled():
+                await self._reports.order_filled(report, uow)
+            case OrderExpired():
+                await self._reports.order_expired(report, uow)
+            case OrderRejected():
+                await self._reports.order_rejected(report, uow)
+            case OrderCancelled():
+                await self._reports.order_cancelled(report, uow)
