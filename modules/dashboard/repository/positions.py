@@ -27,15 +27,24 @@ _TYPES = {
     "status": "text",
     "revision": "int",
 }
-# Column names come from Cycle's own fields, never from input.
-_INSERT = (
-    f"INSERT INTO dashboard.positions ({', '.join(_COLUMNS)}) "  # noqa: S608
+# The cycles from `since` on replaced, and the head moved to the last step folded, in one
+# statement (run under the head's lock). The insert waits for the delete (its one-time filter
+# reads `old` to the end first), so a cycle written again under the same key does not collide
+# with the row it replaces. Column names come from Cycle's own fields, never from input.
+_FIXED = 4  # $1 position, $2 since, $3 last version (NULL: no step), $4 its quantity
+_REPLACE = (
+    "WITH old AS (DELETE FROM dashboard.positions WHERE position_id = $1 "  # noqa: S608
+    "AND open_version >= $2 RETURNING *), "
+    "head AS (UPDATE dashboard.position_heads SET last_version = $3, last_quantity = $4 "
+    "WHERE position_id = $1 AND $3::int IS NOT NULL AND last_version < $3), "
+    f"added AS (INSERT INTO dashboard.positions ({', '.join(_COLUMNS)}) "
     "SELECT * FROM unnest("
     + ", ".join(
-        f"${i + 1}::{_TYPES.get(c, 'text' if c in _IDENTITY else 'numeric')}[]"
+        f"${i + 1 + _FIXED}::{_TYPES.get(c, 'text' if c in _IDENTITY else 'numeric')}[]"
         for i, c in enumerate(_COLUMNS)
     )
-    + ")"
+    + ") WHERE (SELECT count(*) FROM old) >= 0) "
+    "SELECT * FROM old"
 )
 
 
@@ -70,17 +79,6 @@ class PositionRepository:
         )
         return msgspec.convert(dict(row), Head)
 
-    async def save_head(
-        self, conn: asyncpg.Connection, position_id: str, last_version: int, quantity: Decimal
-    ) -> None:
-        await conn.execute(
-            "UPDATE dashboard.position_heads SET last_version = $2, last_quantity = $3 "
-            "WHERE position_id = $1 AND last_version < $2",
-            position_id,
-            last_version,
-            quantity,
-        )
-
     async def latest(self, conn: asyncpg.Connection, position_id: str) -> Cycle | None:
         row = await conn.fetchrow(
             "SELECT * FROM dashboard.positions WHERE position_id = $1 "
@@ -107,17 +105,22 @@ class PositionRepository:
         since: int,
         cycles: list[Cycle],
         revision: int,
+        last_step: tuple[int, Decimal] | None,
     ) -> list[Cycle]:
-        """Put `cycles` in place of the position's cycles opened from `since` on; the ones
-        replaced (what the daily figures counted of them is taken back by the caller)."""
+        """Put `cycles` in place of the position's cycles opened from `since` on, and move the
+        head to `last_step` (version, quantity) when the fold had steps; the cycles replaced
+        (what the daily figures counted of them is taken back by the caller)."""
+        identity = [[getattr(position, name)] * len(cycles) for name in _IDENTITY]
+        fields = [[getattr(c, name) for c in cycles] for name in _CYCLE_FIELDS]
+        version, quantity = last_step if last_step is not None else (None, None)
         old = await conn.fetch(
-            "DELETE FROM dashboard.positions WHERE position_id = $1 AND open_version >= $2 "
-            "RETURNING *",
+            _REPLACE,
             position.position_id,
             since,
+            version,
+            quantity,
+            *identity,
+            *fields,
+            [revision] * len(cycles),
         )
-        if cycles:
-            identity = [[getattr(position, name)] * len(cycles) for name in _IDENTITY]
-            fields = [[getattr(c, name) for c in cycles] for name in _CYCLE_FIELDS]
-            await conn.execute(_INSERT, *identity, *fields, [revision] * len(cycles))
         return [cycle(row) for row in old]

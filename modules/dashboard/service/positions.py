@@ -80,15 +80,14 @@ class PositionFold:
                 previous = steps[0].quantity
             steps = [step for step in steps if step.version >= since]
         cycles = fold_steps(open_cycle, previous, steps)
-        replaced = await self._positions.replace(conn, position, since, cycles, head.revision)
+        last_step = (steps[-1].version, steps[-1].quantity) if steps else None
+        replaced = await self._positions.replace(
+            conn, position, since, cycles, head.revision, last_step
+        )
         closes = {c.close_version: _close(c) for c in cycles if c.close_version is not None}
         marked = await self._trades.mark_closes(
             conn, position_id, since, closes, refolded=not follows_on
         )
-        if steps:
-            await self._positions.save_head(
-                conn, position_id, steps[-1].version, steps[-1].quantity
-            )
         days = [d for c in replaced for d in outcome_deltas(position.user_id, c, -1)]
         days += [d for c in cycles for d in outcome_deltas(position.user_id, c, 1)]
         return Refolded(cycles=cycles, revision=head.revision, days=days, marked=marked)
