@@ -79,6 +79,13 @@ def wanted(preferences: Preferences, kind: str) -> bool:
     return category is None or bool(getattr(preferences, category))
 
 
+def deciding_preferences(kind: str) -> tuple[str, ...]:
+    """The preferences that must all be on for `kind` to be pushed: `wanted` as the columns a
+    statement can check while it queues the push (no read of the preferences before it)."""
+    category = _CATEGORY[kind]
+    return ("push_enabled",) if category is None else ("push_enabled", category)
+
+
 def position_url(position_id: str | None) -> str:
     return f"/positions/{position_id}" if position_id else ACTIVITY_URL
 

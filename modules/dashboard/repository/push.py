@@ -21,6 +21,10 @@ from modules.dashboard.domain.push_records import DeviceRecord
 from modules.dashboard.domain.read_model import NotificationRecord
 
 _PREFERENCE_FIELDS = tuple(Preferences.__struct_fields__)
+# The on/off preferences, each as the column a statement checks (names from the struct only).
+_PREFERENCE_CHECK = {
+    name: name for name in _PREFERENCE_FIELDS if isinstance(getattr(Preferences(), name), bool)
+}
 _NOTIFICATION_COLUMNS = tuple(NotificationRecord.__struct_fields__)
 _INSERT_NOTIFICATION_ONCE = (
     f"INSERT INTO dashboard.notifications ({', '.join(_NOTIFICATION_COLUMNS)}) "  # noqa: S608
@@ -231,13 +235,18 @@ class PushRepository:
         due_at: datetime,
         send_by: datetime,
         created_at: datetime,
+        deciding: tuple[str, ...],
+        by_default: bool,
     ) -> int:
-        """One pending row per device the user has now; how many were queued."""
+        """One pending row per device the user has now, if the user's preferences named in
+        `deciding` are all on (`by_default` for a user who never chose); how many were queued."""
+        wanted = " AND ".join(_PREFERENCE_CHECK[name] for name in deciding)
         status = await conn.execute(
-            "INSERT INTO dashboard.push_outbox (user_id, device, notification_id, kind, "
+            "INSERT INTO dashboard.push_outbox (user_id, device, notification_id, kind, "  # noqa: S608 - names from the struct
             "collapse_key, title, body, data, position_ref, due_at, send_by, created_at) "
             "SELECT $1::varchar, id, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11 "
-            "FROM dashboard.push_devices WHERE user_id = $1",
+            "FROM dashboard.push_devices WHERE user_id = $1 AND COALESCE((SELECT "
+            f"{wanted} FROM dashboard.notification_preferences WHERE user_id = $1), $12)",
             user_id,
             notification_id,
             push.kind,
@@ -249,6 +258,7 @@ class PushRepository:
             due_at,
             send_by,
             created_at,
+            by_default,
         )
         return int(status.split()[-1])
 

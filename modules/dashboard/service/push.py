@@ -20,7 +20,7 @@ import msgspec
 
 import modules.dashboard.config as config
 from modules.dashboard.domain import push as rules
-from modules.dashboard.domain.push import Push
+from modules.dashboard.domain.push import Preferences, Push
 from modules.dashboard.domain.push_delivery import EXPO_TOKEN, collapse_key, token_hint
 from modules.dashboard.domain.push_records import DeviceRecord
 from modules.dashboard.domain.read_model import NotificationRecord
@@ -120,9 +120,6 @@ class Notifier:
         self, uow: UnitOfWork, user_id: str, notification_id: uuid.UUID, push: Push
     ) -> int:
         """Queue `push` for each of the user's devices if they want it; how many were queued."""
-        preferences = await self._pushes.preferences(uow.conn, user_id)
-        if not rules.wanted(preferences, push.kind):
-            return 0
         now = self._runtime.clock()
         collapsing = push.kind in rules.COLLAPSING
         wait = config.PUSH_QUIET_SECONDS if collapsing else 0.0
@@ -136,6 +133,9 @@ class Notifier:
             due_at=now + timedelta(seconds=wait),
             send_by=now + timedelta(seconds=latest),
             created_at=now,
+            # The preferences decide in the same statement: no read of them before it.
+            deciding=rules.deciding_preferences(push.kind),
+            by_default=rules.wanted(Preferences(), push.kind),
         )
         if queued:
             self._queued.labels(push.kind).inc(queued)

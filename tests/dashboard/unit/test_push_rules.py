@@ -165,6 +165,10 @@ def test_preferences_decide_what_is_pushed(
     preferences: push.Preferences, kind: str, wanted: bool
 ) -> None:
     assert push.wanted(preferences, kind) is wanted
+    # The statement that queues a push checks these columns instead of reading the preferences:
+    # all on is exactly `wanted`.
+    deciding = push.deciding_preferences(kind)
+    assert all(getattr(preferences, name) for name in deciding) is wanted
 
 
 # ---- collapsing, backoff, answers ------------------------------------------------------------
