@@ -82,3 +82,18 @@ async def settled_order(client: httpx.AsyncClient, order_id: str, headers: dict[
         if time.monotonic() > deadline:
             raise AssertionError(f"order never showed its fill: {order}")
         await asyncio.sleep(0.2)
+
+
+async def a_new_traders_filled_order(client: httpx.AsyncClient, password: str) -> Any:
+    """A new trader with credentials for every venue places a small market order; the order as
+    GET /v1/orders/{id} shows it once filled."""
+    token = await register_and_login(client, password)
+    headers = {"Authorization": f"Bearer {token}"}
+    await store_credentials(client, headers)
+    placed = await client.post(
+        "/v1/orders",
+        json={"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.002"},
+        headers=headers,
+    )
+    assert placed.status_code == 202, placed.text
+    return await settled_order(client, placed.json()["id"], headers)

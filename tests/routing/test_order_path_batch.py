@@ -7,20 +7,11 @@ them in a shared batch (inbox name `routing.order-path`) instead of a transactio
 from __future__ import annotations
 
 from tests.conftest import RunningApp
-from tests.e2e.trader import register_and_login, settled_order, store_credentials
+from tests.e2e.trader import a_new_traders_filled_order
 
 
 async def test_an_orders_reports_are_folded_under_one_inbox_name(running: RunningApp) -> None:
-    token = await register_and_login(running.client, "order path correct horse 3")
-    headers = {"Authorization": f"Bearer {token}"}
-    await store_credentials(running.client, headers)
-    placed = await running.client.post(
-        "/v1/orders",
-        json={"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.002"},
-        headers=headers,
-    )
-    assert placed.status_code == 202, placed.text
-    order = await settled_order(running.client, placed.json()["id"], headers)
+    order = await a_new_traders_filled_order(running.client, "order path correct horse 3")
     await running.settle()
 
     async with running.runtime.db.connection() as conn:

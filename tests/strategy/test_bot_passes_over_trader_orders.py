@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from tests.conftest import RunningApp
-from tests.e2e.trader import register_and_login, settled_order, store_credentials
+from tests.e2e.trader import a_new_traders_filled_order
 
 
 async def _sources(running: RunningApp, schema: str, topic: str) -> list[Any]:
@@ -25,16 +25,7 @@ async def _sources(running: RunningApp, schema: str, topic: str) -> list[Any]:
 
 
 async def test_a_traders_order_leaves_the_bot_nothing_to_do(running: RunningApp) -> None:
-    token = await register_and_login(running.client, "bot passes over correct horse 5")
-    headers = {"Authorization": f"Bearer {token}"}
-    await store_credentials(running.client, headers)
-    placed = await running.client.post(
-        "/v1/orders",
-        json={"symbol": "BTC/USD", "side": "buy", "type": "market", "quantity": "0.002"},
-        headers=headers,
-    )
-    assert placed.status_code == 202, placed.text
-    await settled_order(running.client, placed.json()["id"], headers)
+    await a_new_traders_filled_order(running.client, "bot passes over correct horse 5")
     await running.settle()
 
     assert await _sources(running, "routing", "routing.order-routed.v1") == ["trader"]

@@ -42,6 +42,9 @@ class VenueMonitor:
         self._window = window
         self._min = min_samples
         self._outcomes: dict[tuple[str, str], deque[bool]] = {}
+        # Successes among each window's outcomes, kept as they change: scoring reads the rate of
+        # every venue on every order and must not count a window each time.
+        self._successes: dict[tuple[str, str], int] = {}
         # Insertion order is hand-off order (`routed` is called with a monotonic clock), so the
         # stale entries are always at the front and per-venue counts can be kept as they change:
         # scoring reads them on every order and must not walk every order in flight.
@@ -60,9 +63,14 @@ class VenueMonitor:
 
     def record(self, venue: str, symbol: str, ok: bool) -> None:
         key = (venue, symbol)
-        if key not in self._outcomes:
-            self._outcomes[key] = deque(maxlen=self._window)
-        self._outcomes[key].append(ok)
+        outcomes = self._outcomes.get(key)
+        if outcomes is None:
+            outcomes = self._outcomes[key] = deque(maxlen=self._window)
+        successes = self._successes.get(key, 0)
+        if len(outcomes) == outcomes.maxlen and outcomes[0]:
+            successes -= 1  # the oldest outcome leaves the window
+        outcomes.append(ok)
+        self._successes[key] = successes + ok
 
     def load(self, rows: Iterable[tuple[str, str, bool]]) -> None:
         """Oldest first."""
@@ -89,10 +97,11 @@ class VenueMonitor:
         return {venue: n for venue, n in self._in_flight_counts.items() if n}
 
     def success_rate(self, venue: str, symbol: str) -> float | None:
-        outcomes = self._outcomes.get((venue, symbol))
+        key = (venue, symbol)
+        outcomes = self._outcomes.get(key)
         if not outcomes or len(outcomes) < self._min:
             return None
-        return sum(outcomes) / len(outcomes)
+        return self._successes[key] / len(outcomes)
 
     def stats(self, symbol: str, venues: Iterable[str], now: float) -> dict[str, VenueStats]:
         """Per venue: routing's own measurement first, then execution's report, else nothing.

@@ -26,7 +26,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 
@@ -101,6 +101,12 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     candidates: tuple[Candidate, ...]
 
 
+class _BookFacts(NamedTuple):
+    mid: Decimal | None
+    bid_within: Decimal | None  # size within the slippage limit, for a sell
+    ask_within: Decimal | None  # the same for a buy
+
+
 class _Walk(msgspec.Struct, frozen=True):
     crossing: Decimal
     notional: Decimal
@@ -122,6 +128,21 @@ def _walk(levels: Sequence[tuple[Decimal, Decimal]], intent: Intent) -> _Walk:
     return _Walk(intent.quantity - remaining, notional)
 
 
+class _Costs(NamedTuple):
+    fee: Decimal
+    slippage: Decimal
+    latency_risk: Decimal
+    expected_cost: Decimal
+    expected_price: Decimal
+    score: Decimal
+
+
+_NO_COSTS = _Costs(*(None,) * 6)  # type: ignore[arg-type]
+# What the scorer works out once per book (or latency, or success rate) and keeps: an order is
+# scored against the same few books as many others until they change.
+_MEMO_LIMIT = 4096
+
+
 class VenueScorer:
     def __init__(
         self,
@@ -139,6 +160,11 @@ class VenueScorer:
         self._slip = slippage_limit_bps / Decimal(10_000)
         self._failure = failure_cost_bps / Decimal(10_000)
         self._queue = queue_cost_bps / Decimal(10_000)
+        # Keyed by the quote's id, with the quote kept beside its figures so that id cannot
+        # name another quote while the entry lives.
+        self._books: dict[int, tuple[Quote, _BookFacts]] = {}
+        self._risk_factors: dict[float, Decimal] = {}
+        self._decimals: dict[float, Decimal] = {}
 
     @property
     def liquidity_cover(self) -> Decimal:
@@ -179,7 +205,8 @@ class VenueScorer:
     ) -> Candidate:
         buy = intent.side == "buy"
         liquidity = quote.ask_depth if buy else quote.bid_depth
-        mid = quote.mid
+        book = self._book(quote)
+        mid = book.mid
         reason: str | None = None
         if not credentialed:
             reason = "no_credentials"
@@ -191,28 +218,52 @@ class VenueScorer:
             reason = "stale_market_data"
         elif mid is None or liquidity < intent.quantity * self._cover:
             reason = "insufficient_liquidity"
-        base = Candidate(
+        success = (
+            stats.success_rate
+            if stats is not None and stats.success_rate is not None
+            else quote.success_rate
+        )
+        queue_load = stats.queue_load if stats is not None else 0
+        costs = _NO_COSTS
+        if mid is not None and liquidity >= intent.quantity:
+            costs = self._costs(intent, quote, mid, success, queue_load)
+        return Candidate(
             venue=quote.venue,
             eligible=reason is None,
             reason=reason,
+            fee=costs.fee,
+            slippage=costs.slippage,
+            latency_risk=costs.latency_risk,
+            expected_cost=costs.expected_cost,
+            expected_price=costs.expected_price,
             mid=mid,
             liquidity=liquidity,
             taker_fee=quote.taker_fee,
             latency_ms=quote.latency_ms,
-            success_rate=(
-                stats.success_rate
-                if stats is not None and stats.success_rate is not None
-                else quote.success_rate
-            ),
-            queue_load=stats.queue_load if stats is not None else 0,
+            success_rate=success,
             book_at=quote.at,
+            liquidity_at_limit=book.ask_within if buy else book.bid_within,
+            queue_load=queue_load,
+            score=costs.score,
         )
-        if mid is None:
-            return base
-        base = msgspec.structs.replace(base, liquidity_at_limit=self._within_limit(quote, buy, mid))
-        if liquidity < intent.quantity:
-            return base
-        return self._with_costs(base, intent, quote, mid)
+
+    def _book(self, quote: Quote) -> _BookFacts:
+        """The quote's mid and, on each side, the size within the slippage limit of it."""
+        kept = self._books.get(id(quote))
+        if kept is not None and kept[0] is quote:
+            return kept[1]
+        mid = quote.mid
+        facts = (
+            _BookFacts(None, None, None)
+            if mid is None
+            else _BookFacts(
+                mid, self._within_limit(quote, False, mid), self._within_limit(quote, True, mid)
+            )
+        )
+        if len(self._books) >= _MEMO_LIMIT:
+            self._books.clear()
+        self._books[id(quote)] = (quote, facts)
+        return facts
 
     def _within_limit(self, quote: Quote, buy: bool, mid: Decimal) -> Decimal:
         """Size on the side the order takes, priced within the slippage limit of the mid."""
@@ -224,7 +275,27 @@ class VenueScorer:
             total += size
         return total
 
-    def _with_costs(self, base: Candidate, intent: Intent, quote: Quote, mid: Decimal) -> Candidate:
+    def _risk_factor(self, latency_ms: float) -> Decimal:
+        """How far the price may move, as a share of it, while an order is in transit."""
+        factor = self._risk_factors.get(latency_ms)
+        if factor is None:
+            if len(self._risk_factors) >= _MEMO_LIMIT:
+                self._risk_factors.clear()
+            factor = Decimal(repr(self._volatility * math.sqrt(latency_ms / 1000.0)))
+            self._risk_factors[latency_ms] = factor
+        return factor
+
+    def _decimal(self, value: float) -> Decimal:
+        exact = self._decimals.get(value)
+        if exact is None:
+            if len(self._decimals) >= _MEMO_LIMIT:
+                self._decimals.clear()
+            exact = self._decimals[value] = Decimal(repr(value))
+        return exact
+
+    def _costs(
+        self, intent: Intent, quote: Quote, mid: Decimal, success_rate: float, queue_load: int
+    ) -> _Costs:
         buy = intent.side == "buy"
         walk = _walk(quote.asks if buy else quote.bids, intent)
         resting = intent.quantity - walk.crossing
@@ -232,22 +303,16 @@ class VenueScorer:
         fee = walk.notional * quote.taker_fee + rest_price * resting * quote.maker_fee
         moved = walk.notional - mid * walk.crossing
         slippage = moved if buy else -moved
-        risk = (
-            mid
-            * intent.quantity
-            * Decimal(repr(self._volatility * math.sqrt(quote.latency_ms / 1000.0)))
-        )
+        notional = mid * intent.quantity
+        risk = notional * self._risk_factor(quote.latency_ms)
         expected_price = (walk.notional + rest_price * resting) / intent.quantity
         expected_cost = fee + slippage + risk
-        notional = mid * intent.quantity
-        success = Decimal(repr(base.success_rate if base.success_rate is not None else 1.0))
         score = (
             expected_cost
-            + (1 - success) * notional * self._failure
-            + (base.queue_load or 0) * notional * self._queue
+            + (1 - self._decimal(success_rate)) * notional * self._failure
+            + queue_load * notional * self._queue
         )
-        return msgspec.structs.replace(
-            base,
+        return _Costs(
             fee=fee.quantize(AMOUNT_STEP),
             slippage=slippage.quantize(AMOUNT_STEP),
             latency_risk=risk.quantize(AMOUNT_STEP),

@@ -48,3 +48,20 @@ def test_queue_load_feeds_the_scorer_unless_execution_reported() -> None:
     stats = monitor.stats("BTC/USD", ["kraken", "binance"], 1.0)
     assert stats["kraken"].queue_load == 1
     assert stats["binance"].queue_load == 0
+
+
+def test_the_success_rate_is_over_the_last_window_of_outcomes_only() -> None:
+    monitor = VenueMonitor(window=4, min_samples=2)
+    monitor.record("kraken", "BTC/USD", True)
+    assert monitor.success_rate("kraken", "BTC/USD") is None  # too few to tell
+    for ok in (False, True, True):
+        monitor.record("kraken", "BTC/USD", ok)
+    assert monitor.success_rate("kraken", "BTC/USD") == 0.75
+    # Two failures push the two oldest outcomes (a success, the failure) out of the window.
+    monitor.record("kraken", "BTC/USD", False)
+    monitor.record("kraken", "BTC/USD", False)
+    assert monitor.success_rate("kraken", "BTC/USD") == 0.5
+    for _ in range(4):
+        monitor.record("kraken", "BTC/USD", True)
+    assert monitor.success_rate("kraken", "BTC/USD") == 1.0
+    assert monitor.success_rate("kraken", "ETH/USD") is None
