@@ -26,7 +26,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 import msgspec
 
@@ -141,6 +141,8 @@ _NO_COSTS = _Costs(*(None,) * 6)  # type: ignore[arg-type]
 # What the scorer works out once per book (or latency, or success rate) and keeps: an order is
 # scored against the same few books as many others until they change.
 _MEMO_LIMIT = 4096
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class VenueScorer:
@@ -260,9 +262,7 @@ class VenueScorer:
                 mid, self._within_limit(quote, False, mid), self._within_limit(quote, True, mid)
             )
         )
-        if len(self._books) >= _MEMO_LIMIT:
-            self._books.clear()
-        self._books[id(quote)] = (quote, facts)
+        _keep(self._books, id(quote), (quote, facts))
         return facts
 
     def _within_limit(self, quote: Quote, buy: bool, mid: Decimal) -> Decimal:
@@ -279,18 +279,15 @@ class VenueScorer:
         """How far the price may move, as a share of it, while an order is in transit."""
         factor = self._risk_factors.get(latency_ms)
         if factor is None:
-            if len(self._risk_factors) >= _MEMO_LIMIT:
-                self._risk_factors.clear()
             factor = Decimal(repr(self._volatility * math.sqrt(latency_ms / 1000.0)))
-            self._risk_factors[latency_ms] = factor
+            _keep(self._risk_factors, latency_ms, factor)
         return factor
 
     def _decimal(self, value: float) -> Decimal:
         exact = self._decimals.get(value)
         if exact is None:
-            if len(self._decimals) >= _MEMO_LIMIT:
-                self._decimals.clear()
-            exact = self._decimals[value] = Decimal(repr(value))
+            exact = Decimal(repr(value))
+            _keep(self._decimals, value, exact)
         return exact
 
     def _costs(
@@ -320,6 +317,13 @@ class VenueScorer:
             expected_price=expected_price.quantize(AMOUNT_STEP),
             score=score.quantize(AMOUNT_STEP),
         )
+
+
+def _keep(memo: dict[K, V], key: K, value: V) -> None:
+    """Remember `value`; a memo that grew past its limit starts again (it only saves work)."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
 
 
 def _rank(candidate: Candidate) -> tuple[Decimal, float, str]:
