@@ -363,3 +363,21 @@ def test_subscriptions_of_one_group_share_one_batch_under_the_groups_name() -> N
         module._group_commit(
             Subscription(PingSent, other, "d", batched=True, group="path"), "routing.d", groups
         )
+
+
+async def test_every_modules_outbox_polls_only_its_unpublished_rows(running: Any) -> None:
+    # The relay's recovery poll runs every few seconds for ever: without this index it reads
+    # every row the module ever published, a cost that grows with the history.
+    async with running.runtime.db.connection() as conn:
+        schemas = await conn.fetch(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' "
+            "AND table_schema <> $1 ORDER BY 1",
+            SCHEMA,
+        )
+        indexed = await conn.fetch(
+            "SELECT schemaname FROM pg_indexes WHERE tablename = 'outbox' "
+            "AND indexdef LIKE '%(id) WHERE (published_at IS NULL)' ORDER BY 1"
+        )
+    with_outbox = [row[0] for row in schemas]
+    assert len(with_outbox) >= 6, with_outbox
+    assert [row[0] for row in indexed] == with_outbox
