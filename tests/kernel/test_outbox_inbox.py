@@ -375,8 +375,9 @@ async def test_every_modules_outbox_polls_only_its_unpublished_rows(running: Any
             SCHEMA,
         )
         indexed = await conn.fetch(
-            "SELECT schemaname FROM pg_indexes WHERE tablename = 'outbox' "
-            "AND indexdef LIKE '%(id) WHERE (published_at IS NULL)' ORDER BY 1"
+            "SELECT schemaname FROM pg_indexes WHERE tablename = 'outbox' AND schemaname <> $1 "
+            "AND indexdef LIKE '%(id) WHERE (published_at IS NULL)' ORDER BY 1",
+            SCHEMA,
         )
     with_outbox = [row[0] for row in schemas]
     assert len(with_outbox) >= 6, with_outbox
