@@ -107,12 +107,6 @@ class CredentialRepository:
     async def revoke(self, conn: asyncpg.Connection, event: CredentialRevoked) -> None:
         await conn.execute(_REVOKE_CREDENTIAL, event.credential_id, event.user_id, event.venue)
 
-    async def get(self, conn: asyncpg.Connection, credential_id: str) -> StoredCredential | None:
-        row = await conn.fetchrow(
-            "SELECT * FROM execution.credentials WHERE credential_id = $1", credential_id
-        )
-        return None if row is None else _credential(row)
-
     async def standing(
         self, conn: asyncpg.Connection, credential_id: str, user_id: str
     ) -> Standing:

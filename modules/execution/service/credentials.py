@@ -75,19 +75,11 @@ class Credentials:
         await self._repo.rewrap(uow.conn, event)
 
     # -- opening -------------------------------------------------------------------------------
-    async def known(
-        self, conn: asyncpg.Connection, credential_id: str, occurred_at: datetime
-    ) -> StoredCredential | None:
-        """The sealed copy, or `RetryLater` while it may still be on its way from vault."""
-        stored = await self._repo.get(conn, credential_id)
-        if stored is None and self._runtime.clock() - occurred_at < self._grace:
-            raise RetryLater(f"credential {credential_id} not known yet")
-        return stored
-
     async def standing(
         self, conn: asyncpg.Connection, credential_id: str, user_id: str, occurred_at: datetime
     ) -> Standing:
-        """`known`'s credential with its user's pause, read together."""
+        """The sealed copy (None if unknown) and whether its user is paused, read together; or
+        `RetryLater` while the copy may still be on its way from vault."""
         standing = await self._repo.standing(conn, credential_id, user_id)
         if standing.credential is None and self._runtime.clock() - occurred_at < self._grace:
             raise RetryLater(f"credential {credential_id} not known yet")

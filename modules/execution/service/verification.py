@@ -50,7 +50,10 @@ class CredentialVerification:
         self._credentials = credentials
 
     async def verify(self, event: CredentialVerificationRequested, uow: UnitOfWork) -> None:
-        stored = await self._credentials.known(uow.conn, event.credential_id, event.occurred_at)
+        standing = await self._credentials.standing(
+            uow.conn, event.credential_id, event.user_id, event.occurred_at
+        )
+        stored = standing.credential
         verdict = await self._verdict(event, stored, uow)
         uow.publish(
             CredentialVerified(
