@@ -243,6 +243,17 @@ def _decoded(envelope: CloudEvent) -> IntegrationEvent | None:
 Concerns = Callable[[Any], bool]
 
 
+def _event_for(envelope: CloudEvent, concerns: Concerns | None) -> IntegrationEvent | Delivery:
+    """The event a durable subscription applies, or its answer without applying one: DROP for
+    an envelope no retry could fix, SUCCESS for an event it is not concerned with."""
+    event = _decoded(envelope)
+    if event is None:
+        return Delivery.DROP
+    if concerns is not None and not concerns(event):
+        return Delivery.SUCCESS
+    return event
+
+
 def inbox_handler(
     *,
     schema: str,
@@ -259,11 +270,9 @@ def inbox_handler(
     )
 
     async def deliver(envelope: CloudEvent) -> Delivery:
-        event = _decoded(envelope)
-        if event is None:
-            return Delivery.DROP
-        if concerns is not None and not concerns(event):
-            return Delivery.SUCCESS
+        event = _event_for(envelope, concerns)
+        if isinstance(event, Delivery):
+            return event
         async with unit_of_work() as uow:
             status = await uow.conn.execute(insert_sql, envelope.id, handler_name, envelope.type)
             if status.endswith(" 0"):
@@ -315,11 +324,9 @@ class GroupCommit:
         self._writer: asyncio.Task[None] | None = None
 
     async def deliver(self, envelope: CloudEvent) -> Delivery:
-        event = _decoded(envelope)
-        if event is None:
-            return Delivery.DROP
-        if self._concerns is not None and not self._concerns(event):
-            return Delivery.SUCCESS
+        event = _event_for(envelope, self._concerns)
+        if isinstance(event, Delivery):
+            return event
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((envelope, event, done))
         if self._writer is None or self._writer.done():
