@@ -17,6 +17,7 @@ from modules.identity.contracts import UserReinstated, UserSuspended
 from modules.kernel.module import Subscription
 from modules.kernel.outbox import in_key_order
 from modules.routing.contracts import IntentRefused, KillSwitchChanged, OrderRouted
+from modules.strategy.domain.bot import may_be_the_bots
 from modules.strategy.service.backtests import Backtests
 from modules.strategy.service.balances import Balances
 from modules.strategy.service.evaluation import Evaluator
@@ -24,15 +25,10 @@ from modules.strategy.service.reports import Reports
 from modules.strategy.service.standing import Standing
 from modules.strategy.service.tradingview_alerts import TradingViewAlerts
 
-# Orders the bot never placed: a trader's own (the app, the API) and a halt's close-all. Their
-# reports tell the bot nothing (it learns of a sold position from `PositionChanged`), so they
-# are passed over without a transaction. Reports without a source (from before it was carried)
-# and any other source are followed as before.
-NOT_THE_BOTS = frozenset({"trader", "kill_switch"})
-
 
 def _bots(event: OrderRouted | OrderFilled | OrderRejected | OrderExpired) -> bool:
-    return event.source not in NOT_THE_BOTS
+    """Reports of orders the bot never placed are passed over without a transaction."""
+    return may_be_the_bots(event.source)
 
 
 def _order_id(event: OrderFilled) -> str:

@@ -14,6 +14,15 @@ VENUE_REFUSALS = frozenset(
     {"market_data_unavailable", "no_eligible_venue", "unknown_symbol", "no_credentials"}
 )
 _RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+# Who places orders the bot never placed: a trader (the app, the API) and a halt's close-all.
+_NOT_THE_BOTS = frozenset({"trader", "kill_switch"})
+
+
+def may_be_the_bots(source: str | None) -> bool:
+    """Whether an order placed by `source` may carry one of the bot's intents. Reports of any
+    other order tell the bot nothing (it learns of a position sold by hand from the position's
+    own report). An order from before sources were carried (None) may be the bot's."""
+    return source not in _NOT_THE_BOTS
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from modules.strategy.domain import protection
-from modules.strategy.domain.bot import Settings, needs_step_up
+from modules.strategy.domain.bot import Settings, may_be_the_bots, needs_step_up
 from modules.strategy.domain.protection import Guard, after_entry_fill
 from modules.strategy.domain.sizing import entry_notional, quantity_for, share_of_equity
 from tests.strategy.series import bar
@@ -143,3 +143,20 @@ def test_going_live_or_raising_risk_needs_step_up_and_lowering_does_not() -> Non
     assert not needs_step_up(base, changed(max_position_usd=D(10), risk_level="low"))
     assert not needs_step_up(base, changed(pairs=["ETH/USD"], timeframe="1h"))
     assert not needs_step_up(changed(mode="live"), changed(mode="paper"))
+
+
+@pytest.mark.parametrize(
+    ("source", "may_be"),
+    [
+        ("bot", True),
+        ("tradingview", True),
+        (None, True),  # a report from before sources were carried
+        ("strategy", True),
+        ("trader", False),
+        ("kill_switch", False),
+    ],
+)
+def test_only_orders_a_trader_or_a_halt_placed_are_never_the_bots(
+    source: str | None, may_be: bool
+) -> None:
+    assert may_be_the_bots(source) is may_be
