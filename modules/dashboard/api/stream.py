@@ -172,21 +172,23 @@ async def stream(
             await socket.send_data(_encode(SocketError(code="too_many_connections")).decode())
             await socket.close(code=WS_POLICY_VIOLATION, reason="too many connections")
         return
-    outlet = SocketOutlet(socket)
+
+    def write_failed(exc: Exception) -> None:
+        dashboard_service.socket_faults.labels("write").inc()
+        log.warning("WebSocket write failed", exc_info=exc)
+
+    outlet = SocketOutlet(socket, on_failure=write_failed)
     # Queued before joining the hub, so `auth.ok` is the first frame and every push for this
     # user committed after the client saw it reaches the socket.
     outlet.offer(_encode(AuthOk(user_id=user_id)))
     hub.connect(user_id, outlet)
     dashboard_service.track(outlet, session)
-    writer = asyncio.create_task(outlet.run(), name=f"ws-writer:{user_id}")
-    reader = asyncio.create_task(_read(socket, outlet, session, dashboard_service))
     try:
-        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        # Read in the handler's own task: the server ends the receive side when the socket
+        # closes for any reason (the client left, a close was sent, a send failed).
+        with _dropped(dashboard_service, "read"):
+            await _read(socket, outlet, session, dashboard_service)
     finally:
         hub.disconnect(user_id, outlet)
         dashboard_service.forget(outlet)
-        for task in (writer, reader):
-            task.cancel()
-        for step, task in (("write", writer), ("read", reader)):
-            with _dropped(dashboard_service, step), contextlib.suppress(asyncio.CancelledError):
-                await task
+        outlet.discard()
