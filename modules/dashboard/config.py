@@ -17,8 +17,8 @@ MAX_QUEUED_MESSAGES = 512
 # How often each replica checks its open sockets' tokens against expiry and revocations. A
 # revocation made elsewhere is seen within the revocation cache's refresh (1 s) plus this.
 WS_SESSION_CHECK_SECONDS = 0.5
-# Revocation reads one such check may have in flight (users whose cache entry went stale).
-WS_REVOCATION_READS = 16
+# Users whose revocation entries one state read of such a check covers (those gone stale).
+WS_REVOCATION_BATCH = 500
 
 # ---- phone pushes (Expo) ---------------------------------------------------------------------
 # Bursts collapse: pushes of a collapsing kind (trades, closes) to one device go out as one

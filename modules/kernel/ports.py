@@ -9,7 +9,7 @@ keyring. `app.py` picks them.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import msgspec
@@ -70,6 +70,10 @@ class StateStore(Protocol):
     """Key/value state with optimistic concurrency, scoped to one module (key prefix)."""
 
     async def get(self, key: str) -> StateItem | None: ...
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
+        """The stored items of `keys` in one round trip, by key; a missing key is left out."""
+        ...
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False

@@ -24,11 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import msgspec
 
-from modules.kernel.ports import EtagMismatch, StateStore
+from modules.kernel.ports import EtagMismatch, StateItem, StateStore
 from modules.kernel.refusal import Kind, Refused
 
 log = logging.getLogger("nija.revocation")
@@ -63,6 +63,10 @@ class UserRevocation(msgspec.Struct, frozen=True, omit_defaults=True):
                 "The access token was revoked; sign in again",
             )
         return None
+
+
+def _decode(item: StateItem | None) -> UserRevocation | None:
+    return msgspec.json.decode(item.value, type=UserRevocation) if item is not None else None
 
 
 def now_ms() -> int:
@@ -111,13 +115,47 @@ class TokenRevocations:
         # Shielded: a caller that goes away must not cancel the read others are waiting for.
         return await asyncio.shield(loading)
 
+    async def markers(
+        self, user_ids: Iterable[str], *, batch: int = 500
+    ) -> dict[str, UserRevocation | None]:
+        """Many users' revocations at once (every open socket of a replica, say): fresh ones
+        from the cache, the stale ones read `batch` users per state call, not one call each."""
+        now = self._monotonic()
+        found: dict[str, UserRevocation | None] = {}
+        stale: list[str] = []
+        for user_id in user_ids:
+            cached = self._cache.get(user_id)
+            if cached is not None and now - cached[0] < self._refresh:
+                found[user_id] = cached[1]
+            else:
+                stale.append(user_id)
+        for start in range(0, len(stale), batch):
+            found.update(await self._load_many(stale[start : start + batch]))
+        return found
+
+    async def _load_many(self, user_ids: list[str]) -> dict[str, UserRevocation | None]:
+        known = {user_id: self._cache.get(user_id) for user_id in user_ids}
+        started = self._monotonic()
+        try:
+            items = await self._store.get_many([user_key(user_id) for user_id in user_ids])
+            read = {user_id: _decode(items.get(user_key(user_id))) for user_id in user_ids}
+        except Exception:
+            log.warning("revocation state unavailable", exc_info=True)
+            read = {user_id: entry[1] if entry else None for user_id, entry in known.items()}
+        for user_id, marker in read.items():
+            current = self._cache.get(user_id)
+            if current is known[user_id]:
+                self._remember(user_id, marker, started)
+            elif current is not None:
+                read[user_id] = current[1]  # this replica wrote one while the read was under way
+        return read
+
     async def _load(
         self, user_id: str, cached: tuple[float, UserRevocation | None] | None
     ) -> UserRevocation | None:
         started = self._monotonic()
         try:
-            item = await self._store.get(user_key(user_id))
-            marker = msgspec.json.decode(item.value, type=UserRevocation) if item else None
+            marker = _decode(await self._store.get(user_key(user_id)))
         except Exception:
             # An outage of the state store must not take every signed-in request down with it:
             # keep what was known (retried after the refresh interval) and say so in the log.

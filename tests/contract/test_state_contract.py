@@ -181,3 +181,17 @@ async def test_a_busy_bucket_is_spent_in_shares_that_expire(state_factory: Store
     ticks[0] += 1.01
     clock[0] += 0.01
     assert await replicas[0].take(key, rate=4.0, burst=16.0) == pytest.approx(0.96 / 4)
+
+
+async def test_many_keys_read_in_one_call_as_each_would_read_alone(state_factory: Stores) -> None:
+    store, other = state_factory("kernel"), state_factory("routing")
+    saved, missing = [new_key() for _ in range(3)], new_key()
+    for n, key in enumerate(saved):
+        await store.save(key, f"v{n}".encode())
+    await other.save(missing, b"another module's key of the same name")
+    items = await store.get_many([*saved, missing])
+    assert set(items) == set(saved)
+    for key in saved:
+        alone = await store.get(key)
+        assert items[key] == alone
+    assert await store.get_many([]) == {}

@@ -69,6 +69,17 @@ class DaprApi(DaprServicer):  # type: ignore[misc]
             return api_v1.GetStateResponse()
         return api_v1.GetStateResponse(data=item[0], etag=item[1])
 
+    async def GetBulkState(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        store = await self._store(request.store_name, context)
+        items = []
+        for key in request.keys:
+            item = self._sidecar.state.get(await self._stored_key(store, key, context))
+            if item is None:
+                items.append(api_v1.BulkStateItem(key=key))
+            else:
+                items.append(api_v1.BulkStateItem(key=key, data=item[0], etag=item[1]))
+        return api_v1.GetBulkStateResponse(items=items)
+
     async def SaveState(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         store = await self._store(request.store_name, context)
         writes = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Sequence
 
 import msgspec
 import pytest
@@ -21,6 +22,7 @@ class CountingStore:
     def __init__(self, *, delay: float = 0.0) -> None:
         self.items: dict[str, StateItem] = {}
         self.reads: dict[str, int] = {}
+        self.bulk_reads: list[int] = []
         self.delay = delay
         self.fail = False
         self._etags = itertools.count(1)
@@ -32,6 +34,14 @@ class CountingStore:
         if self.fail:
             raise ConnectionError("state store down")
         return self.items.get(key)
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
+        self.bulk_reads.append(len(keys))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise ConnectionError("state store down")
+        return {key: self.items[key] for key in keys if key in self.items}
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
@@ -216,3 +226,51 @@ async def test_the_cache_stays_bounded() -> None:
     clock.now += 2  # every entry is stale now
     await revocations.check("one-more", 1, None)
     assert len(revocations._cache) == 1
+
+
+# ---- many users at once (a replica's open sockets) ---------------------------------------------
+
+
+async def test_many_users_are_read_in_batches_and_fresh_entries_not_at_all() -> None:
+    store, clock = CountingStore(), Clock()
+    revocations = _revocations(store, clock)
+    _write(store, "user-7", UserRevocation(suspended=True))
+    await revocations.check("user-0", 1, None)  # fresh in the cache
+    users = [f"user-{n}" for n in range(1_200)]
+    markers = await revocations.markers(users, batch=500)
+    assert store.bulk_reads == [500, 500, 199]
+    assert store.reads == {user_key("user-0"): 1}
+    assert markers["user-7"] == UserRevocation(suspended=True)
+    assert markers["user-8"] is None and len(markers) == 1_200
+    await revocations.markers(users, batch=500)  # all fresh now
+    assert store.bulk_reads == [500, 500, 199]
+    with pytest.raises(Refused):  # the single-user path sees what the batch read
+        await revocations.check("user-7", 1, None)
+    assert user_key("user-7") not in store.reads
+    clock.now += 1.0
+    await revocations.markers(users, batch=500)
+    assert store.bulk_reads == [500, 500, 199, 500, 500, 200]
+
+
+async def test_a_revocation_this_replica_writes_during_a_batch_read_wins() -> None:
+    store, wall = CountingStore(delay=0.05), Wall()
+    revocations = _revocations(store, wall=wall)
+    reading = asyncio.ensure_future(revocations.markers(["alice", "bob"]))
+    await asyncio.sleep(0.01)
+    store.delay = 0.0  # the batch read is still under way; the suspension is written at once
+    await revocations.suspend("alice")
+    markers = await reading
+    assert markers["alice"] is not None and markers["alice"].suspended
+    with pytest.raises(Refused):
+        await revocations.check("alice", wall.ms + 10, None)
+
+
+async def test_a_batch_read_during_an_outage_keeps_the_last_known_answers() -> None:
+    store, clock = CountingStore(), Clock()
+    revocations = _revocations(store, clock)
+    _write(store, "alice", UserRevocation(before=2_000))
+    await revocations.markers(["alice"])
+    store.fail = True
+    clock.now += 5
+    markers = await revocations.markers(["alice", "bob"])
+    assert markers == {"alice": UserRevocation(before=2_000), "bob": None}

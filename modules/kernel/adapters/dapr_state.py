@@ -9,6 +9,8 @@ answers a stale etag with gRPC ABORTED (an unparsable one with INVALID_ARGUMENT)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dapr.clients.grpc._state import Concurrency, StateOptions
 from grpc import StatusCode
 
@@ -16,6 +18,8 @@ from modules.kernel.dapr_sidecar import shared_client
 from modules.kernel.ports import EtagMismatch, StateItem
 from modules.kernel.settings import Settings
 
+# The sidecar reads a bulk request's keys this many at a time from the backing store.
+_BULK_PARALLELISM = 8
 _FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)
 # Without an etag the port promises last-write-wins; first-write would refuse to overwrite.
 _LAST_WRITE = StateOptions(concurrency=Concurrency.last_write)
@@ -50,6 +54,23 @@ class DaprStateStore:
         if not response.etag:
             return None
         return StateItem(key=key, value=bytes(response.data), etag=response.etag)
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
+        if not keys:
+            return {}
+        client = await shared_client(self._settings)
+        response = await client.get_bulk_state(
+            self.store_name, list(keys), parallelism=_BULK_PARALLELISM
+        )
+        found: dict[str, StateItem] = {}
+        for item in response.items:
+            if item.error:
+                # One key the store could not read fails the read, as `get` would for it.
+                raise RuntimeError(f"state store {self.store_name} refused a key: {item.error}")
+            if item.etag:  # a missing key comes back with no data and no etag
+                data = item.data if isinstance(item.data, bytes) else item.data.encode()
+                found[item.key] = StateItem(key=item.key, value=data, etag=item.etag)
+        return found
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False

@@ -6,6 +6,8 @@ etag still matches (first-write-wins); one without an etag is last-write-wins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from modules.kernel.db import Database
 from modules.kernel.ports import EtagMismatch, StateItem
 
@@ -26,6 +28,22 @@ class PostgresStateStore:
         if row is None:
             return None
         return StateItem(key=key, value=bytes(row["value"]), etag=str(row["etag"]))
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
+        if not keys:
+            return {}
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT key, value, etag FROM kernel.state WHERE key = ANY($1::text[])",
+                [self._key(key) for key in keys],
+            )
+        cut = len(self._prefix)
+        return {
+            row["key"][cut:]: StateItem(
+                key=row["key"][cut:], value=bytes(row["value"]), etag=str(row["etag"])
+            )
+            for row in rows
+        }
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
