@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from modules.identity.domain.password_policy import ListedPasswords
+
 
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
@@ -22,6 +24,6 @@ class PasswordHasher(Protocol):
 
 
 class PasswordList(Protocol):
-    def common_passwords(self) -> frozenset[str]:
+    def common_passwords(self) -> ListedPasswords:
         """Passwords too common to allow, lower-case."""
         ...

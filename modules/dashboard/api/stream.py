@@ -173,11 +173,7 @@ async def stream(
             await socket.close(code=WS_POLICY_VIOLATION, reason="too many connections")
         return
 
-    def write_failed(exc: Exception) -> None:
-        dashboard_service.socket_faults.labels("write").inc()
-        log.warning("WebSocket write failed", exc_info=exc)
-
-    outlet = SocketOutlet(socket, on_failure=write_failed)
+    outlet = SocketOutlet(socket, on_failure=dashboard_service.socket_write_failed)
     # Queued before joining the hub, so `auth.ok` is the first frame and every push for this
     # user committed after the client saw it reaches the socket.
     outlet.offer(_encode(AuthOk(user_id=user_id)))
@@ -186,8 +182,11 @@ async def stream(
     try:
         # Read in the handler's own task: the server ends the receive side when the socket
         # closes for any reason (the client left, a close was sent, a send failed).
-        with _dropped(dashboard_service, "read"):
-            await _read(socket, outlet, session, dashboard_service)
+        await _read(socket, outlet, session, dashboard_service)
+    except Exception:
+        # Not `_dropped`: every open socket would hold its generator while it waits.
+        dashboard_service.socket_faults.labels("read").inc()
+        log.warning("WebSocket read failed", exc_info=True)
     finally:
         hub.disconnect(user_id, outlet)
         dashboard_service.forget(outlet)

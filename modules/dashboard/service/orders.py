@@ -370,6 +370,11 @@ class DashboardService:
         """Keep `outlet` open only while `session`'s token stays valid (until `forget`)."""
         self._sockets[outlet] = session
 
+    def socket_write_failed(self, error: Exception) -> None:
+        """A send on a socket failed (the peer is going): counted and logged, nothing more."""
+        self.socket_faults.labels("write").inc()
+        log.warning("WebSocket write failed", exc_info=error)
+
     def forget(self, outlet: Outlet) -> None:
         self._sockets.pop(outlet, None)
 

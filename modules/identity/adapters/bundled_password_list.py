@@ -9,17 +9,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from modules.identity.domain.password_policy import parse_password_list
+from modules.identity.domain.password_policy import ListedPasswords, parse_password_list
 
 _LIST = Path(__file__).with_name("common_passwords.txt")
 
 
 @lru_cache(maxsize=1)
-def _read(path: Path) -> frozenset[str]:
+def _read(path: Path) -> ListedPasswords:
     with path.open(encoding="utf-8") as handle:
         return parse_password_list(handle)
 
 
 class BundledPasswordList:
-    def common_passwords(self) -> frozenset[str]:
+    def common_passwords(self) -> ListedPasswords:
         return _read(_LIST)

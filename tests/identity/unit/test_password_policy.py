@@ -64,12 +64,17 @@ def test_check_raises_the_refusal_clients_see() -> None:
 
 def test_the_list_file_format() -> None:
     lines = ["# a comment\n", "dragon\n", "  \n", "Password  \n", "\n", "  #not a comment\n"]
-    assert parse_password_list(lines) == frozenset({"dragon", "Password", "#not a comment"})
+    listed = parse_password_list(lines)
+    assert set(listed) == {"dragon", "Password", "#not a comment"} and len(listed) == 3
+    assert "dragon" in listed and "Password" in listed
+    # Only whole entries match: not a part of one, nor two joined across the line break.
+    for absent in ("drag", "ragon", "dragon\nPassword", "", "password", 7):
+        assert absent not in listed
 
 
 def test_the_bundled_list_is_the_breach_list() -> None:
     listed = BundledPasswordList().common_passwords()
     assert len(listed) > 29_000
-    assert {"password", "dragon", "letmein"} <= listed
+    assert all(word in listed for word in ("password", "dragon", "letmein"))
     assert all(word == word.strip() and word for word in listed)
     assert PasswordPolicy(listed).violation("Dragon2024!!!!") is not None
