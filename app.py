@@ -62,6 +62,7 @@ from modules.kernel.refusal import Refused
 from modules.kernel.settings import Settings, load_settings
 from modules.kernel.statements import StatementTally
 from modules.kernel.web_assets import built_frontend
+from modules.kernel.ws_protocol import LeanWebSocketProtocol
 
 log = logging.getLogger("nija.app")
 # The admin panel's build (`make admin-build`), served at /admin.
@@ -336,7 +337,7 @@ def run(host: str, port: int) -> None:
         lifespan="on",
         proxy_headers=False,
         ws_per_message_deflate=settings.ws_compression,
-        ws="websockets-sansio",
+        ws=LeanWebSocketProtocol,
     )
 
 
