@@ -46,8 +46,11 @@ BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 class Trader:
     email: str
     token: str
-    headers: dict[str, str]
     socket: ClientConnection | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 @dataclass
@@ -91,30 +94,29 @@ async def _create_trader(client: httpx.AsyncClient, index: int) -> Trader:
     body = {"email": email, "password": PASSWORD}
     registered = await client.post("/v1/auth/register", json=body)
     registered.raise_for_status()
-    login = await client.post("/v1/auth/login", json=body)
-    login.raise_for_status()
-    token = login.json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    trader = Trader(email=email, token=await _sign_in(client, email))
     for venue in VENUES:
         credential = {
             "venue": venue,
             "api_key": f"{venue}-{secrets.token_hex(10)}",
             "api_secret": secrets.token_urlsafe(24),
         }
-        stored = await client.post("/v1/credentials", json=credential, headers=headers)
+        stored = await client.post("/v1/credentials", json=credential, headers=trader.headers)
         stored.raise_for_status()
-    return Trader(email=email, token=token, headers=headers)
+    return trader
+
+
+async def _sign_in(client: httpx.AsyncClient, email: str) -> str:
+    """A fresh access token for the bench trader `email`."""
+    login = await client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+    login.raise_for_status()
+    return str(login.json()["access_token"])
 
 
 async def _sign_in_again(client: httpx.AsyncClient, traders: list[Trader]) -> None:
     """Fresh access tokens: growing a long history outlasts the ones the traders started with."""
     for trader in traders:
-        login = await client.post(
-            "/v1/auth/login", json={"email": trader.email, "password": PASSWORD}
-        )
-        login.raise_for_status()
-        trader.token = login.json()["access_token"]
-        trader.headers = {"Authorization": f"Bearer {trader.token}"}
+        trader.token = await _sign_in(client, trader.email)
 
 
 async def _open_socket(ws_url: str, trader: Trader) -> None:
