@@ -22,7 +22,7 @@ class ListedPasswords:
 
     Every process keeps the list for its whole life: 30,000 passwords take 240 KB this way and
     3.6 MB as a set of strings. A lookup scans the string (tens of microseconds); it runs once or
-    twice when a password is set, beside a hash that takes a thousand times longer.
+    twice when a password is set, beside a hash that takes hundreds of times longer.
     """
 
     __slots__ = ("_count", "_joined")

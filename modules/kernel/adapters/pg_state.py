@@ -38,12 +38,11 @@ class PostgresStateStore:
                 [self._key(key) for key in keys],
             )
         cut = len(self._prefix)
-        return {
-            row["key"][cut:]: StateItem(
-                key=row["key"][cut:], value=bytes(row["value"]), etag=str(row["etag"])
-            )
+        items = (
+            StateItem(key=row["key"][cut:], value=bytes(row["value"]), etag=str(row["etag"]))
             for row in rows
-        }
+        )
+        return {item.key: item for item in items}
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
