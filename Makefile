@@ -4,6 +4,8 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# pytest workers for `make test`, each with its own database (and embedded server); files stay whole.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test test-external lint typecheck bench clean openapi ci-tools wheel
 
@@ -22,7 +24,7 @@ run: install admin-build mobile-build  ## set up and run the platform on embedde
 test: install admin-build mobile-build browser-deps ci-tools  ## set up and run every test: the panel's, the app's, then Python's with the browser and ops tests (embedded PostgreSQL unless NIJA_TEST_DATABASE_URL is set)
 	$(MAKE) test-admin
 	$(MAKE) test-mobile
-	NIJA_REQUIRE_BROWSER=1 NIJA_REQUIRE_TOOLS=1 $(PY) -m pytest
+	NIJA_REQUIRE_BROWSER=1 NIJA_REQUIRE_TOOLS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check .
