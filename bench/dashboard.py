@@ -42,7 +42,8 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.launcher import PlatformProcess, free_port, fresh_database
-from bench.orders import BARE_APP, percentile
+from bench.load import percentile
+from bench.orders import BARE_APP
 from modules.kernel.auth import Principal, TokenCodec
 
 MARKETS = [(v, s) for v in ("binance", "kraken", "coinbase") for s in ("BTC/USD", "ETH/USD")]
