@@ -120,6 +120,10 @@ class AuditHead(Table, tablename="audit_head", schema="vault", db=ENGINE):
     last_id = BigInt(default=0)
     last_hash = Varchar(length=64, default="")
     length = BigInt(default=0)
+    # The time of entry `last_at_id`: the next append dates its entries no earlier, with no read
+    # of the log. An earlier release's appends move `last_id` only, so the two ids then differ.
+    last_at = Timestamptz(null=True, default=None)
+    last_at_id = BigInt(default=0)
     single_row = Check("id = 1")
 
 

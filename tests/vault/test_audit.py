@@ -231,6 +231,34 @@ async def test_entries_stamped_out_of_order_are_dated_in_chain_order(running: Ru
     assert (await _chain_report(running, admin))["ok"] is True
 
 
+async def test_an_append_after_an_earlier_releases_reads_the_time_from_the_log(
+    running: RunningApp,
+) -> None:
+    """The head carries its entry's time; a replica of an earlier release moves the head without
+    it, and the next entry must still be dated after the one it follows."""
+    audit = running.app.state.platform.modules["vault"].audit
+    admin = User(running, role="admin")
+    first = audit.draft(user_id="u-first", action="unseal", actor_id="execution")
+    async with running.runtime.unit_of_work("vault"):
+        await audit.append([first])
+    async with running.runtime.db.connection() as conn:  # as the earlier release leaves it
+        await conn.execute(
+            "UPDATE vault.audit_head SET last_at = last_at - interval '1 hour', last_at_id = 0"
+        )
+    early = audit.draft(user_id="u-early", action="unseal", actor_id="execution")
+    early = msgspec.structs.replace(early, at=first.at - timedelta(minutes=1))
+    async with running.runtime.unit_of_work("vault"):
+        await audit.append([early])
+
+    rows = await fetch(running, "SELECT user_id, at FROM vault.audit_log ORDER BY id")
+    assert [r["user_id"] for r in rows] == ["u-first", "u-early"]
+    assert rows[0]["at"] < rows[1]["at"], "dated before the entry it follows"
+    head = await fetch(running, "SELECT last_id, last_at, last_at_id FROM vault.audit_head")
+    assert head[0]["last_at_id"] == head[0]["last_id"] == 2
+    assert head[0]["last_at"] == rows[1]["at"]
+    assert (await _chain_report(running, admin))["ok"] is True
+
+
 async def test_kill_switches_engaged_and_released_are_audited(running: RunningApp) -> None:
     """Who flipped which switch, why, and whether everything was closed: in the chain."""
     admin, alice, bob = User(running, role="admin"), User(running), User(running)

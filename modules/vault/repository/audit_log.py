@@ -23,10 +23,15 @@ def _audit_row(row: Mapping[str, Any]) -> AuditRow:
     return msgspec.convert({**row, "details": stored_details(row["details"])}, AuditRow)
 
 
-# The head, locked. The time of its entry is read by the next statement, not joined here: a
-# statement that waited for the lock sees the head as its holder left it but the log as it was
-# before, so a joined time would be the previous entry's.
-_LOCK_HEAD = "SELECT last_id, last_hash, length FROM vault.audit_head WHERE id = 1 FOR UPDATE"
+# The head, locked, with the time of its entry. That time is kept on the head row: a statement
+# that waited for the lock sees the locked row as its holder left it but every other table as it
+# was before, so a time joined from the log would be the previous entry's.
+_LOCK_HEAD = (
+    "SELECT last_id, last_hash, length, last_at, last_at_id FROM vault.audit_head "
+    "WHERE id = 1 FOR UPDATE"
+)
+# Only when the head's time is not its last entry's: a replica of an earlier release appended
+# last (it moves the head but not the time).
 _LAST_AT = "SELECT at FROM vault.audit_log WHERE id = {}"
 # The entries and the new head in one statement. The table's sequence is kept at the head's
 # last id: a replica of an earlier release (during a rolling upgrade) draws its ids from it.
@@ -41,7 +46,9 @@ WITH drawn AS (
                   {}::timestamptz[], {}::text[], {}::text[], {}::text[], {}::text[])
            AS x(i, u, a, c, v, t, w, d, p, h)
 )
-UPDATE vault.audit_head SET last_id = drawn.last_id, last_hash = {}, length = length + {}
+UPDATE vault.audit_head
+   SET last_id = drawn.last_id, last_hash = {}, length = length + {},
+       last_at = {}, last_at_id = drawn.last_id
   FROM drawn WHERE id = 1
 """
 
@@ -51,9 +58,9 @@ class AuditLogRepository:
         """Append entries in the given order; the head row lock orders appends into one chain.
 
         Appending many under one lock and one transaction is what lets a burst of unseals (one
-        per order placed) go through without every writer queueing on the head row. Three
-        statements however many entries: the head locked, its entry's time, then the entries
-        and the new head. Ids continue the head's: appends are serialised by its lock,
+        per order placed) go through without every writer queueing on the head row. Two
+        statements however many entries: the head locked (with its entry's time), then the
+        entries and the new head. Ids continue the head's: appends are serialised by its lock,
         so they are the chain's order with no gap.
         """
         if not drafts:
@@ -76,6 +83,7 @@ class AuditLogRepository:
             [row.hash for row in appended],
             appended[-1].hash,
             len(appended),
+            appended[-1].at,
         )
         return appended
 
@@ -93,6 +101,10 @@ class AuditLogRepository:
         if not rows:  # pragma: no cover - inserted just above
             raise RuntimeError("audit chain head is missing")
         head = _head(rows[0])
+        if head.last_id == 0:
+            return head, None
+        if rows[0]["last_at_id"] == head.last_id:
+            return head, rows[0]["last_at"]
         last = await AuditEntry.raw(_LAST_AT, head.last_id)
         return head, last[0]["at"] if last else None
 
