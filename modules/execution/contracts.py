@@ -47,6 +47,9 @@ class OrderFilled(IntegrationEvent, frozen=True, kw_only=True):
     remaining_quantity: Decimal
     average_price: Decimal
     status: Literal["partially_filled", "filled"]
+    # The position the fill folds into (its `PositionChanged` follows in the same transaction);
+    # None from releases before it carried one.
+    position_id: str | None = None
 
 
 class OrderRejected(IntegrationEvent, frozen=True, kw_only=True):

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 
 from modules.identity.contracts import SecurityEventRaised
@@ -85,6 +86,21 @@ async def test_a_fill_pushes_trade_executed_with_its_position_link(
     assert set(push.raw) == {"to", "title", "body", "data", "sound", "priority"}
     listed = (await running.client.get("/v1/notifications", headers=headers)).json()
     assert [n["url"] for n in listed["items"]] == [f"/positions/{position.position_id}"]
+
+
+async def test_a_fill_naming_its_position_links_to_it_with_no_lookup(
+    running: RunningApp, expo: FakeExpo
+) -> None:
+    """Execution's fills name the position they fold into: the push links to it at once, even
+    before the position's own event arrives (here it never does)."""
+    user_id, headers = trader(running)
+    await register_device(running, headers)
+    order = routed(user_id, symbol="BTC/USD", quantity=Decimal("0.5"))
+    fill = filled(order, quantity="0.5", price="65000", cumulative="0.5", average="65000")
+    await publish(running, order, accepted(order), msgspec.structs.replace(fill, position_id="p-9"))
+    [push] = await expo.wait_for(1)
+    assert push.data["url"] == "/positions/p-9"
+    assert push.data["position_id"] == "p-9"
 
 
 async def test_a_fill_told_before_its_position_still_links_to_it(

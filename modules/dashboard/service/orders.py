@@ -240,7 +240,7 @@ class DashboardService:
             price=fill.price,
             quantity=fill.quantity,
             order_id=order.order_id,
-            position_id=None,
+            position_id=event.position_id,
         )
         await self._notify(uow, order, notices.filled(order, fill), trade)
 

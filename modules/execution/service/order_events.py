@@ -17,7 +17,7 @@ from modules.execution.contracts import (
     OrderRejected,
     PositionChanged,
 )
-from modules.execution.domain.ids import EVENT_NAMESPACE
+from modules.execution.domain.ids import EVENT_NAMESPACE, position_id
 from modules.execution.domain.orders import (
     NOT_YET_ACCEPTED,
     FillProgress,
@@ -116,6 +116,7 @@ def _filled(order: QueuedOrder, placed: VenueOrder, step: FillProgress) -> Order
         remaining_quantity=placed.quantity - step.filled,
         average_price=step.average_price,
         status=step.status,
+        position_id=position_id(order.user_id, order.venue, order.symbol),
     )
 
 

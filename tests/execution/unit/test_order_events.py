@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from modules.execution.contracts import OrderAccepted, OrderExpired, OrderFilled
+from modules.execution.domain.ids import position_id
 from modules.execution.domain.orders import QueuedOrder
 from modules.execution.domain.venue import VenueFill, VenueOrder, VenueOrderStatus
 from modules.execution.service.order_events import event_id, placement_events
@@ -64,6 +65,8 @@ def test_a_first_recording_reports_acceptance_and_every_fill_with_running_totals
     assert (second.filled_quantity, second.remaining_quantity) == (D(3), D(0))
     assert (first.status, second.status) == ("partially_filled", "filled")
     assert second.average_price == D(104)
+    # Each fill names the user's position on the venue and symbol, as PositionChanged does.
+    assert first.position_id == second.position_id == position_id("u-1", "kraken", "BTC/USD")
 
 
 def test_a_second_recording_reports_only_what_is_new() -> None:
