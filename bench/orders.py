@@ -189,16 +189,7 @@ async def _drive(args: argparse.Namespace, platforms: list[PlatformProcess]) -> 
         run = Run(cost_before=await probe.snapshot())
         listeners = [asyncio.create_task(_listen(t, run)) for t in traders]
         try:
-            await load(
-                [p.base_url for p in platforms],
-                [t.headers for t in traders],
-                _order_body(args),
-                total=args.orders,
-                concurrency=args.concurrency,
-                duration=args.duration,
-                rate=args.rate,
-                run=run,
-            )
+            await _orders_load(args, platforms, traders, run)
             last_fill = await _wait_for_fills(run, args.fill_timeout)
             run.cost_after = await probe.snapshot()
             if args.history and database_url:
@@ -225,22 +216,10 @@ async def _with_history(
     The baseline is the same load run again first, on processes as warm as the history run's:
     the measured run starts on processes just started, which once made a history run look 20 %
     faster than empty."""
-
-    async def again() -> Run:
-        return await load(
-            [p.base_url for p in platforms],
-            [t.headers for t in traders],
-            _order_body(args),
-            total=args.orders,
-            concurrency=args.concurrency,
-            duration=args.duration,
-            rate=args.rate,
-        )
-
-    baseline = await again()
+    baseline = await _orders_load(args, platforms, traders)
     grown = await grow(database_url, args.history)
     await _sign_in_again(client, traders)
-    with_history = await again()
+    with_history = await _orders_load(args, platforms, traders)
     empty_p50 = percentile(baseline.accept_ms, 50)
     history_p50 = percentile(with_history.accept_ms, 50)
     change = (
@@ -254,6 +233,25 @@ async def _with_history(
         f"{_refusals(baseline)}); with that history: {_ms(history_p50)} ms "
         f"(p99 {_ms(percentile(with_history.accept_ms, 99))}, {with_history.accepted} accepted"
         f"{_refusals(with_history)}); change {change} (target within 10 %)"
+    )
+
+
+async def _orders_load(
+    args: argparse.Namespace,
+    platforms: list[PlatformProcess],
+    traders: list[Trader],
+    run: Run | None = None,
+) -> Run:
+    """The bench's order load, spread over the processes and the traders."""
+    return await load(
+        [p.base_url for p in platforms],
+        [t.headers for t in traders],
+        _order_body(args),
+        total=args.orders,
+        concurrency=args.concurrency,
+        duration=args.duration,
+        rate=args.rate,
+        run=run,
     )
 
 
