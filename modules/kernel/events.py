@@ -7,18 +7,19 @@ CloudEvents 1.0 JSON envelope, the format Dapr uses on the wire.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import msgspec
+
+from modules.kernel.ids import time_ordered_uuid
 
 TOPICS: dict[str, type[IntegrationEvent]] = {}
 DEAD_LETTER_TOPIC = "kernel.dead-letter.v1"
 
 
 def _new_event_id() -> str:
-    return str(uuid.uuid4())
+    return str(time_ordered_uuid())
 
 
 def _now() -> datetime:

@@ -67,6 +67,7 @@ from modules.execution.contracts import (
 from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
 from modules.kernel.events import decode_event
+from modules.kernel.ids import time_ordered_uuid
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
@@ -317,7 +318,7 @@ class DashboardService:
         if push is not None:
             push = await self.notifier.resolve(uow, user_id, push)
         record = NotificationRecord(
-            id=uuid.uuid4(),
+            id=time_ordered_uuid(),
             user_id=user_id,
             kind=notice.kind,
             title=notice.title,

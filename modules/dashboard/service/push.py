@@ -36,6 +36,7 @@ from modules.dashboard.schemas.push import (
 )
 from modules.dashboard.views.orders import notification_view
 from modules.dashboard.views.push import device_view
+from modules.kernel.ids import time_ordered_uuid
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
@@ -94,7 +95,7 @@ class Notifier:
         if push is not None:
             push = await self.resolve(uow, user_id, push)
         record = NotificationRecord(
-            id=uuid.uuid4(),
+            id=time_ordered_uuid(),
             user_id=user_id,
             kind=kind,
             title=title,

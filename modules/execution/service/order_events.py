@@ -6,7 +6,6 @@ reconciliation after a crash) is deduped downstream instead of counted twice.
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from modules.execution.contracts import (
@@ -27,10 +26,12 @@ from modules.execution.domain.orders import (
 from modules.execution.domain.positions import PositionState, realised_delta, status
 from modules.execution.domain.venue import VenueOrder
 from modules.kernel.events import IntegrationEvent
+from modules.kernel.ids import derived_uuid
 
 
-def event_id(*parts: str) -> str:
-    return str(uuid.uuid5(EVENT_NAMESPACE, ":".join(parts)))
+def event_id(*parts: str, near: str | None = None) -> str:
+    """The id of the fact `parts` name, beside `near` (else the first part) in time."""
+    return str(derived_uuid(EVENT_NAMESPACE, ":".join(parts), near or parts[0]))
 
 
 def placement_events(
@@ -136,7 +137,7 @@ def position_changed(
     order: QueuedOrder, position_id: str, fill_id: str, before: PositionState, state: PositionState
 ) -> PositionChanged:
     return PositionChanged(
-        event_id=event_id(position_id, "fill", fill_id),
+        event_id=event_id(position_id, "fill", fill_id, near=order.order_id),
         position_id=position_id,
         user_id=order.user_id,
         venue=order.venue,

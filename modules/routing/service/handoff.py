@@ -9,10 +9,10 @@ that commits.
 from __future__ import annotations
 
 import time
-import uuid
 
 import msgspec
 
+from modules.kernel.ids import time_ordered_uuid
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
@@ -47,7 +47,7 @@ class Handoff:
         split); without it the child is compared at its own decision (a TWAP slice)."""
         chosen = decision.chosen
         assert chosen is not None
-        child_id = uuid.uuid4()
+        child_id = time_ordered_uuid()
         child = msgspec.structs.replace(
             parent,
             id=child_id,

@@ -22,6 +22,7 @@ from decimal import Decimal
 import msgspec
 
 from modules.kernel.auth import Principal
+from modules.kernel.ids import time_ordered_uuid
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
@@ -248,7 +249,7 @@ class Intake:
         order_id: uuid.UUID | None,
     ) -> Placed:
         user_id = principal.user_id
-        order_id = order_id or uuid.uuid4()
+        order_id = order_id or time_ordered_uuid()
         token = _Token()
         fresh = self._views.cached(user_id) is None
         view = await self._views.view(user_id)

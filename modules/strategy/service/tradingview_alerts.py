@@ -13,6 +13,7 @@ import math
 import uuid
 from typing import Any
 
+from modules.kernel.ids import time_ordered_uuid
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
@@ -119,7 +120,7 @@ class TradingViewAlerts:
             if not await self._hooks.first_sight(conn, hook["id"], print_, expires, now):
                 raise Refused(Kind.CONFLICT, "alert_replayed", "This alert was already received")
             order = await self._order(conn, hook, alert, symbol)
-            intent_id = uuid.uuid4()
+            intent_id = time_ordered_uuid()
             submitted = NewAlert(
                 hook_id=hook["id"],
                 user_id=user_id,
