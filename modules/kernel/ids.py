@@ -16,6 +16,7 @@ import uuid
 
 _48_BITS = (1 << 48) - 1
 _62_BITS = (1 << 62) - 1
+_80_BITS = (1 << 80) - 1
 
 
 def time_ordered_uuid(unix_ms: int | None = None) -> uuid.UUID:
@@ -42,4 +43,4 @@ def derived_uuid(namespace: uuid.UUID, name: str, near: str | None = None) -> uu
         anchor = None
     if anchor is None or anchor.version != 7:
         return derived
-    return uuid.UUID(int=(anchor.int >> 80) << 80 | (derived.int & ((1 << 80) - 1)))
+    return uuid.UUID(int=(anchor.int >> 80) << 80 | (derived.int & _80_BITS))

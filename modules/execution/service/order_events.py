@@ -51,8 +51,11 @@ def placement_events(
                 venue_order_id=placed.venue_order_id,
             )
         )
+    position = position_id(order.user_id, order.venue, order.symbol)
     events += [
-        _filled(order, placed, step) for step in progress(placed) if step.fill.trade_id in new_fills
+        _filled(order, placed, step, position)
+        for step in progress(placed)
+        if step.fill.trade_id in new_fills
     ]
     if placed.status == "expired" and before != "expired":
         filled = placed.filled
@@ -97,7 +100,9 @@ def cancelled_in_queue(order: QueuedOrder) -> OrderCancelled:
     )
 
 
-def _filled(order: QueuedOrder, placed: VenueOrder, step: FillProgress) -> OrderFilled:
+def _filled(
+    order: QueuedOrder, placed: VenueOrder, step: FillProgress, position: str
+) -> OrderFilled:
     fill = step.fill
     return OrderFilled(
         event_id=event_id(order.order_id, "fill", fill.trade_id),
@@ -117,7 +122,7 @@ def _filled(order: QueuedOrder, placed: VenueOrder, step: FillProgress) -> Order
         remaining_quantity=placed.quantity - step.filled,
         average_price=step.average_price,
         status=step.status,
-        position_id=position_id(order.user_id, order.venue, order.symbol),
+        position_id=position,
     )
 
 
