@@ -135,7 +135,11 @@ class Platform:
             settings.data_path,
             pool_min=settings.db_pool_min,
             pool_max=settings.db_pool_max,
-            tally=StatementTally() if settings.db_statement_stats else None,
+            tally=(
+                StatementTally(by_text=settings.db_statement_texts)
+                if settings.db_statement_stats or settings.db_statement_texts
+                else None
+            ),
         )
         secret = settings.jwt_secret or load_or_create_secret(settings.data_path)
         self.runtime = Runtime(

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import asyncpg
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 _SAMPLE = re.compile(r'^(nija_db_statements|nija_db_transactions)_total\{schema="([^"]+)"\} (\S+)$')
 # Counted apart from the order path's own work (see modules/kernel/statements.py).
@@ -35,6 +36,8 @@ class CostSnapshot:
     app_cpu: float = 0.0
     app_cpu_each: list[float] = field(default_factory=list)
     db_cpu: float = 0.0
+    # (module, statement text) -> count, when the platform counts texts (`--statements`).
+    texts: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
@@ -93,6 +96,8 @@ class CostProbe:
                         statements = kind == "nija_db_statements"
                         counts = snap.statements if statements else snap.transactions
                         counts[schema] += int(float(value))
+                if "nija_db_statement_texts_total" in metrics:
+                    _add_texts(snap.texts, metrics)
         if self._database_url:
             connection = await asyncpg.connect(self._database_url)
             try:
@@ -100,6 +105,25 @@ class CostProbe:
             finally:
                 await connection.close()
         return snap
+
+
+def _add_texts(texts: Counter[tuple[str, str]], metrics: str) -> None:
+    for family in text_string_to_metric_families(metrics):
+        if family.name == "nija_db_statement_texts":
+            for sample in family.samples:
+                texts[(sample.labels["schema"], sample.labels["text"])] += int(sample.value)
+
+
+def texts_report(before: CostSnapshot, after: CostSnapshot, orders: int, top: int) -> str:
+    """The `top` statements sent most per order, with their module; the work counted apart
+    (driver, simulated venue) is left out."""
+    used = Counter(after.texts)
+    used.subtract(before.texts)
+    ranked = [(key, n) for key, n in used.most_common() if n > 0 and key[0] not in APART]
+    lines = [f"statements sent most per order (top {top} of {len(ranked)})"]
+    for (schema, text), count in ranked[:top]:
+        lines.append(f"  {count / max(orders, 1):5.2f}  {schema:<10} {text[:110]}")
+    return "\n".join(lines)
 
 
 def _pgid(pid: int) -> int | None:

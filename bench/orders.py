@@ -32,7 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cost import CostProbe, cost_report, embedded_database_url
+from bench.cost import CostProbe, cost_report, embedded_database_url, texts_report
 from bench.history import grow
 from bench.launcher import PlatformProcess, free_port, running_platform
 from bench.load import Run, load, percentile
@@ -135,6 +135,7 @@ async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, flo
         "NIJA_LOG_LEVEL": "WARNING",
         # The platform counts its statements and transactions by module (the cost per order).
         "NIJA_DB_STATEMENT_STATS": "1",
+        **({"NIJA_DB_STATEMENT_TEXTS": "1"} if args.statements else {}),
         **dict(pair.split("=", 1) for pair in args.env),
     }
     async with running_platform(
@@ -362,6 +363,9 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
         lines.append(nija.history)
     if nija.cost_before is not None and nija.cost_after is not None:
         lines.append(cost_report(nija.cost_before, nija.cost_after, len(fill_ms)))
+        if args.statements:
+            top = args.statements
+            lines.append(texts_report(nija.cost_before, nija.cost_after, len(fill_ms), top))
     other = {k: v for k, v in nija.statuses.items() if k != 202}
     if other or nija.errors:
         lines.append(f"NIJA non-202 responses: {other}; first errors: {nija.errors[:3]}")
@@ -399,6 +403,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="after the run, send the same load again as a warm baseline, grow the database to "
         "this many orders (copies of the runs' history) and send it once more: accept p50 "
         "with and without history",
+    )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N statements sent most per order, with their module (the platform "
+        "counts statement texts: NIJA_DB_STATEMENT_TEXTS)",
     )
     parser.add_argument("--symbol", default="BTC/USD")
     parser.add_argument("--quantity", default="0.001")

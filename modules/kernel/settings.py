@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Count every SQL statement and transaction by module (nija_db_statements_total): what the
     # order-path benchmark and its budget test read; off by default (a callback per statement).
     db_statement_stats: bool = False
+    # Also count each statement's text (nija_db_statement_texts_total{schema,text}): where a
+    # module's statements go, for the order bench's `--statements`; implies the counting above.
+    db_statement_texts: bool = False
     modules: tuple[str, ...] = ALL_MODULES
     pubsub: Literal["memory", "dapr"] = "memory"
     state: Literal["postgres", "dapr"] = "postgres"

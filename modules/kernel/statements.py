@@ -38,6 +38,8 @@ _INTROSPECTION = ("typeinfo_tree", "current_setting('jit')", "set_config('jit'")
 # that work happens at the exchange, so it is counted as the venue's, not the platform's.
 SIM_VENUE = "sim_venue"
 _SIM_TABLES = re.compile(r'\bexecution"?\."?sim_')
+# Enough of a statement's text to tell it from the module's others, short enough for a label.
+TEXT_LABEL_CHARS = 200
 
 
 @lru_cache(maxsize=4096)
@@ -104,6 +106,16 @@ class _TallyCollector(Collector):
             for schema, count in sorted(counts.items()):
                 family.add_metric([schema], count)
             yield family
+        if tally.by_text is not None:
+            texts = CounterMetricFamily(
+                "nija_db_statement_texts", "SQL statements sent, by text", labels=["schema", "text"]
+            )
+            labelled: Counter[tuple[str, str]] = Counter()
+            for text, count in tally.by_text.items():  # two texts may share their first chars
+                labelled[(schema_of(text), text[:TEXT_LABEL_CHARS])] += count
+            for labels, count in sorted(labelled.items()):
+                texts.add_metric(list(labels), count)
+            yield texts
 
 
 class _ConnectionTally:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from asyncpg.connection import LoggedQuery
+from prometheus_client import CollectorRegistry
 
 from modules.kernel.statements import (
     DRIVER,
     OTHER,
     SIM_VENUE,
+    TEXT_LABEL_CHARS,
     StatementTally,
     schema_of,
 )
@@ -83,3 +85,31 @@ def test_savepoints_stay_inside_and_a_rollback_is_counted_apart() -> None:
     assert tally.transactions == {"strategy": 1}
     assert tally.rollbacks == {"identity": 1}
     assert tally.by_text is not None and tally.by_text["UPDATE strategy.bots SET x = 1"] == 1
+
+
+def test_texts_are_exported_with_their_module_and_texts_sharing_a_prefix_add_up() -> None:
+    tally, connection = watched()
+    shared = "SELECT * FROM routing.orders WHERE " + "x = 1 AND " * 30
+    connection.send(shared + "a = 1", shared + "b = 2", "SELECT * FROM execution.sim_orders")
+    registry = CollectorRegistry()
+    tally.export_to(registry)
+    exported = {
+        (sample.labels["schema"], sample.labels["text"]): sample.value
+        for family in registry.collect()
+        if family.name == "nija_db_statement_texts"
+        for sample in family.samples
+    }
+    assert exported == {
+        ("routing", " ".join(shared.split())[:TEXT_LABEL_CHARS]): 2,
+        (SIM_VENUE, "SELECT * FROM execution.sim_orders"): 1,
+    }
+
+
+def test_without_texts_only_the_schemas_are_exported() -> None:
+    tally, connection = StatementTally(), FakeConnection()
+    tally.watch(connection)  # type: ignore[arg-type]
+    connection.send("SELECT * FROM routing.orders")
+    registry = CollectorRegistry()
+    tally.export_to(registry)
+    names = {family.name for family in registry.collect()}
+    assert names == {"nija_db_statements", "nija_db_transactions", "nija_db_rollbacks"}
