@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from modules.execution.domain.orders import EXIT_SIGNALS, QueuedOrder
+from modules.execution.domain.positions import PositionState
 from modules.execution.domain.venue import VenueFill
 from modules.routing.contracts import OrderRouted
 
@@ -30,7 +32,10 @@ RETURNING order_id
 """
 # The venue's word on an order in one statement: its fills not recorded before, the order's
 # status and totals, and the user's run of account errors ended (the venue took an order).
-# Returns the ids of the fills this call recorded.
+# Returns the ids of the fills this call recorded, each with the position they fold into
+# ($16), which it locks (the order's row is already locked: orders, then positions): a new
+# position is inserted empty, an existing one touched by the no-op update, which locks it and
+# returns it as it is. No new fill, no position: nothing is folded.
 _RECORD_PLACEMENT = """
 WITH recorded AS (
     INSERT INTO execution.fills
@@ -49,8 +54,14 @@ WITH recorded AS (
 ), errors_ended AS (
     UPDATE execution.user_controls SET consecutive_errors = 0, updated_at = now()
      WHERE user_id = $15 AND consecutive_errors <> 0
+), position AS (
+    INSERT INTO execution.positions (position_id, user_id, venue, symbol, quantity,
+                                     average_entry, realised_pnl, fees, updated_at)
+    SELECT $16, '', '', '', 0, 0, 0, 0, now() WHERE EXISTS (SELECT 1 FROM recorded)
+    ON CONFLICT (position_id) DO UPDATE SET position_id = EXCLUDED.position_id
+    RETURNING quantity, average_entry, realised_pnl, fees, version
 )
-SELECT fill_id FROM recorded
+SELECT recorded.fill_id, position.* FROM recorded CROSS JOIN position
 """
 # Each user's next order (highest priority, then oldest); then, across users, highest priority
 # first and within it the least recently served user (never served: first). One order per user
@@ -61,13 +72,16 @@ SELECT fill_id FROM recorded
 # No row lock in `next` (not allowed beside DISTINCT): the UPDATE re-checks `status = 'queued'`
 # on the row it locks, so two replicas choosing the same order cannot both claim it.
 _CLAIM_NEXT = """
-WITH candidates AS (
-    SELECT DISTINCT ON (o.user_id)
-           o.order_id, o.priority, o.queued_at, t.served_at AS previous_turn
+WITH queued AS (
+    SELECT o.order_id, o.user_id, o.priority, o.queued_at
       FROM execution.orders o
-      LEFT JOIN execution.queue_turns t ON t.turn_id = o.venue || ':' || o.user_id
      WHERE o.venue = $1 AND o.status = 'queued' AND NOT (o.credential_id = ANY($2::text[]))
-     ORDER BY o.user_id, o.priority, o.queued_at, o.order_id
+), candidates AS (
+    SELECT DISTINCT ON (q.user_id)
+           q.order_id, q.priority, q.queued_at, t.served_at AS previous_turn
+      FROM queued q
+      LEFT JOIN execution.queue_turns t ON t.turn_id = $1 || ':' || q.user_id
+     ORDER BY q.user_id, q.priority, q.queued_at, q.order_id
 ), next AS (
     SELECT * FROM candidates
      ORDER BY priority, previous_turn NULLS FIRST, queued_at, order_id
@@ -86,7 +100,8 @@ WITH candidates AS (
     SELECT venue || ':' || user_id, venue, user_id, clock_timestamp() FROM claimed
     ON CONFLICT (turn_id) DO UPDATE SET served_at = EXCLUDED.served_at
 )
-SELECT * FROM claimed ORDER BY priority, previous_turn NULLS FIRST, queued_at, order_id
+SELECT claimed.*, (SELECT count(*) FROM queued) AS queued
+  FROM claimed ORDER BY priority, previous_turn NULLS FIRST, queued_at, order_id
 """
 _EXIT_ROOM = """
 SELECT COALESCE((SELECT quantity FROM execution.positions WHERE position_id = $1), 0) AS held,
@@ -109,6 +124,11 @@ UPDATE execution.queue_turns SET served_at = $3 WHERE turn_id = $1 || ':' || $2
 _FORGET_TURN = """
 DELETE FROM execution.queue_turns WHERE turn_id = $1 || ':' || $2
 """
+
+
+class Recorded(msgspec.Struct, frozen=True):
+    fill_ids: set[str]
+    position: PositionState | None  # locked; None when no fill was new
 
 
 class OrderRepository:
@@ -157,11 +177,14 @@ class OrderRepository:
         skip_credentials: list[str],
         replica: str,
         limit: int,
-    ) -> list[tuple[QueuedOrder, datetime | None, bool]]:
+    ) -> tuple[list[tuple[QueuedOrder, datetime | None, bool]], bool]:
         """Claim up to `limit` orders (one per user) on `venue`, each with its user's last turn
-        and whether a kill switch engaged now halts it."""
+        and whether a kill switch engaged now halts it; and whether they were all the queue
+        held for the venue (not counting the skipped accounts' orders). Nothing claimed says
+        nothing of the queue: another replica may have taken what was there."""
         rows = await conn.fetch(_CLAIM_NEXT, venue, skip_credentials, replica, limit)
-        return [(_queued(row), row["previous_turn"], row["halted"]) for row in rows]
+        drained = bool(rows) and rows[0]["queued"] <= len(rows)
+        return [(_queued(row), row["previous_turn"], row["halted"]) for row in rows], drained
 
     async def set_kill_switch(self, conn: asyncpg.Connection, subject: str, active: bool) -> None:
         if active:
@@ -307,8 +330,10 @@ class OrderRepository:
         status: str,
         fills: Sequence[VenueFill],
         average_price: Decimal | None,
-    ) -> set[str]:
-        """Returns the fill ids recorded by this call (the others were recorded before)."""
+        position_id: str,
+    ) -> Recorded:
+        """The fill ids recorded by this call (the others were recorded before) and, when
+        there are any, the position they fold into, locked until the transaction ends."""
         rows = await conn.fetch(
             _RECORD_PLACEMENT,
             order_id,
@@ -326,8 +351,19 @@ class OrderRepository:
             [f.at for f in fills],
             sum((f.fee for f in fills), Decimal(0)),
             user_id,
+            position_id,
         )
-        return {row["fill_id"] for row in rows}
+        if not rows:
+            return Recorded(fill_ids=set(), position=None)
+        first = rows[0]
+        position = PositionState(
+            quantity=first["quantity"],
+            average_entry=first["average_entry"],
+            realised_pnl=first["realised_pnl"],
+            fees=first["fees"],
+            version=first["version"],
+        )
+        return Recorded(fill_ids={row["fill_id"] for row in rows}, position=position)
 
 
 def _queued(row: Any) -> QueuedOrder:

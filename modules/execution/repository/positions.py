@@ -1,4 +1,5 @@
-"""Net positions, one row per user, venue and symbol, folded from fills under a row lock."""
+"""Net positions, one row per user, venue and symbol, folded from fills under a row lock (taken
+by the statement that records the fills: repository/orders.py)."""
 
 from __future__ import annotations
 
@@ -29,26 +30,6 @@ class PositionRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PositionRepository:
-    async def lock(self, conn: asyncpg.Connection, position_id: str) -> PositionState:
-        """The position, locked until the transaction ends: concurrent fills into one position
-        are serialised. One statement: a new position is inserted empty, an existing one is
-        touched by the no-op update, which locks it and returns it as it is."""
-        row = await conn.fetchrow(
-            "INSERT INTO execution.positions (position_id, user_id, venue, symbol, quantity, "
-            "average_entry, realised_pnl, fees, updated_at) "
-            "VALUES ($1, '', '', '', 0, 0, 0, 0, now()) "
-            "ON CONFLICT (position_id) DO UPDATE SET position_id = EXCLUDED.position_id "
-            "RETURNING quantity, average_entry, realised_pnl, fees, version",
-            position_id,
-        )
-        return PositionState(
-            quantity=row["quantity"],
-            average_entry=row["average_entry"],
-            realised_pnl=row["realised_pnl"],
-            fees=row["fees"],
-            version=row["version"],
-        )
-
     async def save(self, conn: asyncpg.Connection, position: PositionRow) -> None:
         state = position.state
         await conn.execute(

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from modules.execution.domain.ids import position_id
 from modules.execution.domain.orders import TERMINAL, QueuedOrder, average_price, order_status
-from modules.execution.domain.positions import apply_fill, fee_in_quote
+from modules.execution.domain.positions import PositionState, apply_fill, fee_in_quote
 from modules.execution.domain.venue import VenueFill, VenueOrder
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.repository.positions import PositionRepository, PositionRow
@@ -66,7 +66,8 @@ class OrderOutcomes:
             locked = await self._orders.order(uow.conn, order.order_id)
             if locked is None or locked.status in ("filled", "expired", "cancelled"):
                 return False
-            new_fills = await self._orders.record_placement(
+            position = position_id(order.user_id, order.venue, order.symbol)
+            recorded = await self._orders.record_placement(
                 uow.conn,
                 order_id=order.order_id,
                 user_id=order.user_id,
@@ -75,21 +76,25 @@ class OrderOutcomes:
                 status=order_status(placed, placed.filled),
                 fills=placed.fills,
                 average_price=average_price(placed.fills),
+                position_id=position,
             )
-            for event in placement_events(order, placed, locked.status, new_fills):
+            for event in placement_events(order, placed, locked.status, recorded.fill_ids):
                 uow.publish(event)
-            fresh = [fill for fill in placed.fills if fill.trade_id in new_fills]
-            await self._fold_position(uow, order, fresh)
+            fresh = [fill for fill in placed.fills if fill.trade_id in recorded.fill_ids]
+            if recorded.position is not None:
+                await self._fold_position(uow, order, position, recorded.position, fresh)
         return bool(fresh)
 
     async def _fold_position(
-        self, uow: UnitOfWork, order: QueuedOrder, fills: list[VenueFill]
+        self,
+        uow: UnitOfWork,
+        order: QueuedOrder,
+        position: str,
+        state: PositionState,
+        fills: list[VenueFill],
     ) -> None:
-        """Fold the order's new fills into the user's position (locked once), an event each."""
-        if not fills:
-            return
-        position = position_id(order.user_id, order.venue, order.symbol)
-        state = await self._positions.lock(uow.conn, position)
+        """Fold the order's new fills into the user's position (`state`, as locked), an event
+        each."""
         for fill in fills:
             before = state
             fee = _fee_in_quote(order, fill)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import msgspec
 
 from modules.execution.config import ExecutionConfig
+from modules.execution.domain.claims import Claimed
 from modules.execution.domain.ids import position_id
 from modules.execution.domain.orders import (
     EXIT_SIGNALS,
@@ -94,12 +95,12 @@ class Placement:
             "nija_executions_success_total", "Successful placements by venue", ["venue", "outcome"]
         )
 
-    async def claim(
-        self, venue: str, skip: list[str], limit: int
-    ) -> tuple[list[QueuedOrder], dict[str, float]]:
+    async def claim(self, venue: str, skip: list[str], limit: int) -> Claimed[QueuedOrder]:
         limits = self._limits[venue]
         async with self._runtime.db.connection() as conn:
-            claimed = await self._orders.claim_next(conn, venue, skip, self._replica, limit)
+            claimed, drained = await self._orders.claim_next(
+                conn, venue, skip, self._replica, limit
+            )
         live = [(order, turn) for order, turn, halted in claimed if not halted]
         for order, _turn, halted in claimed:
             if halted:
@@ -122,7 +123,7 @@ class Placement:
             cooling[order.credential_id] = wait
             async with self._runtime.db.connection() as conn:
                 await self._orders.unclaim(conn, order, previous_turn)
-        return ready, cooling
+        return Claimed(orders=ready, cooling=cooling, drained=drained)
 
     async def _account_wait(self, venue: str, credential_id: str, limits: VenueLimits) -> float:
         """Seconds until the venue account has a token (0: one was just spent for this order)."""

@@ -18,12 +18,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from modules.execution.domain.claims import Claimed
 from modules.kernel.metrics import Metrics
 
 log = logging.getLogger("nija.execution.workers")
 T = TypeVar("T")
-# claim(venue, accounts_to_skip, at_most) -> (orders, {account: seconds until it has a token})
-Claim = Callable[[str, list[str], int], Awaitable[tuple[list[T], dict[str, float]]]]
+
+
+# claim(venue, accounts_to_skip, at_most)
+Claim = Callable[[str, list[str], int], Awaitable[Claimed[T]]]
 
 
 class VenuePool(Generic[T]):
@@ -73,29 +76,29 @@ class VenuePool(Generic[T]):
                 self._freed.clear()
                 await self._freed.wait()
             try:
-                orders, cooled = await self._next(self._capacity() - self.in_flight)
+                claimed = await self._next(self._capacity() - self.in_flight)
             except Exception:
                 self._failures.inc()
                 log.exception("claim failed", extra={"venue": self.venue})
-                orders, cooled = [], False
-            if not orders:
-                if not cooled:  # else: other accounts' orders may be waiting behind those
-                    await self._idle()
-                continue
-            for order in orders:
+                claimed = Claimed(orders=[], cooling={})
+            for order in claimed.orders:
                 self.in_flight += 1
                 task = asyncio.create_task(self._serve(order))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
+            # An account out of tokens: other accounts' orders may be waiting behind its own.
+            if claimed.cooling:
+                continue
+            if not claimed.orders or claimed.drained:
+                await self._idle()
 
-    async def _next(self, free_slots: int) -> tuple[list[T], bool]:
-        """Claimed orders, and whether some account just ran out of tokens."""
+    async def _next(self, free_slots: int) -> Claimed[T]:
         now = time.monotonic()
         self._cooling = {a: t for a, t in self._cooling.items() if t > now}
-        orders, waits = await self._claim(self.venue, list(self._cooling), free_slots)
-        for account, wait in waits.items():
+        claimed = await self._claim(self.venue, list(self._cooling), free_slots)
+        for account, wait in claimed.cooling.items():
             self._cooling[account] = now + wait
-        return orders, bool(waits)
+        return claimed
 
     async def _idle(self) -> None:
         timeout = self._poll
