@@ -38,8 +38,9 @@ class OrderStanding(Standing, frozen=True, kw_only=True):
     status: str
 
 
-# The credential and the user's pause in one round trip: an order needs both before it is
-# queued, and again (with its row locked) before its credential is opened.
+# The credential and the user's pause in one round trip: an order needs both as it is queued
+# (read by the statement that queues it: repository/orders.py), and again (with its row
+# locked) before its credential is opened; a verification needs them too.
 _STANDING = """
 SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id = $2), false)
        AS user_paused
@@ -110,8 +111,7 @@ class CredentialRepository:
     async def standing(
         self, conn: asyncpg.Connection, credential_id: str, user_id: str
     ) -> Standing:
-        row = await conn.fetchrow(_STANDING, credential_id, user_id)
-        return Standing(credential=_credential_or_none(row), paused=row["user_paused"])
+        return standing_of(await conn.fetchrow(_STANDING, credential_id, user_id))
 
     async def order_standing(self, conn: asyncpg.Connection, order_id: str) -> OrderStanding | None:
         """None when the order is not known here."""
@@ -132,6 +132,11 @@ class CredentialRepository:
             "AND NOT coalesce(u.paused, false)"
         )
         return [_credential(r) for r in rows]
+
+
+def standing_of(row: Any) -> Standing:
+    """A row of a credential's columns (all null when it is not known) and `user_paused`."""
+    return Standing(credential=_credential_or_none(row), paused=row["user_paused"])
 
 
 def _credential_or_none(row: Any) -> StoredCredential | None:

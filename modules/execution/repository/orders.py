@@ -18,17 +18,28 @@ import msgspec
 from modules.execution.domain.orders import EXIT_SIGNALS, QueuedOrder
 from modules.execution.domain.positions import PositionState
 from modules.execution.domain.venue import VenueFill
+from modules.execution.repository.credentials import Standing, standing_of
 from modules.routing.contracts import OrderRouted
 
+# The order queued, read back with its credential and its user's pause (what decides whether
+# it may stay queued: the caller rejects it, or rolls it back to wait for the credential, in
+# the same transaction, before any worker can see it). Nothing is queued when this order (or
+# its client order id) is known already.
 _ENQUEUE = """
-INSERT INTO execution.orders
-       (order_id, user_id, client_order_id, venue, credential_id, symbol, side, order_type,
-        quantity, limit_price, status, filled_quantity, fees, created_at, updated_at,
-        priority, signal, source, queued_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, now(), now(), $12, $13, $14,
-        clock_timestamp())
-ON CONFLICT DO NOTHING
-RETURNING order_id
+WITH enqueued AS (
+    INSERT INTO execution.orders
+           (order_id, user_id, client_order_id, venue, credential_id, symbol, side, order_type,
+            quantity, limit_price, status, filled_quantity, fees, created_at, updated_at,
+            priority, signal, source, queued_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, 0, now(), now(), $11, $12,
+            $13, clock_timestamp())
+    ON CONFLICT DO NOTHING
+    RETURNING order_id
+)
+SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id = $2), false)
+       AS user_paused,
+       EXISTS (SELECT 1 FROM enqueued) AS enqueued
+  FROM (SELECT 1) AS one LEFT JOIN execution.credentials c ON c.credential_id = $5
 """
 # The venue's word on an order in one statement: its fills not recorded before, the order's
 # status and totals, and the user's run of account errors ended (the venue took an order).
@@ -126,17 +137,21 @@ DELETE FROM execution.queue_turns WHERE turn_id = $1 || ':' || $2
 """
 
 
+class Enqueued(msgspec.Struct, frozen=True, kw_only=True):
+    fresh: bool  # False: the order was known already, and nothing was queued
+    standing: Standing
+
+
 class Recorded(msgspec.Struct, frozen=True):
     fill_ids: set[str]
     position: PositionState | None  # locked; None when no fill was new
 
 
 class OrderRepository:
-    async def enqueue(
-        self, conn: asyncpg.Connection, event: OrderRouted, status: str = "queued"
-    ) -> bool:
-        """Record the order; False if this order (or its client order id) is already known."""
-        claimed = await conn.fetchval(
+    async def enqueue(self, conn: asyncpg.Connection, event: OrderRouted) -> Enqueued:
+        """Queue the order (not if it, or its client order id, is already known), and read
+        its credential and its user's pause with it."""
+        row = await conn.fetchrow(
             _ENQUEUE,
             event.order_id,
             event.user_id,
@@ -148,12 +163,11 @@ class OrderRepository:
             event.order_type,
             event.quantity,
             event.limit_price,
-            status,
             min(max(event.priority, 1), 4),
             event.signal,
             event.source,
         )
-        return claimed is not None
+        return Enqueued(fresh=row["enqueued"], standing=standing_of(row))
 
     async def lock_queued(self, conn: asyncpg.Connection, user_id: str | None) -> list[QueuedOrder]:
         """Orders still waiting in the queue (one user's, or everyone's), locked for a change,

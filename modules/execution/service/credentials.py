@@ -81,9 +81,14 @@ class Credentials:
         """The sealed copy (None if unknown) and whether its user is paused, read together; or
         `RetryLater` while the copy may still be on its way from vault."""
         standing = await self._repo.standing(conn, credential_id, user_id)
+        self.check_known(standing, credential_id, occurred_at)
+        return standing
+
+    def check_known(self, standing: Standing, credential_id: str, occurred_at: datetime) -> None:
+        """`RetryLater` while a credential not known here may still be on its way from vault
+        (its `CredentialStored` and an order using it travel on different topics)."""
         if standing.credential is None and self._runtime.clock() - occurred_at < self._grace:
             raise RetryLater(f"credential {credential_id} not known yet")
-        return standing
 
     async def open_for(
         self, order: QueuedOrder, purpose: Literal["place_order", "reconcile", "cancel_order"]

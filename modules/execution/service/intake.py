@@ -37,9 +37,13 @@ class Intake:
 
     async def enqueue(self, event: OrderRouted, uow: UnitOfWork) -> None:
         """Durably queue a routed order (or refuse it at once); placement happens later."""
-        standing = await self._credentials.standing(
-            uow.conn, event.credential_id, event.user_id, event.occurred_at
-        )
+        enqueued = await self._orders.enqueue(uow.conn, event)
+        if not enqueued.fresh:
+            return  # a redelivery: the order was queued (or refused) the first time
+        standing = enqueued.standing
+        # Raises RetryLater while the credential may still be on its way from vault: the
+        # order's row goes with the rolled-back transaction, and the event comes again.
+        self._credentials.check_known(standing, event.credential_id, event.occurred_at)
         refusal = None
         if event.venue not in self._venues:
             refusal = ("unknown_venue", f"no venue named {event.venue}")
@@ -48,12 +52,10 @@ class Intake:
         elif standing.paused:
             refusal = ("user_paused", "trading is paused for this user")
         if refusal is not None:
-            if await self._orders.enqueue(uow.conn, event, status="rejected"):
-                await self._outcomes.reject_in(uow, _order_of(event), *refusal)
+            await self._outcomes.reject_in(uow, _order_of(event), *refusal)
             return
-        if await self._orders.enqueue(uow.conn, event):
-            venue = event.venue
-            uow.after_commit(lambda: self._nudge(venue))
+        venue = event.venue
+        uow.after_commit(lambda: self._nudge(venue))
 
     async def halt_queued(self, event: KillSwitchChanged, uow: UnitOfWork) -> None:
         """A kill switch stops what is still queued, not only what routing has yet to send;
