@@ -41,30 +41,37 @@ SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id =
        EXISTS (SELECT 1 FROM enqueued) AS enqueued
   FROM (SELECT 1) AS one LEFT JOIN execution.credentials c ON c.credential_id = $5
 """
-# The venue's word on an order in one statement: its fills not recorded before, the order's
-# status and totals, and the user's run of account errors ended (the venue took an order).
-# Returns the ids of the fills this call recorded, each with the position they fold into
-# ($16), which it locks (the order's row is already locked: orders, then positions): a new
-# position is inserted empty, an existing one touched by the no-op update, which locks it and
-# returns it as it is. No new fill, no position: nothing is folded.
+# The venue's word on an order in one statement, the order locked first: unless it has ended
+# (filled, expired, cancelled), its fills not recorded before, its status and totals, and the
+# user's run of account errors ended (the venue took an order). Returns the status the order
+# had, with the ids of the fills this call recorded, each with the position they fold into
+# ($16), which it locks (orders, then positions, as everywhere): a new position is inserted
+# empty, an existing one touched by the no-op update, which locks it and returns it as it is.
+# No new fill, no position: nothing is folded. A later CTE may update the row `locked` locked:
+# the lock is this transaction's own; the CTEs that write read `unended`, so they wait for it.
 _RECORD_PLACEMENT = """
-WITH recorded AS (
+WITH locked AS (
+    SELECT status FROM execution.orders WHERE order_id = $1 FOR UPDATE
+), unended AS (
+    SELECT status FROM locked WHERE status NOT IN ('filled', 'expired', 'cancelled')
+), recorded AS (
     INSERT INTO execution.fills
            (fill_id, order_id, venue, price, quantity, fee, fee_currency, liquidity, filled_at)
     SELECT f.id, $1, $2, f.price, f.quantity, f.fee, f.currency, f.liquidity, f.at
       FROM unnest($7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::text[],
                   $12::text[], $13::timestamptz[])
            AS f(id, price, quantity, fee, currency, liquidity, at)
+     WHERE EXISTS (SELECT 1 FROM unended)
     ON CONFLICT (fill_id) DO NOTHING
     RETURNING fill_id
 ), updated AS (
     UPDATE execution.orders
        SET status = $3, venue_order_id = $4, filled_quantity = $5, average_price = $6,
            fees = $14, updated_at = now()
-     WHERE order_id = $1
+     WHERE order_id = $1 AND EXISTS (SELECT 1 FROM unended)
 ), errors_ended AS (
     UPDATE execution.user_controls SET consecutive_errors = 0, updated_at = now()
-     WHERE user_id = $15 AND consecutive_errors <> 0
+     WHERE user_id = $15 AND consecutive_errors <> 0 AND EXISTS (SELECT 1 FROM unended)
 ), position AS (
     INSERT INTO execution.positions (position_id, user_id, venue, symbol, quantity,
                                      average_entry, realised_pnl, fees, updated_at)
@@ -72,7 +79,10 @@ WITH recorded AS (
     ON CONFLICT (position_id) DO UPDATE SET position_id = EXCLUDED.position_id
     RETURNING quantity, average_entry, realised_pnl, fees, version
 )
-SELECT recorded.fill_id, position.* FROM recorded CROSS JOIN position
+SELECT locked.status AS before, EXISTS (SELECT 1 FROM unended) AS unended, new.*
+  FROM locked
+  LEFT JOIN (SELECT recorded.fill_id, position.* FROM recorded CROSS JOIN position) AS new
+    ON true
 """
 # Each user's next order (highest priority, then oldest); then, across users, highest priority
 # first and within it the least recently served user (never served: first). One order per user
@@ -142,7 +152,9 @@ class Enqueued(msgspec.Struct, frozen=True, kw_only=True):
     standing: Standing
 
 
-class Recorded(msgspec.Struct, frozen=True):
+class Recorded(msgspec.Struct, frozen=True, kw_only=True):
+    before: str | None  # the order's status before; None: not known here
+    ended: bool  # it had ended (filled, expired, cancelled): nothing was recorded
     fill_ids: set[str]
     position: PositionState | None  # locked; None when no fill was new
 
@@ -346,8 +358,9 @@ class OrderRepository:
         average_price: Decimal | None,
         position_id: str,
     ) -> Recorded:
-        """The fill ids recorded by this call (the others were recorded before) and, when
-        there are any, the position they fold into, locked until the transaction ends."""
+        """The order's status before (None: not known here), whether it had ended, and if not,
+        the fill ids recorded by this call (the others were recorded before) and, when there are
+        any, the position they fold into, locked until the transaction ends."""
         rows = await conn.fetch(
             _RECORD_PLACEMENT,
             order_id,
@@ -368,8 +381,11 @@ class OrderRepository:
             position_id,
         )
         if not rows:
-            return Recorded(fill_ids=set(), position=None)
+            return Recorded(before=None, ended=False, fill_ids=set(), position=None)
         first = rows[0]
+        before, ended = first["before"], not first["unended"]
+        if first["fill_id"] is None:
+            return Recorded(before=before, ended=ended, fill_ids=set(), position=None)
         position = PositionState(
             quantity=first["quantity"],
             average_entry=first["average_entry"],
@@ -377,7 +393,8 @@ class OrderRepository:
             fees=first["fees"],
             version=first["version"],
         )
-        return Recorded(fill_ids={row["fill_id"] for row in rows}, position=position)
+        fill_ids = {row["fill_id"] for row in rows}
+        return Recorded(before=before, ended=ended, fill_ids=fill_ids, position=position)
 
 
 def _queued(row: Any) -> QueuedOrder:

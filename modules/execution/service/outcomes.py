@@ -63,9 +63,6 @@ class OrderOutcomes:
         """Record the venue's word on the order; whether it brought fills not recorded before
         (the account's balances moved)."""
         async with self._runtime.unit_of_work("execution") as uow:
-            locked = await self._orders.order(uow.conn, order.order_id)
-            if locked is None or locked.status in ("filled", "expired", "cancelled"):
-                return False
             position = position_id(order.user_id, order.venue, order.symbol)
             recorded = await self._orders.record_placement(
                 uow.conn,
@@ -78,7 +75,9 @@ class OrderOutcomes:
                 average_price=average_price(placed.fills),
                 position_id=position,
             )
-            for event in placement_events(order, placed, locked.status, recorded.fill_ids):
+            if recorded.before is None or recorded.ended:
+                return False
+            for event in placement_events(order, placed, recorded.before, recorded.fill_ids):
                 uow.publish(event)
             fresh = [fill for fill in placed.fills if fill.trade_id in recorded.fill_ids]
             if recorded.position is not None:
