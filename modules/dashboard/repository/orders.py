@@ -234,14 +234,6 @@ class DashboardRepository:
         )
         return [(row["attempt_order_id"], row["topic"], bytes(row["payload"])) for row in rows]
 
-    async def add_notification(
-        self, conn: asyncpg.Connection, notification: NotificationRecord
-    ) -> None:
-        await conn.execute(
-            _INSERT_NOTIFICATION_SQL,
-            *(getattr(notification, column) for column in _NOTIFICATION_COLUMNS),
-        )
-
     # ---- from a request ------------------------------------------------------------------
 
     async def mark_read(

@@ -31,10 +31,31 @@ _INSERT_NOTIFICATION_ONCE = (
     f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_NOTIFICATION_COLUMNS)))}) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
 )
+_N = len(_NOTIFICATION_COLUMNS)
+# The notification, and its push queued for each of the user's devices when it was stored and
+# the user's preferences want it ({wanted}: the columns that decide, all on; ${_N + 10}: what
+# a user who never chose gets).
+_QUEUE_WITH_NOTIFICATION = (
+    f"WITH notification AS ({_INSERT_NOTIFICATION_ONCE}, user_id), "  # noqa: S608 - names and placeholders only
+    "queued AS (INSERT INTO dashboard.push_outbox (user_id, device, notification_id, kind, "
+    "collapse_key, title, body, data, position_ref, due_at, send_by, created_at) "
+    f"SELECT n.user_id, d.id, n.id, ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, "
+    f"${_N + 5}::jsonb, ${_N + 6}, ${_N + 7}, ${_N + 8}, ${_N + 9} "
+    "FROM notification n JOIN dashboard.push_devices d ON d.user_id = n.user_id "
+    "WHERE COALESCE((SELECT {wanted} FROM dashboard.notification_preferences p "
+    f"WHERE p.user_id = n.user_id), ${_N + 10}) RETURNING 1) "
+    "SELECT EXISTS (SELECT 1 FROM notification) AS stored, "
+    "(SELECT count(*) FROM queued) AS pushes"
+)
 _PENDING_COLUMNS = (
     "id, device::text AS device, kind, collapse_key, title, body, data, position_ref, "
     "user_id, attempts, created_at"
 )
+
+
+class Queued(msgspec.Struct, frozen=True, kw_only=True):
+    stored: bool  # False: a notification with its dedupe key was stored before
+    pushes: int  # rows queued, one per device that gets it
 
 
 class SealedToken(msgspec.Struct, frozen=True):
@@ -228,8 +249,7 @@ class PushRepository:
         self,
         conn: asyncpg.Connection,
         *,
-        user_id: str,
-        notification_id: uuid.UUID,
+        notification: NotificationRecord,
         push: Push,
         collapse_key: str,
         due_at: datetime,
@@ -237,18 +257,15 @@ class PushRepository:
         created_at: datetime,
         deciding: tuple[str, ...],
         by_default: bool,
-    ) -> int:
-        """One pending row per device the user has now, if the user's preferences named in
-        `deciding` are all on (`by_default` for a user who never chose); how many were queued."""
+    ) -> Queued:
+        """Store the notification (not when one with its `dedupe_key` was stored before) and,
+        if it was stored, its push: one pending row per device the user has now, if the
+        user's preferences named in `deciding` are all on (`by_default` for a user who never
+        chose). One statement: the preferences and the devices are read by the insert."""
         wanted = " AND ".join(_PREFERENCE_CHECK[name] for name in deciding)
-        status = await conn.execute(
-            "INSERT INTO dashboard.push_outbox (user_id, device, notification_id, kind, "  # noqa: S608 - names from the struct
-            "collapse_key, title, body, data, position_ref, due_at, send_by, created_at) "
-            "SELECT $1::varchar, id, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11 "
-            "FROM dashboard.push_devices WHERE user_id = $1 AND COALESCE((SELECT "
-            f"{wanted} FROM dashboard.notification_preferences WHERE user_id = $1), $12)",
-            user_id,
-            notification_id,
+        row = await conn.fetchrow(
+            _QUEUE_WITH_NOTIFICATION.format(wanted=wanted),
+            *(getattr(notification, c) for c in _NOTIFICATION_COLUMNS),
             push.kind,
             collapse_key,
             push.title,
@@ -260,7 +277,7 @@ class PushRepository:
             created_at,
             by_default,
         )
-        return int(status.split()[-1])
+        return Queued(stored=row["stored"], pushes=row["pushes"])
 
     async def claim_due(
         self, conn: asyncpg.Connection, now: datetime, groups: int

@@ -327,11 +327,9 @@ class DashboardService:
             created_at=self.runtime.clock(),
             url=None if push is None else push.data.url,
         )
-        await self.repo.add_notification(uow.conn, record)
+        await self.notifier.store(uow, record, push)  # no dedupe key: always stored
         payload = _encode(NotificationCreated(notification=notification_view(record)))
         self._push_after_commit(uow, user_id, "notification.created", payload)
-        if push is not None:
-            await self.notifier.enqueue(uow, user_id, record.id, push)
 
     def _push_after_commit(self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes) -> None:
         async def push() -> None:

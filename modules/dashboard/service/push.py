@@ -105,7 +105,7 @@ class Notifier:
             url=None if push is None else push.data.url,
             dedupe_key=dedupe_key,
         )
-        if not await self._pushes.add_notification_once(uow.conn, record):
+        if not await self.store(uow, record, push):
             return None
         payload = _encode(NotificationCreated(notification=notification_view(record)))
 
@@ -113,24 +113,22 @@ class Notifier:
             await self._hub.push(user_id, payload)
 
         uow.after_commit(tell_sockets)
-        if push is not None:
-            await self.enqueue(uow, user_id, record.id, push)
         return record
 
-    async def enqueue(
-        self, uow: UnitOfWork, user_id: str, notification_id: uuid.UUID, push: Push
-    ) -> int:
-        """Queue `push` for each of the user's devices if they want it; how many were queued."""
+    async def store(self, uow: UnitOfWork, record: NotificationRecord, push: Push | None) -> bool:
+        """Store the notification and queue `push` (if any) for each of the user's devices
+        that want it; False when one with its `dedupe_key` was stored before (nothing done)."""
+        if push is None:
+            return await self._pushes.add_notification_once(uow.conn, record)
         now = self._runtime.clock()
         collapsing = push.kind in rules.COLLAPSING
         wait = config.PUSH_QUIET_SECONDS if collapsing else 0.0
         latest = config.PUSH_COLLAPSE_MAX_SECONDS if collapsing else 0.0
         queued = await self._pushes.queue(
             uow.conn,
-            user_id=user_id,
-            notification_id=notification_id,
+            notification=record,
             push=push,
-            collapse_key=collapse_key(push.kind, str(notification_id)),
+            collapse_key=collapse_key(push.kind, str(record.id)),
             due_at=now + timedelta(seconds=wait),
             send_by=now + timedelta(seconds=latest),
             created_at=now,
@@ -138,10 +136,10 @@ class Notifier:
             deciding=rules.deciding_preferences(push.kind),
             by_default=rules.wanted(Preferences(), push.kind),
         )
-        if queued:
-            self._queued.labels(push.kind).inc(queued)
+        if queued.pushes:
+            self._queued.labels(push.kind).inc(queued.pushes)
             uow.after_commit(lambda: self.wake_delivery(wait))
-        return queued
+        return queued.stored
 
     # ---- requests ------------------------------------------------------------------------
 
