@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 
 from app import create_app
@@ -192,3 +193,52 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
         assert _code(await order(running, trader)) == 202
         texts, tally.by_text = tally.by_text, None
         assert not [text for text in texts if "AS global_version" in text], texts
+
+
+async def test_an_acceptance_that_comes_with_its_fill_is_recorded_by_the_fill_statement(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """A market order's acceptance and fill are published together: one statement each order
+    records both (the venue's order id for the current attempt, and the fill)."""
+    monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
+    await truncate_all(database_url)
+    app = _routing_app(make_settings, db_statement_stats=True)
+    tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
+    async with serve(app) as running:
+        await publish_books(running, SYMBOL_MIDS)
+        trader: Trader = new_trader(running)
+        await connect(running, trader, VENUES)
+        await roomy(running, trader)
+        for _ in range(3):
+            assert _code(await order(running, trader)) == 202
+        await running.settle()
+        routed = tap.of(OrderRouted, user_id=trader.user_id)
+        price = SYMBOL_MIDS["BTC/USD"]
+        reports: list[Any] = []
+        for r in routed:
+            accepted = OrderAccepted(
+                order_id=r.order_id,
+                user_id=r.user_id,
+                venue=r.venue,
+                client_order_id=r.client_order_id,
+                venue_order_id=f"v-{r.order_id}",
+            )
+            reports += [accepted, fill_event(r, price)]
+        texts = await _group_commit(running, "order-accepted", reports)
+        assert _inbox(texts) == 1, texts
+        assert sum(texts.values()) == 1 + len(routed), texts
+        assert not [text for text in texts if "SET venue_order_id = $2" in text], texts
+        connection = await asyncpg.connect(database_url)
+        try:
+            rows = await connection.fetch(
+                "SELECT a.attempt_id::text AS attempt_id, o.venue_order_id, o.status "
+                "FROM routing.orders o JOIN routing.route_attempts a ON a.order_id = o.id "
+                "WHERE o.user_id = $1",
+                trader.user_id,
+            )
+        finally:
+            await connection.close()
+        assert {(row["venue_order_id"], row["status"]) for row in rows} == {
+            (f"v-{row['attempt_id']}", "filled") for row in rows
+        }
+        assert len(rows) == len(routed)

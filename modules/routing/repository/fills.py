@@ -17,6 +17,9 @@ import msgspec
 
 from modules.execution.contracts import OrderFilled
 
+# $15: the venue's order id when the attempt's acceptance came in the same batch as the fill
+# (a market order's usually does): recorded here, for the current attempt, with no statement
+# of its own (the status moves past 'accepted' with the fill either way).
 # A later CTE may update the row an earlier one locked: the lock is this transaction's own. The
 # fees' sub-select sees the fills as they were, so it adds the new fill's fee; SET expressions
 # see the order as it was, so each CASE compares against the old values.
@@ -40,7 +43,9 @@ WITH attempt AS (
     SELECT $12::text, $13::text, true, $14::timestamptz FROM fill WHERE $4::text = 'filled'
 ), filled AS (
     UPDATE routing.orders o
-       SET filled_quantity = GREATEST(o.filled_quantity, $2::numeric),
+       SET venue_order_id = CASE WHEN $15::text IS NOT NULL AND attempt.attempt = o.attempt
+                                 THEN $15::text ELSE o.venue_order_id END,
+           filled_quantity = GREATEST(o.filled_quantity, $2::numeric),
            average_price = CASE WHEN $2::numeric >= o.filled_quantity THEN $3::numeric
                                 ELSE o.average_price END,
            fees = (SELECT COALESCE(sum(f.fee), 0) FROM routing.fills f WHERE f.order_id = o.id)
@@ -80,13 +85,18 @@ def _attempt_uuid(attempt_id: str) -> uuid.UUID | None:
 
 class FillRepository:
     async def fill_single(
-        self, conn: asyncpg.Connection, event: OrderFilled, at: datetime
+        self,
+        conn: asyncpg.Connection,
+        event: OrderFilled,
+        at: datetime,
+        venue_order_id: str | None = None,
     ) -> FillFolded | None:
-        """Fold the fill if its attempt is a single order's; None otherwise (nothing done)."""
+        """Fold the fill if its attempt is a single order's; None otherwise (nothing done).
+        With `venue_order_id`, the attempt's acceptance is recorded with a new fill."""
         aid = _attempt_uuid(event.order_id)
         if aid is None:
             return None
-        row = await conn.fetchrow(_FILL_SINGLE, aid, *fill_parameters(event, at))
+        row = await conn.fetchrow(_FILL_SINGLE, aid, *fill_parameters(event, at), venue_order_id)
         if row is None:
             return None
         values = dict(row)

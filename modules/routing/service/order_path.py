@@ -7,6 +7,7 @@ together (`Subscription.group`), and this fold takes them kind by kind in a fixe
 order report sorted by order id, then positions by position id, then balances by credential.
 Each replica locks rows in that same order, so two batches that touch the same rows wait for
 each other instead of deadlocking; reports of one order keep the order they were published in.
+An acceptance followed by a fill of the same attempt is recorded by the fill's statement.
 """
 
 from __future__ import annotations
@@ -37,7 +38,19 @@ class OrderPath:
 
     async def fold(self, events: list[Any], uow: UnitOfWork) -> None:
         reports = [event for event in events if isinstance(event, ORDER_REPORTS)]
-        for report in sorted(reports, key=lambda event: event.order_id):
+        # Sorting is stable: one order's reports keep the order they were published in.
+        ordered = sorted(reports, key=lambda event: event.order_id)
+        riding: OrderAccepted | None = None
+        for index, report in enumerate(ordered):
+            following = ordered[index + 1] if index + 1 < len(ordered) else None
+            if _accepted_then_filled(report, following):
+                assert isinstance(report, OrderAccepted)
+                riding = report  # recorded with the fill that follows it
+                continue
+            if isinstance(report, OrderFilled) and riding is not None:
+                await self._reports.order_filled(report, uow, accepted=riding)
+                riding = None
+                continue
             await self._report(report, uow)
         moved = [event for event in events if isinstance(event, PositionChanged)]
         for position in sorted(moved, key=lambda event: event.position_id):
@@ -58,3 +71,12 @@ class OrderPath:
                 await self._reports.order_rejected(report, uow)
             case OrderCancelled():
                 await self._reports.order_cancelled(report, uow)
+
+
+def _accepted_then_filled(report: OrderReport, following: OrderReport | None) -> bool:
+    """An acceptance directly followed by a fill of the same attempt (a market order's)."""
+    return (
+        isinstance(report, OrderAccepted)
+        and isinstance(following, OrderFilled)
+        and following.order_id == report.order_id
+    )

@@ -84,10 +84,17 @@ class Reports:
                 uow, "accept", accepted.venue, accepted.order_type, accepted.created_at
             )
 
-    async def order_filled(self, event: OrderFilled, uow: UnitOfWork) -> None:
+    async def order_filled(
+        self, event: OrderFilled, uow: UnitOfWork, accepted: OrderAccepted | None = None
+    ) -> None:
+        """The fill; with `accepted`, the acceptance of the same attempt that came with it,
+        recorded by the fill's statement when it can be (a single order's new fill)."""
         self._monitor.settled(event.order_id)
         now = self._clock()
-        folded = await self._fills.fill_single(uow.conn, event, now)
+        venue_order_id = None if accepted is None else accepted.venue_order_id
+        folded = await self._fills.fill_single(uow.conn, event, now, venue_order_id)
+        if accepted is not None:
+            await self._accepted_with(accepted, folded, uow)
         if folded is None:  # a split's or TWAP's child (its parent locked first), or unknown
             folded = await self._fill_child(uow, event, now)
         if folded is None or not folded.recorded:
@@ -97,6 +104,16 @@ class Reports:
             self._observe_path(uow, "fill", folded.venue, folded.order_type, folded.created_at)
         if event.status == "filled":  # its outcome recorded with the fill
             uow.after_commit(lambda: self._monitor.record(event.venue, event.symbol, True))
+
+    async def _accepted_with(
+        self, accepted: OrderAccepted, folded: FillFolded | None, uow: UnitOfWork
+    ) -> None:
+        """The acceptance that came with a fill: the fill's statement recorded it with a new
+        fill of a single order; otherwise it is recorded on its own (before a child's fill)."""
+        if folded is None or not folded.recorded:
+            await self.order_accepted(accepted, uow)
+        elif folded.created_at is not None and folded.attempt == folded.current_attempt:
+            self._observe_path(uow, "accept", folded.venue, folded.order_type, folded.created_at)
 
     async def _fill_child(
         self, uow: UnitOfWork, event: OrderFilled, now: datetime
