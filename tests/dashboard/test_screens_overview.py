@@ -8,7 +8,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from modules.dashboard.repository.days import DayRepository
+from modules.dashboard.views.positions import open_positions_of
+from modules.dashboard.views.statistics import periods_of
 from modules.identity.contracts import UserProfileChanged
 from modules.strategy.contracts import BotStatusChanged
 from tests.conftest import RunningApp
@@ -268,3 +272,29 @@ async def test_routing_savings_per_order_and_in_total(running: RunningApp, now: 
     ]
     assert (await get_json(running, stranger, SAVINGS))["items"] == []
     await get_json(running, token, SAVINGS, 400, limit=0)
+
+
+async def test_the_folds_batched_reads_give_each_trader_their_own_overview_figures(
+    running: RunningApp, now: datetime
+) -> None:
+    """A fold pushes to several traders with one read of open positions and one of P&L for
+    all of them: each trader's share is what their own overview shows (zones differ)."""
+    traders = []
+    for zone, entry, exit_ in (("Asia/Tokyo", "100", "130"), ("America/New_York", "200", "150")):
+        user, token = new_user(running)
+        ex = Execution(user)
+        await publish(running, _profile(user, zone, T0 - DAY), balance(user, "kraken", "1000", T0))
+        await _round_trip(running, ex, T0 + minutes(30), entry, exit_)
+        held = routed_order(user, quantity="2")
+        await publish(running, held, *ex.fill(held, price=entry, at=T0 + minutes(60)))
+        traders.append((user, zone, await get_json(running, token, OVERVIEW)))
+    async with running.runtime.db.connection() as conn:
+        zones = {user: zone for user, zone, _ in traders}
+        pnl = await periods_of(conn, zones, now)
+        held_by = await open_positions_of(conn, sorted(zones), now)
+    for user, _, overview in traders:
+        assert msgspec.to_builtins(pnl[user]) == overview["pnl"]
+        assert [p["id"] for p in overview["open_positions"]] == [c.id for c in held_by[user]]
+        assert len(held_by[user]) == 1
+    first, second = (overview["pnl"]["all"]["pnl"] for _, _, overview in traders)
+    assert Decimal(first) > 0 > Decimal(second)

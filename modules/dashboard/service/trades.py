@@ -28,9 +28,9 @@ from modules.dashboard.schemas.screens import PositionCard
 from modules.dashboard.service.positions import PositionFold
 from modules.dashboard.service.pushes import Pusher
 from modules.dashboard.views.activity import trades_by_id
-from modules.dashboard.views.positions import cycles, open_positions
+from modules.dashboard.views.positions import cycles, open_positions_of
 from modules.dashboard.views.shapes import trade_item
-from modules.dashboard.views.statistics import periods
+from modules.dashboard.views.statistics import periods_of
 from modules.execution.contracts import OrderFilled, PositionChanged
 from modules.kernel.db import Database
 from modules.kernel.outbox import UnitOfWork
@@ -186,12 +186,15 @@ class TradeFolds:
                         messages.append(
                             (row["user_id"], TradeExecuted(trade=item, revision=item.revision))
                         )
-                held = {user: await open_positions(conn, user, now) for user in sorted(users)}
+                held = await open_positions_of(conn, sorted(users), now)
                 messages += await _positions_shown(conn, positions, held, now)
-                for user_id in sorted(users):
-                    messages.append(
-                        (user_id, await _pnl(conn, held, user_id, clocks[user_id], now))
-                    )
+                zones = {user_id: clocks[user_id].timezone for user_id in users}
+                pnl = await periods_of(conn, zones, now)
+            for user_id in sorted(users):
+                unrealised = sum((p.unrealised_pnl for p in held[user_id]), Decimal(0))
+                revision = clocks[user_id].pnl_revision
+                update = PnlUpdated(pnl=pnl[user_id], unrealised_pnl=unrealised, revision=revision)
+                messages.append((user_id, update))
             return messages
 
         self._pusher.after_commit(uow, build)
@@ -215,17 +218,3 @@ async def _positions_shown(
         (positions[(view.id, view.cycle)], PositionUpdated(position=view, revision=view.revision))
         for view in sorted(found, key=lambda view: (view.id, view.cycle))
     ]
-
-
-async def _pnl(
-    conn: asyncpg.Connection,
-    held: dict[str, list[PositionCard]],
-    user_id: str,
-    clock: Clock,
-    now: datetime,
-) -> PnlUpdated:
-    return PnlUpdated(
-        pnl=await periods(conn, user_id, clock.timezone, now),
-        unrealised_pnl=sum((p.unrealised_pnl for p in held[user_id]), Decimal(0)),
-        revision=clock.pnl_revision,
-    )

@@ -63,16 +63,31 @@ def _market_clauses(flt: PositionFilter, args: list[Any]) -> str:
     return clauses
 
 
+# Each trader's open positions, newest first, at most OPEN_POSITIONS_SHOWN each: one read for
+# all the traders a fold pushes to.
+_OPEN_OF = (
+    f"SELECT * FROM (SELECT {POSITION_COLUMNS}, "  # noqa: S608 - the module's own constants
+    f"row_number() OVER (PARTITION BY p.user_id {_ORDER}) AS shown {POSITIONS_FROM} "
+    "WHERE p.user_id = ANY($1::text[]) AND p.status = 'open') AS s "
+    f"WHERE s.shown <= {OPEN_POSITIONS_SHOWN} ORDER BY s.user_id, s.shown"
+)
+
+
+async def open_positions_of(
+    conn: asyncpg.Connection, user_ids: list[str], now: datetime
+) -> dict[str, list[PositionCard]]:
+    """Each trader's open positions as the overview shows them (every trader named has a
+    list, empty when nothing is open)."""
+    held: dict[str, list[PositionCard]] = {user_id: [] for user_id in user_ids}
+    for row in await fetch_all(conn, _OPEN_OF, sorted(held)):
+        held[row["user_id"]].append(position_view(row, now))
+    return held
+
+
 async def open_positions(
     conn: asyncpg.Connection, user_id: str, now: datetime
 ) -> list[PositionCard]:
-    rows = await fetch_all(
-        conn,
-        f"SELECT {POSITION_COLUMNS} {POSITIONS_FROM} "
-        f"WHERE p.user_id = $1 AND p.status = 'open' {_ORDER} LIMIT {OPEN_POSITIONS_SHOWN}",
-        user_id,
-    )
-    return [position_view(row, now) for row in rows]
+    return (await open_positions_of(conn, [user_id], now))[user_id]
 
 
 class PositionViews:

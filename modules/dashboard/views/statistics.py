@@ -45,20 +45,21 @@ class SavingsKey(msgspec.Struct, frozen=True, array_like=True):
     order_id: str
 
 
-# Each venue's equity at an instant: its last report then, or its first one after.
+# Each venue's equity at an instant: its last report then, or its first one after; summed
+# per trader and instant (s.k numbers a trader's instants from 1), for several traders at once.
 _EQUITY_AT = """
-SELECT s.k, sum(coalesce(before.equity_usd, after.equity_usd)) AS equity
-FROM unnest($2::timestamptz[]) WITH ORDINALITY AS s(t, k)
-CROSS JOIN (SELECT venue FROM dashboard.balances WHERE user_id = $1) AS v
+SELECT s.u AS user_id, s.k, sum(coalesce(before.equity_usd, after.equity_usd)) AS equity
+FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS s(u, t, k)
+CROSS JOIN LATERAL (SELECT venue FROM dashboard.balances b WHERE b.user_id = s.u) AS v
 LEFT JOIN LATERAL (
     SELECT equity_usd FROM dashboard.equity_reports e
-    WHERE e.user_id = $1 AND e.venue = v.venue AND e.reported_at <= s.t
+    WHERE e.user_id = s.u AND e.venue = v.venue AND e.reported_at <= s.t
     ORDER BY e.reported_at DESC LIMIT 1) AS before ON true
 LEFT JOIN LATERAL (
     SELECT equity_usd FROM dashboard.equity_reports e
-    WHERE e.user_id = $1 AND e.venue = v.venue AND e.reported_at > s.t
+    WHERE e.user_id = s.u AND e.venue = v.venue AND e.reported_at > s.t
     ORDER BY e.reported_at LIMIT 1) AS after ON before.equity_usd IS NULL
-GROUP BY s.k
+GROUP BY s.u, s.k
 """
 
 
@@ -76,13 +77,30 @@ async def user_zone(conn: asyncpg.Connection, user_id: str) -> str:
     return str(name or "UTC")
 
 
+async def equity_of(
+    conn: asyncpg.Connection, instants: dict[str, list[datetime]]
+) -> dict[str, list[Decimal | None]]:
+    """Each trader's equity over their venues at each of their instants (None before any
+    report), in one read."""
+    users, times, numbers = [], [], []
+    for user_id, theirs in instants.items():
+        for number, instant in enumerate(theirs, start=1):
+            users.append(user_id)
+            times.append(instant)
+            numbers.append(number)
+    rows = await fetch_all(conn, _EQUITY_AT, users, times, numbers)
+    found = {(row["user_id"], row["k"]): plain(row["equity"]) for row in rows}
+    return {
+        user_id: [found.get((user_id, n + 1)) for n in range(len(theirs))]
+        for user_id, theirs in instants.items()
+    }
+
+
 async def equity_at(
     conn: asyncpg.Connection, user_id: str, instants: list[datetime]
 ) -> list[Decimal | None]:
     """The trader's equity over their venues at each instant (None before any report)."""
-    rows = await fetch_all(conn, _EQUITY_AT, user_id, instants)
-    by_index = {row["k"]: plain(row["equity"]) for row in rows}
-    return [by_index.get(n + 1) for n in range(len(instants))]
+    return (await equity_of(conn, {user_id: instants}))[user_id]
 
 
 async def day_rows(
@@ -117,10 +135,15 @@ def _figures(total: Totals, start_equity: Decimal | None) -> PeriodFigures:
 
 # Column names are the module's own constants, never input.
 _SUMS = ", ".join(f"coalesce(sum({name}), 0) AS {name}" for name in _FIGURES)
+# Per trader: the all-time sums (day NULL; a row even with no day), then each day from their
+# first to their last (their own local days).
 _PERIOD_DAYS = (
-    f"SELECT NULL::date AS day, {_SUMS} FROM dashboard.daily WHERE user_id = $1 "  # noqa: S608
-    f"UNION ALL (SELECT {_DAY_COLUMNS} FROM dashboard.daily "
-    "WHERE user_id = $1 AND day >= $2 AND day <= $3)"
+    f"SELECT u.u AS user_id, NULL::date AS day, {_SUMS} "  # noqa: S608
+    "FROM unnest($1::text[]) AS u(u) LEFT JOIN dashboard.daily d ON d.user_id = u.u "
+    "GROUP BY u.u "
+    f"UNION ALL (SELECT d.user_id, {_DAY_COLUMNS} FROM dashboard.daily d "
+    "JOIN unnest($1::text[], $2::date[], $3::date[]) AS w(u, first, last) "
+    "ON d.user_id = w.u AND d.day >= w.first AND d.day <= w.last)"
 )
 
 
@@ -128,18 +151,42 @@ def _plain_fields(row: Any) -> dict[str, Any]:
     return {k: plain(v) if isinstance(v, Decimal) else v for k, v in row.items()}
 
 
-async def periods(conn: asyncpg.Connection, user_id: str, zone_name: str, now: datetime) -> Periods:
-    """Today, 7 and 30 days and all time: one read of days (the all-time sums first, then the
-    last 30 days), one of equity."""
-    where = zone(zone_name)
-    today = local_day(now, where)
-    rows = await fetch_all(conn, _PERIOD_DAYS, user_id, first_day("30d", today, None), today)
-    all_time = msgspec.convert(
-        {k: v for k, v in _plain_fields(rows[0]).items() if k != "day"}, Totals
+async def periods_of(
+    conn: asyncpg.Connection, zones: dict[str, str], now: datetime
+) -> dict[str, Periods]:
+    """Each trader's P&L for today, 7 and 30 days and all time, in their own zone (`zones`:
+    trader -> zone name): one read of days and one of equity for all of them."""
+    where = {user_id: zone(name) for user_id, name in zones.items()}
+    today = {user_id: local_day(now, tz) for user_id, tz in where.items()}
+    users = sorted(zones)
+    rows = await fetch_all(
+        conn,
+        _PERIOD_DAYS,
+        users,
+        [first_day("30d", today[u], None) for u in users],
+        [today[u] for u in users],
     )
-    recent = [msgspec.convert(_plain_fields(row), DayFigures) for row in rows[1:]]
-    starts = [day_start(first_day(p, today, None), where) for p in ("today", "7d", "30d")]
-    equity = await equity_at(conn, user_id, [*starts, _ALL_TIME])
+    all_time: dict[str, Totals] = {}
+    recent: dict[str, list[DayFigures]] = {user_id: [] for user_id in users}
+    for row in rows:
+        fields = _plain_fields(row)
+        user_id = fields.pop("user_id")
+        if fields["day"] is None:
+            del fields["day"]
+            all_time[user_id] = msgspec.convert(fields, Totals)
+        else:
+            recent[user_id].append(msgspec.convert(fields, DayFigures))
+    starts = {
+        u: [day_start(first_day(p, today[u], None), where[u]) for p in ("today", "7d", "30d")]
+        for u in users
+    }
+    equity = await equity_of(conn, {u: [*starts[u], _ALL_TIME] for u in users})
+    return {u: _periods(today[u], recent[u], all_time[u], equity[u]) for u in users}
+
+
+def _periods(
+    today: date, recent: list[DayFigures], all_time: Totals, equity: list[Decimal | None]
+) -> Periods:
     spans: list[Totals] = [
         stats.totals(r for r in recent if r.day >= first_day(p, today, None))
         for p in ("today", "7d", "30d")
@@ -147,6 +194,11 @@ async def periods(conn: asyncpg.Connection, user_id: str, zone_name: str, now: d
     spans.append(all_time)
     figures = [_figures(total, start) for total, start in zip(spans, equity, strict=True)]
     return Periods(today=figures[0], last_7d=figures[1], last_30d=figures[2], all=figures[3])
+
+
+async def periods(conn: asyncpg.Connection, user_id: str, zone_name: str, now: datetime) -> Periods:
+    """Today, 7 and 30 days and all time, in the trader's zone."""
+    return (await periods_of(conn, {user_id: zone_name}, now))[user_id]
 
 
 class StatisticsViews:
