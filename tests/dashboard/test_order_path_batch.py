@@ -20,7 +20,7 @@ from modules.kernel.statements import StatementTally
 from modules.routing.contracts import OrderRouted
 from tests.conftest import RunningApp, serve, truncate_all
 from tests.dashboard.helpers import accepted, filled, new_user, routed
-from tests.dashboard.screens import T0, balance, minutes
+from tests.dashboard.screens import T0, Execution, balance, minutes, routed_order
 
 ORDERS = 8
 _INBOX = "INSERT INTO dashboard.inbox"
@@ -171,3 +171,52 @@ async def test_balance_reports_together_cost_one_statement_and_the_newest_wins(
         ("kraken", Decimal("520"), 1),
     ]
     assert history == len(reports)  # every report is kept for the periods' equity, once
+
+
+async def test_positions_moved_together_are_folded_with_one_statement_per_step_of_the_fold(
+    counted: RunningApp,
+) -> None:
+    """Several traders' positions in one batch: their heads locked, their cycles and steps
+    read and their cycles replaced in one statement each, not one per position; a position
+    whose second step arrives first is still folded right, and each has its own cycle."""
+    traders = [Execution(new_user(counted)[0]) for _ in range(4)]
+    buys = {
+        ex.user_id: (routed_order(ex.user_id, quantity="1"), routed_order(ex.user_id, quantity="2"))
+        for ex in traders
+    }
+    await _deliver_together(counted, [order for pair in buys.values() for order in pair])
+    first: list[IntegrationEvent] = []
+    second: list[IntegrationEvent] = []
+    for ex in traders:
+        one, two = buys[ex.user_id]
+        first += ex.fill(one, price="100", at=T0 + minutes(1))
+        second += ex.fill(two, price="130", at=T0 + minutes(2))
+
+    cost = await _deliver_together(counted, first)
+    late = second[-1]  # the last trader's second step, delivered before the others
+    await _deliver_together(counted, [late])
+    await _deliver_together(counted, [event for event in second if event is not late])
+
+    for fragment in (
+        "INSERT INTO dashboard.position_heads",
+        "SELECT DISTINCT ON (position_id) * FROM dashboard.positions",
+        "FROM dashboard.trades t JOIN unnest",
+        "WITH target AS",
+    ):
+        assert _count(cost, fragment) == 1, (fragment, cost)
+    conn = await asyncpg.connect(counted.runtime.settings.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT user_id, status, quantity, entry_price FROM dashboard.positions "
+            "WHERE user_id = ANY($1::text[]) ORDER BY user_id",
+            [ex.user_id for ex in traders],
+        )
+    finally:
+        await conn.close()
+    assert sorted(row["user_id"] for row in rows) == sorted(ex.user_id for ex in traders)
+    for row in rows:
+        assert (row["status"], row["quantity"], row["entry_price"]) == (
+            "open",
+            Decimal("3"),
+            Decimal("120"),
+        )

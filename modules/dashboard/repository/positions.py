@@ -27,16 +27,19 @@ _TYPES = {
     "status": "text",
     "revision": "int",
 }
-# The cycles from `since` on replaced, and the head moved to the last step folded, in one
-# statement (run under the head's lock). The insert waits for the delete (its one-time filter
-# reads `old` to the end first), so a cycle written again under the same key does not collide
-# with the row it replaces. Column names come from Cycle's own fields, never from input.
-_FIXED = 4  # $1 position, $2 since, $3 last version (NULL: no step), $4 its quantity
+# Several positions' cycles from their own `since` on replaced, and each head moved to its last
+# step folded, in one statement (run under the heads' locks). The insert waits for the delete
+# (its one-time filter reads `old` to the end first), so a cycle written again under the same
+# key does not collide with the row it replaces. Column names come from Cycle's own fields.
+_FIXED = 4  # per position: $1 id, $2 since, $3 last version (NULL: no step), $4 its quantity
 _REPLACE = (
-    "WITH old AS (DELETE FROM dashboard.positions WHERE position_id = $1 "  # noqa: S608
-    "AND open_version >= $2 RETURNING *), "
-    "head AS (UPDATE dashboard.position_heads SET last_version = $3, last_quantity = $4 "
-    "WHERE position_id = $1 AND $3::int IS NOT NULL AND last_version < $3), "
+    "WITH target AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::numeric[]) "  # noqa: S608 - names from Cycle
+    "AS t(position_id, since, last_version, last_quantity)), "
+    "old AS (DELETE FROM dashboard.positions p USING target t "
+    "WHERE p.position_id = t.position_id AND p.open_version >= t.since RETURNING p.*), "
+    "head AS (UPDATE dashboard.position_heads h SET last_version = t.last_version, "
+    "last_quantity = t.last_quantity FROM target t WHERE h.position_id = t.position_id "
+    "AND t.last_version IS NOT NULL AND h.last_version < t.last_version), "
     f"added AS (INSERT INTO dashboard.positions ({', '.join(_COLUMNS)}) "
     "SELECT * FROM unnest("
     + ", ".join(
@@ -65,27 +68,49 @@ def cycle(row: Any) -> Cycle:
     return msgspec.convert({name: row[name] for name in _CYCLE_FIELDS}, Cycle)
 
 
-class PositionRepository:
-    async def lock_head(self, conn: asyncpg.Connection, position: Identity) -> Head:
-        """The head, created on the position's first step, locked until commit; its revision
-        moves on, as every fold changes what the position's pushes say."""
-        row = await conn.fetchrow(
-            "INSERT INTO dashboard.position_heads (position_id, user_id, revision) "
-            "VALUES ($1, $2, 1) ON CONFLICT (position_id) DO UPDATE "
-            "SET revision = position_heads.revision + 1 "
-            "RETURNING last_version, last_quantity, revision",
-            position.position_id,
-            position.user_id,
-        )
-        return msgspec.convert(dict(row), Head)
+class Replacement(msgspec.Struct, frozen=True, kw_only=True):
+    """A position's cycles from `since` on, and its last step folded (version, quantity)."""
 
-    async def latest(self, conn: asyncpg.Connection, position_id: str) -> Cycle | None:
-        row = await conn.fetchrow(
-            "SELECT * FROM dashboard.positions WHERE position_id = $1 "
-            "ORDER BY open_version DESC LIMIT 1",
-            position_id,
+    position: Identity
+    since: int
+    cycles: list[Cycle]
+    revision: int
+    last_step: tuple[int, Decimal] | None
+
+
+class PositionRepository:
+    async def lock_heads(
+        self, conn: asyncpg.Connection, positions: list[Identity]
+    ) -> dict[str, Head]:
+        """The heads, created on a position's first step, locked until commit in position id
+        order (as every fold takes them); each revision moves on, as every fold changes what
+        the position's pushes say."""
+        ordered = sorted(positions, key=lambda p: p.position_id)
+        rows = await conn.fetch(
+            "INSERT INTO dashboard.position_heads (position_id, user_id, revision) "
+            "SELECT p, u, 1 FROM unnest($1::text[], $2::text[]) AS h(p, u) ORDER BY p "
+            "ON CONFLICT (position_id) DO UPDATE SET revision = position_heads.revision + 1 "
+            "RETURNING position_id, last_version, last_quantity, revision",
+            [p.position_id for p in ordered],
+            [p.user_id for p in ordered],
         )
-        return None if row is None else cycle(row)
+        return {
+            row["position_id"]: Head(
+                last_version=row["last_version"],
+                last_quantity=row["last_quantity"],
+                revision=row["revision"],
+            )
+            for row in rows
+        }
+
+    async def latest(self, conn: asyncpg.Connection, position_ids: list[str]) -> dict[str, Cycle]:
+        """Each position's newest cycle (none for a position with no cycle yet)."""
+        rows = await conn.fetch(
+            "SELECT DISTINCT ON (position_id) * FROM dashboard.positions "
+            "WHERE position_id = ANY($1::text[]) ORDER BY position_id, open_version DESC",
+            position_ids,
+        )
+        return {row["position_id"]: cycle(row) for row in rows}
 
     async def refold_start(self, conn: asyncpg.Connection, position_id: str, before: int) -> int:
         """Where to fold again for a step `before` that came late: the opening of the cycle
@@ -99,28 +124,25 @@ class PositionRepository:
         return int(start or 0)
 
     async def replace(
-        self,
-        conn: asyncpg.Connection,
-        position: Identity,
-        since: int,
-        cycles: list[Cycle],
-        revision: int,
-        last_step: tuple[int, Decimal] | None,
-    ) -> list[Cycle]:
-        """Put `cycles` in place of the position's cycles opened from `since` on, and move the
-        head to `last_step` (version, quantity) when the fold had steps; the cycles replaced
-        (what the daily figures counted of them is taken back by the caller)."""
-        identity = [[getattr(position, name)] * len(cycles) for name in _IDENTITY]
-        fields = [[getattr(c, name) for c in cycles] for name in _CYCLE_FIELDS]
-        version, quantity = last_step if last_step is not None else (None, None)
+        self, conn: asyncpg.Connection, replacements: list[Replacement]
+    ) -> dict[str, list[Cycle]]:
+        """Put each position's cycles in place of those it opened from its `since` on, and
+        move its head to its last step when the fold had steps; by position, the cycles
+        replaced (what the daily figures counted of them is taken back by the caller)."""
+        heads = [
+            (r.position.position_id, r.since, *(r.last_step or (None, None))) for r in replacements
+        ]
+        written = [(r.position, c, r.revision) for r in replacements for c in r.cycles]
+        identity = [[getattr(p, name) for p, _, _ in written] for name in _IDENTITY]
+        fields = [[getattr(c, name) for _, c, _ in written] for name in _CYCLE_FIELDS]
         old = await conn.fetch(
             _REPLACE,
-            position.position_id,
-            since,
-            version,
-            quantity,
+            *([head[n] for head in heads] for n in range(_FIXED)),
             *identity,
             *fields,
-            [revision] * len(cycles),
+            [revision for _, _, revision in written],
         )
-        return [cycle(row) for row in old]
+        replaced: dict[str, list[Cycle]] = {r.position.position_id: [] for r in replacements}
+        for row in sorted(old, key=lambda row: (row["position_id"], row["open_version"])):
+            replaced[row["position_id"]].append(cycle(row))
+        return replaced

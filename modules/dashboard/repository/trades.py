@@ -163,16 +163,23 @@ class TradeRepository:
         rows = await conn.fetch(_ADD_STEPS, *_columns(_unique(steps)))
         return [trade_row(row) for row in rows]
 
-    async def steps(self, conn: asyncpg.Connection, position_id: str, since: int) -> list[Step]:
-        """The position's steps from version `since` on, in version order."""
+    async def steps(self, conn: asyncpg.Connection, since: dict[str, int]) -> dict[str, list[Step]]:
+        """Each position's steps from its version `since` on, in version order."""
         rows = await conn.fetch(
-            "SELECT version, position_quantity AS quantity, average_entry, realised_total, "
-            "fees_total, realised_delta, step_at AS at FROM dashboard.trades "
-            "WHERE position_id = $1 AND version >= $2 ORDER BY version",
-            position_id,
-            since,
+            "SELECT t.position_id, t.version, t.position_quantity AS quantity, t.average_entry, "
+            "t.realised_total, t.fees_total, t.realised_delta, t.step_at AS at "
+            "FROM dashboard.trades t "
+            "JOIN unnest($1::text[], $2::int[]) AS s(position_id, since) "
+            "ON t.position_id = s.position_id AND t.version >= s.since "
+            "ORDER BY t.position_id, t.version",
+            list(since),
+            list(since.values()),
         )
-        return [msgspec.convert(dict(row), Step) for row in rows]
+        found: dict[str, list[Step]] = {position_id: [] for position_id in since}
+        for row in rows:
+            values = dict(row)
+            found[values.pop("position_id")].append(msgspec.convert(values, Step))
+        return found
 
     async def mark_closes(
         self,

@@ -12,9 +12,14 @@ from decimal import Decimal
 
 import msgspec
 
-from modules.dashboard.domain.positions import Cycle, fold_steps, percent
+from modules.dashboard.domain.positions import Cycle, Step, fold_steps, percent
 from modules.dashboard.repository.days import DayDelta
-from modules.dashboard.repository.positions import Identity, PositionRepository
+from modules.dashboard.repository.positions import (
+    Head,
+    Identity,
+    PositionRepository,
+    Replacement,
+)
 from modules.dashboard.repository.trades import Close, TradeRepository, TradeRow
 from modules.kernel.outbox import UnitOfWork
 
@@ -53,41 +58,110 @@ def _close(cycle: Cycle) -> Close:
     )
 
 
+class _Plan(msgspec.Struct, frozen=True, kw_only=True):
+    """Where one position's fold starts: the cycle it carries on, or the quantity before its
+    first step; the first cycle it writes; and from which version its steps are read."""
+
+    open_cycle: Cycle | None
+    previous: Decimal | None
+    since: int
+    read_from: int
+    follows_on: bool
+
+
 class PositionFold:
     def __init__(self, positions: PositionRepository, trades: TradeRepository) -> None:
         self._positions = positions
         self._trades = trades
 
     async def refold(
-        self, uow: UnitOfWork, position: Identity, new_versions: list[int]
-    ) -> Refolded:
-        conn, position_id = uow.conn, position.position_id
-        head = await self._positions.lock_head(conn, position)
-        first_new = min(new_versions)
-        open_cycle, previous = None, None
-        follows_on = head.last_version + 1 == first_new
-        if follows_on:
-            latest = await self._positions.latest(conn, position_id)
-            if latest is not None and latest.status == "open":
-                open_cycle, since = latest, latest.open_version
-            else:
-                previous, since = head.last_quantity, first_new
-            steps = await self._trades.steps(conn, position_id, first_new)
-        else:
-            since = await self._positions.refold_start(conn, position_id, first_new)
-            steps = await self._trades.steps(conn, position_id, since - 1)
-            if steps and steps[0].version == since - 1:
-                previous = steps[0].quantity
-            steps = [step for step in steps if step.version >= since]
-        cycles = fold_steps(open_cycle, previous, steps)
-        last_step = (steps[-1].version, steps[-1].quantity) if steps else None
-        replaced = await self._positions.replace(
-            conn, position, since, cycles, head.revision, last_step
+        self, uow: UnitOfWork, new_versions: dict[Identity, list[int]]
+    ) -> dict[str, Refolded]:
+        """Fold each position's new steps (`new_versions`): its head locked, its cycles read,
+        its steps read and its cycles replaced, each in one statement for all the positions."""
+        conn = uow.conn
+        heads = await self._positions.lock_heads(conn, list(new_versions))
+        plans = await self._plans(uow, heads, new_versions)
+        steps = await self._trades.steps(conn, {pid: p.read_from for pid, p in plans.items()})
+        folded = {
+            p.position_id: _fold(p, plans[p.position_id], steps[p.position_id], heads)
+            for p in new_versions
+        }
+        replaced = await self._positions.replace(conn, list(folded.values()))
+        results: dict[str, Refolded] = {}
+        for position in new_versions:
+            position_id, user_id = position.position_id, position.user_id
+            replacement = folded[position_id]
+            cycles = replacement.cycles
+            closes = {c.close_version: _close(c) for c in cycles if c.close_version is not None}
+            marked = await self._trades.mark_closes(
+                conn,
+                position_id,
+                replacement.since,
+                closes,
+                refolded=not plans[position_id].follows_on,
+            )
+            days = [d for c in replaced[position_id] for d in outcome_deltas(user_id, c, -1)]
+            days += [d for c in cycles for d in outcome_deltas(user_id, c, 1)]
+            results[position_id] = Refolded(
+                cycles=cycles, revision=replacement.revision, days=days, marked=marked
+            )
+        return results
+
+    async def _plans(
+        self, uow: UnitOfWork, heads: dict[str, Head], new_versions: dict[Identity, list[int]]
+    ) -> dict[str, _Plan]:
+        """Where each position's fold starts: the positions that carry on from their head read
+        their newest cycles in one statement; one with a step that came late is folded again
+        from the cycle that step follows (rare: a statement each)."""
+        firsts = {p.position_id: min(versions) for p, versions in new_versions.items()}
+        carried = [pid for pid, first in firsts.items() if heads[pid].last_version + 1 == first]
+        latest = await self._positions.latest(uow.conn, carried) if carried else {}
+        plans: dict[str, _Plan] = {}
+        for position_id, first in firsts.items():
+            if position_id in carried:
+                plans[position_id] = _carry_on(latest.get(position_id), heads[position_id], first)
+                continue
+            since = await self._positions.refold_start(uow.conn, position_id, first)
+            plans[position_id] = _Plan(
+                open_cycle=None, previous=None, since=since, read_from=since - 1, follows_on=False
+            )
+        return plans
+
+
+def _carry_on(latest: Cycle | None, head: Head, first: int) -> _Plan:
+    """A fold that follows on from the last step folded: the open cycle carries on, or (none
+    open) a new one starts after the head's quantity."""
+    if latest is not None and latest.status == "open":
+        return _Plan(
+            open_cycle=latest,
+            previous=None,
+            since=latest.open_version,
+            read_from=first,
+            follows_on=True,
         )
-        closes = {c.close_version: _close(c) for c in cycles if c.close_version is not None}
-        marked = await self._trades.mark_closes(
-            conn, position_id, since, closes, refolded=not follows_on
-        )
-        days = [d for c in replaced for d in outcome_deltas(position.user_id, c, -1)]
-        days += [d for c in cycles for d in outcome_deltas(position.user_id, c, 1)]
-        return Refolded(cycles=cycles, revision=head.revision, days=days, marked=marked)
+    return _Plan(
+        open_cycle=None,
+        previous=head.last_quantity,
+        since=first,
+        read_from=first,
+        follows_on=True,
+    )
+
+
+def _fold(
+    position: Identity, plan: _Plan, steps: list[Step], heads: dict[str, Head]
+) -> Replacement:
+    """The position's cycles from the plan's start, and where its head moves."""
+    previous = plan.previous
+    if not plan.follows_on:
+        if steps and steps[0].version == plan.since - 1:
+            previous = steps[0].quantity
+        steps = [step for step in steps if step.version >= plan.since]
+    return Replacement(
+        position=position,
+        since=plan.since,
+        cycles=fold_steps(plan.open_cycle, previous, steps),
+        revision=heads[position.position_id].revision,
+        last_step=(steps[-1].version, steps[-1].quantity) if steps else None,
+    )

@@ -146,21 +146,22 @@ class TradeFolds:
             assert row.position_id is not None
             by_position[row.position_id].append(row)
         changed = {row.id for row in fresh}
-        for position_id in sorted(by_position):
-            rows = by_position[position_id]
-            first = rows[0]
-            identity = Identity(
+        new_versions = {
+            Identity(
                 position_id=position_id,
-                user_id=first.user_id,
-                venue=first.venue,
-                symbol=first.symbol,
-            )
-            refolded = await self._positions.refold(
-                uow, identity, [row.version for row in rows if row.version is not None]
-            )
-            days += refolded.days
-            written.update({(position_id, c.open_version): first.user_id for c in refolded.cycles})
-            changed.update(row.id for row in refolded.marked)
+                user_id=rows[0].user_id,
+                venue=rows[0].venue,
+                symbol=rows[0].symbol,
+            ): [row.version for row in rows if row.version is not None]
+            for position_id, rows in sorted(by_position.items())
+        }
+        refolded = await self._positions.refold(uow, new_versions) if new_versions else {}
+        for identity in new_versions:
+            position = refolded[identity.position_id]
+            days += position.days
+            owner = identity.user_id
+            written.update({(identity.position_id, c.open_version): owner for c in position.cycles})
+            changed.update(row.id for row in position.marked)
         return _Stepped(days=days, users={row.user_id for row in fresh}, changed=changed)
 
     def _push(
