@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
+from decimal import Decimal as D
 from typing import Any
 
 import asyncpg
@@ -175,15 +176,16 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
         ]
         # One inbox statement per batch (one transaction), then per event: the acceptance in
         # one statement; the fill (a single order's) with its look-up, its order's figures and
-        # the venue's outcome in one; the position's copy with the view's version.
-        for subscription, events, per_event in (
-            ("order-accepted", accepted, 1),
-            ("order-filled", filled, 1),
+        # the venue's outcome in one; and for all the batch's positions, one statement: their
+        # copies, the days' P&L and the user's view version.
+        for subscription, events, statements in (
+            ("order-accepted", accepted, orders),
+            ("order-filled", filled, orders),
             ("position-changed", moved, 1),
         ):
             texts = await _group_commit(running, subscription, events)
             assert _inbox(texts) == 1, texts
-            assert sum(texts.values()) == 1 + per_event * orders, texts
+            assert sum(texts.values()) == 1 + statements, texts
         listed = (await running.client.get("/v1/orders", headers=trader.headers)).json()
         assert {o["status"] for o in listed["items"]} == {"filled"}
         # The folds moved this replica's view on with them: the next order loads nothing.
@@ -242,3 +244,58 @@ async def test_an_acceptance_that_comes_with_its_fill_is_recorded_by_the_fill_st
             (f"v-{row['attempt_id']}", "filled") for row in rows
         }
         assert len(rows) == len(routed)
+
+
+async def test_a_batch_of_position_changes_keeps_each_copys_newest_version_and_every_delta(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """Two versions of one position, the newer first, and another position, in one batch: the
+    copy holds the newer version, the day's P&L takes both deltas, and the user's view (moved
+    on once) places the next order with no reload."""
+    monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
+    await truncate_all(database_url)
+    app = _routing_app(make_settings, db_statement_stats=True)
+    tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
+    async with serve(app) as running:
+        await publish_books(running, SYMBOL_MIDS)
+        trader: Trader = new_trader(running)
+        await connect(running, trader, VENUES)
+        await roomy(running, trader)
+        for _ in range(2):
+            assert _code(await order(running, trader)) == 202
+        await running.settle()
+        first, second = tap.of(OrderRouted, user_id=trader.user_id)
+        moved = [
+            position_event(
+                first, quantity=D("0.3"), version=2, realised_delta=D("-4"), position_id="p-a"
+            ),
+            position_event(
+                first, quantity=D("0.5"), version=1, realised_delta=D("10"), position_id="p-a"
+            ),
+            position_event(second, quantity=D("0.2"), version=1, position_id="p-b"),
+        ]
+        texts = await _group_commit(running, "position-changed", moved)
+        assert sum(texts.values()) == 2, texts  # the inbox, then one statement for all three
+        connection = await asyncpg.connect(database_url)
+        try:
+            copies = await connection.fetch(
+                "SELECT id, quantity, version FROM routing.positions WHERE user_id = $1 "
+                "ORDER BY id",
+                trader.user_id,
+            )
+            realised = await connection.fetchval(
+                "SELECT sum(realised) FROM routing.daily_pnl WHERE user_id = $1", trader.user_id
+            )
+        finally:
+            await connection.close()
+        assert [(c["id"], c["quantity"], c["version"]) for c in copies] == [
+            ("p-a", D("0.3"), 2),
+            ("p-b", D("0.2"), 1),
+        ]
+        assert realised == D("6")
+        tally = running.runtime.db.tally
+        assert tally is not None
+        tally.by_text = Counter()
+        assert _code(await order(running, trader)) == 202
+        texts, tally.by_text = tally.by_text, None
+        assert not [text for text in texts if "AS global_version" in text], texts

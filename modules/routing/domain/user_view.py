@@ -74,20 +74,23 @@ def advance(view: UserView, version: int) -> bool:
     return True
 
 
-def fold_position(
-    view: UserView,
-    position_id: str,
-    copy: PositionCopy,
-    day: date,
-    realised_delta: Decimal,
-) -> None:
+class PositionFold(msgspec.Struct, frozen=True):
+    """One `PositionChanged` as a view folds it."""
+
+    position_id: str
+    copy: PositionCopy
+    day: date
+    realised_delta: Decimal
+
+
+def fold_position(view: UserView, change: PositionFold) -> None:
     """The copy moves only to a newer version; the day's P&L takes every delta once."""
-    current = view.positions.get(position_id)
-    if current is None or current.version < copy.version:
-        view.positions[position_id] = copy
-    if realised_delta != 0:
-        figures = view.days.get(day, DayFigures())
-        view.days[day] = DayFigures(figures.trades, figures.realised + realised_delta)
+    current = view.positions.get(change.position_id)
+    if current is None or current.version < change.copy.version:
+        view.positions[change.position_id] = change.copy
+    if change.realised_delta != 0:
+        figures = view.days.get(change.day, DayFigures())
+        view.days[change.day] = DayFigures(figures.trades, figures.realised + change.realised_delta)
 
 
 def fold_equity(view: UserView, credential_id: str, copy: EquityCopy) -> None:

@@ -15,28 +15,38 @@ import asyncpg
 import msgspec
 
 from modules.kernel.db import Database
-from modules.routing.repository.user_views import BUMP
 
-# One statement: the copy moves only to a newer version (events may arrive out of order), the
-# day's realised P&L takes every event's delta once (the inbox dedupes redeliveries), and the
-# user's view version moves on (repository/user_views.py), returned.
+# One statement for a batch's changes: each copy moves only to the newest version the batch
+# brings, and only if newer than the one held (events may arrive out of order); each day's
+# realised P&L takes every event's delta once (the inbox dedupes redeliveries); and each user's
+# view version moves on once (repository/user_views.py), returned. Rows are taken in key order
+# (positions by id, days and versions by user), as every fold takes them.
 # A data-modifying CTE runs whether or not the outer statement reads it.
-_CHANGE = """
-WITH copy AS (
+_APPLY_CHANGES = """
+WITH change AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[],
+                         $6::int[], $7::timestamptz[], $8::date[], $9::numeric[])
+           AS c(id, user_id, venue, symbol, quantity, version, at, day, realised_delta)
+), copy AS (
     INSERT INTO routing.positions AS p
            (id, user_id, venue, symbol, quantity, version, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    SELECT DISTINCT ON (id) id, user_id, venue, symbol, quantity, version, at
+      FROM change ORDER BY id, version DESC
     ON CONFLICT (id) DO UPDATE
        SET quantity = EXCLUDED.quantity, version = EXCLUDED.version,
            updated_at = EXCLUDED.updated_at
      WHERE p.version < EXCLUDED.version
 ), pnl AS (
     INSERT INTO routing.daily_pnl AS d (user_id, day, realised)
-    SELECT $2, $8::date, $9::numeric WHERE $9::numeric <> 0
+    SELECT user_id, day, sum(realised_delta) FROM change WHERE realised_delta <> 0
+     GROUP BY user_id, day ORDER BY user_id, day
     ON CONFLICT (user_id, day) DO UPDATE SET realised = d.realised + EXCLUDED.realised
 )
+INSERT INTO routing.view_versions AS v (user_id, version)
+SELECT DISTINCT user_id, 1 FROM change ORDER BY user_id
+ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1
+RETURNING user_id, version
 """
-_APPLY_CHANGE = _CHANGE + BUMP.format(user="$2")
 
 
 # Served by the partial index `orders_open_exits`: only unfinished exits are ever in it. Any
@@ -65,21 +75,25 @@ class PositionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def apply_change(self, conn: asyncpg.Connection, change: PositionChange) -> int:
-        """Fold the change; the user's view version it committed at."""
-        version: int = await conn.fetchval(
-            _APPLY_CHANGE,
-            change.position_id,
-            change.user_id,
-            change.venue,
-            change.symbol,
-            change.quantity,
-            change.version,
-            change.at,
-            change.day,
-            change.realised_delta,
+    async def apply_changes(
+        self, conn: asyncpg.Connection, changes: list[PositionChange]
+    ) -> dict[str, int]:
+        """Fold the changes; each user's view version they committed at."""
+        columns = (
+            "position_id",
+            "user_id",
+            "venue",
+            "symbol",
+            "quantity",
+            "version",
+            "at",
+            "day",
+            "realised_delta",
         )
-        return version
+        rows = await conn.fetch(
+            _APPLY_CHANGES, *([getattr(c, name) for c in changes] for name in columns)
+        )
+        return {row["user_id"]: row["version"] for row in rows}
 
     async def position(self, user_id: str, position_id: str) -> dict[str, Any] | None:
         """The user's position by execution's id (None for another user's)."""

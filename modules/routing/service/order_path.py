@@ -53,11 +53,11 @@ class OrderPath:
                 continue
             await self._report(report, uow)
         moved = [event for event in events if isinstance(event, PositionChanged)]
-        for position in sorted(moved, key=lambda event: event.position_id):
-            await self._positions.position_changed(position, uow)
+        if moved:
+            await self._positions.positions_changed(moved, uow)
         balances = [event for event in events if isinstance(event, BalanceChanged)]
-        for balance in sorted(balances, key=lambda event: event.credential_id):
-            await self._positions.balance_changed(balance, uow)
+        if balances:
+            await self._positions.balances_changed(balances, uow)
 
     async def _report(self, report: OrderReport, uow: UnitOfWork) -> None:
         match report:

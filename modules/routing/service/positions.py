@@ -9,12 +9,13 @@ in the user's in-memory view too (service/user_views.py), folded once the copy h
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC
 
 from modules.execution.contracts import BalanceChanged, PositionChanged
 from modules.kernel.outbox import UnitOfWork
-from modules.routing.domain.user_view import EquityCopy, PositionCopy
-from modules.routing.repository.equity import EquityRepository
+from modules.routing.domain.user_view import EquityCopy, PositionCopy, PositionFold
+from modules.routing.repository.equity import EquityRepository, EquitySnapshot
 from modules.routing.repository.positions import PositionChange, PositionRepository
 from modules.routing.service.user_views import UserViews
 
@@ -27,37 +28,59 @@ class Positions:
         self._equity = equity
         self._views = views
 
-    async def position_changed(self, event: PositionChanged, uow: UnitOfWork) -> None:
-        at = event.occurred_at
-        change = PositionChange(
-            position_id=event.position_id,
-            user_id=event.user_id,
-            venue=event.venue,
-            symbol=event.symbol,
-            quantity=event.quantity,
-            version=event.version,
-            at=at,
-            day=at.astimezone(UTC).date(),
-            realised_delta=event.realised_delta,
-        )
-        version = await self._repo.apply_change(uow.conn, change)
-        copy = PositionCopy(event.symbol, event.quantity, event.version)
-        uow.after_commit(
-            lambda: self._views.position_changed(
-                event.user_id, event.position_id, copy, change.day, event.realised_delta, version
+    async def positions_changed(self, events: list[PositionChanged], uow: UnitOfWork) -> None:
+        """A batch's position changes in one statement; each user's view folds them all at the
+        one version the statement gave the user."""
+        changes = [_change(event) for event in events]
+        versions = await self._repo.apply_changes(uow.conn, changes)
+        by_user: dict[str, list[PositionFold]] = defaultdict(list)
+        for event, change in zip(events, changes, strict=True):
+            copy = PositionCopy(event.symbol, event.quantity, event.version)
+            by_user[event.user_id].append(
+                PositionFold(event.position_id, copy, change.day, event.realised_delta)
             )
-        )
 
-    async def balance_changed(self, event: BalanceChanged, uow: UnitOfWork) -> None:
-        version = await self._equity.apply(
-            uow.conn,
-            credential_id=event.credential_id,
-            user_id=event.user_id,
-            venue=event.venue,
-            equity_usd=event.equity_usd,
-            as_of=event.occurred_at,
-        )
-        copy = EquityCopy(event.equity_usd, event.occurred_at)
-        uow.after_commit(
-            lambda: self._views.equity_changed(event.user_id, event.credential_id, copy, version)
-        )
+        def fold() -> None:
+            for user_id, folds in by_user.items():
+                self._views.positions_changed(user_id, folds, versions[user_id])
+
+        uow.after_commit(fold)
+
+    async def balances_changed(self, events: list[BalanceChanged], uow: UnitOfWork) -> None:
+        """A batch's balance reports in one statement, folded like positions."""
+        snapshots = [
+            EquitySnapshot(
+                credential_id=event.credential_id,
+                user_id=event.user_id,
+                venue=event.venue,
+                equity_usd=event.equity_usd,
+                as_of=event.occurred_at,
+            )
+            for event in events
+        ]
+        versions = await self._equity.apply(uow.conn, snapshots)
+        by_user: dict[str, list[tuple[str, EquityCopy]]] = defaultdict(list)
+        for event in events:
+            copy = EquityCopy(event.equity_usd, event.occurred_at)
+            by_user[event.user_id].append((event.credential_id, copy))
+
+        def fold() -> None:
+            for user_id, copies in by_user.items():
+                self._views.equity_changed(user_id, copies, versions[user_id])
+
+        uow.after_commit(fold)
+
+
+def _change(event: PositionChanged) -> PositionChange:
+    at = event.occurred_at
+    return PositionChange(
+        position_id=event.position_id,
+        user_id=event.user_id,
+        venue=event.venue,
+        symbol=event.symbol,
+        quantity=event.quantity,
+        version=event.version,
+        at=at,
+        day=at.astimezone(UTC).date(),
+        realised_delta=event.realised_delta,
+    )

@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 import weakref
 from datetime import UTC, date
-from decimal import Decimal
 
 from modules.kernel.module import Runtime
 from modules.routing.domain.user_view import (
     EquityCopy,
-    PositionCopy,
+    PositionFold,
     UserView,
     advance,
     fold_equity,
@@ -83,25 +82,21 @@ class UserViews:
         return view
 
     # -- folds, each after its transaction committed ----------------------------------------
-    def position_changed(
-        self,
-        user_id: str,
-        position_id: str,
-        copy: PositionCopy,
-        day: date,
-        realised_delta: Decimal,
-        version: int,
-    ) -> None:
+    def positions_changed(self, user_id: str, changes: list[PositionFold], version: int) -> None:
+        """A batch's position changes of the user, committed together at `version`."""
         view = self._advanced(user_id, version)
         if view is not None:
-            fold_position(view, position_id, copy, day, realised_delta)
+            for change in changes:
+                fold_position(view, change)
 
     def equity_changed(
-        self, user_id: str, credential_id: str, copy: EquityCopy, version: int
+        self, user_id: str, copies: list[tuple[str, EquityCopy]], version: int
     ) -> None:
+        """A batch's equity snapshots of the user (credential, copy), committed at `version`."""
         view = self._advanced(user_id, version)
         if view is not None:
-            fold_equity(view, credential_id, copy)
+            for credential_id, copy in copies:
+                fold_equity(view, credential_id, copy)
 
     def order_placed(self, user_id: str, day: date, version: int) -> None:
         view = self._advanced(user_id, version)

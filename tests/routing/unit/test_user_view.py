@@ -10,6 +10,7 @@ from modules.routing.domain.user_view import (
     DayFigures,
     EquityCopy,
     PositionCopy,
+    PositionFold,
     UserView,
     advance,
     fold_equity,
@@ -52,9 +53,10 @@ def test_newest_credential_per_venue_wins() -> None:
 
 def test_positions_move_forward_only_and_every_delta_counts_once() -> None:
     view = _view()
-    fold_position(view, "p1", PositionCopy("BTC/USD", D("0.5"), 2), TODAY, D(-10))
-    fold_position(view, "p1", PositionCopy("BTC/USD", D("0.1"), 1), TODAY, D(0))  # late, older
-    fold_position(view, "p2", PositionCopy("ETH/USD", D(0), 1), TODAY, D(3))
+    fold_position(view, PositionFold("p1", PositionCopy("BTC/USD", D("0.5"), 2), TODAY, D(-10)))
+    # late, older
+    fold_position(view, PositionFold("p1", PositionCopy("BTC/USD", D("0.1"), 1), TODAY, D(0)))
+    fold_position(view, PositionFold("p2", PositionCopy("ETH/USD", D(0), 1), TODAY, D(3)))
     inputs = view.risk_inputs("BTC/USD", TODAY)
     assert inputs["position_quantity"] == D("0.5")
     assert inputs["open_positions"] == 1
