@@ -5,12 +5,14 @@ delivered again is applied once."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 
 from app import create_app
@@ -220,3 +222,44 @@ async def test_positions_moved_together_are_folded_with_one_statement_per_step_o
             Decimal("3"),
             Decimal("120"),
         )
+
+
+async def test_fills_delivered_together_are_recorded_in_one_statement_with_running_totals(
+    counted: RunningApp,
+) -> None:
+    """Two fills of one order and one of another, together: one statement records them, each
+    order's totals take every fill once (a fill delivered again under another event adds
+    nothing), and the order's average price is its notional over its quantity."""
+    user_id, _ = new_user(counted)
+    first, second = routed(user_id), routed(user_id)
+    await _deliver_together(counted, [first, second])
+    halves = [
+        filled(first, quantity="0.2", price="100", cumulative="0.2", average="100"),
+        filled(first, quantity="0.3", price="110", cumulative="0.5", average="106"),
+        filled(second, quantity="0.5", price="90", cumulative="0.5", average="90", fee="1"),
+    ]
+
+    cost = await _deliver_together(counted, halves)
+    again = msgspec.structs.replace(halves[0], event_id=str(uuid.uuid4()))
+    await _deliver_together(counted, [again])
+
+    assert _count(cost, "INTO dashboard.fills") == 1, cost
+    rows = {row["order_id"]: row for row in await _orders(counted, user_id)}
+    assert (rows[first.order_id]["filled_quantity"], rows[first.order_id]["fees"]) == (
+        Decimal("0.5"),
+        Decimal("1.0"),
+    )
+    assert rows[first.order_id]["fills"] == 2
+    assert (rows[second.order_id]["filled_quantity"], rows[second.order_id]["fees"]) == (
+        Decimal("0.5"),
+        Decimal("1"),
+    )
+    assert {row["status"] for row in rows.values()} == {"filled"}
+    conn = await asyncpg.connect(counted.runtime.settings.database_url)
+    try:
+        average = await conn.fetchval(
+            "SELECT average_price FROM dashboard.orders WHERE order_id = $1", first.order_id
+        )
+    finally:
+        await conn.close()
+    assert average == Decimal("106")  # (0.2 x 100 + 0.3 x 110) / 0.5

@@ -58,10 +58,36 @@ _ADD_FILL_SQL = (
     "r.notional + coalesce((SELECT sum(price * quantity) FROM added), 0) AS notional "
     "FROM recorded AS r"
 )
-_NOTIFICATION_COLUMNS = tuple(NotificationRecord.__struct_fields__)
-_INSERT_NOTIFICATION_SQL = (
-    f"INSERT INTO dashboard.notifications ({', '.join(_NOTIFICATION_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_NOTIFICATION_COLUMNS)))})"
+_FILL_TYPES = {"price": "numeric", "quantity": "numeric", "fee": "numeric"}
+_FILL_TYPES["executed_at"] = "timestamptz"
+# A batch's fills (with the trader order each is of) in one statement, and each fill's order
+# totals as they stand after it: what the order's fills summed before the batch, plus the
+# batch's new fills up to it, in the batch's order. A fill recorded before, or twice in the
+# batch, adds nothing.
+_ADD_FILLS_SQL = (
+    "WITH incoming AS (SELECT * FROM unnest($1::text[], "  # noqa: S608 - FillRecord's names
+    + ", ".join(f"${i + 2}::{_FILL_TYPES.get(c, 'text')}[]" for i, c in enumerate(_FILL_COLUMNS))
+    + f") WITH ORDINALITY AS f(target, {', '.join(_FILL_COLUMNS)}, n)), "  # noqa: S608
+    f"added AS (INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "
+    f"SELECT {', '.join(_FILL_COLUMNS)} FROM incoming ORDER BY n "
+    "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING order_id, fill_id), "
+    "recorded AS (SELECT t.target, coalesce(sum(f.quantity), 0) AS quantity, "
+    "coalesce(sum(f.fee), 0) AS fees, coalesce(sum(f.price * f.quantity), 0) AS notional "
+    "FROM (SELECT DISTINCT target FROM incoming) AS t LEFT JOIN dashboard.fills f "
+    "ON f.order_id = t.target OR f.order_id IN "
+    "(SELECT attempt_order_id FROM dashboard.order_attempts a WHERE a.order_id = t.target) "
+    "GROUP BY t.target) "
+    "SELECT n, added, "
+    "before_quantity + sum(CASE WHEN added THEN quantity ELSE 0 END) OVER w AS quantity, "
+    "before_fees + sum(CASE WHEN added THEN fee ELSE 0 END) OVER w AS fees, "
+    "before_notional + sum(CASE WHEN added THEN price * quantity ELSE 0 END) OVER w "
+    "AS notional FROM (SELECT i.n, i.target, i.price, i.quantity, i.fee, "
+    "a.fill_id IS NOT NULL AND row_number() OVER "
+    "(PARTITION BY i.order_id, i.fill_id ORDER BY i.n) = 1 AS added, "
+    "r.quantity AS before_quantity, r.fees AS before_fees, r.notional AS before_notional "
+    "FROM incoming i JOIN recorded r ON r.target = i.target "
+    "LEFT JOIN added a ON a.order_id = i.order_id AND a.fill_id = i.fill_id) AS s "
+    "WINDOW w AS (PARTITION BY target ORDER BY n) ORDER BY n"
 )
 
 
@@ -141,6 +167,22 @@ class DashboardRepository:
         if not row["added"]:
             return None
         return FillTotals(row["quantity"], row["fees"], row["notional"])
+
+    async def add_fills(
+        self, conn: asyncpg.Connection, fills: list[tuple[FillRecord, str]]
+    ) -> list[FillTotals | None]:
+        """Record a batch's fills, each with the trader order it is of, in one statement; for
+        each, its order's totals with it (and the batch's fills before it), or None when it
+        was already recorded."""
+        rows = await conn.fetch(
+            _ADD_FILLS_SQL,
+            [order_id for _, order_id in fills],
+            *([getattr(fill, column) for fill, _ in fills] for column in _FILL_COLUMNS),
+        )
+        return [
+            FillTotals(row["quantity"], row["fees"], row["notional"]) if row["added"] else None
+            for row in rows
+        ]
 
     async def map_attempts(self, conn: asyncpg.Connection, pairs: list[tuple[str, Target]]) -> None:
         """Record which order each execution order id is for (after any early event parked),

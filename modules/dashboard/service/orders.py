@@ -44,7 +44,12 @@ from modules.dashboard.domain.order_fold import (
     merge_routed,
     routed_target,
 )
-from modules.dashboard.domain.read_model import NotificationRecord, OrderRecord, Target
+from modules.dashboard.domain.read_model import (
+    FillTotals,
+    NotificationRecord,
+    OrderRecord,
+    Target,
+)
 from modules.dashboard.domain.socket_end import SocketEnd, socket_end
 from modules.dashboard.ports import Outlet, PushHub
 from modules.dashboard.repository.orders import DashboardRepository
@@ -94,11 +99,13 @@ def _order_key(event: OrderRouted | ExecutionEvent) -> tuple[str, int]:
 
 
 class _Rows:
-    """A batch's order rows, locked: as last folded, and those to write back."""
+    """A batch's order rows, locked: as last folded, and those to write back; and its fills,
+    recorded together (by event id: the order's totals with the fill, None if known)."""
 
     def __init__(self, locked: dict[str, OrderRecord]) -> None:
         self.locked = locked
         self.dirty: dict[str, OrderRecord] = {}
+        self.fills: dict[str, FillTotals | None] = {}
 
 
 class DashboardService:
@@ -153,12 +160,31 @@ class DashboardService:
             if target is not None and target.order_id not in seeds:
                 seeds[target.order_id] = (target.order_id, event.user_id, event.occurred_at)
         rows = _Rows(await self.repo.lock_orders(uow.conn, list(seeds.values())))
+        await self._record_fills(uow, ordered, targets, rows)
         self._rows[uow] = rows
         try:
             await self._fold_locked(uow, ordered, targets)
         finally:
             del self._rows[uow]
         await self.repo.save_orders(uow.conn, list(rows.dirty.values()))
+
+    async def _record_fills(
+        self, uow: UnitOfWork, ordered: list[Any], targets: dict[str, Target], rows: _Rows
+    ) -> None:
+        """The batch's fills of orders it locked (and owned by the trader the event names), in
+        one statement, in the order they fold."""
+        fills = [
+            event
+            for event in ordered
+            if isinstance(event, OrderFilled)
+            and (target := targets.get(event.order_id)) is not None
+            and (row := rows.locked.get(target.order_id)) is not None
+            and row.user_id == event.user_id
+        ]
+        if fills:
+            records = [(fill_record(e), targets[e.order_id].order_id) for e in fills]
+            totals = await self.repo.add_fills(uow.conn, records)
+            rows.fills = {e.event_id: t for e, t in zip(fills, totals, strict=True)}
 
     async def _fold_locked(
         self, uow: UnitOfWork, ordered: list[Any], targets: dict[str, Target]
@@ -222,7 +248,11 @@ class DashboardService:
         current = await self._lock(uow, target.order_id, event.user_id, event)
         if current is None:
             return
-        totals = await self.repo.add_fill(uow.conn, fill, target.order_id)
+        rows = self._rows.get(uow)
+        if rows is not None and event.event_id in rows.fills:
+            totals = rows.fills[event.event_id]  # recorded with the batch's other fills
+        else:
+            totals = await self.repo.add_fill(uow.conn, fill, target.order_id)
         if totals is None:
             return
         base = for_attempt(current, target.attempt)
