@@ -35,10 +35,6 @@ def _order_id(event: OrderFilled) -> str:
     return event.order_id
 
 
-def _position_key(event: PositionChanged) -> str:
-    return f"{event.user_id}:{event.venue}:{event.symbol}"
-
-
 def subscriptions(
     evaluator: Evaluator,
     reports: Reports,
@@ -60,12 +56,7 @@ def subscriptions(
         ),
         Subscription(OrderRejected, reports.order_rejected, "order-rejected", concerns=_bots),
         Subscription(OrderExpired, reports.order_expired, "order-expired", concerns=_bots),
-        Subscription(
-            PositionChanged,
-            in_key_order(reports.position_changed, _position_key),
-            "position-changed",
-            batched=True,
-        ),
+        Subscription(PositionChanged, reports.positions_changed, "position-changed", batched=True),
         Subscription(IntentRefused, reports.intent_refused, "intent-refused"),
         Subscription(KillSwitchChanged, standing.kill_switch_changed, "kill-switch-changed"),
         Subscription(UserSuspended, standing.user_suspended, "user-suspended"),

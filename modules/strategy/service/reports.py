@@ -33,7 +33,7 @@ from modules.strategy.repository.holds import HoldRepository
 from modules.strategy.repository.intent_orders import PARKED_FOR, IntentOrderRepository, Routed
 from modules.strategy.repository.intents import FINAL, IntentRepository
 from modules.strategy.repository.positions import PositionRepository
-from modules.strategy.repository.venue_positions import VenuePositionRepository
+from modules.strategy.repository.venue_positions import Held, VenuePositionRepository
 from modules.strategy.service.publishing import position_changed
 from modules.strategy.service.status import BotStatus
 
@@ -54,6 +54,11 @@ def _routed(event: OrderRouted) -> Routed | None:
     if order_id is None or root is None:
         return None
     return Routed(order_id=order_id, root=root, venue=event.venue, attempt=event.attempt)
+
+
+def position_key(event: PositionChanged) -> str:
+    """The row a position report locks: its user's holding at the venue."""
+    return f"{event.user_id}:{event.venue}:{event.symbol}"
 
 
 class Reports:
@@ -244,6 +249,26 @@ class Reports:
             await self._positions.clear_exit(conn, intent["position_id"])
         if event.code in VENUE_REFUSALS:
             await self._count_rejection(uow, intent["user_id"])
+
+    async def positions_changed(self, events: list[PositionChanged], uow: UnitOfWork) -> None:
+        """A batch of position reports: when none of them empties a position (so none can close
+        a bot's position), only the newest version of each is kept, in one statement; else
+        each is taken in turn, in key order, as `position_changed`."""
+        if any(event.quantity <= 0 for event in events):
+            for event in sorted(events, key=position_key):
+                await self.position_changed(event, uow)
+            return
+        seen = [
+            Held(
+                user_id=e.user_id,
+                venue=e.venue,
+                symbol=e.symbol,
+                version=e.version,
+                quantity=e.quantity,
+            )
+            for e in events
+        ]
+        await self._venue_positions.record_newest(uow.conn, seen)
 
     async def position_changed(self, event: PositionChanged, uow: UnitOfWork) -> None:
         """A position execution reports empty closes the bot's position held there, whoever
