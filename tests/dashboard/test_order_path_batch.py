@@ -227,7 +227,8 @@ async def test_positions_moved_together_are_folded_with_one_statement_per_step_o
 async def test_fills_delivered_together_are_recorded_in_one_statement_with_running_totals(
     counted: RunningApp,
 ) -> None:
-    """Two fills of one order and one of another, together: one statement records them, each
+    """Two fills of one order and one of another, together: one statement records them (and
+    one their notices), each
     order's totals take every fill once (a fill delivered again under another event adds
     nothing), and the order's average price is its notional over its quantity."""
     user_id, _ = new_user(counted)
@@ -244,12 +245,15 @@ async def test_fills_delivered_together_are_recorded_in_one_statement_with_runni
     await _deliver_together(counted, [again])
 
     assert _count(cost, "INTO dashboard.fills") == 1, cost
+    # Their notices (a fill each) and the pushes that tell them: one statement for the batch.
+    assert _count(cost, "INTO dashboard.notifications") == 1, cost
     rows = {row["order_id"]: row for row in await _orders(counted, user_id)}
     assert (rows[first.order_id]["filled_quantity"], rows[first.order_id]["fees"]) == (
         Decimal("0.5"),
         Decimal("1.0"),
     )
     assert rows[first.order_id]["fills"] == 2
+    assert (rows[first.order_id]["notices"], rows[second.order_id]["notices"]) == (2, 1)
     assert (rows[second.order_id]["filled_quantity"], rows[second.order_id]["fees"]) == (
         Decimal("0.5"),
         Decimal("1"),

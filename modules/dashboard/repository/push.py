@@ -26,25 +26,37 @@ _PREFERENCE_CHECK = {
     name: name for name in _PREFERENCE_FIELDS if isinstance(getattr(Preferences(), name), bool)
 }
 _NOTIFICATION_COLUMNS = tuple(NotificationRecord.__struct_fields__)
-_INSERT_NOTIFICATION_ONCE = (
-    f"INSERT INTO dashboard.notifications ({', '.join(_NOTIFICATION_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_NOTIFICATION_COLUMNS)))}) "
-    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
-)
+_NOTIFICATION_TYPES = {"id": "uuid", "created_at": "timestamptz", "read_at": "timestamptz"}
 _N = len(_NOTIFICATION_COLUMNS)
-# The notification, and its push queued for each of the user's devices when it was stored and
-# the user's preferences want it ({wanted}: the columns that decide, all on; ${_N + 10}: what
-# a user who never chose gets).
-_QUEUE_WITH_NOTIFICATION = (
-    f"WITH notification AS ({_INSERT_NOTIFICATION_ONCE}, user_id), "  # noqa: S608 - names and placeholders only
+# Notifications, each not when one with its `dedupe_key` was stored before; the ids stored.
+_INSERT_NOTIFICATIONS_ONCE = (
+    f"INSERT INTO dashboard.notifications ({', '.join(_NOTIFICATION_COLUMNS)}) "  # noqa: S608
+    "SELECT * FROM unnest("
+    + ", ".join(
+        f"${i + 1}::{_NOTIFICATION_TYPES.get(c, 'text')}[]"
+        for i, c in enumerate(_NOTIFICATION_COLUMNS)
+    )
+    + ") ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, user_id"
+)
+# Notifications of one push kind, and for each one stored its push, queued for each of its
+# user's devices if the user's preferences want it ({wanted}: the columns that decide, all on;
+# ${_N + 9}: what a user who never chose gets). One statement: the preferences and devices
+# are read by the insert.
+_QUEUE_WITH_NOTIFICATIONS = (
+    f"WITH notification AS ({_INSERT_NOTIFICATIONS_ONCE}), "  # noqa: S608 - names, placeholders
+    f"push AS (SELECT * FROM unnest(${_N + 1}::uuid[], ${_N + 2}::text[], ${_N + 3}::text[], "
+    f"${_N + 4}::text[], ${_N + 5}::text[], ${_N + 6}::text[], ${_N + 7}::timestamptz[], "
+    f"${_N + 8}::timestamptz[]) AS q(notification_id, collapse_key, title, body, data, "
+    "position_ref, due_at, send_by)), "
     "queued AS (INSERT INTO dashboard.push_outbox (user_id, device, notification_id, kind, "
     "collapse_key, title, body, data, position_ref, due_at, send_by, created_at) "
-    f"SELECT n.user_id, d.id, n.id, ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, "
-    f"${_N + 5}::jsonb, ${_N + 6}, ${_N + 7}, ${_N + 8}, ${_N + 9} "
-    "FROM notification n JOIN dashboard.push_devices d ON d.user_id = n.user_id "
+    f"SELECT n.user_id, d.id, n.id, ${_N + 10}, q.collapse_key, q.title, q.body, "
+    f"q.data::jsonb, q.position_ref, q.due_at, q.send_by, ${_N + 11} "
+    "FROM notification n JOIN push q ON q.notification_id = n.id "
+    "JOIN dashboard.push_devices d ON d.user_id = n.user_id "
     "WHERE COALESCE((SELECT {wanted} FROM dashboard.notification_preferences p "
-    f"WHERE p.user_id = n.user_id), ${_N + 10}) RETURNING 1) "
-    "SELECT EXISTS (SELECT 1 FROM notification) AS stored, "
+    f"WHERE p.user_id = n.user_id), ${_N + 9}) RETURNING 1) "
+    "SELECT coalesce((SELECT array_agg(id) FROM notification), '{{}}') AS stored, "
     "(SELECT count(*) FROM queued) AS pushes"
 )
 _PENDING_COLUMNS = (
@@ -54,8 +66,18 @@ _PENDING_COLUMNS = (
 
 
 class Queued(msgspec.Struct, frozen=True, kw_only=True):
-    stored: bool  # False: a notification with its dedupe key was stored before
+    stored: set[uuid.UUID]  # not those whose dedupe key was stored before
     pushes: int  # rows queued, one per device that gets it
+
+
+class PushedNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A notification with the push that tells it, as it is queued."""
+
+    record: NotificationRecord
+    push: Push
+    collapse_key: str
+    due_at: datetime
+    send_by: datetime
 
 
 class SealedToken(msgspec.Struct, frozen=True):
@@ -103,14 +125,16 @@ def _claimed(row: Any) -> ClaimedPush:
 class PushRepository:
     # ---- notifications ---------------------------------------------------------------------
 
-    async def add_notification_once(
-        self, conn: asyncpg.Connection, record: NotificationRecord
-    ) -> bool:
-        """Store the notification; False when one with its `dedupe_key` was stored before."""
-        inserted = await conn.fetchval(
-            _INSERT_NOTIFICATION_ONCE, *(getattr(record, c) for c in _NOTIFICATION_COLUMNS)
+    async def add_notifications_once(
+        self, conn: asyncpg.Connection, records: list[NotificationRecord]
+    ) -> set[uuid.UUID]:
+        """Store the notifications, in one statement; the ids of those stored (not those with a
+        `dedupe_key` stored before)."""
+        rows = await conn.fetch(
+            _INSERT_NOTIFICATIONS_ONCE,
+            *([getattr(record, c) for record in records] for c in _NOTIFICATION_COLUMNS),
         )
-        return inserted is not None
+        return {row["id"] for row in rows}
 
     async def mark_all_read(self, conn: asyncpg.Connection, user_id: str, at: datetime) -> int:
         status = await conn.execute(
@@ -248,36 +272,34 @@ class PushRepository:
     async def queue(
         self,
         conn: asyncpg.Connection,
+        notices: list[PushedNotice],
         *,
-        notification: NotificationRecord,
-        push: Push,
-        collapse_key: str,
-        due_at: datetime,
-        send_by: datetime,
+        kind: str,
         created_at: datetime,
         deciding: tuple[str, ...],
         by_default: bool,
     ) -> Queued:
-        """Store the notification (not when one with its `dedupe_key` was stored before) and,
-        if it was stored, its push: one pending row per device the user has now, if the
+        """Store the notifications (not one whose `dedupe_key` was stored before) and, for each
+        stored, its push (all of `kind`): one pending row per device its user has now, if the
         user's preferences named in `deciding` are all on (`by_default` for a user who never
-        chose). One statement: the preferences and the devices are read by the insert."""
+        chose)."""
         wanted = " AND ".join(_PREFERENCE_CHECK[name] for name in deciding)
         row = await conn.fetchrow(
-            _QUEUE_WITH_NOTIFICATION.format(wanted=wanted),
-            *(getattr(notification, c) for c in _NOTIFICATION_COLUMNS),
-            push.kind,
-            collapse_key,
-            push.title,
-            push.body,
-            _encode(push.data).decode(),
-            push.position_ref,
-            due_at,
-            send_by,
-            created_at,
+            _QUEUE_WITH_NOTIFICATIONS.format(wanted=wanted),
+            *([getattr(n.record, c) for n in notices] for c in _NOTIFICATION_COLUMNS),
+            [n.record.id for n in notices],
+            [n.collapse_key for n in notices],
+            [n.push.title for n in notices],
+            [n.push.body for n in notices],
+            [_encode(n.push.data).decode() for n in notices],
+            [n.push.position_ref for n in notices],
+            [n.due_at for n in notices],
+            [n.send_by for n in notices],
             by_default,
+            kind,
+            created_at,
         )
-        return Queued(stored=row["stored"], pushes=row["pushes"])
+        return Queued(stored=set(row["stored"]), pushes=row["pushes"])
 
     async def claim_due(
         self, conn: asyncpg.Connection, now: datetime, groups: int

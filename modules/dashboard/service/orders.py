@@ -106,6 +106,8 @@ class _Rows:
         self.locked = locked
         self.dirty: dict[str, OrderRecord] = {}
         self.fills: dict[str, FillTotals | None] = {}
+        # Notices told by the batch, stored together after its folds.
+        self.notices: list[tuple[NotificationRecord, push_rules.Push | None]] = []
 
 
 class DashboardService:
@@ -166,6 +168,8 @@ class DashboardService:
             await self._fold_locked(uow, ordered, targets)
         finally:
             del self._rows[uow]
+        if rows.notices:
+            await self.notifier.store_many(uow, rows.notices)  # no dedupe key: all stored
         await self.repo.save_orders(uow.conn, list(rows.dirty.values()))
 
     async def _record_fills(
@@ -357,7 +361,11 @@ class DashboardService:
             created_at=self.runtime.clock(),
             url=None if push is None else push.data.url,
         )
-        await self.notifier.store(uow, record, push)  # no dedupe key: always stored
+        rows = self._rows.get(uow)
+        if rows is None:
+            await self.notifier.store(uow, record, push)  # no dedupe key: always stored
+        else:
+            rows.notices.append((record, push))
         payload = _encode(NotificationCreated(notification=notification_view(record)))
         self._push_after_commit(uow, user_id, "notification.created", payload)
 

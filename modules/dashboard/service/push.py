@@ -26,7 +26,7 @@ from modules.dashboard.domain.push_records import DeviceRecord
 from modules.dashboard.domain.read_model import NotificationRecord
 from modules.dashboard.ports import PushHub
 from modules.dashboard.repository.accounts import AccountRepository
-from modules.dashboard.repository.push import PushRepository
+from modules.dashboard.repository.push import PushedNotice, PushRepository
 from modules.dashboard.schemas.orders import NotificationCreated
 from modules.dashboard.schemas.push import (
     DeviceRegistration,
@@ -118,26 +118,52 @@ class Notifier:
     async def store(self, uow: UnitOfWork, record: NotificationRecord, push: Push | None) -> bool:
         """Store the notification and queue `push` (if any) for each of the user's devices
         that want it; False when one with its `dedupe_key` was stored before (nothing done)."""
-        if push is None:
-            return await self._pushes.add_notification_once(uow.conn, record)
+        return record.id in await self.store_many(uow, [(record, push)])
+
+    async def store_many(
+        self, uow: UnitOfWork, notices: list[tuple[NotificationRecord, Push | None]]
+    ) -> set[uuid.UUID]:
+        """Store the notifications and queue each one's push (if any) for each of its user's
+        devices that want it: one statement for those with no push, one per kind of push; the
+        ids stored (not those whose `dedupe_key` was stored before)."""
+        plain = [record for record, push in notices if push is None]
+        stored = await self._pushes.add_notifications_once(uow.conn, plain) if plain else set()
+        by_kind: dict[str, list[tuple[NotificationRecord, Push]]] = {}
+        for record, push in notices:
+            if push is not None:
+                by_kind.setdefault(push.kind, []).append((record, push))
+        for kind, pushed in by_kind.items():
+            stored |= await self._queue(uow, kind, pushed)
+        return stored
+
+    async def _queue(
+        self, uow: UnitOfWork, kind: str, pushed: list[tuple[NotificationRecord, Push]]
+    ) -> set[uuid.UUID]:
         now = self._runtime.clock()
-        collapsing = push.kind in rules.COLLAPSING
+        collapsing = kind in rules.COLLAPSING
         wait = config.PUSH_QUIET_SECONDS if collapsing else 0.0
         latest = config.PUSH_COLLAPSE_MAX_SECONDS if collapsing else 0.0
+        notices = [
+            PushedNotice(
+                record=record,
+                push=push,
+                collapse_key=collapse_key(kind, str(record.id)),
+                due_at=now + timedelta(seconds=wait),
+                send_by=now + timedelta(seconds=latest),
+            )
+            for record, push in pushed
+        ]
         queued = await self._pushes.queue(
             uow.conn,
-            notification=record,
-            push=push,
-            collapse_key=collapse_key(push.kind, str(record.id)),
-            due_at=now + timedelta(seconds=wait),
-            send_by=now + timedelta(seconds=latest),
+            notices,
+            kind=kind,
             created_at=now,
             # The preferences decide in the same statement: no read of them before it.
-            deciding=rules.deciding_preferences(push.kind),
-            by_default=rules.wanted(Preferences(), push.kind),
+            deciding=rules.deciding_preferences(kind),
+            by_default=rules.wanted(Preferences(), kind),
         )
         if queued.pushes:
-            self._queued.labels(push.kind).inc(queued.pushes)
+            self._queued.labels(kind).inc(queued.pushes)
             uow.after_commit(lambda: self.wake_delivery(wait))
         return queued.stored
 
