@@ -206,6 +206,12 @@ async def test_positions_moved_together_are_folded_with_one_statement_per_step_o
         "WITH target AS",
     ):
         assert _count(cost, fragment) == 1, (fragment, cost)
+    # The round trips the alerts keep: locked with the traders' zones, then written back with
+    # the days' tallies, one statement each.
+    assert _count(cost, "FROM dashboard.position_cycles WHERE position_id = ANY") == 1, cost
+    assert _count(cost, "INTO dashboard.position_cycles") == 1, cost
+    assert _count(cost, "FROM dashboard.account_directory") == 1, cost
+    assert [t for t in cost if "INTO dashboard.daily_tallies" in t and "position_cycles" in t]
     conn = await asyncpg.connect(counted.runtime.settings.database_url)
     try:
         rows = await conn.fetch(

@@ -27,6 +27,42 @@ class TallyDue(msgspec.Struct, frozen=True, kw_only=True):
     last_sent: date | None
 
 
+Tally = tuple[str, date, int, Decimal, int, int]  # user, day, trades, pnl, wins, losses
+_CYCLE_FIELDS = tuple(Cycle.__struct_fields__)
+# Rows of two kinds: each position's round trip (locked), then each user's zone (no position).
+_LOCK_CYCLES_WITH_ZONES = """
+WITH locked AS (
+    SELECT position_id, user_id, venue, symbol, version, open, realised_base, cost_basis
+      FROM dashboard.position_cycles WHERE position_id = ANY($1::text[])
+     ORDER BY position_id FOR UPDATE
+)
+SELECT position_id, user_id, venue, symbol, version, open, realised_base, cost_basis,
+       NULL::text AS timezone FROM locked
+UNION ALL
+SELECT NULL, user_id, NULL, NULL, NULL, NULL, NULL, NULL, timezone
+  FROM dashboard.account_directory WHERE user_id = ANY($2::text[])
+"""
+# The round trips written back and the days' tallies added to, in one statement.
+_SAVE_CYCLES_AND_TALLIES = """
+WITH saved AS (
+    INSERT INTO dashboard.position_cycles (position_id, user_id, venue, symbol, version, open,
+                                           realised_base, cost_basis)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[],
+                         $6::bool[], $7::numeric[], $8::numeric[])
+    ON CONFLICT (position_id) DO UPDATE SET version = EXCLUDED.version, open = EXCLUDED.open,
+           realised_base = EXCLUDED.realised_base, cost_basis = EXCLUDED.cost_basis
+)
+INSERT INTO dashboard.daily_tallies AS t (user_id, day, trades, pnl, wins, losses)
+SELECT u, d, sum(n), sum(p), sum(w), sum(l)
+  FROM unnest($9::text[], $10::date[], $11::int[], $12::numeric[], $13::int[], $14::int[])
+       AS r(u, d, n, p, w, l)
+ GROUP BY u, d ORDER BY u, d
+ON CONFLICT (user_id, day) DO UPDATE SET trades = t.trades + EXCLUDED.trades,
+       pnl = t.pnl + EXCLUDED.pnl, wins = t.wins + EXCLUDED.wins,
+       losses = t.losses + EXCLUDED.losses
+"""
+
+
 class AccountRepository:
     # ---- accounts ------------------------------------------------------------------------
 
@@ -50,14 +86,6 @@ class AccountRepository:
             *(changes[name] for name in names),
         )
 
-    async def timezones(self, conn: asyncpg.Connection, user_ids: list[str]) -> dict[str, str]:
-        rows = await conn.fetch(
-            "SELECT user_id, timezone FROM dashboard.account_directory "
-            "WHERE user_id = ANY($1::text[])",
-            user_ids,
-        )
-        return {row["user_id"]: row["timezone"] for row in rows}
-
     async def bot_changed(
         self, conn: asyncpg.Connection, user_id: str, status: str, reason: str | None, at: datetime
     ) -> None:
@@ -75,36 +103,37 @@ class AccountRepository:
     # ---- position round trips --------------------------------------------------------------
 
     async def lock_cycles(
-        self, conn: asyncpg.Connection, position_ids: list[str]
-    ) -> dict[str, Cycle]:
-        rows = await conn.fetch(
-            "SELECT position_id, user_id, venue, symbol, version, open, realised_base, "
-            "cost_basis FROM dashboard.position_cycles WHERE position_id = ANY($1::text[]) "
-            "ORDER BY position_id FOR UPDATE",
-            position_ids,
-        )
-        return {row["position_id"]: msgspec.convert(dict(row), Cycle) for row in rows}
+        self, conn: asyncpg.Connection, position_ids: list[str], user_ids: list[str]
+    ) -> tuple[dict[str, Cycle], dict[str, str]]:
+        """The positions' round trips, locked in position id order, and the users' time zones
+        (by user: only those who have one), in one statement."""
+        rows = await conn.fetch(_LOCK_CYCLES_WITH_ZONES, position_ids, user_ids)
+        cycles = {
+            row["position_id"]: msgspec.convert({name: row[name] for name in _CYCLE_FIELDS}, Cycle)
+            for row in rows
+            if row["position_id"] is not None
+        }
+        zones = {row["user_id"]: row["timezone"] for row in rows if row["position_id"] is None}
+        return cycles, zones
 
-    async def save_cycles(self, conn: asyncpg.Connection, cycles: list[Cycle]) -> None:
-        await conn.executemany(
-            "INSERT INTO dashboard.position_cycles (position_id, user_id, venue, symbol, version, "
-            "open, realised_base, cost_basis) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT (position_id) DO UPDATE SET version = EXCLUDED.version, "
-            "open = EXCLUDED.open, realised_base = EXCLUDED.realised_base, "
-            "cost_basis = EXCLUDED.cost_basis",
-            [
-                (
-                    c.position_id,
-                    c.user_id,
-                    c.venue,
-                    c.symbol,
-                    c.version,
-                    c.open,
-                    c.realised_base,
-                    c.cost_basis,
-                )
-                for c in cycles
-            ],
+    async def save(
+        self, conn: asyncpg.Connection, cycles: list[Cycle], tallies: list[Tally]
+    ) -> None:
+        """Write the round trips back (in position id order) and add (user, day, trades, pnl,
+        wins, losses) to each day's tally, in one statement."""
+        ordered = sorted(cycles, key=lambda c: c.position_id)
+        users, days, trades, pnls, wins, losses = (
+            [list(column) for column in zip(*tallies, strict=True)] if tallies else [[]] * 6
+        )
+        await conn.execute(
+            _SAVE_CYCLES_AND_TALLIES,
+            *([getattr(c, name) for c in ordered] for name in _CYCLE_FIELDS),
+            users,
+            days,
+            trades,
+            pnls,
+            wins,
+            losses,
         )
 
     async def position_id(
@@ -120,31 +149,6 @@ class AccountRepository:
         return found
 
     # ---- daily tallies ---------------------------------------------------------------------
-
-    async def add_to_tallies(
-        self, conn: asyncpg.Connection, rows: list[tuple[str, date, int, Decimal, int, int]]
-    ) -> None:
-        """Add (user, day, trades, pnl, wins, losses) to each day's tally, in one statement."""
-        if not rows:
-            return
-        users, days, trades, pnls, wins, losses = (
-            list(column) for column in zip(*rows, strict=True)
-        )
-        await conn.execute(
-            "INSERT INTO dashboard.daily_tallies AS t (user_id, day, trades, pnl, wins, losses) "
-            "SELECT u, d, sum(n), sum(p), sum(w), sum(l) FROM unnest($1::text[], $2::date[], "
-            "$3::int[], $4::numeric[], $5::int[], $6::int[]) AS r(u, d, n, p, w, l) "
-            "GROUP BY u, d ORDER BY u, d "
-            "ON CONFLICT (user_id, day) DO UPDATE SET trades = t.trades + EXCLUDED.trades, "
-            "pnl = t.pnl + EXCLUDED.pnl, wins = t.wins + EXCLUDED.wins, "
-            "losses = t.losses + EXCLUDED.losses",
-            users,
-            days,
-            trades,
-            pnls,
-            wins,
-            losses,
-        )
 
     async def tallies_not_summarised(self, conn: asyncpg.Connection, since: date) -> list[TallyDue]:
         """Tallies from `since` on of users who want a summary and have none of that day yet."""

@@ -8,20 +8,15 @@ bot's own events say when a stop was hit and when something other than its owner
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
 from modules.dashboard.domain import push as rules
 from modules.dashboard.domain.daily_summary import local_day
 from modules.dashboard.domain.position_cycles import Closed, Cycle, PositionMove, fold
-from modules.dashboard.repository.accounts import AccountRepository
+from modules.dashboard.repository.accounts import AccountRepository, Tally
 from modules.dashboard.service.daily_summary import zone_of
 from modules.dashboard.service.push import Notifier
 from modules.execution.contracts import PositionChanged
 from modules.kernel.outbox import UnitOfWork
 from modules.strategy.contracts import BotPositionChanged, BotStatusChanged
-
-Tally = tuple[str, date, int, Decimal, int, int]
 
 
 def _move(event: PositionChanged) -> PositionMove:
@@ -46,10 +41,9 @@ class TradeAlerts:
     async def fold_positions(self, events: list[PositionChanged], uow: UnitOfWork) -> None:
         """A batch of position events: round trips, tallies, and the closes to tell."""
         ordered = sorted(events, key=lambda e: (e.position_id, e.version))
-        cycles = await self._accounts.lock_cycles(
-            uow.conn, sorted({e.position_id for e in ordered})
+        cycles, zones = await self._accounts.lock_cycles(
+            uow.conn, sorted({e.position_id for e in ordered}), sorted({e.user_id for e in ordered})
         )
-        zones = await self._accounts.timezones(uow.conn, sorted({e.user_id for e in ordered}))
         tallies: list[Tally] = []
         closes: list[tuple[PositionChanged, Closed]] = []
         changed: dict[str, Cycle] = {}
@@ -65,8 +59,7 @@ class TradeAlerts:
             tallies.append((event.user_id, day, 1, event.realised_delta, win, loss))
             if closed is not None:
                 closes.append((event, closed))
-        await self._accounts.save_cycles(uow.conn, list(changed.values()))
-        await self._accounts.add_to_tallies(uow.conn, tallies)
+        await self._accounts.save(uow.conn, list(changed.values()), tallies)
         for event, closed in closes:
             push = rules.position_closed(event.symbol, closed.pnl, closed.cost_basis)
             await self._notifier.notify(
