@@ -105,6 +105,8 @@ async def test_events_delivered_together_share_one_inbox_statement(counted: Runn
     assert _inbox_statements(execution_cost) == 1, execution_cost
     # The traders' rows are locked and their days moved once for the whole batch of fills.
     assert _count(execution_cost, "INTO dashboard.user_state") == 1, execution_cost
+    assert _count(execution_cost, "INTO dashboard.daily (") == 1, execution_cost  # the same one
+    assert [t for t in execution_cost if "INTO dashboard.user_state" in t and "daily (" in t]
     # Each batch creates and locks its order rows in one statement, writes them back in one.
     for cost in (routing_cost, execution_cost):
         assert _count(cost, "INSERT INTO dashboard.orders") == 1, cost

@@ -42,16 +42,24 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _SUMS = ", ".join(f"sum({name})" for name in _FIGURES)
+# The traders' rows locked (created if new) with their P&L revision moved on, and what the facts
+# add to their days, cut in each trader's zone as the locked row has it: one statement.
 _ADD = (
-    f"INSERT INTO dashboard.daily (user_id, day, {', '.join(_FIGURES)}) "  # noqa: S608
-    f"SELECT user_id, (at AT TIME ZONE zone)::date, {_SUMS} "
-    "FROM unnest($1::text[], $2::timestamptz[], $3::text[], "
+    "WITH clock AS (INSERT INTO dashboard.user_state (user_id, pnl_revision) "  # noqa: S608
+    "SELECT u, 1 FROM unnest($1::text[]) AS u ORDER BY u "
+    "ON CONFLICT (user_id) DO UPDATE SET pnl_revision = user_state.pnl_revision + 1 "
+    "RETURNING user_id, timezone, pnl_revision), "
+    f"added AS (INSERT INTO dashboard.daily (user_id, day, {', '.join(_FIGURES)}) "
+    f"SELECT u.user_id, (u.at AT TIME ZONE c.timezone)::date, {_SUMS} "
+    "FROM unnest($2::text[], $3::timestamptz[], "
     + ", ".join(
         f"${i + 4}::{'int' if name in _COUNTS else 'numeric'}[]" for i, name in enumerate(_FIGURES)
     )
-    + f") AS u(user_id, at, zone, {', '.join(_FIGURES)}) GROUP BY 1, 2 ORDER BY 1, 2 "
+    + f") AS u(user_id, at, {', '.join(_FIGURES)}) JOIN clock c ON c.user_id = u.user_id "
+    "GROUP BY 1, 2 ORDER BY 1, 2 "
     "ON CONFLICT (user_id, day) DO UPDATE SET "
     + ", ".join(f"{name} = daily.{name} + EXCLUDED.{name}" for name in _FIGURES)
+    + ") SELECT user_id, timezone, pnl_revision FROM clock"
 )
 _REBUILD = """
 INSERT INTO dashboard.daily (user_id, day, trades, volume, fees, pnl, closed, wins, losses, won,
@@ -76,32 +84,22 @@ GROUP BY day
 
 
 class DayRepository:
-    async def clocks(self, conn: asyncpg.Connection, user_ids: set[str]) -> dict[str, Clock]:
-        """Lock the traders' rows (created if new), moving their P&L revision on; their zones."""
+    async def add(
+        self, conn: asyncpg.Connection, user_ids: set[str], deltas: list[DayDelta]
+    ) -> dict[str, Clock]:
+        """Lock the traders' rows (created if new), moving their P&L revision on, and add the
+        deltas to their days, in one statement; their clocks (zone and revision)."""
         rows = await conn.fetch(
-            "INSERT INTO dashboard.user_state (user_id, pnl_revision) "
-            "SELECT u, 1 FROM unnest($1::text[]) AS u ORDER BY u "
-            "ON CONFLICT (user_id) DO UPDATE SET pnl_revision = user_state.pnl_revision + 1 "
-            "RETURNING user_id, timezone, pnl_revision",
+            _ADD,
             sorted(user_ids),
+            [d.user_id for d in deltas],
+            [d.at for d in deltas],
+            *([getattr(d, name) for d in deltas] for name in _FIGURES),
         )
         return {
             row["user_id"]: Clock(timezone=row["timezone"], pnl_revision=row["pnl_revision"])
             for row in rows
         }
-
-    async def add(
-        self, conn: asyncpg.Connection, deltas: list[DayDelta], clocks: dict[str, Clock]
-    ) -> None:
-        if not deltas:
-            return
-        columns = [
-            [d.user_id for d in deltas],
-            [d.at for d in deltas],
-            [clocks[d.user_id].timezone for d in deltas],
-            *([getattr(d, name) for d in deltas] for name in _FIGURES),
-        ]
-        await conn.execute(_ADD, *columns)
 
     async def known_zone(self, conn: asyncpg.Connection, zone: str) -> bool:
         """Whether the database can cut days in `zone` (its own time-zone names); asked in a

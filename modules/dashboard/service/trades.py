@@ -126,8 +126,7 @@ class TradeFolds:
             changed |= stepped.changed
         if not users:
             return
-        clocks = await self._days.clocks(uow.conn, users)
-        await self._days.add(uow.conn, days, clocks)
+        clocks = await self._days.add(uow.conn, users, days)
         self._push(uow, sorted(changed), written, clocks)
 
     async def _steps(
