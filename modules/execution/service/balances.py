@@ -15,6 +15,7 @@ from modules.execution.contracts import BalanceChanged
 from modules.execution.domain.venue import VenueFault, VenueRejected, VenueUnavailable
 from modules.execution.domain.wallet import DOLLARS, equity_usd
 from modules.execution.ports import ReportsBalances, Venue
+from modules.kernel.group_publish import GroupPublish
 from modules.kernel.module import Runtime
 from modules.kernel.sealing import CredentialMaterial
 
@@ -44,7 +45,10 @@ async def read_balances(venue: Venue, material: CredentialMaterial) -> dict[str,
 
 class BalanceReports:
     def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+        # Reports of fills finishing together share one transaction (one outbox statement).
+        self._publisher = GroupPublish(
+            lambda: runtime.unit_of_work("execution"), name="execution.balances"
+        )
 
     async def after_fill(
         self,
@@ -67,13 +71,12 @@ class BalanceReports:
                 extra={"venue": venue.name, "user_id": user_id, "error": type(error).__name__},
             )
             return
-        async with self._runtime.unit_of_work("execution") as uow:
-            uow.publish(
-                BalanceChanged(
-                    user_id=user_id,
-                    venue=venue.name,
-                    credential_id=credential_id,
-                    balances=balances,
-                    equity_usd=equity,
-                )
+        await self._publisher.publish(
+            BalanceChanged(
+                user_id=user_id,
+                venue=venue.name,
+                credential_id=credential_id,
+                balances=balances,
+                equity_usd=equity,
             )
+        )
