@@ -111,6 +111,9 @@ async def test_events_delivered_together_share_one_inbox_statement(counted: Runn
     for cost in (routing_cost, execution_cost):
         assert _count(cost, "INSERT INTO dashboard.orders") == 1, cost
         assert _count(cost, "UPDATE dashboard.orders") == 1, cost
+    # The routed attempts are mapped to their orders by the statement that creates the rows.
+    assert _count(routing_cost, "dashboard.order_attempts") == 1, routing_cost
+    assert [t for t in routing_cost if "order_attempts" in t and "INTO dashboard.orders" in t]
     # The routes and what each order saves: one statement each for the batch.
     assert _count(routing_cost, "INTO dashboard.routes") == 1, routing_cost
     assert _count(routing_cost, "INTO dashboard.savings") == 1, routing_cost

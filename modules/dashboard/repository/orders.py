@@ -37,6 +37,26 @@ _UPDATE_MANY_SQL = (
     + " FROM jsonb_populate_recordset(NULL::dashboard.orders, $1::jsonb) AS r"
     " WHERE o.order_id = r.order_id"
 )
+# The attempts mapped to their orders (the last word on an id wins), then the order rows created
+# or locked: the insert's one-time filter reads `mapped` to the end first, so the attempt rows
+# are locked before the order rows, as every fold takes them.
+_LOCK_ORDERS_SQL = """
+WITH mapped AS (
+    INSERT INTO dashboard.order_attempts (attempt_order_id, order_id, attempt)
+    SELECT * FROM unnest($4::text[], $5::text[], $6::int[]) AS m(a, o, n) ORDER BY m.a
+    ON CONFLICT (attempt_order_id) DO UPDATE
+       SET order_id = EXCLUDED.order_id, attempt = EXCLUDED.attempt
+    RETURNING 1
+)
+INSERT INTO dashboard.orders AS o (order_id, user_id, status, filled_quantity, fees, revision,
+                                   created_at, updated_at)
+SELECT u.o, u.u, 'routed', 0, 0, 0, u.t, u.t
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(o, u, t)
+ WHERE (SELECT count(*) FROM mapped) >= 0
+ ORDER BY u.o
+ON CONFLICT (order_id) DO UPDATE SET revision = o.revision
+RETURNING o.*
+"""
 _FILL_COLUMNS = tuple(FillRecord.__struct_fields__)
 # An attempt's fills are stored under the attempt's id; the order's are all of its attempts'.
 _FILLS_OF_ORDER = (
@@ -124,25 +144,31 @@ class DashboardRepository:
         return _order(row)
 
     async def lock_orders(
-        self, conn: asyncpg.Connection, seeds: list[tuple[str, str, datetime]]
+        self,
+        conn: asyncpg.Connection,
+        seeds: list[tuple[str, str, datetime]],
+        attempts: list[tuple[str, Target]] | None = None,
     ) -> dict[str, OrderRecord]:
-        """`lock_order` for a batch: (order id, user id, first seen) each, in one statement.
+        """`lock_order` for a batch: (order id, user id, first seen) each, in one statement;
+        with `attempts`, which order each execution order id is for is recorded first, in the
+        same statement (`map_attempts`: attempt rows before order rows, as every fold takes
+        them).
 
         A row that exists is "updated" to itself, which locks it and returns it as it is; the
         rows are taken in order-id order, so two batches wait for each other, never deadlock.
         """
-        if not seeds:
+        if not seeds and not attempts:
             return {}
         seeds = sorted(seeds)
+        mapped = dict(sorted(attempts or [], key=lambda pair: pair[0]))
         rows = await conn.fetch(
-            "INSERT INTO dashboard.orders AS o (order_id, user_id, status, filled_quantity, "
-            "fees, revision, created_at, updated_at) "
-            "SELECT u.o, u.u, 'routed', 0, 0, 0, u.t, u.t "
-            "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(o, u, t) ORDER BY u.o "
-            "ON CONFLICT (order_id) DO UPDATE SET revision = o.revision RETURNING o.*",
+            _LOCK_ORDERS_SQL,
             [order_id for order_id, _user, _at in seeds],
             [user_id for _order, user_id, _at in seeds],
             [at for _order, _user, at in seeds],
+            list(mapped),
+            [target.order_id for target in mapped.values()],
+            [target.attempt for target in mapped.values()],
         )
         return {row["order_id"]: _order(row) for row in rows}
 
@@ -183,20 +209,6 @@ class DashboardRepository:
             FillTotals(row["quantity"], row["fees"], row["notional"]) if row["added"] else None
             for row in rows
         ]
-
-    async def map_attempts(self, conn: asyncpg.Connection, pairs: list[tuple[str, Target]]) -> None:
-        """Record which order each execution order id is for (after any early event parked),
-        in attempt-id order; the last word on an id in the list wins."""
-        mapped = dict(sorted(pairs, key=lambda pair: pair[0]))
-        await conn.execute(
-            "INSERT INTO dashboard.order_attempts (attempt_order_id, order_id, attempt) "
-            "SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) AS u(a, o, n) ORDER BY u.a "
-            "ON CONFLICT (attempt_order_id) DO UPDATE "
-            "SET order_id = EXCLUDED.order_id, attempt = EXCLUDED.attempt",
-            list(mapped),
-            [target.order_id for target in mapped.values()],
-            [target.attempt for target in mapped.values()],
-        )
 
     async def target_of(self, conn: asyncpg.Connection, attempt_order_id: str) -> Target | None:
         """The order an execution order id belongs to; None while its `OrderRouted` is unseen.
@@ -265,8 +277,9 @@ class DashboardRepository:
         self, conn: asyncpg.Connection, attempt_order_ids: list[str]
     ) -> list[tuple[str, str, bytes]]:
         """Take the events parked for these attempts, (attempt id, topic, payload) in the order
-        they came. Run after `map_attempts`, in a statement of its own: its snapshot is taken
-        once the attempts' rows are locked, so it sees what a parker committed meanwhile."""
+        they came. Run after the attempts are mapped (`lock_orders`), in a statement of its
+        own: its snapshot is taken once the attempts' rows are locked, so it sees what a parker
+        committed meanwhile."""
         rows = await conn.fetch(
             "WITH taken AS (DELETE FROM dashboard.pending_events "
             "WHERE attempt_order_id = ANY($1::text[]) "

@@ -152,16 +152,16 @@ class DashboardService:
         routed = {e.order_id: routed_target(e) for e in ordered if isinstance(e, OrderRouted)}
         unseen = sorted({e.order_id for e in ordered} - routed.keys())
         targets = await self.repo.targets_of(uow.conn, unseen) if unseen else {}
-        if routed:
-            # Attempt rows before order rows, as every fold takes them (no lock cycle).
-            await self.repo.map_attempts(uow.conn, list(routed.items()))
         targets.update(routed)
         seeds: dict[str, tuple[str, str, datetime]] = {}
         for event in ordered:
             target = targets.get(event.order_id)
             if target is not None and target.order_id not in seeds:
                 seeds[target.order_id] = (target.order_id, event.user_id, event.occurred_at)
-        rows = _Rows(await self.repo.lock_orders(uow.conn, list(seeds.values())))
+        # The routed attempts mapped first, in the same statement: attempt rows before order
+        # rows, as every fold takes them (no lock cycle).
+        locked = await self.repo.lock_orders(uow.conn, list(seeds.values()), list(routed.items()))
+        rows = _Rows(locked)
         await self._record_fills(uow, ordered, targets, rows)
         self._rows[uow] = rows
         try:
