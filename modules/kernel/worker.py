@@ -28,8 +28,12 @@ class Worker:
         *,
         period: float | Callable[[], float],
         metrics: Metrics,
+        wait_first: bool = False,
     ) -> None:
         self.name = name
+        # Start with a wait of one period, for rounds that lose nothing by it (a day's summary
+        # is due all evening) and would otherwise race what a process does as it starts.
+        self._wait_first = wait_first
         self._round = round_
         self._period = period
         self._failures: Counter = metrics.worker_failures
@@ -70,8 +74,13 @@ class Worker:
         return True
 
     async def _run(self) -> None:
+        if self._wait_first:
+            await self._wait()
         while True:
             await self.run_once()
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.period)
+            await self._wait()
+
+    async def _wait(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.period)

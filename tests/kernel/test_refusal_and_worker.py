@@ -86,3 +86,19 @@ async def test_wake_runs_the_next_round_before_the_period_ends() -> None:
     worker.wake()
     await asyncio.wait_for(ran.wait(), 1)
     await worker.stop()
+
+
+async def test_a_worker_told_to_wait_first_runs_its_first_round_a_period_after_start() -> None:
+    rounds = 0
+
+    async def step() -> None:
+        nonlocal rounds
+        rounds += 1
+
+    worker = Worker("evening", step, period=0.2, metrics=Metrics(), wait_first=True)
+    worker.start()
+    await asyncio.sleep(0.1)
+    assert rounds == 0  # a plain worker would have run one already
+    await asyncio.sleep(0.2)
+    assert rounds == 1
+    await worker.stop()

@@ -28,7 +28,25 @@ _TIMEFRAME = {
 
 # Per order the trader placed: the latest attempt of each of its routes, summed; for a batch's
 # orders at once.
-_SAVINGS = """
+_ROUTE_COLUMNS = (
+    "order_id, trader_order_id, parent_order_id, user_id, client_order_id, symbol, side, "
+    "quantity, venue, signal, attempt, expected_price, expected_fee, expected_cost, best_venue, "
+    "best_cost, routed_at"
+)
+# A batch's route attempts, and what each order they are of is expected to save, from its
+# attempts' latest (those recorded before, and the batch's own, which the statement's snapshot
+# does not show in the table): one statement.
+_ROUTES_AND_SAVINGS = f"""
+WITH incoming AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+        $7::text[], $8::numeric[], $9::text[], $10::text[], $11::int[], $12::numeric[],
+        $13::numeric[], $14::numeric[], $15::text[], $16::numeric[], $17::timestamptz[])
+        AS r({_ROUTE_COLUMNS})
+), added AS (
+    INSERT INTO dashboard.routes ({_ROUTE_COLUMNS})
+    SELECT * FROM incoming ORDER BY order_id
+    ON CONFLICT (order_id) DO NOTHING
+)
 INSERT INTO dashboard.savings (order_id, user_id, symbol, side, quantity, venues, route_cost,
                                best_venue, best_cost, routed_at)
 SELECT placed, min(user_id), min(symbol), min(side), sum(quantity),
@@ -39,8 +57,12 @@ SELECT placed, min(user_id), min(symbol), min(side), sum(quantity),
        min(routed_at)
 FROM (
     SELECT DISTINCT ON (trader_order_id) coalesce(parent_order_id, trader_order_id) AS placed, *
-    FROM dashboard.routes
-    WHERE coalesce(parent_order_id, trader_order_id) = ANY($1::text[])
+    FROM (
+        SELECT {_ROUTE_COLUMNS} FROM dashboard.routes
+         WHERE coalesce(parent_order_id, trader_order_id) = ANY($18::text[])
+        UNION ALL
+        SELECT * FROM incoming
+    ) AS known
     ORDER BY trader_order_id, attempt DESC
 ) AS latest
 GROUP BY placed
@@ -48,18 +70,7 @@ ORDER BY placed
 ON CONFLICT (order_id) DO UPDATE SET quantity = EXCLUDED.quantity, venues = EXCLUDED.venues,
     route_cost = EXCLUDED.route_cost, best_venue = EXCLUDED.best_venue,
     best_cost = EXCLUDED.best_cost, routed_at = EXCLUDED.routed_at
-"""
-_ROUTES = """
-INSERT INTO dashboard.routes (order_id, trader_order_id, parent_order_id, user_id,
-    client_order_id, symbol, side, quantity, venue, signal, attempt, expected_price,
-    expected_fee, expected_cost, best_venue, best_cost, routed_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::text[], $8::numeric[], $9::text[], $10::text[], $11::int[], $12::numeric[],
-    $13::numeric[], $14::numeric[], $15::text[], $16::numeric[], $17::timestamptz[])
-    AS r(order_id)
-ORDER BY r.order_id
-ON CONFLICT (order_id) DO NOTHING
-"""
+"""  # noqa: S608 - the column list is the module's own constant
 
 
 # A batch of balance reports: every report into the equity history, and each venue's newest into
@@ -223,7 +234,7 @@ class AccountRepository:
 
     async def routes(self, conn: asyncpg.Connection, events: list[OrderRouted]) -> None:
         """Record a batch's route attempts, and what each order placed so far is expected to
-        save: two statements, however many."""
+        save: one statement, however many."""
         if not events:
             return
         columns: list[list[Any]] = [[] for _ in range(17)]
@@ -250,9 +261,8 @@ class AccountRepository:
             )
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
-        await conn.execute(_ROUTES, *columns)
         placed = {e.parent_order_id or e.original_order_id or e.order_id for e in events}
-        await conn.execute(_SAVINGS, sorted(placed))
+        await conn.execute(_ROUTES_AND_SAVINGS, *columns, sorted(placed))
 
     async def bars(self, conn: asyncpg.Connection, bars: list[BarClosed]) -> None:
         """Store bars (for charts) and move each market's mark to its newest close."""

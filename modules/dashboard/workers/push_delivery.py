@@ -90,6 +90,7 @@ class PushWorkers:
             summaries.send_due,
             period=lambda: config.DAILY_SUMMARY_POLL_SECONDS,
             metrics=metrics,
+            wait_first=True,
         )
         self.alerts = Worker(
             "dashboard.price-alerts",
