@@ -10,7 +10,6 @@ group commit the bus uses, and counted in statements.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -22,11 +21,10 @@ import pytest
 
 from app import create_app
 from modules.execution.contracts import OrderAccepted, UserTradingPaused, UserTradingResumed
-from modules.kernel.events import envelope_for
-from modules.kernel.outbox import GroupCommit
 from modules.routing import RoutingModule
 from modules.routing.contracts import OrderRouted
 from tests.conftest import RunningApp, serve, truncate_all
+from tests.group_commits import deliver_together
 from tests.routing.support import (
     SYMBOL_MIDS,
     Tap,
@@ -112,27 +110,14 @@ async def test_the_days_trade_limit_holds_across_replicas(
 
 
 async def _group_commit(running: RunningApp, subscription: str, events: list[Any]) -> Counter[str]:
-    """Deliver `events` together through routing's `subscription`, as the bus does when they
-    arrive at once; the routing statements this cost, by text (the outbox relay's left out)."""
-    module = next(p for p in running.app.plugins.init if isinstance(p, RoutingModule))
-    handler = next(s.handler for s in module.subscriptions() if s.name == subscription)
-    group = GroupCommit(
-        schema="routing",
-        handler_name=f"routing.{subscription}",
-        handler=handler,
-        unit_of_work=lambda: running.runtime.unit_of_work("routing"),
-    )
-    tally = running.runtime.db.tally
-    assert tally is not None
-    tally.by_text = Counter()
-    await asyncio.gather(*(group.deliver(envelope_for(e, "test")) for e in events))
-    texts, tally.by_text = tally.by_text, None
-    return Counter(
-        {
-            text: n
-            for text, n in texts.items()
-            if "routing." in text and "routing.outbox" not in text
-        }
+    """Deliver `events` together through routing's `subscription`; the routing statements this
+    cost, by text (the outbox relay's left out)."""
+    return await deliver_together(
+        running,
+        RoutingModule,
+        subscription,
+        events,
+        lambda text: "routing." in text and "routing.outbox" not in text,
     )
 
 
@@ -140,10 +125,12 @@ def _inbox(texts: Counter[str]) -> int:
     return sum(n for text, n in texts.items() if "INSERT INTO routing.inbox" in text)
 
 
-@pytest.mark.parametrize("orders", [6])
-async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per_event(
+@contextlib.asynccontextmanager
+async def _placed(
     make_settings: Any, database_url: str, monkeypatch: Any, orders: int
-) -> None:
+) -> AsyncIterator[tuple[RunningApp, Trader, list[OrderRouted]]]:
+    """One routing replica, statements counted, and a trader who placed `orders` orders: the
+    app, the trader and the orders as routing sent them."""
     monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
     await truncate_all(database_url)
     app = _routing_app(make_settings, db_statement_stats=True)
@@ -158,16 +145,45 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
         await running.settle()
         routed = tap.of(OrderRouted, user_id=trader.user_id)
         assert len(routed) == orders
-        accepted = [
-            OrderAccepted(
-                order_id=r.order_id,
-                user_id=r.user_id,
-                venue=r.venue,
-                client_order_id=r.client_order_id,
-                venue_order_id=f"v-{r.order_id}",
-            )
-            for r in routed
-        ]
+        yield running, trader, routed
+
+
+def _accepted(routed: OrderRouted) -> OrderAccepted:
+    return OrderAccepted(
+        order_id=routed.order_id,
+        user_id=routed.user_id,
+        venue=routed.venue,
+        client_order_id=routed.client_order_id,
+        venue_order_id=f"v-{routed.order_id}",
+    )
+
+
+async def _next_order_loads_no_view(running: RunningApp, trader: Trader) -> None:
+    """The folds moved this replica's view of the trader on with them: the next order is placed
+    on it, with no reload."""
+    tally = running.runtime.db.tally
+    assert tally is not None
+    tally.by_text = Counter()
+    assert _code(await order(running, trader)) == 202
+    texts, tally.by_text = tally.by_text, None
+    assert not [text for text in texts if "AS global_version" in text], texts
+
+
+async def _fetch(database_url: str, query: str, *args: Any) -> list[Any]:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return list(await connection.fetch(query, *args))
+    finally:
+        await connection.close()
+
+
+@pytest.mark.parametrize("orders", [6])
+async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per_event(
+    make_settings: Any, database_url: str, monkeypatch: Any, orders: int
+) -> None:
+    async with _placed(make_settings, database_url, monkeypatch, orders) as placed:
+        running, trader, routed = placed
+        accepted = [_accepted(r) for r in routed]
         price = SYMBOL_MIDS["BTC/USD"]
         filled = [fill_event(r, price) for r in routed]
         moved = [
@@ -188,13 +204,7 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
             assert sum(texts.values()) == 1 + statements, texts
         listed = (await running.client.get("/v1/orders", headers=trader.headers)).json()
         assert {o["status"] for o in listed["items"]} == {"filled"}
-        # The folds moved this replica's view on with them: the next order loads nothing.
-        tally = running.runtime.db.tally
-        assert tally is not None
-        tally.by_text = Counter()
-        assert _code(await order(running, trader)) == 202
-        texts, tally.by_text = tally.by_text, None
-        assert not [text for text in texts if "AS global_version" in text], texts
+        await _next_order_loads_no_view(running, trader)
 
 
 async def test_an_acceptance_that_comes_with_its_fill_is_recorded_by_the_fill_statement(
@@ -202,44 +212,22 @@ async def test_an_acceptance_that_comes_with_its_fill_is_recorded_by_the_fill_st
 ) -> None:
     """A market order's acceptance and fill are published together: one statement each order
     records both (the venue's order id for the current attempt, and the fill)."""
-    monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
-    await truncate_all(database_url)
-    app = _routing_app(make_settings, db_statement_stats=True)
-    tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
-    async with serve(app) as running:
-        await publish_books(running, SYMBOL_MIDS)
-        trader: Trader = new_trader(running)
-        await connect(running, trader, VENUES)
-        await roomy(running, trader)
-        for _ in range(3):
-            assert _code(await order(running, trader)) == 202
-        await running.settle()
-        routed = tap.of(OrderRouted, user_id=trader.user_id)
+    async with _placed(make_settings, database_url, monkeypatch, 3) as (running, trader, routed):
         price = SYMBOL_MIDS["BTC/USD"]
         reports: list[Any] = []
         for r in routed:
-            accepted = OrderAccepted(
-                order_id=r.order_id,
-                user_id=r.user_id,
-                venue=r.venue,
-                client_order_id=r.client_order_id,
-                venue_order_id=f"v-{r.order_id}",
-            )
-            reports += [accepted, fill_event(r, price)]
+            reports += [_accepted(r), fill_event(r, price)]
         texts = await _group_commit(running, "order-accepted", reports)
         assert _inbox(texts) == 1, texts
         assert sum(texts.values()) == 1 + len(routed), texts
         assert not [text for text in texts if "SET venue_order_id = $2" in text], texts
-        connection = await asyncpg.connect(database_url)
-        try:
-            rows = await connection.fetch(
-                "SELECT a.attempt_id::text AS attempt_id, o.venue_order_id, o.status "
-                "FROM routing.orders o JOIN routing.route_attempts a ON a.order_id = o.id "
-                "WHERE o.user_id = $1",
-                trader.user_id,
-            )
-        finally:
-            await connection.close()
+        rows = await _fetch(
+            database_url,
+            "SELECT a.attempt_id::text AS attempt_id, o.venue_order_id, o.status "
+            "FROM routing.orders o JOIN routing.route_attempts a ON a.order_id = o.id "
+            "WHERE o.user_id = $1",
+            trader.user_id,
+        )
         assert {(row["venue_order_id"], row["status"]) for row in rows} == {
             (f"v-{row['attempt_id']}", "filled") for row in rows
         }
@@ -252,19 +240,8 @@ async def test_a_batch_of_position_changes_keeps_each_copys_newest_version_and_e
     """Two versions of one position, the newer first, and another position, in one batch: the
     copy holds the newer version, the day's P&L takes both deltas, and the user's view (moved
     on once) places the next order with no reload."""
-    monkeypatch.setenv("NIJA_ROUTING_ORDER_RATE_BURST", "100")
-    await truncate_all(database_url)
-    app = _routing_app(make_settings, db_statement_stats=True)
-    tap = Tap().attach(app.state.runtime.pubsub, OrderRouted.TOPIC)
-    async with serve(app) as running:
-        await publish_books(running, SYMBOL_MIDS)
-        trader: Trader = new_trader(running)
-        await connect(running, trader, VENUES)
-        await roomy(running, trader)
-        for _ in range(2):
-            assert _code(await order(running, trader)) == 202
-        await running.settle()
-        first, second = tap.of(OrderRouted, user_id=trader.user_id)
+    async with _placed(make_settings, database_url, monkeypatch, 2) as (running, trader, routed):
+        first, second = routed
         moved = [
             position_event(
                 first, quantity=D("0.3"), version=2, realised_delta=D("-4"), position_id="p-a"
@@ -276,26 +253,19 @@ async def test_a_batch_of_position_changes_keeps_each_copys_newest_version_and_e
         ]
         texts = await _group_commit(running, "position-changed", moved)
         assert sum(texts.values()) == 2, texts  # the inbox, then one statement for all three
-        connection = await asyncpg.connect(database_url)
-        try:
-            copies = await connection.fetch(
-                "SELECT id, quantity, version FROM routing.positions WHERE user_id = $1 "
-                "ORDER BY id",
-                trader.user_id,
-            )
-            realised = await connection.fetchval(
-                "SELECT sum(realised) FROM routing.daily_pnl WHERE user_id = $1", trader.user_id
-            )
-        finally:
-            await connection.close()
+        copies = await _fetch(
+            database_url,
+            "SELECT id, quantity, version FROM routing.positions WHERE user_id = $1 ORDER BY id",
+            trader.user_id,
+        )
+        days = await _fetch(
+            database_url,
+            "SELECT sum(realised) AS realised FROM routing.daily_pnl WHERE user_id = $1",
+            trader.user_id,
+        )
         assert [(c["id"], c["quantity"], c["version"]) for c in copies] == [
             ("p-a", D("0.3"), 2),
             ("p-b", D("0.2"), 1),
         ]
-        assert realised == D("6")
-        tally = running.runtime.db.tally
-        assert tally is not None
-        tally.by_text = Counter()
-        assert _code(await order(running, trader)) == 202
-        texts, tally.by_text = tally.by_text, None
-        assert not [text for text in texts if "AS global_version" in text], texts
+        assert days[0]["realised"] == D("6")
+        await _next_order_loads_no_view(running, trader)

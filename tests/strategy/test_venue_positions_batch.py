@@ -4,7 +4,6 @@ is taken in turn (it may close a bot's position: tests/strategy/test_bot_events.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -15,10 +14,9 @@ import asyncpg
 
 from app import create_app
 from modules.execution.contracts import PositionChanged
-from modules.kernel.events import envelope_for
-from modules.kernel.outbox import GroupCommit
 from modules.strategy import StrategyModule
 from tests.conftest import RunningApp, serve, truncate_all
+from tests.group_commits import deliver_together
 
 
 def _report(user_id: str, symbol: str, version: int, quantity: str) -> PositionChanged:
@@ -40,22 +38,13 @@ def _report(user_id: str, symbol: str, version: int, quantity: str) -> PositionC
 
 
 async def _deliver(running: RunningApp, events: list[PositionChanged]) -> Counter[str]:
-    module = next(p for p in running.app.plugins.init if isinstance(p, StrategyModule))
-    handler = next(s.handler for s in module.subscriptions() if s.name == "position-changed")
-    group = GroupCommit(
-        schema="strategy",
-        handler_name="strategy.position-changed",
-        handler=handler,
-        unit_of_work=lambda: running.runtime.unit_of_work("strategy"),
-    )
-    tally = running.runtime.db.tally
-    assert tally is not None
-    tally.by_text = Counter()
-    await asyncio.gather(*(group.deliver(envelope_for(e, "test")) for e in events))
-    texts, tally.by_text = tally.by_text, None
     # What the batch cost, not what the module's own loops (bars, outbox polls) sent meanwhile.
-    return Counter(
-        {t: n for t, n in texts.items() if "strategy.inbox" in t or "venue_positions" in t}
+    return await deliver_together(
+        running,
+        StrategyModule,
+        "position-changed",
+        list(events),
+        lambda text: "strategy.inbox" in text or "venue_positions" in text,
     )
 
 
