@@ -29,6 +29,7 @@ from modules.kernel.outbox import (
     UnitOfWork,
     direct_handler,
     inbox_handler,
+    publish_alone,
 )
 from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery, Keyring, PubSub, StateFactory, StateStore
@@ -83,6 +84,14 @@ class Runtime:
 
     def unit_of_work(self, schema: str) -> UnitOfWork:
         return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema))
+
+    def publisher(self, schema: str) -> Callable[[list[IntegrationEvent]], Awaitable[None]]:
+        """Publishes events with no other write beside them (`publish_alone`)."""
+
+        async def publish(events: list[IntegrationEvent]) -> None:
+            await publish_alone(self.db, schema, f"nija/{schema}", self.relay(schema), events)
+
+        return publish
 
     def state(self, module: str) -> StateStore:
         return self.state_factory(module)

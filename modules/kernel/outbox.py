@@ -206,21 +206,36 @@ class UnitOfWork:
         self._events.append(event)
 
     async def _write_outbox(self) -> None:
-        # One statement however many events: a thousand bots' intents on one bar are one
-        # INSERT, not a thousand (the server's cost per row, not per statement). In the order
-        # published, which the relay keeps: ids are drawn in that order, so sorted ids match.
-        events = self._events
-        envelopes = [envelope_for(e, self._source) for e in events]
-        rows = await self.conn.fetch(
-            f"INSERT INTO {self._schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
-            "SELECT u.e, u.t, u.v, now() FROM unnest($1::text[], $2::text[], $3::bytea[]) "
-            "WITH ORDINALITY AS u(e, t, v, n) ORDER BY u.n RETURNING id",
-            [e.event_id for e in events],
-            [e.TOPIC for e in events],
-            [encode_envelope(envelope) for envelope in envelopes],
-        )
-        ids = sorted(row["id"] for row in rows)
-        self._committed = list(zip(ids, envelopes, strict=True))
+        self._committed = await _outbox_rows(self.conn, self._schema, self._source, self._events)
+
+
+async def _outbox_rows(
+    conn: asyncpg.Connection, schema: str, source: str, events: list[IntegrationEvent]
+) -> list[Committed]:
+    # One statement however many events: a thousand bots' intents on one bar are one INSERT,
+    # not a thousand (the server's cost per row, not per statement). In the order published,
+    # which the relay keeps: ids are drawn in that order, so sorted ids match.
+    envelopes = [envelope_for(e, source) for e in events]
+    rows = await conn.fetch(
+        f"INSERT INTO {schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
+        "SELECT u.e, u.t, u.v, now() FROM unnest($1::text[], $2::text[], $3::bytea[]) "
+        "WITH ORDINALITY AS u(e, t, v, n) ORDER BY u.n RETURNING id",
+        [e.event_id for e in events],
+        [e.TOPIC for e in events],
+        [encode_envelope(envelope) for envelope in envelopes],
+    )
+    ids = sorted(row["id"] for row in rows)
+    return list(zip(ids, envelopes, strict=True))
+
+
+async def publish_alone(
+    db: Database, schema: str, source: str, sink: OutboxSink, events: list[IntegrationEvent]
+) -> None:
+    """Publish events that need no other write beside them: their outbox rows are one statement,
+    which commits by itself (no BEGIN and COMMIT round trips), then handed to the relay."""
+    async with db.connection() as conn:
+        committed = await _outbox_rows(conn, check_schema(schema), source, events)
+    sink.hand_off(committed)
 
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]

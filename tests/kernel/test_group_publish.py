@@ -1,11 +1,10 @@
-"""Events published together from tasks with no transaction of their own share one: a batch
-is one unit of work (one outbox statement, one commit), each publish returns once its event is
-committed, and a bad event fails only its own publish. A fake unit of work records commits."""
+"""Events published together from tasks with no transaction of their own share one write (one
+outbox statement, which commits by itself), each publish returns once its event is committed,
+and a bad event fails only its own publish. A fake outbox records the writes."""
 
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
 from typing import Any, ClassVar
 
 import pytest
@@ -19,66 +18,55 @@ class Told(IntegrationEvent, frozen=True, kw_only=True):
     n: int
 
 
-class FakeUnitOfWork:
-    """Commits what was published unless it holds an event numbered `bad`."""
+class FakeOutbox:
+    """Writes what it is given as one commit (after a round trip, while others queue), unless
+    it holds an event numbered `bad`."""
 
-    def __init__(self, commits: list[list[int]], bad: int | None) -> None:
-        self._commits = commits
+    def __init__(self, bad: int | None = None) -> None:
+        self.commits: list[list[int]] = []
         self._bad = bad
-        self._events: list[int] = []
 
-    async def __aenter__(self) -> FakeUnitOfWork:
-        await asyncio.sleep(0.01)  # the transaction's round trips: others queue meanwhile
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if kind is None and self._bad in self._events:
+    async def write(self, events: list[Any]) -> None:
+        await asyncio.sleep(0.01)
+        numbers = [event.n for event in events]
+        if self._bad in numbers:
             raise RuntimeError("the outbox refused it")
-        if kind is None:
-            self._commits.append(self._events)
-
-    def publish(self, event: Any) -> None:
-        self._events.append(event.n)
+        self.commits.append(numbers)
 
 
-def _publisher(commits: list[list[int]], bad: int | None = None) -> GroupPublish:
-    return GroupPublish(lambda: FakeUnitOfWork(commits, bad), name="test")  # type: ignore[arg-type, return-value]
+def _publisher(outbox: FakeOutbox) -> GroupPublish:
+    return GroupPublish(outbox.write, name="test")
 
 
 async def test_publishes_that_arrive_together_share_one_commit() -> None:
-    commits: list[list[int]] = []
-    publisher = _publisher(commits)
+    outbox = FakeOutbox()
+    publisher = _publisher(outbox)
     await asyncio.gather(*(publisher.publish(Told(n=n)) for n in range(10)))
-    assert commits == [list(range(10))]
+    assert outbox.commits == [list(range(10))]
 
 
 async def test_publishes_arriving_while_a_batch_commits_wait_for_the_next_one() -> None:
-    commits: list[list[int]] = []
-    publisher = _publisher(commits)
+    outbox = FakeOutbox()
+    publisher = _publisher(outbox)
     first = asyncio.create_task(publisher.publish(Told(n=0)))
     await asyncio.sleep(0.001)  # the first batch is being written
     await asyncio.gather(first, *(publisher.publish(Told(n=n)) for n in range(1, 4)))
-    assert commits == [[0], [1, 2, 3]]
+    assert outbox.commits == [[0], [1, 2, 3]]
 
 
 async def test_a_bad_event_fails_its_own_publish_only() -> None:
-    commits: list[list[int]] = []
-    publisher = _publisher(commits, bad=2)
+    outbox = FakeOutbox(bad=2)
+    publisher = _publisher(outbox)
     results = await asyncio.gather(
         *(publisher.publish(Told(n=n)) for n in range(4)), return_exceptions=True
     )
     assert [isinstance(r, RuntimeError) for r in results] == [False, False, True, False]
-    assert sorted(n for batch in commits for n in batch) == [0, 1, 3]
+    assert sorted(n for batch in outbox.commits for n in batch) == [0, 1, 3]
 
 
 async def test_a_cancelled_publish_does_not_cancel_the_batch() -> None:
-    commits: list[list[int]] = []
-    publisher = _publisher(commits)
+    outbox = FakeOutbox()
+    publisher = _publisher(outbox)
     cancelled = asyncio.create_task(publisher.publish(Told(n=0)))
     kept = asyncio.create_task(publisher.publish(Told(n=1)))
     await asyncio.sleep(0.001)
@@ -86,4 +74,4 @@ async def test_a_cancelled_publish_does_not_cancel_the_batch() -> None:
     with pytest.raises(asyncio.CancelledError):
         await cancelled
     await kept
-    assert commits == [[0, 1]]
+    assert outbox.commits == [[0, 1]]

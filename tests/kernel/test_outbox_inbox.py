@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 import asyncpg
+import msgspec
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.db import Database
-from modules.kernel.events import CloudEvent, IntegrationEvent, envelope_for
-from modules.kernel.outbox import GroupCommit, UnitOfWork, inbox_handler
+from modules.kernel.events import CloudEvent, IntegrationEvent, decode_envelope, envelope_for
+from modules.kernel.outbox import GroupCommit, UnitOfWork, inbox_handler, publish_alone
 from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery
 from tests.conftest import truncate_all
@@ -385,3 +386,15 @@ async def test_every_modules_outbox_polls_only_its_unpublished_rows(running: Any
     with_outbox = [row[0] for row in schemas]
     assert len(with_outbox) >= 6, with_outbox
     assert [row[0] for row in indexed] == with_outbox
+
+
+async def test_events_published_alone_are_written_in_order_and_handed_to_the_relay(
+    db: Database,
+) -> None:
+    sink = Sink()
+    await publish_alone(db, SCHEMA, "test", sink, [PingSent(n=n) for n in range(3)])
+    async with db.connection() as conn:
+        rows = await conn.fetch(f"SELECT id, envelope FROM {SCHEMA}.outbox ORDER BY id")
+    assert sink.handed == [row["id"] for row in rows]
+    told = [msgspec.json.decode(decode_envelope(row["envelope"]).data) for row in rows]
+    assert [event["n"] for event in told] == [0, 1, 2]

@@ -45,10 +45,9 @@ async def read_balances(venue: Venue, material: CredentialMaterial) -> dict[str,
 
 class BalanceReports:
     def __init__(self, runtime: Runtime) -> None:
-        # Reports of fills finishing together share one transaction (one outbox statement).
-        self._publisher = GroupPublish(
-            lambda: runtime.unit_of_work("execution"), name="execution.balances"
-        )
+        # Reports of fills finishing together share one outbox statement, with no transaction
+        # around it (it commits by itself).
+        self._publisher = GroupPublish(runtime.publisher("execution"), name="execution.balances")
 
     async def after_fill(
         self,
