@@ -22,6 +22,7 @@ from piccolo.columns import BigSerial, Bytea, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
+from modules.kernel.batches import BatchQueue
 from modules.kernel.db import ENGINE, Database
 from modules.kernel.events import (
     CloudEvent,
@@ -35,7 +36,6 @@ from modules.kernel.ports import Delivery
 
 log = logging.getLogger("nija.outbox")
 E = TypeVar("E", bound=IntegrationEvent)
-T = TypeVar("T")
 # An outbox row a transaction has just committed: its id and the envelope it holds.
 Committed = tuple[int, CloudEvent]
 
@@ -329,46 +329,35 @@ class GroupCommit:
         self._concerns = concerns
         self._handler = handler
         self._unit_of_work = unit_of_work
-        self._max_batch = max_batch
         self._insert_sql = (
             f"INSERT INTO {schema}.inbox (event_id, handler, topic, processed_at) "  # noqa: S608
             "SELECT e, $2, t, now() FROM unnest($1::text[], $3::text[]) AS u(e, t) "
             "ON CONFLICT DO NOTHING RETURNING event_id"
         )
-        self._pending: list[tuple[CloudEvent, Any, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._queue: BatchQueue[tuple[CloudEvent, Any]] = BatchQueue(
+            self._commit, name=f"batch:{handler_name}", max_batch=max_batch
+        )
 
     async def deliver(self, envelope: CloudEvent) -> Delivery:
         event = _event_for(envelope, self._concerns)
         if isinstance(event, Delivery):
             return event
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((envelope, event, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_batches(), name=f"batch:{self._name}")
-        # Shielded: a cancelled delivery must not cancel a batch other deliveries are part of.
-        await asyncio.shield(done)
+        await self._queue.submit((envelope, event))
         return Delivery.SUCCESS
 
-    async def _write_batches(self) -> None:
-        while self._pending:
-            batch = self._pending[: self._max_batch]
-            del self._pending[: self._max_batch]
-            await commit_batch(batch, self._commit, lambda item: item[2])
-
-    async def _commit(self, batch: list[tuple[CloudEvent, Any, asyncio.Future[None]]]) -> None:
+    async def _commit(self, batch: list[tuple[CloudEvent, Any]]) -> None:
         async with self._unit_of_work() as uow:
             fresh = {
                 row["event_id"]
                 for row in await uow.conn.fetch(
                     self._insert_sql,
-                    [envelope.id for envelope, _event, _done in batch],
+                    [envelope.id for envelope, _event in batch],
                     self._name,
-                    [envelope.type for envelope, _event, _done in batch],
+                    [envelope.type for envelope, _event in batch],
                 )
             }
             events = []
-            for envelope, event, _done in batch:
+            for envelope, event in batch:
                 if envelope.id in fresh:
                     fresh.discard(envelope.id)  # a duplicate within the batch runs once
                     events.append(event)
@@ -389,38 +378,6 @@ def in_key_order(handler: EventHandler, key: Callable[[Any], str]) -> BatchHandl
             await handler(event, uow)
 
     return run
-
-
-async def commit_batch(
-    batch: list[T],
-    commit: Callable[[list[T]], Awaitable[None]],
-    done_of: Callable[[T], asyncio.Future[None]],
-) -> None:
-    """Commit a batch of deliveries together and answer each; if the batch fails, its items are
-    committed one by one, so one bad event fails only its own delivery."""
-    try:
-        await commit(batch)
-    except Exception:
-        log.warning("batch failed; retrying its events one by one", exc_info=True)
-        for item in batch:
-            try:
-                await commit([item])
-            except Exception as error:
-                _settle(done_of(item), error)
-            else:
-                _settle(done_of(item), None)
-    else:
-        for item in batch:
-            _settle(done_of(item), None)
-
-
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
-    if done.done():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
 
 
 def direct_handler(

@@ -20,8 +20,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
+from modules.kernel.batches import commit_batch
 from modules.kernel.events import IntegrationEvent
-from modules.kernel.outbox import UnitOfWork, commit_batch
+from modules.kernel.outbox import UnitOfWork
 
 Fold = Callable[[list[IntegrationEvent], UnitOfWork], Awaitable[None]]
 _INBOX_SQL = (

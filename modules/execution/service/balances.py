@@ -15,7 +15,8 @@ from modules.execution.contracts import BalanceChanged
 from modules.execution.domain.venue import VenueFault, VenueRejected, VenueUnavailable
 from modules.execution.domain.wallet import DOLLARS, equity_usd
 from modules.execution.ports import ReportsBalances, Venue
-from modules.kernel.group_publish import GroupPublish
+from modules.kernel.batches import BatchQueue
+from modules.kernel.events import IntegrationEvent
 from modules.kernel.module import Runtime
 from modules.kernel.sealing import CredentialMaterial
 
@@ -47,7 +48,9 @@ class BalanceReports:
     def __init__(self, runtime: Runtime) -> None:
         # Reports of fills finishing together share one outbox statement, with no transaction
         # around it (it commits by itself).
-        self._publisher = GroupPublish(runtime.publisher("execution"), name="execution.balances")
+        self._reports: BatchQueue[IntegrationEvent] = BatchQueue(
+            runtime.publisher("execution"), name="publish:execution.balances"
+        )
 
     async def after_fill(
         self,
@@ -70,7 +73,7 @@ class BalanceReports:
                 extra={"venue": venue.name, "user_id": user_id, "error": type(error).__name__},
             )
             return
-        await self._publisher.publish(
+        await self._reports.submit(
             BalanceChanged(
                 user_id=user_id,
                 venue=venue.name,
