@@ -58,28 +58,13 @@ ON CONFLICT (order_id) DO UPDATE SET revision = o.revision
 RETURNING o.*
 """
 _FILL_COLUMNS = tuple(FillRecord.__struct_fields__)
+_FILL_TYPES = {
+    "price": "numeric",
+    "quantity": "numeric",
+    "fee": "numeric",
+    "executed_at": "timestamptz",
+}
 # An attempt's fills are stored under the attempt's id; the order's are all of its attempts'.
-_FILLS_OF_ORDER = (
-    "(order_id = $1 OR order_id IN "
-    "(SELECT attempt_order_id FROM dashboard.order_attempts WHERE order_id = $1))"
-)
-# The fill, and the order's totals with it: the statement does not see the row it inserts, so
-# the new fill's figures are added to the sums over the ones recorded before.
-_ADD_FILL_SQL = (
-    f"WITH added AS (INSERT INTO dashboard.fills ({', '.join(_FILL_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(f'${i + 2}' for i in range(len(_FILL_COLUMNS)))}) "
-    "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING price, quantity, fee), "
-    "recorded AS (SELECT coalesce(sum(quantity), 0) AS quantity, coalesce(sum(fee), 0) AS fees, "
-    "coalesce(sum(price * quantity), 0) AS notional FROM dashboard.fills WHERE "
-    + _FILLS_OF_ORDER
-    + ") SELECT EXISTS (SELECT 1 FROM added) AS added, "
-    "r.quantity + coalesce((SELECT sum(quantity) FROM added), 0) AS quantity, "
-    "r.fees + coalesce((SELECT sum(fee) FROM added), 0) AS fees, "
-    "r.notional + coalesce((SELECT sum(price * quantity) FROM added), 0) AS notional "
-    "FROM recorded AS r"
-)
-_FILL_TYPES = {"price": "numeric", "quantity": "numeric", "fee": "numeric"}
-_FILL_TYPES["executed_at"] = "timestamptz"
 # A batch's fills (with the trader order each is of) in one statement, and each fill's order
 # totals as they stand after it: what the order's fills summed before the batch, plus the
 # batch's new fills up to it, in the batch's order. A fill recorded before, or twice in the
@@ -187,12 +172,8 @@ class DashboardRepository:
     ) -> FillTotals | None:
         """Record a fill and sum every fill of `order_id` with it, one statement; None when this
         fill of this order was already recorded."""
-        row = await conn.fetchrow(
-            _ADD_FILL_SQL, order_id, *(getattr(fill, column) for column in _FILL_COLUMNS)
-        )
-        if not row["added"]:
-            return None
-        return FillTotals(row["quantity"], row["fees"], row["notional"])
+        [totals] = await self.add_fills(conn, [(fill, order_id)])
+        return totals
 
     async def add_fills(
         self, conn: asyncpg.Connection, fills: list[tuple[FillRecord, str]]
