@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.adapters.sim_venue.venue import SimVenue
 from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels
 from modules.routing.domain.split import plan_split
 from modules.routing.domain.venue_monitor import VenueMonitor

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.adapters.sim_venue.venue import SimVenue
 from modules.execution.api import ExecutionAdminController, PositionsController, VenuesController
 from modules.execution.config import load_config
 from modules.execution.domain.breaker import BreakerPolicy

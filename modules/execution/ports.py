@@ -1,4 +1,4 @@
-"""The venue port: what execution needs from an exchange, simulated (adapters/sim_venue.py) or
+"""The venue port: what execution needs from an exchange, simulated (adapters/sim_venue/) or
 real through ccxt (adapters/ccxt_venue/).
 
 An adapter must make `place_order` idempotent on `client_order_id` (placing the same id twice

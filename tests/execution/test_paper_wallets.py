@@ -5,6 +5,7 @@ runs; orders go in over HTTP unless a test needs to bypass the risk gate to reac
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -168,3 +169,24 @@ async def test_position_sizing_uses_the_equity_the_venue_reported(running: Runni
     assert refused.json()["code"] == "position_size_exceeded"
     assert f"{cap:.2f}" in refused.json()["detail"]
     assert (await order(running, trader, quantity="0.012")).status_code == 202  # ~780 USD
+
+
+async def test_orders_on_two_markets_at_once_cannot_spend_the_same_dollars(
+    running: RunningApp,
+) -> None:
+    """Each market has its own matching engine, but one account's dollars are one wallet: two
+    resting buys sent at once on two markets, each for 60 % of it, leave one of them refused."""
+    venue = sim(running, "kraken")
+    key = CredentialMaterial(api_key=f"key-{uuid.uuid4().hex}", api_secret="sim-secret-x")
+    orders = []
+    for symbol in ("BTC/USD", "ETH/USD"):
+        below = (await venue.book(symbol)).bids[0].price / 2
+        quantity = (PAPER * Decimal("0.6") / below).quantize(Decimal("0.0001"))
+        orders.append(request(symbol, order_type="limit", quantity=quantity, limit_price=below))
+    answers = await asyncio.gather(
+        *(venue.place_order(order, key) for order in orders), return_exceptions=True
+    )
+    rested = [answer for answer in answers if not isinstance(answer, BaseException)]
+    refused = [answer for answer in answers if isinstance(answer, VenueRejected)]
+    assert [order.status for order in rested] == ["open"], answers
+    assert [error.code for error in refused] == ["insufficient_funds"], answers

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules.execution.adapters.sim_venue import _CONSUMED_SQL
-from modules.execution.adapters.sim_wallet import _RESTING_SQL
+from modules.execution.adapters.sim_venue._sql import CONSUMED_SQL, PLACEMENT_READS_SQL
 
 _OLD_TRADES = """
 INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
@@ -55,14 +54,14 @@ async def _generic_plan(running: Any, history: str, table: str, sql: str, argume
 
 async def test_a_books_recent_trades_are_read_by_venue_symbol_and_time(running: Any) -> None:
     plan = await _generic_plan(
-        running, _OLD_TRADES, "sim_trades", _CONSUMED_SQL, "('coinbase', 'BTC/USD', 20, '20 s')"
+        running, _OLD_TRADES, "sim_trades", CONSUMED_SQL, "('coinbase', 'BTC/USD', 20, '20 s')"
     )
     assert "sim_trades_recent" in plan, plan
     assert "created_at >" in plan.split("Index Cond:", 1)[1], plan
 
 
 async def test_an_accounts_resting_orders_are_read_from_open_orders_only(running: Any) -> None:
-    plan = await _generic_plan(
-        running, _OLD_ORDERS, "sim_orders", _RESTING_SQL, "('kraken', 'account-fingerprint')"
-    )
+    # A new order's reads, of which the account's resting orders are one part.
+    arguments = "('kraken', 'BTC/USD', 20, '20 s', 'client-order', 'account-fingerprint')"
+    plan = await _generic_plan(running, _OLD_ORDERS, "sim_orders", PLACEMENT_READS_SQL, arguments)
     assert "sim_orders_resting" in plan, plan

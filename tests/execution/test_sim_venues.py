@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import ccxt
 import pytest
 
-from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.adapters.sim_venue.venue import SimVenue
 from modules.execution.contracts import VenueBookUpdated
 from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels, mid_price
 from modules.execution.domain.sim_regimes import next_segment
 from modules.execution.domain.venue import OrderRequest, VenueRejected
 from modules.kernel.sealing import CredentialMaterial
+from modules.kernel.statements import DRIVER, schema_of
 from tests.conftest import RunningApp
 from tests.routing.support import Tap, new_trader
 
@@ -106,6 +109,34 @@ async def test_placing_a_client_order_id_twice_returns_the_first_order(
             first.venue_order_id,
         )
     assert trades == len(first.fills)
+
+
+async def test_a_new_order_costs_the_exchange_three_statements_in_one_transaction(
+    running: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine and wallet locked, the reads, the writes (adapters/sim_venue/_sql.py): the bench's
+    CPU per order includes the simulated exchange's round trips, so they are kept few."""
+    venue = venues(running)["coinbase"]
+    sent: list[str] = []
+    database = venue._db
+
+    class Logged:
+        """The venue's database, its connections telling what they are sent."""
+
+        @contextlib.asynccontextmanager
+        async def connection(self) -> AsyncIterator[Any]:
+            async with database.connection() as conn:
+                with conn.query_logger(lambda logged: sent.append(logged.query)):
+                    yield conn
+
+    monkeypatch.setattr(venue, "_db", Logged())
+    placed = await venue.place_order(request(quantity=Decimal("0.01")), KEY)
+    assert placed.status == "filled" and placed.fills
+    # asyncpg's look-ups of a type it meets for the first time are the driver's, not the venue's.
+    sent = [query.strip().rstrip(";") for query in sent if schema_of(query) != DRIVER]
+    control = [query for query in sent if query in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert control == ["BEGIN", "COMMIT"], sent
+    assert len(sent) - len(control) == 3, sent
 
 
 async def test_market_orders_walk_the_book_and_expire_what_it_cannot_fill(

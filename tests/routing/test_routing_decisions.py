@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.adapters.sim_venue.venue import SimVenue
 from tests.conftest import RunningApp
 from tests.routing.support import (
     BookTape,

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from app import cli
-from modules.execution.adapters.sim_venue import SimVenue
+from modules.execution.adapters.sim_venue.venue import SimVenue
 from modules.execution.service.market_history import MarketHistory
 from modules.kernel.settings import load_settings
 from modules.strategy.config import load_config

@@ -3,7 +3,7 @@ and the rules a simulated exchange applies to a request (validation, key permiss
 
 Everything here is a pure function of (seed, venue, symbol, time), so every replica and every
 process computes the same mid price and the same book at the same instant without talking to
-each other. The venue itself (its state, its fee rates from ccxt) is adapters/sim_venue.py.
+each other. The venue itself (its state, its fee rates from ccxt) is adapters/sim_venue/.
 Trends, ranges and volatility bursts (the regimes) are domain/sim_regimes.py; OHLCV bars built
 from this model are domain/sim_bars.py.
 """

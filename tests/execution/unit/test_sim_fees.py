@@ -7,7 +7,7 @@ from decimal import Decimal
 import ccxt
 import pytest
 
-from modules.execution.adapters.sim_venue import REAL_FEES, SimVenue
+from modules.execution.adapters.sim_venue.venue import REAL_FEES, SimVenue
 
 
 @pytest.mark.parametrize("venue", ["coinbase", "kraken", "binance"])

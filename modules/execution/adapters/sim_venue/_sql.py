@@ -1,0 +1,98 @@
+"""The simulated exchange's statements: its books, orders, trades and paper wallets.
+
+A new order costs the exchange three statements in its transaction, because each needs what the
+one before it made sure of:
+
+1. `LOCK_SQL`: the market's matching engine (an advisory lock, one order at a time across
+   replicas), then the account's balances of the pair's assets (created with the paper dollars
+   on first use, locked in the order of their names, so two markets of one account never wait
+   for each other in a circle).
+2. `PLACEMENT_READS_SQL`: whether the client order id is known, what recent trades took from the
+   book, and the account's resting orders. Its snapshot is taken after both locks are held, so
+   no order another market placed meanwhile is missed.
+3. `PLACEMENT_WRITES_SQL`: the balances moved, the order and its trades written.
+"""
+
+from __future__ import annotations
+
+# What each side's recent trades took from the book, fading out over $3 seconds.
+CONSUMED_SQL = """
+SELECT side,
+       COALESCE(sum(quantity * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - created_at) / $3)), 0)
+         AS consumed
+  FROM execution.sim_trades
+ WHERE venue = $1 AND symbol = $2 AND created_at > now() - $4::interval
+ GROUP BY side
+"""
+
+# The engine lock's key names the table it guards, so the statement counter files it under the
+# simulated venue's work. Re-taking it in a transaction that holds it already is a no-op.
+ENGINE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('execution.sim_orders:' || $1))"
+
+# DO UPDATE (not DO NOTHING) locks an existing row and returns its latest amount, even one a
+# concurrent first order committed after this statement's snapshot was taken.
+LOCK_SQL = """
+WITH engine AS (
+    SELECT pg_advisory_xact_lock(hashtext('execution.sim_orders:' || $1)) AS held
+)
+INSERT INTO execution.sim_balances AS b (venue, account, asset, amount)
+SELECT $2, $3, asset, CASE WHEN asset = $5 THEN $6::numeric ELSE 0 END
+  FROM engine, unnest($4::text[]) AS asset
+ON CONFLICT (venue, account, asset) DO UPDATE SET amount = b.amount
+RETURNING asset, amount
+"""
+
+# The same parameters as CONSUMED_SQL first ($1 to $4).
+_PLACEMENT_READS_AFTER_CONSUMED = """), resting AS (
+    SELECT o.symbol, o.side, o.limit_price,
+           o.quantity - COALESCE((SELECT sum(t.quantity) FROM execution.sim_trades t
+                                   WHERE t.venue_order_id = o.venue_order_id), 0) AS remaining
+      FROM execution.sim_orders o
+     WHERE o.venue = $1 AND o.account = $6 AND o.status = 'open' AND o.limit_price IS NOT NULL
+)
+SELECT EXISTS (SELECT 1 FROM execution.sim_orders WHERE venue = $1 AND client_order_id = $5)
+         AS known,
+       COALESCE((SELECT consumed FROM consumed WHERE side = 'buy'), 0) AS consumed_buy,
+       COALESCE((SELECT consumed FROM consumed WHERE side = 'sell'), 0) AS consumed_sell,
+       r.*
+  FROM (SELECT array_agg(symbol) AS resting_symbols, array_agg(side) AS resting_sides,
+               array_agg(limit_price) AS resting_prices, array_agg(remaining) AS resting_remaining
+          FROM resting) AS r
+"""
+PLACEMENT_READS_SQL = "WITH consumed AS (" + CONSUMED_SQL + _PLACEMENT_READS_AFTER_CONSUMED
+
+MOVE_SQL = """
+UPDATE execution.sim_balances AS b SET amount = b.amount + m.delta
+  FROM unnest($3::text[], $4::numeric[]) AS m(asset, delta)
+ WHERE b.venue = $1 AND b.account = $2 AND b.asset = m.asset
+"""
+
+INSERT_TRADES_SQL = """
+INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
+                                  quantity, fee, fee_currency, liquidity, created_at)
+SELECT t.trade_id, $2, t.seq, $3, $4, $5, t.price, t.quantity, t.fee, $6, $11, now()
+  FROM unnest($1::text[], $7::int[], $8::numeric[], $9::numeric[], $10::numeric[])
+       AS t(trade_id, seq, price, quantity, fee)
+RETURNING *
+"""
+
+# Returns the time the exchange stamps on the order and its trades.
+PLACEMENT_WRITES_SQL = """
+WITH moved AS (
+    UPDATE execution.sim_balances AS b SET amount = b.amount + m.delta
+      FROM unnest($11::text[], $12::numeric[]) AS m(asset, delta)
+     WHERE b.venue = $2 AND b.account = $10 AND b.asset = m.asset
+), placed AS (
+    INSERT INTO execution.sim_orders (venue_order_id, venue, client_order_id, symbol, side,
+                                      order_type, quantity, limit_price, status, created_at,
+                                      account)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+), traded AS (
+    INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side,
+                                      price, quantity, fee, fee_currency, liquidity, created_at)
+    SELECT t.trade_id, $1, t.seq, $2, $4, $5, t.price, t.quantity, t.fee, $18, 'taker', now()
+      FROM unnest($13::text[], $14::int[], $15::numeric[], $16::numeric[], $17::numeric[])
+           AS t(trade_id, seq, price, quantity, fee)
+)
+SELECT now() AS at
+"""
