@@ -77,10 +77,11 @@ class StateStore(Protocol):
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
-    ) -> None:
+    ) -> str | None:
         """Write `value`. With `etag`, only if the stored etag still matches; with
         `create_only`, only if the key does not exist yet (else EtagMismatch). Without either,
-        last write wins."""
+        last write wins. Returns the item's new etag when the store answers with it (None: only
+        a read tells it)."""
         ...
 
     async def delete(self, key: str, *, etag: str | None = None) -> None: ...

@@ -30,6 +30,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from modules.kernel.auth import authenticate, needs_principal
 from modules.kernel.errors import ProblemError
+from modules.kernel.last_known import LastKnown
 from modules.kernel.ports import EtagMismatch, StateStore
 
 log = logging.getLogger("nija.ratelimit")
@@ -74,7 +75,8 @@ class TierRateLimiter:
         *,
         shares_per_window: int = SHARES_PER_WINDOW,
     ) -> None:
-        self._store = store
+        # A share is taken from the window as this replica last saw it (last_known.py).
+        self._store = LastKnown(store)
         self._clock = clock
         self._limits = limits
         self._shares = shares_per_window

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from modules.kernel.last_known import LastKnown
 from modules.kernel.ports import EtagMismatch, StateStore
 
 
@@ -48,7 +49,8 @@ class TokenBucket:
         monotonic: Callable[[], float] = time.monotonic,
         share_of_burst: float = SHARE_OF_BURST,
     ) -> None:
-        self._store = store
+        # A take starts from the bucket as this replica last saw it (last_known.py).
+        self._store = LastKnown(store)
         self._attempts = attempts
         self._clock = clock
         self._monotonic = monotonic

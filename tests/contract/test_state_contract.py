@@ -46,6 +46,24 @@ async def test_save_without_etag_overwrites_and_changes_the_etag(state_factory: 
     assert second.etag != first.etag
 
 
+async def test_a_save_answers_with_the_etag_a_read_shows_or_with_none(
+    state_factory: Stores,
+) -> None:
+    """What `LastKnown` relies on: an etag a write answers with is the stored one."""
+    store, key = state_factory("execution"), new_key()
+    answers = [await store.save(key, b"one", create_only=True)]
+    answers.append(await store.save(key, b"two"))
+    read = await store.get(key)
+    assert read is not None
+    answers.append(await store.save(key, b"three", etag=read.etag))
+    after = await store.get(key)
+    assert after is not None
+    assert answers[-1] in (None, after.etag)
+    told = [answer for answer in answers if answer is not None]
+    assert told in ([], [*told[:-1], after.etag]), answers
+    assert len(set(told)) == len(told), "each write moves the etag"
+
+
 async def test_write_with_current_etag_wins_and_stale_etag_loses(state_factory: Stores) -> None:
     store, key = state_factory("execution"), new_key()
     await store.save(key, b"v1")
@@ -69,9 +87,10 @@ async def test_concurrent_conditional_writers_exactly_one_wins(state_factory: St
     )
     losers = [r for r in results if isinstance(r, EtagMismatch)]
     assert len(losers) == 3, results
-    assert all(r is None or isinstance(r, EtagMismatch) for r in results)
+    assert not any(isinstance(r, BaseException) and r not in losers for r in results)
     current = await store.get(key)
     assert current is not None and current.value.startswith(b"writer-")
+    assert [r for r in results if r not in losers] in ([None], [current.etag])
 
 
 async def test_etag_on_a_missing_key_or_a_garbage_etag_is_a_mismatch(state_factory: Stores) -> None:

@@ -74,7 +74,7 @@ class DaprStateStore:
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
-    ) -> None:
+    ) -> str | None:
         if etag == "":
             # Dapr would read an empty etag as "no etag" and overwrite; no stored item has one.
             raise EtagMismatch(key)
@@ -92,6 +92,7 @@ class DaprStateStore:
             if (create_only or etag is not None) and _is_etag_conflict(exc):
                 raise EtagMismatch(key) from None
             raise
+        return None  # Dapr's save does not answer with the new etag
 
     async def delete(self, key: str, *, etag: str | None = None) -> None:
         if etag == "":

@@ -46,34 +46,34 @@ class PostgresStateStore:
 
     async def save(
         self, key: str, value: bytes, *, etag: str | None = None, create_only: bool = False
-    ) -> None:
+    ) -> str | None:
         async with self._db.connection() as conn:
             if create_only:
-                status = await conn.execute(
+                stored = await conn.fetchval(
                     "INSERT INTO kernel.state (key, value, etag) VALUES ($1, $2, 1) "
-                    "ON CONFLICT (key) DO NOTHING",
+                    "ON CONFLICT (key) DO NOTHING RETURNING etag",
                     self._key(key),
                     value,
                 )
             elif etag is None:
-                await conn.execute(
+                stored = await conn.fetchval(
                     "INSERT INTO kernel.state (key, value, etag) VALUES ($1, $2, 1) "
                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "
-                    "etag = kernel.state.etag + 1",
+                    "etag = kernel.state.etag + 1 RETURNING etag",
                     self._key(key),
                     value,
                 )
-                return
             else:
-                status = await conn.execute(
+                stored = await conn.fetchval(
                     "UPDATE kernel.state SET value = $2, etag = etag + 1 "
-                    "WHERE key = $1 AND etag = $3",
+                    "WHERE key = $1 AND etag = $3 RETURNING etag",
                     self._key(key),
                     value,
                     _etag_number(etag),
                 )
-        if status.endswith(" 0"):
+        if stored is None:
             raise EtagMismatch(key)
+        return str(stored)
 
     async def delete(self, key: str, *, etag: str | None = None) -> None:
         async with self._db.connection() as conn:
