@@ -33,7 +33,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: str = ".nija"
     database_url: str | None = None
     db_pool_min: int = 2
-    db_pool_max: int = 40
+    # Few connections, each busy: every connection is a server process with its own prepared
+    # statements, planned afresh (five custom plans each) and its catalog caches built on first
+    # use, so 40 of them cost PostgreSQL more CPU per order than 6 (docs/performance.md). Work
+    # waiting for a connection queues in the pool.
+    db_pool_max: int = 6
     migrate_on_start: bool = True
     # Count every SQL statement and transaction by module (nija_db_statements_total): what the
     # order-path benchmark and its budget test read; off by default (a callback per statement).
