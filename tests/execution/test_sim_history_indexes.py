@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from modules.execution.adapters.sim_venue._sql import CONSUMED_SQL, PLACEMENT_READS_SQL
+from tests.plans import generic_plan
 
 _OLD_TRADES = """
 INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
@@ -31,30 +32,13 @@ SELECT 'history-' || n, 'kraken', 'history-' || n, 'BTC/USD', 'buy', 'limit', 1,
 """
 
 
-async def _generic_plan(running: Any, history: str, table: str, sql: str, arguments: str) -> str:
-    """EXPLAIN of `sql`'s generic plan, over `history` written and analysed in a transaction
-    that is then rolled back."""
-    async with running.runtime.db.connection() as conn:
-        transaction = conn.transaction()
-        await transaction.start()
-        prepared = False
-        try:
-            await conn.execute(history)
-            await conn.execute(f"ANALYZE execution.{table}")
-            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            await conn.execute(f"PREPARE nija_plan_probe AS {sql}")
-            prepared = True
-            rows = await conn.fetch(f"EXPLAIN EXECUTE nija_plan_probe{arguments}")
-        finally:
-            await transaction.rollback()
-            if prepared:  # a prepared statement outlives the transaction
-                await conn.execute("DEALLOCATE nija_plan_probe")
-    return "\n".join(row[0] for row in rows)
-
-
 async def test_a_books_recent_trades_are_read_by_venue_symbol_and_time(running: Any) -> None:
-    plan = await _generic_plan(
-        running, _OLD_TRADES, "sim_trades", CONSUMED_SQL, "('coinbase', 'BTC/USD', 20, '20 s')"
+    plan = await generic_plan(
+        running,
+        _OLD_TRADES,
+        "execution.sim_trades",
+        CONSUMED_SQL,
+        "('coinbase', 'BTC/USD', 20, '20 s')",
     )
     assert "sim_trades_recent" in plan, plan
     assert "created_at >" in plan.split("Index Cond:", 1)[1], plan
@@ -63,5 +47,7 @@ async def test_a_books_recent_trades_are_read_by_venue_symbol_and_time(running: 
 async def test_an_accounts_resting_orders_are_read_from_open_orders_only(running: Any) -> None:
     # A new order's reads, of which the account's resting orders are one part.
     arguments = "('kraken', 'BTC/USD', 20, '20 s', 'client-order', 'account-fingerprint')"
-    plan = await _generic_plan(running, _OLD_ORDERS, "sim_orders", PLACEMENT_READS_SQL, arguments)
+    plan = await generic_plan(
+        running, _OLD_ORDERS, "execution.sim_orders", PLACEMENT_READS_SQL, arguments
+    )
     assert "sim_orders_resting" in plan, plan

@@ -68,7 +68,8 @@ _FILL_TYPES = {
 # A batch's fills (with the trader order each is of) in one statement, and each fill's order
 # totals as they stand after it: what the order's fills summed before the batch, plus the
 # batch's new fills up to it, in the batch's order. A fill recorded before, or twice in the
-# batch, adds nothing.
+# batch, adds nothing. The order's ids (its own and its attempts') are listed first and joined
+# to the fills by equality: an OR in the join condition read every fill ever recorded.
 _ADD_FILLS_SQL = (
     "WITH incoming AS (SELECT * FROM unnest($1::text[], "  # noqa: S608 - FillRecord's names
     + ", ".join(f"${i + 2}::{_FILL_TYPES.get(c, 'text')}[]" for i, c in enumerate(_FILL_COLUMNS))
@@ -78,9 +79,9 @@ _ADD_FILLS_SQL = (
     "ON CONFLICT (order_id, fill_id) DO NOTHING RETURNING order_id, fill_id), "
     "recorded AS (SELECT t.target, coalesce(sum(f.quantity), 0) AS quantity, "
     "coalesce(sum(f.fee), 0) AS fees, coalesce(sum(f.price * f.quantity), 0) AS notional "
-    "FROM (SELECT DISTINCT target FROM incoming) AS t LEFT JOIN dashboard.fills f "
-    "ON f.order_id = t.target OR f.order_id IN "
-    "(SELECT attempt_order_id FROM dashboard.order_attempts a WHERE a.order_id = t.target) "
+    "FROM (SELECT DISTINCT target FROM incoming) AS t CROSS JOIN LATERAL "
+    "(SELECT t.target AS id UNION SELECT a.attempt_order_id FROM dashboard.order_attempts a "
+    "WHERE a.order_id = t.target) AS ids LEFT JOIN dashboard.fills f ON f.order_id = ids.id "
     "GROUP BY t.target) "
     "SELECT n, added, "
     "before_quantity + sum(CASE WHEN added THEN quantity ELSE 0 END) OVER w AS quantity, "
