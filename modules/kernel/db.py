@@ -111,6 +111,10 @@ class Database:
             # The modules' statements outnumber asyncpg's default cache of 100: evicted ones were
             # prepared again, with a type look-up (two more round trips) each time.
             statement_cache_size=STATEMENT_CACHE_SIZE,
+            # Short statements only: JIT compiles a plan whose estimate crosses its threshold
+            # (tens of milliseconds of LLVM), which a long history's estimates can trigger on
+            # a statement that reads a handful of rows.
+            server_settings={"jit": "off"},
         )
 
     async def _on_connect(self, connection: asyncpg.Connection) -> None:

@@ -1,4 +1,4 @@
-"""A pooled connection costs the order path no type questions."""
+"""A pooled connection costs the order path no type questions and no JIT compilation."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ async def test_binding_the_modules_array_types_asks_the_server_nothing(
     statements, _ = tally.snapshot()
     assert statements[DRIVER] == 0, statements
     assert statements["other"] == 1
+
+
+async def test_pooled_connections_never_jit_compile(database_url: str, tmp_path: object) -> None:
+    """A long history can lift a short statement's estimate over JIT's threshold, and each
+    execution would then spend tens of milliseconds compiling it."""
+    database = Database(database_url, str(tmp_path), pool_min=1, pool_max=1)
+    await database.start()
+    try:
+        async with database.connection() as conn:
+            assert await conn.fetchval("SHOW jit") == "off"
+    finally:
+        await database.stop()
