@@ -97,12 +97,12 @@ async def test_a_sandbox_credential_places_at_the_exchange_through_ccxt(
     order = routed(trader, "binance", quantity=Decimal("0.001"))
     await announce(running, order)
 
-    (accepted,) = tap.of(OrderAccepted, order_id=order.order_id)
+    (accepted,) = tap.distinct(OrderAccepted, order_id=order.order_id)
     assert accepted.client_order_id == order.client_order_id
-    fills = tap.of(OrderFilled, order_id=order.order_id)
+    fills = tap.distinct(OrderFilled, order_id=order.order_id)
     assert fills and fills[-1].status == "filled"
     assert sum(f.quantity for f in fills) == order.quantity
-    (unsealed,) = tap.of(CredentialUnsealed, order_id=order.order_id)
+    (unsealed,) = tap.distinct(CredentialUnsealed, order_id=order.order_id)
     assert unsealed.credential_id == stored.credential_id
     at_exchange = [
         o
