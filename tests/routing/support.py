@@ -122,7 +122,6 @@ class Tap:
             if all(getattr(e, k) == v for k, v in match.items())
         ]
 
-
     def distinct(self, event_type: type[IntegrationEvent], **match: Any) -> list[Any]:
         """`of`, each event once: delivery is at least once, and a subscriber's inbox drops a
         redelivered event id, so a test counting facts counts ids."""
