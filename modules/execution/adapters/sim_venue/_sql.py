@@ -27,20 +27,19 @@ SELECT side,
 
 # The engine lock's key names the table it guards, so the statement counter files it under the
 # simulated venue's work. Re-taking it in a transaction that holds it already is a no-op.
-ENGINE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('execution.sim_orders:' || $1))"
+_ENGINE_LOCK = "pg_advisory_xact_lock(hashtext('execution.sim_orders:' || $1))"
+ENGINE_LOCK_SQL = "SELECT " + _ENGINE_LOCK
 
 # DO UPDATE (not DO NOTHING) locks an existing row and returns its latest amount, even one a
 # concurrent first order committed after this statement's snapshot was taken.
-LOCK_SQL = """
-WITH engine AS (
-    SELECT pg_advisory_xact_lock(hashtext('execution.sim_orders:' || $1)) AS held
-)
+_LOCK_BALANCES = """
 INSERT INTO execution.sim_balances AS b (venue, account, asset, amount)
 SELECT $2, $3, asset, CASE WHEN asset = $5 THEN $6::numeric ELSE 0 END
   FROM engine, unnest($4::text[]) AS asset
 ON CONFLICT (venue, account, asset) DO UPDATE SET amount = b.amount
 RETURNING asset, amount
 """
+LOCK_SQL = "WITH engine AS (SELECT " + _ENGINE_LOCK + " AS held)" + _LOCK_BALANCES
 
 # The same parameters as CONSUMED_SQL first ($1 to $4).
 _PLACEMENT_READS_AFTER_CONSUMED = """), resting AS (
@@ -61,38 +60,59 @@ SELECT EXISTS (SELECT 1 FROM execution.sim_orders WHERE venue = $1 AND client_or
 """
 PLACEMENT_READS_SQL = "WITH consumed AS (" + CONSUMED_SQL + _PLACEMENT_READS_AFTER_CONSUMED
 
-MOVE_SQL = """
+# The statements below share these parts; the fields are parameter markers, never values.
+_MOVE = """
 UPDATE execution.sim_balances AS b SET amount = b.amount + m.delta
-  FROM unnest($3::text[], $4::numeric[]) AS m(asset, delta)
- WHERE b.venue = $1 AND b.account = $2 AND b.asset = m.asset
+  FROM unnest({assets}::text[], {deltas}::numeric[]) AS m(asset, delta)
+ WHERE b.venue = {venue} AND b.account = {account} AND b.asset = m.asset
 """
-
-INSERT_TRADES_SQL = """
+_INSERT_TRADES = """
 INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side, price,
                                   quantity, fee, fee_currency, liquidity, created_at)
-SELECT t.trade_id, $2, t.seq, $3, $4, $5, t.price, t.quantity, t.fee, $6, $11, now()
-  FROM unnest($1::text[], $7::int[], $8::numeric[], $9::numeric[], $10::numeric[])
-       AS t(trade_id, seq, price, quantity, fee)
-RETURNING *
+SELECT t.trade_id, {order}, t.seq, {venue}, {symbol}, {side}, t.price, t.quantity, t.fee,
+       {currency}, {liquidity}, now()
+  FROM unnest({ids}::text[], {seqs}::int[], {prices}::numeric[], {quantities}::numeric[],
+              {fees}::numeric[]) AS t(trade_id, seq, price, quantity, fee)
 """
 
-# Returns the time the exchange stamps on the order and its trades.
-PLACEMENT_WRITES_SQL = """
-WITH moved AS (
-    UPDATE execution.sim_balances AS b SET amount = b.amount + m.delta
-      FROM unnest($11::text[], $12::numeric[]) AS m(asset, delta)
-     WHERE b.venue = $2 AND b.account = $10 AND b.asset = m.asset
-), placed AS (
+MOVE_SQL = _MOVE.format(venue="$1", account="$2", assets="$3", deltas="$4")
+
+INSERT_TRADES_SQL = (
+    _INSERT_TRADES.format(
+        ids="$1",
+        order="$2",
+        venue="$3",
+        symbol="$4",
+        side="$5",
+        currency="$6",
+        seqs="$7",
+        prices="$8",
+        quantities="$9",
+        fees="$10",
+        liquidity="$11",
+    )
+    + "RETURNING *"
+)
+
+_MOVED = _MOVE.format(venue="$2", account="$10", assets="$11", deltas="$12")
+_PLACED = """), placed AS (
     INSERT INTO execution.sim_orders (venue_order_id, venue, client_order_id, symbol, side,
                                       order_type, quantity, limit_price, status, created_at,
                                       account)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
-), traded AS (
-    INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, side,
-                                      price, quantity, fee, fee_currency, liquidity, created_at)
-    SELECT t.trade_id, $1, t.seq, $2, $4, $5, t.price, t.quantity, t.fee, $18, 'taker', now()
-      FROM unnest($13::text[], $14::int[], $15::numeric[], $16::numeric[], $17::numeric[])
-           AS t(trade_id, seq, price, quantity, fee)
+), traded AS ("""
+_TRADED = _INSERT_TRADES.format(
+    ids="$13",
+    order="$1",
+    venue="$2",
+    symbol="$4",
+    side="$5",
+    currency="$18",
+    seqs="$14",
+    prices="$15",
+    quantities="$16",
+    fees="$17",
+    liquidity="'taker'",
 )
-SELECT now() AS at
-"""
+# Returns the time the exchange stamps on the order and its trades.
+PLACEMENT_WRITES_SQL = "WITH moved AS (" + _MOVED + _PLACED + _TRADED + ")\nSELECT now() AS at\n"

@@ -192,7 +192,7 @@ class SimVenue:
             reads = await conn.fetchrow(
                 PLACEMENT_READS_SQL,
                 self.name,
-                request.symbol,
+                symbol,
                 self._replenish,
                 self._replenish_window,
                 request.client_order_id,
@@ -203,7 +203,7 @@ class SimVenue:
                 assert existing is not None  # the engine is held: it cannot have gone
                 return await self._fill_resting(conn, existing)
             consumed = {"buy": reads["consumed_buy"], "sell": reads["consumed_sell"]}
-            book = self._book_from(request.symbol, consumed)
+            book = self._book_from(symbol, consumed)
             return await self._match(conn, request, account, book, locked, reads)
 
     async def cancel_order(
