@@ -10,7 +10,8 @@ statement per take instead of two; with replicas taking turns on one key, a take
 failed write more.
 
 Only callers that write back conditionally may use it: a plain reader would be told an old
-value. Stores that do not answer a write with its new etag (Dapr) are read every time.
+value. Stores that do not answer a write with its new etag (Dapr) are read again after every
+write.
 """
 
 from __future__ import annotations
