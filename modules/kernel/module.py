@@ -26,9 +26,11 @@ from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
     Concerns,
     GroupCommit,
+    OutboxInsert,
     UnitOfWork,
     direct_handler,
     inbox_handler,
+    outbox_insert,
     publish_alone,
 )
 from modules.kernel.outbox_relay import OutboxRelay
@@ -92,6 +94,17 @@ class Runtime:
             await publish_alone(self.db, schema, f"nija/{schema}", self.relay(schema), events)
 
         return publish
+
+    def outbox_insert(self, schema: str, events: list[IntegrationEvent]) -> OutboxInsert:
+        """Events to write by a statement of the module's own that commits by itself (no
+        transaction around it); give `hand_off` the ids it returned."""
+        return outbox_insert(schema, f"nija/{schema}", events)
+
+    def hand_off(self, insert: OutboxInsert, ids: list[int]) -> None:
+        """The statement carrying `insert` committed and wrote the rows `ids`: publish them."""
+        committed = insert.committed(ids)
+        if committed:
+            self.relay(insert.schema).hand_off(committed)
 
     def state(self, module: str) -> StateStore:
         return self.state_factory(module)

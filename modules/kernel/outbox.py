@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -205,27 +205,74 @@ class UnitOfWork:
         """Queue `event`; it is written to the outbox when the transaction commits."""
         self._events.append(event)
 
+    def pending_outbox(self) -> OutboxInsert | None:
+        """The events published so far as one insert, for the caller to send as a CTE of the
+        statement that makes its last write (one round trip for both); hand the ids it returns
+        to `wrote_outbox`. None when nothing was published."""
+        if not self._events:
+            return None
+        return outbox_insert(self._schema, self._source, self._events)
+
+    def wrote_outbox(self, insert: OutboxInsert, ids: Sequence[int]) -> None:
+        """`insert`'s rows were written (by the caller's statement, in this transaction)."""
+        self._committed.extend(insert.committed(ids))
+        del self._events[: len(insert.envelopes)]
+
     async def _write_outbox(self) -> None:
-        self._committed = await _outbox_rows(self.conn, self._schema, self._source, self._events)
+        self._committed.extend(
+            await _outbox_rows(self.conn, self._schema, self._source, self._events)
+        )
+
+
+class OutboxInsert(NamedTuple):
+    """Events' outbox rows as one `INSERT ... RETURNING id`, rendered with its parameters
+    numbered from wherever the statement that carries it puts them (`sql`), so a module can
+    write its events in the same round trip as its own rows."""
+
+    schema: str
+    envelopes: list[CloudEvent]
+    args: tuple[list[str], list[str], list[bytes]]
+
+    def sql(self, first: int = 1, when: str | None = None) -> str:
+        """The insert, its three parameters numbered from `first`; with `when` (an SQL
+        condition) the rows are written only if it holds."""
+        where = "" if when is None else f"WHERE {when} "
+        return (
+            f"INSERT INTO {self.schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
+            f"SELECT u.e, u.t, u.v, now() FROM unnest(${first}::text[], ${first + 1}::text[], "
+            f"${first + 2}::bytea[]) WITH ORDINALITY AS u(e, t, v, n) {where}"
+            "ORDER BY u.n RETURNING id"
+        )
+
+    def committed(self, ids: Sequence[int]) -> list[Committed]:
+        """The rows the statement wrote (it returned their `ids`: all of them, or none when its
+        condition did not hold), in the order published: ids are drawn in that order."""
+        if not ids:
+            return []
+        return list(zip(sorted(ids), self.envelopes, strict=True))
+
+
+def outbox_insert(schema: str, source: str, events: Sequence[IntegrationEvent]) -> OutboxInsert:
+    envelopes = [envelope_for(e, source) for e in events]
+    return OutboxInsert(
+        check_schema(schema),
+        envelopes,
+        (
+            [e.event_id for e in events],
+            [e.TOPIC for e in events],
+            [encode_envelope(envelope) for envelope in envelopes],
+        ),
+    )
 
 
 async def _outbox_rows(
     conn: asyncpg.Connection, schema: str, source: str, events: list[IntegrationEvent]
 ) -> list[Committed]:
     # One statement however many events: a thousand bots' intents on one bar are one INSERT,
-    # not a thousand (the server's cost per row, not per statement). In the order published,
-    # which the relay keeps: ids are drawn in that order, so sorted ids match.
-    envelopes = [envelope_for(e, source) for e in events]
-    rows = await conn.fetch(
-        f"INSERT INTO {schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
-        "SELECT u.e, u.t, u.v, now() FROM unnest($1::text[], $2::text[], $3::bytea[]) "
-        "WITH ORDINALITY AS u(e, t, v, n) ORDER BY u.n RETURNING id",
-        [e.event_id for e in events],
-        [e.TOPIC for e in events],
-        [encode_envelope(envelope) for envelope in envelopes],
-    )
-    ids = sorted(row["id"] for row in rows)
-    return list(zip(ids, envelopes, strict=True))
+    # not a thousand (the server's cost per row, not per statement).
+    insert = outbox_insert(schema, source, events)
+    rows = await conn.fetch(insert.sql(), *insert.args)
+    return insert.committed([row["id"] for row in rows])
 
 
 async def publish_alone(

@@ -11,6 +11,8 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from modules.execution.domain.orders import QueuedOrder
+from modules.kernel.outbox import OutboxInsert
 from modules.kernel.sealing import SealedSecret
 from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
 
@@ -40,20 +42,32 @@ class OrderStanding(Standing, frozen=True, kw_only=True):
 
 # The credential and the user's pause in one round trip: an order needs both as it is queued
 # (read by the statement that queues it: repository/orders.py), and again (with its row
-# locked) before its credential is opened; a verification needs them too.
+# locked) before its credential is opened (below); a verification needs them too.
 _STANDING = """
 SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id = $2), false)
        AS user_paused
   FROM (SELECT 1) AS one LEFT JOIN execution.credentials c ON c.credential_id = $1
 """
-_ORDER_STANDING = """
+# Before a queued order's credential is opened: the order locked, with its status, its
+# credential and its user's pause, and the audit event of the opening written (`audit`, an outbox
+# insert) when the opening may go ahead, in one statement that commits by itself. The condition
+# is `Credentials.open_for`'s own: the order is not over, a placement is not for a paused user, the
+# copy is sealed, belongs to the order's user and venue, and there is a client for its environment.
+_OPEN_ORDER_CREDENTIAL = """
+WITH standing AS (
 SELECT o.status AS order_status, c.*,
        coalesce((SELECT paused FROM execution.user_controls u WHERE u.user_id = o.user_id), false)
        AS user_paused
   FROM execution.orders o LEFT JOIN execution.credentials c ON c.credential_id = o.credential_id
  WHERE o.order_id = $1
    FOR UPDATE OF o
+), audit AS ({audit})
+SELECT s.*, ARRAY(SELECT id FROM audit) AS audit_ids FROM standing s
 """
+_MAY_OPEN = """EXISTS (SELECT 1 FROM standing s
+ WHERE s.order_status <> ALL($2::text[]) AND NOT (s.user_paused AND $3::boolean)
+   AND s.ciphertext IS NOT NULL AND s.wrapped_data_key IS NOT NULL
+   AND s.user_id = $4 AND s.venue = $5 AND s.environment = ANY($6::text[]))"""
 _STORE_CREDENTIAL = """
 INSERT INTO execution.credentials AS c
        (credential_id, user_id, venue, version, key_hint, ciphertext, wrapped_data_key, stored_at,
@@ -113,16 +127,36 @@ class CredentialRepository:
     ) -> Standing:
         return standing_of(await conn.fetchrow(_STANDING, credential_id, user_id))
 
-    async def order_standing(self, conn: asyncpg.Connection, order_id: str) -> OrderStanding | None:
-        """None when the order is not known here."""
-        row = await conn.fetchrow(_ORDER_STANDING, order_id)
+    async def open_order_credential(
+        self,
+        conn: asyncpg.Connection,
+        order: QueuedOrder,
+        *,
+        terminal: list[str],
+        refuse_paused: bool,
+        environments: list[str],
+        audit: OutboxInsert,
+    ) -> tuple[OrderStanding | None, list[int]]:
+        """The order's standing (None when the order is not known here), and the ids of the
+        audit rows written: none when the credential may not be opened for it."""
+        row = await conn.fetchrow(
+            _OPEN_ORDER_CREDENTIAL.format(audit=audit.sql(first=7, when=_MAY_OPEN)),
+            order.order_id,
+            terminal,
+            refuse_paused,
+            order.user_id,
+            order.venue,
+            environments,
+            *audit.args,
+        )
         if row is None:
-            return None
-        return OrderStanding(
+            return None, []
+        standing = OrderStanding(
             status=row["order_status"],
             credential=_credential_or_none(row),
             paused=row["user_paused"],
         )
+        return standing, list(row["audit_ids"])
 
     async def live(self, conn: asyncpg.Connection) -> list[StoredCredential]:
         rows = await conn.fetch(

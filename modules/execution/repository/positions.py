@@ -7,6 +7,7 @@ import asyncpg
 import msgspec
 
 from modules.execution.domain.positions import PositionState
+from modules.kernel.outbox import OutboxInsert
 
 _SAVE_POSITION = """
 INSERT INTO execution.positions AS p
@@ -19,6 +20,10 @@ ON CONFLICT (position_id) DO UPDATE
        realised_pnl = EXCLUDED.realised_pnl, fees = EXCLUDED.fees, version = EXCLUDED.version,
        updated_at = now()
 """
+# With the events that report the fills, in the same round trip.
+_SAVE_POSITION_AND_OUTBOX = (
+    f"WITH saved AS ({_SAVE_POSITION}), outbox AS ({{insert}}) SELECT id FROM outbox"  # noqa: S608
+)
 
 
 class PositionRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,10 +35,12 @@ class PositionRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PositionRepository:
-    async def save(self, conn: asyncpg.Connection, position: PositionRow) -> None:
+    async def save(
+        self, conn: asyncpg.Connection, position: PositionRow, outbox: OutboxInsert | None
+    ) -> list[int]:
+        """Save the position, and write `outbox`'s rows with it; their ids."""
         state = position.state
-        await conn.execute(
-            _SAVE_POSITION,
+        row = (
             position.position_id,
             position.user_id,
             position.venue,
@@ -44,3 +51,8 @@ class PositionRepository:
             state.fees,
             state.version,
         )
+        if outbox is None:
+            await conn.execute(_SAVE_POSITION, *row)
+            return []
+        statement = _SAVE_POSITION_AND_OUTBOX.format(insert=outbox.sql(first=len(row) + 1))
+        return [record["id"] for record in await conn.fetch(statement, *row, *outbox.args)]

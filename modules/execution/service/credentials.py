@@ -93,42 +93,15 @@ class Credentials:
     async def open_for(
         self, order: QueuedOrder, purpose: Literal["place_order", "reconcile", "cancel_order"]
     ) -> tuple[Venue, CredentialMaterial] | None:
-        """Unseal the order's credential in memory (audited), or reject the order."""
-        async with self._runtime.unit_of_work("execution") as uow:
-            # The order locked, its credential and its user's pause: one statement.
-            locked = await self._repo.order_standing(uow.conn, order.order_id)
-            if locked is None or locked.status in TERMINAL:
-                return None
-            if purpose == "place_order" and locked.paused:
-                await self._outcomes.reject_in(
-                    uow, order, "user_paused", "trading is paused for this user"
-                )
-                return None
-            stored = locked.credential
-            material = None
-            if usable(stored, order.user_id, order.venue) and stored and stored.sealed:
-                try:
-                    material = unseal(
-                        self._runtime.keyring, stored.sealed, order.user_id, order.venue
-                    )
-                except UnsealError:
-                    log.warning("credential did not open", extra={"order": order.order_id})
-            if (material is None or stored is None) and locked.status in RESTING:
-                # The order is at the venue whatever our key says: it stays open, not rejected.
-                log.warning("no usable credential to cancel", extra={"order": order.order_id})
-                return None
-            if material is None or stored is None:
-                await self._outcomes.reject_in(
-                    uow, order, "credential_unavailable", "the credential is revoked or unknown"
-                )
-                return None
-            venue = self.venue_for(stored)
-            if venue is None:
-                await self._outcomes.reject_in(
-                    uow, order, "venue_unavailable", f"no {stored.environment} {order.venue} client"
-                )
-                return None
-            uow.publish(
+        """Unseal the order's credential in memory (audited), or reject the order.
+
+        One statement locks the order, reads its credential and its user's pause, and writes the
+        audit event when the credential may be opened (committing by itself). A copy that then
+        fails to open was still handed out to be opened, so that attempt stays in the audit log.
+        """
+        audit = self._runtime.outbox_insert(
+            "execution",
+            [
                 CredentialUnsealed(
                     credential_id=order.credential_id,
                     user_id=order.user_id,
@@ -136,8 +109,57 @@ class Credentials:
                     order_id=order.order_id,
                     purpose=purpose,
                 )
+            ],
+        )
+        async with self._runtime.db.connection() as conn:
+            locked, audited = await self._repo.open_order_credential(
+                conn,
+                order,
+                terminal=sorted(TERMINAL),
+                refuse_paused=purpose == "place_order",
+                environments=self._environments(order.venue),
+                audit=audit,
             )
-        return venue, material
+        self._runtime.hand_off(audit, audited)
+        if locked is None or locked.status in TERMINAL:
+            return None
+        if purpose == "place_order" and locked.paused:
+            await self._outcomes.reject(order, "user_paused", "trading is paused for this user")
+            return None
+        stored = locked.credential
+        material = self._unsealed(order, stored) if audited else None
+        venue = None if material is None or stored is None else self.venue_for(stored)
+        if material is not None and venue is not None:
+            return venue, material
+        if locked.status in RESTING:
+            # The order is at the venue whatever our key says: it stays open, not rejected.
+            log.warning("no usable credential to cancel", extra={"order": order.order_id})
+        elif usable(stored, order.user_id, order.venue) and (not audited or material is not None):
+            environment = stored.environment if stored else ""
+            await self._outcomes.reject(
+                order, "venue_unavailable", f"no {environment} {order.venue} client"
+            )
+        else:
+            await self._outcomes.reject(
+                order, "credential_unavailable", "the credential is revoked or unknown"
+            )
+        return None
+
+    def _unsealed(
+        self, order: QueuedOrder, stored: StoredCredential | None
+    ) -> CredentialMaterial | None:
+        if stored is None or stored.sealed is None:
+            return None
+        try:
+            return unseal(self._runtime.keyring, stored.sealed, order.user_id, order.venue)
+        except UnsealError:
+            log.warning("credential did not open", extra={"order": order.order_id})
+            return None
+
+    def _environments(self, venue: str) -> list[str]:
+        """The environments a credential for `venue` can be used in here (`venue_for`)."""
+        real = ["live", "sandbox"]
+        return [*real, "simulated"] if venue in self._venues else real
 
     async def open_for_sweep(self, stored: StoredCredential) -> CredentialMaterial | None:
         """Unseal a live account's credential for a sweep (audited), or None if it won't open."""

@@ -106,7 +106,10 @@ class OrderOutcomes:
             symbol=order.symbol,
             state=state,
         )
-        await self._positions.save(uow.conn, row)
+        outbox = uow.pending_outbox()
+        written = await self._positions.save(uow.conn, row, outbox)
+        if outbox is not None:
+            uow.wrote_outbox(outbox, written)
 
 
 def _fee_in_quote(order: QueuedOrder, fill: VenueFill) -> Decimal:
