@@ -144,7 +144,8 @@ class UnitOfWork:
             except BaseException as write_error:
                 await self._end(type(write_error), write_error, write_error.__traceback__)
                 raise
-        ids = [row_id for row_id, _envelope in self._committed]
+        # Rows written by a transaction that rolls back never existed: nothing to reserve.
+        ids = [row_id for row_id, _envelope in self._committed] if exc is None else []
         if ids:
             self._sink.reserve(ids)
         try:

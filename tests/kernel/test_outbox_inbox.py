@@ -14,7 +14,13 @@ from prometheus_client import CollectorRegistry, Counter
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent, IntegrationEvent, decode_envelope, envelope_for
-from modules.kernel.outbox import GroupCommit, UnitOfWork, inbox_handler, publish_alone
+from modules.kernel.outbox import (
+    GroupCommit,
+    UnitOfWork,
+    inbox_handler,
+    outbox_insert,
+    publish_alone,
+)
 from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery
 from tests.conftest import truncate_all
@@ -398,3 +404,61 @@ async def test_events_published_alone_are_written_in_order_and_handed_to_the_rel
     assert sink.handed == [row["id"] for row in rows]
     told = [msgspec.json.decode(decode_envelope(row["envelope"]).data) for row in rows]
     assert [event["n"] for event in told] == [0, 1, 2]
+
+
+async def _told(db: Database) -> list[int]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(f"SELECT envelope FROM {SCHEMA}.outbox ORDER BY id")
+    return [msgspec.json.decode(decode_envelope(row["envelope"]).data)["n"] for row in rows]
+
+
+async def test_a_statement_of_the_module_carries_its_events_and_the_commit_hands_them_over(
+    db: Database,
+) -> None:
+    sink = Sink()
+    async with _uow(db, sink) as uow:
+        uow.publish(PingSent(n=0))
+        uow.publish(PingSent(n=1))
+        insert = uow.pending_outbox()
+        assert insert is not None
+        rows = await uow.conn.fetch(
+            f"WITH saved AS (INSERT INTO {SCHEMA}.pings VALUES ($1)), "
+            f"outbox AS ({insert.sql(first=2)}) SELECT id FROM outbox",
+            5,
+            *insert.args,
+        )
+        uow.wrote_outbox(insert, [row["id"] for row in rows])
+        uow.publish(PingSent(n=2))  # after the statement: written at commit, as ever
+        assert sink.handed == [], "nothing goes out before the commit"
+    assert await _told(db) == [0, 1, 2], "each event once, in the order published"
+    async with db.connection() as conn:
+        ids = [row["id"] for row in await conn.fetch(f"SELECT id FROM {SCHEMA}.outbox ORDER BY id")]
+    assert sink.handed == ids
+
+
+async def test_a_carried_insert_that_rolls_back_publishes_nothing(db: Database) -> None:
+    sink = Sink()
+    with pytest.raises(RuntimeError):
+        async with _uow(db, sink) as uow:
+            uow.publish(PingSent(n=0))
+            insert = uow.pending_outbox()
+            assert insert is not None
+            rows = await uow.conn.fetch(insert.sql(), *insert.args)
+            uow.wrote_outbox(insert, [row["id"] for row in rows])
+            raise RuntimeError("business rule failed after the write")
+    assert sink.handed == [] and sink.reserved == set()
+    assert await _told(db) == []
+
+
+async def test_a_guarded_insert_writes_its_events_only_when_its_condition_holds(
+    db: Database,
+) -> None:
+    insert = outbox_insert(SCHEMA, "test", [PingSent(n=1), PingSent(n=2)])
+    async with db.connection() as conn:
+        for allowed in (False, True):
+            rows = await conn.fetch(insert.sql(first=2, when="$1::boolean"), allowed, *insert.args)
+            ids = [row["id"] for row in rows]
+            assert len(insert.committed(ids)) == (2 if allowed else 0)
+    assert await _told(db) == [1, 2]
+    with pytest.raises(ValueError):
+        insert.committed([1])  # a partial write is a bug in the statement, not a result
