@@ -26,11 +26,10 @@ from modules.kernel.metrics import Metrics
 from modules.kernel.outbox import (
     Concerns,
     GroupCommit,
-    OutboxInsert,
+    SingleStatement,
     UnitOfWork,
     direct_handler,
     inbox_handler,
-    outbox_insert,
     publish_alone,
 )
 from modules.kernel.outbox_relay import OutboxRelay
@@ -87,6 +86,10 @@ class Runtime:
     def unit_of_work(self, schema: str) -> UnitOfWork:
         return UnitOfWork(self.db, schema, f"nija/{schema}", self.relay(schema))
 
+    def single_statement(self, schema: str) -> SingleStatement:
+        """A unit of work of one statement that commits by itself, carrying its events."""
+        return SingleStatement(self.db, schema, f"nija/{schema}", self.relay(schema))
+
     def publisher(self, schema: str) -> Callable[[list[IntegrationEvent]], Awaitable[None]]:
         """Publishes events with no other write beside them (`publish_alone`)."""
 
@@ -94,17 +97,6 @@ class Runtime:
             await publish_alone(self.db, schema, f"nija/{schema}", self.relay(schema), events)
 
         return publish
-
-    def outbox_insert(self, schema: str, events: list[IntegrationEvent]) -> OutboxInsert:
-        """Events to write by a statement of the module's own that commits by itself (no
-        transaction around it); give `hand_off` the ids it returned."""
-        return outbox_insert(schema, f"nija/{schema}", events)
-
-    def hand_off(self, insert: OutboxInsert, ids: list[int]) -> None:
-        """The statement carrying `insert` committed and wrote the rows `ids`: publish them."""
-        committed = insert.committed(ids)
-        if committed:
-            self.relay(insert.schema).hand_off(committed)
 
     def state(self, module: str) -> StateStore:
         return self.state_factory(module)

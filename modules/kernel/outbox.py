@@ -10,6 +10,7 @@ in `<schema>.inbox`, so a redelivered event is recognised and skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -156,6 +157,10 @@ class UnitOfWork:
             raise
         if exc is not None:
             return
+        await self._committed_now()
+
+    async def _committed_now(self) -> None:
+        """Hand the committed rows to the relay and run the after-commit callbacks."""
         if self._committed:
             self._sink.hand_off(self._committed)
         for callback in self._after_commit:
@@ -223,6 +228,33 @@ class UnitOfWork:
         self._committed.extend(
             await _outbox_rows(self.conn, self._schema, self._source, self._events)
         )
+
+
+class SingleStatement(UnitOfWork):
+    """A unit of work whose writes are one statement, which commits by itself: no BEGIN and
+    COMMIT round trips. Its events ride in that statement (`pending_outbox`); an event left
+    unwritten at the end is a bug, raised. The statement is atomic by itself, and an error
+    raised after it does not undo it (its rows are then published by the relay's poll)."""
+
+    _connection: contextlib.AbstractAsyncContextManager[asyncpg.Connection]
+
+    async def __aenter__(self) -> SingleStatement:
+        self._connection = self._db.connection()
+        self.conn = await self._connection.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._connection.__aexit__(exc_type, exc, tb)
+        if exc is not None:
+            return
+        if self._events:
+            raise RuntimeError("events published after the statement that was to write them")
+        await self._committed_now()
 
 
 class OutboxInsert(NamedTuple):

@@ -16,6 +16,7 @@ from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent, IntegrationEvent, decode_envelope, envelope_for
 from modules.kernel.outbox import (
     GroupCommit,
+    SingleStatement,
     UnitOfWork,
     inbox_handler,
     outbox_insert,
@@ -462,3 +463,38 @@ async def test_a_guarded_insert_writes_its_events_only_when_its_condition_holds(
     assert await _told(db) == [1, 2]
     with pytest.raises(ValueError):
         insert.committed([1])  # a partial write is a bug in the statement, not a result
+
+
+async def test_a_single_statement_commits_by_itself_with_its_events(db: Database) -> None:
+    sink = Sink()
+    sent: list[str] = []
+
+    def logged(query: Any) -> None:
+        sent.append(query.query)
+
+    async with SingleStatement(db, SCHEMA, "test", sink) as unit:
+        unit.conn.add_query_logger(logged)
+        unit.publish(PingSent(n=4))
+        unit.after_commit(lambda: sent.append("after commit"))
+        insert = unit.pending_outbox()
+        assert insert is not None
+        rows = await unit.conn.fetch(
+            f"WITH saved AS (INSERT INTO {SCHEMA}.pings VALUES (4)), "
+            f"outbox AS ({insert.sql()}) SELECT id FROM outbox",
+            *insert.args,
+        )
+        unit.wrote_outbox(insert, [row["id"] for row in rows])
+        await asyncio.sleep(0)  # query loggers are called soon, not at once
+        unit.conn.remove_query_logger(logged)
+    assert [q for q in sent if q.split()[0] in ("BEGIN", "COMMIT")] == [], "no transaction"
+    assert sent[-1] == "after commit"
+    assert await _told(db) == [4] and len(sink.handed) == 1
+
+
+async def test_a_single_statement_refuses_an_event_it_did_not_write(db: Database) -> None:
+    sink = Sink()
+    with pytest.raises(RuntimeError, match="published after"):
+        async with SingleStatement(db, SCHEMA, "test", sink) as unit:
+            await unit.conn.execute(f"INSERT INTO {SCHEMA}.pings VALUES (5)")
+            unit.publish(PingSent(n=5))
+    assert sink.handed == [] and await _told(db) == []

@@ -99,9 +99,8 @@ class Credentials:
         audit event when the credential may be opened (committing by itself). A copy that then
         fails to open was still handed out to be opened, so that attempt stays in the audit log.
         """
-        audit = self._runtime.outbox_insert(
-            "execution",
-            [
+        async with self._runtime.single_statement("execution") as unit:
+            unit.publish(
                 CredentialUnsealed(
                     credential_id=order.credential_id,
                     user_id=order.user_id,
@@ -109,18 +108,18 @@ class Credentials:
                     order_id=order.order_id,
                     purpose=purpose,
                 )
-            ],
-        )
-        async with self._runtime.db.connection() as conn:
+            )
+            audit = unit.pending_outbox()
+            assert audit is not None
             locked, audited = await self._repo.open_order_credential(
-                conn,
+                unit.conn,
                 order,
                 terminal=sorted(TERMINAL),
                 refuse_paused=purpose == "place_order",
                 environments=self._environments(order.venue),
                 audit=audit,
             )
-        self._runtime.hand_off(audit, audited)
+            unit.wrote_outbox(audit, audited)
         if locked is None or locked.status in TERMINAL:
             return None
         if purpose == "place_order" and locked.paused:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import msgspec
 
 from modules.execution.contracts import OrderExpired, OrderFilled, OrderRejected
+from modules.kernel.outbox import OutboxInsert
 from modules.routing.domain.venue_scoring import Candidate, Intent, OrderType, Side
 from modules.routing.repository.fills import fill_parameters
 
@@ -80,13 +82,14 @@ placed AS (
     SELECT user_id, (created_at AT TIME ZONE 'UTC')::date, 0, 1 FROM placed
      WHERE parent_order_id IS NULL
     ON CONFLICT (user_id, day) DO UPDATE SET trades = d.trades + 1
-)
+){outbox}
 SELECT {result}
 """
-_INSERT_ORDER = "WITH" + _PLACE.format(source="(SELECT 1) AS one", result="1")
-_INSERT_GUARDED_ORDER = (
-    "WITH" + _GUARD + _PLACE.format(source="guard", result="(SELECT version FROM guard)")  # noqa: S608
-)
+_INSERT_ORDER = "WITH" + _PLACE.format(source="(SELECT 1) AS one", outbox="", result="1")
+_INSERT_GUARDED_ORDER = "WITH" + _GUARD + _PLACE
+# The events of the order (its hand-off to execution) ride in the same statement, written only
+# when the order is.
+_GUARDED_OUTBOX = ", outbox AS ({insert})"
 _INSERT_ATTEMPT = """
 INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
     credential_id, routed_at)
@@ -244,12 +247,14 @@ class OrderRepository:
         candidates: tuple[Candidate, ...],
         why: str,
         at_versions: tuple[int, int] | None = None,
-    ) -> int | None:
-        """Insert the order with its attempt and decision.
+        outbox: OutboxInsert | None = None,
+    ) -> tuple[int | None, list[int]]:
+        """Insert the order with its attempt and decision, and a trader's own order with the
+        rows of `outbox`.
 
         A trader's own order (no parent) is placed only at `at_versions` (the user's view and
         the global kill switch's): the user's new view version, or None when either had moved
-        (then nothing was written)."""
+        (then nothing was written); and the ids of the outbox rows written."""
         intent = order.intent
         values = (
             order.id,
@@ -274,11 +279,25 @@ class OrderRepository:
             why,
         )
         if order.parent_order_id is not None:
+            assert outbox is None, "a child's events are written with its parent's"
             await conn.execute(_INSERT_ORDER, *values)
-            return None
+            return None, []
         assert at_versions is not None, "a trader's own order is placed at its view's versions"
-        version: int | None = await conn.fetchval(_INSERT_GUARDED_ORDER, *values, *at_versions)
-        return version
+        carried: tuple[Any, ...] = ()
+        if outbox is None:
+            statement = _INSERT_GUARDED_ORDER.format(
+                source="guard", outbox="", result="(SELECT version FROM guard), '{}'::bigint[]"
+            )
+        else:
+            insert = outbox.sql(first=len(values) + 3, when="EXISTS (SELECT 1 FROM guard)")
+            statement = _INSERT_GUARDED_ORDER.format(
+                source="guard",
+                outbox=_GUARDED_OUTBOX.format(insert=insert),
+                result="(SELECT version FROM guard), ARRAY(SELECT id FROM outbox)",
+            )
+            carried = outbox.args
+        row = await conn.fetchrow(statement, *values, *at_versions, *carried)
+        return row[0], list(row[1])
 
     async def insert_attempt(
         self,

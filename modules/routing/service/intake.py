@@ -334,7 +334,15 @@ class Intake:
         """The order, its route decision, the idempotency record and the hand-off (or the TWAP
         plan), in one transaction, at the view's versions."""
         order, plan = routed.order, routed.plan
-        async with self._runtime.unit_of_work("routing") as uow:
+        # A single-venue order with no idempotency record to keep is one statement (the order,
+        # its decision and its hand-off event), committing by itself.
+        alone = idempotency_key is None and plan.kind == "single"
+        unit = (
+            self._runtime.single_statement("routing")
+            if alone
+            else self._runtime.unit_of_work("routing")
+        )
+        async with unit as uow:
             if idempotency_key is not None:
                 if not await self._idempotency.claim_key(
                     uow.conn,
@@ -345,26 +353,32 @@ class Intake:
                     msgspec.json.encode(routed.body),
                 ):
                     raise _KeyTaken
-            version = await self._orders.insert_order(
+            if plan.kind == "single":
+                self._handoff.publish_route(uow, order, plan.decision)
+            outbox = uow.pending_outbox()
+            version, written = await self._orders.insert_order(
                 uow.conn,
                 order,
                 plan.decision.candidates,
                 why(plan),
                 (view.version, view.global_version),
+                outbox,
             )
             if version is None:
                 raise _StaleView
+            if outbox is not None:
+                uow.wrote_outbox(outbox, written)
             day = order.created_at.astimezone(UTC).date()
             uow.after_commit(lambda: self._views.order_placed(order.user_id, day, version))
-            await self._hand_off(uow, routed)
+            if plan.kind != "single":
+                await self._hand_off_parent(uow, routed)
         if plan.kind == "twap":
             self._twap_planned()
 
-    async def _hand_off(self, uow: UnitOfWork, routed: _Routed) -> None:
+    async def _hand_off_parent(self, uow: UnitOfWork, routed: _Routed) -> None:
+        """A split's children, each with its hand-off, or a TWAP's schedule."""
         order, plan = routed.order, routed.plan
-        if plan.kind == "single":
-            self._handoff.publish_route(uow, order, plan.decision)
-        elif plan.kind == "split":
+        if plan.kind == "split":
             best = best_single_venue(plan.decision)
             quantities = [child.intent.quantity for child in plan.children]
             parts: list[Benchmark | None] = (
