@@ -75,7 +75,7 @@ class ExecutionModule(NijaModule):
             credentials=copies,
             outcomes=outcomes,
         )
-        balances = BalanceReports(runtime, self.reports.published_mid)
+        self.balances = balances = BalanceReports(runtime, self.reports.published_mid)
         self.verification = CredentialVerification(runtime, venues, self.credentials)
         replica = f"replica-{uuid.uuid4().hex[:12]}"
         self.placement = Placement(
@@ -178,11 +178,14 @@ class ExecutionModule(NijaModule):
             worker.start()
 
     async def idle(self) -> None:
-        """Wait until execution has no queued, in-flight or ambiguous order (tests' settle)."""
+        """Wait until execution has no queued, in-flight or ambiguous order, nor a balance
+        report still to write (tests' settle)."""
         await self.queue.idle()
+        await self.balances.idle()
 
     async def stop(self) -> None:
         await self.queue.stop()
+        await self.balances.close()
         await self.credentials.close()
         for worker in (*self.periodic, self.open_orders):
             await worker.stop()

@@ -4,19 +4,26 @@ The items submitted while one batch is being committed wait for the next: a batc
 item would (one transaction, one statement), whatever its size, and the first item of a quiet
 moment is committed at once (no timer). Each `submit` returns once its item is committed, and
 raises if it could not be; a failed batch is retried item by item, so one bad item fails only
-its own submit. Used by the kernel's group-committed subscriptions (outbox.py) and by tasks that
-only have events to tell (execution's balance reports).
+its own submit. Used by the kernel's group-committed subscriptions (outbox.py).
+
+`LatestByKey` is for snapshots instead: it lingers a moment so a batch gathers more, keeps only
+the newest snapshot of each key, and never makes its caller wait (execution's balance reports).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics import Counter as CounterChild
 
 log = logging.getLogger("nija.outbox")
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class BatchQueue(Generic[T]):
@@ -77,3 +84,58 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
         done.set_result(None)
     else:
         done.set_exception(error)
+
+
+class LatestByKey(Generic[K, T]):
+    """Snapshots (an account's balances, say) written in batches after a short linger.
+
+    A snapshot replaces the one of the same key not yet written: only the newest state of
+    each key is worth a row. `submit` never waits, so the task that produced the snapshot
+    goes on at once; a batch that fails is logged and counted, and its snapshots are dropped
+    (the next snapshot of the key reports again). For what is superseded, not for what is owed.
+    """
+
+    def __init__(
+        self,
+        commit: Callable[[list[T]], Awaitable[None]],
+        *,
+        name: str,
+        linger_seconds: float,
+        failures: CounterChild | None = None,
+    ) -> None:
+        self._commit = commit
+        self._name = name
+        self._linger = linger_seconds
+        self._failures = failures
+        self._pending: dict[K, T] = {}
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
+
+    def submit(self, key: K, item: T) -> None:
+        self._pending[key] = item
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name=self._name)
+
+    async def idle(self) -> None:
+        """Wait until every snapshot submitted so far is written (or dropped)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def close(self) -> None:
+        """Write what is pending now, without the linger (and so from now on)."""
+        self._closing.set()
+        await self.idle()
+
+    async def _write(self) -> None:
+        while self._pending:
+            # What else comes meanwhile joins this batch.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._linger)
+            batch = list(self._pending.values())
+            self._pending.clear()
+            try:
+                await self._commit(batch)
+            except Exception:
+                log.warning("%s: a batch was not written", self._name, exc_info=True)
+                if self._failures is not None:
+                    self._failures.inc()

@@ -1,4 +1,4 @@
-"""Events submitted together (execution's balance reports, say) share one write (one outbox
+"""Events submitted together share one write (one outbox
 statement), each submit returns once its event is committed, and a bad event fails only its own
 submit. A fake outbox records the writes."""
 

@@ -16,7 +16,7 @@ from modules.execution.contracts import BalanceChanged
 from modules.execution.domain.venue import VenueFault, VenueRejected, VenueUnavailable
 from modules.execution.domain.wallet import DOLLARS, equity_usd
 from modules.execution.ports import ReportsBalances, Venue
-from modules.kernel.batches import BatchQueue
+from modules.kernel.batches import LatestByKey
 from modules.kernel.events import IntegrationEvent
 from modules.kernel.module import Runtime
 from modules.kernel.sealing import CredentialMaterial
@@ -60,15 +60,27 @@ async def read_balances(venue: Venue, material: CredentialMaterial) -> dict[str,
 
 
 class BalanceReports:
-    def __init__(self, runtime: Runtime, known_mid: MidOf = _unknown) -> None:
+    def __init__(
+        self, runtime: Runtime, known_mid: MidOf = _unknown, *, linger_seconds: float = 0.1
+    ) -> None:
         # A fill is valued at the mid of the book last published (once a market tick), not
         # at a book read again for every fill.
         self._known_mid = known_mid
-        # Reports of fills finishing together share one outbox statement, with no transaction
-        # around it (it commits by itself).
-        self._reports: BatchQueue[IntegrationEvent] = BatchQueue(
-            runtime.publisher("execution"), name="publish:execution.balances"
+        # An account's balances are a snapshot: the reports of fills finishing close together
+        # share one outbox statement (no transaction around it), and a newer report of an
+        # account replaces one not yet written. The placement does not wait for it.
+        self._reports: LatestByKey[tuple[str, str], IntegrationEvent] = LatestByKey(
+            runtime.publisher("execution"),
+            name="publish:execution.balances",
+            linger_seconds=linger_seconds,
+            failures=runtime.metrics.worker_failures.labels("execution.balances"),
         )
+
+    async def idle(self) -> None:
+        await self._reports.idle()
+
+    async def close(self) -> None:
+        await self._reports.close()
 
     async def after_fill(
         self,
@@ -91,12 +103,13 @@ class BalanceReports:
                 extra={"venue": venue.name, "user_id": user_id, "error": type(error).__name__},
             )
             return
-        await self._reports.submit(
+        self._reports.submit(
+            (venue.name, credential_id),
             BalanceChanged(
                 user_id=user_id,
                 venue=venue.name,
                 credential_id=credential_id,
                 balances=balances,
                 equity_usd=equity,
-            )
+            ),
         )
