@@ -18,7 +18,7 @@ from tests.routing.support import Tap, announce, connect, new_trader
 
 
 async def _in_flight(running: RunningApp, venue: str = "kraken") -> tuple[QueuedOrder, Any]:
-    """An order placed and filled, then put back to `claimed` as if a worker held it."""
+    """An order placed and filled, then put back to `placing`, as a worker holds it once claimed."""
     trader = new_trader(running)
     await connect(running, trader, (venue,))
     order = routed(trader, venue)
@@ -26,7 +26,7 @@ async def _in_flight(running: RunningApp, venue: str = "kraken") -> tuple[Queued
     await running.settle()
     (row,) = await rows(
         running,
-        "UPDATE execution.orders SET status = 'claimed' WHERE order_id = $1 RETURNING *",
+        "UPDATE execution.orders SET status = 'placing' WHERE order_id = $1 RETURNING *",
         order.order_id,
     )
     queued = QueuedOrder(
