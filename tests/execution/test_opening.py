@@ -80,6 +80,10 @@ async def test_an_opening_costs_one_statement_and_writes_one_audit_event(
     monkeypatch.setattr(database, "connection", logged)
     opened = await execution(running).credentials.open_for(order, purpose="place_order")
     monkeypatch.undo()
+    # No worker holds it: ended again, so the queue is idle for settle.
+    await rows(
+        running, "UPDATE execution.orders SET status = 'filled' WHERE order_id = $1", order.order_id
+    )
     await running.settle()
 
     assert opened is not None
