@@ -15,6 +15,7 @@ such buckets behave exactly as without shares.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -56,6 +57,7 @@ class TokenBucket:
         self._monotonic = monotonic
         self._share_of_burst = share_of_burst
         self._held: dict[str, _Held] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     async def take(self, key: str, *, rate: float, burst: float) -> float | None:
         """Spend one of `key`'s tokens (`rate` a second, up to `burst`).
@@ -63,10 +65,31 @@ class TokenBucket:
         Returns 0 when a token was spent, else the seconds until one will be there; None when
         the key stayed too contended to tell (the caller decides how long to back off).
         """
+        if self._spend_held(key):
+            return 0.0
+        # This replica's takes of one key go one at a time: concurrent ones would read the
+        # same item and all but one fail their write; in turn, the later ones usually find
+        # the share the first one kept.
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                if self._spend_held(key):
+                    return 0.0
+                return await self._take_share(key, rate=rate, burst=burst)
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]  # nobody holds or waits for it: kept only while in use
+
+    def _spend_held(self, key: str) -> bool:
         held = self._held.get(key)
         if held is not None and held.tokens > 0 and self._monotonic() < held.until:
             held.tokens -= 1
-            return 0.0
+            return True
+        return False
+
+    async def _take_share(self, key: str, *, rate: float, burst: float) -> float | None:
         share = max(1, int(burst * self._share_of_burst))
         for _ in range(self._attempts):
             item = await self._store.get(key)

@@ -4,6 +4,7 @@ stale item costs one failed conditional write, never a wrong one (modules/kernel
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 
@@ -99,3 +100,16 @@ async def test_a_delete_forgets_the_key() -> None:
     await known.save("k", b"v")
     await known.delete("k")
     assert await known.get("k") is None
+
+
+async def test_concurrent_takes_of_one_key_on_one_replica_write_once_and_share_it() -> None:
+    store = CountingStore()
+    bucket = TokenBucket(store, clock=lambda: 1000.0, monotonic=lambda: 0.0)
+    # A burst of 40 keeps shares of 10: ten takes at once need one write, not ten that
+    # collide on the same etag.
+    waits = await asyncio.gather(
+        *(bucket.take("order-rate:u1", rate=100.0, burst=40.0) for _ in range(10))
+    )
+    assert waits == [0.0] * 10
+    assert store.calls == Counter(get=1, save=1)
+    assert bucket._locks == {}, "no lock is kept once nobody takes the key"
