@@ -7,7 +7,7 @@ raises if it could not be; a failed batch is retried item by item, so one bad it
 its own submit. Used by the kernel's group-committed subscriptions (outbox.py).
 
 `LatestByKey` is for snapshots instead: it lingers a moment so a batch gathers more, keeps only
-the newest snapshot of each key, and never makes its caller wait (execution's balance reports).
+the newest snapshot of each key, and drops a batch that fails (execution's balance reports).
 """
 
 from __future__ import annotations
@@ -90,9 +90,11 @@ class LatestByKey(Generic[K, T]):
     """Snapshots (an account's balances, say) written in batches after a short linger.
 
     A snapshot replaces the one of the same key not yet written: only the newest state of
-    each key is worth a row. `submit` never waits, so the task that produced the snapshot
-    goes on at once; a batch that fails is logged and counted, and its snapshots are dropped
-    (the next snapshot of the key reports again). For what is superseded, not for what is owed.
+    each key is worth a row. `submit` returns once the batch holding its snapshot was written,
+    so producers go at the pace of the writes (a placement worker that reports balances does
+    not take its next order sooner than its report is out); a batch that fails is logged and
+    counted, and its snapshots are dropped (the next snapshot of the key reports again). For
+    what is superseded, not for what is owed.
     """
 
     def __init__(
@@ -108,13 +110,19 @@ class LatestByKey(Generic[K, T]):
         self._linger = linger_seconds
         self._failures = failures
         self._pending: dict[K, T] = {}
+        self._written: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
 
-    def submit(self, key: K, item: T) -> None:
+    async def submit(self, key: K, item: T) -> None:
         self._pending[key] = item
+        if self._written is None:
+            self._written = asyncio.get_running_loop().create_future()
+        written = self._written
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name=self._name)
+        # Shielded: a cancelled producer must not cancel a batch others are part of.
+        await asyncio.shield(written)
 
     async def idle(self) -> None:
         """Wait until every snapshot submitted so far is written (or dropped)."""
@@ -132,6 +140,7 @@ class LatestByKey(Generic[K, T]):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), self._linger)
             batch = list(self._pending.values())
+            written, self._written = self._written, None
             self._pending.clear()
             try:
                 await self._commit(batch)
@@ -139,3 +148,6 @@ class LatestByKey(Generic[K, T]):
                 log.warning("%s: a batch was not written", self._name, exc_info=True)
                 if self._failures is not None:
                     self._failures.inc()
+            finally:
+                if written is not None and not written.done():
+                    written.set_result(None)

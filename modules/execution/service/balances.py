@@ -68,7 +68,9 @@ class BalanceReports:
         self._known_mid = known_mid
         # An account's balances are a snapshot: the reports of fills finishing close together
         # share one outbox statement (no transaction around it), and a newer report of an
-        # account replaces one not yet written. The placement does not wait for it.
+        # account replaces one not yet written. The placement waits for its report's batch:
+        # a worker that took its next order at once would pile orders onto an overloaded venue
+        # faster than they are settled, until placements time out and open its breaker.
         self._reports: LatestByKey[tuple[str, str], IntegrationEvent] = LatestByKey(
             runtime.publisher("execution"),
             name="publish:execution.balances",
@@ -103,7 +105,7 @@ class BalanceReports:
                 extra={"venue": venue.name, "user_id": user_id, "error": type(error).__name__},
             )
             return
-        self._reports.submit(
+        await self._reports.submit(
             (venue.name, credential_id),
             BalanceChanged(
                 user_id=user_id,
