@@ -10,7 +10,6 @@ from this model are domain/sim_bars.py.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
@@ -162,9 +161,6 @@ def market_time(wall: float, started: float, speed: float) -> float:
     return SIM_EPOCH + (wall - started) * speed
 
 
-# A level's size depends on nothing that moves: the book is rebuilt for every order and every
-# balance report, so each size is worked out once.
-@functools.lru_cache(maxsize=4096)
 def _level_size(seed: int, profile: VenueProfile, symbol: str, side: Side, index: int) -> Decimal:
     spec = SYMBOLS[symbol]
     jitter = 0.75 + 0.25 * (_unit(seed, profile.name, symbol, side, index) + 1.0)

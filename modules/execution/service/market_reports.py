@@ -50,13 +50,6 @@ class MarketReports:
     def mid(self, venue: str, symbol: str) -> Decimal | None:
         return self._mids.get((venue, symbol))
 
-    def published_mid(self, venue: Venue, symbol: str) -> Decimal | None:
-        """The mid of `venue`'s last published book: only for the venues these reports
-        publish (a real exchange's account under the same name quotes other prices)."""
-        if self.venues.get(venue.name) is not venue:
-            return None
-        return self._mids.get((venue.name, symbol))
-
     async def breaker_moved(self, venue: str, before: BreakerState) -> None:
         after = self.breakers[venue].last_state
         self._m_breaker.labels(venue).set(_BREAKER_GAUGE[after])
