@@ -219,8 +219,11 @@ class UnitOfWork:
             return None
         return outbox_insert(self._schema, self._source, self._events)
 
-    def wrote_outbox(self, insert: OutboxInsert, ids: Sequence[int]) -> None:
-        """`insert`'s rows were written (by the caller's statement, in this transaction)."""
+    def wrote_outbox(self, insert: OutboxInsert | None, ids: Sequence[int]) -> None:
+        """`insert`'s rows were written (by the caller's statement, in this transaction); None
+        (nothing was pending) is nothing to record."""
+        if insert is None:
+            return
         self._committed.extend(insert.committed(ids))
         del self._events[: len(insert.envelopes)]
 

@@ -35,6 +35,16 @@ class _Held(msgspec.Struct):
     until: float  # monotonic
 
 
+class _Turn:
+    """Takes of one key on this replica, one at a time: the lock and who holds or awaits it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 SHARE_OF_BURST = 0.25
 # Keys with a share held, beyond which the expired ones are dropped.
 _HELD_KEYS_SWEEP = 10_000
@@ -57,7 +67,7 @@ class TokenBucket:
         self._monotonic = monotonic
         self._share_of_burst = share_of_burst
         self._held: dict[str, _Held] = {}
-        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._turns: dict[str, _Turn] = {}
 
     async def take(self, key: str, *, rate: float, burst: float) -> float | None:
         """Spend one of `key`'s tokens (`rate` a second, up to `burst`).
@@ -70,17 +80,19 @@ class TokenBucket:
         # This replica's takes of one key go one at a time: concurrent ones would read the
         # same item and all but one fail their write; in turn, the later ones usually find
         # the share the first one kept.
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = _Turn()
+        turn.users += 1
         try:
-            async with lock:
+            async with turn.lock:
                 if self._spend_held(key):
                     return 0.0
                 return await self._take_share(key, rate=rate, burst=burst)
         finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._locks[key]  # nobody holds or waits for it: kept only while in use
+            turn.users -= 1
+            if turn.users == 0:
+                del self._turns[key]  # nobody holds or waits for it: kept only while in use
 
     def _spend_held(self, key: str) -> bool:
         held = self._held.get(key)

@@ -112,4 +112,4 @@ async def test_concurrent_takes_of_one_key_on_one_replica_write_once_and_share_i
     )
     assert waits == [0.0] * 10
     assert store.calls == Counter(get=1, save=1)
-    assert bucket._locks == {}, "no lock is kept once nobody takes the key"
+    assert bucket._turns == {}, "no lock is kept once nobody takes the key"

@@ -107,9 +107,7 @@ class OrderOutcomes:
             state=state,
         )
         outbox = uow.pending_outbox()
-        written = await self._positions.save(uow.conn, row, outbox)
-        if outbox is not None:
-            uow.wrote_outbox(outbox, written)
+        uow.wrote_outbox(outbox, await self._positions.save(uow.conn, row, outbox))
 
 
 def _fee_in_quote(order: QueuedOrder, fill: VenueFill) -> Decimal:

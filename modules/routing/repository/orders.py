@@ -87,6 +87,9 @@ SELECT {result}
 """
 _INSERT_ORDER = "WITH" + _PLACE.format(source="(SELECT 1) AS one", outbox="", result="1")
 _INSERT_GUARDED_ORDER = "WITH" + _GUARD + _PLACE
+_INSERT_GUARDED_ORDER_ALONE = _INSERT_GUARDED_ORDER.format(
+    source="guard", outbox="", result="(SELECT version FROM guard), '{}'::bigint[]"
+)
 # The events of the order (its hand-off to execution) ride in the same statement, written only
 # when the order is.
 _GUARDED_OUTBOX = ", outbox AS ({insert})"
@@ -285,9 +288,7 @@ class OrderRepository:
         assert at_versions is not None, "a trader's own order is placed at its view's versions"
         carried: tuple[Any, ...] = ()
         if outbox is None:
-            statement = _INSERT_GUARDED_ORDER.format(
-                source="guard", outbox="", result="(SELECT version FROM guard), '{}'::bigint[]"
-            )
+            statement = _INSERT_GUARDED_ORDER_ALONE
         else:
             insert = outbox.sql(first=len(values) + 3, when="EXISTS (SELECT 1 FROM guard)")
             statement = _INSERT_GUARDED_ORDER.format(

@@ -366,8 +366,7 @@ class Intake:
             )
             if version is None:
                 raise _StaleView
-            if outbox is not None:
-                uow.wrote_outbox(outbox, written)
+            uow.wrote_outbox(outbox, written)
             day = order.created_at.astimezone(UTC).date()
             uow.after_commit(lambda: self._views.order_placed(order.user_id, day, version))
             if plan.kind != "single":
