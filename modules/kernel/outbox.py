@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -227,6 +227,12 @@ class UnitOfWork:
         self._committed.extend(insert.committed(ids))
         del self._events[: len(insert.envelopes)]
 
+    def wrote_some(self, insert: OutboxInsert, ids_by_event: Mapping[str, int]) -> None:
+        """`insert` was carried with a condition that decided per event: the events in
+        `ids_by_event` were written, the others refused by it (and are not published)."""
+        self._committed.extend(insert.committed_of(ids_by_event))
+        del self._events[: len(insert.envelopes)]
+
     async def _write_outbox(self) -> None:
         self._committed.extend(
             await _outbox_rows(self.conn, self._schema, self._source, self._events)
@@ -270,14 +276,15 @@ class OutboxInsert(NamedTuple):
     args: tuple[list[str], list[str], list[bytes]]
 
     def sql(self, first: int = 1, when: str | None = None) -> str:
-        """The insert, its three parameters numbered from `first`; with `when` (an SQL
-        condition) the rows are written only if it holds."""
+        """The insert (returning `id` and `event_id`), its three parameters numbered from
+        `first`; with `when` (an SQL condition) a row is written only if it holds. The condition
+        may name `u.n`, the event's place among those published (from 1), to decide per event."""
         where = "" if when is None else f"WHERE {when} "
         return (
             f"INSERT INTO {self.schema}.outbox (event_id, topic, envelope, created_at) "  # noqa: S608
             f"SELECT u.e, u.t, u.v, now() FROM unnest(${first}::text[], ${first + 1}::text[], "
             f"${first + 2}::bytea[]) WITH ORDINALITY AS u(e, t, v, n) {where}"
-            "ORDER BY u.n RETURNING id"
+            "ORDER BY u.n RETURNING id, event_id"
         )
 
     def committed(self, ids: Sequence[int]) -> list[Committed]:
@@ -286,6 +293,15 @@ class OutboxInsert(NamedTuple):
         if not ids:
             return []
         return list(zip(sorted(ids), self.envelopes, strict=True))
+
+    def committed_of(self, ids_by_event: Mapping[str, int]) -> list[Committed]:
+        """The rows a statement whose condition decided per event wrote: `ids_by_event` maps
+        the written events' ids to their rows' ids."""
+        return [
+            (ids_by_event[envelope.id], envelope)
+            for envelope in self.envelopes
+            if envelope.id in ids_by_event
+        ]
 
 
 def outbox_insert(schema: str, source: str, events: Sequence[IntegrationEvent]) -> OutboxInsert:

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from modules.execution.contracts import (
+    CredentialUnsealed,
     OrderAccepted,
     OrderFilled,
     OrderRejected,
@@ -20,6 +21,7 @@ from tests.execution.support import admin_headers, routed, rows, set_faults, sim
 from tests.routing.support import Tap, Trader, announce, connect, new_trader
 
 TOPICS = (
+    CredentialUnsealed,
     OrderAccepted,
     OrderFilled,
     OrderRejected,
@@ -60,12 +62,15 @@ async def test_breaker_opens_at_five_failures_and_a_probe_closes_it(running: Run
     assert (await venue_view(running, "binance"))["breaker_state"] == "open"
     assert any(h.breaker_state == "open" for h in events.of(VenueHealthChanged, venue="binance"))
 
-    # Open: refused without reaching the venue, with a code routing fails over on.
+    # Open: refused without reaching the venue, with a code routing fails over on, and
+    # without its credential handed out to be opened.
     attempts = sum(sim(running, "binance").attempts.values())
     blocked = routed(people[5], "binance")
     await announce(running, blocked)
     assert events.of(OrderRejected, order_id=blocked.order_id)[0].code == "breaker_open"
     assert sum(sim(running, "binance").attempts.values()) == attempts
+    assert not events.of(CredentialUnsealed, order_id=blocked.order_id)
+    assert events.of(CredentialUnsealed, order_id=failing[0].order_id)
 
     # After the cooldown one probe goes through; the venue has recovered, so it closes.
     await set_faults(running, "binance", breaker_cooldown_seconds=0.3)

@@ -6,6 +6,7 @@ and may arrive in either order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -48,26 +49,34 @@ SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id =
        AS user_paused
   FROM (SELECT 1) AS one LEFT JOIN execution.credentials c ON c.credential_id = $1
 """
-# Before a queued order's credential is opened: the order locked, with its status, its
-# credential and its user's pause, and the audit event of the opening written (`audit`, an outbox
-# insert) when the opening may go ahead, in one statement that commits by itself. The condition
-# is `Credentials.open_for`'s own: the order is not over, a placement is not for a paused user, the
-# copy is sealed, belongs to the order's user and venue, and there is a client for its environment.
-_OPEN_ORDER_CREDENTIAL = """
+# Before queued orders' credentials are opened (a claim's batch, or one order): each order
+# locked, with its status, its credential and its user's pause, and the audit event of each
+# opening written (`audit`, an outbox insert with one event per order, in the orders' order) only
+# for the orders whose opening may go ahead, in one statement that commits by itself. The
+# condition is `Credentials.settle`'s own: the order is not over, a placement is not for a paused
+# user, the copy is sealed, belongs to the order's user and venue, and there is a client for its
+# environment (a simulated one only on the venues simulated here).
+_OPEN_ORDER_CREDENTIALS = """
 WITH standing AS (
-SELECT o.status AS order_status, c.*,
+SELECT w.n, o.order_id AS locked_order_id, o.user_id AS order_user_id, o.venue AS order_venue,
+       o.status AS order_status, c.*,
        coalesce((SELECT paused FROM execution.user_controls u WHERE u.user_id = o.user_id), false)
        AS user_paused
-  FROM execution.orders o LEFT JOIN execution.credentials c ON c.credential_id = o.credential_id
- WHERE o.order_id = $1
+  FROM unnest($1::text[]) WITH ORDINALITY AS w(order_id, n)
+  JOIN execution.orders o ON o.order_id = w.order_id
+  LEFT JOIN execution.credentials c ON c.credential_id = o.credential_id
+ ORDER BY o.order_id
    FOR UPDATE OF o
 ), audit AS ({audit})
-SELECT s.*, ARRAY(SELECT id FROM audit) AS audit_ids FROM standing s
+SELECT s.*, a.id AS audit_id
+  FROM standing s LEFT JOIN audit a ON a.event_id = ($5::text[])[s.n]
 """
-_MAY_OPEN = """EXISTS (SELECT 1 FROM standing s
+_MAY_OPEN = """u.n IN (SELECT s.n FROM standing s
  WHERE s.order_status <> ALL($2::text[]) AND NOT (s.user_paused AND $3::boolean)
    AND s.ciphertext IS NOT NULL AND s.wrapped_data_key IS NOT NULL
-   AND s.user_id = $4 AND s.venue = $5 AND s.environment = ANY($6::text[]))"""
+   AND s.user_id = s.order_user_id AND s.venue = s.order_venue
+   AND (s.environment IN ('live', 'sandbox')
+        OR s.environment = 'simulated' AND s.order_venue = ANY($4::text[])))"""
 _STORE_CREDENTIAL = """
 INSERT INTO execution.credentials AS c
        (credential_id, user_id, venue, version, key_hint, ciphertext, wrapped_data_key, stored_at,
@@ -127,36 +136,37 @@ class CredentialRepository:
     ) -> Standing:
         return standing_of(await conn.fetchrow(_STANDING, credential_id, user_id))
 
-    async def open_order_credential(
+    async def open_order_credentials(
         self,
         conn: asyncpg.Connection,
-        order: QueuedOrder,
+        orders: Sequence[QueuedOrder],
         *,
         terminal: list[str],
         refuse_paused: bool,
-        environments: list[str],
+        simulated_venues: list[str],
         audit: OutboxInsert,
-    ) -> tuple[OrderStanding | None, list[int]]:
-        """The order's standing (None when the order is not known here), and the ids of the
-        audit rows written: none when the credential may not be opened for it."""
-        row = await conn.fetchrow(
-            _OPEN_ORDER_CREDENTIAL.format(audit=audit.sql(first=7, when=_MAY_OPEN)),
-            order.order_id,
+    ) -> dict[str, tuple[OrderStanding, int | None]]:
+        """Each order's standing (orders not known here are left out) and the id of its audit
+        row: None when its credential may not be opened for it."""
+        rows = await conn.fetch(
+            _OPEN_ORDER_CREDENTIALS.format(audit=audit.sql(first=5, when=_MAY_OPEN)),
+            [order.order_id for order in orders],
             terminal,
             refuse_paused,
-            order.user_id,
-            order.venue,
-            environments,
+            simulated_venues,
             *audit.args,
         )
-        if row is None:
-            return None, []
-        standing = OrderStanding(
-            status=row["order_status"],
-            credential=_credential_or_none(row),
-            paused=row["user_paused"],
-        )
-        return standing, list(row["audit_ids"])
+        return {
+            row["locked_order_id"]: (
+                OrderStanding(
+                    status=row["order_status"],
+                    credential=_credential_or_none(row),
+                    paused=row["user_paused"],
+                ),
+                row["audit_id"],
+            )
+            for row in rows
+        }
 
     async def live(self, conn: asyncpg.Connection) -> list[StoredCredential]:
         rows = await conn.fetch(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 import asyncpg
+import msgspec
 
 from modules.execution.config import ExecutionConfig
 from modules.execution.contracts import CredentialUnsealed
@@ -21,6 +22,7 @@ from modules.execution.domain.orders import RESTING, TERMINAL, QueuedOrder
 from modules.execution.ports import HoldsConnections, Venue
 from modules.execution.repository.credentials import (
     CredentialRepository,
+    OrderStanding,
     Standing,
     StoredCredential,
 )
@@ -32,6 +34,14 @@ from modules.kernel.sealing import CredentialMaterial, UnsealError, unseal
 from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
 
 log = logging.getLogger("nija.execution")
+
+
+class Opening(msgspec.Struct, frozen=True, kw_only=True):
+    """An order's standing as its credential was handed out, and whether the opening was
+    audited (it may go ahead)."""
+
+    standing: OrderStanding
+    audited: bool
 
 
 def usable(stored: StoredCredential | None, user_id: str, venue: str) -> bool:
@@ -93,35 +103,68 @@ class Credentials:
     async def open_for(
         self, order: QueuedOrder, purpose: Literal["place_order", "reconcile", "cancel_order"]
     ) -> tuple[Venue, CredentialMaterial] | None:
-        """Unseal the order's credential in memory (audited), or reject the order.
+        """Unseal the order's credential in memory (audited), or reject the order."""
+        openings = await self.open_batch([order], purpose)
+        return await self.settle(order, openings.get(order.order_id), purpose)
 
-        One statement locks the order, reads its credential and its user's pause, and writes the
-        audit event when the credential may be opened (committing by itself). A copy that then
-        fails to open was still handed out to be opened, so that attempt stays in the audit log.
+    async def open_batch(
+        self,
+        orders: Sequence[QueuedOrder],
+        purpose: Literal["place_order", "reconcile", "cancel_order"],
+    ) -> dict[str, Opening]:
+        """Hand out the orders' sealed copies to be opened (`settle` opens each one).
+
+        One statement for them all locks each order, reads its credential and its user's pause,
+        and writes the audit event of each opening that may go ahead (committing by itself). A
+        copy that then fails to open was still handed out to be opened, so that attempt stays
+        in the audit log. Orders not known here are left out.
         """
+        if not orders:
+            return {}
         async with self._runtime.single_statement("execution") as unit:
-            unit.publish(
-                CredentialUnsealed(
-                    credential_id=order.credential_id,
-                    user_id=order.user_id,
-                    venue=order.venue,
-                    order_id=order.order_id,
-                    purpose=purpose,
+            for order in orders:
+                unit.publish(
+                    CredentialUnsealed(
+                        credential_id=order.credential_id,
+                        user_id=order.user_id,
+                        venue=order.venue,
+                        order_id=order.order_id,
+                        purpose=purpose,
+                    )
                 )
-            )
             audit = unit.pending_outbox()
             assert audit is not None
-            locked, audited = await self._repo.open_order_credential(
+            found = await self._repo.open_order_credentials(
                 unit.conn,
-                order,
+                orders,
                 terminal=sorted(TERMINAL),
                 refuse_paused=purpose == "place_order",
-                environments=self._environments(order.venue),
+                simulated_venues=sorted(self._venues),
                 audit=audit,
             )
-            unit.wrote_outbox(audit, audited)
-        if locked is None or locked.status in TERMINAL:
+            # The events were published in the orders' order.
+            written = {
+                envelope.id: audit_id
+                for order, envelope in zip(orders, audit.envelopes, strict=True)
+                if (audit_id := found.get(order.order_id, (None, None))[1]) is not None
+            }
+            unit.wrote_some(audit, written)
+        return {
+            order_id: Opening(standing=standing, audited=audit_id is not None)
+            for order_id, (standing, audit_id) in found.items()
+        }
+
+    async def settle(
+        self,
+        order: QueuedOrder,
+        opening: Opening | None,
+        purpose: Literal["place_order", "reconcile", "cancel_order"],
+    ) -> tuple[Venue, CredentialMaterial] | None:
+        """Open the copy `open_batch` handed out for `order` (None: the order is not known
+        here), or reject the order when it may not be opened."""
+        if opening is None or opening.standing.status in TERMINAL:
             return None
+        locked, audited = opening.standing, opening.audited
         if purpose == "place_order" and locked.paused:
             await self._outcomes.reject(order, "user_paused", "trading is paused for this user")
             return None

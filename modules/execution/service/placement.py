@@ -32,7 +32,7 @@ from modules.execution.ports import Venue
 from modules.execution.repository.orders import OrderRepository
 from modules.execution.service.balances import BalanceReports
 from modules.execution.service.circuit_breaker import CircuitBreaker
-from modules.execution.service.credentials import Credentials
+from modules.execution.service.credentials import Credentials, Opening
 from modules.execution.service.market_reports import MarketReports
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.logs import register_secret
@@ -42,6 +42,15 @@ from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.token_bucket import TokenBucket
 
 log = logging.getLogger("nija.execution")
+
+
+class Dispatch(msgspec.Struct, frozen=True, kw_only=True):
+    """A claimed order its venue's breaker admitted, with its credential handed out to be
+    opened (`opening`; an exit's is opened as it runs)."""
+
+    order: QueuedOrder
+    probe: bool  # the one order a half-open breaker lets through to test the venue
+    opening: Opening | None
 
 
 async def lookup(
@@ -95,7 +104,10 @@ class Placement:
             "nija_executions_success_total", "Successful placements by venue", ["venue", "outcome"]
         )
 
-    async def claim(self, venue: str, skip: list[str], limit: int) -> Claimed[QueuedOrder]:
+    async def claim(self, venue: str, skip: list[str], limit: int) -> Claimed[Dispatch]:
+        """Claim a batch, spend each account's token, admit each order past the breaker and
+        hand out the batch's credentials in one statement (exits are opened as they run, once
+        capped to what is left to close)."""
         limits = self._limits[venue]
         async with self._runtime.db.connection() as conn:
             claimed, drained = await self._orders.claim_next(
@@ -123,7 +135,16 @@ class Placement:
             cooling[order.credential_id] = wait
             async with self._runtime.db.connection() as conn:
                 await self._orders.unclaim(conn, order, previous_turn)
-        return Claimed(orders=ready, cooling=cooling, drained=drained)
+        admitted = await self._admitted(venue, ready)
+        openings = await self._credentials.open_batch(
+            [order for order, _probe in admitted if order.signal not in EXIT_SIGNALS],
+            purpose="place_order",
+        )
+        dispatches = [
+            Dispatch(order=order, probe=probe, opening=openings.get(order.order_id))
+            for order, probe in admitted
+        ]
+        return Claimed(orders=dispatches, cooling=cooling, drained=drained)
 
     async def _account_wait(self, venue: str, credential_id: str, limits: VenueLimits) -> float:
         """Seconds until the venue account has a token (0: one was just spent for this order)."""
@@ -132,28 +153,49 @@ class Placement:
         )
         return 0.05 if wait is None else wait  # too contended to tell: look again shortly
 
-    async def run(self, order: QueuedOrder) -> None:
-        breaker = self._breakers[order.venue]
-        before = breaker.last_state
-        admission = await breaker.admit()
-        await self._reports.breaker_moved(order.venue, before)
-        if admission == "reject":
-            self._m_exec.labels(order.venue, "breaker_open").inc()
-            await self._outcomes.reject(
-                order, "breaker_open", f"{order.venue} is failing; breaker open"
+    async def _admitted(
+        self, venue: str, orders: list[QueuedOrder]
+    ) -> list[tuple[QueuedOrder, bool]]:
+        """The orders the venue's breaker lets through, each with whether it is the probe of a
+        half-open breaker; the others are rejected. Admitted one after the other: the first
+        reads a stale view of the breaker, the rest admit from the fresh one."""
+        breaker = self._breakers[venue]
+        admitted: list[tuple[QueuedOrder, bool]] = []
+        refused: list[QueuedOrder] = []
+        for order in orders:
+            before = breaker.last_state
+            admission = await breaker.admit()
+            await self._reports.breaker_moved(venue, before)
+            if admission == "reject":
+                refused.append(order)
+            else:
+                admitted.append((order, admission == "probe"))
+        if refused:
+            self._m_exec.labels(venue, "breaker_open").inc(len(refused))
+        await asyncio.gather(
+            *(
+                self._outcomes.reject(order, "breaker_open", f"{venue} is failing; breaker open")
+                for order in refused
             )
-            return
-        capped = await self._capped_exit(order)
-        if capped is None:
-            return
-        order = capped
-        opened = await self._credentials.open_for(order, purpose="place_order")
+        )
+        return admitted
+
+    async def run(self, dispatch: Dispatch) -> None:
+        order = dispatch.order
+        if order.signal in EXIT_SIGNALS:
+            capped = await self._capped_exit(order)
+            if capped is None:
+                return
+            order = capped
+            opened = await self._credentials.open_for(order, purpose="place_order")
+        else:
+            opened = await self._credentials.settle(order, dispatch.opening, "place_order")
         if opened is None:
             return
         venue, material = opened
         mask = register_secret(material.api_secret)
         try:
-            filled = await self._attempt(order, venue, material, probe=admission == "probe")
+            filled = await self._attempt(order, venue, material, probe=dispatch.probe)
             if filled:
                 # After the fills are committed and reported, so the order does not wait on it.
                 await self._balances.after_fill(

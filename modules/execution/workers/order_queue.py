@@ -8,10 +8,9 @@ import time
 from collections.abc import Callable, Mapping
 
 from modules.execution.config import ExecutionConfig
-from modules.execution.domain.orders import QueuedOrder
 from modules.execution.domain.venue_stats import VenueLimits
 from modules.execution.repository.orders import OrderRepository
-from modules.execution.service.placement import Placement
+from modules.execution.service.placement import Dispatch, Placement
 from modules.execution.service.reconciliation import Reconciler
 from modules.execution.workers.venue_pool import VenuePool
 from modules.kernel.module import Runtime
@@ -33,7 +32,7 @@ class OrderQueueWorkers:
         self._runtime = runtime
         self._orders = orders
         self._reconciler = reconciler
-        self.pools: dict[str, VenuePool[QueuedOrder]] = {
+        self.pools: dict[str, VenuePool[Dispatch]] = {
             venue: VenuePool(
                 venue,
                 placement.claim,
