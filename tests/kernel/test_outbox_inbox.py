@@ -465,6 +465,22 @@ async def test_a_guarded_insert_writes_its_events_only_when_its_condition_holds(
         insert.committed([1])  # a partial write is a bug in the statement, not a result
 
 
+async def test_a_condition_may_decide_per_event_and_only_the_written_ones_go_out(
+    db: Database,
+) -> None:
+    sink = Sink()
+    async with SingleStatement(db, SCHEMA, "test", sink) as unit:
+        for n in (1, 2, 3):
+            unit.publish(PingSent(n=n))
+        insert = unit.pending_outbox()
+        assert insert is not None
+        # `u.n` is each event's place among those published: the second one is refused.
+        rows = await unit.conn.fetch(insert.sql(first=2, when="u.n <> $1"), 2, *insert.args)
+        unit.wrote_some(insert, {row["event_id"]: row["id"] for row in rows})
+    assert await _told(db) == [1, 3]
+    assert sorted(sink.handed) == sorted(row["id"] for row in rows)
+
+
 async def test_a_single_statement_commits_by_itself_with_its_events(db: Database) -> None:
     sink = Sink()
     sent: list[str] = []
