@@ -171,6 +171,21 @@ class SimTrade(Table, tablename="sim_trades", schema="execution", db=ENGINE):
     created_at = Timestamptz(index=True)
 
 
+class SimConsumption(Table, tablename="sim_consumption", schema="execution", db=ENGINE):
+    """What a simulated market's trades of one side took in one second: their quantity and
+    their quantity times their time (epoch seconds), so a book sums a window's seconds instead
+    of its trades. Kept by a trigger on `sim_trades` (migration 2026-12-05T06:10)."""
+
+    id = BigSerial(primary_key=True)
+    venue = Varchar(length=32)
+    symbol = Varchar(length=32)
+    side = Varchar(length=8)
+    second = BigInt()
+    quantity = Numeric()
+    weighted = Numeric()
+    one_per_second = Unique(["venue", "symbol", "side", "second"])
+
+
 class SimBalance(Table, tablename="sim_balances", schema="execution", db=ENGINE):
     """A simulated exchange account's balance of one asset (its paper wallet)."""
 
@@ -192,6 +207,7 @@ APP_CONFIG = app_config(
         Fill,
         SimOrder,
         SimTrade,
+        SimConsumption,
         SimBalance,
         QueueTurn,
         UserControl,

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import ccxt
 import pytest
 
+from modules.execution.adapters.sim_venue._sql import CONSUMED_SQL
 from modules.execution.adapters.sim_venue.venue import SimVenue
 from modules.execution.contracts import VenueBookUpdated
 from modules.execution.domain.sim_market import PROFILES, SYMBOLS, build_levels, mid_price
@@ -189,6 +191,48 @@ async def test_the_book_refills_after_trades(running: RunningApp) -> None:
             break
         assert asyncio.get_running_loop().time() < deadline, (refilled, before)
         await asyncio.sleep(0.1)
+
+
+# The depletion as it was read before the per-second sums: trade by trade.
+_CONSUMED_TRADE_BY_TRADE = """
+SELECT side,
+       sum(quantity * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - created_at) / $3)) AS consumed
+  FROM execution.sim_trades
+ WHERE venue = $1 AND symbol = $2 AND created_at > now() - $4::interval
+ GROUP BY side
+"""
+
+
+async def test_a_books_depletion_from_per_second_sums_is_the_sum_over_its_trades(
+    running: RunningApp,
+) -> None:
+    """Trades written at many ages (inside the window, in the second its edge cuts through,
+    past it) and in several statements: the depletion read from the per-second sums the trigger
+    keeps equals the one summed trade by trade, to the last digit."""
+    venue = f"sum-{uuid.uuid4().hex[:8]}"
+    ages = [0.0, 0.2, 0.2, 1.5, 7.25, 19.3, 19.999, 20.4, 20.9, 25.0, 3700.0]
+    async with running.runtime.db.connection() as conn:
+        for n, age in enumerate(ages):
+            await conn.execute(
+                "INSERT INTO execution.sim_trades (trade_id, venue_order_id, seq, venue, symbol, "
+                "side, price, quantity, fee, fee_currency, liquidity, created_at) "
+                "SELECT $1 || s, $1, s, $2, 'BTC/USD', $3, 100, $4, 0, 'USD', 'taker', "
+                "now() - make_interval(secs => $5) FROM generate_series(1, 2) AS s",
+                f"{venue}-{n}",
+                venue,
+                "buy" if n % 3 else "sell",
+                Decimal("0.013") * (n + 1),
+                age,
+            )
+        # One transaction: both reads see the same now().
+        async with conn.transaction():
+            window = (Decimal(20), timedelta(seconds=20))
+            summed = await conn.fetch(CONSUMED_SQL, venue, "BTC/USD", *window)
+            direct = await conn.fetch(_CONSUMED_TRADE_BY_TRADE, venue, "BTC/USD", *window)
+    assert {r["side"]: r["consumed"] for r in summed} == pytest.approx(
+        {r["side"]: r["consumed"] for r in direct}, abs=Decimal("1e-15")
+    )
+    assert {r["side"] for r in summed} == {"buy", "sell"}
 
 
 async def test_limit_orders_fill_what_crosses_and_rest_the_rest(running: RunningApp) -> None:

@@ -15,13 +15,31 @@ one before it made sure of:
 
 from __future__ import annotations
 
-# What each side's recent trades took from the book, fading out over $3 seconds.
+# What each side's recent trades took from the book, fading out linearly over $3 seconds:
+# the sum over the trades of the last $3 seconds of quantity * (1 - age / $3). The seconds the
+# window holds whole come from their sums (`sim_consumption`, kept by a trigger on the trades:
+# a second's trades add up to quantity * (1 - now / $3) + weighted / $3); only the trades of the
+# second the window's edge cuts through are read one by one.
 CONSUMED_SQL = """
-SELECT side,
-       COALESCE(sum(quantity * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - created_at) / $3)), 0)
-         AS consumed
-  FROM execution.sim_trades
- WHERE venue = $1 AND symbol = $2 AND created_at > now() - $4::interval
+WITH edge AS (SELECT EXTRACT(EPOCH FROM now()) AS now_s, EXTRACT(EPOCH FROM now()) - $3 AS at),
+whole AS (
+    SELECT c.side, sum(c.quantity) AS quantity, sum(c.weighted) AS weighted
+      FROM execution.sim_consumption c, edge
+     WHERE c.venue = $1 AND c.symbol = $2 AND c.second >= ceil(edge.at)
+     GROUP BY c.side
+), cut AS (
+    SELECT t.side, sum(t.quantity * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - t.created_at) / $3))
+             AS consumed
+      FROM execution.sim_trades t, edge
+     WHERE t.venue = $1 AND t.symbol = $2 AND t.created_at > now() - $4::interval
+       AND t.created_at < to_timestamp(ceil(edge.at))
+     GROUP BY t.side
+)
+SELECT side, sum(consumed) AS consumed
+  FROM (SELECT w.side, w.quantity - (edge.now_s * w.quantity - w.weighted) / $3 AS consumed
+          FROM whole w, edge
+        UNION ALL
+        SELECT side, consumed FROM cut) AS parts
  GROUP BY side
 """
 
