@@ -49,4 +49,4 @@ def test_default_limits() -> None:
     limits = VenueLimits()
     assert (limits.orders_per_second, limits.burst) == (200.0, 400.0)
     assert limits.place_timeout_seconds == 5.0
-    assert limits.max_in_flight == 64
+    assert limits.max_in_flight == 128
