@@ -66,11 +66,10 @@ def _names(args: Any, order_id: str) -> bool:
     return False
 
 
-async def test_an_opening_costs_one_statement_and_writes_one_audit_event(
-    running: RunningApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    order, _trader = await _in_flight(running)
-    before = await _audit_rows(running, order.order_id)
+def _log_statements_naming(
+    running: RunningApp, monkeypatch: pytest.MonkeyPatch, order_id: str
+) -> list[str]:
+    """From now until `monkeypatch.undo()`, the statements sent that name the order."""
     sent: list[str] = []
     database = running.runtime.db
     connection = database.connection
@@ -80,14 +79,23 @@ async def test_an_opening_costs_one_statement_and_writes_one_audit_event(
         async with connection() as conn:
 
             def mine(query: Any) -> None:
-                if _names(query.args or (), order.order_id) and schema_of(query.query) != DRIVER:
+                if _names(query.args or (), order_id) and schema_of(query.query) != DRIVER:
                     sent.append(query.query)
 
             with conn.query_logger(mine):
                 yield conn
 
-    tap = Tap().attach(running, CredentialUnsealed.TOPIC)
     monkeypatch.setattr(database, "connection", logged)
+    return sent
+
+
+async def test_an_opening_costs_one_statement_and_writes_one_audit_event(
+    running: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order, _trader = await _in_flight(running)
+    before = await _audit_rows(running, order.order_id)
+    tap = Tap().attach(running, CredentialUnsealed.TOPIC)
+    sent = _log_statements_naming(running, monkeypatch, order.order_id)
     opened = await execution(running).credentials.open_for(order, purpose="place_order")
     monkeypatch.undo()
     # No worker holds it: ended again, so the queue is idle for settle.
@@ -162,25 +170,10 @@ async def test_a_claims_batch_is_handed_out_in_one_statement_audited_only_where_
     )
     batch = [usable, paused, revoked]
     before = {order.order_id: await _audit_rows(running, order.order_id) for order in batch}
-    sent: list[str] = []
-    database = running.runtime.db
-    connection = database.connection
-
-    @contextlib.asynccontextmanager
-    async def logged() -> AsyncIterator[Any]:
-        async with connection() as conn:
-
-            def mine(query: Any) -> None:
-                if _names(query.args or (), usable.order_id) and schema_of(query.query) != DRIVER:
-                    sent.append(query.query)
-
-            with conn.query_logger(mine):
-                yield conn
-
     unsealed = Tap().attach(running, CredentialUnsealed.TOPIC)
     rejected = Tap().attach(running, OrderRejected.TOPIC)
     credentials = execution(running).credentials
-    monkeypatch.setattr(database, "connection", logged)
+    sent = _log_statements_naming(running, monkeypatch, usable.order_id)
     openings = await credentials.open_batch(batch, "place_order")
     monkeypatch.undo()
 
