@@ -54,6 +54,13 @@ class OutboxSink(Protocol):
     def hand_off(self, rows: list[Committed]) -> None:
         """The rows' transaction committed: publish them."""
 
+    def writing(self) -> None:
+        """A statement that commits by itself is about to write rows, whose ids are known only
+        once it has committed: until `done_writing`, no poll may take rows that fresh."""
+
+    def done_writing(self) -> None:
+        """The statement announced by `writing` ended (its rows were handed over, if any)."""
+
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -249,7 +256,12 @@ class SingleStatement(UnitOfWork):
 
     async def __aenter__(self) -> SingleStatement:
         self._connection = self._db.connection()
-        self.conn = await self._connection.__aenter__()
+        self._sink.writing()
+        try:
+            self.conn = await self._connection.__aenter__()
+        except BaseException:
+            self._sink.done_writing()
+            raise
         return self
 
     async def __aexit__(
@@ -258,12 +270,15 @@ class SingleStatement(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._connection.__aexit__(exc_type, exc, tb)
-        if exc is not None:
-            return
-        if self._events:
-            raise RuntimeError("events published after the statement that was to write them")
-        await self._committed_now()
+        try:
+            await self._connection.__aexit__(exc_type, exc, tb)
+            if exc is not None:
+                return
+            if self._events:
+                raise RuntimeError("events published after the statement that was to write them")
+            await self._committed_now()
+        finally:
+            self._sink.done_writing()
 
 
 class OutboxInsert(NamedTuple):
@@ -332,9 +347,13 @@ async def publish_alone(
 ) -> None:
     """Publish events that need no other write beside them: their outbox rows are one statement,
     which commits by itself (no BEGIN and COMMIT round trips), then handed to the relay."""
-    async with db.connection() as conn:
-        committed = await _outbox_rows(conn, check_schema(schema), source, events)
-    sink.hand_off(committed)
+    sink.writing()
+    try:
+        async with db.connection() as conn:
+            committed = await _outbox_rows(conn, check_schema(schema), source, events)
+        sink.hand_off(committed)
+    finally:
+        sink.done_writing()
 
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]

@@ -66,6 +66,9 @@ class OutboxRelay:
         # Handed over and not yet marked: the poll leaves them to this process.
         self._in_flight: set[int] = set()
         self._published: list[int] = []
+        # Statements committing by themselves, whose rows are not reserved until they return:
+        # while any is under way, `relay_once` polls only rows older than `RECOVERY_AFTER`.
+        self._writers = 0
         self._mark_due: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -80,6 +83,12 @@ class OutboxRelay:
         self._handed.extend(rows)
         self._in_flight.update(row_id for row_id, _envelope in rows)
         self._wake.set()
+
+    def writing(self) -> None:
+        self._writers += 1
+
+    def done_writing(self) -> None:
+        self._writers -= 1
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"outbox:{self._schema}")
@@ -118,10 +127,13 @@ class OutboxRelay:
 
     async def relay_once(self, batch: int = 200) -> int:
         """Publish what was handed over and one polled batch, and mark them; how many went
-        out. For a caller that must see everything published now (tests' settle)."""
+        out. For a caller that must see everything published now (tests' settle): the poll
+        takes rows of any age, except while a statement that commits by itself is under way
+        (its rows are handed over when it ends; taken now, they would go out twice)."""
         handed = await self._publish_handed()
         await self._mark()
-        return handed + await self._poll_once(batch, timedelta(0))
+        fresh = timedelta(0) if self._writers == 0 else RECOVERY_AFTER
+        return handed + await self._poll_once(batch, fresh)
 
     async def _publish_handed(self) -> int:
         rows, self._handed = self._handed, []

@@ -56,6 +56,7 @@ class Sink:
     def __init__(self) -> None:
         self.reserved: set[int] = set()
         self.handed: list[int] = []
+        self.writers = 0
 
     def reserve(self, ids: list[int]) -> None:
         self.reserved.update(ids)
@@ -65,6 +66,12 @@ class Sink:
 
     def hand_off(self, rows: list[Any]) -> None:
         self.handed.extend(row_id for row_id, _envelope in rows)
+
+    def writing(self) -> None:
+        self.writers += 1
+
+    def done_writing(self) -> None:
+        self.writers -= 1
 
 
 def _uow(db: Database, sink: Sink | None = None) -> UnitOfWork:
@@ -505,6 +512,31 @@ async def test_a_single_statement_commits_by_itself_with_its_events(db: Database
     assert [q for q in sent if q.split()[0] in ("BEGIN", "COMMIT")] == [], "no transaction"
     assert sent[-1] == "after commit"
     assert await _told(db) == [4] and len(sink.handed) == 1
+
+
+async def test_a_poll_between_a_single_statements_commit_and_its_hand_off_leaves_its_rows(
+    db: Database,
+) -> None:
+    """The statement commits by itself before its rows' ids are known, so they cannot be
+    reserved first: until the unit hands them over, even tests' settle (which polls rows of any
+    age) leaves rows that fresh to it, and each event goes out once."""
+    bus = FlakyBus(failures=0)
+    await bus.start()
+    relay = OutboxRelay(db, SCHEMA, bus)
+    try:
+        async with SingleStatement(db, SCHEMA, "test", relay) as unit:
+            unit.publish(PingSent(n=7))
+            insert = unit.pending_outbox()
+            assert insert is not None
+            rows = await unit.conn.fetch(insert.sql(), *insert.args)
+            unit.wrote_outbox(insert, [row["id"] for row in rows])
+            assert await relay.relay_once() == 0, "committed, not yet handed over: left alone"
+        assert await relay.relay_once() == 1
+        assert await relay.relay_once() == 0
+        await bus.drain()
+    finally:
+        await bus.stop()
+    assert bus.received == [7]
 
 
 async def test_a_single_statement_refuses_an_event_it_did_not_write(db: Database) -> None:
