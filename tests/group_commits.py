@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from modules.kernel.events import envelope_for
+from modules.kernel.inbox import GroupCommit
 from modules.kernel.module import NijaModule
-from modules.kernel.outbox import GroupCommit
 from tests.conftest import RunningApp
 
 

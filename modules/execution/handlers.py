@@ -8,8 +8,8 @@ from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
 from modules.execution.service.market_history import MarketHistory
 from modules.execution.service.verification import CredentialVerification
+from modules.kernel.inbox import in_key_order
 from modules.kernel.module import Subscription
-from modules.kernel.outbox import in_key_order
 from modules.routing.contracts import CancelOrderRequested, KillSwitchChanged, OrderRouted
 from modules.strategy.contracts import MarketHistoryRequested
 from modules.vault.contracts import (

@@ -22,16 +22,9 @@ from litestar.types import ControllerRouterHandler
 from modules.kernel.auth import TokenCodec
 from modules.kernel.db import Database
 from modules.kernel.events import DEAD_LETTER_TOPIC, TOPICS, CloudEvent, IntegrationEvent
+from modules.kernel.inbox import Concerns, GroupCommit, direct_handler, inbox_handler
 from modules.kernel.metrics import Metrics
-from modules.kernel.outbox import (
-    Concerns,
-    GroupCommit,
-    SingleStatement,
-    UnitOfWork,
-    direct_handler,
-    inbox_handler,
-    publish_alone,
-)
+from modules.kernel.outbox import SingleStatement, UnitOfWork, publish_alone
 from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery, Keyring, PubSub, StateFactory, StateStore
 from modules.kernel.revocation import STATE_NAME as REVOCATION_STATE

@@ -14,8 +14,8 @@ from modules.execution.contracts import (
     UserTradingResumed,
 )
 from modules.identity.contracts import UserReinstated, UserSuspended
+from modules.kernel.inbox import in_key_order
 from modules.kernel.module import Subscription
-from modules.kernel.outbox import in_key_order
 from modules.routing.contracts import IntentRefused, KillSwitchChanged, OrderRouted
 from modules.strategy.domain.bot import may_be_the_bots
 from modules.strategy.service.backtests import Backtests

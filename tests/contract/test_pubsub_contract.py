@@ -25,7 +25,8 @@ from modules.kernel.events import (
     IntegrationEvent,
     envelope_for,
 )
-from modules.kernel.outbox import UnitOfWork, inbox_handler
+from modules.kernel.inbox import inbox_handler
+from modules.kernel.outbox import UnitOfWork
 from modules.kernel.ports import Delivery, RetryLater
 from tests.contract.conftest import Bus
 from tests.kernel.test_outbox_inbox import Sink

@@ -14,14 +14,8 @@ from prometheus_client import CollectorRegistry, Counter
 from modules.kernel.adapters.memory_bus import InProcessPubSub
 from modules.kernel.db import Database
 from modules.kernel.events import CloudEvent, IntegrationEvent, decode_envelope, envelope_for
-from modules.kernel.outbox import (
-    GroupCommit,
-    SingleStatement,
-    UnitOfWork,
-    inbox_handler,
-    outbox_insert,
-    publish_alone,
-)
+from modules.kernel.inbox import GroupCommit, inbox_handler
+from modules.kernel.outbox import SingleStatement, UnitOfWork, outbox_insert, publish_alone
 from modules.kernel.outbox_relay import OutboxRelay
 from modules.kernel.ports import Delivery
 from tests.conftest import truncate_all
