@@ -4,7 +4,7 @@ The items submitted while one batch is being committed wait for the next: a batc
 item would (one transaction, one statement), whatever its size, and the first item of a quiet
 moment is committed at once (no timer). Each `submit` returns once its item is committed, and
 raises if it could not be; a failed batch is retried item by item, so one bad item fails only
-its own submit. Used by the kernel's group-committed subscriptions (outbox.py).
+its own submit. Used by the kernel's group-committed subscriptions (inbox.py).
 
 `LatestByKey` is for snapshots instead: it lingers a moment so a batch gathers more, keeps only
 the newest snapshot of each key, and drops a batch that fails (execution's balance reports).
