@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from modules.execution.domain.orders import QueuedOrder
 from modules.kernel.outbox import OutboxInsert
 from modules.kernel.sealing import SealedSecret
 from modules.vault.contracts import CredentialRevoked, CredentialStored, UserDataKeyRewrapped
@@ -139,7 +138,7 @@ class CredentialRepository:
     async def open_order_credentials(
         self,
         conn: asyncpg.Connection,
-        orders: Sequence[QueuedOrder],
+        order_ids: Sequence[str],
         *,
         terminal: list[str],
         refuse_paused: bool,
@@ -147,10 +146,11 @@ class CredentialRepository:
         audit: OutboxInsert,
     ) -> dict[str, tuple[OrderStanding, int | None]]:
         """Each order's standing (orders not known here are left out) and the id of its audit
-        row: None when its credential may not be opened for it."""
+        row: None when its credential may not be opened for it. `audit` holds one event per
+        order, in the order of `order_ids`."""
         rows = await conn.fetch(
             _OPEN_ORDER_CREDENTIALS.format(audit=audit.sql(first=5, when=_MAY_OPEN)),
-            [order.order_id for order in orders],
+            list(order_ids),
             terminal,
             refuse_paused,
             simulated_venues,

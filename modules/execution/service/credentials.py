@@ -121,32 +121,33 @@ class Credentials:
         """
         if not orders:
             return {}
+        audits = {
+            order.order_id: CredentialUnsealed(
+                credential_id=order.credential_id,
+                user_id=order.user_id,
+                venue=order.venue,
+                order_id=order.order_id,
+                purpose=purpose,
+            )
+            for order in orders
+        }
         async with self._runtime.single_statement("execution") as unit:
-            for order in orders:
-                unit.publish(
-                    CredentialUnsealed(
-                        credential_id=order.credential_id,
-                        user_id=order.user_id,
-                        venue=order.venue,
-                        order_id=order.order_id,
-                        purpose=purpose,
-                    )
-                )
+            for event in audits.values():
+                unit.publish(event)
             audit = unit.pending_outbox()
             assert audit is not None
             found = await self._repo.open_order_credentials(
                 unit.conn,
-                orders,
+                list(audits),
                 terminal=sorted(TERMINAL),
                 refuse_paused=purpose == "place_order",
                 simulated_venues=sorted(self._venues),
                 audit=audit,
             )
-            # The events were published in the orders' order.
             written = {
-                envelope.id: audit_id
-                for order, envelope in zip(orders, audit.envelopes, strict=True)
-                if (audit_id := found.get(order.order_id, (None, None))[1]) is not None
+                audits[order_id].event_id: audit_id
+                for order_id, (_standing, audit_id) in found.items()
+                if audit_id is not None
             }
             unit.wrote_some(audit, written)
         return {
@@ -197,11 +198,6 @@ class Credentials:
         except UnsealError:
             log.warning("credential did not open", extra={"order": order.order_id})
             return None
-
-    def _environments(self, venue: str) -> list[str]:
-        """The environments a credential for `venue` can be used in here (`venue_for`)."""
-        real = ["live", "sandbox"]
-        return [*real, "simulated"] if venue in self._venues else real
 
     async def open_for_sweep(self, stored: StoredCredential) -> CredentialMaterial | None:
         """Unseal a live account's credential for a sweep (audited), or None if it won't open."""
