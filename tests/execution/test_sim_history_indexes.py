@@ -46,7 +46,7 @@ async def test_a_books_recent_trades_are_read_by_venue_symbol_and_time(running: 
 
 async def test_an_accounts_resting_orders_are_read_from_open_orders_only(running: Any) -> None:
     # A new order's reads, of which the account's resting orders are one part.
-    arguments = "('kraken', 'BTC/USD', 20, '20 s', 'client-order', 'account-fingerprint')"
+    arguments = "('kraken', 'BTC/USD', 20, '20 s', '{client-order}', '{account-fingerprint}')"
     plan = await generic_plan(
         running, _OLD_ORDERS, "execution.sim_orders", PLACEMENT_READS_SQL, arguments
     )

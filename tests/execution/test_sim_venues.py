@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -113,12 +113,9 @@ async def test_placing_a_client_order_id_twice_returns_the_first_order(
     assert trades == len(first.fills)
 
 
-async def test_a_new_order_costs_the_exchange_three_statements_in_one_transaction(
-    running: RunningApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The engine and wallet locked, the reads, the writes (adapters/sim_venue/_sql.py): the bench's
-    CPU per order includes the simulated exchange's round trips, so they are kept few."""
-    venue = venues(running)["coinbase"]
+@contextlib.contextmanager
+def statements_sent(venue: SimVenue, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The statements the venue sends meanwhile, without the driver's own type look-ups."""
     sent: list[str] = []
     database = venue._db
 
@@ -131,14 +128,84 @@ async def test_a_new_order_costs_the_exchange_three_statements_in_one_transactio
                 with conn.query_logger(lambda logged: sent.append(logged.query)):
                     yield conn
 
-    monkeypatch.setattr(venue, "_db", Logged())
-    placed = await venue.place_order(request(quantity=Decimal("0.01")), KEY)
-    assert placed.status == "filled" and placed.fills
+    with monkeypatch.context() as patched:
+        patched.setattr(venue, "_db", Logged())
+        yield sent
     # asyncpg's look-ups of a type it meets for the first time are the driver's, not the venue's.
-    sent = [query.strip().rstrip(";") for query in sent if schema_of(query) != DRIVER]
+    sent[:] = [query.strip().rstrip(";") for query in sent if schema_of(query) != DRIVER]
+
+
+async def test_a_new_order_costs_the_exchange_three_statements_in_one_transaction(
+    running: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine and wallet locked, the reads, the writes (adapters/sim_venue/_sql.py): the bench's
+    CPU per order includes the simulated exchange's round trips, so they are kept few."""
+    venue = venues(running)["coinbase"]
+    with statements_sent(venue, monkeypatch) as sent:
+        placed = await venue.place_order(request(quantity=Decimal("0.01")), KEY)
+    assert placed.status == "filled" and placed.fills
     control = [query for query in sent if query in ("BEGIN", "COMMIT", "ROLLBACK")]
     assert control == ["BEGIN", "COMMIT"], sent
     assert len(sent) - len(control) == 3, sent
+
+
+async def test_orders_waiting_for_the_engine_are_matched_in_one_batch_in_order(
+    running: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orders that reach a busy market together cost the three statements of one order; each
+    walks the book the orders before it left, and a refusal is its order's alone."""
+    venue = venues(running)["kraken"]
+    before = await venue.book("ETH/USD")
+    best = before.asks[0]
+    poor = CredentialMaterial(api_key=f"key-{uuid.uuid4().hex}", api_secret="sim-secret-x")
+    burst = [
+        (request("ETH/USD", quantity=best.size), KEY),
+        # Resting far below the market, it would hold far more than the paper dollars.
+        (
+            request(
+                "ETH/USD", order_type="limit", quantity=Decimal(100_000), limit_price=best.price / 2
+            ),
+            poor,
+        ),
+        (request("ETH/USD", quantity=Decimal("0.01")), KEY),
+    ]
+    with statements_sent(venue, monkeypatch) as sent:
+        answers = await asyncio.gather(
+            *(venue._place(order, key) for order, key in burst), return_exceptions=True
+        )
+    first, refused, second = answers
+    assert isinstance(refused, VenueRejected), refused
+    assert isinstance(refused, VenueRejected) and refused.code == "insufficient_funds"
+    assert not isinstance(first, BaseException) and not isinstance(second, BaseException)
+    assert [(f.price, f.quantity) for f in first.fills] == [(best.price, best.size)]
+    # The best ask was gone when the third order came: it starts one level deeper.
+    assert second.fills[0].price == before.asks[1].price
+    control = [query for query in sent if query in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert control == ["BEGIN", "COMMIT"], sent
+    assert len(sent) - len(control) == 3, sent
+    async with running.runtime.db.connection() as conn:
+        stored = await conn.fetch(
+            "SELECT client_order_id, status FROM execution.sim_orders "
+            "WHERE client_order_id = ANY($1)",
+            [order.client_order_id for order, _ in burst],
+        )
+    assert {row["client_order_id"]: row["status"] for row in stored} == {
+        burst[0][0].client_order_id: "filled",
+        burst[2][0].client_order_id: "filled",
+    }
+
+
+async def test_a_client_order_id_sent_twice_at_once_is_placed_once(running: RunningApp) -> None:
+    venue = venues(running)["binance"]
+    order = request(quantity=Decimal("0.01"))
+    first, second = await asyncio.gather(venue._place(order, KEY), venue._place(order, KEY))
+    assert first == second and first.status == "filled"
+    async with running.runtime.db.connection() as conn:
+        placed = await conn.fetchval(
+            "SELECT count(*) FROM execution.sim_orders WHERE client_order_id = $1",
+            order.client_order_id,
+        )
+    assert placed == 1
 
 
 async def test_market_orders_walk_the_book_and_expire_what_it_cannot_fill(

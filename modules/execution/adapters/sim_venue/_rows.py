@@ -48,10 +48,11 @@ def _placed(
     )
 
 
-def _resting_orders(row: Any) -> list[OpenOrder]:
-    """The account's resting orders, from the placement read's arrays (_sql.py)."""
-    found = []
-    for symbol, side, limit_price, remaining in zip(
+def _resting_orders(row: Any) -> dict[str, list[OpenOrder]]:
+    """The accounts' resting orders by account, from the placement read's arrays (_sql.py)."""
+    found: dict[str, list[OpenOrder]] = {}
+    for account, symbol, side, limit_price, remaining in zip(
+        row["resting_accounts"] or (),
         row["resting_symbols"] or (),
         row["resting_sides"] or (),
         row["resting_prices"] or (),
@@ -59,7 +60,7 @@ def _resting_orders(row: Any) -> list[OpenOrder]:
         strict=True,
     ):
         base, quote = pair(symbol)
-        found.append(
+        found.setdefault(account, []).append(
             OpenOrder(
                 base=base, quote=quote, side=side, remaining=remaining, limit_price=limit_price
             )

@@ -19,9 +19,10 @@ placed) and timeouts, where half of the timed-out orders *are* placed before the
 nothing back, exactly the case exactly-once placement has to resolve by looking the order up.
 API keys follow a convention so credential checks can be exercised: `bad-...` is refused,
 `ro-...` may only read, `wd-...` may also withdraw, anything else may read and trade.
-Those rules, the book shape and the matching are pure (domain/sim_market.py); this file keeps
-the exchange's state, a new order in three statements of one transaction (_sql.py says why
-three): the bench's CPU per order includes the simulated exchange's round trips.
+Those rules, the book shape and the matching are pure (domain/sim_market.py, sim_engine.py);
+this file keeps the exchange's state. New orders wait for their market's engine, which matches
+those waiting as one batch in three statements of one transaction (_engine.py, _sql.py): the
+bench's CPU per order includes the simulated exchange's round trips.
 """
 
 from __future__ import annotations
@@ -36,15 +37,21 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 import msgspec
 
+from modules.execution.adapters.sim_venue._engine import (
+    Outcome,
+    _locked_balances,
+    _OrderBatches,
+    _read_market,
+    _record,
+)
 from modules.execution.adapters.sim_venue._rows import (
     QUOTE_CURRENCY,
     _fill,
-    _placed,
     _resting_orders,
     _venue_order,
 )
@@ -52,14 +59,12 @@ from modules.execution.adapters.sim_venue._sql import (
     CONSUMED_SQL,
     ENGINE_LOCK_SQL,
     INSERT_TRADES_SQL,
-    PLACEMENT_READS_SQL,
-    PLACEMENT_WRITES_SQL,
 )
 from modules.execution.adapters.sim_venue.wallet import SimWallet
 from modules.execution.domain.bars import Bar, Timeframe, bar_starts, seconds
 from modules.execution.domain.history import Shape
-from modules.execution.domain.positions import pair
 from modules.execution.domain.sim_bars import sim_bar
+from modules.execution.domain.sim_engine import Incoming, Market, match_batch
 from modules.execution.domain.sim_market import (
     PROFILES,
     SYMBOLS,
@@ -88,7 +93,7 @@ from modules.execution.domain.venue import (
     VenueUnavailable,
     account_fingerprint,
 )
-from modules.execution.domain.wallet import Trade, moves
+from modules.execution.domain.wallet import Trade
 from modules.kernel.db import Database
 from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
@@ -129,7 +134,7 @@ class SimVenue:
         self._replenish = Decimal(str(replenish_seconds))
         self._replenish_window = timedelta(seconds=replenish_seconds)
         self._clock = clock
-        self._wallet = SimWallet(db, profile.name, paper_usd=paper_usd, maker_rate=fees.maker)
+        self._wallet = SimWallet(db, profile.name, paper_usd=paper_usd)
         self.faults = SimFaults()
         # Every placement request that reached this venue, by client order id (as a real
         # exchange's request log would show): proof that nothing was sent twice.
@@ -140,6 +145,8 @@ class SimVenue:
         # connection and open a transaction, so a burst cannot park the whole pool on the
         # advisory lock.
         self._engines: dict[str, asyncio.Lock] = {}
+        # New orders wait here for their market's engine, which takes them in batches.
+        self._queues: dict[str, _OrderBatches] = {}
 
     @classmethod
     def fleet(cls, db: Database, settings: Settings) -> dict[str, SimVenue]:
@@ -186,25 +193,48 @@ class SimVenue:
 
     async def _place(self, request: OrderRequest, credential: CredentialMaterial) -> VenueOrder:
         account = account_fingerprint(credential.api_key)
-        symbol = request.symbol
+        queue = self._queues.get(request.symbol)
+        if queue is None:
+            match = functools.partial(self._match_batch, request.symbol)
+            queue = _OrderBatches(match, name=f"sim-engine:{self._engine_key(request.symbol)}")
+            self._queues[request.symbol] = queue
+        return await queue.place(Incoming(request=request, account=account))
+
+    async def _match_batch(self, symbol: str, orders: list[Incoming]) -> list[Outcome]:
+        """Match a batch of new orders on one market (engine and wallets held): an order the
+        exchange already knows is answered as it stands, the others are matched in order."""
         async with self._market(symbol) as conn:
-            locked = await self._wallet.lock(conn, self._engine_key(symbol), account, symbol)
-            reads = await conn.fetchrow(
-                PLACEMENT_READS_SQL,
-                self.name,
-                symbol,
-                self._replenish,
-                self._replenish_window,
-                request.client_order_id,
-                account,
-            )
-            if reads["known"]:
-                existing = await self._load(conn, request.client_order_id)
+            market, known = await self._lock_and_read(conn, symbol, orders)
+            resumed: dict[str, VenueOrder] = {}
+            for client_order_id in known:
+                existing = await self._load(conn, client_order_id)
                 assert existing is not None  # the engine is held: it cannot have gone
-                return await self._fill_resting(conn, existing)
-            consumed = {"buy": reads["consumed_buy"], "sell": reads["consumed_sell"]}
-            book = self._book_from(symbol, consumed)
-            return await self._match(conn, request, account, book, locked, reads)
+                resumed[client_order_id] = await self._fill_resting(conn, existing)
+            new = [order for order in orders if order.request.client_order_id not in resumed]
+            if resumed and new:
+                # What the known orders' fills just took from the book and the wallets.
+                market, _ = await self._lock_and_read(conn, symbol, new)
+            placed = iter(await _record(conn, self.name, symbol, match_batch(market, new)))
+        return [resumed.get(order.request.client_order_id) or next(placed) for order in orders]
+
+    async def _lock_and_read(
+        self, conn: asyncpg.Connection, symbol: str, orders: list[Incoming]
+    ) -> tuple[Market, list[str]]:
+        accounts = [order.account for order in orders]
+        locked = await self._wallet.lock(conn, self._engine_key(symbol), accounts, symbol)
+        replenish = (self._replenish, self._replenish_window)
+        reads = await _read_market(conn, self.name, symbol, replenish, orders)
+        bids, asks = build_levels(self._seed, self._profile, symbol, self._clock())
+        market = Market(
+            bids=bids,
+            asks=asks,
+            consumed={"buy": reads["consumed_buy"], "sell": reads["consumed_sell"]},
+            balances=_locked_balances(locked),
+            resting=_resting_orders(reads),
+            taker_rate=self.fees.taker,
+            maker_rate=self.fees.maker,
+        )
+        return market, list(reads["known"])
 
     async def cancel_order(
         self, client_order_id: str, symbol: str, credential: CredentialMaterial
@@ -336,60 +366,6 @@ class SimVenue:
             at=datetime.now(UTC),
         )
 
-    async def _match(
-        self,
-        conn: asyncpg.Connection,
-        request: OrderRequest,
-        account: str,
-        book: Book,
-        locked: dict[str, Decimal],
-        reads: Any,
-    ) -> VenueOrder:
-        """Match a new order on `book` and record it (engine and wallet held): the wallet
-        pays for the trades, the order and its trades are written, in one statement."""
-        levels = book.asks if request.side == "buy" else book.bids
-        limit = request.limit_price if request.order_type == "limit" else None
-        matched = crossing_fills(levels, request.side, request.quantity, limit)
-        filled = sum((size for _, size in matched), Decimal(0))
-        status = match_status(request.order_type, request.quantity, filled)
-        trades = [Trade(p, size, trade_fee(p, size, self.fees.taker)) for p, size in matched]
-        # Refused here, before anything is recorded, when the wallet cannot pay for it.
-        self._wallet.check(
-            locked,
-            _resting_orders(reads),
-            request.symbol,
-            request.side,
-            trades,
-            resting=request.quantity - filled if status == "open" else Decimal(0),
-            limit_price=request.limit_price,
-        )
-        base, quote = pair(request.symbol)
-        delta = moves(base, quote, request.side, trades)
-        venue_order_id = str(uuid.uuid4())
-        trade_ids = [str(uuid.uuid4()) for _ in trades]
-        at = await conn.fetchval(
-            PLACEMENT_WRITES_SQL,
-            venue_order_id,
-            self.name,
-            request.client_order_id,
-            request.symbol,
-            request.side,
-            request.order_type,
-            request.quantity,
-            request.limit_price,
-            status,
-            account,
-            list(delta),
-            list(delta.values()),
-            trade_ids,
-            list(range(len(trades))),
-            [trade.price for trade in trades],
-            [trade.quantity for trade in trades],
-            [trade.fee for trade in trades],
-            QUOTE_CURRENCY,
-        )
-        return _placed(self.name, venue_order_id, request, status, trade_ids, trades, at)
-
     async def _fill_resting(self, conn: asyncpg.Connection, order: VenueOrder) -> VenueOrder:
         """Fill what the market now offers a resting limit order, as maker (engine held)."""
         if order.status != "open" or order.limit_price is None:
@@ -402,7 +378,7 @@ class SimVenue:
         # A resting order trades at its own price: the market came to it.
         matched = [(order.limit_price, size) for _, size in crossed]
         made = [Trade(p, size, trade_fee(p, size, self.fees.maker)) for p, size in matched]
-        account = await conn.fetchval(
+        account: str = await conn.fetchval(
             "SELECT account FROM execution.sim_orders WHERE venue_order_id = $1",
             order.venue_order_id,
         )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
 from modules.execution.adapters.sim_venue._sql import LOCK_SQL, MOVE_SQL
 from modules.execution.domain.positions import pair
 from modules.execution.domain.venue import Side, account_fingerprint
-from modules.execution.domain.wallet import OpenOrder, Trade, check_funds, holds, moves, required
+from modules.execution.domain.wallet import Trade, moves
 from modules.kernel.db import Database
 from modules.kernel.sealing import CredentialMaterial
 
@@ -25,11 +26,10 @@ PAPER_CURRENCY = "USD"
 
 
 class SimWallet:
-    def __init__(self, db: Database, venue: str, *, paper_usd: Decimal, maker_rate: Decimal):
+    def __init__(self, db: Database, venue: str, *, paper_usd: Decimal):
         self._db = db
         self._venue = venue
         self._paper_usd = paper_usd
-        self._maker_rate = maker_rate
 
     async def balances(self, credential: CredentialMaterial) -> dict[str, Decimal]:
         account = account_fingerprint(credential.api_key)
@@ -46,43 +46,24 @@ class SimWallet:
         return {a: v for a, v in sorted(found.items()) if v != 0 or a == PAPER_CURRENCY}
 
     async def lock(
-        self, conn: asyncpg.Connection, market: str, account: str, symbol: str
-    ) -> dict[str, Decimal]:
-        """Take the `market`'s engine, then lock the account's balances of the pair's assets
-        (opened with the paper dollars on first use); returns them (_sql.py, statement 1)."""
+        self, conn: asyncpg.Connection, market: str, accounts: Sequence[str], symbol: str
+    ) -> list[Any]:
+        """Take the `market`'s engine, then lock the accounts' balances of the pair's assets
+        (opened with the paper dollars on first use), in the order of account and asset;
+        returns their rows (_sql.py, statement 1)."""
         base, quote = pair(symbol)
-        rows = await conn.fetch(
+        assets = sorted({base, quote, PAPER_CURRENCY})
+        owners = sorted(set(accounts))
+        rows: list[Any] = await conn.fetch(
             LOCK_SQL,
             market,
             self._venue,
-            account,
-            sorted({base, quote, PAPER_CURRENCY}),
+            [account for account in owners for _ in assets],
+            assets * len(owners),
             PAPER_CURRENCY,
             self._paper_usd,
         )
-        return {row["asset"]: row["amount"] for row in rows}
-
-    def check(
-        self,
-        locked: dict[str, Decimal],
-        resting_orders: Sequence[OpenOrder],
-        symbol: str,
-        side: Side,
-        trades: Sequence[Trade],
-        *,
-        resting: Decimal,
-        limit_price: Decimal | None,
-    ) -> None:
-        """Refuse (`insufficient_funds`) an order the free balance cannot pay for: its trades
-        and the part left `resting` at `limit_price`, beside what the account's
-        `resting_orders` hold already."""
-        base, quote = pair(symbol)
-        asset = quote if side == "buy" else base
-        held = holds(resting_orders, self._maker_rate).get(asset, Decimal(0))
-        needed = required(
-            side, trades, resting=resting, limit_price=limit_price, maker_rate=self._maker_rate
-        )
-        check_funds(asset, locked.get(asset, Decimal(0)) - held, needed)
+        return rows
 
     async def settle_made(
         self,
@@ -96,7 +77,9 @@ class SimWallet:
         """Move the account's balances by a resting order's fills (in the caller's
         transaction). Not checked: the wallet has held these funds since the order was
         placed."""
-        await self.lock(conn, market, account, symbol)
+        await self.lock(conn, market, [account], symbol)
         base, quote = pair(symbol)
         delta = moves(base, quote, side, trades)
-        await conn.execute(MOVE_SQL, self._venue, account, list(delta), list(delta.values()))
+        await conn.execute(
+            MOVE_SQL, self._venue, [account] * len(delta), list(delta), list(delta.values())
+        )
