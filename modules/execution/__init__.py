@@ -75,7 +75,7 @@ class ExecutionModule(NijaModule):
             credentials=copies,
             outcomes=outcomes,
         )
-        self.balances = balances = BalanceReports(runtime)
+        self.balances = balances = BalanceReports(runtime, known_mid=self.reports.mid)
         self.verification = CredentialVerification(runtime, venues, self.credentials)
         replica = f"replica-{uuid.uuid4().hex[:12]}"
         self.placement = Placement(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from modules.execution.contracts import BalanceChanged
@@ -24,16 +25,31 @@ log = logging.getLogger("nija.execution")
 READ_TIMEOUT_SECONDS = 5.0
 
 
-async def valued(venue: Venue, balances: dict[str, Decimal]) -> Decimal:
-    """The balances' USD equity: dollars at par, other assets at the venue's own mid now."""
+MidOf = Callable[[str, str], Decimal | None]
+
+
+def _unknown(venue: str, symbol: str) -> None:
+    return None
+
+
+async def valued(
+    venue: Venue, balances: dict[str, Decimal], known_mid: MidOf = _unknown
+) -> Decimal:
+    """The balances' USD equity: dollars at par, other assets at the venue's own mid: the one
+    `known_mid` has from the last book published (at most a market tick old), else the book's
+    now."""
     mids: dict[str, Decimal] = {}
     for asset, amount in balances.items():
         symbol = f"{asset}/USD"
         if asset in DOLLARS or amount == 0 or symbol not in venue.symbols:
             continue
-        book = await venue.book(symbol)
-        if book.bids and book.asks:
-            mids[asset] = (book.bids[0].price + book.asks[0].price) / 2
+        mid = known_mid(venue.name, symbol)
+        if mid is None:
+            book = await venue.book(symbol)
+            if book.bids and book.asks:
+                mid = (book.bids[0].price + book.asks[0].price) / 2
+        if mid is not None:
+            mids[asset] = mid
     return equity_usd(balances, mids)
 
 
@@ -45,7 +61,12 @@ async def read_balances(venue: Venue, material: CredentialMaterial) -> dict[str,
 
 
 class BalanceReports:
-    def __init__(self, runtime: Runtime, *, linger_seconds: float = 0.1) -> None:
+    def __init__(
+        self, runtime: Runtime, *, known_mid: MidOf = _unknown, linger_seconds: float = 0.1
+    ) -> None:
+        # A fill's report values the account at the mids the market reports keep: reading the
+        # book again for each fill cost the venue a statement per order.
+        self._known_mid = known_mid
         # An account's balances are a snapshot: the reports of fills finishing close together
         # share one outbox statement (no transaction around it), and a newer report of an
         # account replaces one not yet written. The placement waits for its report's batch:
@@ -78,7 +99,7 @@ class BalanceReports:
             balances = await read_balances(venue, material)
             if balances is None:
                 return
-            equity = await valued(venue, balances)
+            equity = await valued(venue, balances, self._known_mid)
         except (VenueFault, VenueUnavailable, VenueRejected, TimeoutError) as error:
             log.warning(
                 "balances not read after a fill",
