@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     filled_at: dict[str, float] = field(default_factory=dict)
+    # What the traders' sockets received, by message type: messages and bytes.
+    pushed: Counter[str] = field(default_factory=Counter)
+    pushed_bytes: int = 0
     history: str | None = None
     cost_before: CostSnapshot | None = None
     cost_after: CostSnapshot | None = None

@@ -102,6 +102,8 @@ async def _listen(trader: Trader, run: Run) -> None:
     async for raw in trader.socket:
         now = time.perf_counter()
         message = json.loads(raw)
+        run.pushed[str(message.get("type"))] += 1
+        run.pushed_bytes += len(raw)
         if message.get("type") == "order.filled":
             run.filled_at.setdefault(message["order"]["id"], now)
 
@@ -359,6 +361,12 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     lines.append(f"bare/NIJA throughput ratio: {ratio:.1f}x")
     if p50 is not None and bare_p50:
         lines.append(f"NIJA/bare accept p50 ratio: {p50 / bare_p50:.1f}x")
+    if fill_ms:
+        kinds = ", ".join(f"{kind} {n / len(fill_ms):.1f}" for kind, n in nija.pushed.most_common())
+        lines.append(
+            f"pushed per order: {sum(nija.pushed.values()) / len(fill_ms):.1f} messages, "
+            f"{nija.pushed_bytes / len(fill_ms):,.0f} bytes ({kinds})"
+        )
     if nija.history is not None:
         lines.append(nija.history)
     if nija.cost_before is not None and nija.cost_after is not None:
