@@ -177,6 +177,12 @@ class Platform:
         # requests and events allocate, instead of pausing every request for the whole heap.
         gc.collect()
         gc.freeze()
+        # A young generation of 10,000 objects, not 700: each order allocates thousands of
+        # short-lived containers, and the default ran a collection every few milliseconds that
+        # walked whatever happened to be in flight. Measured over 1,000 bench orders: 400
+        # collections in 0.20 s of the loop's time before, 19 in 0.08 s after (a young
+        # collection now pauses about 3 ms, once a second under load).
+        gc.set_threshold(10_000, 10, 10)
 
     async def migrate(self) -> None:
         await self.runtime.db.migrate(["kernel", *self.modules])
