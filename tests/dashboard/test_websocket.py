@@ -13,9 +13,11 @@ from websockets.exceptions import ConnectionClosed
 
 import modules.dashboard.config as dashboard_config
 from modules.kernel.auth import Principal, TokenCodec
+from modules.kernel.events import envelope_for
 from tests.conftest import RunningApp
 from tests.dashboard.helpers import (
     accepted,
+    bearer,
     filled,
     messages_until_quiet,
     new_user,
@@ -142,6 +144,32 @@ async def test_order_events_reach_only_the_owners_sockets(running: RunningApp) -
     assert await messages_until_quiet(stranger) == []
     for ws in (phone, laptop, stranger):
         await ws.close()
+
+
+async def test_an_orders_events_folded_together_push_its_committed_state_once(
+    running: RunningApp,
+) -> None:
+    """Routed, accepted and filled delivered at once fold in one batch: the socket gets the
+    order as committed, once, not each step the batch went through."""
+    owner, token = new_user(running)
+    ws = await open_socket(running, token)
+    order = routed(owner)
+    fill = filled(order, quantity="0.5", price="65010", cumulative="0.5", average="65010")
+    await asyncio.gather(
+        *(
+            running.runtime.pubsub.publish(envelope_for(event, "test"))
+            for event in (order, accepted(order), fill)
+        )
+    )
+    await running.settle()
+    received = await messages_until_quiet(ws)
+    [update] = [m["order"] for m in received if m["type"] == "order.updated"]
+    [pushed] = [m["order"] for m in received if m["type"] == "order.filled"]
+    stored = (await running.client.get("/v1/dashboard/orders", headers=bearer(token))).json()
+    [row] = [o for o in stored["items"] if o["id"] == order.order_id]
+    assert update["status"] == pushed["status"] == row["status"] == "filled"
+    assert update["revision"] == row["revision"]
+    await ws.close()
 
 
 async def test_redelivered_fill_is_pushed_and_counted_once(running: RunningApp) -> None:

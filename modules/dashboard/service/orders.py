@@ -17,6 +17,7 @@ shapes through views.py. This file does the I/O around them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -108,6 +109,9 @@ class _Rows:
         self.fills: dict[str, FillTotals | None] = {}
         # Notices told by the batch, stored together after its folds.
         self.notices: list[tuple[NotificationRecord, push_rules.Push | None]] = []
+        # Each order's newest `order.updated` of the batch: only what is committed is pushed,
+        # once per order (in the place of its first update), not every step the batch folded.
+        self.updates: dict[str, bytes] = {}
 
 
 class DashboardService:
@@ -323,7 +327,13 @@ class DashboardService:
         else:  # written back with the batch's other rows (`fold_orders`)
             rows.locked[order.order_id] = rows.dirty[order.order_id] = order
         payload = _encode(OrderUpdated(order=order_view(order)))
-        self._push_after_commit(uow, order.user_id, "order.updated", payload)
+        if rows is None:
+            self._push_after_commit(uow, order.user_id, "order.updated", payload)
+            return order
+        if order.order_id not in rows.updates:
+            newest = functools.partial(rows.updates.__getitem__, order.order_id)
+            self._push_after_commit(uow, order.user_id, "order.updated", newest)
+        rows.updates[order.order_id] = payload
         return order
 
     async def _notify(
@@ -369,10 +379,12 @@ class DashboardService:
         payload = _encode(NotificationCreated(notification=notification_view(record)))
         self._push_after_commit(uow, user_id, "notification.created", payload)
 
-    def _push_after_commit(self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes) -> None:
+    def _push_after_commit(
+        self, uow: UnitOfWork, user_id: str, kind: str, payload: bytes | Callable[[], bytes]
+    ) -> None:
         async def push() -> None:
             self._pushes.labels(kind).inc()
-            await self.hub.push(user_id, payload)
+            await self.hub.push(user_id, payload if isinstance(payload, bytes) else payload())
 
         uow.after_commit(push)
 
