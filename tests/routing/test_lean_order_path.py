@@ -11,12 +11,14 @@ group commit the bus uses, and counted in statements.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 
 from app import create_app
@@ -190,13 +192,13 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
             position_event(r, quantity=r.quantity, version=1, position_id=f"p-{r.order_id}")
             for r in routed
         ]
-        # One inbox statement per batch (one transaction), then per event: the acceptance in
-        # one statement; the fill (a single order's) with its look-up, its order's figures and
-        # the venue's outcome in one; and for all the batch's positions, one statement: their
-        # copies, the days' P&L and the user's view version.
+        # One inbox statement per batch (one transaction), then: each acceptance in one
+        # statement; all the fills (single orders') with their look-ups, their orders' figures
+        # and the venue's outcomes in one; and for all the batch's positions, one statement:
+        # their copies, the days' P&L and the user's view version.
         for subscription, events, statements in (
             ("order-accepted", accepted, orders),
-            ("order-filled", filled, orders),
+            ("order-filled", filled, 1),
             ("position-changed", moved, 1),
         ):
             texts = await _group_commit(running, subscription, events)
@@ -210,8 +212,8 @@ async def test_a_batch_of_folds_costs_one_transaction_and_a_statement_or_two_per
 async def test_an_acceptance_that_comes_with_its_fill_is_recorded_by_the_fill_statement(
     make_settings: Any, database_url: str, monkeypatch: Any
 ) -> None:
-    """A market order's acceptance and fill are published together: one statement each order
-    records both (the venue's order id for the current attempt, and the fill)."""
+    """A market order's acceptance and fill are published together: one statement records both
+    (the venue's order id for the current attempt, and the fill) for all the batch's orders."""
     async with _placed(make_settings, database_url, monkeypatch, 3) as (running, trader, routed):
         price = SYMBOL_MIDS["BTC/USD"]
         reports: list[Any] = []
@@ -219,7 +221,7 @@ async def test_an_acceptance_that_comes_with_its_fill_is_recorded_by_the_fill_st
             reports += [_accepted(r), fill_event(r, price)]
         texts = await _group_commit(running, "order-accepted", reports)
         assert _inbox(texts) == 1, texts
-        assert sum(texts.values()) == 1 + len(routed), texts
+        assert sum(texts.values()) == 2, texts
         assert not [text for text in texts if "SET venue_order_id = $2" in text], texts
         rows = await _fetch(
             database_url,
@@ -269,3 +271,53 @@ async def test_a_batch_of_position_changes_keeps_each_copys_newest_version_and_e
         ]
         assert days[0]["realised"] == D("6")
         await _next_order_loads_no_view(running, trader)
+
+
+async def test_fills_the_batch_statement_cannot_fold_take_the_one_by_one_path(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """Two attempts of one (re-routed) order filling in the same batch, and an attempt routing
+    never made, go their own way beside the fills folded together; each fill counts once."""
+    async with _placed(make_settings, database_url, monkeypatch, 2) as (running, _, routed):
+        alone, rerouted = routed
+        second = str(uuid.uuid4())
+        await _fetch(
+            database_url,
+            "INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, "
+            "client_order_id, credential_id, routed_at) "
+            "SELECT $1::uuid, order_id, 2, venue, 'second-' || $1, credential_id, now() "
+            "FROM routing.route_attempts WHERE attempt_id = $2::uuid",
+            second,
+            rerouted.order_id,
+        )
+        price = SYMBOL_MIDS["BTC/USD"]
+        half = rerouted.quantity / 2
+        stray = msgspec.structs.replace(fill_event(alone, price), order_id=str(uuid.uuid4()))
+        fills = [
+            fill_event(alone, price),
+            msgspec.structs.replace(fill_event(rerouted, price, half), fee=D("0.1")),
+            msgspec.structs.replace(
+                fill_event(rerouted, price, half), order_id=second, fee=D("0.2")
+            ),
+            stray,
+        ]
+        await _group_commit(running, "order-filled", fills)
+        recorded = await _fetch(
+            database_url,
+            "SELECT fill_id FROM routing.fills WHERE fill_id = ANY($1)",
+            [fill.fill_id for fill in fills],
+        )
+        assert {row["fill_id"] for row in recorded} == {fill.fill_id for fill in fills[:3]}
+        orders = await _fetch(
+            database_url,
+            "SELECT a.attempt_id::text AS attempt_id, o.filled_quantity, o.fees "
+            "FROM routing.orders o "
+            "JOIN routing.route_attempts a ON a.order_id = o.id "
+            "WHERE a.attempt_id = ANY($1::uuid[])",
+            [alone.order_id, rerouted.order_id],
+        )
+        assert {row["attempt_id"]: (row["filled_quantity"], row["fees"]) for row in orders} == {
+            alone.order_id: (alone.quantity, 0),
+            # Both attempts' fees count on the order: one statement could apply only one.
+            rerouted.order_id: (half, D("0.3")),
+        }

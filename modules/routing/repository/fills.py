@@ -65,6 +65,69 @@ SELECT attempt.*, EXISTS (SELECT 1 FROM filled) AS recorded FROM attempt
 """
 
 
+# The same fold for several single orders' fills at once, one per attempt ($1 to $14 arrays,
+# a row each; $15 when). Rows are locked in the order given. An order two of the rows would
+# fold onto (two attempts of one re-routed order) is left out: one UPDATE cannot apply both,
+# so its fills take the one-by-one path, as does a child's or an unknown attempt's.
+_FILL_SINGLES = """
+WITH input AS (
+    SELECT *
+      FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::text[], $5::text[],
+                  $6::numeric[], $7::numeric[], $8::numeric[], $9::text[], $10::text[],
+                  $11::timestamptz[], $12::text[], $13::text[], $14::text[])
+           WITH ORDINALITY AS i(attempt_id, cumulative, average, status, fill_id, price,
+                                quantity, fee, fee_currency, liquidity, filled_at, venue, symbol,
+                                venue_order_id, n)
+), attempt AS (
+    SELECT i.*, o.id AS order_id, a.attempt, o.attempt AS current_attempt,
+           a.venue AS attempt_venue, o.order_type, o.created_at
+      FROM input i
+      JOIN routing.route_attempts a ON a.attempt_id = i.attempt_id
+      JOIN routing.orders o ON o.id = a.order_id
+     WHERE o.parent_order_id IS NULL
+       AND NOT EXISTS (SELECT 1 FROM input j
+                         JOIN routing.route_attempts b ON b.attempt_id = j.attempt_id
+                        WHERE b.order_id = a.order_id AND j.n <> i.n)
+     ORDER BY i.n
+       FOR UPDATE OF o
+), fill AS (
+    INSERT INTO routing.fills (fill_id, order_id, price, quantity, fee, fee_currency, liquidity,
+                               filled_at)
+    SELECT fill_id, order_id, price, quantity, fee, fee_currency, liquidity, filled_at
+      FROM attempt
+    ON CONFLICT (fill_id) DO NOTHING
+    RETURNING fill_id, fee
+), outcome AS (
+    INSERT INTO routing.venue_outcomes (venue, symbol, ok, at)
+    SELECT a.venue, a.symbol, true, $15::timestamptz
+      FROM attempt a JOIN fill f ON f.fill_id = a.fill_id
+     WHERE a.status = 'filled'
+), filled AS (
+    UPDATE routing.orders o
+       SET venue_order_id = CASE WHEN a.venue_order_id IS NOT NULL AND a.attempt = o.attempt
+                                 THEN a.venue_order_id ELSE o.venue_order_id END,
+           filled_quantity = GREATEST(o.filled_quantity, a.cumulative),
+           average_price = CASE WHEN a.cumulative >= o.filled_quantity THEN a.average
+                                ELSE o.average_price END,
+           fees = (SELECT COALESCE(sum(x.fee), 0) FROM routing.fills x WHERE x.order_id = o.id)
+                  + f.fee,
+           status = CASE WHEN o.status IN ('filled', 'expired', 'rejected', 'cancelled')
+                             THEN o.status
+                         WHEN a.status = 'filled'
+                              OR GREATEST(o.filled_quantity, a.cumulative) >= o.quantity
+                             THEN 'filled'
+                         ELSE 'partially_filled' END,
+           updated_at = now()
+      FROM attempt a JOIN fill f ON f.fill_id = a.fill_id
+     WHERE o.id = a.order_id
+    RETURNING o.id
+)
+SELECT a.attempt_id, a.attempt, a.current_attempt, a.attempt_venue AS venue, a.order_type,
+       a.created_at, EXISTS (SELECT 1 FROM filled WHERE filled.id = a.order_id) AS recorded
+  FROM attempt a
+"""
+
+
 class FillFolded(msgspec.Struct, frozen=True, kw_only=True):
     """A fill folded onto its order; `recorded` False: it was already recorded (no change)."""
 
@@ -102,6 +165,36 @@ class FillRepository:
         values = dict(row)
         values.pop("order_id")
         return msgspec.convert(values, FillFolded)
+
+    async def fill_singles(
+        self,
+        conn: asyncpg.Connection,
+        fills: list[tuple[OrderFilled, str | None]],
+        at: datetime,
+    ) -> dict[str, FillFolded]:
+        """`fill_single` for several attempts' fills (one each, with the venue's order id when
+        its acceptance came along), in one statement; by attempt id, those it folded."""
+        wanted = [
+            (aid, fill, venue_order_id)
+            for fill, venue_order_id in fills
+            if (aid := _attempt_uuid(fill.order_id)) is not None
+        ]
+        if not wanted:
+            return {}
+        columns = list(zip(*(fill_parameters(fill, at)[:-1] for _, fill, _ in wanted), strict=True))
+        rows = await conn.fetch(
+            _FILL_SINGLES,
+            [aid for aid, _, _ in wanted],
+            *(list(column) for column in columns),
+            [venue_order_id for _, _, venue_order_id in wanted],
+            at,
+        )
+        named = {aid: fill.order_id for aid, fill, _ in wanted}
+        folded: dict[str, FillFolded] = {}
+        for row in rows:
+            values = dict(row)
+            folded[named[values.pop("attempt_id")]] = msgspec.convert(values, FillFolded)
+        return folded
 
 
 def fill_parameters(event: OrderFilled, at: datetime) -> tuple[object, ...]:

@@ -7,7 +7,9 @@ together (`Subscription.group`), and this fold takes them kind by kind in a fixe
 order report sorted by order id, then positions by position id, then balances by credential.
 Each replica locks rows in that same order, so two batches that touch the same rows wait for
 each other instead of deadlocking; reports of one order keep the order they were published in.
-An acceptance followed by a fill of the same attempt is recorded by the fill's statement.
+An acceptance followed by a fill of the same attempt is recorded by the fill's statement, and
+a batch whose attempts each bring only such a fill (market orders', nearly always) folds
+them all in one statement, locking in the same order.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class OrderPath:
         reports = [event for event in events if isinstance(event, ORDER_REPORTS)]
         # Sorting is stable: one order's reports keep the order they were published in.
         ordered = sorted(reports, key=lambda event: event.order_id)
+        fills, ordered = _lone_fills(ordered)
+        if fills:
+            await self._reports.orders_filled(fills, uow)
         riding: OrderAccepted | None = None
         for index, report in enumerate(ordered):
             following = ordered[index + 1] if index + 1 < len(ordered) else None
@@ -71,6 +76,27 @@ class OrderPath:
                 await self._reports.order_rejected(report, uow)
             case OrderCancelled():
                 await self._reports.order_cancelled(report, uow)
+
+
+def _lone_fills(
+    ordered: list[OrderReport],
+) -> tuple[list[tuple[OrderFilled, OrderAccepted | None]], list[OrderReport]]:
+    """When every attempt's only news in the batch is one fill (perhaps after its acceptance),
+    the common case: those fills, folded together (their rows locked in attempt order, as the
+    one-by-one path locks them); otherwise the reports, folded one by one."""
+    by_attempt: dict[str, list[OrderReport]] = {}
+    for report in ordered:
+        by_attempt.setdefault(report.order_id, []).append(report)
+    lone: list[tuple[OrderFilled, OrderAccepted | None]] = []
+    for reports in by_attempt.values():
+        match reports:
+            case [OrderFilled() as fill]:
+                lone.append((fill, None))
+            case [OrderAccepted() as accepted, OrderFilled() as fill]:
+                lone.append((fill, accepted))
+            case _:
+                return [], ordered
+    return (lone, []) if len(lone) > 1 else ([], ordered)
 
 
 def _accepted_then_filled(report: OrderReport, following: OrderReport | None) -> bool:

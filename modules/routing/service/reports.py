@@ -93,6 +93,34 @@ class Reports:
         now = self._clock()
         venue_order_id = None if accepted is None else accepted.venue_order_id
         folded = await self._fills.fill_single(uow.conn, event, now, venue_order_id)
+        await self._fill_folded(event, accepted, folded, now, uow)
+
+    async def orders_filled(
+        self, fills: list[tuple[OrderFilled, OrderAccepted | None]], uow: UnitOfWork
+    ) -> None:
+        """`order_filled` for several attempts (one fill each), single orders' fills folded in
+        one statement; the others (a child's, an unknown attempt's) each on their own path."""
+        now = self._clock()
+        folded = await self._fills.fill_singles(
+            uow.conn,
+            [
+                (fill, None if accepted is None else accepted.venue_order_id)
+                for fill, accepted in fills
+            ],
+            now,
+        )
+        for fill, accepted in fills:
+            self._monitor.settled(fill.order_id)
+            await self._fill_folded(fill, accepted, folded.get(fill.order_id), now, uow)
+
+    async def _fill_folded(
+        self,
+        event: OrderFilled,
+        accepted: OrderAccepted | None,
+        folded: FillFolded | None,
+        now: datetime,
+        uow: UnitOfWork,
+    ) -> None:
         if accepted is not None:
             await self._accepted_with(accepted, folded, uow)
         if folded is None:  # a split's or TWAP's child (its parent locked first), or unknown
