@@ -8,7 +8,6 @@ from modules.execution.service.credentials import Credentials
 from modules.execution.service.intake import Intake
 from modules.execution.service.market_history import MarketHistory
 from modules.execution.service.verification import CredentialVerification
-from modules.kernel.inbox import in_key_order
 from modules.kernel.module import Subscription
 from modules.routing.contracts import CancelOrderRequested, KillSwitchChanged, OrderRouted
 from modules.strategy.contracts import MarketHistoryRequested
@@ -28,14 +27,13 @@ def subscriptions(
     history: MarketHistory,
 ) -> list[Subscription]:
     # Order-routed is one per order placed, so it is group-committed (`GroupCommit`), each
-    # batch in order-id order; queuing locks nothing.
-    by_order = in_key_order(intake.enqueue, key=lambda event: event.order_id)
+    # batch queued in one statement, in order-id order; queuing locks nothing.
     verify = verification.verify
     return [
         Subscription(CredentialStored, credentials.store, "credential-stored"),
         Subscription(CredentialRevoked, credentials.revoke, "credential-revoked"),
         Subscription(UserDataKeyRewrapped, credentials.rewrap, "data-key-rewrapped"),
-        Subscription(OrderRouted, by_order, "order-routed", batched=True),
+        Subscription(OrderRouted, intake.enqueue, "order-routed", batched=True),
         Subscription(KillSwitchChanged, intake.halt_queued, "kill-switch-changed"),
         Subscription(CancelOrderRequested, cancels.request, "order-cancel-requested"),
         Subscription(CredentialVerificationRequested, verify, "credential-verification-requested"),

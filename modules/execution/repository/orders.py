@@ -21,25 +21,38 @@ from modules.execution.domain.venue import VenueFill
 from modules.execution.repository.credentials import Standing, standing_of
 from modules.routing.contracts import OrderRouted
 
-# The order queued, read back with its credential and its user's pause (what decides whether
-# it may stay queued: the caller rejects it, or rolls it back to wait for the credential, in
-# the same transaction, before any worker can see it). Nothing is queued when this order (or
-# its client order id) is known already.
+# A batch of routed orders queued, each read back with its credential and its user's pause
+# (what decides whether it may stay queued: the caller rejects it, or rolls the batch back to
+# wait for the credential, in the same transaction, before any worker can see it). Nothing is
+# queued for an order (or client order id) known already, or met earlier in the batch; the
+# rows come back in the batch's order, and are queued in it (`queued_at` rises row by row).
 _ENQUEUE = """
-WITH enqueued AS (
+WITH routed AS (
+    SELECT *
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                  $7::text[], $8::text[], $9::numeric[], $10::numeric[], $11::int[],
+                  $12::text[], $13::text[])
+           WITH ORDINALITY AS r(order_id, user_id, client_order_id, venue, credential_id, symbol,
+                                side, order_type, quantity, limit_price, priority, signal, source,
+                                n)
+), enqueued AS (
     INSERT INTO execution.orders
            (order_id, user_id, client_order_id, venue, credential_id, symbol, side, order_type,
             quantity, limit_price, status, filled_quantity, fees, created_at, updated_at,
             priority, signal, source, queued_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, 0, now(), now(), $11, $12,
-            $13, clock_timestamp())
+    SELECT order_id, user_id, client_order_id, venue, credential_id, symbol, side, order_type,
+           quantity, limit_price, 'queued', 0, 0, now(), now(), priority, signal, source,
+           clock_timestamp()
+      FROM routed ORDER BY n
     ON CONFLICT DO NOTHING
     RETURNING order_id
 )
-SELECT c.*, coalesce((SELECT paused FROM execution.user_controls WHERE user_id = $2), false)
-       AS user_paused,
-       EXISTS (SELECT 1 FROM enqueued) AS enqueued
-  FROM (SELECT 1) AS one LEFT JOIN execution.credentials c ON c.credential_id = $5
+SELECT c.*, coalesce(u.paused, false) AS user_paused,
+       EXISTS (SELECT 1 FROM enqueued e WHERE e.order_id = r.order_id) AS enqueued
+  FROM routed r
+  LEFT JOIN execution.credentials c ON c.credential_id = r.credential_id
+  LEFT JOIN execution.user_controls u ON u.user_id = r.user_id
+ ORDER BY r.n
 """
 # The venue's word on an order in one statement, the order locked first: unless it has ended
 # (filled, expired, cancelled), its fills not recorded before, its status and totals, and the
@@ -160,26 +173,26 @@ class Recorded(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class OrderRepository:
-    async def enqueue(self, conn: asyncpg.Connection, event: OrderRouted) -> Enqueued:
-        """Queue the order (not if it, or its client order id, is already known), and read
-        its credential and its user's pause with it."""
-        row = await conn.fetchrow(
+    async def enqueue(self, conn: asyncpg.Connection, events: list[OrderRouted]) -> list[Enqueued]:
+        """Queue the orders (not one that, or whose client order id, is already known), and
+        read each one's credential and its user's pause with it; in the events' order."""
+        rows = await conn.fetch(
             _ENQUEUE,
-            event.order_id,
-            event.user_id,
-            event.client_order_id,
-            event.venue,
-            event.credential_id,
-            event.symbol,
-            event.side,
-            event.order_type,
-            event.quantity,
-            event.limit_price,
-            min(max(event.priority, 1), 4),
-            event.signal,
-            event.source,
+            [event.order_id for event in events],
+            [event.user_id for event in events],
+            [event.client_order_id for event in events],
+            [event.venue for event in events],
+            [event.credential_id for event in events],
+            [event.symbol for event in events],
+            [event.side for event in events],
+            [event.order_type for event in events],
+            [event.quantity for event in events],
+            [event.limit_price for event in events],
+            [min(max(event.priority, 1), 4) for event in events],
+            [event.signal for event in events],
+            [event.source for event in events],
         )
-        return Enqueued(fresh=row["enqueued"], standing=standing_of(row))
+        return [Enqueued(fresh=row["enqueued"], standing=standing_of(row)) for row in rows]
 
     async def lock_queued(self, conn: asyncpg.Connection, user_id: str | None) -> list[QueuedOrder]:
         """Orders still waiting in the queue (one user's, or everyone's), locked for a change,

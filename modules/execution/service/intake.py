@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from modules.execution.domain.orders import QueuedOrder
 from modules.execution.ports import Venue
-from modules.execution.repository.orders import OrderRepository
+from modules.execution.repository.orders import Enqueued, OrderRepository
 from modules.execution.service.credentials import Credentials, usable
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.outbox import UnitOfWork
@@ -35,9 +35,16 @@ class Intake:
         # Wakes the venue's queue workers once the order is committed.
         self._nudge = nudge
 
-    async def enqueue(self, event: OrderRouted, uow: UnitOfWork) -> None:
-        """Durably queue a routed order (or refuse it at once); placement happens later."""
-        enqueued = await self._orders.enqueue(uow.conn, event)
+    async def enqueue(self, events: list[OrderRouted], uow: UnitOfWork) -> None:
+        """Durably queue routed orders (or refuse them at once), in one statement for a batch
+        delivered together; placement happens later."""
+        ordered = sorted(events, key=lambda event: event.order_id)
+        for event, enqueued in zip(
+            ordered, await self._orders.enqueue(uow.conn, ordered), strict=True
+        ):
+            await self._admit(event, enqueued, uow)
+
+    async def _admit(self, event: OrderRouted, enqueued: Enqueued, uow: UnitOfWork) -> None:
         if not enqueued.fresh:
             return  # a redelivery: the order was queued (or refused) the first time
         standing = enqueued.standing
