@@ -31,6 +31,8 @@ class Run:
     # What the traders' sockets received, by message type: messages and bytes.
     pushed: Counter[str] = field(default_factory=Counter)
     pushed_bytes: int = 0
+    # Orders a socket was told were rejected after their 202, by the reason shown.
+    rejected: dict[str, str] = field(default_factory=dict)
     history: str | None = None
     cost_before: CostSnapshot | None = None
     cost_after: CostSnapshot | None = None

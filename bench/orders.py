@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,9 @@ async def _listen(trader: Trader, run: Run) -> None:
         message = json.loads(raw)
         run.pushed[str(message.get("type"))] += 1
         run.pushed_bytes += len(raw)
+        order = message.get("order") or {}
+        if message.get("type") == "order.updated" and order.get("status") == "rejected":
+            run.rejected[order["id"]] = str(order.get("reason"))[:60]
         if message.get("type") == "order.filled":
             run.filled_at.setdefault(message["order"]["id"], now)
 
@@ -128,8 +132,10 @@ def _client(base_url: str, concurrency: int) -> httpx.AsyncClient:
 
 async def bench_nija(args: argparse.Namespace, data_dir: Path) -> tuple[Run, float]:
     # The bench measures the platform's capacity, not the per-user throttles a trader meets:
-    # lift the API budget and routing's per-user order rate unless the caller says otherwise.
+    # lift the API budget and routing's per-user order rate unless the caller says otherwise;
+    # and the paper wallets' dollars, which 600 buys a trader (the open loop) would spend.
     extra_env = {
+        "NIJA_SIM_PAPER_USD": "100000000",
         "NIJA_API_RATE_LIMITS_PER_MINUTE": '{"basic": 1000000}',
         "NIJA_ROUTING_ORDER_RATE_PER_SECOND": "100000",
         "NIJA_ROUTING_ORDER_RATE_BURST": "100000",
@@ -367,6 +373,9 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
             f"pushed per order: {sum(nija.pushed.values()) / len(fill_ms):.1f} messages, "
             f"{nija.pushed_bytes / len(fill_ms):,.0f} bytes ({kinds})"
         )
+    if nija.rejected:
+        reasons = Counter(nija.rejected.values()).most_common(3)
+        lines.append(f"rejected after their 202: {len(nija.rejected)} ({reasons})")
     if nija.history is not None:
         lines.append(nija.history)
     if nija.cost_before is not None and nija.cost_after is not None:
