@@ -367,7 +367,7 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     lines.append(f"bare/NIJA throughput ratio: {ratio:.1f}x")
     if p50 is not None and bare_p50:
         lines.append(f"NIJA/bare accept p50 ratio: {p50 / bare_p50:.1f}x")
-    if fill_ms:
+    if fill_ms and nija.history is None:  # a history run's sockets also saw its warm-up load
         kinds = ", ".join(f"{kind} {n / len(fill_ms):.1f}" for kind, n in nija.pushed.most_common())
         lines.append(
             f"pushed per order: {sum(nija.pushed.values()) / len(fill_ms):.1f} messages, "
