@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from prometheus_client.metrics import Counter as CounterChild
@@ -57,10 +57,11 @@ class BatchQueue(Generic[T]):
 async def commit_batch(
     batch: list[T],
     commit: Callable[[list[T]], Awaitable[None]],
-    done_of: Callable[[T], asyncio.Future[None]],
+    done_of: Callable[[T], asyncio.Future[Any]],
 ) -> None:
     """Commit a batch of deliveries together and answer each; if the batch fails, its items are
-    committed one by one, so one bad event fails only its own delivery."""
+    committed one by one, so one bad event fails only its own delivery. A `commit` may answer
+    its items itself (with a result of their own): an item already answered is left as it is."""
     try:
         await commit(batch)
     except Exception:
@@ -77,7 +78,7 @@ async def commit_batch(
             _settle(done_of(item), None)
 
 
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+def _settle(done: asyncio.Future[Any], error: BaseException | None) -> None:
     if done.done():
         return
     if error is None:

@@ -8,13 +8,13 @@ batch, which costs the three statements of one order (_sql.py) whatever its size
 of a quiet moment is matched at once (no timer). Within a batch the orders are still matched in
 the order they came, each on what the ones before it left (domain/sim_engine.py).
 
-A batch that fails is retried order by order, so one bad order fails only its own placement.
+A batch that fails is retried order by order (the kernel's `commit_batch`), so one bad order
+fails only its own placement.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -27,11 +27,11 @@ from modules.execution.adapters.sim_venue._rows import QUOTE_CURRENCY, _placed
 from modules.execution.adapters.sim_venue._sql import PLACEMENT_READS_SQL, PLACEMENT_WRITES_SQL
 from modules.execution.domain.sim_engine import Incoming, Matched
 from modules.execution.domain.venue import VenueOrder, VenueRejected
-
-log = logging.getLogger("nija.execution.sim_venue")
+from modules.kernel.batches import commit_batch
 
 Outcome = VenueOrder | Exception
 MatchBatch = Callable[[list[Incoming]], Awaitable[list[Outcome]]]
+_Entry = tuple[Incoming, "asyncio.Future[VenueOrder]"]
 
 
 class _OrderBatches:
@@ -41,7 +41,7 @@ class _OrderBatches:
         self._match = match
         self._name = name
         self._max_batch = max_batch
-        self._pending: list[tuple[Incoming, asyncio.Future[VenueOrder]]] = []
+        self._pending: list[_Entry] = []
         self._matcher: asyncio.Task[None] | None = None
 
     async def place(self, order: Incoming) -> VenueOrder:
@@ -55,20 +55,18 @@ class _OrderBatches:
 
     async def _match_batches(self) -> None:
         while self._pending:
-            batch = self._next_batch()
-            try:
-                outcomes = await self._match([order for order, _ in batch])
-            except Exception:
-                log.warning("a batch of orders failed; matching them one by one", exc_info=True)
-                outcomes = [await self._alone(order) for order, _ in batch]
-            for (_, answer), outcome in zip(batch, outcomes, strict=True):
-                _answer(answer, outcome)
+            await commit_batch(self._next_batch(), self._match_and_answer, lambda entry: entry[1])
 
-    def _next_batch(self) -> list[tuple[Incoming, asyncio.Future[VenueOrder]]]:
+    async def _match_and_answer(self, batch: list[_Entry]) -> None:
+        outcomes = await self._match([order for order, _ in batch])
+        for (_, answer), outcome in zip(batch, outcomes, strict=True):
+            _answer(answer, outcome)
+
+    def _next_batch(self) -> list[_Entry]:
         """The oldest waiting orders, up to `max_batch`; a client order id sent again while its
         first request waits goes in a later batch, which then finds it known."""
-        batch: list[tuple[Incoming, asyncio.Future[VenueOrder]]] = []
-        later: list[tuple[Incoming, asyncio.Future[VenueOrder]]] = []
+        batch: list[_Entry] = []
+        later: list[_Entry] = []
         ids: set[str] = set()
         for entry in self._pending:
             client_order_id = entry[0].request.client_order_id
@@ -79,13 +77,6 @@ class _OrderBatches:
                 batch.append(entry)
         self._pending = later
         return batch
-
-    async def _alone(self, order: Incoming) -> Outcome:
-        try:
-            [outcome] = await self._match([order])
-        except Exception as error:
-            return error
-        return outcome
 
 
 def _answer(answer: asyncio.Future[VenueOrder], outcome: Outcome) -> None:
