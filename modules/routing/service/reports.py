@@ -89,17 +89,15 @@ class Reports:
     ) -> None:
         """The fill; with `accepted`, the acceptance of the same attempt that came with it,
         recorded by the fill's statement when it can be (a single order's new fill)."""
-        self._monitor.settled(event.order_id)
-        now = self._clock()
-        venue_order_id = None if accepted is None else accepted.venue_order_id
-        folded = await self._fills.fill_single(uow.conn, event, now, venue_order_id)
-        await self._fill_folded(event, accepted, folded, now, uow)
+        await self.orders_filled([(event, accepted)], uow)
 
     async def orders_filled(
         self, fills: list[tuple[OrderFilled, OrderAccepted | None]], uow: UnitOfWork
     ) -> None:
         """`order_filled` for several attempts (one fill each), single orders' fills folded in
         one statement; the others (a child's, an unknown attempt's) each on their own path."""
+        for fill, _ in fills:
+            self._monitor.settled(fill.order_id)
         now = self._clock()
         folded = await self._fills.fill_singles(
             uow.conn,
@@ -110,7 +108,6 @@ class Reports:
             now,
         )
         for fill, accepted in fills:
-            self._monitor.settled(fill.order_id)
             await self._fill_folded(fill, accepted, folded.get(fill.order_id), now, uow)
 
     async def _fill_folded(
