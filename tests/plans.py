@@ -10,16 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 
-async def generic_plan(running: Any, history: str, table: str, sql: str, arguments: str) -> str:
-    """EXPLAIN of `sql`'s generic plan, over `history` written and analysed in a transaction
-    that is then rolled back."""
+async def generic_plan(
+    running: Any, history: str, table: str, sql: str, arguments: str, *, analyse: bool = True
+) -> str:
+    """EXPLAIN of `sql`'s generic plan, over `history` written (and analysed, unless a young
+    database's missing statistics are the point) in a transaction that is then rolled back."""
     async with running.runtime.db.connection() as conn:
         transaction = conn.transaction()
         await transaction.start()
         prepared = False
         try:
             await conn.execute(history)
-            await conn.execute(f"ANALYZE {table}")
+            if analyse:
+                await conn.execute(f"ANALYZE {table}")
             await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             await conn.execute(f"PREPARE nija_plan_probe AS {sql}")
             prepared = True

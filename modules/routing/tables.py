@@ -53,7 +53,8 @@ class Order(Table, tablename="orders", schema="routing", db=ENGINE):
     priority = Integer(default=3)
     # single: one venue; split / twap: a parent whose children (parent_order_id) do the work.
     kind = Varchar(length=8, default="single")
-    parent_order_id = UUID(null=True, default=None, index=True)
+    # Indexed for the children only (a partial index: migrations/routing, 2026-12-05).
+    parent_order_id = UUID(null=True, default=None)
     # Re-routes after venue faults: the current attempt (0 = first venue).
     attempt = Integer(default=0)
     notional = Numeric(null=True, default=None)
