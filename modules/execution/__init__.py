@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from modules.execution.adapters.sim_venue.venue import SimVenue
+from modules.execution.adapters.sim_venue.venue import EXCHANGE_SESSIONS, SimVenue
 from modules.execution.api import ExecutionAdminController, PositionsController, VenuesController
 from modules.execution.config import load_config
 from modules.execution.domain.breaker import BreakerPolicy
@@ -41,6 +41,7 @@ from modules.execution.views import ExecutionViews
 from modules.execution.workers.bars import bars_worker
 from modules.execution.workers.order_queue import OrderQueueWorkers
 from modules.execution.workers.periodic import periodic_workers
+from modules.kernel.db import SidePool
 from modules.kernel.module import NijaModule, Runtime, Subscription
 from modules.kernel.worker import Worker
 
@@ -51,7 +52,10 @@ class ExecutionModule(NijaModule):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
         self.config = load_config(runtime.settings)
-        self.venues = SimVenue.fleet(runtime.db, runtime.settings)
+        self.exchange_db = SidePool(
+            runtime.db, EXCHANGE_SESSIONS, size=runtime.settings.sim_pool_size
+        )
+        self.venues = SimVenue.fleet(self.exchange_db, runtime.settings)
         self._orders = OrderRepository()
         self.limits = {name: VenueLimits() for name in self.venues}
         self._wire_service(runtime)
@@ -168,6 +172,7 @@ class ExecutionModule(NijaModule):
         )
 
     async def start(self) -> None:
+        await self.exchange_db.start()
         # One round before serving, so routing has books for the very first order.
         await self.reports.publish_books()
         # Whatever a previous process left claimed or ambiguous is settled with the venue
@@ -189,6 +194,7 @@ class ExecutionModule(NijaModule):
         await self.credentials.close()
         for worker in (*self.periodic, self.open_orders):
             await worker.stop()
+        await self.exchange_db.stop()
 
 
 plugin = ExecutionModule

@@ -13,7 +13,7 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -33,6 +33,12 @@ _MIGRATION_LOCK = 0x4E494A41
 # the connection opens, asks once.
 _ARRAY_TYPES = ("uuid", "numeric", "timestamptz", "int", "bigint", "date", "bytea", "bool")
 _MEET_ARRAY_TYPES = "SELECT " + ", ".join(f"NULL::{name}[]" for name in _ARRAY_TYPES)
+
+
+class Connections(Protocol):
+    """Where pooled connections come from: the platform's `Database`, or a `SidePool`."""
+
+    def connection(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]: ...
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
@@ -156,6 +162,20 @@ class Database:
         async with self.engine.pool.acquire() as conn:
             yield conn
 
+    async def open_pool(self, application_name: str, size: int) -> asyncpg.Pool:
+        """A pool of `size` connections of its own on this database (started first), its
+        sessions named `application_name`; its statements are counted as the main pool's."""
+        assert self.url is not None, "database not started"
+        return await asyncpg.create_pool(
+            self.url,
+            min_size=size,
+            max_size=size,
+            reset=_keep_session,
+            init=self._on_connect,
+            statement_cache_size=STATEMENT_CACHE_SIZE,
+            server_settings={"jit": "off", "application_name": application_name},
+        )
+
     async def ping(self) -> bool:
         try:
             async with self.connection() as conn:
@@ -181,6 +201,38 @@ class Database:
                         log.info("applied %d migration(s) of %s", applied, app_name)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+
+
+class SidePool:
+    """Connections of their own, for a component that stands in for another system (the
+    simulated exchanges): its work neither waits for the platform's pooled connections nor
+    holds them, and its server sessions carry their own `application_name`, so their cost is
+    told apart from the platform's (bench/cost.py). Opened on `start`, after the database."""
+
+    def __init__(self, db: Database, application_name: str, size: int) -> None:
+        self._db = db
+        self.application_name = application_name
+        self._size = size
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        if self._pool is None:
+            self._pool = await self._db.open_pool(self.application_name, self._size)
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), grace_seconds)
+        except TimeoutError:
+            pool.terminate()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        assert self._pool is not None, f"{self.application_name}: pool not started"
+        async with self._pool.acquire() as conn:
+            yield conn
 
 
 def redact_url(url: str | None) -> str:

@@ -90,6 +90,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_speed: float = 1.0
     # What a simulated venue's paper wallet starts with, in USD, for each new account (API key).
     sim_paper_usd: Decimal = Decimal(10_000)
+    # The simulated exchanges' own connections (a real exchange is another system: its work
+    # does not wait for the platform's pool, nor count as the platform's database cost).
+    sim_pool_size: int = 3
     # Transit keyring: the local 0600 key file, or HashiCorp Vault Transit through hvac/AppRole.
     keyring: Literal["local", "vault"] = "local"
     vault_addr: str = "http://127.0.0.1:8200"

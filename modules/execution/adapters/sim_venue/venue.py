@@ -94,7 +94,7 @@ from modules.execution.domain.venue import (
     account_fingerprint,
 )
 from modules.execution.domain.wallet import Trade
-from modules.kernel.db import Database
+from modules.kernel.db import Connections
 from modules.kernel.sealing import CredentialMaterial
 from modules.kernel.settings import Settings
 
@@ -105,6 +105,8 @@ REAL_FEES = {
     "binance": VenueFees(taker=Decimal("0.001"), maker=Decimal("0.001")),
 }
 
+# The `application_name` of the simulated exchanges' own database sessions (kernel.db.SidePool).
+EXCHANGE_SESSIONS = "nija-sim-exchange"
 # Up to this many seconds of market (a few milliseconds of sampling) are built on the loop.
 _INLINE_SECONDS = 900
 _Answer = TypeVar("_Answer")
@@ -115,7 +117,7 @@ class SimVenue:
         self,
         profile: VenueProfile,
         fees: VenueFees,
-        db: Database,
+        db: Connections,
         *,
         seed: int,
         latency_scale: float,
@@ -149,7 +151,7 @@ class SimVenue:
         self._queues: dict[str, _OrderBatches] = {}
 
     @classmethod
-    def fleet(cls, db: Database, settings: Settings) -> dict[str, SimVenue]:
+    def fleet(cls, db: Connections, settings: Settings) -> dict[str, SimVenue]:
         """One simulated venue per profile (`coinbase`, `kraken`, `binance`), on one market
         clock running `sim_speed` times faster than the wall clock."""
         if settings.sim_speed <= 0:

@@ -19,14 +19,14 @@ from modules.execution.adapters.sim_venue._sql import LOCK_SQL, MOVE_SQL
 from modules.execution.domain.positions import pair
 from modules.execution.domain.venue import Side, account_fingerprint
 from modules.execution.domain.wallet import Trade, moves
-from modules.kernel.db import Database
+from modules.kernel.db import Connections
 from modules.kernel.sealing import CredentialMaterial
 
 PAPER_CURRENCY = "USD"
 
 
 class SimWallet:
-    def __init__(self, db: Database, venue: str, *, paper_usd: Decimal):
+    def __init__(self, db: Connections, venue: str, *, paper_usd: Decimal):
         self._db = db
         self._venue = venue
         self._paper_usd = paper_usd
