@@ -207,7 +207,7 @@ async def test_positions_moved_together_are_folded_with_one_statement_per_step_o
     for fragment in (
         "INSERT INTO dashboard.position_heads",
         "SELECT DISTINCT ON (position_id) * FROM dashboard.positions",
-        "FROM dashboard.trades t JOIN unnest",
+        "SELECT s.position_id, t.version, t.position_quantity",
         "WITH target AS",
     ):
         assert _count(cost, fragment) == 1, (fragment, cost)

@@ -4,7 +4,8 @@ A young database has no statistics on `routing.orders` yet (autovacuum analyses 
 or more after it grows), so the planner guesses that few orders have no parent. It then read
 every top-level order through the parent index and joined the batch to them: 5.7 ms a statement
 after 2,000 orders in `bench/orders.py`, growing with the history. The fill statement now looks
-each order up on its own, and the parent index no longer holds the top-level orders.
+each order up on its own, its UPDATE names the orders' keys, and the parent index no longer
+holds the top-level orders.
 """
 
 from __future__ import annotations
@@ -46,3 +47,4 @@ async def test_each_fills_order_is_found_by_its_primary_key(running: Any, analys
     assert "orders_parent_order_id" not in plan, plan
     assert "Index Scan using route_attempts_pkey" in plan, plan
     assert "Index Scan using orders_pkey on orders o " in plan, plan
+    assert "Seq Scan on orders" not in plan, plan  # the UPDATE too finds its rows by key

@@ -30,12 +30,15 @@ _UPDATE_SQL = (
     + ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(_MUTABLE))
     + " WHERE order_id = $1"
 )
-# Many rows in one statement: the records as JSON, typed by the table's own row type.
+# Many rows in one statement: the records as JSON, typed by the table's own row type. Their ids
+# again as an array ($2), so the rows are found by key: the planner takes the JSON for a hundred
+# rows and, with a young table's statistics, read the whole table to join them (9 ms at 12,000
+# orders, in the bench's open loop).
 _UPDATE_MANY_SQL = (
     "UPDATE dashboard.orders AS o SET "  # noqa: S608
     + ", ".join(f"{column} = r.{column}" for column in _MUTABLE)
     + " FROM jsonb_populate_recordset(NULL::dashboard.orders, $1::jsonb) AS r"
-    " WHERE o.order_id = r.order_id"
+    " WHERE o.order_id = r.order_id AND o.order_id = ANY($2::text[])"
 )
 # The attempts mapped to their orders (the last word on an id wins), then the order rows created
 # or locked: the insert's one-time filter reads `mapped` to the end first, so the attempt rows
@@ -161,7 +164,11 @@ class DashboardRepository:
     async def save_orders(self, conn: asyncpg.Connection, records: list[OrderRecord]) -> None:
         """Write the batch's changed rows back, one statement for all."""
         if records:
-            await conn.execute(_UPDATE_MANY_SQL, msgspec.json.encode(records).decode())
+            await conn.execute(
+                _UPDATE_MANY_SQL,
+                msgspec.json.encode(records).decode(),
+                [record.order_id for record in records],
+            )
 
     async def save_order(self, conn: asyncpg.Connection, record: OrderRecord) -> None:
         await conn.execute(

@@ -123,6 +123,21 @@ def _upsert_sql(half: type[msgspec.Struct], first_column: str) -> str:
 
 _ADD_FILLS = _upsert_sql(FillHalf, "executed_at")
 _ADD_STEPS = _upsert_sql(StepHalf, "step_at")
+# Each position's steps read through its own index range (the LATERAL's ORDER BY keeps it from
+# being flattened into a join): joined to the batch as a whole, the planner read every trade
+# when a young table's statistics made the table look small (14 ms at 12,000 trades).
+_STEPS_SINCE = """
+SELECT s.position_id, t.version, t.position_quantity AS quantity, t.average_entry,
+       t.realised_total, t.fees_total, t.realised_delta, t.step_at AS at
+  FROM unnest($1::text[], $2::int[]) AS s(position_id, since)
+ CROSS JOIN LATERAL (
+       SELECT t.version, t.position_quantity, t.average_entry, t.realised_total, t.fees_total,
+              t.realised_delta, t.step_at
+         FROM dashboard.trades t
+        WHERE t.position_id = s.position_id AND t.version >= s.since
+        ORDER BY t.version) t
+ ORDER BY s.position_id, t.version
+"""
 
 
 def _columns(halves: list[Any]) -> list[list[Any]]:
@@ -165,16 +180,7 @@ class TradeRepository:
 
     async def steps(self, conn: asyncpg.Connection, since: dict[str, int]) -> dict[str, list[Step]]:
         """Each position's steps from its version `since` on, in version order."""
-        rows = await conn.fetch(
-            "SELECT t.position_id, t.version, t.position_quantity AS quantity, t.average_entry, "
-            "t.realised_total, t.fees_total, t.realised_delta, t.step_at AS at "
-            "FROM dashboard.trades t "
-            "JOIN unnest($1::text[], $2::int[]) AS s(position_id, since) "
-            "ON t.position_id = s.position_id AND t.version >= s.since "
-            "ORDER BY t.position_id, t.version",
-            list(since),
-            list(since.values()),
-        )
+        rows = await conn.fetch(_STEPS_SINCE, list(since), list(since.values()))
         found: dict[str, list[Step]] = {position_id: [] for position_id in since}
         for row in rows:
             values = dict(row)

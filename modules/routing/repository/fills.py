@@ -27,7 +27,8 @@ from modules.execution.contracts import OrderFilled
 # Each attempt's order is found by primary keys, one row at a time and in the rows' order (the
 # LATERAL with its LIMIT cannot be flattened into a join), whatever the planner believes of the
 # tables: without statistics (a young database), it read every top-level order and joined the
-# batch to them, a cost that grew with the history (5.7 ms a call after 2,000 orders).
+# batch to them, a cost that grew with the history (5.7 ms a call after 2,000 orders). The
+# UPDATE names its rows' keys as an array for the same reason (else: a hash join over the table).
 # A later CTE may update the row an earlier one locked: the lock is this transaction's own. The
 # fees' sub-select sees the fills as they were, so it adds the new fill's fee; SET expressions
 # see the order as it was, so each CASE compares against the old values.
@@ -84,7 +85,7 @@ WITH input AS (
                          ELSE 'partially_filled' END,
            updated_at = now()
       FROM attempt a JOIN fill f ON f.fill_id = a.fill_id
-     WHERE o.id = a.order_id
+     WHERE o.id = a.order_id AND o.id = ANY(ARRAY(SELECT order_id FROM attempt))
     RETURNING o.id
 )
 SELECT a.attempt_id, a.attempt, a.current_attempt, a.attempt_venue AS venue, a.order_type,
