@@ -51,6 +51,30 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     """
 
 
+# The embedded server's own settings (ALTER SYSTEM: kept in its data dir). Autovacuum looks at
+# each database every 10 s instead of every minute: a young database's tables grow from nothing
+# to thousands of rows in that minute, and the plans PostgreSQL cached for the prepared
+# statements while they were empty (a sequential scan is the cheapest read of an empty table)
+# are only planned again when ANALYZE updates the table's statistics. With the default minute,
+# the bench's first minute read whole tables per statement (docs/performance.md). An external
+# server's settings are its operator's (nomad/README.md says what we recommend).
+_EMBEDDED_SETTINGS = {"autovacuum_naptime": "10s"}
+
+
+async def _tune_embedded(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        changed = False
+        for name, value in _EMBEDDED_SETTINGS.items():
+            if await conn.fetchval("SELECT current_setting($1)", name) != value:
+                await conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                changed = True
+        if changed:
+            await conn.execute("SELECT pg_reload_conf()")
+    finally:
+        await conn.close()
+
+
 def _database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/") or "postgres"
 
@@ -108,6 +132,8 @@ class Database:
         else:
             self.url = self._configured_url
         await ensure_database(self.url)
+        if self._embedded is not None:
+            await _tune_embedded(self.url)
         self.engine.config = {"dsn": self.url}
         await self.engine.start_connection_pool(
             min_size=self._pool_min,

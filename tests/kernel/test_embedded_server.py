@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modules.kernel.db import Database
 from modules.kernel.embedded_pg import EmbeddedServer, live_postmaster
 
 NIJA = str(Path(sys.executable).parent / "nija")
@@ -113,3 +114,16 @@ def test_a_guest_leaves_the_server_to_its_owner(embedded_tmp_path: Path) -> None
     finally:
         owner.stop()
     assert live_postmaster(embedded_tmp_path / "pg") is None
+
+
+async def test_the_embedded_server_analyses_young_tables_within_seconds(tmp_path: Path) -> None:
+    # Plans cached while a table was empty are planned again only when ANALYZE runs: autovacuum
+    # must look every 10 s, not every minute, or a fresh platform reads whole tables for a
+    # minute (docs/performance.md).
+    db = Database(None, str(tmp_path))
+    await db.start()
+    try:
+        async with db.connection() as conn:
+            assert await conn.fetchval("SHOW autovacuum_naptime") == "10s"
+    finally:
+        await db.stop()
