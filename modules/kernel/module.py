@@ -211,13 +211,19 @@ class NijaModule(InitPluginProtocol):
 
 
 def _counted(deliver: Any, metrics: Metrics, sub: Subscription, subscriber: str) -> Any:
+    # The subscription's counters, looked up once: a labels() lookup (a lock and the label
+    # values checked) on each of the 15-20 deliveries of an order was 1 % of the app's CPU.
+    counter = metrics.events_handled
+    handled = {v: counter.labels(sub.event.TOPIC, subscriber, v.value.lower()) for v in Delivery}
+    failed = counter.labels(sub.event.TOPIC, subscriber, "error")
+
     async def wrapped(envelope: Any) -> Delivery:
         try:
             verdict: Delivery = await deliver(envelope)
         except Exception:
-            metrics.events_handled.labels(sub.event.TOPIC, subscriber, "error").inc()
+            failed.inc()
             raise
-        metrics.events_handled.labels(sub.event.TOPIC, subscriber, verdict.value.lower()).inc()
+        handled[verdict].inc()
         return verdict
 
     return wrapped

@@ -18,6 +18,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from modules.execution.contracts import OrderFilled
 from modules.identity.domain.throttle import ACCOUNT_FAILURE_LIMIT
 from tests.conftest import RunningApp, register_and_login
 from tests.dashboard.helpers import open_socket
@@ -124,6 +125,23 @@ async def test_every_series_the_dashboard_and_the_rules_query_is_exposed(
     assert value(text, "nija_identity_lockouts_total") == 1
     routed = {"venue": "kraken", "signal": "entry", "kind": "route"}  # a buy opens a position
     assert value(text, "nija_trades_routed_total", **routed) == 1
+    # Each subscriber of the fill counted its delivery, and shows every outcome from the start
+    # (a zero is a series an alert's rate() can read before the first failure).
+    handled = [
+        sample
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "nija_events_handled_total"
+        and sample.labels["topic"] == OrderFilled.TOPIC
+    ]
+    subscribers = {sample.labels["subscriber"] for sample in handled}
+    assert len(subscribers) >= 2, handled
+    for subscriber in subscribers:
+        outcomes = {
+            s.labels["outcome"]: s.value for s in handled if s.labels["subscriber"] == subscriber
+        }
+        assert set(outcomes) == {"success", "retry", "drop", "error"}, outcomes
+        assert outcomes["success"] + outcomes["drop"] == 1 and outcomes["error"] == 0, outcomes
 
 
 def value(text: str, name: str, **labels: str) -> float | None:
