@@ -74,6 +74,7 @@ from modules.identity.contracts import SecurityEventRaised
 from modules.kernel.auth import Principal
 from modules.kernel.events import decode_event
 from modules.kernel.ids import time_ordered_uuid
+from modules.kernel.metrics import Labelled
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.kernel.refusal import Kind, Refused
@@ -123,8 +124,10 @@ class DashboardService:
         self.repo = repository
         # Queues the phone push of a notification, in the notification's transaction.
         self.notifier = notifier
-        self._pushes = runtime.metrics.counter(
-            "nija_dashboard_pushes_total", "WebSocket pushes by message type", ["type"]
+        self._pushes = Labelled(
+            runtime.metrics.counter(
+                "nija_dashboard_pushes_total", "WebSocket pushes by message type", ["type"]
+            )
         )
         self.socket_faults = runtime.metrics.counter(
             "nija_dashboard_socket_faults_total",

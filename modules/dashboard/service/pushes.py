@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from modules.dashboard.ports import PushHub
-from modules.kernel.metrics import Metrics
+from modules.kernel.metrics import Labelled, Metrics
 from modules.kernel.outbox import UnitOfWork
 
 log = logging.getLogger("nija.dashboard.screens")
@@ -24,10 +24,12 @@ Build = Callable[[], Awaitable[list[tuple[str, msgspec.Struct]]]]
 class Pusher:
     def __init__(self, hub: PushHub, metrics: Metrics) -> None:
         self._hub = hub
-        self._pushes = metrics.counter(
-            "nija_dashboard_screen_pushes_total",
-            "WebSocket pushes of the screens' read side, by message type",
-            ["type"],
+        self._pushes = Labelled(
+            metrics.counter(
+                "nija_dashboard_screen_pushes_total",
+                "WebSocket pushes of the screens' read side, by message type",
+                ["type"],
+            )
         )
 
     def listening(self, user_id: str) -> bool:
@@ -39,7 +41,7 @@ class Pusher:
 
         async def send() -> None:
             for user_id, message in await build():
-                self._pushes.labels(type(message).__struct_config__.tag).inc()
+                self._pushes.labels(str(type(message).__struct_config__.tag)).inc()
                 await self._hub.push(user_id, _encode(message))
 
         uow.after_commit(send)

@@ -36,6 +36,7 @@ from modules.execution.service.credentials import Credentials, Opening
 from modules.execution.service.market_reports import MarketReports
 from modules.execution.service.outcomes import OrderOutcomes
 from modules.kernel.logs import register_secret
+from modules.kernel.metrics import Labelled
 from modules.kernel.module import Runtime
 from modules.kernel.ports import StateStore
 from modules.kernel.sealing import CredentialMaterial
@@ -97,11 +98,19 @@ class Placement:
         self._outcomes = outcomes
         self._balances = balances
         metrics = runtime.metrics
-        self._m_exec = metrics.counter(
-            "nija_executions_total", "Placement attempts by venue and outcome", ["venue", "outcome"]
+        self._m_exec = Labelled(
+            metrics.counter(
+                "nija_executions_total",
+                "Placement attempts by venue and outcome",
+                ["venue", "outcome"],
+            )
         )
-        self._m_ok = metrics.counter(
-            "nija_executions_success_total", "Successful placements by venue", ["venue", "outcome"]
+        self._m_ok = Labelled(
+            metrics.counter(
+                "nija_executions_success_total",
+                "Successful placements by venue",
+                ["venue", "outcome"],
+            )
         )
 
     async def claim(self, venue: str, skip: list[str], limit: int) -> Claimed[Dispatch]:

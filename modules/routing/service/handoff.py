@@ -13,6 +13,7 @@ import time
 import msgspec
 
 from modules.kernel.ids import time_ordered_uuid
+from modules.kernel.metrics import Labelled
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import OrderRouted
@@ -28,8 +29,12 @@ class Handoff:
         self._runtime = runtime
         self._orders = orders
         self._monitor = monitor
-        self._routed = runtime.metrics.counter(
-            "nija_trades_routed_total", "Orders handed to execution", ["venue", "signal", "kind"]
+        self._routed = Labelled(
+            runtime.metrics.counter(
+                "nija_trades_routed_total",
+                "Orders handed to execution",
+                ["venue", "signal", "kind"],
+            )
         )
 
     async def insert_child(

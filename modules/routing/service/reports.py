@@ -18,6 +18,7 @@ from modules.execution.contracts import (
     OrderFilled,
     OrderRejected,
 )
+from modules.kernel.metrics import Labelled
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.config import RoutingConfig
@@ -61,12 +62,14 @@ class Reports:
         self._cancels = cancels
         self._planner = planner
         self._handoff = handoff
-        self._path = runtime.metrics.histogram(
-            "nija_order_path_seconds",
-            "From an order's intake to routing recording the venue's acceptance (stage accept) "
-            "or its first fill (stage fill), by venue and order type",
-            ["stage", "venue", "order_type"],
-            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+        self._path = Labelled(
+            runtime.metrics.histogram(
+                "nija_order_path_seconds",
+                "From an order's intake to routing recording the venue's acceptance (stage accept) "
+                "or its first fill (stage fill), by venue and order type",
+                ["stage", "venue", "order_type"],
+                buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            )
         )
 
     def _observe_path(

@@ -13,6 +13,7 @@ import uuid
 
 from modules.execution.contracts import CredentialUnsealed, OrderRejected
 from modules.identity.contracts import UserReinstated, UserSuspended, UserTierChanged
+from modules.kernel.metrics import Labelled
 from modules.kernel.module import Runtime
 from modules.kernel.outbox import UnitOfWork
 from modules.routing.contracts import KillSwitchChanged
@@ -24,10 +25,13 @@ class AuditTrail:
     def __init__(self, runtime: Runtime, audit_log: AuditLogRepository) -> None:
         self._runtime = runtime
         self._audit_log = audit_log
-        self._unseals = runtime.metrics.counter(
-            "nija_vault_unseals_total",
-            "Credentials opened to sign (outcome ok) or that would not open (failed), as audited",
-            ["venue", "outcome"],
+        self._unseals = Labelled(
+            runtime.metrics.counter(
+                "nija_vault_unseals_total",
+                "Credentials opened to sign (outcome ok) or that would not open (failed), "
+                "as audited",
+                ["venue", "outcome"],
+            )
         )
 
     def draft(
