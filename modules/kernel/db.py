@@ -136,18 +136,22 @@ class Database:
             await _tune_embedded(self.url)
         self.engine.config = {"dsn": self.url}
         await self.engine.start_connection_pool(
-            min_size=self._pool_min,
-            max_size=self._pool_max,
-            reset=_keep_session,
-            init=self._on_connect,
-            # The modules' statements outnumber asyncpg's default cache of 100: evicted ones were
-            # prepared again, with a type look-up (two more round trips) each time.
-            statement_cache_size=STATEMENT_CACHE_SIZE,
+            min_size=self._pool_min, max_size=self._pool_max, **self._pool_options()
+        )
+
+    def _pool_options(self, **server_settings: str) -> dict[str, Any]:
+        """What every pool on this database is opened with, beside its size."""
+        return {
+            "reset": _keep_session,
+            "init": self._on_connect,
+            # The modules' statements outnumber asyncpg's default cache of 100: evicted ones
+            # were prepared again, with a type look-up (two more round trips) each time.
+            "statement_cache_size": STATEMENT_CACHE_SIZE,
             # Short statements only: JIT compiles a plan whose estimate crosses its threshold
             # (tens of milliseconds of LLVM), which a long history's estimates can trigger on
             # a statement that reads a handful of rows.
-            server_settings={"jit": "off"},
-        )
+            "server_settings": {"jit": "off", **server_settings},
+        }
 
     async def _on_connect(self, connection: asyncpg.Connection) -> None:
         await connection.fetchrow(_MEET_ARRAY_TYPES)
@@ -160,26 +164,9 @@ class Database:
             await asyncio.to_thread(self._embedded.stop)
 
     async def _close_pool(self, grace_seconds: float) -> None:
-        """Close the pool; connections still held after the grace period are cut.
-
-        Every module has stopped its own work by now, so a connection still out belongs to a
-        task that missed its cancellation (a request mid-flight at SIGTERM, say). Waiting for it
-        forever would hang the shutdown, and with it a deployment's rollout.
-        """
         pool = self.engine.pool
-        if pool is None:
-            return
-        closing = asyncio.ensure_future(pool.close())
-        try:
-            await asyncio.wait_for(asyncio.shield(closing), grace_seconds)
-        except TimeoutError:
-            held = pool.get_size() - pool.get_idle_size()
-            log.warning(
-                "database pool: %d connection(s) still held after %.0f s; cut", held, grace_seconds
-            )
-            pool.terminate()
-            with contextlib.suppress(Exception):
-                await closing
+        if pool is not None:
+            await _close_gracefully(pool, grace_seconds)
         self.engine.pool = None
 
     @asynccontextmanager
@@ -196,10 +183,7 @@ class Database:
             self.url,
             min_size=size,
             max_size=size,
-            reset=_keep_session,
-            init=self._on_connect,
-            statement_cache_size=STATEMENT_CACHE_SIZE,
-            server_settings={"jit": "off", "application_name": application_name},
+            **self._pool_options(application_name=application_name),
         )
 
     async def ping(self) -> bool:
@@ -229,6 +213,26 @@ class Database:
                 await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
 
 
+async def _close_gracefully(pool: asyncpg.Pool, grace_seconds: float) -> None:
+    """Close a pool; connections still held after the grace period are cut.
+
+    Every module has stopped its own work by now, so a connection still out belongs to a task
+    that missed its cancellation (a request mid-flight at SIGTERM, say). Waiting for it forever
+    would hang the shutdown, and with it a deployment's rollout.
+    """
+    closing = asyncio.ensure_future(pool.close())
+    try:
+        await asyncio.wait_for(asyncio.shield(closing), grace_seconds)
+    except TimeoutError:
+        held = pool.get_size() - pool.get_idle_size()
+        log.warning(
+            "database pool: %d connection(s) still held after %.0f s; cut", held, grace_seconds
+        )
+        pool.terminate()
+        with contextlib.suppress(Exception):
+            await closing
+
+
 class SidePool:
     """Connections of their own, for a component that stands in for another system (the
     simulated exchanges): its work neither waits for the platform's pooled connections nor
@@ -247,12 +251,8 @@ class SidePool:
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        try:
-            await asyncio.wait_for(pool.close(), grace_seconds)
-        except TimeoutError:
-            pool.terminate()
+        if pool is not None:
+            await _close_gracefully(pool, grace_seconds)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
