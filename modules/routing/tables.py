@@ -10,6 +10,7 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
+    DoublePrecision,
     Integer,
     Numeric,
     Real,
@@ -133,10 +134,13 @@ class Position(Table, tablename="positions", schema="routing", db=ENGINE):
 class ViewVersion(Table, tablename="view_versions", schema="routing", db=ENGINE):
     """Bumped with every write to what the risk gate reads of a user (`*`: the global kill
     switch): a replica keeping that view in memory places an order only at the version it read,
-    and reloads the view when another replica moved it on."""
+    and reloads the view when another replica moved it on. The row also keeps the user's
+    order-rate bucket, spent by the statement that places an order (NULL: a full bucket)."""
 
     user_id = Varchar(length=64, primary_key=True)
     version = BigInt()
+    rate_tokens = DoublePrecision(null=True)
+    rate_at = Timestamptz(null=True)
 
 
 class VenueEquity(Table, tablename="venue_equity", schema="routing", db=ENGINE):

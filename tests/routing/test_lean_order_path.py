@@ -111,6 +111,30 @@ async def test_the_days_trade_limit_holds_across_replicas(
         assert _code(await order(other, trader)) == "daily_trade_limit"
 
 
+async def test_the_order_rate_holds_across_replicas(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """The user's order-rate bucket is spent by the statement placing the order, so replicas
+    share it exactly: three orders of a burst of three, on either replica, and then none."""
+    rate = {"order_rate_burst": "3", "order_rate_per_second": "0.5"}
+    async with _replicas(make_settings, database_url, monkeypatch, **rate) as (one, other):
+        trader, neighbour = new_trader(one), new_trader(one)
+        for user in (trader, neighbour):
+            await connect(one, user, VENUES)
+            await roomy(one, user)
+        codes = [_code(await order(running, trader)) for running in (one, other, one)]
+        assert codes == [202, 202, 202]
+        for running in (other, one):
+            refused = await order(running, trader)
+            assert _code(refused) == "order_rate_exceeded"
+            assert refused.status_code == 429
+            assert 1 <= int(refused.headers["retry-after"]) <= 2  # a token every two seconds
+        assert _code(await order(other, neighbour)) == 202  # each user has a bucket of their own
+        # A refused order wrote nothing: the trader has the three orders placed, and no more.
+        listed = await one.client.get("/v1/orders", headers=trader.headers)
+        assert len(listed.json()["items"]) == 3
+
+
 async def _group_commit(running: RunningApp, subscription: str, events: list[Any]) -> Counter[str]:
     """Deliver `events` together through routing's `subscription`; the routing statements this
     cost, by text (the outbox relay's left out)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -21,6 +21,26 @@ from modules.execution.contracts import OrderExpired, OrderFilled, OrderRejected
 from modules.kernel.outbox import OutboxInsert
 from modules.routing.domain.venue_scoring import Candidate, Intent, OrderType, Side
 from modules.routing.repository.fills import fill_parameters
+
+
+class OrderGuard(NamedTuple):
+    """What a trader's own order is placed at: the versions of the user's view and of the
+    global kill switch the risk gate read, and the user's order rate (tokens a second, burst)."""
+
+    view_version: int
+    global_version: int
+    rate_per_second: float
+    burst: float
+
+
+class Guarded(NamedTuple):
+    """The guarded insert's outcome. `version` is the user's new view version, None when
+    nothing was written; then `rate_tokens` (the tokens the user's bucket held as the statement
+    began) tells a spent bucket (under one) from a view another writer moved."""
+
+    version: int | None
+    outbox_ids: list[int]
+    rate_tokens: float
 
 
 class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,17 +67,34 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
 # order is there. A trader's own order is placed only at the versions of the user's view (and of
 # the global kill switch) the risk gate read ($21, $22), moving the user's on (returned): if
 # either moved, nothing is written and NULL comes back (repository/user_views.py).
-_GUARD = """
+#
+# The same row keeps the user's order-rate bucket ($23 tokens a second, up to $24; NULL is a
+# full bucket): the order spends a token in the statement that places it, under the row lock
+# every replica's order for the user takes anyway, so the rate is exact across replicas and
+# costs no round trip of its own. With no token left nothing is written, and the tokens the
+# statement's snapshot saw come back (`rate_tokens`) to tell a refusal from a moved view.
+_TOKENS_NOW = """LEAST($24::float8, COALESCE(
+    {row}.rate_tokens
+        + GREATEST(0, EXTRACT(EPOCH FROM $11::timestamptz - {row}.rate_at)::float8) * $23::float8,
+    $24::float8))"""
+_GUARD = f"""
 guard AS (
-    INSERT INTO routing.view_versions AS v (user_id, version)
-    SELECT $2::text, 1
+    INSERT INTO routing.view_versions AS v (user_id, version, rate_tokens, rate_at)
+    SELECT $2::text, 1, $24::float8 - 1, $11::timestamptz
      WHERE COALESCE((SELECT version FROM routing.view_versions WHERE user_id = '*'), 0)
                = $22::bigint
        AND ($21::bigint = 0
             OR EXISTS (SELECT 1 FROM routing.view_versions WHERE user_id = $2::text))
-    ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1 WHERE v.version = $21::bigint
+       AND $24::float8 >= 1
+    ON CONFLICT (user_id) DO UPDATE
+       SET version = v.version + 1,
+           rate_tokens = {_TOKENS_NOW.format(row="v")} - 1,
+           rate_at = GREATEST($11::timestamptz, v.rate_at)
+     WHERE v.version = $21::bigint AND {_TOKENS_NOW.format(row="v")} >= 1
     RETURNING version
-),"""
+),"""  # noqa: S608 (constant text, as are the two below: no value is formatted in)
+_RATE_TOKENS = f"""(SELECT {_TOKENS_NOW.format(row="r")}
+     FROM (SELECT 1) AS one LEFT JOIN routing.view_versions AS r ON r.user_id = $2::text)"""  # noqa: S608
 _PLACE = """
 placed AS (
     INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_type, quantity,
@@ -88,11 +125,16 @@ SELECT {result}
 _INSERT_ORDER = "WITH" + _PLACE.format(source="(SELECT 1) AS one", outbox="", result="1")
 _INSERT_GUARDED_ORDER = "WITH" + _GUARD + _PLACE
 _INSERT_GUARDED_ORDER_ALONE = _INSERT_GUARDED_ORDER.format(
-    source="guard", outbox="", result="(SELECT version FROM guard), '{}'::bigint[]"
+    source="guard",
+    outbox="",
+    result="(SELECT version FROM guard), '{}'::bigint[], " + _RATE_TOKENS,  # noqa: S608
 )
 # The events of the order (its hand-off to execution) ride in the same statement, written only
 # when the order is.
 _GUARDED_OUTBOX = ", outbox AS ({insert})"
+_WITH_OUTBOX_RESULT = (
+    "(SELECT version FROM guard), ARRAY(SELECT id FROM outbox), " + _RATE_TOKENS  # noqa: S608
+)
 _INSERT_ATTEMPT = """
 INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
     credential_id, routed_at)
@@ -249,15 +291,16 @@ class OrderRepository:
         order: NewOrder,
         candidates: tuple[Candidate, ...],
         why: str,
-        at_versions: tuple[int, int] | None = None,
+        guard: OrderGuard | None = None,
         outbox: OutboxInsert | None = None,
-    ) -> tuple[int | None, list[int]]:
+    ) -> Guarded:
         """Insert the order with its attempt and decision, and a trader's own order with the
         rows of `outbox`.
 
-        A trader's own order (no parent) is placed only at `at_versions` (the user's view and
-        the global kill switch's): the user's new view version, or None when either had moved
-        (then nothing was written); and the ids of the outbox rows written."""
+        A trader's own order (no parent) is placed only as `guard` allows: at the user's view
+        and the global kill switch's versions, with a token left in the user's order-rate
+        bucket (the statement spends it). What came of it: the user's new view version and the
+        ids of the outbox rows written, or no version when nothing was written."""
         intent = order.intent
         values = (
             order.id,
@@ -284,21 +327,21 @@ class OrderRepository:
         if order.parent_order_id is not None:
             assert outbox is None, "a child's events are written with its parent's"
             await conn.execute(_INSERT_ORDER, *values)
-            return None, []
-        assert at_versions is not None, "a trader's own order is placed at its view's versions"
+            return Guarded(None, [], 0.0)
+        assert guard is not None, "a trader's own order is placed under its user's guard"
         carried: tuple[Any, ...] = ()
         if outbox is None:
             statement = _INSERT_GUARDED_ORDER_ALONE
         else:
-            insert = outbox.sql(first=len(values) + 3, when="EXISTS (SELECT 1 FROM guard)")
+            insert = outbox.sql(first=len(values) + 5, when="EXISTS (SELECT 1 FROM guard)")
             statement = _INSERT_GUARDED_ORDER.format(
                 source="guard",
                 outbox=_GUARDED_OUTBOX.format(insert=insert),
-                result="(SELECT version FROM guard), ARRAY(SELECT id FROM outbox)",
+                result=_WITH_OUTBOX_RESULT,
             )
             carried = outbox.args
-        row = await conn.fetchrow(statement, *values, *at_versions, *carried)
-        return row[0], list(row[1])
+        row = await conn.fetchrow(statement, *values, *guard, *carried)
+        return Guarded(row[0], list(row[1]), row[2])
 
     async def insert_attempt(
         self,

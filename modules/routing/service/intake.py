@@ -47,7 +47,7 @@ from modules.routing.repository.positions import PositionRepository
 from modules.routing.schemas import PlacedOrder, PlaceOrderRequest
 from modules.routing.service.handoff import Handoff
 from modules.routing.service.planner import Planner
-from modules.routing.service.risk_gate import RATE_EXCEEDED, RiskGate
+from modules.routing.service.risk_gate import RiskGate
 from modules.routing.service.twap import TwapScheduler
 from modules.routing.service.user_views import UserViews
 
@@ -74,12 +74,6 @@ class _Routed(msgspec.Struct, frozen=True):
     body: PlacedOrder
     plan: Plan
     credentials: dict[str, str]
-
-
-class _Token(msgspec.Struct):
-    """Whether this intake has spent the user's order token (once, whatever the retries)."""
-
-    taken: bool = False
 
 
 class Placed(msgspec.Struct, frozen=True):
@@ -250,14 +244,13 @@ class Intake:
     ) -> Placed:
         user_id = principal.user_id
         order_id = order_id or time_ordered_uuid()
-        token = _Token()
         fresh = self._views.cached(user_id) is None
         view = await self._views.view(user_id)
         for _ in range(_TRIES):
             try:
-                routed = await self._route(principal, intent, meta, view, venue, order_id, token)
-            except Refused as refused:
-                if fresh or refused.code == RATE_EXCEEDED:
+                routed = await self._route(principal, intent, meta, view, venue, order_id)
+            except Refused:
+                if fresh:
                     raise
                 view, fresh = await self._views.load(user_id), True
                 continue
@@ -275,17 +268,14 @@ class Intake:
         view: UserView,
         venue: str | None,
         order_id: uuid.UUID,
-        token: _Token,
     ) -> _Routed:
-        """Validate, gate and plan the order on `view`; spend the user's order token once."""
+        """Validate, gate and plan the order on `view` (its order token is spent as it is
+        placed)."""
         quotes, credentials = self._validate(intent, view)
         if venue is not None:
             credentials = {v: c for v, c in credentials.items() if v == venue}
         worth = notional(intent, quotes)
         self._gate.check(principal, intent, meta.signal, worth, view)
-        if not token.taken:
-            await self._gate.take_order_token(principal.user_id)
-            token.taken = True
         plan = self._planner.plan(intent, quotes, credentials, worth)
         order, body = self._new_order(principal, intent, meta, plan, credentials, worth, order_id)
         return _Routed(order, body, plan, credentials)
@@ -356,17 +346,20 @@ class Intake:
             if plan.kind == "single":
                 self._handoff.publish_route(uow, order, plan.decision)
             outbox = uow.pending_outbox()
-            version, written = await self._orders.insert_order(
+            guarded = await self._orders.insert_order(
                 uow.conn,
                 order,
                 plan.decision.candidates,
                 why(plan),
-                (view.version, view.global_version),
+                self._gate.guard(view),
                 outbox,
             )
+            version = guarded.version
             if version is None:
+                if guarded.rate_tokens < 1:
+                    raise self._gate.rate_refusal(guarded.rate_tokens)
                 raise _StaleView
-            uow.wrote_outbox(outbox, written)
+            uow.wrote_outbox(outbox, guarded.outbox_ids)
             day = order.created_at.astimezone(UTC).date()
             uow.after_commit(lambda: self._views.order_placed(order.user_id, day, version))
             if plan.kind != "single":

@@ -1,8 +1,9 @@
 """The risk gate: the user's figures (their in-memory view, domain/user_view.py) checked by the
 rules, then the order rate.
 
-The rules are pure (domain/risk.py) over a snapshot built here; the per-user order rate is the
-kernel's token bucket kept in the state port, so every replica spends from the same bucket.
+The rules are pure (domain/risk.py) over a snapshot built here. The per-user order rate is a
+token bucket kept on the user's view-version row and spent by the statement that places the
+order (repository/orders.py), so every replica spends from the same bucket at no extra cost.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from decimal import Decimal
 from modules.kernel.auth import Principal
 from modules.kernel.module import Runtime
 from modules.kernel.refusal import Kind, Refused
-from modules.kernel.token_bucket import TokenBucket
 from modules.routing.config import RoutingConfig
 from modules.routing.domain import risk
 from modules.routing.domain.user_view import UserView
 from modules.routing.domain.venue_scoring import Intent
+from modules.routing.repository.orders import OrderGuard
 
-# The order rate's refusal: the rate is the user's however stale their view, so it stands.
+# The order rate's refusal: the bucket is read as the order is placed, whatever the view.
 RATE_EXCEEDED = "order_rate_exceeded"
 
 
@@ -28,7 +29,6 @@ class RiskGate:
     def __init__(self, runtime: Runtime, config: RoutingConfig) -> None:
         self._runtime = runtime
         self._config = config
-        self._bucket = TokenBucket(runtime.state("routing"))
 
     def check(
         self,
@@ -64,18 +64,23 @@ class RiskGate:
             notional=notional,
         )
 
-    async def take_order_token(self, user_id: str) -> None:
-        """Spend one of the user's order tokens, or refuse the order (too many too fast)."""
+    def guard(self, view: UserView) -> OrderGuard:
+        """What the order is placed at: the view's versions and the user's order rate."""
+        return OrderGuard(
+            view.version,
+            view.global_version,
+            self._config.order_rate_per_second,
+            float(self._config.order_rate_burst),
+        )
+
+    def rate_refusal(self, tokens: float) -> Refused:
+        """The refusal of an order that found `tokens` (under one) in the user's bucket."""
         rate = self._config.order_rate_per_second
         burst = self._config.order_rate_burst
-        wait = await self._bucket.take(f"order-rate:{user_id}", rate=rate, burst=float(burst))
-        if wait is not None and wait <= 0:
-            return
-        # No answer at all (heavy contention on one user's bucket) is itself a sign of flooding.
-        retry_after = 1.0 / rate if wait is None else wait
-        raise Refused(
+        wait = (1.0 - tokens) / rate if rate > 0 else 1.0
+        return Refused(
             Kind.TOO_MANY,
             RATE_EXCEEDED,
             f"At most {rate:g} orders a second (bursts of {burst}); retry shortly",
-            retry_after=max(1, math.ceil(retry_after)),
+            retry_after=max(1, math.ceil(wait)),
         )
