@@ -137,6 +137,7 @@ class Platform:
             settings.data_path,
             pool_min=settings.db_pool_min,
             pool_max=settings.db_pool_max,
+            request_reserve=settings.db_pool_requests,
             tally=(
                 StatementTally(by_text=settings.db_statement_texts)
                 if settings.db_statement_stats or settings.db_statement_texts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import io
 import logging
 from collections.abc import AsyncIterator
@@ -33,6 +34,22 @@ _MIGRATION_LOCK = 0x4E494A41
 # the connection opens, asks once.
 _ARRAY_TYPES = ("uuid", "numeric", "timestamptz", "int", "bigint", "date", "bytea", "bool")
 _MEET_ARRAY_TYPES = "SELECT " + ", ".join(f"NULL::{name}[]" for name in _ARRAY_TYPES)
+
+
+# Set while an HTTP request is served (kernel/http.py): such work takes its connection ahead of
+# the background's (deliveries, workers), which may hold at most `pool_max` at once.
+_REQUEST_LANE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "nija_db_request_lane", default=False
+)
+
+
+def serving_request() -> contextvars.Token[bool]:
+    """Mark the current context as an HTTP request's; reset the returned token when it ends."""
+    return _REQUEST_LANE.set(True)
+
+
+def end_of_request(token: contextvars.Token[bool]) -> None:
+    _REQUEST_LANE.reset(token)
 
 
 class Connections(Protocol):
@@ -109,12 +126,17 @@ class Database:
         *,
         pool_min: int = 2,
         pool_max: int = 20,
+        request_reserve: int = 0,
         tally: StatementTally | None = None,
     ) -> None:
         self._configured_url = url
         self._data_dir = data_dir
         self._pool_min = pool_min
         self._pool_max = pool_max
+        # Connections only HTTP requests may take: a trader's order waits behind other requests,
+        # never behind a backlog of fills. Background work holds at most `pool_max`.
+        self._request_reserve = request_reserve
+        self._background = asyncio.Semaphore(pool_max)
         self.url: str | None = None
         self.engine = ENGINE
         self._embedded: EmbeddedServer | None = None
@@ -136,7 +158,9 @@ class Database:
             await _tune_embedded(self.url)
         self.engine.config = {"dsn": self.url}
         await self.engine.start_connection_pool(
-            min_size=self._pool_min, max_size=self._pool_max, **self._pool_options()
+            min_size=self._pool_min,
+            max_size=self._pool_max + self._request_reserve,
+            **self._pool_options(),
         )
 
     def _pool_options(self, **server_settings: str) -> dict[str, Any]:
@@ -172,8 +196,24 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         assert self.engine.pool is not None, "database not started"
-        async with self.engine.pool.acquire() as conn:
-            yield conn
+        background = await self.enter_lane()
+        try:
+            async with self.engine.pool.acquire() as conn:
+                yield conn
+        finally:
+            self.leave_lane(background)
+
+    async def enter_lane(self) -> bool:
+        """Wait for the background's turn, unless an HTTP request is served; True when a turn
+        was taken (give it back with `leave_lane`)."""
+        if _REQUEST_LANE.get():
+            return False
+        await self._background.acquire()
+        return True
+
+    def leave_lane(self, background: bool) -> None:
+        if background:
+            self._background.release()
 
     async def open_pool(self, application_name: str, size: int) -> asyncpg.Pool:
         """A pool of `size` connections of its own on this database (started first), its

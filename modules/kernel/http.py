@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from modules.kernel.db import end_of_request, serving_request
 from modules.kernel.logs import request_id_var
 from modules.kernel.metrics import Metrics
 
@@ -37,6 +38,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        lane = serving_request()
         started = time.perf_counter()
         status = 500
 
@@ -65,6 +67,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
                     "ms": round(elapsed * 1000, 2),
                 },
             )
+            end_of_request(lane)
             request_id_var.reset(token)
 
     return middleware

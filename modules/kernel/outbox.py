@@ -123,14 +123,18 @@ class UnitOfWork:
         self._committed: list[Committed] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._txn: Any = None
+        self._lane = False  # a background turn taken (Database.enter_lane)
         self.conn: asyncpg.Connection = None
 
     async def __aenter__(self) -> UnitOfWork:
+        self._lane = await self._db.enter_lane()
         self._txn = self._db.engine.transaction(allow_nested=False)
         try:
             txn = await self._txn.__aenter__()
         except BaseException:  # cancelled during BEGIN, say: no exit will give it back
             await self._give_back_connection()
+            self._db.leave_lane(self._lane)
+            self._lane = False
             raise
         self.conn = txn.connection
         return self
@@ -190,6 +194,9 @@ class UnitOfWork:
         except BaseException:
             await self._give_back_connection()
             raise
+        finally:
+            self._db.leave_lane(self._lane)
+            self._lane = False
 
     async def _give_back_connection(self) -> None:
         connection = getattr(self._txn, "connection", None)

@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # use, so 40 of them cost PostgreSQL more CPU per order than 6 (docs/performance.md). Work
     # waiting for a connection queues in the pool.
     db_pool_max: int = 6
+    # Connections beyond `db_pool_max` that only HTTP requests take, so an order is accepted
+    # without waiting behind a backlog of fills and folds (docs/performance.md).
+    db_pool_requests: int = 2
     migrate_on_start: bool = True
     # Count every SQL statement and transaction by module (nija_db_statements_total): what the
     # order-path benchmark and its budget test read; off by default (a callback per statement).

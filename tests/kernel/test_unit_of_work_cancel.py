@@ -19,6 +19,7 @@ from modules.kernel.outbox import UnitOfWork
 from tests.kernel.test_outbox_inbox import Sink
 
 SCHEMA = "kernelcancel"
+POOL_MAX = 6  # the default NIJA_DB_POOL_MAX the `running` app has
 
 
 @pytest.fixture
@@ -89,7 +90,9 @@ async def test_cancelled_during_begin_the_connection_goes_back_to_the_pool(db: D
         def transaction(self, allow_nested: bool) -> PostgresTransaction:
             return BeginNeverAnswered(engine=db.engine, allow_nested=allow_nested)
 
-    database: Any = SimpleNamespace(engine=Engine())
+    database: Any = SimpleNamespace(
+        engine=Engine(), enter_lane=db.enter_lane, leave_lane=db.leave_lane
+    )
     uow = UnitOfWork(database, SCHEMA, "test", Sink())
     task = asyncio.create_task(uow.__aenter__())
     await began.wait()
@@ -98,3 +101,7 @@ async def test_cancelled_during_begin_the_connection_goes_back_to_the_pool(db: D
     with pytest.raises(asyncio.CancelledError):
         await task
     assert connection._con is None, "the connection is still checked out of the pool"
+    # Its turn among the background's connections came back too: all of them can be taken.
+    turns = [await asyncio.wait_for(db.enter_lane(), 5) for _ in range(POOL_MAX)]
+    for turn in turns:
+        db.leave_lane(turn)
