@@ -28,6 +28,8 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     filled_at: dict[str, float] = field(default_factory=dict)
+    # The venue each filled order went to, as its first `order.filled` push named it.
+    filled_on: dict[str, str] = field(default_factory=dict)
     # What the traders' sockets received, by message type: messages and bytes.
     pushed: Counter[str] = field(default_factory=Counter)
     pushed_bytes: int = 0
