@@ -42,7 +42,7 @@ from modules.routing.domain.plan import (
 from modules.routing.domain.user_view import UserView
 from modules.routing.domain.venue_scoring import AMOUNT_STEP, Intent, Quote
 from modules.routing.repository.idempotency import IdempotencyRepository, StoredResponse
-from modules.routing.repository.orders import NewOrder, OrderRepository
+from modules.routing.repository.orders import NewOrder, OrderGuard, OrderRepository
 from modules.routing.repository.positions import PositionRepository
 from modules.routing.schemas import PlacedOrder, PlaceOrderRequest
 from modules.routing.service.handoff import Handoff
@@ -62,7 +62,11 @@ class _KeyTaken(Exception):
 
 
 class _StaleView(Exception):
-    """The user's view moved on since it was read; roll back, load it again, check again."""
+    """The user's view moved on since it was read; roll back, check again on a newer view."""
+
+    def __init__(self, tried: OrderGuard) -> None:
+        super().__init__("the user's view moved on")
+        self.tried = tried
 
 
 class ViewKeptMoving(RuntimeError):
@@ -246,7 +250,7 @@ class Intake:
         order_id = order_id or time_ordered_uuid()
         fresh = self._views.cached(user_id) is None
         view = await self._views.view(user_id)
-        for _ in range(_TRIES):
+        for attempt in range(_TRIES):
             try:
                 routed = await self._route(principal, intent, meta, view, venue, order_id)
             except Refused:
@@ -256,8 +260,9 @@ class Intake:
                 continue
             try:
                 return await self._place(routed, view, idempotency_key, fingerprint)
-            except _StaleView:
-                view, fresh = await self._views.load(user_id), True
+            except _StaleView as stale:
+                moved = self._views.moved_since(user_id, stale.tried) if attempt == 0 else None
+                view, fresh = (moved, False) if moved else (await self._views.load(user_id), True)
         raise ViewKeptMoving(f"user {user_id}'s view moved on at each of {_TRIES} tries")
 
     async def _route(
@@ -346,19 +351,15 @@ class Intake:
             if plan.kind == "single":
                 self._handoff.publish_route(uow, order, plan.decision)
             outbox = uow.pending_outbox()
+            guard = self._gate.guard(view)
             guarded = await self._orders.insert_order(
-                uow.conn,
-                order,
-                plan.decision.candidates,
-                why(plan),
-                self._gate.guard(view),
-                outbox,
+                uow.conn, order, plan.decision.candidates, why(plan), guard, outbox
             )
             version = guarded.version
             if version is None:
                 if guarded.rate_tokens < 1:
                     raise self._gate.rate_refusal(guarded.rate_tokens)
-                raise _StaleView
+                raise _StaleView(guard)
             uow.wrote_outbox(outbox, guarded.outbox_ids)
             day = order.created_at.astimezone(UTC).date()
             uow.after_commit(lambda: self._views.order_placed(order.user_id, day, version))

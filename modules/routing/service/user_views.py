@@ -24,6 +24,7 @@ from modules.routing.domain.user_view import (
     fold_order_placed,
     fold_position,
 )
+from modules.routing.repository.orders import OrderGuard
 from modules.routing.repository.user_views import UserViewRepository
 
 # Views kept per replica; beyond it the oldest kept is dropped (it is loaded again on its user's
@@ -54,6 +55,17 @@ class UserViews:
 
     def cached(self, user_id: str) -> UserView | None:
         return self._views.get(user_id)
+
+    def moved_since(self, user_id: str, tried: OrderGuard) -> UserView | None:
+        """The kept view, if folds on this replica moved it past the versions an order was
+        just refused at (a fold committed while the order waited for its row): checking again
+        on it costs no load. None when it did not move: only a load can tell what did."""
+        view = self._views.get(user_id)
+        if view is None:
+            return None
+        now = (view.version, view.global_version)
+        then = (tried.view_version, tried.global_version)
+        return view if now != then and now[0] >= then[0] and now[1] >= then[1] else None
 
     async def load(self, user_id: str) -> UserView:
         """The user's view as committed now, kept unless a fold moved the kept one further."""
