@@ -134,11 +134,19 @@ class Position(Table, tablename="positions", schema="routing", db=ENGINE):
 class ViewVersion(Table, tablename="view_versions", schema="routing", db=ENGINE):
     """Bumped with every write to what the risk gate reads of a user (`*`: the global kill
     switch): a replica keeping that view in memory places an order only at the version it read,
-    and reloads the view when another replica moved it on. The row also keeps the user's
-    order-rate bucket, spent by the statement that places an order (NULL: a full bucket)."""
+    and reloads the view when another replica moved it on."""
 
     user_id = Varchar(length=64, primary_key=True)
     version = BigInt()
+
+
+class UserOrderGuard(Table, tablename="order_guards", schema="routing", db=ENGINE):
+    """The row a trader's own order is placed under: the orders placed so far (a replica's view
+    places at the count it read, and reloads when another replica placed one meanwhile) and the
+    order-rate bucket (NULL: full), both moved by the statement that places the order."""
+
+    user_id = Varchar(length=64, primary_key=True)
+    placed = BigInt()
     rate_tokens = DoublePrecision(null=True)
     rate_at = Timestamptz(null=True)
 

@@ -10,6 +10,7 @@ group commit the bus uses, and counted in statements.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections import Counter
@@ -133,6 +134,30 @@ async def test_the_order_rate_holds_across_replicas(
         # A refused order wrote nothing: the trader has the three orders placed, and no more.
         listed = await one.client.get("/v1/orders", headers=trader.headers)
         assert len(listed.json()["items"]) == 3
+
+
+async def test_an_order_does_not_wait_for_a_fold_in_flight(
+    make_settings: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """Folds of execution's reports move the user's view version; an order reads it and moves
+    a row of its own, so a fold's transaction still open does not hold the order up."""
+    async with _replicas(make_settings, database_url, monkeypatch) as (one, _other):
+        trader = new_trader(one)
+        await connect(one, trader, VENUES)
+        await roomy(one, trader)
+        assert _code(await order(one, trader)) == 202
+        fold = await asyncpg.connect(database_url)
+        try:
+            async with fold.transaction():
+                held = await fold.fetchval(
+                    "SELECT version FROM routing.view_versions WHERE user_id = $1 FOR UPDATE",
+                    trader.user_id,
+                )
+                assert held is not None, "the fold's row"
+                placed = await asyncio.wait_for(order(one, trader), 5)
+                assert _code(placed) == 202
+        finally:
+            await fold.close()
 
 
 async def _group_commit(running: RunningApp, subscription: str, events: list[Any]) -> Counter[str]:

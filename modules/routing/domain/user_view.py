@@ -37,6 +37,7 @@ class EquityCopy(msgspec.Struct, frozen=True):
 class UserView(msgspec.Struct, kw_only=True):
     version: int
     global_version: int  # the platform-wide kill switch's
+    placed: int  # the user's orders placed so far (the order guard's count)
     credentials: list[tuple[str, str]]  # active (venue, credential id), oldest stored first
     status: dict[str, Any] | None  # suspended, tier, paused, paused_reason
     kill_switches: list[str]  # the active scopes among "global" and the user's id
@@ -100,7 +101,12 @@ def fold_equity(view: UserView, credential_id: str, copy: EquityCopy) -> None:
         view.equity[credential_id] = copy
 
 
-def fold_order_placed(view: UserView, day: date) -> None:
-    """A trader's own order (not a child or slice) counts toward the day's trades."""
+def fold_order_placed(view: UserView, day: date, placed: int) -> bool:
+    """A trader's own order (not a child or slice), the user's `placed`-th, counts toward the
+    day's trades; False when the view has not seen the orders before it (it must reload)."""
+    if view.placed != placed - 1:
+        return False
+    view.placed = placed
     figures = view.days.get(day, DayFigures())
     view.days[day] = DayFigures(figures.trades + 1, figures.realised)
+    return True

@@ -25,20 +25,22 @@ from modules.routing.repository.fills import fill_parameters
 
 class OrderGuard(NamedTuple):
     """What a trader's own order is placed at: the versions of the user's view and of the
-    global kill switch the risk gate read, and the user's order rate (tokens a second, burst)."""
+    global kill switch the risk gate read, the user's order rate (tokens a second, burst), and
+    the count of the user's orders placed the view was read at."""
 
     view_version: int
     global_version: int
     rate_per_second: float
     burst: float
+    placed: int
 
 
 class Guarded(NamedTuple):
-    """The guarded insert's outcome. `version` is the user's new view version, None when
-    nothing was written; then `rate_tokens` (the tokens the user's bucket held as the statement
-    began) tells a spent bucket (under one) from a view another writer moved."""
+    """The guarded insert's outcome. `placed` is the user's new count of orders placed, None
+    when nothing was written; then `rate_tokens` (the tokens the user's bucket held as the
+    statement began) tells a spent bucket (under one) from a view another writer moved."""
 
-    version: int | None
+    placed: int | None
     outbox_ids: list[int]
     rate_tokens: float
 
@@ -64,37 +66,42 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
 # its own), its route decision and, for a trader's own order (not a split's child or a TWAP
 # slice), today's trade count: one statement. Data-modifying CTEs all run whether or not the
 # outer statement reads them, and the foreign keys are checked at the statement's end, when the
-# order is there. A trader's own order is placed only at the versions of the user's view (and of
-# the global kill switch) the risk gate read ($21, $22), moving the user's on (returned): if
-# either moved, nothing is written and NULL comes back (repository/user_views.py).
+# order is there.
 #
-# The same row keeps the user's order-rate bucket ($23 tokens a second, up to $24; NULL is a
-# full bucket): the order spends a token in the statement that places it, under the row lock
-# every replica's order for the user takes anyway, so the rate is exact across replicas and
-# costs no round trip of its own. With no token left nothing is written, and the tokens the
-# statement's snapshot saw come back (`rate_tokens`) to tell a refusal from a moved view.
+# A trader's own order is placed under the user's order guard (`routing.order_guards`): only at
+# the count of orders placed its view was read at ($25), with a token left in the user's
+# order-rate bucket ($23 tokens a second, up to $24; NULL is a full bucket), both moved by this
+# statement under the row lock every replica's order for the user takes, so the rate and the
+# day's trades are exact across replicas. The versions of the user's view and of the global
+# kill switch ($21, $22), which folds move, are read, not locked: the order is checked against
+# every fold committed when the statement starts and never waits for one still in flight. If a
+# version or the count moved, or no token is left, nothing is written: the new count comes back
+# (NULL then), with the tokens the statement's snapshot saw (`rate_tokens`) to tell a refusal
+# from a view that moved (repository/user_views.py).
 _TOKENS_NOW = """LEAST($24::float8, COALESCE(
     {row}.rate_tokens
         + GREATEST(0, EXTRACT(EPOCH FROM $11::timestamptz - {row}.rate_at)::float8) * $23::float8,
     $24::float8))"""
 _GUARD = f"""
 guard AS (
-    INSERT INTO routing.view_versions AS v (user_id, version, rate_tokens, rate_at)
+    INSERT INTO routing.order_guards AS g (user_id, placed, rate_tokens, rate_at)
     SELECT $2::text, 1, $24::float8 - 1, $11::timestamptz
      WHERE COALESCE((SELECT version FROM routing.view_versions WHERE user_id = '*'), 0)
                = $22::bigint
-       AND ($21::bigint = 0
-            OR EXISTS (SELECT 1 FROM routing.view_versions WHERE user_id = $2::text))
+       AND COALESCE((SELECT version FROM routing.view_versions WHERE user_id = $2::text), 0)
+               = $21::bigint
+       AND ($25::bigint = 0
+            OR EXISTS (SELECT 1 FROM routing.order_guards WHERE user_id = $2::text))
        AND $24::float8 >= 1
     ON CONFLICT (user_id) DO UPDATE
-       SET version = v.version + 1,
-           rate_tokens = {_TOKENS_NOW.format(row="v")} - 1,
-           rate_at = GREATEST($11::timestamptz, v.rate_at)
-     WHERE v.version = $21::bigint AND {_TOKENS_NOW.format(row="v")} >= 1
-    RETURNING version
+       SET placed = g.placed + 1,
+           rate_tokens = {_TOKENS_NOW.format(row="g")} - 1,
+           rate_at = GREATEST($11::timestamptz, g.rate_at)
+     WHERE g.placed = $25::bigint AND {_TOKENS_NOW.format(row="g")} >= 1
+    RETURNING placed
 ),"""  # noqa: S608 (constant text, as are the two below: no value is formatted in)
 _RATE_TOKENS = f"""(SELECT {_TOKENS_NOW.format(row="r")}
-     FROM (SELECT 1) AS one LEFT JOIN routing.view_versions AS r ON r.user_id = $2::text)"""  # noqa: S608
+     FROM (SELECT 1) AS one LEFT JOIN routing.order_guards AS r ON r.user_id = $2::text)"""  # noqa: S608
 _PLACE = """
 placed AS (
     INSERT INTO routing.orders (id, user_id, client_order_id, symbol, side, order_type, quantity,
@@ -127,13 +134,13 @@ _INSERT_GUARDED_ORDER = "WITH" + _GUARD + _PLACE
 _INSERT_GUARDED_ORDER_ALONE = _INSERT_GUARDED_ORDER.format(
     source="guard",
     outbox="",
-    result="(SELECT version FROM guard), '{}'::bigint[], " + _RATE_TOKENS,  # noqa: S608
+    result="(SELECT placed FROM guard), '{}'::bigint[], " + _RATE_TOKENS,  # noqa: S608
 )
 # The events of the order (its hand-off to execution) ride in the same statement, written only
 # when the order is.
 _GUARDED_OUTBOX = ", outbox AS ({insert})"
 _WITH_OUTBOX_RESULT = (
-    "(SELECT version FROM guard), ARRAY(SELECT id FROM outbox), " + _RATE_TOKENS  # noqa: S608
+    "(SELECT placed FROM guard), ARRAY(SELECT id FROM outbox), " + _RATE_TOKENS  # noqa: S608
 )
 _INSERT_ATTEMPT = """
 INSERT INTO routing.route_attempts (attempt_id, order_id, attempt, venue, client_order_id,
@@ -299,8 +306,8 @@ class OrderRepository:
 
         A trader's own order (no parent) is placed only as `guard` allows: at the user's view
         and the global kill switch's versions, with a token left in the user's order-rate
-        bucket (the statement spends it). What came of it: the user's new view version and the
-        ids of the outbox rows written, or no version when nothing was written."""
+        bucket (the statement spends it). What came of it: the user's new count of orders
+        placed and the ids of the outbox rows written, or no count when nothing was written."""
         intent = order.intent
         values = (
             order.id,
@@ -333,7 +340,7 @@ class OrderRepository:
         if outbox is None:
             statement = _INSERT_GUARDED_ORDER_ALONE
         else:
-            insert = outbox.sql(first=len(values) + 5, when="EXISTS (SELECT 1 FROM guard)")
+            insert = outbox.sql(first=len(values) + 6, when="EXISTS (SELECT 1 FROM guard)")
             statement = _INSERT_GUARDED_ORDER.format(
                 source="guard",
                 outbox=_GUARDED_OUTBOX.format(insert=insert),

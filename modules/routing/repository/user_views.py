@@ -34,6 +34,7 @@ _LOAD = """
 SELECT COALESCE((SELECT version FROM routing.view_versions WHERE user_id = $1), 0) AS version,
        COALESCE((SELECT version FROM routing.view_versions WHERE user_id = '*'), 0)
            AS global_version,
+       COALESCE((SELECT placed FROM routing.order_guards WHERE user_id = $1), 0) AS placed,
        (SELECT json_agg(json_build_array(venue, credential_id) ORDER BY stored_at)
           FROM routing.user_venues WHERE user_id = $1 AND revoked_at IS NULL)::text AS credentials,
        (SELECT row_to_json(s) FROM (SELECT suspended, tier, paused, paused_reason
@@ -81,6 +82,7 @@ class UserViewRepository:
         return UserView(
             version=row["version"],
             global_version=row["global_version"],
+            placed=row["placed"],
             credentials=[(venue, cid) for venue, cid in _rows(row["credentials"])],
             status=None if row["status"] is None else msgspec.json.decode(row["status"]),
             kill_switches=list(row["kill_switches"] or []),

@@ -355,14 +355,14 @@ class Intake:
             guarded = await self._orders.insert_order(
                 uow.conn, order, plan.decision.candidates, why(plan), guard, outbox
             )
-            version = guarded.version
-            if version is None:
+            placed = guarded.placed
+            if placed is None:
                 if guarded.rate_tokens < 1:
                     raise self._gate.rate_refusal(guarded.rate_tokens)
                 raise _StaleView(guard)
             uow.wrote_outbox(outbox, guarded.outbox_ids)
             day = order.created_at.astimezone(UTC).date()
-            uow.after_commit(lambda: self._views.order_placed(order.user_id, day, version))
+            uow.after_commit(lambda: self._views.order_placed(order.user_id, day, placed))
             if plan.kind != "single":
                 await self._hand_off_parent(uow, routed)
         if plan.kind == "twap":

@@ -65,12 +65,14 @@ class RiskGate:
         )
 
     def guard(self, view: UserView) -> OrderGuard:
-        """What the order is placed at: the view's versions and the user's order rate."""
+        """What the order is placed at: the view's versions and count of orders placed, and
+        the user's order rate."""
         return OrderGuard(
             view.version,
             view.global_version,
             self._config.order_rate_per_second,
             float(self._config.order_rate_burst),
+            view.placed,
         )
 
     def rate_refusal(self, tokens: float) -> Refused:

@@ -63,9 +63,10 @@ class UserViews:
         view = self._views.get(user_id)
         if view is None:
             return None
-        now = (view.version, view.global_version)
-        then = (tried.view_version, tried.global_version)
-        return view if now != then and now[0] >= then[0] and now[1] >= then[1] else None
+        now = (view.version, view.global_version, view.placed)
+        then = (tried.view_version, tried.global_version, tried.placed)
+        moved = now != then and all(a >= b for a, b in zip(now, then, strict=True))
+        return view if moved else None
 
     async def load(self, user_id: str) -> UserView:
         """The user's view as committed now, kept unless a fold moved the kept one further."""
@@ -110,7 +111,8 @@ class UserViews:
             for credential_id, copy in copies:
                 fold_equity(view, credential_id, copy)
 
-    def order_placed(self, user_id: str, day: date, version: int) -> None:
-        view = self._advanced(user_id, version)
-        if view is not None:
-            fold_order_placed(view, day)
+    def order_placed(self, user_id: str, day: date, placed: int) -> None:
+        """The user's `placed`-th order was placed (by this replica)."""
+        view = self._views.get(user_id)
+        if view is not None and view.placed < placed and not fold_order_placed(view, day, placed):
+            del self._views[user_id]

@@ -28,6 +28,7 @@ def _view(version: int = 3) -> UserView:
     return UserView(
         version=version,
         global_version=0,
+        placed=7,
         credentials=[("kraken", "c-old"), ("binance", "c-b"), ("kraken", "c-new")],
         status=None,
         kill_switches=[],
@@ -66,11 +67,20 @@ def test_positions_move_forward_only_and_every_delta_counts_once() -> None:
 
 def test_orders_count_toward_their_day() -> None:
     view = _view()
-    fold_order_placed(view, TODAY)
-    fold_order_placed(view, TODAY + timedelta(days=1))
+    assert fold_order_placed(view, TODAY, 8)
+    assert fold_order_placed(view, TODAY + timedelta(days=1), 9)
+    assert view.placed == 9
     assert view.risk_inputs("BTC/USD", TODAY)["trades_today"] == 3
     assert view.risk_inputs("BTC/USD", TODAY + timedelta(days=1))["trades_today"] == 1
     assert view.risk_inputs("BTC/USD", TODAY + timedelta(days=2))["trades_today"] == 0
+
+
+def test_an_order_folds_only_onto_the_count_just_before_it() -> None:
+    view = _view()  # seven orders placed
+    assert not fold_order_placed(view, TODAY, 7)  # already counted
+    assert not fold_order_placed(view, TODAY, 9)  # the eighth, placed elsewhere, was missed
+    assert view.placed == 7
+    assert view.risk_inputs("BTC/USD", TODAY)["trades_today"] == 2
 
 
 def test_equity_sums_the_active_credentials_newest_snapshots() -> None:
