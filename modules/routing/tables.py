@@ -265,6 +265,7 @@ APP_CONFIG = app_config(
         DailyPnl,
         VenueEquity,
         ViewVersion,
+        UserOrderGuard,
         VenueOutcome,
         TwapPlan,
     ],
