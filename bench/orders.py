@@ -37,6 +37,7 @@ from bench.cost import CostProbe, cost_report, embedded_database_url, texts_repo
 from bench.history import grow
 from bench.launcher import PlatformProcess, free_port, running_platform
 from bench.load import Run, load, percentile
+from modules.execution.domain.sim_market import PROFILES
 
 VENUES = ("coinbase", "kraken", "binance")
 PASSWORD = "bench correct horse battery 1"
@@ -109,7 +110,8 @@ async def _listen(trader: Trader, run: Run) -> None:
         if message.get("type") == "order.updated" and order.get("status") == "rejected":
             run.rejected[order["id"]] = str(order.get("reason"))[:60]
         if message.get("type") == "order.filled":
-            run.filled_at.setdefault(message["order"]["id"], now)
+            run.filled_at.setdefault(order["id"], now)
+            run.filled_on.setdefault(order["id"], str(order.get("venue")))
 
 
 # ---- load ----------------------------------------------------------------------------------
@@ -373,6 +375,8 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
             f"pushed per order: {sum(nija.pushed.values()) / len(fill_ms):.1f} messages, "
             f"{nija.pushed_bytes / len(fill_ms):,.0f} bytes ({kinds})"
         )
+    if fill_ms:
+        lines.append(_fills_by_venue(nija))
     if nija.rejected:
         reasons = Counter(nija.rejected.values()).most_common(3)
         lines.append(f"rejected after their 202: {len(nija.rejected)} ({reasons})")
@@ -387,6 +391,25 @@ def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> 
     if other or nija.errors:
         lines.append(f"NIJA non-202 responses: {other}; first errors: {nija.errors[:3]}")
     return "\n".join(lines)
+
+
+def _fills_by_venue(run: Run) -> str:
+    """Fill latency by the venue that filled, beside that venue's simulated network latency
+    (the fill target is that latency plus 250 ms)."""
+    by_venue: dict[str, list[float]] = {}
+    for order_id, venue in run.filled_on.items():
+        sent = run.sent_at.get(order_id)  # None: a warm-up order
+        if sent is not None:
+            by_venue.setdefault(venue, []).append((run.filled_at[order_id] - sent) * 1000)
+    parts = []
+    for venue, fills in sorted(by_venue.items()):
+        profile = PROFILES.get(venue)
+        latency = "?" if profile is None else f"{profile.latency_ms:.0f}"
+        parts.append(
+            f"{venue} {len(fills)} (latency {latency} ms): "
+            f"p50 {_ms(percentile(fills, 50))}, p99 {_ms(percentile(fills, 99))}"
+        )
+    return "order->WS fill by venue: " + "; ".join(parts)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
