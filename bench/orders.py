@@ -332,8 +332,6 @@ def _ms(value: float | None) -> str:
 
 
 def report(args: argparse.Namespace, nija: Run, last_fill: float, bare: Run) -> str:
-    import json as _j
-    _j.dump({"accept": list(zip([d - nija.started for d in nija.sent_at.values()], nija.accept_ms)), "fill": [(d - nija.started, (nija.filled_at[i] - d) * 1000) for i, d in nija.sent_at.items() if i in nija.filled_at]}, open("/tmp/dump.json", "w"))
     fill_ms = [
         (nija.filled_at[order_id] - sent) * 1000
         for order_id, sent in nija.sent_at.items()

@@ -69,17 +69,16 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 # The embedded server's own settings (ALTER SYSTEM: kept in its data dir). Autovacuum looks at
-# each database at PostgreSQL's default minute. An earlier release set 10 s, so that a young
-# database's cached plans were planned again soon after ANALYZE; since the order path's
-# statements keep good generic plans without statistics (docs/performance.md), the 10 s look
-# only cost: under load it visited some eighty tables every 10 s, and each visit slowed the
-# fills for about a second (open-loop fill p99 618 ms against 417 ms with the minute). Setting
-# the default explicitly resets a data dir that earlier release tuned. An external server's
-# settings are its operator's.
-_EMBEDDED_SETTINGS = {"autovacuum_naptime": "1min"}
+# each database every 10 s instead of every minute: a young database's tables grow from nothing
+# to thousands of rows in that minute, and the plans PostgreSQL cached for the prepared
+# statements while they were empty (a sequential scan is the cheapest read of an empty table)
+# are only planned again when ANALYZE updates the table's statistics. With the default minute,
+# the bench's first minute read whole tables per statement (docs/performance.md). An external
+# server's settings are its operator's (nomad/README.md says what we recommend).
+_EMBEDDED_SETTINGS = {"autovacuum_naptime": "10s"}
 
 
-async def tune_embedded(url: str) -> None:
+async def _tune_embedded(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
         changed = False
@@ -156,7 +155,7 @@ class Database:
             self.url = self._configured_url
         await ensure_database(self.url)
         if self._embedded is not None:
-            await tune_embedded(self.url)
+            await _tune_embedded(self.url)
         self.engine.config = {"dsn": self.url}
         await self.engine.start_connection_pool(
             min_size=self._pool_min,
