@@ -43,3 +43,28 @@ async def test_pooled_connections_never_jit_compile(database_url: str, tmp_path:
             assert await conn.fetchval("SHOW jit") == "off"
     finally:
         await database.stop()
+
+
+async def test_pooled_connections_plan_a_prepared_statement_once(
+    database_url: str, tmp_path: object
+) -> None:
+    """PostgreSQL plans a prepared statement afresh for its first five calls, and for good
+    when a plan that knows the parameters looks cheaper than the generic one, as it always
+    does for a batch's arrays: the order path's batch statements were planned at every call
+    (0.4 ms each for some, about a tenth of the server's CPU per order in the open loop)."""
+    database = Database(database_url, str(tmp_path), pool_min=1, pool_max=1)
+    await database.start()
+    batch = "SELECT count(*) FROM unnest($1::text[]) AS u(id) WHERE id LIKE 'a%'"
+    try:
+        async with database.connection() as conn:
+            for size in range(1, 11):
+                await conn.fetchval(batch, [f"a{n}" for n in range(size)])
+            plans = await conn.fetchrow(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement = $1",
+                batch,
+            )
+    finally:
+        await database.stop()
+    assert plans is not None
+    assert (plans["custom_plans"], plans["generic_plans"]) == (0, 10)
